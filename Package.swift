@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The simulation is compiled for this machine's vector width in release builds:
+// `swift build -c release -Xswiftc -target-cpu -Xswiftc native` (see README).
+let package = Package(
+    name: "rnnscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rnnscope", targets: ["rnnscope"]),
+        .library(name: "RNNSim", targets: ["RNNSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure maths: network, BPTT, tasks, optimisers, diagnostics, safetensors.
+        .target(
+            name: "RNNSim",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // Scenario files and their claims.
+        .target(name: "Scenarios", dependencies: ["RNNSim", "TOMLKit"]),
+        // App state, update(state, event) and render(state) into a screen buffer: no curses.
+        .target(name: "ScopeView", dependencies: ["RNNSim", "Scenarios"]),
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", providers: [.apt(["libncurses-dev"])]),
+        // The only code that touches curses.
+        .target(name: "Terminal", dependencies: ["ScopeView", "CNCursesW"]),
+        .executableTarget(
+            name: "rnnscope",
+            dependencies: [
+                "RNNSim", "Scenarios", "ScopeView", "Terminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
+        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView"]),
+        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim"]),
+    ]
+)

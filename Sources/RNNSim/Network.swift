@@ -1,0 +1,98 @@
+/// The sizes of a stacked Elman RNN with a linear readout.
+public struct RNNShape: Equatable, Hashable, Sendable, Codable {
+    public var inputs: Int
+    public var hidden: Int
+    public var layers: Int
+    public var outputs: Int
+
+    public init(inputs: Int, hidden: Int, layers: Int = 1, outputs: Int) {
+        self.inputs = inputs
+        self.hidden = hidden
+        self.layers = layers
+        self.outputs = outputs
+    }
+
+    /// Input width of layer k: the data for k = 0, the layer below otherwise.
+    public func inputWidth(layer k: Int) -> Int { k == 0 ? inputs : hidden }
+}
+
+/// Where each named tensor lives in one flat parameter vector. Keeping every
+/// parameter (and every gradient) in one contiguous array lets clipping and the
+/// optimisers treat them as a single vector, as the maths does.
+public struct ParameterLayout: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public let name: String
+        public let offset: Int
+        public let dims: [Int]
+        public var count: Int { dims.reduce(1, *) }
+        public var range: Range<Int> { offset..<(offset + count) }
+    }
+
+    public let shape: RNNShape
+    public let entries: [Entry]
+    public let count: Int
+
+    public init(_ shape: RNNShape) {
+        self.shape = shape
+        var entries: [Entry] = []
+        var offset = 0
+        func add(_ name: String, _ dims: [Int]) {
+            entries.append(Entry(name: name, offset: offset, dims: dims))
+            offset += dims.reduce(1, *)
+        }
+        for k in 0..<shape.layers {
+            add("weight_ih_l\(k)", [shape.hidden, shape.inputWidth(layer: k)])
+            add("weight_hh_l\(k)", [shape.hidden, shape.hidden])
+            add("bias_ih_l\(k)", [shape.hidden])
+            add("bias_hh_l\(k)", [shape.hidden])
+        }
+        add("readout.weight", [shape.outputs, shape.hidden])
+        add("readout.bias", [shape.outputs])
+        self.entries = entries
+        self.count = offset
+    }
+
+    public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
+
+    // Offsets in the order of `entries`: 4 per layer, then the readout.
+    @inline(__always) public func weightIH(_ k: Int) -> Int { entries[4 * k].offset }
+    @inline(__always) public func weightHH(_ k: Int) -> Int { entries[4 * k + 1].offset }
+    @inline(__always) public func biasIH(_ k: Int) -> Int { entries[4 * k + 2].offset }
+    @inline(__always) public func biasHH(_ k: Int) -> Int { entries[4 * k + 3].offset }
+    @inline(__always) public var readoutWeight: Int { entries[4 * shape.layers].offset }
+    @inline(__always) public var readoutBias: Int { entries[4 * shape.layers + 1].offset }
+}
+
+/// A vanilla (Elman) RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) per layer,
+/// y_t = W_out h_t + b_out on the top layer. All tensors are row-major.
+public struct RNN<T: RNNFloat>: Sendable {
+    public var activation: Activation
+    public let layout: ParameterLayout
+    public var parameters: [T]
+
+    public var shape: RNNShape { layout.shape }
+
+    public init(shape: RNNShape, activation: Activation) {
+        self.activation = activation
+        self.layout = ParameterLayout(shape)
+        self.parameters = [T](repeating: 0, count: layout.count)
+    }
+
+    public init(activation: Activation, layout: ParameterLayout, parameters: [T]) {
+        precondition(parameters.count == layout.count)
+        self.activation = activation
+        self.layout = layout
+        self.parameters = parameters
+    }
+
+    /// A copy of W_hh of layer k (H×H, row-major).
+    public func recurrentWeights(layer k: Int = 0) -> [T] {
+        let o = layout.weightHH(k), h = shape.hidden
+        return Array(parameters[o..<(o + h * h)])
+    }
+
+    /// The same network in another precision.
+    public func converted<U: RNNFloat>(to: U.Type = U.self) -> RNN<U> {
+        RNN<U>(activation: activation, layout: layout, parameters: parameters.map { U($0) })
+    }
+}
