@@ -1,0 +1,62 @@
+import RealModule
+
+/// The training losses, as the PyTorch reference defines them:
+/// `mse-last` = mean over B×O of (y_T − target_T)², `mse-all` = mean over T×B×O,
+/// `xent-last` = softmax cross-entropy at the last step, mean over B, `xent-all` = mean over T×B.
+public enum LossKind: String, CaseIterable, Sendable, Codable {
+    case mseLast = "mse-last"
+    case mseAll = "mse-all"
+    case xentLast = "xent-last"
+    case xentAll = "xent-all"
+
+    /// Whether only the last timestep is scored.
+    public var lastStepOnly: Bool { self == .mseLast || self == .xentLast }
+    public var isCrossEntropy: Bool { self == .xentLast || self == .xentAll }
+}
+
+enum Loss {
+    /// Loss of readout rows `y` [rows × O] against targets, and ∂L/∂y into `dy`.
+    /// `rowOffset` is the first timestep·B row the readout rows correspond to
+    /// (T−1)·B for the `-last` losses, 0 for `-all`.
+    static func evaluate<T: RNNFloat>(
+        _ kind: LossKind, y: UnsafePointer<T>, dy: UnsafeMutablePointer<T>, rows: Int, outputs o: Int,
+        targets: Batch<T>.Targets, rowOffset: Int
+    ) -> Double {
+        var total = 0.0
+        switch (kind.isCrossEntropy, targets) {
+        case (false, .real(let target)):
+            // L = mean (y − target)², ∂L/∂y = 2 (y − target) / count
+            let count = T(rows * o)
+            target.withUnsafeBufferPointer { tgt in
+                let base = tgt.baseAddress! + rowOffset * o
+                for i in 0..<(rows * o) {
+                    let diff = y[i] - base[i]
+                    total += Double(diff * diff)
+                    dy[i] = 2 * diff / count
+                }
+            }
+            return total / Double(rows * o)
+        case (true, .classes(let classes)):
+            // L = mean −log softmax(y)[c], ∂L/∂y = (softmax(y) − onehot(c)) / rows
+            let inverseRows = 1 / T(rows)
+            for r in 0..<rows {
+                let yr = y + r * o, dr = dy + r * o
+                var maxLogit = yr[0]
+                for j in 1..<o where yr[j] > maxLogit { maxLogit = yr[j] }
+                var sum: T = 0
+                for j in 0..<o {
+                    let e = T.exp(yr[j] - maxLogit)
+                    dr[j] = e
+                    sum += e
+                }
+                let c = Int(classes[rowOffset + r])
+                total += Double(T.log(sum) + maxLogit - yr[c])
+                for j in 0..<o { dr[j] = dr[j] / sum * inverseRows }
+                dr[c] -= inverseRows
+            }
+            return total / Double(rows)
+        default:
+            preconditionFailure("loss \(kind.rawValue) does not match the batch's targets")
+        }
+    }
+}
