@@ -1,0 +1,224 @@
+import Foundation
+
+/// Everything that defines a training run. The same dotted keys are used by
+/// `--set key=value` and by scenario files, and one table (`Settings.keys`)
+/// parses, range-checks and documents them all.
+public struct Settings: Sendable, Equatable {
+    public enum TaskKind: String, CaseIterable, Sendable {
+        case adding, echo
+        case temporalOrder = "temporal-order"
+        case charLM = "char-lm"
+    }
+
+    public var seed: UInt64 = 1
+    public var hidden = 32
+    public var layers = 1
+    public var activation: Activation = .tanh
+    public var initKind: InitKind = .spectral
+    public var rho = 1.0
+    public var alpha = 1.0
+    public var task: TaskKind = .adding
+    public var steps = 50
+    public var lag = 10
+    public var corpus: String? = nil
+    public var text: String? = nil
+    public var batch = 16
+    public var optimizer: OptimiserKind = .sgd
+    public var learningRate = 0.01
+    public var momentum = 0.0
+    public var clip = 0.0
+    public var clipValue = 0.0
+    public var truncate = 0
+    public var loss: LossKind? = nil
+    public var temperature = 0.8
+
+    public init() {}
+
+    /// Floats the forward and backward passes must keep; runs above this are refused
+    /// rather than left to exhaust memory.
+    public static let maximumActivationFloats = 1 << 29
+
+    /// Checks that hold between keys, once all are set.
+    public func validate() throws {
+        if task == .echo && lag >= steps {
+            throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")
+        }
+        if task == .temporalOrder && steps < 8 {
+            throw SettingsError(key: "task.steps", message: "the temporal-order task needs at least 8 steps, got \(steps)")
+        }
+        if let loss, task == .charLM || task == .temporalOrder, !loss.isCrossEntropy {
+            throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs real targets; the \(task.rawValue) task has classes (use xent-last or xent-all)")
+        }
+        if let loss, task == .adding || task == .echo, loss.isCrossEntropy {
+            throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs class targets; the \(task.rawValue) task has real ones (use mse-last or mse-all)")
+        }
+        let floats = (layers + 2) * (steps + 1) * batch * hidden
+        if floats > Self.maximumActivationFloats {
+            let gib = Double(floats) * 4 / Double(1 << 30)
+            throw SettingsError(key: "task.steps", message: "steps × batch × hidden × layers needs \(String(format: "%.1f", gib)) GiB of activations; the limit is 2 GiB")
+        }
+    }
+}
+
+public struct SettingsError: Error, CustomStringConvertible, Equatable {
+    public var key: String
+    public var message: String
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+    public var description: String { "\(key): \(message)" }
+}
+
+/// A value as written in a scenario file or on the command line.
+public enum SettingValue: Sendable, Equatable {
+    case int(Int), double(Double), string(String), bool(Bool)
+
+    /// Reads a `--set` value: an integer, a number, true/false, or else text.
+    public init(parsing text: String) {
+        if let i = Int(text) { self = .int(i) }
+        else if let d = Double(text), text.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true { self = .double(d) }
+        else if text == "true" || text == "false" { self = .bool(text == "true") }
+        else { self = .string(text) }
+    }
+
+    var typeName: String {
+        switch self {
+        case .int: "an integer"
+        case .double: "a number"
+        case .string: "a string"
+        case .bool: "a boolean"
+        }
+    }
+}
+
+/// One documented setting.
+public struct SettingKey: Sendable {
+    public let name: String
+    public let summary: String
+    /// Type and range in words, for help and errors.
+    public let accepts: String
+    let apply: @Sendable (inout Settings, SettingValue) throws -> Void
+    let current: @Sendable (Settings) -> String
+    public func value(in s: Settings) -> String { current(s) }
+}
+
+extension Settings {
+    public mutating func set(_ key: String, _ value: SettingValue) throws {
+        guard let k = Self.keys.first(where: { $0.name == key }) else {
+            throw SettingsError(key: key, message: "unknown key; known keys: \(Self.keys.map(\.name).joined(separator: ", "))")
+        }
+        try k.apply(&self, value)
+    }
+
+    /// Parses `key=value` as given to `--set`.
+    public mutating func set(assignment: String) throws {
+        guard let eq = assignment.firstIndex(of: "=") else {
+            throw SettingsError(key: assignment, message: "expected key=value")
+        }
+        let key = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
+        let value = String(assignment[assignment.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        try set(key, SettingValue(parsing: value))
+    }
+
+    public static let keys: [SettingKey] = [
+        int("seed", "random seed: the same seed and settings give bit-identical runs", 0...Int.max,
+            { $0.seed = UInt64($1) }, { "\($0.seed)" }),
+        int("network.hidden", "hidden units per layer (H)", 1...2048, { $0.hidden = $1 }, { "\($0.hidden)" }),
+        int("network.layers", "stacked recurrent layers", 1...4, { $0.layers = $1 }, { "\($0.layers)" }),
+        choice("network.activation", "the nonlinearity act in h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)",
+               Activation.self, { $0.activation = $1 }, { $0.activation.rawValue }),
+        choice("init.kind", "initialisation of W_hh: spectral (Gaussian scaled to ρ = init.rho), xavier, orthogonal (× init.rho), identity (IRNN: α·I)",
+               InitKind.self, { $0.initKind = $1 }, { $0.initKind.rawValue }),
+        double("init.rho", "spectral radius ρ(W_hh) for init.kind = spectral; scale for orthogonal", 0...100,
+               { $0.rho = $1 }, { "\($0.rho)" }),
+        double("init.alpha", "α of the identity initialisation W_hh = α·I", 0...10, { $0.alpha = $1 }, { "\($0.alpha)" }),
+        choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm",
+               TaskKind.self, { $0.task = $1 }, { $0.task.rawValue }),
+        int("task.steps", "sequence length T", 1...100_000, { $0.steps = $1 }, { "\($0.steps)" }),
+        int("task.lag", "echo lag L (y_t = x_{t-L}), below task.steps", 1...100_000, { $0.lag = $1 }, { "\($0.lag)" }),
+        string("task.corpus", "text file for char-lm (default: the built-in corpus)", { $0.corpus = $1 }, { $0.corpus ?? "" }),
+        string("task.text", "inline text for char-lm, instead of a corpus file", { $0.text = $1 }, { $0.text ?? "" }),
+        int("train.batch", "sequences per minibatch (B)", 1...1024, { $0.batch = $1 }, { "\($0.batch)" }),
+        choice("train.optimizer", "sgd, adagrad, rmsprop or adam (torch.optim definitions)",
+               OptimiserKind.self, { $0.optimizer = $1 }, { $0.optimizer.rawValue }),
+        double("train.lr", "learning rate η", 1e-9...10, { $0.learningRate = $1 }, { "\($0.learningRate)" }),
+        double("train.momentum", "momentum μ for sgd and rmsprop", 0...0.999, { $0.momentum = $1 }, { "\($0.momentum)" }),
+        double("train.clip", "global-norm clipping threshold (Pascanu et al. 2013); 0 = off", 0...1e9,
+               { $0.clip = $1 }, { "\($0.clip)" }),
+        double("train.clip_value", "element-wise gradient clipping to ±value; 0 = off", 0...1e9,
+               { $0.clipValue = $1 }, { "\($0.clipValue)" }),
+        int("train.truncate", "truncated BPTT length K (gradient cut every K steps); 0 = full BPTT", 0...100_000,
+            { $0.truncate = $1 }, { "\($0.truncate)" }),
+        SettingKey(name: "train.loss", summary: "mse-last, mse-all, xent-last or xent-all (default: the task's own)",
+                   accepts: "one of default, " + LossKind.allCases.map(\.rawValue).joined(separator: ", "),
+                   apply: { s, v in
+                       guard case .string(let text) = v else { throw typeError("train.loss", v, "a string") }
+                       if text == "default" { s.loss = nil; return }
+                       guard let l = LossKind(rawValue: text) else {
+                           throw SettingsError(key: "train.loss", message: "'\(text)' is not one of default, \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                       }
+                       s.loss = l
+                   }, current: { $0.loss?.rawValue ?? "default" }),
+        double("display.temperature", "sampling temperature of the char-lm text shown", 0.01...10,
+               { $0.temperature = $1 }, { "\($0.temperature)" }),
+    ]
+
+    static func typeError(_ key: String, _ v: SettingValue, _ expected: String) -> SettingsError {
+        SettingsError(key: key, message: "expected \(expected), got \(v.typeName)")
+    }
+
+    static func int(_ name: String, _ summary: String, _ range: ClosedRange<Int>,
+                    _ apply: @escaping @Sendable (inout Settings, Int) -> Void,
+                    _ current: @escaping @Sendable (Settings) -> String) -> SettingKey {
+        let upper = range.upperBound == Int.max ? "" : "\(range.upperBound)"
+        return SettingKey(name: name, summary: summary, accepts: "integer \(range.lowerBound)…\(upper)", apply: { s, v in
+            guard case .int(let i) = v else { throw typeError(name, v, "an integer") }
+            guard range.contains(i) else {
+                throw SettingsError(key: name, message: "\(i) is out of range (\(range.lowerBound)…\(upper))")
+            }
+            apply(&s, i)
+        }, current: current)
+    }
+
+    static func double(_ name: String, _ summary: String, _ range: ClosedRange<Double>,
+                       _ apply: @escaping @Sendable (inout Settings, Double) -> Void,
+                       _ current: @escaping @Sendable (Settings) -> String) -> SettingKey {
+        SettingKey(name: name, summary: summary, accepts: "number \(range.lowerBound)…\(range.upperBound)", apply: { s, v in
+            let d: Double
+            switch v {
+            case .int(let i): d = Double(i)
+            case .double(let x): d = x
+            default: throw typeError(name, v, "a number")
+            }
+            guard d.isFinite, range.contains(d) else {
+                throw SettingsError(key: name, message: "\(d) is out of range (\(range.lowerBound)…\(range.upperBound))")
+            }
+            apply(&s, d)
+        }, current: current)
+    }
+
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ summary: String, _ type: E.Type,
+        _ apply: @escaping @Sendable (inout Settings, E) -> Void,
+        _ current: @escaping @Sendable (Settings) -> String
+    ) -> SettingKey where E.RawValue == String {
+        let names = E.allCases.map(\.rawValue).joined(separator: ", ")
+        return SettingKey(name: name, summary: summary, accepts: "one of \(names)", apply: { s, v in
+            guard case .string(let text) = v else { throw typeError(name, v, "a string") }
+            guard let e = E(rawValue: text) else {
+                throw SettingsError(key: name, message: "'\(text)' is not one of \(names)")
+            }
+            apply(&s, e)
+        }, current: current)
+    }
+
+    static func string(_ name: String, _ summary: String,
+                       _ apply: @escaping @Sendable (inout Settings, String) -> Void,
+                       _ current: @escaping @Sendable (Settings) -> String) -> SettingKey {
+        SettingKey(name: name, summary: summary, accepts: "text", apply: { s, v in
+            guard case .string(let text) = v else { throw typeError(name, v, "a string") }
+            apply(&s, text)
+        }, current: current)
+    }
+}
