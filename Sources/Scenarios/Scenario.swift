@@ -21,3 +21,10 @@ public struct Scenario: Sendable {
         self.path = path
     }
 }
+
+/// Watches a live run and says, in one line, when a scenario's claim comes true
+/// (the first non-finite value, the loss crossing its threshold, ...).
+public protocol MomentWatcher: AnyObject {
+    /// Called with every iteration's report; returns a line to show, or nil.
+    func observe(_ report: IterationReport) -> String?
+}
