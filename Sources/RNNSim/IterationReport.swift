@@ -1,0 +1,21 @@
+/// What one training iteration measured.
+public struct IterationReport: Sendable, Equatable {
+    /// Iterations completed, counting this one (1-based).
+    public var iteration: Int
+    public var loss: Double
+    /// Global gradient norm before clipping.
+    public var gradNorm: Double
+    public var clipScale: Double
+    /// Whether norm clipping scaled the gradient this iteration.
+    public var clipped: Bool
+    public var valueClipped: Bool
+    /// Inf or NaN appeared: the parameters were not updated, and the run stops updating.
+    public var nonfinite: Bool
+    /// ρ(W_hh) and σ_max(W_hh) of each layer, before the update. NaN when not measured.
+    public var spectralRadius: [Double]
+    public var largestSingularValue: [Double]
+    /// ‖∂L/∂h_t‖ per layer, each of length T.
+    public var hiddenGradNorms: [[Double]]
+    /// ‖diag(act'(a_t)) W_hh‖₂ per layer, each of length T (NaN when not measured).
+    public var jacobianNorms: [[Double]]
+}
