@@ -1,0 +1,37 @@
+/// One forward pass and BPTT on a given model and batch, in double precision:
+/// what `rnnscope grads` prints and writes.
+public struct GradientReport: Sendable {
+    public var loss: Double
+    public var gradNorm: Double
+    public var clipScale: Double
+    public var nonfinite: Bool
+    /// ∂L/∂θ after clipping, in the model's parameter layout.
+    public var gradients: [Double]
+    public var layout: ParameterLayout
+    public var hiddenGradNorms: [[Double]]
+    public var jacobianNorms: [[Double]]
+
+    /// Runs in Double from the model's Float weights, as PyTorch's float64
+    /// autograd does, so the figures match it to ~1e-12 rather than ~1e-6.
+    public static func compute(model: RNN<Float>, batch: Batch<Float>, options: BPTTOptions) -> GradientReport {
+        let net = model.converted(to: Double.self)
+        let data = batch.converted(to: Double.self)
+        let bptt = BPTT<Double>(shape: net.shape, steps: data.steps, batchSize: data.size)
+        var g = [Double](repeating: 0, count: net.layout.count)
+        var opts = options
+        opts.recordJacobians = true
+        let s = bptt.run(net, data, opts, gradients: &g)
+        return GradientReport(loss: s.loss, gradNorm: s.gradNorm, clipScale: s.clipScale, nonfinite: s.nonfinite,
+                              gradients: g, layout: net.layout,
+                              hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: bptt.jacobianNorms)
+    }
+
+    /// The `--out` file: every model tensor's gradient (same names) and `hidden_grad_norms_l{k}` [T].
+    public func safetensors() -> SafeTensorsFile {
+        var tensors = ModelFile.tensors(gradients, layout: layout)
+        for (k, norms) in hiddenGradNorms.enumerated() {
+            tensors["hidden_grad_norms_l\(k)"] = SafeTensor(doubles: norms, shape: [norms.count])
+        }
+        return SafeTensorsFile(tensors: tensors)
+    }
+}

@@ -1,0 +1,650 @@
+import Foundation
+
+// Reading and writing the safetensors format (https://github.com/huggingface/safetensors):
+//
+//   [8 bytes]  N, the header length, little-endian UInt64
+//   [N bytes]  UTF-8 JSON object: name -> {"dtype", "shape", "data_offsets": [begin, end]},
+//              plus an optional "__metadata__": {String: String}
+//   [rest]     the data buffer; offsets are relative to its start, values little-endian
+//
+// Files come from elsewhere, so the reader treats every byte as hostile: each
+// problem is reported as a one-line `SafeTensorsError`, never a trap.
+
+// MARK: - Errors
+
+public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
+    case fileTooShort(byteCount: Int)
+    case emptyHeader
+    case headerTooLarge(length: UInt64)
+    case headerPastEndOfFile(length: UInt64, available: Int)
+    case headerNotUTF8(offset: Int)
+    case headerNotJSON(reason: String)
+    case headerNotObject(found: String)
+    case entryNotObject(tensor: String, found: String)
+    case missingField(tensor: String, field: String)
+    case wrongFieldType(tensor: String, field: String, expected: String, found: String)
+    case unknownDType(tensor: String, dtype: String)
+    case invalidDimension(tensor: String, index: Int, found: String)
+    case shapeOverflow(tensor: String, shape: [Int])
+    case invalidDataOffsets(tensor: String, found: String)
+    case reversedDataOffsets(tensor: String, begin: Int, end: Int)
+    case dataOffsetsPastEnd(tensor: String, begin: Int, end: Int, dataLength: Int)
+    case byteLengthMismatch(tensor: String, dtype: SafeTensor.DType, shape: [Int], byteLength: Int)
+    case overlappingTensors(first: String, firstOffsets: [Int], second: String, secondOffsets: [Int])
+    case invalidMetadata(reason: String)
+    case reservedName(String)
+    case notFloatingPoint(SafeTensor.DType)
+    case notInteger(SafeTensor.DType)
+    case integerOutOfRange(dtype: SafeTensor.DType, index: Int, value: UInt64)
+    case cannotRead(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    /// The largest header accepted: far beyond any real model, small enough
+    /// that a corrupt length cannot make us allocate gigabytes.
+    public static let maxHeaderLength: UInt64 = 100_000_000
+
+    public var description: String {
+        switch self {
+        case let .fileTooShort(count):
+            return "file is \(count) bytes long, too short to hold the 8-byte header length"
+        case .emptyHeader:
+            return "header length is 0; a safetensors header holds at least '{}'"
+        case let .headerTooLarge(length):
+            return "header length \(length) bytes exceeds the \(Self.maxHeaderLength)-byte limit"
+        case let .headerPastEndOfFile(length, available):
+            return "header length \(length) bytes runs past the end of the file (only \(available) bytes follow the length)"
+        case let .headerNotUTF8(offset):
+            return "header is not valid UTF-8 (bad byte at header offset \(offset))"
+        case let .headerNotJSON(reason):
+            return "header is not valid JSON: \(oneLine(reason))"
+        case let .headerNotObject(found):
+            return "header JSON is \(found), expected an object mapping tensor names to entries"
+        case let .entryNotObject(tensor, found):
+            return "tensor \(quoted(tensor)): entry is \(found), expected an object with dtype, shape and data_offsets"
+        case let .missingField(tensor, field):
+            return "tensor \(quoted(tensor)): missing \"\(field)\""
+        case let .wrongFieldType(tensor, field, expected, found):
+            return "tensor \(quoted(tensor)): \"\(field)\" is \(found), expected \(expected)"
+        case let .unknownDType(tensor, dtype):
+            let known = SafeTensor.DType.allCases.map(\.rawValue).joined(separator: ", ")
+            return "tensor \(quoted(tensor)): unknown dtype \(quoted(dtype)) (known: \(known))"
+        case let .invalidDimension(tensor, index, found):
+            return "tensor \(quoted(tensor)): shape[\(index)] is \(found), expected a non-negative integer"
+        case let .shapeOverflow(tensor, shape):
+            return "tensor \(quoted(tensor)): shape \(shape) is too large, its byte size overflows Int"
+        case let .invalidDataOffsets(tensor, found):
+            return "tensor \(quoted(tensor)): data_offsets is \(found), expected two non-negative integers [begin, end]"
+        case let .reversedDataOffsets(tensor, begin, end):
+            return "tensor \(quoted(tensor)): data_offsets [\(begin), \(end)] have begin after end"
+        case let .dataOffsetsPastEnd(tensor, begin, end, dataLength):
+            return "tensor \(quoted(tensor)): data_offsets [\(begin), \(end)] run past the end of the data (\(dataLength) bytes)"
+        case let .byteLengthMismatch(tensor, dtype, shape, byteLength):
+            let needed = SafeTensor.byteCount(shape: shape, dtype: dtype).map(String.init) ?? "more than Int.max"
+            return "tensor \(quoted(tensor)): holds \(byteLength) bytes but \(dtype.rawValue) shape \(shape) needs \(needed)"
+        case let .overlappingTensors(first, firstOffsets, second, secondOffsets):
+            return "tensors \(quoted(first)) data_offsets \(firstOffsets) and \(quoted(second)) data_offsets \(secondOffsets) overlap"
+        case let .invalidMetadata(reason):
+            return "__metadata__ must be an object mapping strings to strings, but \(oneLine(reason))"
+        case let .reservedName(name):
+            return "tensor name \(quoted(name)) is reserved for the metadata and cannot name a tensor"
+        case let .notFloatingPoint(dtype):
+            return "dtype \(dtype.rawValue) does not hold floating-point values; use integers() instead"
+        case let .notInteger(dtype):
+            return "dtype \(dtype.rawValue) does not hold integers; use floats() or doubles() instead"
+        case let .integerOutOfRange(dtype, index, value):
+            return "element \(index) of a \(dtype.rawValue) tensor is \(value), too large for Int64"
+        case let .cannotRead(path, reason):
+            return "cannot read safetensors file \(quoted(path: path)): \(oneLine(reason))"
+        case let .cannotWrite(path, reason):
+            return "cannot write safetensors file \(quoted(path: path)): \(oneLine(reason))"
+        }
+    }
+}
+
+/// Names and values in messages come from the file, so they are escaped and
+/// shortened to keep every description on one readable line. Paths come from
+/// the caller and are kept whole.
+private func quoted(_ text: String, limit: Int = 100) -> String {
+    let short = text.count > limit ? String(text.prefix(limit)) + "…" : text
+    return "'" + oneLine(short) + "'"
+}
+
+private func quoted(path: String) -> String { quoted(path, limit: .max) }
+
+private func oneLine(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            || scalar == "\u{2028}" || scalar == "\u{2029}":
+            result += "\\u{\(String(scalar.value, radix: 16))}"
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
+}
+
+// MARK: - Tensor
+
+public struct SafeTensor: Sendable, Equatable {
+    public enum DType: String, Sendable, CaseIterable {
+        case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+        case f8e5m2 = "F8_E5M2", f8e4m3 = "F8_E4M3"
+        case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
+        case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
+        case bool = "BOOL"
+
+        public var byteSize: Int {
+            switch self {
+            case .f64, .i64, .u64: 8
+            case .f32, .i32, .u32: 4
+            case .f16, .bf16, .i16, .u16: 2
+            case .f8e5m2, .f8e4m3, .i8, .u8, .bool: 1
+            }
+        }
+    }
+
+    public var dtype: DType
+    public var shape: [Int]
+    /// Raw little-endian element bytes, `elementCount * dtype.byteSize` of them.
+    public var data: Data
+
+    public init(dtype: DType, shape: [Int], data: Data) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "SafeTensor: negative dimension in shape \(shape)")
+        precondition(Self.byteCount(shape: shape, dtype: dtype) == data.count,
+                     "SafeTensor: \(data.count) bytes do not fit \(dtype.rawValue) shape \(shape)")
+        self.dtype = dtype
+        self.shape = shape
+        // Re-base slices so `data` always starts at index 0.
+        self.data = data.startIndex == 0 ? data : Data(data)
+    }
+
+    public init(floats: [Float], shape: [Int]) {
+        self.init(dtype: .f32, shape: shape, data: Self.littleEndianBytes(floats.map(\.bitPattern)))
+    }
+
+    public init(doubles: [Double], shape: [Int]) {
+        self.init(dtype: .f64, shape: shape, data: Self.littleEndianBytes(doubles.map(\.bitPattern)))
+    }
+
+    public init(int64s: [Int64], shape: [Int]) {
+        self.init(dtype: .i64, shape: shape, data: Self.littleEndianBytes(int64s))
+    }
+
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// The values as `Float`; F64 values are rounded to the nearest `Float`.
+    public func floats() throws -> [Float] {
+        switch dtype {
+        case .f32: return load(UInt32.self).map(Float.init(bitPattern:))
+        case .f64: return load(UInt64.self).map { Float(Double(bitPattern: $0)) }
+        case .f16: return load(UInt16.self).map(floatFromHalf)
+        case .bf16: return load(UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }  // BF16 is the top half of a Float
+        case .f8e5m2: return load(UInt8.self).map { floatFromHalf(UInt16($0) << 8) }    // E5M2 is the top byte of an F16
+        case .f8e4m3: return load(UInt8.self).map(floatFromE4M3)
+        case .i64, .i32, .i16, .i8, .u64, .u32, .u16, .u8, .bool:
+            throw SafeTensorsError.notFloatingPoint(dtype)
+        }
+    }
+
+    /// The values as `Double`; every dtype narrower than F64 converts exactly.
+    public func doubles() throws -> [Double] {
+        if dtype == .f64 { return load(UInt64.self).map(Double.init(bitPattern:)) }
+        return try floats().map(Double.init)
+    }
+
+    /// The values as `Int64`; BOOL reads as 0 or 1, and a U64 value above
+    /// `Int64.max` throws rather than wrapping.
+    public func integers() throws -> [Int64] {
+        switch dtype {
+        case .i64: return load(UInt64.self).map { Int64(bitPattern: $0) }
+        case .i32: return load(UInt32.self).map { Int64(Int32(bitPattern: $0)) }
+        case .i16: return load(UInt16.self).map { Int64(Int16(bitPattern: $0)) }
+        case .i8: return load(UInt8.self).map { Int64(Int8(bitPattern: $0)) }
+        case .u32: return load(UInt32.self).map(Int64.init)
+        case .u16: return load(UInt16.self).map(Int64.init)
+        case .u8: return load(UInt8.self).map(Int64.init)
+        case .bool: return load(UInt8.self).map { $0 == 0 ? 0 : 1 }
+        case .u64:
+            return try load(UInt64.self).enumerated().map { index, value in
+                guard let exact = Int64(exactly: value) else {
+                    throw SafeTensorsError.integerOutOfRange(dtype: dtype, index: index, value: value)
+                }
+                return exact
+            }
+        case .f64, .f32, .f16, .bf16, .f8e5m2, .f8e4m3:
+            throw SafeTensorsError.notInteger(dtype)
+        }
+    }
+
+    /// `product(shape) * dtype.byteSize`, or nil if it overflows `Int`.
+    static func byteCount(shape: [Int], dtype: DType) -> Int? {
+        var count = dtype.byteSize
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// Reads every whole element in `data`. Bytes in a `Data` have no alignment
+    /// guarantee (a tensor may start at any offset of the file), hence `loadUnaligned`.
+    private func load<T: FixedWidthInteger>(_: T.Type) -> [T] {
+        let size = MemoryLayout<T>.size
+        return data.withUnsafeBytes { raw in
+            (0..<(raw.count / size)).map { T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * size, as: T.self)) }
+        }
+    }
+
+    private static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> Data {
+        var bytes = Data(capacity: values.count * MemoryLayout<T>.size)
+        for value in values {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+}
+
+// MARK: - Narrow float formats
+
+/// IEEE half precision to `Float` (exact). Swift's `Float16` does this, but it
+/// is missing on Intel macOS, so the bit-level version stands in there.
+func floatFromHalf(_ bits: UInt16) -> Float {
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    return Float(Float16(bitPattern: bits))
+    #else
+    return floatFromHalfBits(bits)
+    #endif
+}
+
+/// The portable conversion behind `floatFromHalf`; compiled everywhere so the
+/// tests can check it against `Float16` bit pattern by bit pattern.
+func floatFromHalfBits(_ bits: UInt16) -> Float {
+    let sign = UInt32(bits & 0x8000) << 16
+    let exponent = UInt32(bits >> 10 & 0x1F)
+    let mantissa = UInt32(bits & 0x3FF)
+    switch exponent {
+    case 0:  // zero or subnormal: mantissa × 2⁻²⁴, exact in Float
+        let magnitude = Float(mantissa) * 0x1p-24
+        return sign == 0 ? magnitude : -magnitude
+    case 0x1F:  // infinity or NaN; quiet the NaN as the hardware conversion does
+        let quiet: UInt32 = mantissa == 0 ? 0 : 0x40_0000
+        return Float(bitPattern: sign | 0x7F80_0000 | quiet | mantissa << 13)
+    default:  // rebias the exponent from 15 to 127
+        return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
+    }
+}
+
+/// OCP FP8 E4M3 ("FN": no infinities, S.1111.111 is NaN, bias 7) to `Float`.
+func floatFromE4M3(_ bits: UInt8) -> Float {
+    let exponent = Int(bits >> 3 & 0xF)
+    let mantissa = Float(bits & 0x7)
+    let magnitude: Float
+    if exponent == 0xF && bits & 0x7 == 0x7 {
+        magnitude = .nan
+    } else if exponent == 0 {
+        magnitude = mantissa * 0x1p-9  // subnormal: mantissa/8 × 2^(1-7)
+    } else {
+        magnitude = (1 + mantissa / 8) * Float(sign: .plus, exponent: exponent - 7, significand: 1)
+    }
+    return bits & 0x80 == 0 ? magnitude : -magnitude
+}
+
+// MARK: - File
+
+public struct SafeTensorsFile: Sendable, Equatable {
+    public var tensors: [String: SafeTensor]
+    public var metadata: [String: String]
+
+    static let metadataKey = "__metadata__"
+
+    public init(tensors: [String: SafeTensor] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    public subscript(name: String) -> SafeTensor? {
+        get { tensors[name] }
+        set { tensors[name] = newValue }
+    }
+
+    /// Parses and validates a whole file held in memory.
+    public init(data: Data) throws {
+        let file = try SafeTensorsReader(data).read()
+        self.init(tensors: file.tensors, metadata: file.metadata)
+    }
+
+    public init(contentsOf url: URL) throws {
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: url)
+        } catch {
+            throw SafeTensorsError.cannotRead(path: url.path, reason: fileErrorReason(error))
+        }
+        try self.init(data: bytes)
+    }
+
+    /// The file's bytes, laid out as the reference implementation does: the
+    /// header is compact JSON ("__metadata__" first, then tensors by name)
+    /// padded with spaces to a multiple of 8 bytes, and the data buffer holds
+    /// the tensors contiguously in that same name order.
+    ///
+    /// A tensor named "__metadata__" cannot be represented and traps here;
+    /// `write(to:)` reports it as an error instead.
+    public func serialized() -> Data {
+        precondition(tensors[Self.metadataKey] == nil, SafeTensorsError.reservedName(Self.metadataKey).description)
+        // Sort by UTF-8 bytes, as Rust's String ordering does, not by Swift's
+        // Unicode-aware String comparison.
+        let names = tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+
+        var entries: [String] = []
+        if !metadata.isEmpty {
+            let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                .map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            entries.append("\(jsonString(Self.metadataKey)):{\(pairs.joined(separator: ","))}")
+        }
+        var offset = 0
+        for name in names {
+            let tensor = tensors[name]!
+            let end = offset + tensor.data.count
+            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            entries.append(#"\#(jsonString(name)):{"dtype":"\#(tensor.dtype.rawValue)","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
+            offset = end
+        }
+        var header = Data("{\(entries.joined(separator: ","))}".utf8)
+        header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
+
+        var file = Data(capacity: 8 + header.count + offset)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(header)
+        for name in names { file.append(tensors[name]!.data) }
+        return file
+    }
+
+    /// Writes atomically: the bytes go to a temporary file in the destination
+    /// directory (so the final rename stays on one file system) and are synced
+    /// before being renamed over `url`. Readers see the old file or the new
+    /// one, never a partial write.
+    public func write(to url: URL) throws {
+        let path = url.path
+        if tensors[Self.metadataKey] != nil {
+            throw SafeTensorsError.reservedName(Self.metadataKey)
+        }
+        // `data` and `shape` are public vars, so they may have drifted apart;
+        // never write a file that the reader would reject.
+        for name in tensors.keys.sorted() {
+            let tensor = tensors[name]!
+            if tensor.shape.contains(where: { $0 < 0 }) || SafeTensor.byteCount(shape: tensor.shape, dtype: tensor.dtype) != tensor.data.count {
+                throw SafeTensorsError.byteLengthMismatch(tensor: name, dtype: tensor.dtype, shape: tensor.shape, byteLength: tensor.data.count)
+            }
+        }
+
+        let directory = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SafeTensorsError.cannotWrite(path: path, reason: "directory \(quoted(path: directory.path)) does not exist")
+        }
+
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw SafeTensorsError.cannotWrite(path: path, reason: "cannot create temporary file \(quoted(path: temporary.path))")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: serialized())
+            try handle.synchronize()
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SafeTensorsError.cannotWrite(path: path, reason: fileErrorReason(error))
+        }
+        // POSIX rename replaces an existing destination atomically, unlike FileManager.moveItem.
+        if rename(temporary.path, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw SafeTensorsError.cannotWrite(path: path, reason: reason)
+        }
+    }
+}
+
+/// Foundation's file errors often say only "The operation could not be
+/// completed"; the underlying POSIX error says what actually happened.
+private func fileErrorReason(_ error: Error) -> String {
+    let nsError = error as NSError
+    // On Linux the userInfo value only casts to NSError by way of Error.
+    if let underlying = (nsError.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }),
+       underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if nsError.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(nsError.code)))
+    }
+    return nsError.localizedDescription
+}
+
+/// A JSON string literal for `text`.
+private func jsonString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + "\""
+}
+
+// MARK: - Reader
+
+/// One pass of validation over a file's bytes. Every check happens before
+/// any slice is taken, so hostile input can only ever produce an error.
+private struct SafeTensorsReader {
+    let bytes: Data
+
+    init(_ bytes: Data) {
+        // Re-base so offsets below are plain 0-based positions.
+        self.bytes = bytes.startIndex == 0 ? bytes : Data(bytes)
+    }
+
+    private struct Entry {
+        let name: String
+        let dtype: SafeTensor.DType
+        let shape: [Int]
+        let begin: Int
+        let end: Int
+    }
+
+    func read() throws -> SafeTensorsFile {
+        guard bytes.count >= 8 else { throw SafeTensorsError.fileTooShort(byteCount: bytes.count) }
+        let length = bytes.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }  // little-endian
+        guard length > 0 else { throw SafeTensorsError.emptyHeader }
+        guard length <= SafeTensorsError.maxHeaderLength else { throw SafeTensorsError.headerTooLarge(length: length) }
+        guard length <= UInt64(bytes.count - 8) else {
+            throw SafeTensorsError.headerPastEndOfFile(length: length, available: bytes.count - 8)
+        }
+        let headerEnd = 8 + Int(length)
+        let header = try parseHeader(bytes[8..<headerEnd])
+        let dataLength = bytes.count - headerEnd
+
+        var metadata: [String: String] = [:]
+        var entries: [Entry] = []
+        // Sorted so that a file with several problems always reports the same one.
+        for name in header.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            if name == SafeTensorsFile.metadataKey {
+                metadata = try parseMetadata(header[name]!)
+            } else {
+                entries.append(try parseEntry(name: name, header[name]!, dataLength: dataLength))
+            }
+        }
+        try checkNoOverlap(entries)
+
+        var tensors: [String: SafeTensor] = [:]
+        for entry in entries {
+            let slice = bytes[(headerEnd + entry.begin)..<(headerEnd + entry.end)]
+            tensors[entry.name] = SafeTensor(dtype: entry.dtype, shape: entry.shape, data: Data(slice))
+        }
+        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    private func parseHeader(_ header: Data) throws -> [String: Any] {
+        // Decode ourselves first: JSONSerialization would silently accept
+        // UTF-16/32, and this also pinpoints the first bad byte.
+        var decoder = UTF8()
+        var iterator = header.makeIterator()
+        var offset = 0
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case let .scalarValue(scalar): offset += UTF8.width(scalar)
+            case .emptyInput: break decoding
+            case .error: throw SafeTensorsError.headerNotUTF8(offset: offset)
+            }
+        }
+        // A NUL is valid UTF-8 but never valid JSON, and would make
+        // JSONSerialization guess a UTF-16/32 encoding.
+        if let nul = header.firstIndex(of: 0) {
+            throw SafeTensorsError.headerNotJSON(reason: "NUL byte at header offset \(nul - header.startIndex)")
+        }
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: header, options: [.fragmentsAllowed])
+        } catch {
+            let nsError = error as NSError
+            throw SafeTensorsError.headerNotJSON(
+                reason: nsError.userInfo[NSDebugDescriptionErrorKey] as? String ?? nsError.localizedDescription)
+        }
+        guard let object = json as? [String: Any] else { throw SafeTensorsError.headerNotObject(found: describe(json)) }
+        return object
+    }
+
+    private func parseMetadata(_ value: Any) throws -> [String: String] {
+        guard let object = value as? [String: Any] else {
+            throw SafeTensorsError.invalidMetadata(reason: "it is \(describe(value))")
+        }
+        var metadata: [String: String] = [:]
+        for key in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let string = object[key] as? String else {
+                throw SafeTensorsError.invalidMetadata(reason: "key \(quoted(key)) holds \(describe(object[key]!))")
+            }
+            metadata[key] = string
+        }
+        return metadata
+    }
+
+    private func parseEntry(name: String, _ value: Any, dataLength: Int) throws -> Entry {
+        guard let entry = value as? [String: Any] else {
+            throw SafeTensorsError.entryNotObject(tensor: name, found: describe(value))
+        }
+        func field(_ key: String) throws -> Any {
+            guard let value = entry[key] else { throw SafeTensorsError.missingField(tensor: name, field: key) }
+            return value
+        }
+
+        let dtypeValue = try field("dtype")
+        guard let dtypeName = dtypeValue as? String else {
+            throw SafeTensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string", found: describe(dtypeValue))
+        }
+        guard let dtype = SafeTensor.DType(rawValue: dtypeName) else {
+            throw SafeTensorsError.unknownDType(tensor: name, dtype: dtypeName)
+        }
+
+        let shapeValue = try field("shape")
+        guard let dims = shapeValue as? [Any] else {
+            throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers", found: describe(shapeValue))
+        }
+        let shape = try dims.enumerated().map { index, dim in
+            guard let size = nonNegativeInteger(dim) else {
+                throw SafeTensorsError.invalidDimension(tensor: name, index: index, found: describe(dim))
+            }
+            return size
+        }
+        guard let byteLength = SafeTensor.byteCount(shape: shape, dtype: dtype) else {
+            throw SafeTensorsError.shapeOverflow(tensor: name, shape: shape)
+        }
+
+        let offsetsValue = try field("data_offsets")
+        guard let offsets = offsetsValue as? [Any], offsets.count == 2,
+              let begin = nonNegativeInteger(offsets[0]), let end = nonNegativeInteger(offsets[1])
+        else {
+            throw SafeTensorsError.invalidDataOffsets(tensor: name, found: describe(offsetsValue))
+        }
+        guard begin <= end else { throw SafeTensorsError.reversedDataOffsets(tensor: name, begin: begin, end: end) }
+        guard end <= dataLength else {
+            throw SafeTensorsError.dataOffsetsPastEnd(tensor: name, begin: begin, end: end, dataLength: dataLength)
+        }
+        guard end - begin == byteLength else {
+            throw SafeTensorsError.byteLengthMismatch(tensor: name, dtype: dtype, shape: shape, byteLength: end - begin)
+        }
+        return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+    }
+
+    /// Tensors must not share bytes. Once sorted by start, ranges that are
+    /// disjoint so far are also ordered, so each needs comparing only with
+    /// the one before it. Empty ranges hold no bytes and overlap nothing.
+    private func checkNoOverlap(_ entries: [Entry]) throws {
+        let ranges = entries.filter { $0.begin < $0.end }.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        for (previous, entry) in zip(ranges, ranges.dropFirst()) where entry.begin < previous.end {
+            throw SafeTensorsError.overlappingTensors(
+                first: previous.name, firstOffsets: [previous.begin, previous.end],
+                second: entry.name, secondOffsets: [entry.begin, entry.end])
+        }
+    }
+}
+
+// MARK: - JSON values
+
+/// JSONSerialization hands back every number, and every boolean, as an
+/// NSNumber: `true` bridges to 1 and `3.0` to 3 under `as? Int`. The
+/// Objective-C type code tells them apart on Darwin and Linux alike: JSON
+/// booleans are "c", fractions and exponents "d", and integers too large for
+/// Int64 come back as NSDecimalNumber.
+private func nonNegativeInteger(_ value: Any) -> Int? {
+    guard let number = value as? NSNumber, !(number is NSDecimalNumber) else { return nil }
+    switch String(cString: number.objCType) {
+    case "q", "l", "i", "s":
+        let signed = number.int64Value
+        return signed >= 0 ? Int(exactly: signed) : nil
+    case "Q", "L", "I", "S", "C":
+        return Int(exactly: number.uint64Value)
+    default:  // "c" (boolean), "d"/"f" (fractional or exponent notation)
+        return nil
+    }
+}
+
+/// A short description of a JSON value for error messages.
+private func describe(_ value: Any) -> String {
+    switch value {
+    case let string as String:
+        return "the string \(quoted(string))"
+    case let number as NSNumber:
+        return (String(cString: number.objCType) == "c" ? "the boolean " : "the number ") + literal(number)
+    case let array as [Any]:
+        // Small arrays such as data_offsets are worth showing in full.
+        if array.count <= 4, array.allSatisfy({ $0 is NSNumber || $0 is NSNull }) {
+            return "[" + array.map { ($0 as? NSNumber).map(literal) ?? "null" }.joined(separator: ", ") + "]"
+        }
+        return "an array of \(array.count) elements"
+    case is [String: Any]:
+        return "an object"
+    case is NSNull:
+        return "null"
+    default:
+        return "a value of type \(type(of: value))"
+    }
+}
+
+/// A JSON number or boolean as it would be written in JSON.
+private func literal(_ number: NSNumber) -> String {
+    if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
+    return oneLine(number.stringValue)
+}

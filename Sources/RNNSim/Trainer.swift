@@ -1,0 +1,82 @@
+import Foundation
+
+/// A training run: a network, a task, an optimiser and the BPTT workspace.
+/// `clip`, `clipValue` and `truncate` may change between iterations.
+public final class Trainer {
+    public let settings: Settings
+    public let task: any SequenceTask
+    public let loss: LossKind
+    public private(set) var network: RNN<Float>
+    public private(set) var iteration = 0
+    /// Set once an iteration produced Inf/NaN: from then on nothing is updated.
+    public private(set) var diverged = false
+    public var options: BPTTOptions
+    private var optimiser: Optimiser
+    private let bptt: BPTT<Float>
+    private var gradients: [Float]
+    private var batches: SeededRandom
+
+    public init(settings: Settings) throws {
+        try settings.validate()
+        self.settings = settings
+        task = try Self.makeTask(settings)
+        loss = settings.loss ?? task.defaultLoss
+        let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth)
+        let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha)
+        // Weights and batches come from separate streams of the one seed, so that
+        // changing the initialisation does not change the data.
+        var root = SeededRandom(seed: settings.seed)
+        network = initialisation.make(shape, activation: settings.activation, seed: root.next())
+        batches = root.split()
+        options = BPTTOptions(loss: loss, truncate: settings.truncate, clipNorm: settings.clip, clipValue: settings.clipValue)
+        optimiser = Optimiser(kind: settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
+                              parameterCount: network.layout.count)
+        bptt = BPTT<Float>(shape: shape, steps: settings.steps, batchSize: settings.batch)
+        gradients = [Float](repeating: 0, count: network.layout.count)
+    }
+
+    public static func makeTask(_ s: Settings) throws -> any SequenceTask {
+        switch s.task {
+        case .adding: return AddingProblem(steps: s.steps)
+        case .echo: return EchoTask(steps: s.steps, lag: s.lag)
+        case .temporalOrder: return TemporalOrder(steps: s.steps)
+        case .charLM:
+            let text = try s.text ?? Corpus.load(path: s.corpus)
+            return CharLanguageModel(text: text, steps: s.steps)
+        }
+    }
+
+    /// One iteration: draw a batch, forward, BPTT, clip, update.
+    /// `spectrum` measures ρ and σ_max of W_hh (O(H³)); `jacobians` the per-step Jacobian factors.
+    @discardableResult
+    public func step(spectrum: Bool = true, jacobians: Bool = false) -> IterationReport {
+        let batch = task.batch(size: settings.batch, rng: &batches)
+        var opts = options
+        opts.recordJacobians = jacobians
+        let (rho, sigma) = spectrum ? measureSpectrum() : (nanPerLayer, nanPerLayer)
+        let summary = bptt.run(network, batch, opts, gradients: &gradients)
+        iteration += 1
+        if summary.nonfinite { diverged = true }
+        if !diverged { optimiser.update(&network.parameters, gradients) }
+        return IterationReport(
+            iteration: iteration, loss: summary.loss, gradNorm: summary.gradNorm, clipScale: summary.clipScale,
+            clipped: summary.clipScale < 1, valueClipped: summary.valueClipped, nonfinite: summary.nonfinite,
+            spectralRadius: rho, largestSingularValue: sigma,
+            hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: jacobians ? bptt.jacobianNorms : nanNorms)
+    }
+
+    private var nanPerLayer: [Double] { [Double](repeating: .nan, count: settings.layers) }
+    private var nanNorms: [[Double]] { Array(repeating: [Double](repeating: .nan, count: settings.steps), count: settings.layers) }
+
+    /// ρ(W_hh) and σ_max(W_hh) of every layer.
+    public func measureSpectrum() -> ([Double], [Double]) {
+        let H = settings.hidden
+        var rho: [Double] = [], sigma: [Double] = []
+        for k in 0..<settings.layers {
+            let w = network.recurrentWeights(layer: k)
+            rho.append(Spectral.spectralRadius(w, n: H) ?? .nan)
+            sigma.append(Spectral.largestSingularValue(w, rows: H, cols: H))
+        }
+        return (rho, sigma)
+    }
+}
