@@ -35,9 +35,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim"], exclude: ["Fixtures"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
         .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView"]),
-        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim"]),
+        .testTarget(name: "rnnscopeTests", dependencies: ["rnnscope", "RNNSim"]),
     ]
 )

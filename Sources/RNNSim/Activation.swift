@@ -8,7 +8,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     public func apply<T: RNNFloat>(_ a: T) -> T {
         switch self {
         case .tanh: return T.tanh(a)
-        case .relu: return a > 0 ? a : 0
+        case .relu: return a < 0 ? 0 : a  // keeps NaN, as torch.relu does
         case .sigmoid: return 1 / (1 + T.exp(-a))
         case .linear: return a
         }

@@ -157,7 +157,7 @@ public final class BPTT<T: RNNFloat> {
                 Gemm.run(transA: false, transB: true, m: B, n: H, k: H,
                          a: ht - BH, lda: H, b: p + L.weightHH(k), ldb: H, beta: 1, c: ht, ldc: H)
                 // h_t = act(a_t)
-                for j in 0..<BH { ht[j] = act.apply(ht[j]) }
+                Elementwise.activate(act, ht, BH)
             }
         }
         // y_t = h_t W_outᵀ + b_out on the top layer, at the scored steps
@@ -201,9 +201,9 @@ public final class BPTT<T: RNNFloat> {
             for s in stride(from: steps - 1, through: 0, by: -1) {
                 let dht = dh + s * BH, dat = da + s * BH, ht = h + (s + 1) * BH
                 // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1)
-                hiddenGradNorms[k][s] = Clipping.norm(dht, count: BH)
+                hiddenGradNorms[k][s] = Elementwise.norm(dht, BH)
                 // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
-                for j in 0..<BH { dat[j] = act.derivative(output: ht[j]) * dht[j] }
+                Elementwise.backprop(act, h: ht, dh: dht, da: dat, BH)
                 // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh, unless truncation detached h_{t-1}
                 if s > 0 && !options.cuts(before: s) {
                     Gemm.run(transA: false, transB: false, m: B, n: H, k: H,
