@@ -41,61 +41,84 @@ public struct BPTTSummary: Sendable, Equatable {
 /// with every buffer allocated once for a given (network, T, B) and reused.
 ///
 /// Layout: everything is time-major and row-major, h_t of layer k for the whole
-/// batch is one [B × H] block, so products over all timesteps are single GEMMs
+/// batch is one [B × H] block, so products over many timesteps are single GEMMs
 /// and only the recurrence itself runs step by step.
+///
+/// Memory: the forward pass must keep every h_t. The backward pass walks back
+/// in windows of `window` steps and keeps ∂L/∂h and ∂L/∂a only for the window
+/// (plus, below a layer, that layer's ∂L/∂a for all steps), so a single-layer
+/// run over T = 100,000 steps needs little beyond its hidden states.
 public final class BPTT<T: RNNFloat> {
     public let shape: RNNShape
     public let steps: Int
     public let batchSize: Int
+    /// Steps per backward window: long enough that the window's products are
+    /// efficient GEMMs, short enough to stay in cache.
+    public let window: Int
 
     /// h_t of every layer, [layers, T+1, B, H]; block 0 of each layer is h_0 = 0.
     private let hs: UnsafeMutablePointer<T>
-    /// ∂L/∂h_t of the layer being processed, [T, B, H].
-    private let dh: UnsafeMutablePointer<T>
-    /// ∂L/∂a_t (a_t the pre-activation) of the layer being processed, [T, B, H].
-    private let da: UnsafeMutablePointer<T>
-    /// Readout y_t and ∂L/∂y_t, [T·B, O] (only the last B rows for `-last` losses).
-    private let y: UnsafeMutablePointer<T>
-    private let dy: UnsafeMutablePointer<T>
+    private let layerStride: Int
+    /// ∂L/∂h_t for the steps of the current window, [window, B, H].
+    private let dhWindow: UnsafeMutablePointer<T>
+    /// ∂L/∂a_t for the current window of the bottom layer, [window, B, H].
+    private let daWindow: UnsafeMutablePointer<T>
+    /// ∂L/∂a_t for all steps of layers above the bottom one, which the layer
+    /// below needs: two alternating [T, B, H] buffers (none for one layer).
+    private let daFull: [UnsafeMutablePointer<T>]
+    /// ∂L/∂h_{t-1} carried from the first step of one window to the last of the next, [B, H].
+    private let carry: UnsafeMutablePointer<T>
+    /// Readout y_t and ∂L/∂y_t for the scored rows, [rows, O]; sized on first use.
+    private var y: UnsafeMutablePointer<T>
+    private var dy: UnsafeMutablePointer<T>
+    private var readoutRows = 0
     /// act'(a_t) of one batch row, for the Jacobian factor.
     private let derivatives: UnsafeMutablePointer<T>
-    private let layerStride: Int
     private var jacobian: JacobianNorm<T>
     /// ‖∂L/∂h_t‖ (Frobenius over the batch), [layers][T].
     public private(set) var hiddenGradNorms: [[Double]]
     /// ‖diag(act'(a_t)) W_hh‖₂, the largest over the batch, [layers][T]; NaN unless recorded.
     public private(set) var jacobianNorms: [[Double]]
 
-    public init(shape: RNNShape, steps: Int, batchSize: Int) {
+    public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
         precondition(steps > 0 && batchSize > 0)
         self.shape = shape
         self.steps = steps
         self.batchSize = batchSize
+        self.window = min(steps, max(1, window ?? max(32, 512 / batchSize)))
         let block = batchSize * shape.hidden
         layerStride = (steps + 1) * block
-        func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
-            p.initialize(repeating: 0, count: max(n, 1))
-            return p
-        }
-        hs = zeros(shape.layers * layerStride)
-        dh = zeros(steps * block)
-        da = zeros(steps * block)
-        y = zeros(steps * batchSize * shape.outputs)
-        dy = zeros(steps * batchSize * shape.outputs)
-        derivatives = zeros(shape.hidden)
+        hs = Self.zeros(shape.layers * layerStride)
+        dhWindow = Self.zeros(self.window * block)
+        daWindow = Self.zeros(self.window * block)
+        daFull = (0..<min(2, shape.layers - 1)).map { _ in Self.zeros(steps * block) }
+        carry = Self.zeros(block)
+        y = Self.zeros(1)
+        dy = Self.zeros(1)
+        derivatives = Self.zeros(shape.hidden)
         jacobian = JacobianNorm<T>(hidden: shape.hidden)
         hiddenGradNorms = Array(repeating: [Double](repeating: 0, count: steps), count: shape.layers)
         jacobianNorms = Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers)
     }
 
     deinit {
-        for p in [hs, dh, da, y, dy, derivatives] { p.deallocate() }
+        for p in [hs, dhWindow, daWindow, carry, y, dy, derivatives] + daFull { p.deallocate() }
+    }
+
+    private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1))
+        return p
     }
 
     /// h_0 … h_T of layer k: h_t for the batch at offset t·B·H.
     @inline(__always)
     private func states(_ k: Int) -> UnsafeMutablePointer<T> { hs + k * layerStride }
+
+    /// Where ∂L/∂a of layer k lives: all steps for k > 0 (the layer below reads
+    /// them), the current window only for the bottom layer.
+    @inline(__always)
+    private func fullDA(_ k: Int) -> UnsafeMutablePointer<T>? { k == 0 ? nil : daFull[k % daFull.count] }
 
     /// The hidden states h_1…h_T of layer k from the last forward pass, [T, B, H].
     public func hiddenStates(layer k: Int) -> [T] {
@@ -164,6 +187,11 @@ public final class BPTT<T: RNNFloat> {
         let O = shape.outputs
         let firstRow = lossKind.lastStepOnly ? (steps - 1) * B : 0
         let rows = steps * B - firstRow
+        if rows > readoutRows {
+            y.deallocate()
+            dy.deallocate()
+            (y, dy, readoutRows) = (Self.zeros(rows * O), Self.zeros(rows * O), rows)
+        }
         let htop = states(shape.layers - 1) + BH
         Gemm.run(transA: false, transB: true, m: rows, n: O, k: H,
                  a: htop + firstRow * H, lda: H, b: p + L.readoutWeight, ldb: H, beta: 0, c: y, ldc: O)
@@ -180,55 +208,80 @@ public final class BPTT<T: RNNFloat> {
         let firstRow = options.loss.lastStepOnly ? (steps - 1) * B : 0
         let rows = steps * B - firstRow
         let top = shape.layers - 1
-        let htop = states(top) + BH  // h_1 … h_T of the top layer
 
         // ∂L/∂W_out = Σ_t dy_tᵀ h_t ;  ∂L/∂b_out = Σ_t dy_t
         Gemm.run(transA: true, transB: false, m: O, n: H, k: rows,
-                 a: dy, lda: O, b: htop + firstRow * H, ldb: H, beta: 0, c: g + L.readoutWeight, ldc: H)
+                 a: dy, lda: O, b: states(top) + BH + firstRow * H, ldb: H, beta: 0, c: g + L.readoutWeight, ldc: H)
         let gbout = g + L.readoutBias
         for j in 0..<O { gbout[j] = 0 }
         for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
-        // ∂L/∂h_t of the top layer, from the readout: dy_t W_out (zero at unscored steps)
-        dh.update(repeating: 0, count: firstRow * H)
-        Gemm.run(transA: false, transB: false, m: rows, n: H, k: O,
-                 a: dy, lda: O, b: p + L.readoutWeight, ldb: H, beta: 0, c: dh + firstRow * H, ldc: H)
 
         for k in stride(from: top, through: 0, by: -1) {
             let h = states(k)  // h_t at h + t·B·H, h_0 = 0
-            let whh = p + L.weightHH(k)
-            // Backward through time. Step s (0-based) made h_{s+1} from a_{s+1};
-            // dh_s, da_s hold ∂L/∂h and ∂L/∂a of that step.
-            for s in stride(from: steps - 1, through: 0, by: -1) {
-                let dht = dh + s * BH, dat = da + s * BH, ht = h + (s + 1) * BH
-                // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1)
-                hiddenGradNorms[k][s] = Elementwise.norm(dht, BH)
-                // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
-                Elementwise.backprop(act, h: ht, dh: dht, da: dat, BH)
-                // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh, unless truncation detached h_{t-1}
-                if s > 0 && !options.cuts(before: s) {
-                    Gemm.run(transA: false, transB: false, m: B, n: H, k: H,
-                             a: dat, lda: H, b: whh, ldb: H, beta: 1, c: dht - BH, ldc: H)
-                }
-            }
-            if options.recordJacobians { recordJacobians(layer: k, whh: whh, act: act) }
-            // ∂L/∂W_hh = Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh)
-            Gemm.run(transA: true, transB: false, m: H, n: H, k: steps * B,
-                     a: da, lda: H, b: h, ldb: H, beta: 0, c: g + L.weightHH(k), ldc: H)
-            // ∂L/∂W_ih = Σ_t ∂L/∂a_tᵀ x_t
             let I = shape.inputWidth(layer: k)
             let input = k == 0 ? x : UnsafePointer(states(k - 1) + BH)
-            Gemm.run(transA: true, transB: false, m: H, n: I, k: steps * B,
-                     a: da, lda: H, b: input, ldb: I, beta: 0, c: g + L.weightIH(k), ldc: I)
-            // ∂L/∂b_ih = ∂L/∂b_hh = Σ_t ∂L/∂a_t
-            let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
-            for j in 0..<H { gbih[j] = 0 }
-            for r in 0..<(steps * B) { for j in 0..<H { gbih[j] += da[r * H + j] } }
-            for j in 0..<H { gbhh[j] = gbih[j] }
-            // ∂L/∂h_t of the layer below = ∂L/∂a_t W_ih  (its h_t is this layer's x_t)
-            if k > 0 {
-                Gemm.run(transA: false, transB: false, m: steps * B, n: H, k: H,
-                         a: da, lda: H, b: p + L.weightIH(k), ldb: I, beta: 0, c: dh, ldc: H)
+            let whh = p + L.weightHH(k)
+            var end = steps
+            while end > 0 {
+                // The window of steps start..<end; dh(s), da(s) are step s's blocks.
+                let start = max(0, end - window), n = end - start
+                let daBase = fullDA(k)
+                func dh(_ s: Int) -> UnsafeMutablePointer<T> { dhWindow + (s - start) * BH }
+                func da(_ s: Int) -> UnsafeMutablePointer<T> { daBase.map { $0 + s * BH } ?? daWindow + (s - start) * BH }
+                // ∂L/∂h_t from outside the recurrence: the readout (top layer) or the layer above
+                if k == top {
+                    // dy_t W_out at the scored steps, 0 elsewhere
+                    let scoredFrom = min(max(start * B, firstRow), end * B)  // first scored row in the window
+                    dh(start).update(repeating: 0, count: (scoredFrom - start * B) * H)
+                    if end * B > scoredFrom {
+                        Gemm.run(transA: false, transB: false, m: end * B - scoredFrom, n: H, k: O,
+                                 a: dy + (scoredFrom - firstRow) * O, lda: O, b: p + L.readoutWeight, ldb: H,
+                                 beta: 0, c: dh(start) + (scoredFrom - start * B) * H, ldc: H)
+                    }
+                } else {
+                    // ∂L/∂h_t = ∂L/∂a_t W_ih, both of the layer above (its x_t is this h_t)
+                    Gemm.run(transA: false, transB: false, m: n * B, n: H, k: H,
+                             a: fullDA(k + 1)! + start * BH, lda: H, b: p + L.weightIH(k + 1), ldb: H,
+                             beta: 0, c: dh(start), ldc: H)
+                }
+                // ∂L/∂h_{end-1} += what step `end` (first of the later window) sent back
+                if end < steps && !options.cuts(before: end) {
+                    let last = dh(end - 1)
+                    for j in 0..<BH { last[j] += carry[j] }
+                }
+                // Backward through time. Step s (0-based) made h_{s+1} from a_{s+1}.
+                for s in stride(from: end - 1, through: start, by: -1) {
+                    let ht = h + (s + 1) * BH
+                    // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1)
+                    hiddenGradNorms[k][s] = Elementwise.norm(dh(s), BH)
+                    // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
+                    Elementwise.backprop(act, h: ht, dh: dh(s), da: da(s), BH)
+                    // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh, unless truncation detached h_{t-1};
+                    // from the window's first step it is carried into the next window.
+                    if s > start && !options.cuts(before: s) {
+                        Gemm.run(transA: false, transB: false, m: B, n: H, k: H,
+                                 a: da(s), lda: H, b: whh, ldb: H, beta: 1, c: dh(s - 1), ldc: H)
+                    } else if s == start && s > 0 && !options.cuts(before: s) {
+                        Gemm.run(transA: false, transB: false, m: B, n: H, k: H,
+                                 a: da(s), lda: H, b: whh, ldb: H, beta: 0, c: carry, ldc: H)
+                    }
+                }
+                let accumulate: T = end == steps ? 0 : 1
+                // ∂L/∂W_hh += Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh)
+                Gemm.run(transA: true, transB: false, m: H, n: H, k: n * B,
+                         a: da(start), lda: H, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
+                // ∂L/∂W_ih += Σ_t ∂L/∂a_tᵀ x_t
+                Gemm.run(transA: true, transB: false, m: H, n: I, k: n * B,
+                         a: da(start), lda: H, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
+                // ∂L/∂b_ih = ∂L/∂b_hh = Σ_t ∂L/∂a_t
+                let gbih = g + L.biasIH(k), daw = da(start)
+                if end == steps { gbih.update(repeating: 0, count: H) }
+                for r in 0..<(n * B) { for j in 0..<H { gbih[j] += daw[r * H + j] } }
+                end = start
             }
+            let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
+            for j in 0..<H { gbhh[j] = gbih[j] }
+            if options.recordJacobians { recordJacobians(layer: k, whh: whh, act: act) }
         }
     }
 

@@ -88,19 +88,23 @@ import Testing
 
     struct Mode: CustomTestStringConvertible, Sendable {
         var activation: Activation, loss: LossKind, layers: Int, truncate: Int
-        var testDescription: String { "\(activation.rawValue) \(loss.rawValue) layers=\(layers) K=\(truncate)" }
+        /// Steps per backward window (7 = the whole sequence in one).
+        var window: Int
+        var testDescription: String { "\(activation.rawValue) \(loss.rawValue) layers=\(layers) K=\(truncate) window=\(window)" }
     }
 
     static let modes: [Mode] = Activation.allCases.flatMap { a in
         LossKind.allCases.flatMap { l in
-            [(1, 0), (2, 0), (1, 3), (3, 2)].map { Mode(activation: a, loss: l, layers: $0.0, truncate: $0.1) }
+            [(1, 0, 7), (2, 0, 3), (1, 3, 2), (3, 2, 3), (4, 0, 1)].map {
+                Mode(activation: a, loss: l, layers: $0.0, truncate: $0.1, window: $0.2)
+            }
         }
     }
 
     @Test(arguments: modes)
     func parameterAndHiddenGradients(mode: Mode) {
         let (net, batch) = Self.randomCase(activation: mode.activation, loss: mode.loss, layers: mode.layers, seed: 7)
-        let bptt = BPTT<Double>(shape: net.shape, steps: batch.steps, batchSize: batch.size)
+        let bptt = BPTT<Double>(shape: net.shape, steps: batch.steps, batchSize: batch.size, window: mode.window)
         var g = [Double](repeating: 0, count: net.layout.count)
         let summary = bptt.run(net, batch, BPTTOptions(loss: mode.loss, truncate: mode.truncate), gradients: &g)
         let base = Self.forward(net, batch, mode.loss, truncate: mode.truncate)
