@@ -1,0 +1,116 @@
+import RNNSim
+import Scenarios
+
+/// What the screen is showing besides the main view.
+public enum Mode: Equatable, Sendable {
+    case normal
+    /// Stepping through the backward pass: `cursor` is the 0-based timestep s (t = s + 1)
+    /// the gradient has reached; steps after it have been visited, steps before it not yet.
+    case stepThrough(cursor: Int)
+    case help(scroll: Int)
+    case picker(selection: Int)
+}
+
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    /// When it was set (AppState.now), so that it can expire.
+    public var since: Double
+}
+
+/// ρ(W_hh) and σ_max(W_hh) per layer, from the last iteration that measured them.
+public struct SpectrumReading: Equatable, Sendable {
+    public var spectralRadius: [Double]
+    public var largestSingularValue: [Double]
+    public var iteration: Int
+}
+
+/// Everything the screen shows, as a value: `update` changes it, `render` draws it.
+public struct AppState: Sendable {
+    public var scenario: Scenario
+    public var presets: [Scenario]
+    /// The settings of the current run: the scenario's, with IRNN, seed and the
+    /// live clipping and truncation applied (so a restart keeps them).
+    public var settings: Settings
+    /// Global-norm clipping threshold in force; 0 = off.
+    public var clip: Double
+    /// The threshold `c` turns clipping on with (kept while it is off, so +/− work then too).
+    public var clipMemory: Double
+    /// Truncation length K in force; 0 = full BPTT.
+    public var truncate: Int
+    public var truncateMemory: Int
+    public var identityInit = false
+    public var running = true
+    /// Counts the runs started (see SessionUpdate.generation).
+    public var generation = 0
+
+    public var report: IterationReport?
+    public var reportOptions: BPTTOptions?
+    public var spectrum: SpectrumReading?
+    /// Binned ‖∂L/∂h_t‖ rows of recent iterations, for the heatmap.
+    public var history = Ring<IterationSummary>(capacity: AppState.historyRows)
+    public var losses = LossHistory()
+    public var latestIteration = 0
+    public var latestLoss: Double?
+    public var clipFired = 0
+    /// Iterations run with clipping on since it was last switched or retuned.
+    public var clipCounted = 0
+    public var iterationsPerSecond = 0.0
+    public var chanceLoss: Double?
+    public var diverged = false
+    public var error: String?
+    public var moment: String?
+    public var sample: String?
+
+    public var mode = Mode.normal
+    public var status: StatusMessage?
+    public var width: Int
+    public var height: Int
+    /// Which layer's gradients the chart and heatmap show (0 = bottom).
+    public var layer = 0
+    public var now = 0.0
+
+    public static let historyRows = 512
+    /// How long a status message stays, in seconds.
+    public static let statusLifetime = 5.0
+
+    public init(scenario: Scenario, presets: [Scenario] = [], width: Int = 80, height: Int = 24) {
+        self.scenario = scenario
+        self.presets = presets
+        self.settings = scenario.settings
+        self.width = width
+        self.height = height
+        clip = scenario.settings.clip
+        clipMemory = scenario.settings.clip > 0 ? scenario.settings.clip : 1.0
+        truncate = scenario.settings.truncate
+        truncateMemory = scenario.settings.truncate > 0 ? scenario.settings.truncate : max(1, scenario.settings.steps / 4)
+    }
+
+    /// Sequence length T of the current run.
+    public var steps: Int { settings.steps }
+
+    /// The loss the current run is trained with.
+    public var lossKind: LossKind? { reportOptions?.loss ?? settings.loss }
+
+    public var isCharLM: Bool { settings.task == .charLM }
+
+    /// Forgets everything measured: a new run is starting.
+    mutating func resetRun() {
+        report = nil
+        reportOptions = nil
+        spectrum = nil
+        history.removeAll()
+        losses = LossHistory()
+        latestIteration = 0
+        latestLoss = nil
+        clipFired = 0
+        clipCounted = 0
+        iterationsPerSecond = 0
+        diverged = false
+        error = nil
+        moment = nil
+        sample = nil
+        chanceLoss = nil
+        layer = min(layer, settings.layers - 1)
+        generation += 1
+    }
+}

@@ -1,0 +1,161 @@
+import RNNSim
+
+/// A key as the view understands it; the terminal layer translates curses codes.
+public enum Key: Hashable, Sendable {
+    case char(Character)
+    case up, down, left, right, home, end, pageUp, pageDown
+    case enter, escape, tab, backspace
+    case function(Int)
+
+    public static let space = Key.char(" ")
+
+    /// How the key is written in the key bar and in help.
+    public var label: String {
+        switch self {
+        case .char(" "): "Space"
+        case .char(let c): String(c)
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .home: "Home"
+        case .end: "End"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .tab: "Tab"
+        case .backspace: "Backspace"
+        case .function(let n): "F\(n)"
+        }
+    }
+}
+
+/// What the simulation thread published since the last poll.
+public struct SessionUpdate: Sendable {
+    /// Which (re)initialisation this belongs to: counts the runs the session started.
+    /// Updates from a run the view has already replaced are ignored.
+    public var generation: Int
+    /// One entry per iteration completed since the last poll, oldest first.
+    public var iterations: [IterationSummary]
+    /// The latest full report, if a new one was published.
+    public var report: IterationReport?
+    /// The options the reported iteration ran with (where truncation cut, clipping threshold).
+    public var reportOptions: BPTTOptions?
+    public var iterationsPerSecond: Double
+    /// Text sampled from the char-LM network, when the task is one.
+    public var sample: String?
+    /// The scenario's moment line, once its watcher has spoken.
+    public var moment: String?
+    /// The loss of the best input-blind guess, for the header.
+    public var chanceLoss: Double?
+    /// Sequence length T and the task's name, known once the trainer exists.
+    public var steps: Int?
+    public var taskName: String?
+    /// The trainer produced Inf/NaN and stopped updating.
+    public var diverged: Bool
+    /// The trainer could not be built (invalid settings); shown instead of a chart.
+    public var error: String?
+
+    public init(generation: Int, iterations: [IterationSummary] = [], report: IterationReport? = nil,
+                reportOptions: BPTTOptions? = nil, iterationsPerSecond: Double = 0, sample: String? = nil,
+                moment: String? = nil, chanceLoss: Double? = nil, steps: Int? = nil, taskName: String? = nil,
+                diverged: Bool = false, error: String? = nil) {
+        self.generation = generation
+        self.iterations = iterations
+        self.report = report
+        self.reportOptions = reportOptions
+        self.iterationsPerSecond = iterationsPerSecond
+        self.sample = sample
+        self.moment = moment
+        self.chanceLoss = chanceLoss
+        self.steps = steps
+        self.taskName = taskName
+        self.diverged = diverged
+        self.error = error
+    }
+}
+
+/// The compact record kept of every iteration, for the heatmap and the loss sparkline.
+public struct IterationSummary: Sendable, Equatable {
+    public var iteration: Int
+    public var loss: Double
+    public var gradNorm: Double
+    public var clipped: Bool
+    /// The clipping threshold in force (0 = off), so the view can count how often it fired.
+    public var clipThreshold: Double
+    public var nonfinite: Bool
+    /// ‖∂L/∂h_t‖ per layer, binned to at most `IterationSummary.maximumBins` columns
+    /// (the largest value of each bin; Inf/NaN kept).
+    public var normBins: [[Float]]
+
+    public static let maximumBins = 512
+
+    public init(iteration: Int, loss: Double, gradNorm: Double, clipped: Bool, clipThreshold: Double,
+                nonfinite: Bool, normBins: [[Float]]) {
+        self.iteration = iteration
+        self.loss = loss
+        self.gradNorm = gradNorm
+        self.clipped = clipped
+        self.clipThreshold = clipThreshold
+        self.nonfinite = nonfinite
+        self.normBins = normBins
+    }
+
+    public init(report r: IterationReport, clipThreshold: Double) {
+        self.init(iteration: r.iteration, loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped,
+                  clipThreshold: clipThreshold, nonfinite: r.nonfinite,
+                  normBins: r.hiddenGradNorms.map { Self.bin($0, into: Self.maximumBins) })
+    }
+
+    /// Bins a per-timestep row: identity when it fits, else the largest of each bin,
+    /// with a non-finite value winning (so an explosion is never averaged away).
+    public static func bin(_ row: [Double], into maximum: Int) -> [Float] {
+        if row.count <= maximum { return row.map(narrow) }
+        var out = [Float](repeating: 0, count: maximum)
+        for b in 0..<maximum {
+            let lo = b * row.count / maximum, hi = (b + 1) * row.count / maximum
+            var m = 0.0
+            for i in lo..<max(hi, lo + 1) {
+                let v = row[i]
+                if !v.isFinite { m = v; break }
+                if v > m { m = v }
+            }
+            out[b] = narrow(m)
+        }
+        return out
+    }
+
+    /// A finite norm beyond Float's range stays finite (the largest Float), so that
+    /// only a real Inf/NaN is drawn as one.
+    static func narrow(_ v: Double) -> Float {
+        guard v.isFinite else { return Float(v) }
+        return Float(min(v, Double(Float.greatestFiniteMagnitude)))
+    }
+}
+
+/// Everything that can happen to the view.
+public enum AppEvent: Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    /// New numbers from the simulation thread.
+    case report(SessionUpdate)
+    /// Time passes (seconds on a monotonic clock): status messages expire.
+    case tick(now: Double)
+}
+
+/// What the view asks the runtime to do. Toggles apply from the next iteration;
+/// `reinitialise`, `restart` and `openScenario` start a new run.
+public enum AppCommand: Equatable, Sendable {
+    case pause, resume, stepOnce
+    /// Global-norm clipping threshold; nil turns clipping off.
+    case setClip(Double?)
+    /// Truncation length K; nil is full BPTT.
+    case setTruncate(Int?)
+    case reinitialise(Settings)
+    case restart(seed: UInt64)
+    case openScenario(String)
+    /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
+    case measureJacobians
+    case quit
+}

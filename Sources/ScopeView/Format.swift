@@ -1,0 +1,78 @@
+import Foundation
+
+/// Numbers as the screen prints them: short, and honest about Inf and NaN.
+enum Format {
+    /// Four significant digits in the readable range, scientific outside it.
+    static func number(_ x: Double) -> String {
+        if x.isNaN { return "NaN" }
+        if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
+        if x == 0 { return "0" }
+        let a = abs(x)
+        if a >= 1e-3 && a < 1e5 { return String(format: "%.4g", x) }
+        return scientific(x)
+    }
+
+    /// Always scientific: gradient norms span tens of decades.
+    static func scientific(_ x: Double) -> String {
+        if x.isNaN { return "NaN" }
+        if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
+        if x == 0 { return "0" }
+        return String(format: "%.2e", x)
+    }
+
+    /// A threshold or learning rate as the user would type it (1, 0.5, 1e-05).
+    static func setting(_ x: Double) -> String {
+        if x == x.rounded() && abs(x) < 1e6 { return String(format: "%.1f", x) }
+        return String(format: "%g", x)
+    }
+
+    /// 1e-4 style decade labels for the log axis.
+    static func decade(_ d: Int) -> String { "1e\(d)" }
+
+    /// Iterations per second, three significant digits.
+    static func rate(_ r: Double) -> String {
+        if !r.isFinite || r <= 0 { return "0" }
+        if r >= 1e6 { return String(format: "%.1fM", r / 1e6) }
+        if r >= 1e4 { return String(format: "%.0fk", r / 1e3) }
+        if r >= 1e3 { return String(format: "%.1fk", r / 1e3) }
+        if r >= 10 { return String(format: "%.0f", r) }
+        return String(format: "%.2g", r)
+    }
+
+    /// An iteration count that fits five columns.
+    static func count(_ n: Int) -> String {
+        if n < 100_000 { return "\(n)" }
+        if n < 10_000_000 { return "\(n / 1000)k" }
+        return "\(n / 1_000_000)M"
+    }
+
+    /// Pads or cuts `s` to exactly `width` characters.
+    static func fit(_ s: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        if s.count > width { return String(s.prefix(width)) }
+        return s + String(repeating: " ", count: width - s.count)
+    }
+
+    /// Greedy word wrap; words longer than the width are cut.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var out: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true) {
+                var w = String(word)
+                while w.count > width {
+                    if !line.isEmpty { out.append(line); line = "" }
+                    out.append(String(w.prefix(width)))
+                    w = String(w.dropFirst(width))
+                }
+                if line.isEmpty { line = w } else if line.count + 1 + w.count <= width { line += " " + w } else {
+                    out.append(line)
+                    line = w
+                }
+            }
+            out.append(line)
+        }
+        return out
+    }
+}

@@ -1,0 +1,139 @@
+/// What each part of the screen shows, for the help overlay. Kept next to no
+/// widget on purpose: it is read as one text, like a man page.
+enum ScreenHelp {
+    static let elements: [(name: String, text: String)] = [
+        ("header", "the scenario's title and name and the seed; RUNNING, PAUSED or DIVERGED (an Inf or NaN appeared, "
+            + "so the parameters stop changing: c, i or r get it going again); the iteration; the training loss and, "
+            + "in brackets, the chance baseline: the loss of the best constant guess that ignores the inputs "
+            + "(for char-lm also the perplexity e^loss); iterations per second."),
+        ("gradient chart", "one bar per timestep t of the iteration shown: log₁₀‖∂L/∂h_t‖, the norm (over the batch) of "
+            + "the loss gradient that reaches the hidden state h_t. Backpropagation through time runs from t = T on "
+            + "the right to t = 1 on the left: vanishing gradients shrink towards the left, exploding ones grow. "
+            + "The labels on the left are decades (1e-4 = 10⁻⁴); bars are coloured on the heatmap's scale. When T is "
+            + "wider than the screen each column shows the largest of its timesteps. × marks Inf or NaN; a dot marks "
+            + "an exact zero (no gradient reaches that step, e.g. behind a truncation cut with a last-step loss). "
+            + "┆ and ┼ mark the truncation cuts of that iteration: no gradient crosses from t = jK + 1 to t = jK."),
+        ("heatmap", "the same norms for the most recent iterations, one row each, newest at the bottom (the iteration "
+            + "numbers of the top and bottom rows are on the left); columns are the chart's timesteps. Shades and "
+            + "colours follow the legend beneath it: the decades at the ends of the scale, blank for zero, × for "
+            + "Inf or NaN."),
+        ("network panel", "the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "
+            + "sigmoid); the initialisation; H hidden units, T timesteps, B sequences a batch; ρ(W_hh), the spectral "
+            + "radius, and σ_max(W_hh), the largest singular value, measured about ten times a second. Pascanu, "
+            + "Mikolov & Bengio (2013, §2.1): every step back multiplies the gradient by diag(act'(a_t))·W_hh, whose "
+            + "norm is at most γ·σ_max, so when γ·σ_max < 1 the gradient from k steps away shrinks at least like "
+            + "(γ·σ_max)^k: it must vanish. γ·σ_max ≥ 1 is necessary for exploding gradients, not sufficient."),
+        ("training panel", "the task and its loss; the optimiser with learning rate η (and momentum μ); clipping: "
+            + "when the global gradient norm ‖∇θ‖ exceeds the threshold, every gradient is scaled by "
+            + "threshold/‖∇θ‖ (Pascanu et al. 2013, Algorithm 1), with how often that fired since clipping was "
+            + "last switched or retuned; truncation: truncated BPTT of length K, or full BPTT; ‖∇θ‖ of the "
+            + "iteration shown, before clipping, and the scale clipping applied."),
+        ("loss", "the training loss over the whole run (older iterations are averaged together as the run "
+            + "grows), with its latest value and its range."),
+        ("sampled text", "char-lm only: text the network writes now, one character at a time from its own "
+            + "predictions (min-char-rnn style), sampled about once a second."),
+        ("notes", "the scenario's lecture notes, shown in full at the top of this help."),
+        ("status line", "what the last key did; the scenario's moment (after *) when what it claims has happened."),
+        ("key bar", "the main keys of the current view; this help lists them all."),
+        ("step-through", "b pauses and replays the backward pass of the iteration shown, one timestep per key, "
+            + "starting at t = T. The bars appear for the steps the pass has reached; at the cursor you see "
+            + "‖∂L/∂h_t‖, this step's Jacobian factor ‖diag(act'(a_t))·W_hh‖ (spectral norm, the largest over "
+            + "the batch), the product of the factors from T back to t, which bounds ‖∂h_T/∂h_{t−1}‖ (how much of "
+            + "the gradient at T survives), where truncation cuts, and how clipping scales the gradient afterwards."),
+        ("toggles", "c, + and -, t, [ and ] change clipping and truncation from the next iteration, without "
+            + "restarting; the chart always shows the options its own iteration ran with. + doubles and - halves "
+            + "the clipping threshold; [ halves and ] doubles K (between 1 and T). i switches IRNN on or off "
+            + "(Le, Jaitly & Hinton 2015: W_hh = α·I, biases 0, ReLU); i, r, R and s start a new run."),
+    ]
+}
+
+/// The help overlay: the scenario's notes, every binding of the keymap by context,
+/// and what every element on screen means. Scrolls with ↑/↓ and PgUp/PgDn.
+enum HelpOverlay {
+    struct Line: Equatable {
+        /// The key (or element name) column; empty for headings, notes and continuations.
+        var key = ""
+        var text: String
+        var style: Style = .plain
+        /// Where `text` starts, from the left margin.
+        var indent = 0
+    }
+
+    static func box(width: Int, height: Int) -> Rect {
+        Rect(x: 2, y: 1, width: width - 4, height: height - 2)
+    }
+    static func visibleRows(height: Int) -> Int { max(1, height - 4) }
+    static func textWidth(width: Int) -> Int { max(20, width - 8) }
+
+    /// The whole help text wrapped to `width`; `ascii` folds it first (it is longer then).
+    static func lines(_ state: AppState, width: Int, ascii: Bool = false) -> [Line] {
+        func fold(_ s: String) -> String { ascii ? TextFold.ascii(s) : s }
+        let heading = Style(foreground: .role(.title), bold: true)
+        let keyWidth = max(Keymap.bindings.map { keysText($0).count }.max() ?? 8,
+                           ScreenHelp.elements.map(\.name.count).max() ?? 8)
+        let column = keyWidth + 4
+        var out: [Line] = []
+        func para(_ text: String, key: String = "", indent: Int) {
+            for (i, l) in Format.wrap(fold(text), width: max(10, width - indent)).enumerated() {
+                out.append(Line(key: i == 0 ? key : "", text: l, indent: indent))
+            }
+        }
+        out.append(Line(text: fold("\(state.scenario.title) (\(state.scenario.name))"), style: heading))
+        if !state.scenario.notes.isEmpty { para(state.scenario.notes, indent: 0) }
+        out.append(Line(text: ""))
+        out.append(Line(text: "KEYS", style: heading))
+        for context in KeyContext.allCases {
+            out.append(Line(text: context.rawValue, style: Style(bold: true), indent: 1))
+            for b in Keymap.bindings where b.context == context { para(b.help, key: fold(keysText(b)), indent: column) }
+        }
+        out.append(Line(text: ""))
+        out.append(Line(text: "THE SCREEN", style: heading))
+        for e in ScreenHelp.elements { para(e.text, key: e.name, indent: column) }
+        return out
+    }
+
+    /// "q F10", "Space", "+ =": every key of a binding.
+    static func keysText(_ b: Binding) -> String { b.keys.map(\.label).joined(separator: " ") }
+
+    static func render(_ state: AppState, scroll: Int, glyphs: Glyphs, into buf: inout ScreenBuffer) {
+        let box = box(width: state.width, height: state.height)
+        drawBox(box, title: "help: everything on screen and every key", footer: "↑↓ PgUp PgDn scroll · Esc ? close · q quit",
+                glyphs: glyphs, into: &buf)
+        let all = lines(state, width: textWidth(width: state.width), ascii: buf.asciiOnly)
+        let visible = visibleRows(height: state.height)
+        let first = min(max(0, scroll), max(0, all.count - visible))
+        let x = box.x + 2
+        for (i, line) in all.dropFirst(first).prefix(visible).enumerated() {
+            let y = box.y + 1 + i
+            if !line.key.isEmpty {
+                buf.put(line.key, x: x + 2, y: y, style: Style(foreground: .role(.accent), bold: true), limit: box.maxX - 1)
+            }
+            buf.put(line.text, x: x + line.indent, y: y, style: line.style, limit: box.maxX - 1)
+        }
+        if all.count > visible {
+            let position = " \(first + 1)–\(min(first + visible, all.count)) of \(all.count) "
+            buf.put(position, x: box.maxX - buf.displayWidth(position) - 2, y: box.y, style: .role(.secondary))
+        }
+    }
+}
+
+/// A bordered box with a title in the top edge and a footer in the bottom edge; the inside is cleared.
+func drawBox(_ box: Rect, title: String, footer: String, glyphs: Glyphs, into buf: inout ScreenBuffer) {
+    guard box.width >= 4, box.height >= 3 else { return }
+    let border = Style(foreground: .role(.accent))
+    buf.fill(box)
+    for x in box.x..<box.maxX {
+        buf.set(x, box.y, glyphs.horizontal, border)
+        buf.set(x, box.maxY - 1, glyphs.horizontal, border)
+    }
+    for y in box.y..<box.maxY {
+        buf.set(box.x, y, glyphs.vertical, border)
+        buf.set(box.maxX - 1, y, glyphs.vertical, border)
+    }
+    buf.set(box.x, box.y, glyphs.topLeft, border)
+    buf.set(box.maxX - 1, box.y, glyphs.topRight, border)
+    buf.set(box.x, box.maxY - 1, glyphs.bottomLeft, border)
+    buf.set(box.maxX - 1, box.maxY - 1, glyphs.bottomRight, border)
+    buf.put(" \(title) ", x: box.x + 2, y: box.y, style: Style(foreground: .role(.title), bold: true), limit: box.maxX - 2)
+    buf.put(" \(footer) ", x: box.x + 2, y: box.maxY - 1, style: .role(.secondary), limit: box.maxX - 2)
+}

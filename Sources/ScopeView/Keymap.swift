@@ -1,0 +1,135 @@
+/// Everything a key can do.
+public enum Action: Hashable, Sendable, CaseIterable {
+    case togglePause, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
+    case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
+    case restart, restartNewSeed, openPicker, nextLayer, help, quit
+    case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
+    case pickerUp, pickerDown, pickerOpen, pickerCancel
+    case scrollUp, scrollDown, pageUp, pageDown, closeHelp
+}
+
+/// Where a binding applies. Step-through falls back to the main view's bindings.
+public enum KeyContext: String, Sendable, CaseIterable {
+    case everywhere = "Everywhere"
+    case main = "Main view"
+    case stepThrough = "BPTT step-through (b)"
+    case picker = "Scenario picker (s)"
+    case help = "This help"
+}
+
+/// One row of the keymap: it drives dispatch, the key bar and the help overlay.
+public struct Binding: Sendable {
+    public let keys: [Key]
+    /// How the keys are written in the key bar ("+-", "[]").
+    public let keyLabel: String
+    public let action: Action
+    /// The short word in the key bar, nil when the binding stays out of it.
+    public let barLabel: String?
+    /// One line for the help overlay.
+    public let help: String
+    public let context: KeyContext
+}
+
+public enum Keymap {
+    public static let bindings: [Binding] = [
+        Binding(keys: [.char("q"), .function(10)], keyLabel: "q", action: .quit, barLabel: "Quit",
+                help: "quit, leaving the terminal as it was (Ctrl-C too)", context: .everywhere),
+
+        Binding(keys: [.space], keyLabel: "Spc", action: .togglePause, barLabel: "Pause",
+                help: "pause / resume training", context: .main),
+        Binding(keys: [.char("n")], keyLabel: "n", action: .stepOnce, barLabel: "Step",
+                help: "one training iteration (pauses first if running)", context: .main),
+        Binding(keys: [.char("b")], keyLabel: "b", action: .enterStepThrough, barLabel: "BPTT",
+                help: "step through the backward pass of this iteration, one timestep per key (pauses)", context: .main),
+        Binding(keys: [.char("c")], keyLabel: "c", action: .toggleClip, barLabel: "Clip",
+                help: "gradient-norm clipping on/off (Pascanu et al. 2013; threshold 1.0 if none was set)", context: .main),
+        Binding(keys: [.char("+"), .char("=")], keyLabel: "+-", action: .raiseClip, barLabel: "Thr",
+                help: "double the clipping threshold", context: .main),
+        Binding(keys: [.char("-"), .char("_"), .char("−")], keyLabel: "-", action: .lowerClip, barLabel: nil,
+                help: "halve the clipping threshold", context: .main),
+        Binding(keys: [.char("t")], keyLabel: "t", action: .toggleTruncation, barLabel: "Trunc",
+                help: "truncated BPTT on/off (K = T/4 if none was set)", context: .main),
+        Binding(keys: [.char("[")], keyLabel: "[]", action: .shorterTruncation, barLabel: "K",
+                help: "halve the truncation length K (at least 1)", context: .main),
+        Binding(keys: [.char("]")], keyLabel: "]", action: .longerTruncation, barLabel: nil,
+                help: "double the truncation length K (at most T)", context: .main),
+        Binding(keys: [.char("i")], keyLabel: "i", action: .toggleIdentityInit, barLabel: "IRNN",
+                help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); re-initialises the network", context: .main),
+        Binding(keys: [.char("r")], keyLabel: "r", action: .restart, barLabel: "Reset",
+                help: "restart training with the same seed", context: .main),
+        Binding(keys: [.char("R")], keyLabel: "R", action: .restartNewSeed, barLabel: "Seed",
+                help: "restart training with a new seed", context: .main),
+        Binding(keys: [.char("L")], keyLabel: "L", action: .nextLayer, barLabel: nil,
+                help: "show the next layer (stacked networks)", context: .main),
+        Binding(keys: [.char("s")], keyLabel: "s", action: .openPicker, barLabel: "Scen",
+                help: "choose another scenario", context: .main),
+        Binding(keys: [.char("?"), .function(1)], keyLabel: "?", action: .help, barLabel: "Help",
+                help: "this help: every key and everything on screen", context: .main),
+
+        Binding(keys: [.left, .char("h")], keyLabel: "←h", action: .stepBack, barLabel: "Back",
+                help: "one timestep further back in time (t − 1)", context: .stepThrough),
+        Binding(keys: [.right, .char("l")], keyLabel: "→l", action: .stepForward, barLabel: "Fwd",
+                help: "one timestep forward again (t + 1)", context: .stepThrough),
+        Binding(keys: [.home], keyLabel: "Home", action: .stepToFirst, barLabel: nil,
+                help: "jump to t = 1 (the whole backward pass)", context: .stepThrough),
+        Binding(keys: [.end], keyLabel: "End", action: .stepToLast, barLabel: nil,
+                help: "jump back to t = T (the start of the backward pass)", context: .stepThrough),
+        Binding(keys: [.char("b"), .escape], keyLabel: "b", action: .leaveStepThrough, barLabel: "Leave",
+                help: "leave step-through", context: .stepThrough),
+
+        Binding(keys: [.up, .char("k")], keyLabel: "↑k", action: .pickerUp, barLabel: "Up",
+                help: "previous scenario", context: .picker),
+        Binding(keys: [.down, .char("j")], keyLabel: "↓j", action: .pickerDown, barLabel: "Down",
+                help: "next scenario", context: .picker),
+        Binding(keys: [.enter], keyLabel: "Enter", action: .pickerOpen, barLabel: "Open",
+                help: "open the selected scenario (a new run)", context: .picker),
+        Binding(keys: [.escape], keyLabel: "Esc", action: .pickerCancel, barLabel: "Cancel",
+                help: "close the picker, keep the current run", context: .picker),
+
+        Binding(keys: [.up, .char("k")], keyLabel: "↑k", action: .scrollUp, barLabel: "Up",
+                help: "scroll up", context: .help),
+        Binding(keys: [.down, .char("j")], keyLabel: "↓j", action: .scrollDown, barLabel: "Down",
+                help: "scroll down", context: .help),
+        Binding(keys: [.pageUp], keyLabel: "PgUp", action: .pageUp, barLabel: nil,
+                help: "scroll up a page", context: .help),
+        Binding(keys: [.pageDown, .space], keyLabel: "PgDn", action: .pageDown, barLabel: nil,
+                help: "scroll down a page", context: .help),
+        Binding(keys: [.escape, .char("?"), .function(1)], keyLabel: "Esc", action: .closeHelp, barLabel: "Close",
+                help: "close the help", context: .help),
+    ]
+
+    /// The contexts a mode looks in, most specific first.
+    static func contexts(for mode: Mode) -> [KeyContext] {
+        switch mode {
+        case .normal: [.main, .everywhere]
+        case .stepThrough: [.stepThrough, .main, .everywhere]
+        case .picker: [.picker, .everywhere]
+        case .help: [.help, .everywhere]
+        }
+    }
+
+    public static func action(for key: Key, in mode: Mode) -> Action? {
+        for context in contexts(for: mode) {
+            if let b = bindings.first(where: { $0.context == context && $0.keys.contains(key) }) { return b.action }
+        }
+        return nil
+    }
+
+    /// The key bar's entries for a mode, in table order, `q` last (htop keeps Quit at the end).
+    public static func bar(for mode: Mode) -> [Binding] {
+        let own: [KeyContext]
+        switch mode {
+        case .normal: own = [.main]
+        case .stepThrough: own = [.stepThrough]
+        case .picker: own = [.picker]
+        case .help: own = [.help]
+        }
+        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil }
+        if case .stepThrough = mode {
+            // The toggles still work while stepping; keep the main ones visible.
+            entries += bindings.filter { [.stepOnce, .toggleClip, .toggleTruncation, .help].contains($0.action) }
+        }
+        entries += bindings.filter { $0.context == .everywhere }
+        return entries
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Two rows: the scenario on a title bar, then the run's state and numbers.
+enum Header {
+    static func render(_ state: AppState, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 2 else { return }
+        let bar = Style(foreground: .color(Palette.white), background: .role(.titleBar), bold: true)
+        buf.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: bar)
+        let seed = "seed \(state.settings.seed) "
+        let titleEnd = rect.maxX - buf.displayWidth(seed) - 1
+        var x = buf.put(" rnnscope ", x: rect.x, y: rect.y, style: bar)
+        x = buf.put("│ \(state.scenario.title) (\(state.scenario.name))", x: x, y: rect.y, style: bar, limit: titleEnd)
+        if titleEnd > x { buf.put(seed, x: titleEnd + 1, y: rect.y, style: bar) }
+
+        let y = rect.y + 1
+        x = buf.put(" ", x: rect.x, y: y)
+        x = buf.put(runState(state).text, x: x, y: y, style: runState(state).style)
+        for (label, value) in figures(state) {
+            x = buf.put("   ", x: x, y: y)
+            x = buf.put(label, x: x, y: y, style: .role(.secondary))
+            x = buf.put(value, x: x, y: y, style: Style(bold: true))
+        }
+    }
+
+    static func runState(_ state: AppState) -> (text: String, style: Style) {
+        if state.error != nil { return ("ERROR", Style(foreground: .role(.bad), bold: true)) }
+        if state.diverged { return ("DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
+        if case .stepThrough = state.mode { return ("PAUSED: STEP-THROUGH", Style(foreground: .role(.warn), bold: true)) }
+        return state.running ? ("RUNNING", Style(foreground: .role(.good), bold: true))
+                             : ("PAUSED", Style(foreground: .role(.warn), bold: true))
+    }
+
+    /// The numbers after the state, most important first (the row cuts off what does not fit).
+    static func figures(_ state: AppState) -> [(String, String)] {
+        var out = [("iteration ", "\(state.latestIteration)")]
+        if let loss = state.latestLoss {
+            var text = Format.number(loss)
+            if let chance = state.chanceLoss { text += " (chance \(Format.number(chance)))" }
+            out.append(("loss ", text))
+            if state.isCharLM && loss.isFinite { out.append(("perplexity ", Format.number(exp(loss)))) }
+        } else if let chance = state.chanceLoss {
+            out.append(("loss ", "- (chance \(Format.number(chance)))"))
+        }
+        out.append(("", "\(Format.rate(state.running ? state.iterationsPerSecond : 0)) it/s"))
+        return out
+    }
+}
+
+/// One row above the key bar: what the last key did, else the scenario's moment, else a hint.
+enum StatusLine {
+    static func render(_ state: AppState, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard !rect.isEmpty else { return }
+        var x = rect.x + 1
+        if let error = state.error {
+            x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
+        } else if let s = state.status {
+            x = buf.put(s.text, x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
+        }
+        if let m = state.moment {
+            let text = "* " + m
+            let start = x == rect.x + 1 ? x : max(x + 3, rect.maxX - buf.displayWidth(text) - 1)
+            if start < rect.maxX - 8 {
+                buf.put(text, x: start, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
+            }
+        } else if x == rect.x + 1 {
+            buf.put("? explains everything on screen   s picks another scenario", x: x, y: rect.y,
+                    style: .role(.secondary), limit: rect.maxX)
+        }
+    }
+}
+
+/// The htop-style bottom row: each key, then its word on a coloured field.
+enum KeyBar {
+    static func render(_ entries: [Binding], into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard !rect.isEmpty else { return }
+        let key = Style(foreground: .role(.keyName), bold: true)
+        let label = Style(foreground: .color(Palette.black), background: .role(.keyLabel))
+        let spaced = entries.reduce(0) { $0 + buf.displayWidth($1.keyLabel) + ($1.barLabel?.count ?? 0) + 2 } - 1
+        // Wide enough: "key label " per entry. Narrower: htop's "keyLabel" with the colour as separator.
+        let gap = spaced <= rect.width ? 1 : 0
+        // Each entry is followed by a blank, except the last (quit), which ends the row.
+        func width(_ e: Binding) -> Int {
+            buf.displayWidth(e.keyLabel) + gap + (e.barLabel?.count ?? 0) + (e.action == .quit ? 0 : 1)
+        }
+        // Quit always shows: the others give way to it when the row is short.
+        let reserved = entries.last.map { $0.action == .quit ? width($0) : 0 } ?? 0
+        var x = rect.x
+        for e in entries {
+            let limit = e.action == .quit ? rect.maxX : rect.maxX - reserved
+            if x + width(e) > limit { continue }
+            x = buf.put(e.keyLabel, x: x, y: rect.y, style: key, limit: rect.maxX)
+            x += gap
+            x = buf.put((e.barLabel ?? "") + " ", x: x, y: rect.y, style: label, limit: rect.maxX)
+        }
+        if x < rect.maxX { buf.fill(Rect(x: x, y: rect.y, width: rect.maxX - x, height: 1), style: label) }
+    }
+}

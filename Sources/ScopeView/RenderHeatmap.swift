@@ -1,0 +1,67 @@
+/// ‖∂L/∂h_t‖ over recent iterations: one row per iteration (newest at the bottom),
+/// one column per timestep as in the chart above it, shaded on the same log scale.
+///
+///     ─ ‖∂L/∂h_t‖ over recent iterations ────────────
+///      1201│░░▒▒▓▓██████
+///      1210│░░▒▒▓▓██████
+///      scale 1e-4 ░░▒▒▓▓██ 1e0   blank 0  × Inf/NaN
+enum Heatmap {
+    static func render(_ state: AppState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 3, rect.width > GradientChart.labelWidth + 4 else { return }
+        let rowsAvailable = rect.height - 2
+        let rows = state.history.suffix(rowsAvailable)
+        sectionTitle("‖∂L/∂h_t‖ over the last \(rows.count) iterations", glyphs: glyphs, into: &buf, rect,
+                     right: "newest at the bottom")
+        let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1,
+                        width: rect.width - GradientChart.labelWidth, height: rowsAvailable)
+        for y in plot.y..<plot.maxY { buf.set(plot.x - 1, y, glyphs.vertical, .role(.secondary)) }
+        drawLegend(scale, glyphs: glyphs, x: rect.x + 1, y: rect.maxY - 1, limit: rect.maxX, into: &buf)
+
+        guard let newest = rows.last, state.layer < newest.normBins.count else {
+            buf.put("no iterations yet", x: plot.x + 1, y: plot.y, style: .role(.secondary), limit: plot.maxX)
+            return
+        }
+        let bins = newest.normBins[state.layer].count
+        let axis = TimeAxis(count: bins, width: plot.width)
+        // Where each column's bins start and end, worked out once for every row.
+        let columns = (0..<axis.usedWidth).map { axis.steps(in: $0) }
+        let top = plot.maxY - rows.count
+        for (i, row) in rows.enumerated() {
+            let y = top + i
+            if i == 0 || i == rows.count - 1 {
+                let label = Format.count(row.iteration)
+                buf.put(label, x: plot.x - 1 - buf.displayWidth(label), y: y, style: .role(.secondary))
+            }
+            guard state.layer < row.normBins.count, row.normBins[state.layer].count == bins else { continue }
+            let values = row.normBins[state.layer]
+            for (c, range) in columns.enumerated() where !range.isEmpty {
+                if axis.hasGaps && c % axis.cellsPerStep == axis.cellsPerStep - 1 { continue }
+                var v: Float = 0
+                for b in range {
+                    let x = values[b]
+                    if !x.isFinite { v = x; break }
+                    if x > v { v = x }
+                }
+                if !v.isFinite {
+                    buf.set(plot.x + c, y, glyphs.nonFinite, Style(foreground: .role(.bad), bold: true))
+                } else if v > 0 {
+                    let level = scale.level(Double(v))
+                    buf.set(plot.x + c, y, glyphs.heatRamp[level], Style(foreground: .role(.heat(level))))
+                }
+            }
+        }
+    }
+
+    /// The colour scale: decade at each end, every heat level between them.
+    static func drawLegend(_ scale: NormScale, glyphs: Glyphs, x: Int, y: Int, limit: Int, into buf: inout ScreenBuffer) {
+        let label = Style.role(.secondary)
+        var cx = buf.put("scale " + Format.decade(scale.low) + " ", x: x, y: y, style: label, limit: limit)
+        for level in 0..<Palette.heatLevels {
+            cx = buf.put(String(glyphs.heatRamp[level]), x: cx, y: y, style: Style(foreground: .role(.heat(level))), limit: limit)
+        }
+        cx = buf.put(" " + Format.decade(scale.high), x: cx, y: y, style: label, limit: limit)
+        cx = buf.put("   blank 0  ", x: cx, y: y, style: label, limit: limit)
+        cx = buf.put(String(glyphs.nonFinite), x: cx, y: y, style: Style(foreground: .role(.bad), bold: true), limit: limit)
+        buf.put(" Inf/NaN", x: cx, y: y, style: label, limit: limit)
+    }
+}

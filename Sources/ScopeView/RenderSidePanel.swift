@@ -1,0 +1,107 @@
+import RNNSim
+
+/// The numbers that explain the chart: the recurrent matrix's spectrum against
+/// Pascanu et al.'s bound, and the fixes in force.
+enum SidePanel {
+    struct Line: Equatable {
+        enum Kind: Equatable { case section, item, verdict }
+        var kind: Kind
+        var label: String
+        var value: String
+        var style: Style = .plain
+        /// What a narrow panel shows instead of `value`.
+        var short: String? = nil
+        /// 1 is kept longest when the panel is short.
+        var priority: Int
+    }
+
+    static func lines(_ state: AppState) -> [Line] {
+        let s = state.settings
+        let g = gamma(s.activation)
+        let layer = state.layer
+        let rho = state.spectrum.flatMap { layer < $0.spectralRadius.count ? $0.spectralRadius[layer] : nil }
+        let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
+        var out: [Line] = [
+            Line(kind: .section, label: state.settings.layers > 1 ? "network (layer \(layer + 1))" : "network", value: "", priority: 1),
+            Line(kind: .item, label: "activation", value: "\(s.activation.rawValue)  γ = \(g == 1 ? "1" : "1/4")", priority: 1),
+            Line(kind: .item, label: "init", value: initDescription(s, identity: state.identityInit), priority: 2),
+            Line(kind: .item, label: "size", value: "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : ""), priority: 3),
+            Line(kind: .item, label: "ρ(W_hh)", value: rho.map(Format.number) ?? "–", priority: 1),
+            Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 2),
+        ]
+        if let sigma, sigma.isFinite {
+            let product = g * sigma
+            out.append(Line(kind: .item, label: "γ·σ_max", value: Format.number(product), style: Style(bold: true), priority: 1))
+            // Pascanu, Mikolov & Bengio 2013, §2.1: ‖∂h_t/∂h_{t−1}‖ ≤ γ·σ_max, so below 1 the
+            // product over k steps shrinks like (γ·σ_max)^k; at or above 1 it only may grow.
+            let verdict = product < 1 ? "< 1: gradients must vanish" : "≥ 1: gradients can explode"
+            out.append(Line(kind: .verdict, label: "", value: verdict,
+                            style: Style(foreground: .role(product < 1 ? .accent : .warn), bold: true),
+                            short: product < 1 ? "< 1: must vanish" : "≥ 1: can explode", priority: 1))
+        } else {
+            out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
+        }
+        out.append(Line(kind: .section, label: "training", value: "", priority: 1))
+        out.append(Line(kind: .item, label: "task", value: s.task.rawValue, priority: 3))
+        out.append(Line(kind: .item, label: "loss", value: state.lossKind?.rawValue ?? "task's own", priority: 3))
+        var optimiser = "\(s.optimizer.rawValue) η \(Format.setting(s.learningRate))"
+        if s.momentum > 0 { optimiser += " μ \(Format.setting(s.momentum))" }
+        out.append(Line(kind: .item, label: "optimiser", value: optimiser, priority: 2))
+        if state.clip > 0 {
+            out.append(Line(kind: .item, label: "clipping", value: "on, ‖g‖ ≤ \(Format.setting(state.clip))",
+                            style: Style(foreground: .role(.good), bold: true), priority: 1))
+            let percent = state.clipCounted > 0 ? " (\(state.clipFired * 100 / state.clipCounted)%)" : ""
+            out.append(Line(kind: .item, label: "  fired", value: "\(state.clipFired) of \(state.clipCounted)\(percent)", priority: 2))
+        } else {
+            out.append(Line(kind: .item, label: "clipping", value: "off", priority: 1))
+        }
+        out.append(Line(kind: .item, label: "truncation",
+                        value: state.truncate > 0 ? "on, K = \(state.truncate)" : "off (full BPTT)",
+                        style: state.truncate > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
+        if let r = state.report {
+            var norm = Format.number(r.gradNorm)
+            if r.clipped { norm += " → ×\(Format.number(r.clipScale))" }
+            out.append(Line(kind: .item, label: "grad norm", value: norm, priority: 3))
+        }
+        return out
+    }
+
+    static func initDescription(_ s: Settings, identity: Bool) -> String {
+        switch s.initKind {
+        case .spectral: "spectral ρ \(Format.setting(s.rho))"
+        case .xavier: "xavier"
+        case .orthogonal: "orthogonal ×\(Format.setting(s.rho))"
+        case .identity: "identity α \(Format.setting(s.alpha))" + (identity ? " IRNN" : "")
+        }
+    }
+
+    /// The lines that fit, dropping the least important first, in their order.
+    static func fitting(_ lines: [Line], rows: Int) -> [Line] {
+        var kept = lines
+        var priority = 3
+        while kept.count > rows && priority >= 1 {
+            if let i = kept.lastIndex(where: { $0.priority == priority }) { kept.remove(at: i) } else { priority -= 1 }
+        }
+        return Array(kept.prefix(max(0, rows)))
+    }
+
+    static func render(_ lines: [Line], glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard !rect.isEmpty else { return }
+        let shown = fitting(lines, rows: rect.height)
+        let labelWidth = shown.filter { $0.kind == .item }.map { buf.displayWidth($0.label) }.max() ?? 0
+        for (i, line) in shown.enumerated() {
+            let y = rect.y + i
+            switch line.kind {
+            case .section:
+                sectionTitle(line.label, glyphs: glyphs, into: &buf, Rect(x: rect.x, y: y, width: rect.width, height: 1))
+            case .item:
+                buf.put(line.label, x: rect.x + 1, y: y, style: .role(.secondary), limit: rect.maxX)
+                buf.put(line.value, x: rect.x + 2 + labelWidth, y: y, style: line.style, limit: rect.maxX)
+            case .verdict:
+                let text = buf.displayWidth(line.value) < rect.width ? line.value : line.short ?? line.value
+                let x = max(rect.x + 1, rect.maxX - buf.displayWidth(text))
+                buf.put(text, x: x, y: y, style: line.style, limit: rect.maxX)
+            }
+        }
+    }
+}

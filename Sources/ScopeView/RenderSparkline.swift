@@ -1,0 +1,101 @@
+/// The loss over the whole run: braille (2×4 dots a cell, as btop) where the
+/// terminal has it, eighth-blocks or ASCII bars otherwise.
+enum LossSparkline {
+    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 2, rect.width >= 8 else { return }
+        let values = state.losses.values
+        var right = ""
+        if let now = state.latestLoss { right = "now \(Format.number(now))" }
+        sectionTitle("loss, whole run", glyphs: glyphs, into: &buf, rect, right: right)
+        var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
+        guard values.count >= 2 else {
+            buf.put("no losses yet", x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
+            return
+        }
+        guard let lo = values.min(), let hi = values.max() else { return }
+        // The range goes in a margin on the right, clear of the line.
+        let top = Format.number(hi), bottom = Format.number(lo)
+        let margin = max(buf.displayWidth(top), buf.displayWidth(bottom)) + 1
+        buf.put(top, x: plot.maxX - buf.displayWidth(top), y: plot.y, style: .role(.secondary))
+        if plot.height > 1 { buf.put(bottom, x: plot.maxX - buf.displayWidth(bottom), y: plot.maxY - 1, style: .role(.secondary)) }
+        plot.width -= margin
+        guard plot.width > 0 else { return }
+        let perCell = glyphs.hasBraille ? 2 : 1
+        let dotsPerRow = glyphs.hasBraille ? 4 : 8
+        let heights = Self.heights(resample(values, to: plot.width * perCell), lo: lo, hi: hi,
+                                   levels: plot.height * dotsPerRow)
+        let style = Style(foreground: .role(.accent))
+        for c in 0..<((heights.count + perCell - 1) / perCell) {
+            for row in 0..<plot.height {
+                let base = row * dotsPerRow
+                let y = plot.maxY - 1 - row
+                if glyphs.hasBraille {
+                    let l = min(max(heights[c * 2] - base, 0), 4)
+                    let r = c * 2 + 1 < heights.count ? min(max(heights[c * 2 + 1] - base, 0), 4) : 0
+                    if l + r > 0 { buf.set(plot.x + c, y, Glyphs.brailleBars(left: l, right: r), style) }
+                } else {
+                    let e = min(max(heights[c] - base, 0), 8)
+                    if e > 0 { buf.set(plot.x + c, y, glyphs.eighths[e], style) }
+                }
+            }
+        }
+    }
+
+    /// Heights in dots (or eighths), at least one so that the line never disappears.
+    static func heights(_ points: [Double], lo: Double, hi: Double, levels: Int) -> [Int] {
+        points.map { v in hi > lo ? 1 + Int(((v - lo) / (hi - lo) * Double(levels - 1)).rounded()) : levels / 2 }
+    }
+
+    /// Means over equal buckets when there are more values than points; with fewer,
+    /// each value is repeated so that the line always spans the width.
+    static func resample(_ values: [Double], to n: Int) -> [Double] {
+        guard n > 0, !values.isEmpty else { return [] }
+        if values.count <= n { return (0..<n).map { values[$0 * values.count / n] } }
+        return (0..<n).map { i in
+            let lo = i * values.count / n, hi = max((i + 1) * values.count / n, lo + 1)
+            return values[lo..<hi].reduce(0, +) / Double(hi - lo)
+        }
+    }
+}
+
+/// The scenario's lecture notes, when the right side has room left.
+enum NotesPanel {
+    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 3, !state.scenario.notes.isEmpty else { return }
+        sectionTitle("notes", glyphs: glyphs, into: &buf, rect)
+        let text = buf.asciiOnly ? TextFold.ascii(state.scenario.notes) : state.scenario.notes
+        let lines = Format.wrap(text, width: rect.width - 2)
+        let room = rect.height - 1
+        // Cut short, the last row says where the rest is.
+        let shown = lines.count > room ? room - 1 : room
+        for (i, line) in lines.prefix(shown).enumerated() {
+            buf.put(line, x: rect.x + 1, y: rect.y + 1 + i, limit: rect.maxX)
+        }
+        if lines.count > room {
+            buf.put("(more: ? shows all the notes)", x: rect.x + 1, y: rect.maxY - 1, style: .role(.secondary), limit: rect.maxX)
+        }
+    }
+}
+
+/// What the char-LM network writes now (Karpathy's min-char-rnn samples).
+enum SampleText {
+    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 2 else { return }
+        sectionTitle("sampled text", glyphs: glyphs, into: &buf, rect,
+                     right: "temperature \(Format.setting(state.settings.temperature))")
+        guard let sample = state.sample, !sample.isEmpty else {
+            buf.put("(sampled about once a second)", x: rect.x + 1, y: rect.y + 1, style: .role(.secondary), limit: rect.maxX)
+            return
+        }
+        // Newlines and tabs as visible marks, so the text keeps its shape on one run of rows.
+        let newline: Character = glyphs.isUnicode ? "↵" : "|"
+        var flat = String(sample.map { $0.isNewline ? newline : $0 == "\t" ? " " : $0 })
+        if buf.asciiOnly { flat = TextFold.ascii(flat) }
+        let width = rect.width - 2
+        var rest = Substring(flat)
+        for row in 0..<(rect.height - 1) where !rest.isEmpty {
+            buf.put(String(rest.prefix(width)), x: rect.x + 1, y: rect.y + 1 + row, limit: rect.maxX)
+            rest = rest.dropFirst(width)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Step-through of the backward pass (in place of the heatmap): at the cursor's
+/// timestep t, how large the gradient is, the Jacobian factor that carries it one
+/// step further back, the product of those factors so far, and where truncation
+/// and clipping act.
+enum StepThroughPanel {
+    struct Row: Equatable {
+        var label: String
+        var value: String
+        /// A few words; `long` replaces it where the panel is wide enough.
+        var note: String
+        var long: String
+        var style: Style = Style(bold: true)
+    }
+
+    static func rows(_ state: AppState, cursor s: Int) -> [Row] {
+        guard let r = state.report, state.layer < r.hiddenGradNorms.count else { return [] }
+        let norms = r.hiddenGradNorms[state.layer]
+        let factors = state.layer < r.jacobianNorms.count ? r.jacobianNorms[state.layer] : []
+        let T = norms.count
+        guard s >= 0 && s < T else { return [] }
+        let t = s + 1
+        let measured = factors.count == T && !factors.allSatisfy(\.isNaN)
+        var rows = [norms[s] == 0
+            ? Row(label: "‖∂L/∂h_t‖", value: "0", note: "none reaches h_\(t)", long: "no gradient reaches h_\(t)")
+            : Row(label: "‖∂L/∂h_t‖", value: Format.scientific(norms[s]), note: "has reached h_\(t)",
+                  long: "the gradient that has reached h_\(t)")]
+        if measured {
+            // factors[s] = ‖diag(act'(a_t)) W_hh‖ at t = s + 1: it carries ∂L/∂h_t back to h_{t−1}.
+            let bound = state.spectrum.flatMap { state.layer < $0.largestSingularValue.count ? $0.largestSingularValue[state.layer] : nil }
+                .map { ", at most γ·σ_max = " + Format.number(gamma(state.settings.activation) * $0) } ?? ""
+            rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = diag(act'(a_t))·W_hh",
+                            long: "this step's factor J_t = diag(act'(a_t))·W_hh\(bound)"))
+            var product = 1.0
+            for u in s..<T { product *= factors[u] }
+            rows.append(Row(label: "∏ ‖J‖ T…t", value: Format.scientific(product), note: "bounds ‖∂h_T/∂h_\(t - 1)‖",
+                            long: "bounds ‖∂h_T/∂h_\(t - 1)‖: what of ∂L/∂h_T can reach h_\(t - 1)"))
+        } else {
+            rows.append(Row(label: "‖J_t‖", value: "…", note: "measuring…", long: "measuring this iteration's Jacobians…",
+                            style: .role(.secondary)))
+        }
+        rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T))
+        rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: state.reportOptions?.clipNorm ?? 0))
+        return rows
+    }
+
+    /// Truncation cuts the graph between steps K·j and K·j + 1 (1-based t).
+    static func truncationRow(_ k: Int, s: Int, steps: Int) -> Row {
+        guard k > 0 else {
+            return Row(label: "truncation", value: "off", note: "full BPTT", long: "full BPTT: every step is reached from T",
+                       style: .plain)
+        }
+        let t = s + 1
+        if s > 0 && s % k == 0 {
+            return Row(label: "truncation", value: "cut here", note: "nothing flows to h_\(t - 1)",
+                       long: "K = \(k): nothing flows from h_\(t) on to h_\(t - 1)",
+                       style: Style(foreground: .role(.marker), bold: true))
+        }
+        let lastCut = (steps - 1) / k * k  // the cut nearest T is before step index lastCut
+        if lastCut > s {
+            return Row(label: "truncation", value: "K = \(k)", note: "cut \(lastCut)|\(lastCut + 1) blocks h_T",
+                       long: "the cut at t = \(lastCut)|\(lastCut + 1) keeps ∂L/∂h_T from reaching here", style: .plain)
+        }
+        let next = s / k * k
+        return Row(label: "truncation", value: "K = \(k)",
+                   note: next > 0 ? "next cut \(next)|\(next + 1)" : "no cut below",
+                   long: next > 0 ? "next cut below: t = \(next)|\(next + 1)" : "no cut between t = 1 and here", style: .plain)
+    }
+
+    /// Clipping rescales the whole parameter gradient after the backward pass.
+    static func clippingRow(_ clipped: Bool, scale: Double, norm: Double, threshold: Double) -> Row {
+        let n = Format.number(norm)
+        guard threshold > 0 else {
+            return Row(label: "clipping", value: "off", note: "‖∇θ‖ \(n)", long: "‖∇θ‖ = \(n) is used as it is", style: .plain)
+        }
+        let limit = Format.setting(threshold)
+        if clipped {
+            return Row(label: "clipping", value: "×\(Format.number(scale))", note: "‖∇θ‖ \(n) > \(limit)",
+                       long: "‖∇θ‖ = \(n) > \(limit): all of ∇θ scaled after BPTT",
+                       style: Style(foreground: .role(.warn), bold: true))
+        }
+        return Row(label: "clipping", value: "not fired", note: "‖∇θ‖ \(n) ≤ \(limit)",
+                   long: "‖∇θ‖ = \(n) ≤ \(limit): nothing scaled", style: .plain)
+    }
+
+    static func render(_ state: AppState, cursor: Int, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 2 else { return }
+        let T = shownSteps(state)
+        sectionTitle("BPTT step-through: t = \(cursor + 1) of \(T)", glyphs: glyphs, into: &buf, rect,
+                     right: "← h back  → l forward  b leave")
+        let rows = rows(state, cursor: cursor)
+        let labelWidth = rows.map { buf.displayWidth($0.label) }.max() ?? 0
+        let valueWidth = max(9, rows.map { buf.displayWidth($0.value) }.max() ?? 0)
+        let noteX = rect.x + 3 + labelWidth + valueWidth
+        let wide = rows.allSatisfy { noteX + buf.displayWidth($0.long) <= rect.maxX }
+        for (i, row) in rows.prefix(rect.height - 1).enumerated() {
+            let y = rect.y + 1 + i
+            buf.put(row.label, x: rect.x + 1, y: y, style: .role(.secondary), limit: rect.maxX)
+            buf.put(row.value, x: rect.x + 2 + labelWidth, y: y, style: row.style, limit: rect.maxX)
+            buf.put(wide ? row.long : row.note, x: noteX, y: y, style: .role(.secondary), limit: rect.maxX)
+        }
+        if rows.count + 1 < rect.height {
+            let hint = wide ? "bars: ‖∂L/∂h_t‖ of the steps the backward pass has reached, from T down to t"
+                            : "bars: the steps reached, T down to t"
+            buf.put(hint, x: rect.x + 1, y: rect.y + 1 + rows.count, style: .role(.secondary), limit: rect.maxX)
+        }
+    }
+}

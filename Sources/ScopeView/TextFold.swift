@@ -1,0 +1,55 @@
+/// Keeps every cell exactly one column wide, and folds text to ASCII for
+/// terminals without UTF-8 (the maths notation becomes words: ρ → rho).
+enum TextFold {
+    /// Symbols the screen and the lecture notes use, spelled in ASCII.
+    static let table: [Character: String] = [
+        "ρ": "rho", "σ": "sigma", "γ": "gamma", "α": "alpha", "η": "eta", "μ": "mu", "λ": "lambda",
+        "θ": "theta", "∇": "grad ", "∂": "d", "‖": "||", "·": "*", "×": "x", "÷": "/", "−": "-",
+        "–": "-", "—": "--", "…": "...", "→": "->", "←": "<-", "↑": "^", "↓": "v", "⇒": "=>",
+        "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=", "∞": "inf", "∏": "prod", "Σ": "sum", "∑": "sum",
+        "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
+        "⁰": "0", "¹": "1", "²": "^2", "³": "^3", "⁻": "-", "ₜ": "_t", "ᵀ": "^T",
+        "‘": "'", "’": "'", "“": "\"", "”": "\"", "•": "*", "°": "o", "±": "+/-", "√": "sqrt",
+        "é": "e", "è": "e", "ê": "e", "à": "a", "ä": "a", "ö": "o", "ü": "u", "ß": "ss", "ç": "c", "ñ": "n",
+    ]
+
+    static func ascii(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for c in text {
+            if c.isASCII { out.append(c) } else if let s = table[c] { out += s } else { out.append("?") }
+        }
+        return out
+    }
+
+    /// A character that takes exactly one cell: control characters become blanks,
+    /// double-width ones (CJK, emoji) a '?', and in ASCII mode anything non-ASCII its
+    /// one-letter fold or '?'.
+    static func cellSafe(_ c: Character, asciiOnly: Bool) -> Character {
+        if c.isASCII {
+            guard let v = c.asciiValue, v >= 0x20, v != 0x7F else { return " " }
+            return c
+        }
+        if asciiOnly {
+            if let s = table[c], s.count == 1, let f = s.first { return f }
+            return "?"
+        }
+        guard let scalar = c.unicodeScalars.first else { return " " }
+        if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format { return " " }
+        if isWide(scalar.value) { return "?" }
+        return c
+    }
+
+    /// East Asian Wide/Fullwidth ranges and emoji: two columns in a terminal.
+    static func isWide(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x1FA70...0x1FAFF, 0x20000...0x3FFFD:
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,297 @@
+import RNNSim
+import Scenarios
+
+/// The one place the view's state changes (Elm's update): an event in, the new
+/// state and the commands for the runtime out. Pure: no clock, no I/O.
+public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
+    switch event {
+    case .key(let key):
+        guard let action = Keymap.action(for: key, in: state.mode) else { return [] }
+        return perform(&state, action)
+    case .resize(let w, let h):
+        state.width = max(0, w)
+        state.height = max(0, h)
+        if case .help(let scroll) = state.mode { state.mode = .help(scroll: clampHelpScroll(scroll, state)) }
+        return []
+    case .report(let u):
+        absorb(&state, u)
+        return []
+    case .tick(let now):
+        state.now = now
+        if let s = state.status, now - s.since > AppState.statusLifetime { state.status = nil }
+        return []
+    }
+}
+
+// MARK: Keys
+
+private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
+    switch action {
+    case .quit:
+        return [.quit]
+
+    case .togglePause:
+        if case .stepThrough = state.mode { state.mode = .normal }
+        state.running.toggle()
+        say(&state, state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
+        return [state.running ? .resume : .pause]
+
+    case .stepOnce:
+        var commands: [AppCommand] = []
+        if state.running {
+            state.running = false
+            commands.append(.pause)
+        }
+        say(&state, "one iteration (paused)")
+        if case .stepThrough = state.mode {
+            // A new iteration, measured for stepping: its backward pass starts again at t = T.
+            state.mode = .stepThrough(cursor: max(0, state.steps - 1))
+            return commands + [.stepOnce, .measureJacobians]
+        }
+        return commands + [.stepOnce]
+
+    case .enterStepThrough:
+        guard let report = state.report, !report.hiddenGradNorms.isEmpty else {
+            say(&state, "no iteration to step through yet")
+            return []
+        }
+        let steps = report.hiddenGradNorms[min(state.layer, report.hiddenGradNorms.count - 1)].count
+        state.mode = .stepThrough(cursor: max(0, steps - 1))
+        var commands: [AppCommand] = []
+        if state.running {
+            state.running = false
+            commands.append(.pause)
+        }
+        say(&state, "BPTT step-through from t = T: ← h back in time, → l forward, b or Esc leaves")
+        return commands + [.measureJacobians]
+
+    case .toggleClip:
+        if state.clip > 0 {
+            state.clip = 0
+            say(&state, "clipping off")
+        } else {
+            state.clip = state.clipMemory
+            say(&state, "clipping on: threshold \(Format.setting(state.clip))")
+        }
+        return clipChanged(&state)
+
+    case .raiseClip, .lowerClip:
+        let factor = action == .raiseClip ? 2.0 : 0.5
+        state.clipMemory = min(max(state.clipMemory * factor, 1e-6), 1e9)
+        if state.clip > 0 {
+            state.clip = state.clipMemory
+            say(&state, "clipping threshold \(Format.setting(state.clip))")
+            return clipChanged(&state)
+        }
+        say(&state, "clipping is off; c turns it on at threshold \(Format.setting(state.clipMemory))")
+        return []
+
+    case .toggleTruncation:
+        if state.truncate > 0 {
+            state.truncate = 0
+            say(&state, "truncation off: full BPTT")
+        } else {
+            state.truncate = state.truncateMemory
+            say(&state, "truncation on: K = \(state.truncate), no gradient crosses a cut")
+        }
+        return truncateChanged(&state)
+
+    case .shorterTruncation, .longerTruncation:
+        let k = state.truncateMemory
+        let next = action == .shorterTruncation ? max(1, k / 2) : min(max(1, state.steps), k * 2)
+        state.truncateMemory = max(1, next)
+        if state.truncate > 0 {
+            state.truncate = state.truncateMemory
+            say(&state, "truncation K = \(state.truncate)")
+            return truncateChanged(&state)
+        }
+        say(&state, "truncation is off; t turns it on with K = \(state.truncateMemory)")
+        return []
+
+    case .toggleIdentityInit:
+        state.identityInit.toggle()
+        if state.identityInit {
+            state.settings.initKind = .identity
+            state.settings.activation = .relu
+            say(&state, "IRNN on: W_hh = \(Format.setting(state.settings.alpha))·I with ReLU, network re-initialised")
+        } else {
+            state.settings.initKind = state.scenario.settings.initKind
+            state.settings.activation = state.scenario.settings.activation
+            say(&state, "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
+        }
+        leaveStepThrough(&state)
+        state.resetRun()
+        return [.reinitialise(state.settings)]
+
+    case .restart:
+        leaveStepThrough(&state)
+        state.resetRun()
+        say(&state, "restarted with seed \(state.settings.seed)")
+        return [.restart(seed: state.settings.seed)]
+
+    case .restartNewSeed:
+        leaveStepThrough(&state)
+        state.settings.seed = nextSeed(after: state.settings.seed)
+        state.resetRun()
+        say(&state, "restarted with a new seed: \(state.settings.seed)")
+        return [.restart(seed: state.settings.seed)]
+
+    case .nextLayer:
+        state.layer = (state.layer + 1) % max(1, state.settings.layers)
+        say(&state, "showing layer \(state.layer + 1) of \(state.settings.layers)")
+        return []
+
+    case .openPicker:
+        guard !state.presets.isEmpty else {
+            say(&state, "no other scenarios to choose from")
+            return []
+        }
+        let current = state.presets.firstIndex { $0.name == state.scenario.name } ?? 0
+        state.mode = .picker(selection: current)
+        return []
+
+    case .help:
+        state.mode = .help(scroll: 0)
+        return []
+
+    case .stepBack, .stepForward, .stepToFirst, .stepToLast:
+        guard case .stepThrough(let cursor) = state.mode else { return [] }
+        let last = max(0, shownSteps(state) - 1)
+        let next: Int
+        switch action {
+        case .stepBack: next = cursor - 1
+        case .stepForward: next = cursor + 1
+        case .stepToFirst: next = 0
+        default: next = last
+        }
+        state.mode = .stepThrough(cursor: min(max(next, 0), last))
+        return []
+
+    case .leaveStepThrough:
+        state.mode = .normal
+        return []
+
+    case .pickerUp, .pickerDown:
+        guard case .picker(let sel) = state.mode, !state.presets.isEmpty else { return [] }
+        let n = state.presets.count
+        state.mode = .picker(selection: (sel + (action == .pickerUp ? n - 1 : 1)) % n)
+        return []
+
+    case .pickerOpen:
+        guard case .picker(let sel) = state.mode, state.presets.indices.contains(sel) else { return [] }
+        let chosen = state.presets[sel]
+        open(&state, chosen)
+        say(&state, "opened \(chosen.name): \(chosen.title)")
+        return [.openScenario(chosen.name)]
+
+    case .pickerCancel, .closeHelp:
+        state.mode = .normal
+        return []
+
+    case .scrollUp, .scrollDown, .pageUp, .pageDown:
+        guard case .help(let scroll) = state.mode else { return [] }
+        let page = max(1, state.height - 6)
+        let delta = [.scrollUp: -1, .scrollDown: 1, .pageUp: -page, .pageDown: page][action] ?? 0
+        state.mode = .help(scroll: clampHelpScroll(scroll + delta, state))
+        return []
+    }
+}
+
+private func say(_ state: inout AppState, _ text: String) {
+    state.status = StatusMessage(text: text, since: state.now)
+}
+
+private func leaveStepThrough(_ state: inout AppState) {
+    if case .stepThrough = state.mode { state.mode = .normal }
+}
+
+private func clipChanged(_ state: inout AppState) -> [AppCommand] {
+    state.settings.clip = state.clip
+    state.clipFired = 0
+    state.clipCounted = 0
+    return [.setClip(state.clip > 0 ? state.clip : nil)]
+}
+
+private func truncateChanged(_ state: inout AppState) -> [AppCommand] {
+    state.settings.truncate = state.truncate
+    return [.setTruncate(state.truncate > 0 ? state.truncate : nil)]
+}
+
+/// Switches to another scenario: its own settings, nothing carried over.
+private func open(_ state: inout AppState, _ scenario: Scenario) {
+    state.scenario = scenario
+    state.settings = scenario.settings
+    state.identityInit = false
+    state.clip = scenario.settings.clip
+    state.clipMemory = scenario.settings.clip > 0 ? scenario.settings.clip : 1.0
+    state.truncate = scenario.settings.truncate
+    state.truncateMemory = scenario.settings.truncate > 0 ? scenario.settings.truncate : max(1, scenario.settings.steps / 4)
+    state.mode = .normal
+    state.layer = 0
+    state.resetRun()
+}
+
+/// The next seed for `R`: derived from the current one (SplitMix64), so that
+/// `update` stays a pure function, and kept short enough to read out in a lecture.
+func nextSeed(after seed: UInt64) -> UInt64 {
+    var z = seed &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    let next = z % 999_999 + 1
+    return next == seed ? next % 999_999 + 1 : next
+}
+
+/// T of the iteration on screen (the report's, else the settings').
+func shownSteps(_ state: AppState) -> Int {
+    if let r = state.report, !r.hiddenGradNorms.isEmpty {
+        return r.hiddenGradNorms[min(state.layer, r.hiddenGradNorms.count - 1)].count
+    }
+    return state.steps
+}
+
+private func clampHelpScroll(_ scroll: Int, _ state: AppState) -> Int {
+    let visible = HelpOverlay.visibleRows(height: state.height)
+    // The ASCII text wraps to at least as many lines as the Unicode one: the bound fits both.
+    let total = HelpOverlay.lines(state, width: HelpOverlay.textWidth(width: state.width), ascii: true).count
+    return min(max(0, scroll), max(0, total - visible))
+}
+
+// MARK: Reports
+
+private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
+    // A run the view has already replaced (restart, IRNN, another scenario) may still
+    // deliver its last numbers: they belong to no run on screen.
+    guard u.generation == state.generation else { return }
+    for s in u.iterations {
+        state.history.append(s)
+        state.losses.append(s.loss)
+        state.latestIteration = s.iteration
+        state.latestLoss = s.loss
+        if s.clipThreshold > 0 && s.clipThreshold == state.clip {
+            state.clipCounted += 1
+            if s.clipped { state.clipFired += 1 }
+        }
+    }
+    if let r = u.report {
+        if let sr = r.spectralRadius.first, !sr.isNaN || !(r.largestSingularValue.first?.isNaN ?? true) {
+            state.spectrum = SpectrumReading(spectralRadius: r.spectralRadius,
+                                             largestSingularValue: r.largestSingularValue, iteration: r.iteration)
+        }
+        state.report = r
+        state.reportOptions = u.reportOptions
+        if r.iteration > state.latestIteration {
+            state.latestIteration = r.iteration
+            state.latestLoss = r.loss
+        }
+        if case .stepThrough(let cursor) = state.mode {
+            state.mode = .stepThrough(cursor: min(cursor, max(0, shownSteps(state) - 1)))
+        }
+    }
+    state.iterationsPerSecond = u.iterationsPerSecond
+    if let s = u.sample { state.sample = s }
+    if let m = u.moment { state.moment = m }
+    if let c = u.chanceLoss { state.chanceLoss = c }
+    state.diverged = u.diverged
+    state.error = u.error
+}
