@@ -42,6 +42,9 @@ public final class Trainer {
         case .temporalOrder: return TemporalOrder(steps: s.steps)
         case .charLM:
             let text = try s.text ?? Corpus.load(path: s.corpus)
+            guard Set(text.unicodeScalars).count >= 2 else {
+                throw SettingsError(key: "task.text", message: "the text needs at least 2 distinct characters to predict")
+            }
             return CharLanguageModel(text: text, steps: s.steps)
         }
     }
