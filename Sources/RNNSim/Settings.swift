@@ -43,6 +43,9 @@ public struct Settings: Sendable, Equatable {
         if task == .echo && lag >= steps {
             throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")
         }
+        if task == .adding && steps < AddingProblem.minimumSteps {
+            throw SettingsError(key: "task.steps", message: "the adding problem needs at least 2 steps (one marker per half), got \(steps)")
+        }
         if task == .temporalOrder && steps < 8 {
             throw SettingsError(key: "task.steps", message: "the temporal-order task needs at least 8 steps, got \(steps)")
         }
