@@ -4,11 +4,16 @@ import RNNSim
 /// rectangle; the palette then turns semantic roles into the tier's colours.
 public func render(_ state: AppState, glyphs: Glyphs, colors: ColorTier) -> ScreenBuffer {
     var buf = ScreenBuffer(width: state.width, height: state.height, asciiOnly: !glyphs.isUnicode)
-    defer { buf.mapStyles(Palette(colors).resolve) }
-    guard Layout.fits(width: state.width, height: state.height) else {
+    if Layout.fits(width: state.width, height: state.height) {
+        renderScreen(state, glyphs: glyphs, into: &buf)
+    } else {
         TooSmallScreen.render(state, into: &buf)
-        return buf
     }
+    buf.mapStyles(Palette(colors).resolve)
+    return buf
+}
+
+private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
     let panel = SidePanel.lines(state)
     let layout = Layout(width: state.width, height: state.height, sampleText: state.isCharLM, sideLines: panel.count)
     let scale = NormScale.covering(shownNorms(state))
@@ -32,7 +37,6 @@ public func render(_ state: AppState, glyphs: Glyphs, colors: ColorTier) -> Scre
     case .picker(let selection): ScenarioPicker.render(state, selection: selection, glyphs: glyphs, into: &buf)
     case .normal, .stepThrough: break
     }
-    return buf
 }
 
 /// Every ‖∂L/∂h_t‖ on screen (the chart's iteration and the heatmap's rows), for the shared scale.

@@ -23,7 +23,7 @@ enum SidePanel {
         let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         var out: [Line] = [
             Line(kind: .section, label: state.settings.layers > 1 ? "network (layer \(layer + 1))" : "network", value: "", priority: 1),
-            Line(kind: .item, label: "activation", value: "\(s.activation.rawValue)  γ = \(g == 1 ? "1" : "1/4")", priority: 1),
+            Line(kind: .item, label: "activation", value: "\(s.activation.rawValue) γ=\(g == 1 ? "1" : "1/4")", priority: 1),
             Line(kind: .item, label: "init", value: initDescription(s, identity: state.identityInit), priority: 2),
             Line(kind: .item, label: "size", value: "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : ""), priority: 3),
             Line(kind: .item, label: "ρ(W_hh)", value: rho.map(Format.number) ?? "–", priority: 1),

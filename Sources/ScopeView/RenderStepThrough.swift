@@ -93,13 +93,14 @@ enum StepThroughPanel {
         let labelWidth = rows.map { buf.displayWidth($0.label) }.max() ?? 0
         let valueWidth = max(9, rows.map { buf.displayWidth($0.value) }.max() ?? 0)
         let noteX = rect.x + 3 + labelWidth + valueWidth
-        let wide = rows.allSatisfy { noteX + buf.displayWidth($0.long) <= rect.maxX }
         for (i, row) in rows.prefix(rect.height - 1).enumerated() {
             let y = rect.y + 1 + i
+            let note = noteX + buf.displayWidth(row.long) <= rect.maxX ? row.long : row.note
             buf.put(row.label, x: rect.x + 1, y: y, style: .role(.secondary), limit: rect.maxX)
             buf.put(row.value, x: rect.x + 2 + labelWidth, y: y, style: row.style, limit: rect.maxX)
-            buf.put(wide ? row.long : row.note, x: noteX, y: y, style: .role(.secondary), limit: rect.maxX)
+            buf.put(note, x: noteX, y: y, style: .role(.secondary), limit: rect.maxX)
         }
+        let wide = rect.width >= 90
         if rows.count + 1 < rect.height {
             let hint = wide ? "bars: ‖∂L/∂h_t‖ of the steps the backward pass has reached, from T down to t"
                             : "bars: the steps reached, T down to t"

@@ -16,7 +16,8 @@ struct NormScale: Equatable {
             if v > hi { hi = v }
         }
         guard lo <= hi else { return .empty }
-        var l = Int((log10(lo)).rounded(.down)), h = Int((log10(hi)).rounded(.up))
+        // A hair of tolerance: 0.1 stored as a Float is 0.100000001, still the decade 1e-1.
+        var l = Int((log10(lo) + 1e-6).rounded(.down)), h = Int((log10(hi) - 1e-6).rounded(.up))
         if h - l < 2 {
             let missing = 2 - (h - l)
             h += (missing + 1) / 2

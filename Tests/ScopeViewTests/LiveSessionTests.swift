@@ -1,0 +1,175 @@
+import Foundation
+import RNNSim
+import Scenarios
+import Testing
+@testable import ScopeView
+
+/// The simulation thread, headless: start, step, pause, toggle, restart, stop.
+@Suite(.serialized) struct LiveSessionTests {
+    static var tiny: Settings {
+        var s = Settings()
+        s.hidden = 6
+        s.steps = 12
+        s.batch = 2
+        return s
+    }
+
+    /// Everything polled until `done` holds or `timeout` seconds pass.
+    final class Collector {
+        let session: LiveSession
+        var updates: [SessionUpdate] = []
+        init(_ session: LiveSession) { self.session = session }
+
+        var iterations: [IterationSummary] { updates.flatMap(\.iterations) }
+        var lastReport: IterationReport? { updates.compactMap(\.report).last }
+        var lastOptions: BPTTOptions? { updates.compactMap(\.reportOptions).last }
+
+        @discardableResult
+        func poll(until done: (Collector) -> Bool, timeout: Double = 20) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if let u = session.poll() { updates.append(u) }
+                if done(self) { return true }
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            return false
+        }
+    }
+
+    @Test func runsIterationsAndPublishesReports() {
+        let session = LiveSession(settings: Self.tiny)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count >= 5 && $0.lastReport != nil })
+        #expect(c.updates.last?.chanceLoss != nil)
+        let its = c.iterations.map(\.iteration)
+        #expect(its == Array(1...its.count), "every iteration is summarised once, in order")
+        #expect(c.iterations.first?.normBins.first?.count == 12)
+        #expect(c.lastReport?.spectralRadius.first?.isNaN == false || c.updates.contains { $0.report?.spectralRadius.first?.isNaN == false })
+    }
+
+    @Test func pausedItStopsAndStepsOneAtATime() {
+        let session = LiveSession(settings: Self.tiny, running: false)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        // A new run shows its first iteration even when paused.
+        #expect(c.poll { $0.iterations.count == 1 })
+        Thread.sleep(forTimeInterval: 0.3)
+        c.poll(until: { _ in false }, timeout: 0.05)
+        #expect(c.iterations.count == 1)
+        session.send(.stepOnce)
+        session.send(.stepOnce)
+        #expect(c.poll { $0.iterations.count == 3 })
+        Thread.sleep(forTimeInterval: 0.3)
+        c.poll(until: { _ in false }, timeout: 0.05)
+        #expect(c.iterations.count == 3)
+        #expect(c.lastReport?.iteration == 3, "the iteration stepped to is the one shown")
+        #expect(c.updates.last?.iterationsPerSecond == 0)
+    }
+
+    @Test func pauseStopsARunningSession() {
+        let session = LiveSession(settings: Self.tiny)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count >= 3 })
+        session.send(.pause)
+        Thread.sleep(forTimeInterval: 0.2)
+        c.poll(until: { _ in false }, timeout: 0.05)
+        let paused = c.iterations.count
+        Thread.sleep(forTimeInterval: 0.3)
+        c.poll(until: { _ in false }, timeout: 0.05)
+        #expect(c.iterations.count == paused)
+        session.send(.resume)
+        #expect(c.poll { $0.iterations.count > paused + 2 })
+    }
+
+    @Test func togglesApplyFromTheNextIteration() {
+        let session = LiveSession(settings: Self.tiny, running: false)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count == 1 })
+        session.send(.setClip(0.001))
+        session.send(.setTruncate(4))
+        session.send(.stepOnce)
+        #expect(c.poll { $0.iterations.count == 2 && $0.lastReport?.iteration == 2 })
+        #expect(c.iterations.last?.clipThreshold == 0.001)
+        #expect(c.iterations.last?.clipped == true)
+        #expect(c.lastOptions?.truncate == 4)
+        #expect(c.lastOptions?.clipNorm == 0.001)
+        session.send(.setClip(nil))
+        session.send(.setTruncate(nil))
+        session.send(.stepOnce)
+        #expect(c.poll { $0.iterations.count == 3 && $0.lastReport?.iteration == 3 })
+        #expect(c.lastOptions?.truncate == 0)
+        #expect(c.iterations.last?.clipped == false)
+    }
+
+    @Test func measureJacobiansGivesTheFactorsOfEveryStep() {
+        let session = LiveSession(settings: Self.tiny, running: false)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count == 1 })
+        session.send(.measureJacobians)
+        #expect(c.poll { $0.lastReport?.jacobianNorms.first?.allSatisfy { !$0.isNaN } == true })
+        #expect(c.lastReport?.jacobianNorms.first?.count == 12)
+        // Already measured: asking again does not run another iteration.
+        let count = c.iterations.count
+        session.send(.measureJacobians)
+        Thread.sleep(forTimeInterval: 0.3)
+        c.poll(until: { _ in false }, timeout: 0.05)
+        #expect(c.iterations.count == count)
+    }
+
+    @Test func reinitialiseStartsANewGeneration() {
+        let session = LiveSession(settings: Self.tiny)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count >= 2 })
+        var irnn = Self.tiny
+        irnn.initKind = .identity
+        irnn.activation = .relu
+        session.send(.reinitialise(irnn))
+        #expect(c.poll { $0.updates.last?.generation == 1 && $0.updates.last?.iterations.isEmpty == false })
+        let fresh = c.updates.filter { $0.generation == 1 }.flatMap(\.iterations)
+        #expect(fresh.first?.iteration == 1)
+        session.send(.restart(seed: 7))
+        #expect(c.poll { $0.updates.last?.generation == 2 })
+    }
+
+    @Test func invalidSettingsAreReportedNotFatal() {
+        var bad = Self.tiny
+        bad.task = .echo
+        bad.lag = 50
+        let session = LiveSession(settings: bad)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.updates.last?.error != nil })
+        #expect(c.updates.last?.error?.contains("lag") == true)
+    }
+
+    final class FirstIteration: MomentWatcher {
+        func observe(_ report: IterationReport) -> String? { report.iteration == 2 ? "second iteration" : nil }
+    }
+
+    @Test func theWatcherSeesEveryIteration() {
+        let session = LiveSession(settings: Self.tiny, watcher: FirstIteration())
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.updates.last?.moment == "second iteration" })
+    }
+
+    @Test func stopEndsTheThread() {
+        let session = LiveSession(settings: Self.tiny)
+        session.start()
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(session.stop(timeout: 5))
+    }
+}

@@ -1,0 +1,254 @@
+import Foundation
+import RNNSim
+import Testing
+@testable import ScopeView
+
+/// The screen for given states and sizes, read back as text.
+@Suite struct RenderTests {
+    let norms = Fixture.decaying(steps: 50)  // 0.1 at t = T down to ~2.6e-9 at t = 1
+
+    @Test func headerShowsTitleStateAndNumbers() {
+        let paused = Fixture.render(Fixture.state(report: Fixture.report(norms: norms), running: false))
+        #expect(paused.line(0).contains("Vanishing gradients (vanishing)"))
+        #expect(paused.line(1).contains("PAUSED"))
+        #expect(paused.line(1).contains("iteration 10"))
+        #expect(paused.line(1).contains("loss 0.12 (chance 0.1667)"))
+        let running = Fixture.render(Fixture.state(report: Fixture.report(norms: norms)))
+        #expect(running.line(1).contains("RUNNING"))
+        #expect(running.line(1).contains("123 it/s"))
+    }
+
+    @Test func chartHasADecadeScale() {
+        let buf = Fixture.render(Fixture.state(width: 200, height: 60, report: Fixture.report(norms: norms)))
+        let top = buf.row(containing: "by timestep")! + 1
+        #expect(buf.line(top).hasPrefix(" 1e-1│"), "the top decade labels the first plot row")
+        #expect(buf.lines.contains { $0.hasPrefix(" 1e-9│") }, "the bottom decade is labelled too")
+        let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
+        #expect(buf.line(axis + 1).contains("1 "))
+        #expect(buf.line(axis + 1).contains("50"))
+    }
+
+    /// 200 columns: the plot is 147 wide from x = 6, so T = 20 gives 7 columns a step
+    /// with a gap column before each step; the cut before step s is drawn in x = 6 + 7s − 1.
+    @Test func truncationCutsAreMarkedAtEveryKthStep() {
+        let state = Fixture.state(width: 200, height: 60, report: Fixture.report(norms: Fixture.decaying(steps: 20)),
+                                  options: Fixture.options(truncate: 5))
+        let buf = Fixture.render(state)
+        let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
+        let cuts = (0..<buf.width).filter { buf[$0, axis].character == Glyphs.unicode.axisCut }
+        #expect(cuts == [40, 75, 110])
+        let top = buf.row(containing: "by timestep")! + 1
+        #expect(buf[40, top].character == Glyphs.unicode.cutLine, "the dotted cut runs down the empty cells")
+        #expect(buf.line(buf.row(containing: "by timestep")!).contains("cut K=5"))
+    }
+
+    @Test func nonFiniteNormsFillTheirColumnAndZerosSitOnTheFloor() {
+        var values = Fixture.decaying(steps: 20)
+        values[3] = .nan
+        values[7] = .infinity
+        values[0] = 0
+        let buf = Fixture.render(Fixture.state(width: 200, height: 60, report: Fixture.report(norms: values)))
+        let top = buf.row(containing: "by timestep")! + 1
+        let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
+        for y in top..<axis {
+            #expect(buf[6 + 3 * 7, y].character == "×")
+            #expect(buf[6 + 7 * 7, y].character == "×")
+        }
+        #expect(buf[6, axis - 1].character == "·")
+        #expect(buf[6, top].character == " ")
+    }
+
+    @Test func wideSequencesAreResampledAndKeepTheirExplosions() {
+        var values = Fixture.decaying(steps: 1000, decay: 0.99)
+        values[500] = .infinity
+        let buf = Fixture.render(Fixture.state(report: Fixture.report(norms: values)))
+        let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
+        #expect(buf.line(axis + 1).contains("1000"))
+        let plotWidth = 80 - 28 - 1 - 6
+        let column = 6 + 500 * plotWidth / 1000
+        #expect(buf[column, axis - 1].character == "×")
+        #expect(buf[column - 2, axis - 1].character != "×")
+    }
+
+    @Test func heatmapHasRowsAndALegend() {
+        let buf = Fixture.render(Fixture.state(report: Fixture.report(norms: norms), rows: 5))
+        #expect(buf.text.contains("over the last 5 iterations"))
+        let legend = buf.row(containing: "scale 1e-9")!
+        #expect(buf.line(legend).contains("scale 1e-9 ░░▒▒▓▓██ 1e-1"))
+        #expect(buf.line(legend).contains("× Inf/NaN"))
+        #expect(buf.line(legend - 1).hasPrefix("   10│"), "the newest row is labelled with its iteration")
+        #expect(buf.line(legend - 1).contains("█"))
+    }
+
+    @Test func sidePanelShowsTheSpectrumAndPascanusVerdict() {
+        let vanish = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, rho: 0.9, sigma: 0.95)))
+        #expect(vanish.text.contains("ρ(W_hh)     0.9"))
+        #expect(vanish.text.contains("γ·σ_max     0.95"))
+        #expect(vanish.text.contains("< 1: gradients must vanish"))
+        let explode = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, sigma: 1.5)))
+        #expect(explode.text.contains("≥ 1: gradients can explode"))
+        // The sigmoid's γ is 1/4: σ_max = 3 still means vanishing.
+        let sigmoid = Fixture.render(Fixture.state(scenario: Fixture.scenario { $0.activation = .sigmoid },
+                                                   report: Fixture.report(norms: norms, sigma: 3)))
+        #expect(sigmoid.text.contains("sigmoid γ=1/4"))
+        #expect(sigmoid.text.contains("γ·σ_max     0.75"))
+        #expect(sigmoid.text.contains("must vanish"))
+    }
+
+    @Test func sidePanelShowsTheFixesInForce() {
+        var s = Fixture.state(report: Fixture.report(norms: norms))
+        _ = update(&s, .key(.char("c")))
+        _ = update(&s, .key(.char("t")))
+        let buf = Fixture.render(s)
+        #expect(buf.text.contains("clipping    on, ‖g‖ ≤ 1.0"))
+        #expect(buf.text.contains("truncation  on, K = 12"))
+        #expect(buf.text.contains("fired"))
+        #expect(buf.line(22).contains("truncation on: K = 12"), "the status line says what t did")
+    }
+
+    @Test(arguments: [Mode.normal, .stepThrough(cursor: 3)])
+    func keyBarShowsEveryLabelOfTheMode(_ mode: Mode) {
+        var s = Fixture.state(report: Fixture.report(norms: norms))
+        s.mode = mode
+        let bar = Fixture.render(s).line(23)
+        for b in Keymap.bar(for: mode) {
+            #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
+                    "\(b.keyLabel) \(b.barLabel ?? "")")
+        }
+    }
+
+    @Test func keyBarIsHtopStyle() {
+        var buf = ScreenBuffer(width: 40, height: 1)
+        KeyBar.render(Keymap.bar(for: .picker(selection: 0)), into: &buf, buf.area)
+        #expect(buf.lines == ScreenBuffer(lines: ["↑kUp ↓jDown EnterOpen EscCancel qQuit   "]).lines)
+        #expect(buf[0, 0].style.bold && buf[2, 0].style.background == .role(.keyLabel))
+        var wide = ScreenBuffer(width: 50, height: 1)
+        KeyBar.render(Keymap.bar(for: .picker(selection: 0)), into: &wide, wide.area)
+        #expect(wide.lines == ["↑k Up ↓j Down Enter Open Esc Cancel q Quit        "])
+    }
+
+    @Test func helpListsEveryBindingAndEveryElement() {
+        let state = Fixture.state(width: 200, height: 60, report: Fixture.report(norms: norms))
+        let text = HelpOverlay.lines(state, width: HelpOverlay.textWidth(width: 200)).map { $0.key + " " + $0.text }
+        for b in Keymap.bindings {
+            #expect(text.contains { $0.hasPrefix(HelpOverlay.keysText(b)) && $0.contains(b.help) }, "\(b.action)")
+        }
+        for e in ScreenHelp.elements { #expect(text.contains { $0.hasPrefix(e.name + " ") }) }
+        var open = state
+        _ = update(&open, .key(.char("?")))
+        let buf = Fixture.render(open)
+        #expect(buf.text.contains("help: everything on screen and every key"))
+        #expect(buf.text.contains("KEYS"))
+        #expect(buf.text.contains("pause / resume training"))
+    }
+
+    @Test func stepThroughShowsTheCursorAndTheFactors() {
+        let report = Fixture.report(norms: norms, jacobians: [Double](repeating: 0.5, count: 50), gradNorm: 0.5, clipScale: 0.5)
+        var s = Fixture.state(width: 200, height: 40, report: report, options: Fixture.options(truncate: 12, clip: 0.25))
+        _ = update(&s, .key(.char("b")))
+        _ = update(&s, .key(.left))
+        _ = update(&s, .key(.left))
+        let buf = Fixture.render(s)
+        #expect(buf.line(1).contains("STEP-THROUGH"))
+        #expect(buf.text.contains("BPTT step-through: t = 48 of 50"))
+        #expect(buf.text.contains("t=48"))
+        #expect(buf.text.contains("‖J_t‖      0.5"))
+        #expect(buf.text.contains("∏ ‖J‖ T…t  1.25e-01"), "0.5³ for J_48 … J_50")
+        #expect(buf.text.contains("bounds ‖∂h_T/∂h_47‖"))
+        #expect(buf.text.contains("the cut at t = 48|49"))
+        #expect(buf.text.contains("×0.5"), "clipping scaled ‖∇θ‖ = 0.5 to 0.25")
+        #expect(buf.text.contains("‖∇θ‖ = 0.5 > 0.25: all of ∇θ scaled after BPTT"))
+        // Narrower, the notes are shorter.
+        _ = update(&s, .resize(width: 80, height: 24))
+        let narrow = Fixture.render(s)
+        #expect(narrow.text.contains("bounds ‖∂h_T/∂h_47‖"))
+        #expect(narrow.text.contains("cut 48|49 blocks h_T"))
+        // Steps the backward pass has not reached yet have no bars.
+        let top = buf.row(containing: "by timestep")! + 1
+        let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
+        #expect((top..<axis).allSatisfy { buf[6, $0].character == " " })
+    }
+
+    @Test func pickerListsThePresetsWithTitles() {
+        var s = Fixture.state(report: Fixture.report(norms: norms))
+        _ = update(&s, .key(.char("s")))
+        _ = update(&s, .key(.down))
+        let buf = Fixture.render(s)
+        #expect(buf.text.contains("open a scenario"))
+        #expect(buf.text.contains("> exploding"))
+        #expect(buf.text.contains("Character language model"))
+        #expect(buf.text.contains("*vanishing"), "the current one is starred")
+    }
+
+    @Test func charLMShowsItsSampledText() {
+        var s = Fixture.state(scenario: Fixture.presets[2], report: Fixture.report(norms: Fixture.decaying(steps: 25)))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, sample: "the cat\nsat")))
+        let buf = Fixture.render(s)
+        #expect(buf.text.contains("sampled text"))
+        #expect(buf.text.contains("the cat↵sat"))
+        #expect(buf.line(1).contains("perplexity"))
+    }
+
+    @Test func aTooSmallTerminalSaysSoAndWhatItNeeds() {
+        let buf = Fixture.render(Fixture.state(width: 20, height: 6, report: Fixture.report(norms: norms)))
+        #expect(buf.lines == ScreenBuffer(lines: [
+            "                    ",
+            "terminal too small: ",
+            "  have 20×6, need   ",
+            "       60×16        ",
+            "      q quits       ",
+            "                    ",
+        ]).lines)
+        let wide = Fixture.render(Fixture.state(width: 100, height: 10))
+        #expect(wide.text.contains("terminal too small: have 100×10, need 60×16"))
+        #expect(Fixture.render(Fixture.state(width: 60, height: 16)).text.contains("too small") == false)
+    }
+
+    static let sizes = [(80, 24), (200, 60), (60, 16), (20, 6)]
+
+    @Test(arguments: [Mode.normal, .help(scroll: 3), .stepThrough(cursor: 40), .picker(selection: 1)])
+    func asciiModeWritesOnlyAscii(_ mode: Mode) {
+        var withCuts = Fixture.decaying(steps: 50)
+        withCuts[10] = .nan
+        for (w, h) in Self.sizes {
+            var s = Fixture.state(width: w, height: h, report: Fixture.report(norms: withCuts, jacobians: withCuts),
+                                  options: Fixture.options(truncate: 7, clip: 1))
+            _ = update(&s, .report(SessionUpdate(generation: s.generation, sample: "naïve café ρ", moment: "ρ → ∞!")))
+            s.mode = mode
+            let buf = Fixture.render(s, ascii: true)
+            let bad = buf.lines.flatMap { $0.filter { !$0.isASCII } }
+            #expect(bad.isEmpty, "\(w)×\(h) \(mode): \(String(bad))")
+        }
+    }
+
+    @Test func noColourTierUsesNoColours() {
+        var s = Fixture.state(report: Fixture.report(norms: norms), options: Fixture.options(truncate: 7))
+        s.mode = .stepThrough(cursor: 20)
+        for tier in ColorTier.allCases {
+            let buf = Fixture.render(s, colors: tier)
+            let limit = tier == .eight ? 8 : 256
+            for cell in buf.cells {
+                for ink in [cell.style.foreground, cell.style.background] {
+                    switch (tier, ink) {
+                    case (_, .standard): break
+                    case (.none, _): Issue.record("colour \(ink) in the no-colour tier")
+                    case (_, .color(let n)): #expect(n < limit)
+                    case (_, .role): Issue.record("unresolved role")
+                    }
+                }
+            }
+        }
+        // Without colours the heat shades still differ by glyph and the key bar by reverse video.
+        let mono = Fixture.render(s, colors: .none)
+        #expect(mono.cells.contains { $0.style.reverse })
+    }
+
+    @Test func everySizeRendersWithoutLeavingTheBuffer() {
+        for w in stride(from: 1, through: 240, by: 7) {
+            for h in stride(from: 1, through: 70, by: 5) {
+                let buf = Fixture.render(Fixture.state(width: w, height: h, report: Fixture.report(norms: norms)))
+                #expect(buf.width == w && buf.height == h)
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import RNNSim
+import Testing
+@testable import ScopeView
+
+/// Each contract key as a state transition: the state after it, and the commands.
+@Suite struct UpdateTests {
+    func press(_ state: inout AppState, _ keys: Key...) -> [AppCommand] {
+        keys.flatMap { update(&state, .key($0)) }
+    }
+
+    var measured: AppState { Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50))) }
+
+    @Test func spacePausesAndResumes() {
+        var s = measured
+        #expect(press(&s, .space) == [.pause])
+        #expect(!s.running)
+        #expect(s.status?.text.hasPrefix("paused") == true)
+        #expect(press(&s, .space) == [.resume])
+        #expect(s.running)
+    }
+
+    @Test func nStepsOnceAndPausesFirstIfRunning() {
+        var s = measured
+        #expect(press(&s, .char("n")) == [.pause, .stepOnce])
+        #expect(!s.running)
+        #expect(press(&s, .char("n")) == [.stepOnce])
+    }
+
+    @Test func bEntersStepThroughAtTheLastStepAndMeasures() {
+        var s = measured
+        #expect(press(&s, .char("b")) == [.pause, .measureJacobians])
+        #expect(s.mode == .stepThrough(cursor: 49))
+        #expect(!s.running)
+        _ = press(&s, .left, .char("h"), .char("h"))
+        #expect(s.mode == .stepThrough(cursor: 46))
+        _ = press(&s, .right, .char("l"))
+        #expect(s.mode == .stepThrough(cursor: 48))
+        _ = press(&s, .char("l"), .char("l"), .char("l"))
+        #expect(s.mode == .stepThrough(cursor: 49), "clamped at t = T")
+        _ = press(&s, .home, .left)
+        #expect(s.mode == .stepThrough(cursor: 0), "clamped at t = 1")
+        #expect(press(&s, .char("b")) == [])
+        #expect(s.mode == .normal)
+        _ = press(&s, .char("b"))
+        _ = press(&s, .escape)
+        #expect(s.mode == .normal)
+    }
+
+    @Test func nInsideStepThroughMeasuresTheNewIterationAndRestartsAtT() {
+        var s = measured
+        _ = press(&s, .char("b"), .left, .left)
+        #expect(press(&s, .char("n")) == [.stepOnce, .measureJacobians])
+        #expect(s.mode == .stepThrough(cursor: 49))
+    }
+
+    @Test func bWithoutAnIterationOnlySaysSo() {
+        var s = Fixture.state()
+        #expect(press(&s, .char("b")) == [])
+        #expect(s.mode == .normal)
+        #expect(s.status?.text.contains("no iteration") == true)
+    }
+
+    @Test func cTogglesClippingAtOneWhenTheScenarioHadNone() {
+        var s = measured
+        #expect(press(&s, .char("c")) == [.setClip(1.0)])
+        #expect(s.clip == 1.0)
+        #expect(s.settings.clip == 1.0)
+        #expect(s.status?.text == "clipping on: threshold 1.0")
+        #expect(press(&s, .char("c")) == [.setClip(nil)])
+        #expect(s.clip == 0)
+        #expect(s.status?.text == "clipping off")
+    }
+
+    @Test func cUsesTheScenariosOwnThreshold() {
+        var s = Fixture.state(scenario: Fixture.scenario { $0.clip = 5 })
+        #expect(press(&s, .char("c")) == [.setClip(nil)])
+        #expect(press(&s, .char("c")) == [.setClip(5)])
+    }
+
+    @Test func plusAndMinusDoubleAndHalveTheThreshold() {
+        var s = measured
+        _ = press(&s, .char("c"))
+        #expect(press(&s, .char("+")) == [.setClip(2)])
+        #expect(press(&s, .char("=")) == [.setClip(4)])
+        #expect(press(&s, .char("-")) == [.setClip(2)])
+        #expect(press(&s, .char("_")) == [.setClip(1)])
+        #expect(s.status?.text == "clipping threshold 1.0")
+        // While off, the threshold is remembered for the next c.
+        _ = press(&s, .char("c"))
+        #expect(press(&s, .char("+")) == [])
+        #expect(s.clip == 0)
+        #expect(press(&s, .char("c")) == [.setClip(2)])
+    }
+
+    @Test func tTogglesTruncationAtAQuarterOfT() {
+        var s = measured
+        #expect(press(&s, .char("t")) == [.setTruncate(12)])
+        #expect(s.truncate == 12)
+        #expect(press(&s, .char("t")) == [.setTruncate(nil)])
+        var short = Fixture.state(scenario: Fixture.scenario { $0.steps = 3 })
+        #expect(press(&short, .char("t")) == [.setTruncate(1)])
+    }
+
+    @Test func bracketsHalveAndDoubleKWithinOneToT() {
+        var s = measured
+        _ = press(&s, .char("t"))
+        #expect(press(&s, .char("[")) == [.setTruncate(6)])
+        #expect(press(&s, .char("]")) == [.setTruncate(12)])
+        _ = press(&s, .char("]"), .char("]"), .char("]"), .char("]"))
+        #expect(s.truncate == 50)
+        _ = press(&s, .char("["), .char("["), .char("["), .char("["), .char("["), .char("["), .char("["))
+        #expect(s.truncate == 1)
+        #expect(s.status?.text == "truncation K = 1")
+    }
+
+    @Test func iReinitialisesWithIdentityAndReLUAndBack() {
+        var s = measured
+        let generation = s.generation
+        let commands = press(&s, .char("i"))
+        var expected = s.scenario.settings
+        expected.initKind = .identity
+        expected.activation = .relu
+        #expect(commands == [.reinitialise(expected)])
+        #expect(s.identityInit)
+        #expect(s.generation == generation + 1)
+        #expect(s.report == nil && s.history.isEmpty, "the old run's numbers are gone")
+        let back = press(&s, .char("i"))
+        #expect(back == [.reinitialise(s.scenario.settings)])
+        #expect(s.settings.initKind == .spectral && s.settings.activation == .tanh)
+    }
+
+    @Test func iKeepsTheLiveClippingAndTruncation() {
+        var s = measured
+        _ = press(&s, .char("c"), .char("t"))
+        guard case .reinitialise(let settings)? = press(&s, .char("i")).first else {
+            Issue.record("no reinitialise")
+            return
+        }
+        #expect(settings.clip == 1 && settings.truncate == 12)
+    }
+
+    @Test func rRestartsWithTheSameSeedAndRWithANewOne() {
+        var s = measured
+        #expect(press(&s, .char("r")) == [.restart(seed: 1)])
+        #expect(s.settings.seed == 1)
+        let commands = press(&s, .char("R"))
+        #expect(s.settings.seed != 1)
+        #expect(commands == [.restart(seed: s.settings.seed)])
+        #expect(s.report == nil)
+    }
+
+    @Test func sOpensThePickerOnTheCurrentScenario() {
+        var s = measured
+        #expect(press(&s, .char("s")) == [])
+        #expect(s.mode == .picker(selection: 0))
+        _ = press(&s, .down, .char("j"), .char("j"))
+        #expect(s.mode == .picker(selection: 0), "wraps around")
+        _ = press(&s, .char("k"))
+        #expect(s.mode == .picker(selection: 2))
+        _ = press(&s, .up)
+        #expect(press(&s, .enter) == [.openScenario("exploding")])
+        #expect(s.scenario.name == "exploding")
+        #expect(s.settings == Fixture.presets[1].settings)
+        #expect(s.mode == .normal)
+        #expect(s.report == nil)
+    }
+
+    @Test func escCancelsThePicker() {
+        var s = measured
+        _ = press(&s, .char("s"), .down)
+        #expect(press(&s, .escape) == [])
+        #expect(s.mode == .normal)
+        #expect(s.scenario.name == "vanishing")
+    }
+
+    @Test func helpOpensScrollsAndCloses() {
+        var s = measured
+        _ = press(&s, .char("?"))
+        #expect(s.mode == .help(scroll: 0))
+        _ = press(&s, .down, .down)
+        #expect(s.mode == .help(scroll: 2))
+        _ = press(&s, .up, .up, .up)
+        #expect(s.mode == .help(scroll: 0))
+        _ = press(&s, .escape)
+        #expect(s.mode == .normal)
+        _ = press(&s, .function(1))
+        _ = press(&s, .function(1))
+        #expect(s.mode == .normal)
+    }
+
+    @Test(arguments: [Mode.normal, .stepThrough(cursor: 1), .help(scroll: 0), .picker(selection: 0)])
+    func qAndF10QuitFromEveryMode(_ mode: Mode) {
+        var s = measured
+        s.mode = mode
+        #expect(press(&s, .char("q")) == [.quit])
+        #expect(press(&s, .function(10)) == [.quit])
+    }
+
+    @Test func qQuitsEvenWhenTheTerminalIsTooSmall() {
+        var s = Fixture.state(width: 20, height: 6)
+        #expect(press(&s, .char("q")) == [.quit])
+    }
+
+    @Test func statusMessagesExpire() {
+        var s = measured
+        _ = update(&s, .tick(now: 100))
+        _ = press(&s, .char("c"))
+        _ = update(&s, .tick(now: 102))
+        #expect(s.status != nil)
+        _ = update(&s, .tick(now: 100 + AppState.statusLifetime + 0.1))
+        #expect(s.status == nil)
+    }
+
+    @Test func resizeChangesTheSize() {
+        var s = measured
+        _ = update(&s, .resize(width: 120, height: 40))
+        #expect(s.width == 120 && s.height == 40)
+    }
+
+    @Test func reportsOfAReplacedRunAreIgnored() {
+        var s = measured
+        let before = s.history.count
+        _ = press(&s, .char("r"))
+        let stale = SessionUpdate(generation: s.generation - 1, iterations: [
+            IterationSummary(iteration: 99, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false, normBins: [[1]])])
+        _ = update(&s, .report(stale))
+        #expect(s.history.isEmpty && before > 0)
+        #expect(s.latestIteration == 0)
+    }
+
+    @Test func clippingCountsOnlyIterationsUnderTheCurrentThreshold() {
+        var s = measured
+        _ = press(&s, .char("c"))
+        func summary(_ clipped: Bool, _ threshold: Double) -> IterationSummary {
+            IterationSummary(iteration: 1, loss: 1, gradNorm: 3, clipped: clipped, clipThreshold: threshold, nonfinite: false, normBins: [[1]])
+        }
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [
+            summary(false, 0), summary(true, 1), summary(false, 1), summary(true, 1)])))
+        #expect(s.clipFired == 2 && s.clipCounted == 3)
+    }
+
+    @Test func theSpectrumIsKeptFromTheLastMeasuredIteration() {
+        var s = measured
+        var cheap = Fixture.report(iteration: 11, norms: Fixture.decaying(steps: 50))
+        cheap.spectralRadius = [.nan]
+        cheap.largestSingularValue = [.nan]
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, report: cheap, reportOptions: Fixture.options())))
+        #expect(s.report?.iteration == 11)
+        #expect(s.spectrum?.spectralRadius == [0.9])
+        #expect(s.spectrum?.iteration == 10)
+    }
+
+    @Test func newSeedsAreShortAndChange() {
+        var seed: UInt64 = 1
+        var seen = Set<UInt64>()
+        for _ in 0..<100 {
+            seed = nextSeed(after: seed)
+            #expect(seed >= 1 && seed <= 999_999)
+            seen.insert(seed)
+        }
+        #expect(seen.count > 95)
+    }
+}
