@@ -170,13 +170,22 @@ public struct ScreenBuffer: Equatable, Sendable {
     /// Maps every style through `transform` (the palette resolving roles).
     public mutating func mapStyles(_ transform: (Style) -> Style) {
         var cache: [Style: Style] = [:]
+        // Neighbouring cells mostly share a style: check the last one before hashing.
+        var lastIn = Style.plain, lastOut = transform(.plain)
         for i in cells.indices {
             let s = cells[i].style
+            if s == lastIn {
+                cells[i].style = lastOut
+                continue
+            }
+            lastIn = s
             if let r = cache[s] {
+                lastOut = r
                 cells[i].style = r
             } else {
                 let r = transform(s)
                 cache[s] = r
+                lastOut = r
                 cells[i].style = r
             }
         }

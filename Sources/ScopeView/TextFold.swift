@@ -26,19 +26,31 @@ enum TextFold {
     /// A character that takes exactly one cell: control characters become blanks,
     /// double-width ones (CJK, emoji) a '?', and in ASCII mode anything non-ASCII its
     /// one-letter fold or '?'.
+    /// Runs for every cell written, so it looks at scalar values only.
     static func cellSafe(_ c: Character, asciiOnly: Bool) -> Character {
-        if c.isASCII {
-            guard let v = c.asciiValue, v >= 0x20, v != 0x7F else { return " " }
+        let scalars = c.unicodeScalars
+        let v = scalars[scalars.startIndex].value
+        if v < 0x80 {
+            if v < 0x20 || v == 0x7F { return " " }
+            // A combining mark on an ASCII letter is not ASCII: keep the letter.
+            if asciiOnly && scalars.count > 1 { return Character(Unicode.Scalar(UInt8(v))) }
             return c
         }
         if asciiOnly {
             if let s = table[c], s.count == 1, let f = s.first { return f }
             return "?"
         }
-        guard let scalar = c.unicodeScalars.first else { return " " }
-        if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format { return " " }
-        if isWide(scalar.value) { return "?" }
+        if isInvisible(v) { return " " }
+        if isWide(v) { return "?" }
         return c
+    }
+
+    /// C1 controls and the format characters a terminal would not advance over.
+    static func isInvisible(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x80..<0xA0, 0xAD, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF: return true
+        default: return false
+        }
     }
 
     /// East Asian Wide/Fullwidth ranges and emoji: two columns in a terminal.

@@ -60,6 +60,8 @@ struct EventLoop {
     mutating func run() {
         session.start()
         defer { session.stop(timeout: 0.2) }
+        // Drawn only when something changed: a paused run costs no CPU.
+        var dirty = true
         while !quit && !SignalGuard.quitRequested {
             // Wait up to a frame for the first input, then take whatever else is queued
             // (a burst of keys from a paste or tmux is handled in one frame).
@@ -67,13 +69,22 @@ struct EventLoop {
             var taken = 0
             while let i = input, taken < 256, !quit {
                 handle(i)
+                dirty = true
                 taken += 1
                 input = screen.read(milliseconds: 0)
             }
             if quit || SignalGuard.quitRequested { break }
-            if let u = session.poll() { dispatch(.report(u)) }
+            if let u = session.poll() {
+                dispatch(.report(u))
+                dirty = true
+            }
+            let status = state.status
             dispatch(.tick(now: ProcessInfo.processInfo.systemUptime))
-            screen.draw(render(state, glyphs: glyphs, colors: screen.tier))
+            if state.status != status { dirty = true }
+            if dirty {
+                screen.draw(render(state, glyphs: glyphs, colors: screen.tier))
+                dirty = false
+            }
         }
     }
 
