@@ -12,13 +12,44 @@ public struct Scenario: Sendable {
     public var settings: Settings
     /// The file it was read from, if any.
     public var path: String?
+    /// The `[[expect]]` claims, in file order (a sweep gives one claim per value).
+    public var claims: [Claim]
+    /// The `[variants.NAME]` tables: the file's settings with overrides, in file order.
+    public var variants: [Variant]
 
-    public init(name: String, title: String, notes: String = "", settings: Settings = Settings(), path: String? = nil) {
+    public init(name: String, title: String, notes: String = "", settings: Settings = Settings(), path: String? = nil,
+                claims: [Claim] = [], variants: [Variant] = []) {
         self.name = name
         self.title = title
         self.notes = notes
         self.settings = settings
         self.path = path
+        self.claims = claims
+        self.variants = variants
+    }
+
+    /// The variant of this name, if the file defines one.
+    public func variant(_ name: String) -> Variant? { variants.first { $0.name == name } }
+}
+
+/// A named set of setting overrides (`[variants.NAME]`), resolved against the
+/// scenario's own settings and validated.
+public struct Variant: Sendable, Equatable {
+    public var name: String
+    /// The overrides as written, `key = value` in the `--set` key names.
+    public var overrides: [(key: String, value: SettingValue)]
+    /// The scenario's settings with the overrides applied.
+    public var settings: Settings
+
+    public init(name: String, overrides: [(key: String, value: SettingValue)], settings: Settings) {
+        self.name = name
+        self.overrides = overrides
+        self.settings = settings
+    }
+
+    public static func == (a: Variant, b: Variant) -> Bool {
+        a.name == b.name && a.settings == b.settings && a.overrides.map(\.key) == b.overrides.map(\.key)
+            && a.overrides.map(\.value) == b.overrides.map(\.value)
     }
 }
 

@@ -1,0 +1,205 @@
+import Foundation
+import RNNSim
+
+extension Scenario {
+    /// Watches a live run of this scenario's own settings and says in one line when
+    /// a claim's moment arrives: the gradient ratio at its iteration, the first
+    /// Inf/NaN, the loss crossing its threshold, the perplexity halving. Only the
+    /// measurements on the file's own settings are watched (not other variants or
+    /// sweep values); nil if there is nothing to watch.
+    public func momentWatcher() -> MomentWatcher? {
+        var watchers: [Watcher] = []
+        for m in claims.flatMap(\.measures) where m.settings == settings {
+            switch m.metric {
+            case .gradRatio: watchers.append(GradRatioWatcher(m))
+            case .slopeVsLogRho: watchers.append(SlopeWatcher(m))
+            case .nonfiniteWithin: watchers.append(NonfiniteWatcher(m, expectNonfinite: true))
+            case .finiteFor: watchers.append(NonfiniteWatcher(m, expectNonfinite: false))
+            case .finalLoss, .lossReaches: watchers.append(LossWatcher(m))
+            case .lossBelowStart, .perplexityRatio: watchers.append(StartRatioWatcher(m))
+            case .productGrowth: break  // no live run: the bare product is measured by `check`
+            }
+        }
+        return watchers.isEmpty ? nil : MomentWatchers(watchers)
+    }
+}
+
+/// One claim's watcher. `reset` is called when a new run starts (the iteration
+/// count went back), so a watcher survives the UI's restart key.
+class Watcher {
+    let measure: Measure
+    var last = 0
+    init(_ m: Measure) { measure = m }
+    func reset() {}
+    func see(_ r: IterationReport) -> String? { nil }
+
+    var prefix: String { measure.label.isEmpty ? "" : "\(measure.label): " }
+
+    static func mark(_ ok: Bool) -> String { ok ? "✓" : "✗" }
+}
+
+/// All of a scenario's watchers; lines that arrive together are shown one per iteration.
+final class MomentWatchers: MomentWatcher {
+    let watchers: [Watcher]
+    private var pending: [String] = []
+    private var last = 0
+
+    init(_ watchers: [Watcher]) { self.watchers = watchers }
+
+    func observe(_ report: IterationReport) -> String? {
+        if report.iteration <= last {
+            pending = []
+            for w in watchers { w.reset(); w.last = 0 }
+        }
+        last = report.iteration
+        for w in watchers {
+            if report.iteration <= w.last { w.reset() }
+            w.last = report.iteration
+            if let line = w.see(report) { pending.append(line) }
+        }
+        return pending.isEmpty ? nil : pending.removeFirst()
+    }
+}
+
+/// A running window mean of the loss, skipping non-finite values.
+struct LossWindow {
+    let size: Int
+    private var values: [Double] = []
+    private var sum = 0.0
+    init(size: Int) { self.size = max(size, 1) }
+    mutating func add(_ x: Double) {
+        guard x.isFinite else { return }
+        values.append(x)
+        sum += x
+        if values.count > size { sum -= values.removeFirst() }
+    }
+    var full: Bool { values.count >= size }
+    var mean: Double { values.isEmpty ? .nan : sum / Double(values.count) }
+    mutating func clear() { values = []; sum = 0 }
+}
+
+final class GradRatioWatcher: Watcher {
+    override func see(_ r: IterationReport) -> String? {
+        let m = measure
+        guard r.iteration == m.iteration, m.layer - 1 < r.hiddenGradNorms.count else { return nil }
+        let norms = r.hiddenGradNorms[m.layer - 1]
+        let ref = min(m.reference ?? norms.count, norms.count)
+        guard m.step <= norms.count, ref >= 1 else { return nil }
+        let value = norms[m.step - 1] / norms[ref - 1]
+        let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
+        return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖ = \(Format.figure(value))\(relation)"
+    }
+}
+
+final class SlopeWatcher: Watcher {
+    override func see(_ r: IterationReport) -> String? {
+        let m = measure
+        guard r.iteration == m.iteration, m.layer - 1 < r.hiddenGradNorms.count else { return nil }
+        let norms = r.hiddenGradNorms[m.layer - 1]
+        guard m.fitSteps.upperBound <= norms.count else { return nil }
+        let slope = Evaluate.fitSlope(norms, steps: m.fitSteps)
+        let rho = m.layer - 1 < r.spectralRadius.count ? r.spectralRadius[m.layer - 1] : .nan
+        let head = "\(prefix)iteration \(r.iteration): slope of log‖∂L/∂h_t‖ per step back = \(Format.signed(slope))"
+        guard rho.isFinite, rho > 0 else { return "\(head) (ρ not measured)" }
+        let logRho = Foundation.log(rho)
+        let diff = abs(slope - logRho)
+        let ok = abs(logRho) < 1e-3 ? diff < m.absoluteTolerance : diff / abs(logRho) < m.tolerance
+        return "\(Self.mark(ok)) \(head) vs log ρ = \(Format.signed(logRho))"
+    }
+}
+
+final class NonfiniteWatcher: Watcher {
+    let expectNonfinite: Bool
+    private var done = false
+    init(_ m: Measure, expectNonfinite: Bool) {
+        self.expectNonfinite = expectNonfinite
+        super.init(m)
+    }
+    override func reset() { done = false }
+    override func see(_ r: IterationReport) -> String? {
+        guard !done else { return nil }
+        let n = measure.iterations
+        if r.nonfinite {
+            done = true
+            let ok = expectNonfinite && r.iteration <= n
+            return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): first Inf/NaN — the gradient overflowed float32; the weights are frozen from here"
+        }
+        if r.iteration >= n {
+            done = true
+            return expectNonfinite
+                ? "\(Self.mark(false)) \(prefix)no Inf/NaN within \(n) iterations (is clipping on?)"
+                : "\(Self.mark(true)) \(prefix)\(n) iterations without Inf/NaN"
+        }
+        return nil
+    }
+}
+
+/// `final_loss` and `loss_reaches`: the window mean crossing `below`, or being
+/// judged against `above` (and `below`) when the budget is spent.
+final class LossWatcher: Watcher {
+    private var window: LossWindow
+    private var crossed = false
+    private var judged = false
+    private var chance = Double.nan
+
+    override init(_ m: Measure) {
+        window = LossWindow(size: m.window)
+        if m.relativeToChance, let task = try? Trainer.makeTask(m.settings) { chance = task.chanceLoss }
+        super.init(m)
+    }
+    override func reset() { window.clear(); crossed = false; judged = false }
+
+    override func see(_ r: IterationReport) -> String? {
+        let m = measure
+        window.add(r.loss)
+        let scale = m.relativeToChance ? chance : 1
+        let value = window.mean / scale
+        let what = m.relativeToChance ? "loss/chance" : "loss"
+        let means = m.window > 1 ? " (mean of \(m.window))" : ""
+        // A crossing below is the moment, as long as no `above` bound says it must stay up.
+        if !crossed, m.above == nil, let below = m.below, window.full, value < below {
+            crossed = true
+            let ok = r.iteration <= m.iterations
+            return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): \(what)\(means) = \(Format.figure(value)) < \(Format.plain(below))"
+        }
+        if !judged, r.iteration == m.iterations {
+            judged = true
+            if crossed { return nil }
+            let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
+            return "\(Self.mark(ok)) \(prefix)after \(r.iteration) iterations: \(what)\(means) = \(Format.figure(value))\(relation)"
+        }
+        return nil
+    }
+}
+
+/// `loss_below_start` and `perplexity_ratio`: the window mean falling below
+/// `below` × its value at the start.
+final class StartRatioWatcher: Watcher {
+    private var window: LossWindow
+    private var start: Double?
+    private var crossed = false
+
+    override init(_ m: Measure) {
+        window = LossWindow(size: m.window)
+        super.init(m)
+    }
+    override func reset() { window.clear(); start = nil; crossed = false }
+
+    override func see(_ r: IterationReport) -> String? {
+        let m = measure
+        window.add(r.loss)
+        guard window.full else { return nil }
+        let perplexity = m.metric == .perplexityRatio
+        let value = perplexity ? Foundation.exp(window.mean) : window.mean
+        guard let start else {
+            self.start = value
+            return nil
+        }
+        let bound = m.below ?? 1
+        guard !crossed, value < bound * start else { return nil }
+        crossed = true
+        let what = perplexity ? "perplexity" : "loss"
+        let target = bound == 1 ? "its start \(Format.figure(start))" : "\(Format.plain(bound)) × its start \(Format.figure(start))"
+        return "\(Self.mark(r.iteration <= m.iterations)) \(prefix)iteration \(r.iteration): \(what) \(Format.figure(value)) < \(target)"
+    }
+}

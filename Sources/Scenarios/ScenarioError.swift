@@ -1,0 +1,26 @@
+/// A scenario that cannot be used: one line, `path:line: key: message`
+/// (without the line when there is no line to point at, e.g. a missing file).
+public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file as named by the caller (or the preset name that was not found).
+    public var path: String
+    /// 1-based line of the offending key, header or syntax error.
+    public var line: Int?
+    /// The dotted key (`train.lr`, `expect[2].below`, `variants.tanh.init.kind`), if any.
+    public var key: String?
+    public var message: String
+
+    public init(path: String, line: Int? = nil, key: String? = nil, message: String) {
+        self.path = path
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        var s = path
+        if let line { s += ":\(line)" }
+        s += ": "
+        if let key { s += "\(key): " }
+        return s + message
+    }
+}

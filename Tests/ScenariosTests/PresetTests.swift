@@ -1,0 +1,183 @@
+import Foundation
+import RNNSim
+import Testing
+@testable import Scenarios
+
+/// The repository's Scenarios/ folder, found from this file (not from the
+/// working directory, which differs between `swift test` and IDEs).
+let presetDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Scenarios")
+
+/// The presets the issue asks for, in the lecture order.
+let requiredPresets = [
+    "jacobian-product", "vanishing", "eigen-proof", "exploding", "clipping-rescue",
+    "long-range-tickets", "truncation-horizon", "irnn-adding", "char-lm",
+]
+
+/// Presets whose full check takes minutes in a DEBUG build (unoptimised
+/// arithmetic is ~30× slower): the check test runs them in release builds
+/// (`swift test -c release`) or when RNNSCOPE_FULL_CHECK=1 is set. Their claims
+/// still parse and validate in every build (see `everyPresetParses`).
+let slowInDebug: Set<String> = ["irnn-adding", "char-lm"]
+
+var runsEverything: Bool {
+    #if DEBUG
+    return ProcessInfo.processInfo.environment["RNNSCOPE_FULL_CHECK"] == "1"
+    #else
+    return true
+    #endif
+}
+
+@Suite struct PresetTests {
+    @Test func everyPresetParses() throws {
+        let presets = try ScenarioLibrary.presets(in: presetDirectory)
+        #expect(Array(presets.map(\.name).prefix(requiredPresets.count)) == requiredPresets)
+        for p in presets {
+            #expect(!p.title.isEmpty && !p.title.contains("\n"), "\(p.name): title")
+            #expect(p.notes.split(separator: "\n").count >= 3, "\(p.name): notes")
+            #expect(!p.claims.isEmpty, "\(p.name): claims")
+            #expect(p.title.count <= 90, "\(p.name): the title fits a terminal line")
+            for line in p.notes.split(separator: "\n") {
+                #expect(line.count <= 80, "\(p.name): notes line longer than 80 columns: \(line)")
+            }
+            _ = try Trainer(settings: p.settings)
+            for v in p.variants { _ = try Trainer(settings: v.settings) }
+        }
+        #expect(presets.contains { $0.name == ScenarioLibrary.defaultName })
+    }
+
+    @Test func loadByNameAndPath() throws {
+        let byPath = try ScenarioLibrary.load(presetDirectory.appendingPathComponent("vanishing.toml").path)
+        #expect(byPath.name == "vanishing")
+        #expect(byPath.settings.rho == 0.5 && byPath.settings.steps == 50)
+    }
+
+    @Test func presetFiguresMatchTheIssue() throws {
+        func load(_ name: String) throws -> Scenario {
+            try ScenarioLibrary.load(presetDirectory.appendingPathComponent(name + ".toml").path)
+        }
+        let vanishing = try load("vanishing")
+        #expect(vanishing.settings.activation == .tanh && vanishing.settings.rho == 0.5 && vanishing.settings.steps == 50)
+        #expect(vanishing.claims[0].measures[0].below == 1e-6)
+        let irnn = try load("irnn-adding")
+        #expect(irnn.settings.steps == 50 && irnn.settings.hidden == 100 && irnn.settings.batch == 16)
+        #expect(irnn.settings.optimizer == .adam && irnn.settings.learningRate == 1e-3 && irnn.settings.clip == 1)
+        #expect(irnn.settings.initKind == .identity && irnn.settings.activation == .relu)
+        let sides = irnn.claims[0].measures
+        #expect(sides.map(\.iterations) == [4000, 4000])
+        #expect(sides[0].below == 0.05 && sides[1].above == 0.15)
+        #expect(sides[1].settings.activation == .tanh)
+        let jp = try load("jacobian-product")
+        #expect(jp.settings.hidden == 3 && jp.settings.steps == 20)
+        #expect(jp.claims.allSatisfy { $0.measures[0].draws == 2 })
+        let tickets = try load("long-range-tickets")
+        #expect(tickets.settings.task == .charLM && tickets.settings.loss == .xentLast)
+        #expect(tickets.claims[0].measures[0].step == 7 && tickets.claims[0].measures[0].below == 1e-7)
+        // The sentence is exactly one window: T + 1 characters.
+        #expect(tickets.settings.text.map { $0.unicodeScalars.count } == tickets.settings.steps + 1)
+        let eigen = try load("eigen-proof")
+        #expect(eigen.claims.map { $0.measures[0].sweep?.value } == [0.9, 1.0, 1.1])
+        #expect(eigen.settings.activation == .linear)
+    }
+
+    /// `rnnscope check` on every preset, through `ScenarioCheck.run` (the code
+    /// path `check` uses): every claim must PASS.
+    @Test(arguments: requiredPresets)
+    func checkPasses(_ name: String) throws {
+        let scenario = try ScenarioLibrary.load(presetDirectory.appendingPathComponent(name + ".toml").path)
+        guard runsEverything || !slowInDebug.contains(name) else {
+            // Still run the cheap claims' code path: parse and plan only.
+            #expect(!scenario.claims.isEmpty)
+            return
+        }
+        let start = Date()
+        let results = ScenarioCheck.run(scenario)
+        let seconds = Date().timeIntervalSince(start)
+        #expect(!results.isEmpty)
+        for r in results {
+            #expect(r.passed, "\(r.line)")
+            #expect(r.line.hasPrefix("PASS \(name): "))
+        }
+        print("check \(name): \(String(format: "%.2f", seconds)) s\n" + results.map { "  " + $0.line }.joined(separator: "\n"))
+    }
+}
+
+@Suite struct CheckMechanicsTests {
+    static let text = """
+    title = "t"
+    seed = 3
+    [network]
+    hidden = 4
+    activation = "linear"
+    [init]
+    kind = "spectral"
+    rho = 1.5
+    [task]
+    kind = "adding"
+    steps = 10
+    [train]
+    batch = 2
+    lr = 0.5
+    [variants.small]
+    init.rho = 0.5
+    [[expect]]
+    metric = "grad_ratio"
+    above = 10
+    [[expect]]
+    metric = "grad_ratio"
+    variant = "small"
+    above = 10
+    [[expect]]
+    metric = "nonfinite_within"
+    iterations = 200
+    [[expect]]
+    metric = "product_growth"
+    draws = 3
+    scale = 0.5
+    below = 1e-30
+    """
+
+    @Test func passAndFailLinesCarryTheFigure() throws {
+        let s = try ScenarioLibrary.parse(Self.text, path: "mech.toml")
+        let r = ScenarioCheck.run(s)
+        #expect(r.count == 4)
+        #expect(r[0].passed && r[0].line.hasPrefix("PASS mech: ‖∂L/∂h_1‖/‖∂L/∂h_10‖ = "))
+        #expect(!r[1].passed && r[1].line.hasPrefix("FAIL mech: small: ‖∂L/∂h_1‖/‖∂L/∂h_10‖ = "))
+        #expect(r[1].line.hasSuffix(", not > 10"))
+        #expect(r[2].line.contains("Inf/NaN"))
+        #expect(!r[3].passed && r[3].line.contains("3 draws"))
+        #expect(ScenarioCheck.format(r).hasSuffix("passed, \(r.filter { !$0.passed }.count) failed"))
+    }
+
+    @Test func productGrowthIsThePowerOfTheScale() {
+        let one = ProductGrowth.measure(hidden: 3, steps: 20, draws: 2, scale: 1, seed: 5)
+        let half = ProductGrowth.measure(hidden: 3, steps: 20, draws: 2, scale: 0.5, seed: 5)
+        for (a, b) in zip(one, half) {
+            #expect(abs(b / (a * Foundation.pow(0.5, 19)) - 1) < 1e-9)
+        }
+    }
+
+    @Test func slopeFitIsExactOnAGeometricSequence() {
+        let T = 50
+        let norms = (1...T).map { t in Foundation.pow(0.9, Double(T - t)) * 3 }
+        #expect(abs(Evaluate.fitSlope(norms, steps: 5...40) - Foundation.log(0.9)) < 1e-12)
+    }
+
+    @Test func numbersPrintAsWritten() {
+        #expect(Format.figure(3.2e-9) == "3.2e-9")
+        #expect(Format.figure(1.33e-19) == "1.33e-19")
+        #expect(Format.figure(0.0049) == "0.00490")
+        #expect(Format.figure(1.0001) == "1.00")
+        #expect(Format.figure(123456) == "1.23e5")
+        #expect(Format.figure(18900) == "1.89e4")
+        #expect(Format.figure(999.4) == "999")
+        #expect(Format.figure(0) == "0")
+        #expect(Format.plain(1e-6) == "1e-6")
+        #expect(Format.plain(1e-9) == "1e-9")
+        #expect(Format.plain(0.05) == "0.05")
+        #expect(Format.plain(4000) == "4000")
+        #expect(Format.plain(1e6) == "1e6")
+        #expect(Format.signed(-0.1054) == "−0.1054")
+    }
+}

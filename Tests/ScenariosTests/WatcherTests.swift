@@ -1,0 +1,127 @@
+import Foundation
+@testable import RNNSim
+import Testing
+@testable import Scenarios
+
+/// Moment watchers on synthetic iteration reports.
+@Suite struct WatcherTests {
+    static func report(_ iteration: Int, loss: Double = 1, nonfinite: Bool = false,
+                       norms: [Double] = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], rho: Double = .nan) -> IterationReport {
+        IterationReport(iteration: iteration, loss: loss, gradNorm: 1, clipScale: 1, clipped: false, valueClipped: false,
+                        nonfinite: nonfinite, spectralRadius: [rho], largestSingularValue: [.nan],
+                        hiddenGradNorms: [norms], jacobianNorms: [norms.map { _ in .nan }])
+    }
+
+    static func scenario(_ claims: String, task: String = "kind = \"adding\"\nsteps = 10") throws -> Scenario {
+        try ScenarioLibrary.parse("""
+        title = "w"
+        [network]
+        hidden = 4
+        [task]
+        \(task)
+        [variants.other]
+        network.hidden = 5
+        \(claims)
+        """, path: "w.toml")
+    }
+
+    @Test func gradRatioFiresAtItsIteration() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"grad_ratio\"\nbelow = 1e-6\niteration = 2")
+        let w = try #require(s.momentWatcher())
+        let norms = [1e-9] + Array(repeating: 0.5, count: 8) + [1]
+        #expect(w.observe(Self.report(1, norms: norms)) == nil)
+        let line = w.observe(Self.report(2, norms: norms))
+        #expect(line == "✓ iteration 2: ‖∂L/∂h_1‖/‖∂L/∂h_10‖ = 1e-9 < 1e-6")
+        #expect(w.observe(Self.report(3, norms: norms)) == nil)
+    }
+
+    @Test func firstNonfinite() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"nonfinite_within\"\niterations = 50")
+        let w = try #require(s.momentWatcher())
+        #expect(w.observe(Self.report(1, loss: 1e20)) == nil)
+        #expect(w.observe(Self.report(2, loss: 1e30)) == nil)
+        let line = try #require(w.observe(Self.report(3, loss: .nan, nonfinite: true)))
+        #expect(line.hasPrefix("✓ iteration 3: first Inf/NaN"))
+        #expect(w.observe(Self.report(4, loss: .nan, nonfinite: true)) == nil)
+        // A restart (the iteration count goes back) arms it again.
+        #expect(w.observe(Self.report(1)) == nil)
+        #expect(w.observe(Self.report(2, nonfinite: true))?.hasPrefix("✓ iteration 2:") == true)
+    }
+
+    @Test func finiteForAtTheEndOfItsBudget() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"finite_for\"\niterations = 3")
+        let w = try #require(s.momentWatcher())
+        #expect(w.observe(Self.report(1)) == nil)
+        #expect(w.observe(Self.report(2)) == nil)
+        #expect(w.observe(Self.report(3)) == "✓ 3 iterations without Inf/NaN")
+    }
+
+    @Test func lossCrossingItsThreshold() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"loss_reaches\"\niterations = 100\nwindow = 2\nbelow = 0.5")
+        let w = try #require(s.momentWatcher())
+        let losses = [1.0, 0.9, 0.6, 0.45, 0.4, 0.3, 0.2]
+        var lines: [(Int, String)] = []
+        for (i, l) in losses.enumerated() {
+            if let line = w.observe(Self.report(i + 1, loss: l)) { lines.append((i + 1, line)) }
+        }
+        // (0.45 + 0.4)/2 = 0.425 < 0.5 at iteration 5; once only.
+        #expect(lines.count == 1)
+        #expect(lines.first?.0 == 5)
+        #expect(lines.first?.1 == "✓ iteration 5: loss (mean of 2) = 0.425 < 0.5")
+    }
+
+    @Test func finalLossJudgedAtTheEnd() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"final_loss\"\niterations = 4\nwindow = 2\nabove = 0.15")
+        let w = try #require(s.momentWatcher())
+        for i in 1...3 { #expect(w.observe(Self.report(i, loss: 0.17)) == nil) }
+        #expect(w.observe(Self.report(4, loss: 0.17)) == "✓ after 4 iterations: loss (mean of 2) = 0.170 > 0.15")
+    }
+
+    @Test func perplexityHalving() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"perplexity_ratio\"\niterations = 100\nwindow = 1\nbelow = 0.5",
+                                  task: "kind = \"char-lm\"\ntext = \"abcabd\"\nsteps = 3")
+        let w = try #require(s.momentWatcher())
+        // start perplexity e^3 ≈ 20.1; half is 10.04: e^2.3 ≈ 9.97 crosses it.
+        #expect(w.observe(Self.report(1, loss: 3)) == nil)
+        #expect(w.observe(Self.report(2, loss: 2.5)) == nil)
+        let line = try #require(w.observe(Self.report(3, loss: 2.3)))
+        #expect(line == "✓ iteration 3: perplexity 9.97 < 0.5 × its start 20.1")
+    }
+
+    @Test func slopeAgainstMeasuredRho() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"slope_vs_log_rho\"\nfit_steps = [2, 8]")
+        let w = try #require(s.momentWatcher())
+        let norms = (1...10).map { t in Foundation.pow(0.9, Double(10 - t)) }
+        let line = try #require(w.observe(Self.report(1, norms: norms, rho: 0.9)))
+        #expect(line == "✓ iteration 1: slope of log‖∂L/∂h_t‖ per step back = −0.1054 vs log ρ = −0.1054")
+    }
+
+    @Test func linesArrivingTogetherAreQueued() throws {
+        let s = try Self.scenario("""
+        [[expect]]
+        metric = "grad_ratio"
+        below = 10
+        [[expect]]
+        metric = "nonfinite_within"
+        iterations = 1
+        """)
+        let w = try #require(s.momentWatcher())
+        let first = w.observe(Self.report(1, nonfinite: true))
+        let second = w.observe(Self.report(2, nonfinite: true))
+        #expect(first?.contains("‖∂L/∂h_1‖") == true)
+        #expect(second?.contains("first Inf/NaN") == true)
+    }
+
+    @Test func onlyTheFilesOwnSettingsAreWatched() throws {
+        let variant = try Self.scenario("[[expect]]\nmetric = \"grad_ratio\"\nvariant = \"other\"\nbelow = 1")
+        #expect(variant.momentWatcher() == nil)
+        let product = try Self.scenario("[[expect]]\nmetric = \"product_growth\"\nbelow = 1")
+        #expect(product.momentWatcher() == nil)
+    }
+
+    @Test func everyPresetWithALiveRunHasAWatcher() throws {
+        for p in try ScenarioLibrary.presets(in: presetDirectory) where p.name != "jacobian-product" {
+            #expect(p.momentWatcher() != nil, "\(p.name)")
+        }
+    }
+}
