@@ -23,7 +23,8 @@ enum SidePanel {
         let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         var out: [Line] = [
             Line(kind: .section, label: state.settings.layers > 1 ? "network (layer \(layer + 1))" : "network", value: "", priority: 1),
-            Line(kind: .item, label: "activation", value: "\(s.activation.rawValue) γ=\(g == 1 ? "1" : "1/4")", priority: 1),
+            Line(kind: .item, label: "activation", value: s.activation.rawValue, priority: 1),
+            Line(kind: .item, label: "γ = sup|act'|", value: g == 1 ? "1" : "1/4", priority: 2),
             Line(kind: .item, label: "init", value: initDescription(s, identity: state.identityInit), priority: 2),
             Line(kind: .item, label: "size", value: "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : ""), priority: 3),
             Line(kind: .item, label: "ρ(W_hh)", value: rho.map(Format.number) ?? "–", priority: 1),
@@ -88,18 +89,19 @@ enum SidePanel {
     static func render(_ lines: [Line], glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard !rect.isEmpty else { return }
         let shown = fitting(lines, rows: rect.height)
-        let labelWidth = shown.filter { $0.kind == .item }.map { buf.displayWidth($0.label) }.max() ?? 0
         for (i, line) in shown.enumerated() {
             let y = rect.y + i
             switch line.kind {
             case .section:
                 sectionTitle(line.label, glyphs: glyphs, into: &buf, Rect(x: rect.x, y: y, width: rect.width, height: 1))
             case .item:
-                buf.put(line.label, x: rect.x + 1, y: y, style: .role(.secondary), limit: rect.maxX)
-                buf.put(line.value, x: rect.x + 2 + labelWidth, y: y, style: line.style, limit: rect.maxX)
+                // Values flush right (as htop's meters): a long label never pushes a number off the panel.
+                let end = buf.put(line.label, x: rect.x + 1, y: y, style: .role(.secondary), limit: rect.maxX)
+                let x = max(end + 1, rect.maxX - 1 - buf.displayWidth(line.value))
+                buf.put(line.value, x: x, y: y, style: line.style, limit: rect.maxX)
             case .verdict:
-                let text = buf.displayWidth(line.value) < rect.width ? line.value : line.short ?? line.value
-                let x = max(rect.x + 1, rect.maxX - buf.displayWidth(text))
+                let text = buf.displayWidth(line.value) < rect.width - 1 ? line.value : line.short ?? line.value
+                let x = max(rect.x + 1, rect.maxX - 1 - buf.displayWidth(text))
                 buf.put(text, x: x, y: y, style: line.style, limit: rect.maxX)
             }
         }

@@ -42,8 +42,10 @@ final class CursesScreen {
         set_escdelay(25) // Esc on its own answers at once (htop's value)
         wtimeout(window, 0)
 
+        // With NO_COLOR, colour is never started: start_color alone makes curses
+        // paint every cell white on black instead of the terminal's own colours.
         var colors = false
-        if has_colors() {
+        if !(noColor.map { !$0.isEmpty } ?? false) && has_colors() {
             colors = start_color() == OK
         }
         tier = ColorTier.detect(hasColors: colors, colors: Int(rs_colors()), noColor: noColor)

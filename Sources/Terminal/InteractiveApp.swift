@@ -81,7 +81,7 @@ struct EventLoop {
             let status = state.status
             dispatch(.tick(now: ProcessInfo.processInfo.systemUptime))
             if state.status != status { dirty = true }
-            if dirty {
+            if dirty && !SignalGuard.crashing {
                 screen.draw(render(state, glyphs: glyphs, colors: screen.tier))
                 dirty = false
             }

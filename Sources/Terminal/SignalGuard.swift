@@ -21,6 +21,7 @@ enum SignalGuard {
     nonisolated(unsafe) private static var saved = termios()
     nonisolated(unsafe) private static var haveSaved: Int32 = 0
     nonisolated(unsafe) private static var quitFlag: sig_atomic_t = 0
+    nonisolated(unsafe) private static var crashFlag: sig_atomic_t = 0
     /// The actions in place before ours, by signal number (restored and chained to).
     nonisolated(unsafe) private static var previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
 
@@ -28,10 +29,13 @@ enum SignalGuard {
     private static let restoreSequence: StaticString = "\u{1B}[0m\u{1B}[?1l\u{1B}>\u{1B}[?1049l\u{1B}[?25h\r\n"
 
     static var quitRequested: Bool { quitFlag != 0 }
+    /// Another thread is dying: drawing now would scribble over the shell's screen.
+    static var crashing: Bool { crashFlag != 0 }
 
     /// Saves the terminal's modes and installs the handlers. Call before curses starts.
     static func install() {
         quitFlag = 0
+        crashFlag = 0
         if tcgetattr(STDIN_FILENO, &saved) == 0 { haveSaved = 1 }
         for s in quitSignals { set(s, handler: onQuitSignal) }
         for s in fatalSignals { set(s, handler: onFatalSignal) }
@@ -64,6 +68,7 @@ enum SignalGuard {
     }
 
     private static let onFatalSignal: @convention(c) (Int32) -> Void = { signal in
+        SignalGuard.crashFlag = 1
         if SignalGuard.haveSaved != 0 { tcsetattr(STDIN_FILENO, TCSANOW, &SignalGuard.saved) }
         let sequence = SignalGuard.restoreSequence
         _ = write(STDOUT_FILENO, sequence.utf8Start, sequence.utf8CodeUnitCount)

@@ -67,6 +67,13 @@ extension ScreenBuffer {
     /// All rows as one string, for "somewhere on screen" checks.
     var text: String { lines.joined(separator: "\n") }
 
+    /// The side panel's value for a label (the panel is the rightmost column of the screen).
+    func panelValue(_ label: String) -> String? {
+        guard let line = lines.first(where: { $0.contains(" " + label + " ") }),
+              let range = line.range(of: " " + label + " ", options: .backwards) else { return nil }
+        return line[range.upperBound...].trimmingCharacters(in: .whitespaces)
+    }
+
     /// The first row containing `s`.
     func row(containing s: String) -> Int? { lines.firstIndex { $0.contains(s) } }
 }
