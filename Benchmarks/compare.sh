@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: `rnnscope bench` against a from-scratch NumPy RNN and
+# PyTorch eager, on the same machine in one run, for the configurations in
+# README. Needs python3 with numpy and torch (pip install numpy torch).
+#
+#   Benchmarks/compare.sh            # all configurations
+#   SECONDS_PER_RUN=5 Benchmarks/compare.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${SECONDS_PER_RUN:-3}
+
+swift build -c release -Xswiftc -target-cpu -Xswiftc native >/dev/null
+bin=$(swift build -c release -Xswiftc -target-cpu -Xswiftc native --show-bin-path)/rnnscope
+
+field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
+ms_of_peer() { python3 "Benchmarks/peers/$1" --hidden "$2" --steps "$3" --batch "$4" --inputs 8 --seconds "$secs" 2>/dev/null | field ms_per_iteration; }
+
+printf '| hidden | T | batch | rnnscope ms | GFLOP/s | NumPy ms | PyTorch ms | vs faster peer |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for cfg in "128 100 1" "128 1000 1" "256 200 32" "512 100 64"; do
+    set -- $cfg
+    ours=$("$bin" bench --hidden "$1" --steps "$2" --batch "$3" --inputs 8 --json)
+    ms=$(echo "$ours" | field ms_per_iteration); gf=$(echo "$ours" | field gflops)
+    np=$(ms_of_peer peer_numpy.py "$1" "$2" "$3")
+    pt=$(ms_of_peer peer_torch.py "$1" "$2" "$3" || echo nan)
+    python3 - "$1" "$2" "$3" "$ms" "$gf" "$np" "$pt" <<'PY'
+import sys, math
+h, t, b, ms, gf, np_, pt = sys.argv[1:]
+ms, gf, np_, pt = float(ms), float(gf), float(np_), float(pt)
+best = min(x for x in (np_, pt) if not math.isnan(x))
+print(f"| {h} | {t} | {b} | {ms:.3f} | {gf:.1f} | {np_:.2f} | {pt:.2f} | {best / ms:.1f}× faster |")
+PY
+done
+
+# Long sequences: time must grow linearly in T, memory stay near the hidden states.
+short=$("$bin" bench --hidden 64 --steps 1000 --batch 1 --inputs 8 --json | field ms_per_iteration)
+long=$("$bin" bench --hidden 64 --steps 100000 --batch 1 --inputs 8 --iterations 5 --json | field ms_per_iteration)
+rss=$( { /usr/bin/time -f '%M' "$bin" bench --hidden 64 --steps 100000 --batch 1 --inputs 8 --iterations 3 --json >/dev/null; } 2>&1 | tail -1)
+python3 - "$short" "$long" "$rss" <<'PY'
+import sys
+short, long_, rss_kb = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+states_mb = 100000 * 64 * 4 / 2**20
+print(f"\nH=64, B=1: T=1,000 {short:.3f} ms, T=100,000 {long_:.1f} ms: ratio {long_ / short:.0f} (linear = 100)")
+print(f"peak RSS at T=100,000: {rss_kb / 1024:.1f} MiB; the hidden states alone are {states_mb:.1f} MiB ({rss_kb / 1024 / states_mb:.2f}×)")
+PY

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import RNNSim
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time one training iteration, as the NumPy and PyTorch peer benchmarks do.",
+        discussion: """
+            One iteration: forward over T steps with tanh, MSE on an I-wide linear readout at the last step, \
+            full BPTT recording ‖∂L/∂h_t‖ for every t, global-norm clipping at 1.0, an SGD update. \
+            Prints the median milliseconds per iteration; GFLOP/s counts 6·T·B·H² flops per iteration per layer.
+            """)
+
+    @Option(help: "Hidden units H.") var hidden: Int = 128
+    @Option(help: "Timesteps T.") var steps: Int = 100
+    @Option(help: "Batch size B.") var batch: Int = 1
+    @Option(help: "Input (and readout) width I.") var inputs: Int = 8
+    @Option(help: "Stacked layers.") var layers: Int = 1
+    @Option(help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
+    @Flag(help: "Print {\"ms_per_iteration\": …, \"gflops\": …}.") var json = false
+
+    func validate() throws {
+        guard (1...4096).contains(hidden) else { throw ValidationError("--hidden must be 1…4096, got \(hidden)") }
+        guard (1...1_000_000).contains(steps) else { throw ValidationError("--steps must be 1…1000000, got \(steps)") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1…4096, got \(batch)") }
+        guard (1...4096).contains(inputs) else { throw ValidationError("--inputs must be 1…4096, got \(inputs)") }
+        guard (1...4).contains(layers) else { throw ValidationError("--layers must be 1…4, got \(layers)") }
+        if let iterations, !(1...1_000_000).contains(iterations) {
+            throw ValidationError("--iterations must be 1…1000000, got \(iterations)")
+        }
+        let floats = (layers + 2) * (steps + 1) * batch * hidden
+        guard floats <= Settings.maximumActivationFloats else {
+            throw ValidationError("steps × batch × hidden × layers is too large: the activations would exceed 2 GiB")
+        }
+    }
+
+    func run() throws {
+        let shape = RNNShape(inputs: inputs, hidden: hidden, layers: layers, outputs: inputs)
+        var net: RNN<Float> = Initialisation(kind: .spectral, rho: 1).make(shape, activation: .tanh, seed: 0)
+        var rng = SeededRandom(seed: 1)
+        let x = (0..<(steps * batch * inputs)).map { _ in Float(rng.normal()) }
+        let y = (0..<(steps * batch * inputs)).map { _ in Float(rng.normal()) }
+        let data = Batch<Float>(steps: steps, size: batch, inputWidth: inputs, inputs: x, targets: .real(y))
+        let bptt = BPTT<Float>(shape: shape, steps: steps, batchSize: batch)
+        var sgd = Optimiser(kind: .sgd, learningRate: 0.01, parameterCount: net.layout.count)
+        var g = [Float](repeating: 0, count: net.layout.count)
+        let options = BPTTOptions(loss: .mseLast, clipNorm: 1.0)
+
+        func iteration() {
+            let s = bptt.run(net, data, options, gradients: &g)
+            if !s.nonfinite { sgd.update(&net.parameters, g) }
+        }
+        for _ in 0..<3 { iteration() }  // warm-up, as the peers do
+        var times: [Double] = []
+        let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+        while iterations.map({ times.count < $0 }) ?? (times.count < 5 || DispatchTime.now().uptimeNanoseconds < deadline) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            iteration()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        times.sort()
+        let ms = times[times.count / 2]
+        let flops = 6.0 * Double(steps * batch * hidden * hidden * layers)
+        let gflops = flops / (ms * 1e6)
+        if json {
+            print(JSONText.encode(.object([
+                ("ms_per_iteration", .number(ms)), ("gflops", .number(gflops)),
+                ("hidden", .int(hidden)), ("steps", .int(steps)), ("batch", .int(batch)), ("inputs", .int(inputs)),
+                ("layers", .int(layers)), ("iterations", .int(times.count)),
+            ])))
+        } else {
+            print(String(format: "H=%d T=%d B=%d I=%d layers=%d: %.3f ms per iteration (median of %d), %.1f GFLOP/s",
+                         hidden, steps, batch, inputs, layers, ms, times.count, gflops))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+
+struct RNNScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rnnscope",
+        abstract: "Watch gradients vanish and explode in a vanilla RNN as it trains.",
+        discussion: "With no command, opens the interactive view on the default scenario.",
+        subcommands: [RunCommand.self, TrainCommand.self, GradsCommand.self, ListCommand.self, CheckCommand.self, BenchCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+@main
+enum Entry {
+    /// Parses and runs, so that every bad input ends as one line on stderr and exit status 2.
+    static func main() {
+        do {
+            var command = try RNNScope.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch let failure as Failure {
+            printError("rnnscope: " + oneLine(failure.description))
+            Foundation.exit(2)
+        } catch {
+            if RNNScope.exitCode(for: error) == .success {
+                RNNScope.exit(withError: error)  // --help, --version
+            }
+            printError("rnnscope: " + oneLine(RNNScope.message(for: error)))
+            Foundation.exit(2)
+        }
+    }
+}
