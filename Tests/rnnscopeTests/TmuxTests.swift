@@ -1,0 +1,296 @@
+import Foundation
+import Testing
+
+/// The built `rnnscope` under tmux, as a user drives it: keys in, screen out
+/// (`capture-pane`), resizes, and the terminal left clean after quitting.
+/// Builds nothing itself; skips (with the reason) if tmux or the binary is missing.
+@Suite(.serialized)
+struct TmuxTests {
+    static let tmux = TmuxTests.executable(named: "tmux")
+    static let binary = TmuxTests.findBinary()
+    static let ready = tmux != nil && binary != nil
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func driveEveryContractKey() throws {
+        let pane = try Pane(width: 100, height: 30)
+        defer { pane.close() }
+
+        // Starts, runs, shows the header and the chart.
+        try pane.wait("running") { $0.contains("RUNNING") && $0.range(of: #"iteration [1-9]"#, options: .regularExpression) != nil }
+        let first = pane.screen
+        #expect(first.contains("by timestep"))
+        #expect(first.contains("it/s"))
+        #expect(first.contains("Quit"))
+
+        // space pauses; n runs exactly one more iteration.
+        pane.send(" ")
+        try pane.wait("paused") { $0.contains("PAUSED") }
+        Thread.sleep(forTimeInterval: 0.3)
+        let before = pane.iteration
+        pane.send("n")
+        try pane.wait("one more iteration") { _ in pane.iteration == before.map { $0 + 1 } }
+
+        // c toggles clipping; + and - change its threshold; the panel follows.
+        let clipWasOn = pane.panel("clipping")?.hasPrefix("on") == true
+        pane.send("c")
+        try pane.wait("clipping toggled") { $0.contains(clipWasOn ? "clipping off" : "clipping on: threshold") }
+        if !clipWasOn {
+            try pane.wait("panel shows clipping on") { _ in pane.panel("clipping")?.hasPrefix("on") == true }
+            pane.send("+")
+            try pane.wait("threshold doubled") { $0.contains("clipping threshold 2.0") }
+            pane.send("-")
+            try pane.wait("threshold halved") { $0.contains("clipping threshold 1.0") }
+            pane.send("_")
+            try pane.wait("threshold halved again") { $0.contains("clipping threshold 0.5") }
+        }
+
+        // t toggles truncation; ] and [ double and halve K.
+        pane.send("t")
+        try pane.wait("truncation toggled") { $0.contains("truncation on: K =") || $0.contains("truncation off") }
+        if pane.screen.contains("truncation on: K =") {
+            let k = pane.number(after: "truncation on: K = ")
+            pane.send("]")
+            try pane.wait("K doubled") { $0.contains("truncation K = ") }
+            pane.send("[")
+            try pane.wait("K back") { _ in pane.number(after: "truncation K = ") == k }
+        }
+
+        // i: IRNN (identity init, ReLU) re-initialises the network.
+        pane.send("i")
+        try pane.wait("IRNN on") { $0.contains("IRNN on") }
+        try pane.wait("panel shows identity and relu") { _ in
+            pane.panel("init")?.hasPrefix("identity") == true && pane.panel("activation") == "relu"
+        }
+
+        // b: step through the backward pass from t = T; h back, l forward, Esc leaves.
+        try pane.wait("an iteration to step through") { $0.range(of: #"[·*] it [1-9]"#, options: .regularExpression) != nil }
+        pane.send("b")
+        try pane.wait("step-through") { $0.contains("STEP-THROUGH") && $0.contains("BPTT step-through: t = ") }
+        let T = pane.number(after: "BPTT step-through: t = ")
+        pane.send("h")
+        try pane.wait("one step back") { _ in pane.number(after: "BPTT step-through: t = ") == T.map { $0 - 1 } }
+        pane.send("h")
+        pane.send("l")
+        try pane.wait("one step forward") { _ in pane.number(after: "BPTT step-through: t = ") == T.map { $0 - 1 } }
+        pane.key("Escape")
+        try pane.wait("left step-through") { !$0.contains("STEP-THROUGH") }
+
+        // ? help, s picker, Esc closes each.
+        pane.send("?")
+        try pane.wait("help") { $0.contains("help: everything on screen") && $0.contains("KEYS") }
+        pane.key("Escape")
+        try pane.wait("help closed") { !$0.contains("help: everything on screen") }
+        pane.send("s")
+        try pane.wait("picker") { $0.contains("open a scenario") }
+        pane.key("Escape")
+        try pane.wait("picker closed") { !$0.contains("open a scenario") }
+
+        // r restarts with the same seed.
+        pane.send("r")
+        try pane.wait("restarted") { $0.contains("restarted with seed") }
+
+        // Resizing redraws at the new size; below 60×16 it says so, and comes back.
+        pane.resize(width: 60, height: 16)
+        try pane.wait("redrawn at 60×16") { $0.contains("by timestep") && !$0.contains("too small") }
+        #expect(pane.lines.count == 16)
+        pane.resize(width: 50, height: 12)
+        try pane.wait("too small") { $0.contains("terminal too small") && $0.contains("50") && $0.contains("12") }
+        pane.resize(width: 100, height: 30)
+        try pane.wait("back to full size") { $0.contains("by timestep") && $0.contains("network") }
+
+        // q quits with status 0 and leaves the terminal as it found it.
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=0"))
+        try pane.expectTerminalRestored()
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func ctrlCLeavesTheTerminalClean() throws {
+        let pane = try Pane(width: 80, height: 24)
+        defer { pane.close() }
+        try pane.wait("running") { $0.contains("RUNNING") || $0.contains("PAUSED") }
+        pane.key("C-c")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=0"))
+        try pane.expectTerminalRestored()
+    }
+
+    @Test(.enabled(if: binary != nil, "needs a built rnnscope (swift build) next to the tests"))
+    func withoutATerminalItPointsToHeadless() throws {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.standardInput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        p.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 2)
+        #expect(message.contains("train --headless"))
+        #expect(message.split(separator: "\n").count == 1)
+    }
+
+    // MARK: Finding things
+
+    static func executable(named name: String) -> URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let url = URL(fileURLWithPath: String(dir)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// Next to the test bundle (the products directory), else the package's .build/debug.
+    static func findBinary() -> URL? {
+        if let explicit = ProcessInfo.processInfo.environment["RNNSCOPE_BINARY"] { return URL(fileURLWithPath: explicit) }
+        let bundle = Bundle.main.bundleURL
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [
+            bundle.appendingPathComponent("rnnscope"),
+            bundle.deletingLastPathComponent().appendingPathComponent("rnnscope"),
+            root.appendingPathComponent(".build/debug/rnnscope"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+}
+
+struct TmuxError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// One tmux server (its own socket) with one pane running rnnscope inside a shell
+/// that reports the exit status and the terminal modes afterwards.
+final class Pane {
+    let socket: String
+    let target = "rnnscope-e2e"
+    let modesFile: String
+    private static let counter = Counter()
+
+    init(width: Int, height: Int) throws {
+        let n = Self.counter.next()
+        socket = "rnnscope-test-\(getpid())-\(n)"
+        modesFile = NSTemporaryDirectory() + "rnnscope-e2e-\(getpid())-\(n).stty"
+        let binary = TmuxTests.binary!.path
+        // After the program: its status on screen, the terminal modes in a file, then idle
+        // so that the pane stays to be read. The shell survives Ctrl-C as an interactive
+        // one would (a trap, not an ignore: the program must get SIGINT as usual).
+        let script = "trap 'true' INT; '\(binary)'; echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
+    }
+
+    /// Ends the session (and so the shell and the program), then the server. kill-server
+    /// alone can leave the server waiting on a pane whose shell is still in `sleep`.
+    func close() {
+        _ = try? tmux(["kill-session", "-t", target])
+        _ = try? tmux(["kill-server"])
+        try? FileManager.default.removeItem(atPath: modesFile)
+        let directory = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+        try? FileManager.default.removeItem(atPath: "\(directory)/tmux-\(getuid())/\(socket)")
+    }
+
+    /// Types text, one key per character.
+    func send(_ text: String) { _ = try? tmux(["send-keys", "-t", target, "-l", "--", text]) }
+    /// A named key: Escape, Left, C-c, F1.
+    func key(_ name: String) { _ = try? tmux(["send-keys", "-t", target, name]) }
+
+    func resize(width: Int, height: Int) {
+        _ = try? tmux(["resize-window", "-t", target, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    var screen: String { (try? tmux(["capture-pane", "-p", "-t", target])) ?? "" }
+    var lines: [String] {
+        var l = screen.components(separatedBy: "\n")
+        if l.last == "" { l.removeLast() }
+        return l
+    }
+
+    /// The iteration number in the header.
+    var iteration: Int? { number(after: "iteration ") }
+
+    func number(after prefix: String) -> Int? {
+        guard let r = screen.range(of: prefix) else { return nil }
+        return Int(screen[r.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// The side panel's value for a label (the panel is flush right).
+    func panel(_ label: String) -> String? {
+        guard let line = lines.first(where: { $0.contains(" \(label) ") }),
+              let r = line.range(of: " \(label) ", options: .backwards) else { return nil }
+        return line[r.upperBound...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Polls the screen until `condition` holds; fails with the last screen after `timeout` seconds.
+    func wait(_ what: String, timeout: Double = 8, _ condition: (String) -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = screen
+            if condition(last) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TmuxError(description: "timed out waiting for \(what); the screen was:\n\(last)")
+    }
+
+    /// Echo and canonical mode back on, and the alternate screen left.
+    func expectTerminalRestored() throws {
+        let deadline = Date().addingTimeInterval(5)
+        var modes = ""
+        while Date() < deadline {
+            modes = (try? String(contentsOfFile: modesFile, encoding: .utf8)) ?? ""
+            if !modes.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let flags = Set(modes.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+        #expect(flags.contains("echo") && !flags.contains("-echo"), "echo is off: \(modes)")
+        #expect(flags.contains("icanon") && !flags.contains("-icanon"), "icanon is off: \(modes)")
+        let alternate = try tmux(["display-message", "-p", "-t", target, "#{alternate_on}"])
+        #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
+    /// Runs tmux with posix_spawn and waitpid, its output in a file. Not Foundation's
+    /// Process: the server tmux forks inherits the descriptor Process watches for the
+    /// child's exit, and waitUntilExit would wait for the server to end.
+    @discardableResult
+    private func tmux(_ args: [String]) throws -> String {
+        let outPath = NSTemporaryDirectory() + "\(socket)-\(UUID().uuidString).out"
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let path = TmuxTests.tmux!.path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path, "-L", socket] + args).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else {
+            throw TmuxError(description: "cannot start \(path)")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        // Exited normally (low 7 bits 0) with status 0.
+        guard status & 0x7f == 0 && (status >> 8) & 0xff == 0 else {
+            throw TmuxError(description: "tmux \(args.joined(separator: " ")) failed (\(status)): \(text)")
+        }
+        return text
+    }
+
+    final class Counter: @unchecked Sendable {
+        private var n = 0
+        private let lock = NSLock()
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            n += 1
+            return n
+        }
+    }
+}
