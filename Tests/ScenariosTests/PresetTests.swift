@@ -15,11 +15,15 @@ let requiredPresets = [
     "long-range-tickets", "truncation-horizon", "irnn-adding", "char-lm",
 ]
 
-/// Presets whose full check takes minutes in a DEBUG build (unoptimised
-/// arithmetic is ~30× slower): the check test runs them in release builds
-/// (`swift test -c release`) or when RNNSCOPE_FULL_CHECK=1 is set. Their claims
-/// still parse and validate in every build (see `everyPresetParses`).
-let slowInDebug: Set<String> = ["irnn-adding", "char-lm"]
+/// Presets whose full check takes minutes in a DEBUG build, where the
+/// unoptimised simulation is ~100× slower than in release (measured in debug on
+/// the 2-core machine: clipping-rescue 70 s, truncation-horizon 395 s; irnn-adding
+/// and char-lm longer still). The check test runs them in full in release builds
+/// (`swift test -c release`) or when RNNSCOPE_FULL_CHECK=1 is set; otherwise it
+/// runs them through the same `ScenarioCheck.run` path with every training
+/// budget cut to a few iterations (a smoke test of the code path, not of the
+/// claim: the lines are checked for form, not for PASS).
+let slowInDebug: Set<String> = ["clipping-rescue", "truncation-horizon", "irnn-adding", "char-lm"]
 
 var runsEverything: Bool {
     #if DEBUG
@@ -87,8 +91,18 @@ var runsEverything: Bool {
     func checkPasses(_ name: String) throws {
         let scenario = try ScenarioLibrary.load(presetDirectory.appendingPathComponent(name + ".toml").path)
         guard runsEverything || !slowInDebug.contains(name) else {
-            // Still run the cheap claims' code path: parse and plan only.
-            #expect(!scenario.claims.isEmpty)
+            var smoke = scenario
+            for c in smoke.claims.indices {
+                for m in smoke.claims[c].measures.indices {
+                    smoke.claims[c].measures[m].iterations = min(smoke.claims[c].measures[m].iterations, 4)
+                    smoke.claims[c].measures[m].window = min(smoke.claims[c].measures[m].window, 2)
+                }
+            }
+            let results = ScenarioCheck.run(smoke)
+            #expect(results.count == scenario.claims.count)
+            for r in results {
+                #expect(r.line.hasPrefix("PASS \(name): ") || r.line.hasPrefix("FAIL \(name): "), "\(r.line)")
+            }
             return
         }
         let start = Date()
