@@ -49,9 +49,6 @@ public struct SessionUpdate: Sendable {
     public var moment: String?
     /// The loss of the best input-blind guess, for the header.
     public var chanceLoss: Double?
-    /// Sequence length T and the task's name, known once the trainer exists.
-    public var steps: Int?
-    public var taskName: String?
     /// The trainer produced Inf/NaN and stopped updating.
     public var diverged: Bool
     /// The trainer could not be built (invalid settings); shown instead of a chart.
@@ -59,8 +56,7 @@ public struct SessionUpdate: Sendable {
 
     public init(generation: Int, iterations: [IterationSummary] = [], report: IterationReport? = nil,
                 reportOptions: BPTTOptions? = nil, iterationsPerSecond: Double = 0, sample: String? = nil,
-                moment: String? = nil, chanceLoss: Double? = nil, steps: Int? = nil, taskName: String? = nil,
-                diverged: Bool = false, error: String? = nil) {
+                moment: String? = nil, chanceLoss: Double? = nil, diverged: Bool = false, error: String? = nil) {
         self.generation = generation
         self.iterations = iterations
         self.report = report
@@ -69,8 +65,6 @@ public struct SessionUpdate: Sendable {
         self.sample = sample
         self.moment = moment
         self.chanceLoss = chanceLoss
-        self.steps = steps
-        self.taskName = taskName
         self.diverged = diverged
         self.error = error
     }

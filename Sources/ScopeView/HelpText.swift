@@ -3,7 +3,7 @@
 enum ScreenHelp {
     static let elements: [(name: String, text: String)] = [
         ("header", "the scenario's title and name and the seed; RUNNING, PAUSED or DIVERGED (an Inf or NaN appeared, "
-            + "so the parameters stop changing: c, i or r get it going again); the iteration; the training loss and, "
+            + "so the parameters stop changing: r starts again, with clipping if c turned it on); the iteration; the training loss and, "
             + "in brackets, the chance baseline: the loss of the best constant guess that ignores the inputs "
             + "(for char-lm also the perplexity e^loss); iterations per second."),
         ("gradient chart", "one bar per timestep t of the iteration shown: log₁₀‖∂L/∂h_t‖, the norm (over the batch) of "

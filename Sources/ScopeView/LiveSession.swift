@@ -187,8 +187,8 @@ private struct Simulation {
 
     mutating func build() {
         trainer = nil
-        session.publish(newRun: true) { [generation, settings] u in
-            u = SessionUpdate(generation: generation, steps: settings.steps, taskName: settings.task.rawValue)
+        session.publish(newRun: true) { [generation] u in
+            u = SessionUpdate(generation: generation)
         }
         do {
             let t = try Trainer(settings: settings)

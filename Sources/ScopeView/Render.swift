@@ -43,7 +43,7 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
 func shownNorms(_ state: AppState) -> [Double] {
     var values: [Double] = []
     if let r = state.report, state.layer < r.hiddenGradNorms.count { values += r.hiddenGradNorms[state.layer] }
-    for row in state.history.suffix(HeatmapRowsForScale) where state.layer < row.normBins.count {
+    for row in state.history.suffix(heatmapRowsForScale) where state.layer < row.normBins.count {
         // The extremes are enough: the scale only needs the smallest and largest value.
         var lo = Float.infinity, hi: Float = 0
         for v in row.normBins[state.layer] where v > 0 && v.isFinite {
@@ -56,7 +56,7 @@ func shownNorms(_ state: AppState) -> [Double] {
 }
 
 /// Heatmap rows taken into the scale: as many as the tallest heatmap shows.
-let HeatmapRowsForScale = 64
+let heatmapRowsForScale = 64
 
 /// Draws a section title: "─ title ─────" across the rect's first row.
 func sectionTitle(_ title: String, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect, right: String = "") {

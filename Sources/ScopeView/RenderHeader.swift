@@ -41,7 +41,8 @@ enum Header {
         } else if let chance = state.chanceLoss {
             out.append(("loss ", "- (chance \(Format.number(chance)))"))
         }
-        out.append(("", "\(Format.rate(state.running ? state.iterationsPerSecond : 0)) it/s"))
+        let rate = state.running && !state.diverged ? state.iterationsPerSecond : 0
+        out.append(("", "\(Format.rate(rate)) it/s"))
         return out
     }
 }
@@ -55,6 +56,9 @@ enum StatusLine {
             x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         } else if let s = state.status {
             x = buf.put(s.text, x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
+        } else if state.diverged {
+            x = buf.put("Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)", x: x, y: rect.y,
+                        style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         }
         if let m = state.moment {
             let text = "* " + m

@@ -274,7 +274,8 @@ private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
         }
     }
     if let r = u.report {
-        if let sr = r.spectralRadius.first, !sr.isNaN || !(r.largestSingularValue.first?.isNaN ?? true) {
+        // Cheap iterations carry NaN here: keep the last measured spectrum.
+        if r.spectralRadius.contains(where: { !$0.isNaN }) || r.largestSingularValue.contains(where: { !$0.isNaN }) {
             state.spectrum = SpectrumReading(spectralRadius: r.spectralRadius,
                                              largestSingularValue: r.largestSingularValue, iteration: r.iteration)
         }

@@ -253,3 +253,34 @@ import Testing
         }
     }
 }
+
+@Suite struct RenderStateTests {
+    @Test func aDivergedRunSaysSoAndWhatToDo() {
+        var values = Fixture.decaying(steps: 50)
+        values[49] = .nan
+        var s = Fixture.state(report: Fixture.report(norms: values))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterationsPerSecond: 900, diverged: true)))
+        let buf = Fixture.render(s)
+        #expect(buf.line(1).contains("DIVERGED"))
+        #expect(buf.line(1).contains(" 0 it/s"))
+        #expect(buf.line(22).contains("r restarts"))
+    }
+
+    @Test func anErrorReplacesTheChart() {
+        var s = Fixture.state()
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, error: "task.lag: lag 50 must be below task.steps (12)")))
+        let buf = Fixture.render(s)
+        #expect(buf.line(1).contains("ERROR"))
+        #expect(buf.text.contains("cannot train: task.lag"))
+        #expect(buf.line(22).contains("error: task.lag"))
+    }
+
+    @Test func layersCycleWithL() {
+        var s = Fixture.state(scenario: Fixture.scenario { $0.layers = 3 })
+        _ = update(&s, .key(.char("L")))
+        #expect(s.layer == 1)
+        _ = update(&s, .key(.char("L")))
+        _ = update(&s, .key(.char("L")))
+        #expect(s.layer == 0)
+    }
+}
