@@ -158,7 +158,8 @@ struct ScenarioParser {
             case "variants": variantsNode = value
             case "expect": expectNode = value
             default:
-                guard Self.topLevel.contains(key) else {
+                // `"train.lr" = 0.1` (a quoted --set key) is a setting too.
+                guard Self.topLevel.contains(key) || Settings.keys.contains(where: { $0.name == key }) else {
                     throw error([key], "unknown key\(Self.suggestion(key, Self.topLevel)); a scenario has title, notes, seed, [\(Self.sections.joined(separator: "], ["))], [variants.NAME] and [[expect]]")
                 }
                 settingEntries.append((key, value))

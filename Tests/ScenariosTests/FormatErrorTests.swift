@@ -184,6 +184,20 @@ import Testing
         } catch { Issue.record("\(error)") }
     }
 
+    @Test func quotedSetKeysWork() throws {
+        let s = try ScenarioLibrary.parse(replacing("seed = 7", "seed = 7\n\"train.clip\" = 2.5"), path: "q.toml")
+        #expect(s.settings.clip == 2.5)
+        let v = try ScenarioLibrary.parse(replacing("network.activation = \"relu\"", "\"network.activation\" = \"relu\""), path: "q.toml")
+        #expect(v.variants[0].settings.activation == .relu)
+    }
+
+    @Test func corpusIsFoundNextToTheFile() throws {
+        let s = try ScenarioLibrary.parse(replacing("kind = \"adding\"", "kind = \"char-lm\"\ncorpus = \"texts/a.txt\""), path: "lectures/x.toml")
+        #expect(s.settings.corpus == "lectures/texts/a.txt")
+        let abs = try ScenarioLibrary.parse(replacing("kind = \"adding\"", "kind = \"char-lm\"\ncorpus = \"/data/a.txt\""), path: "lectures/x.toml")
+        #expect(abs.settings.corpus == "/data/a.txt")
+    }
+
     @Test func missingTitle() {
         let e = error(replacing("title = \"A test\"\n", ""))
         #expect(e?.key == "title" && e?.line == 1 && e?.message.contains("missing") == true)
