@@ -24,48 +24,60 @@ public struct ClaimResult: Sendable {
 /// is seeded, so the figures are the same on every run and every machine.
 public enum ScenarioCheck {
     public static func run(_ scenario: Scenario, progress: ((String) -> Void)? = nil) -> [ClaimResult] {
-        if scenario.claims.isEmpty {
-            return [ClaimResult(scenario: scenario.name, passed: true, line: "PASS \(scenario.name): (no claims)")]
-        }
+        runAll([scenario], progress: progress)[0]
+    }
+
+    /// The claims of several scenarios, with all their runs scheduled on the
+    /// cores together (longest first), so that a long run of one scenario
+    /// overlaps the short runs of the others. Results are per scenario, in order;
+    /// the lines are the same as `run` gives one scenario at a time.
+    public static func runAll(_ scenarios: [Scenario], progress: ((String) -> Void)? = nil) -> [[ClaimResult]] {
         let report = ProgressSink(progress)
         // One run per distinct settings among the training / network measurements.
         var plans: [RunPlan] = []
-        for m in scenario.claims.flatMap(\.measures) where m.metric != .productGrowth {
-            if let i = plans.firstIndex(where: { $0.settings == m.settings }) {
-                plans[i].measures.append(m)
-            } else {
-                plans.append(RunPlan(settings: m.settings, label: m.label, measures: [m]))
+        for scenario in scenarios {
+            for m in scenario.claims.flatMap(\.measures) where m.metric != .productGrowth {
+                if let i = plans.firstIndex(where: { $0.settings == m.settings }) {
+                    plans[i].measures.append(m)
+                } else {
+                    plans.append(RunPlan(settings: m.settings, label: "\(scenario.name): \(m.label)", measures: [m]))
+                }
             }
         }
         let traces = Traces(count: plans.count)
-        let name = scenario.name
         // Longest first, so that two long runs overlap rather than queue.
         let fixed = plans
         let order = fixed.indices.sorted { fixed[$0].cost > fixed[$1].cost }
         DispatchQueue.concurrentPerform(iterations: order.count) { k in
             let plan = fixed[order[k]]
-            report.say("\(name): \(plan.describe)")
+            report.say(plan.describe)
             traces.set(order[k], Trace.record(plan))
         }
-        return scenario.claims.map { claim in
-            var parts: [String] = []
-            var passed = true
-            var seconds = 0.0
-            for m in claim.measures {
-                let outcome: Outcome
-                if m.metric == .productGrowth {
-                    outcome = Evaluate.productGrowth(m)
-                } else {
-                    let i = plans.firstIndex { $0.settings == m.settings }!
-                    let trace = traces.get(i)
-                    seconds += trace.seconds
-                    outcome = Evaluate.measure(m, trace)
-                }
-                passed = passed && outcome.passed
-                parts.append(m.label.isEmpty ? outcome.text : "\(m.label): \(outcome.text)")
+        return scenarios.map { scenario in
+            let name = scenario.name
+            if scenario.claims.isEmpty {
+                return [ClaimResult(scenario: name, passed: true, line: "PASS \(name): (no claims)")]
             }
-            let line = "\(passed ? "PASS" : "FAIL") \(name): " + parts.joined(separator: "; ")
-            return ClaimResult(scenario: name, passed: passed, line: line, seconds: seconds)
+            return scenario.claims.map { claim in
+                var parts: [String] = []
+                var passed = true
+                var seconds = 0.0
+                for m in claim.measures {
+                    let outcome: Outcome
+                    if m.metric == .productGrowth {
+                        outcome = Evaluate.productGrowth(m)
+                    } else {
+                        let i = plans.firstIndex { $0.settings == m.settings }!
+                        let trace = traces.get(i)
+                        seconds += trace.seconds
+                        outcome = Evaluate.measure(m, trace)
+                    }
+                    passed = passed && outcome.passed
+                    parts.append(m.label.isEmpty ? outcome.text : "\(m.label): \(outcome.text)")
+                }
+                let line = "\(passed ? "PASS" : "FAIL") \(name): " + parts.joined(separator: "; ")
+                return ClaimResult(scenario: name, passed: passed, line: line, seconds: seconds)
+            }
         }
     }
 
@@ -112,7 +124,7 @@ struct RunPlan: Sendable {
     var cost: Double { Double(budget) * Double(settings.steps * settings.batch * settings.hidden * max(settings.hidden, 16)) }
 
     var describe: String {
-        let who = label.isEmpty ? "" : "\(label): "
+        let who = label.hasSuffix(": ") ? label : "\(label), "
         return "\(who)\(budget) iteration\(budget == 1 ? "" : "s") of \(settings.task.rawValue), T = \(settings.steps), H = \(settings.hidden), \(settings.activation.rawValue)"
     }
 

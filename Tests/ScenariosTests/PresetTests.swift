@@ -164,6 +164,14 @@ var runsEverything: Bool {
         #expect(ScenarioCheck.format(r).hasSuffix("passed, \(r.filter { !$0.passed }.count) failed"))
     }
 
+    @Test func runAllGivesTheLinesOfRunOneByOne() throws {
+        let names = ["jacobian-product", "vanishing", "exploding", "long-range-tickets"]
+        let scenarios = try names.map { try ScenarioLibrary.load(presetDirectory.appendingPathComponent($0 + ".toml").path) }
+        let together = ScenarioCheck.runAll(scenarios).map { $0.map(\.line) }
+        let apart = scenarios.map { ScenarioCheck.run($0).map(\.line) }
+        #expect(together == apart)
+    }
+
     @Test func productGrowthIsThePowerOfTheScale() {
         let one = ProductGrowth.measure(hidden: 3, steps: 20, draws: 2, scale: 1, seed: 5)
         let half = ProductGrowth.measure(hidden: 3, steps: 20, draws: 2, scale: 0.5, seed: 5)
