@@ -82,6 +82,10 @@ public struct IterationSummary: Sendable, Equatable {
     /// ‖∂L/∂h_t‖ per layer, binned to at most `IterationSummary.maximumBins` columns
     /// (the largest value of each bin; Inf/NaN kept).
     public var normBins: [[Float]]
+    /// The smallest and largest positive finite value of each layer's row (0 if none),
+    /// worked out once here so the view's scale need not scan every row every frame.
+    public private(set) var smallest: [Float]
+    public private(set) var largest: [Float]
 
     public static let maximumBins = 512
 
@@ -94,6 +98,17 @@ public struct IterationSummary: Sendable, Equatable {
         self.clipThreshold = clipThreshold
         self.nonfinite = nonfinite
         self.normBins = normBins
+        smallest = []
+        largest = []
+        for row in normBins {
+            var lo = Float.infinity, hi: Float = 0
+            for v in row where v > 0 && v.isFinite {
+                lo = min(lo, v)
+                hi = max(hi, v)
+            }
+            smallest.append(hi > 0 ? lo : 0)
+            largest.append(hi)
+        }
     }
 
     public init(report r: IterationReport, clipThreshold: Double) {

@@ -43,20 +43,15 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
 func shownNorms(_ state: AppState) -> [Double] {
     var values: [Double] = []
     if let r = state.report, state.layer < r.hiddenGradNorms.count { values += r.hiddenGradNorms[state.layer] }
-    for row in state.history.suffix(heatmapRowsForScale) where state.layer < row.normBins.count {
-        // The extremes are enough: the scale only needs the smallest and largest value.
-        var lo = Float.infinity, hi: Float = 0
-        for v in row.normBins[state.layer] where v > 0 && v.isFinite {
-            lo = min(lo, v)
-            hi = max(hi, v)
+    // The extremes of every kept row are enough: the scale only needs the smallest and largest.
+    for i in 0..<state.history.count {
+        let row = state.history[i]
+        if state.layer < row.largest.count && row.largest[state.layer] > 0 {
+            values += [Double(row.smallest[state.layer]), Double(row.largest[state.layer])]
         }
-        if hi > 0 { values += [Double(lo), Double(hi)] }
     }
     return values
 }
-
-/// Heatmap rows taken into the scale: as many as the tallest heatmap shows.
-let heatmapRowsForScale = 64
 
 /// Draws a section title: "─ title ─────" across the rect's first row.
 func sectionTitle(_ title: String, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect, right: String = "") {

@@ -1,5 +1,7 @@
 /// ‖∂L/∂h_t‖ over recent iterations: one row per iteration (newest at the bottom),
 /// one column per timestep as in the chart above it, shaded on the same log scale.
+/// When more iterations are kept than there are rows, the rows are spread evenly
+/// over them (a fast run would otherwise show only the last few milliseconds).
 ///
 ///     ─ ‖∂L/∂h_t‖ over recent iterations ────────────
 ///      1201│░░▒▒▓▓██████
@@ -9,9 +11,10 @@ enum Heatmap {
     static func render(_ state: AppState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 3, rect.width > GradientChart.labelWidth + 4 else { return }
         let rowsAvailable = rect.height - 2
-        let rows = state.history.suffix(rowsAvailable)
-        sectionTitle("‖∂L/∂h_t‖ over the last \(rows.count) iterations", glyphs: glyphs, into: &buf, rect,
-                     right: "newest at the bottom")
+        let (rows, every) = sampledRows(state.history, rows: rowsAvailable)
+        let span = rows.count == 0 ? 0 : (rows.count - 1) * every + 1
+        sectionTitle("‖∂L/∂h_t‖ over the last \(span) iterations" + (every > 1 ? ", a row per \(every)" : ""),
+                     glyphs: glyphs, into: &buf, rect, right: "newest at the bottom")
         let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1,
                         width: rect.width - GradientChart.labelWidth, height: rowsAvailable)
         for y in plot.y..<plot.maxY { buf.set(plot.x - 1, y, glyphs.vertical, .role(.secondary)) }
@@ -50,6 +53,14 @@ enum Heatmap {
                 }
             }
         }
+    }
+
+    /// Up to `rows` rows ending with the newest, `every` iterations apart.
+    static func sampledRows(_ history: Ring<IterationSummary>, rows: Int) -> (rows: [IterationSummary], every: Int) {
+        guard rows > 0, !history.isEmpty else { return ([], 1) }
+        let every = max(1, history.count / rows)
+        let n = min(rows, (history.count + every - 1) / every)
+        return ((0..<n).reversed().map { history[history.count - 1 - $0 * every] }, every)
     }
 
     /// The colour scale: decade at each end, every heat level between them.

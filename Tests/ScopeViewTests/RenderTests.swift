@@ -80,6 +80,19 @@ import Testing
         #expect(buf.line(legend - 1).contains("█"))
     }
 
+    @Test func heatmapRowsSpreadOverAFastRun() {
+        var ring = Ring<IterationSummary>(capacity: 512)
+        for i in 1...100 {
+            ring.append(IterationSummary(iteration: i, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0,
+                                         nonfinite: false, normBins: [[1e-3, 1]]))
+        }
+        let (rows, every) = Heatmap.sampledRows(ring, rows: 7)
+        #expect(every == 14)
+        #expect(rows.map(\.iteration) == [16, 30, 44, 58, 72, 86, 100])
+        #expect(Heatmap.sampledRows(ring, rows: 200).rows.count == 100)
+        #expect(ring[0].smallest == [1e-3] && ring[0].largest == [1])
+    }
+
     @Test func sidePanelShowsTheSpectrumAndPascanusVerdict() {
         let vanish = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, rho: 0.9, sigma: 0.95)))
         #expect(vanish.panelValue("ρ(W_hh)") == "0.9")
