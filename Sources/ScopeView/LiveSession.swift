@@ -267,8 +267,9 @@ private struct Simulation {
                                rng: &sampleRandom)
             lastSample = end
         }
-        // Reports at frame rate, and always the measured ones and the last before a pause.
-        let publishReport = spectrum || !running || end - lastPublished >= Self.publishInterval
+        // Reports at frame rate, and always the measured ones and the last before the
+        // thread goes idle (paused, or a run that diverged), which stays on screen.
+        let publishReport = spectrum || !hasWork || end - lastPublished >= Self.publishInterval
         if publishReport { lastPublished = end }
         let summary = IterationSummary(report: report, clipThreshold: options.clipNorm)
         let perSecond = running ? rate.perSecond(at: end) : 0

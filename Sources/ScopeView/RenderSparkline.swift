@@ -1,18 +1,22 @@
+import Foundation
+
 /// The loss over the whole run: braille (2×4 dots a cell, as btop) where the
 /// terminal has it, eighth-blocks or ASCII bars otherwise.
 enum LossSparkline {
     static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2, rect.width >= 8 else { return }
         let values = state.losses.values
+        let lo = values.min() ?? 0, hi = values.max() ?? 0
+        // A loss spanning decades (an early blow-up) would flatten everything else: log scale then.
+        let logScale = lo > 0 && hi / lo > 100
         var right = ""
         if let now = state.latestLoss { right = "now \(Format.number(now))" }
-        sectionTitle("loss, whole run", glyphs: glyphs, into: &buf, rect, right: right)
+        sectionTitle(logScale ? "loss, whole run, log" : "loss, whole run", glyphs: glyphs, into: &buf, rect, right: right)
         var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
         guard values.count >= 2 else {
             buf.put("no losses yet", x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
         }
-        guard let lo = values.min(), let hi = values.max() else { return }
         // The range goes in a margin on the right, clear of the line.
         let top = Format.number(hi), bottom = Format.number(lo)
         let margin = max(buf.displayWidth(top), buf.displayWidth(bottom)) + 1
@@ -22,7 +26,8 @@ enum LossSparkline {
         guard plot.width > 0 else { return }
         let perCell = glyphs.hasBraille ? 2 : 1
         let dotsPerRow = glyphs.hasBraille ? 4 : 8
-        let heights = Self.heights(resample(values, to: plot.width * perCell), lo: lo, hi: hi,
+        let scaled: (Double) -> Double = logScale ? { log10($0) } : { $0 }
+        let heights = Self.heights(resample(values, to: plot.width * perCell).map(scaled), lo: scaled(lo), hi: scaled(hi),
                                    levels: plot.height * dotsPerRow)
         let style = Style(foreground: .role(.accent))
         for c in 0..<((heights.count + perCell - 1) / perCell) {

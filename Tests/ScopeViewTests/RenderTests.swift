@@ -288,6 +288,17 @@ import Testing
         #expect(buf.line(22).contains("error: task.lag"))
     }
 
+    @Test func theLossSparklineGoesLogarithmicOverDecades() {
+        var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        for v in [1e6, 1e3, 1, 0.5, 0.4] { s.losses.append(v) }
+        let buf = Fixture.render(s)
+        #expect(buf.text.contains("loss, whole run, log"))
+        #expect(buf.text.contains("1.00e+06"))
+        s.losses = LossHistory()
+        for v in [0.5, 0.4, 0.3] { s.losses.append(v) }
+        #expect(!Fixture.render(s).text.contains("whole run, log"))
+    }
+
     @Test func layersCycleWithL() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.layers = 3 })
         _ = update(&s, .key(.char("L")))
