@@ -40,7 +40,7 @@ enum GradientChart {
         for column in 0..<axis.usedWidth {
             let steps = axis.steps(in: column)
             // A gap column between wide bars stays empty (cut lines go there).
-            if axis.hasGaps && column % axis.cellsPerStep == axis.cellsPerStep - 1 { continue }
+            if axis.isGap(column) { continue }
             // Step-through: the backward pass has not reached steps before the cursor yet.
             if let c = cursor, steps.upperBound <= c { continue }
             guard let v = axis.aggregate(norms, column: column) else { continue }
@@ -146,8 +146,7 @@ enum GradientChart {
     /// Step-through: the cursor's column is highlighted and labelled with its t.
     static func drawCursor(_ s: Int, axis: TimeAxis, glyphs: Glyphs, plot: Rect, labelY: Int, into buf: inout ScreenBuffer) {
         let x0 = plot.x + axis.column(of: s)
-        let width = axis.hasGaps ? axis.cellsPerStep - 1 : axis.cellsPerStep
-        for x in x0..<(x0 + width) {
+        for x in axis.columns(of: s).map({ plot.x + $0 }) {
             for y in plot.y..<plot.maxY { buf.restyle(x, y) { $0.background = .role(.cursor) } }
         }
         // On the label row: the mark under the column, its t beside it.

@@ -38,7 +38,7 @@ enum Heatmap {
             guard state.layer < row.normBins.count, row.normBins[state.layer].count == bins else { continue }
             let values = row.normBins[state.layer]
             for (c, range) in columns.enumerated() where !range.isEmpty {
-                if axis.hasGaps && c % axis.cellsPerStep == axis.cellsPerStep - 1 { continue }
+                if axis.isGap(c) { continue }
                 var v: Float = 0
                 for b in range {
                     let x = values[b]

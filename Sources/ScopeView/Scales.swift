@@ -39,9 +39,10 @@ struct NormScale: Equatable {
     }
 }
 
-/// Timesteps (or heatmap bins) onto plot columns. When T fits, each step gets
-/// the same whole number of columns; when it does not, each column stands for
-/// the steps s with ⌊s·width/T⌋ = column, and shows the largest of them.
+/// Timesteps (or heatmap bins) onto plot columns, always across the whole width:
+/// step s starts at column ⌊s·width/T⌋. When T fits, a step spans one or more
+/// columns; when it does not, a column stands for several steps and shows the
+/// largest of them.
 struct TimeAxis {
     let count: Int
     let width: Int
@@ -52,27 +53,41 @@ struct TimeAxis {
     }
 
     var resampled: Bool { count > width }
+    /// Columns of the narrowest step (1 when resampled).
     var cellsPerStep: Int { resampled ? 1 : width / count }
-    /// Columns actually used, from the left edge of the plot.
-    var usedWidth: Int { resampled ? width : count * cellsPerStep }
+    var usedWidth: Int { width }
 
     /// The first column of step s.
-    func column(of s: Int) -> Int { resampled ? s * width / count : s * cellsPerStep }
+    func column(of s: Int) -> Int { s * width / count }
 
-    /// The steps a column stands for (empty past the last step).
+    /// The steps a column stands for (empty past the last column).
     func steps(in column: Int) -> Range<Int> {
-        if !resampled {
-            let s = column / cellsPerStep
-            return s < count ? s..<(s + 1) : count..<count
-        }
-        // ⌈c·n/w⌉ … ⌈(c+1)·n/w⌉
+        guard column >= 0 && column < width else { return count..<count }
+        // s with ⌊s·w/n⌋ = c are ⌈c·n/w⌉ … ⌈(c+1)·n/w⌉ − 1
         let lo = (column * count + width - 1) / width
         let hi = ((column + 1) * count + width - 1) / width
+        if !resampled {
+            // One step: the last one starting at or before this column.
+            let s = hi - 1
+            return s..<(s + 1)
+        }
         return min(lo, count)..<min(hi, count)
     }
 
     /// Whether bars leave a blank column between steps (then cuts are drawn there).
     var hasGaps: Bool { cellsPerStep >= 3 }
+
+    /// Whether a column is the blank between two wide steps.
+    func isGap(_ c: Int) -> Bool {
+        guard hasGaps, let s = steps(in: c).first else { return false }
+        return c == column(of: s + 1) - 1
+    }
+
+    /// The columns step s is drawn in (without its gap).
+    func columns(of s: Int) -> Range<Int> {
+        let end = column(of: s + 1)
+        return column(of: s)..<(hasGaps ? end - 1 : max(end, column(of: s) + 1))
+    }
 
     /// The column a truncation cut before step s is drawn in: the gap between the
     /// steps when there is one, else the first column of step s.

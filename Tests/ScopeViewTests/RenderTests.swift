@@ -28,17 +28,18 @@ import Testing
         #expect(buf.line(axis + 1).contains("50"))
     }
 
-    /// 200 columns: the plot is 147 wide from x = 6, so T = 20 gives 7 columns a step
-    /// with a gap column before each step; the cut before step s is drawn in x = 6 + 7s − 1.
+    /// 200 columns: the plot is 147 wide from x = 6; step s starts at x = 6 + ⌊147·s/20⌋
+    /// and, at 7 or 8 columns a step, ends in a gap column, where the cut before it is drawn.
     @Test func truncationCutsAreMarkedAtEveryKthStep() {
         let state = Fixture.state(width: 200, height: 60, report: Fixture.report(norms: Fixture.decaying(steps: 20)),
                                   options: Fixture.options(truncate: 5))
         let buf = Fixture.render(state)
         let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
         let cuts = (0..<buf.width).filter { buf[$0, axis].character == Glyphs.unicode.axisCut }
-        #expect(cuts == [40, 75, 110])
+        #expect(cuts == [5, 10, 15].map { 6 + 147 * $0 / 20 - 1 })
+        #expect(cuts == [41, 78, 115])
         let top = buf.row(containing: "by timestep")! + 1
-        #expect(buf[40, top].character == Glyphs.unicode.cutLine, "the dotted cut runs down the empty cells")
+        #expect(buf[41, top].character == Glyphs.unicode.cutLine, "the dotted cut runs down the empty cells")
         #expect(buf.line(buf.row(containing: "by timestep")!).contains("cut K=5"))
     }
 
@@ -51,8 +52,8 @@ import Testing
         let top = buf.row(containing: "by timestep")! + 1
         let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
         for y in top..<axis {
-            #expect(buf[6 + 3 * 7, y].character == "×")
-            #expect(buf[6 + 7 * 7, y].character == "×")
+            #expect(buf[6 + 147 * 3 / 20, y].character == "×")
+            #expect(buf[6 + 147 * 7 / 20, y].character == "×")
         }
         #expect(buf[6, axis - 1].character == "·")
         #expect(buf[6, top].character == " ")
@@ -306,5 +307,28 @@ import Testing
         _ = update(&s, .key(.char("L")))
         _ = update(&s, .key(.char("L")))
         #expect(s.layer == 0)
+    }
+}
+
+@Suite struct TimeAxisTests {
+    @Test(arguments: [(20, 147), (50, 45), (32, 50), (1000, 45), (7, 7), (1, 30)])
+    func everyStepHasAColumnAndEveryColumnItsSteps(_ count: Int, _ width: Int) {
+        let axis = TimeAxis(count: count, width: width)
+        var seen = [Int](repeating: 0, count: count)
+        for c in 0..<width {
+            let r = axis.steps(in: c)
+            #expect(!r.isEmpty)
+            for s in r { seen[s] += 1 }
+            for s in r { #expect(axis.column(of: s) <= c) }
+        }
+        #expect(seen.allSatisfy { $0 >= 1 }, "every step is drawn somewhere")
+        if axis.resampled { #expect(seen.allSatisfy { $0 == 1 }, "resampled: each step in exactly one column") }
+        #expect(axis.column(of: count) == width, "the steps fill the whole width")
+    }
+
+    @Test func ticksStartAtOneAndEndAtT() {
+        let ticks = TimeAxis(count: 50, width: 45).ticks()
+        #expect(ticks.first?.label == "1")
+        #expect(ticks.last?.label == "50")
     }
 }
