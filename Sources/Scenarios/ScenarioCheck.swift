@@ -51,7 +51,9 @@ public enum ScenarioCheck {
         DispatchQueue.concurrentPerform(iterations: order.count) { k in
             let plan = fixed[order[k]]
             report.say(plan.describe)
-            traces.set(order[k], Trace.record(plan))
+            traces.set(order[k], Trace.record(plan) { i, loss in
+                report.say("\(plan.label.hasSuffix(": ") ? String(plan.label.dropLast(2)) : plan.label): iteration \(i) of \(plan.budget), loss \(Format.figure(loss))")
+            })
         }
         return scenarios.map { scenario in
             let name = scenario.name
@@ -176,7 +178,8 @@ final class Trace: @unchecked Sendable {
         return nil
     }
 
-    static func record(_ plan: RunPlan) -> Trace {
+    /// Trains for the plan; `progress` hears about every quarter of a long run.
+    static func record(_ plan: RunPlan, progress: ((Int, Double) -> Void)? = nil) -> Trace {
         let trace = Trace()
         let start = DispatchTime.now().uptimeNanoseconds
         defer { trace.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -195,6 +198,7 @@ final class Trace: @unchecked Sendable {
             let r = trainer.step(spectrum: spectrumAt.contains(i), jacobians: false)
             trace.append(r.loss)
             if reportsAt.contains(i) { trace.reports[i] = r }
+            if budget >= 1000, i % (budget / 4) == 0, i < budget { progress?(i, r.loss) }
             if r.nonfinite && trace.firstNonfinite == nil { trace.firstNonfinite = i }
             // Cheap early exits: divergence, or every measure settled.
             if trace.firstNonfinite != nil { break }
