@@ -118,6 +118,20 @@ struct TmuxTests {
         try pane.expectTerminalRestored()
     }
 
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func functionKeysOpenHelpAndQuit() throws {
+        let pane = try Pane(width: 80, height: 24)
+        defer { pane.close() }
+        try pane.wait("running") { $0.contains("RUNNING") || $0.contains("PAUSED") }
+        pane.key("F1")
+        try pane.wait("help") { $0.contains("help: everything on screen") }
+        pane.key("F10")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=0"))
+        try pane.expectTerminalRestored()
+    }
+
     @Test(.enabled(if: binary != nil, "needs a built rnnscope (swift build) next to the tests"))
     func withoutATerminalItPointsToHeadless() throws {
         let p = Process()
