@@ -19,7 +19,12 @@ let package = Package(
         // Pure maths: network, BPTT, tasks, optimisers, diagnostics, safetensors.
         .target(
             name: "RNNSim",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            // The GEMM kernels (Sources/RNNSim/Kernels) are written for AVX-512
+            // (SIMD16<Float> in zmm registers, FMA); without this they compile to
+            // SSE. `native` is the build machine's own CPU, so a build never uses
+            // instructions the machine that built it lacks.
+            swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]
         ),
         // Scenario files and their claims.
         .target(name: "Scenarios", dependencies: ["RNNSim", "TOMLKit"]),

@@ -1,11 +1,322 @@
 /// Tuned single-precision kernels. Same contract as `Gemm.run`.
+///
+/// Two register-blocked kernels (MicroKernels.swift) do all the arithmetic:
+///
+/// * the broadcast kernel `vtile` keeps an R×16V tile of C in zmm registers
+///   (12×32 in the main loop: 24 accumulators), broadcasting one element of
+///   op(A) per row and loading V vectors of a row of op(B) per step along k.
+///   `broadcastProduct` feeds it packed panels of both operands (Packing.swift),
+///   which also takes care of every transpose combination; a single row of C
+///   (`rowTimesMatrix`, the backward step at batch 1) reads B in place;
+/// * the dot kernel `dtile`, for op(B) = Bᵀ with rows of A and of B both
+///   contiguous along k, accumulates dot products in vectors along k and sums
+///   them with one 16×16 transpose per 16 outputs. It needs no packing: the
+///   forward step at batch 1 (h·Wᵀ, W read straight from the weights) and
+///   readouts with few outputs.
+///
+/// Products with at least `parallelWork` multiply-adds (or matrix-vector
+/// products with a large matrix) are split into disjoint blocks of C over the
+/// cores (see `KernelThreads`). Each element of C is always summed in the same
+/// order, whatever the split, so results are bit-for-bit reproducible.
+/// Subnormals are flushed to zero while a product runs (see `Denormals`).
 enum FloatKernels {
+    /// k block of the broadcast kernel: the C tile is reloaded every `kc` steps.
+    static let kc = 256
+    /// Rows of A per block of the broadcast path (a multiple of `mr`).
+    static let mc = 192
+    /// Multiply-adds above which a product is spread over the cores.
+    static let parallelWork = 1 << 20
+    /// Matrix-vector products whose matrix has at least this many elements are
+    /// spread over the cores (each core then keeps its half in its own L2).
+    static let parallelMatrixVector = 1 << 17
+
     static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        Gemm.reference(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        if m <= 0 || n <= 0 { return }
+        let accumulate = beta != 0
+        if beta != 0 && beta != 1 { scale(m, n, beta, c, ldc) }
+        if k <= 0 {
+            if !accumulate { scale(m, n, 0, c, ldc) }
+            return
+        }
+        let work = m &* n &* k
+        let big = work >= parallelWork || (m == 1 && n &* k >= parallelMatrixVector)
+        let parts = big ? KernelThreads.count : 1
+        // Subnormals are flushed to zero inside every large product; a small one
+        // (a matrix-vector step) pays for that only if A or C holds tiny values,
+        // as vanishing gradients do.
+        let flush = work >= 1 << 16
+            || Denormals.anyTiny(a, rows: transA ? k : m, cols: transA ? m : k, ld: lda)
+            || (accumulate && Denormals.anyTiny(c, rows: m, cols: n, ld: ldc))
+        if flush {
+            Denormals.flushed {
+                product(parts, flush: true, transA: transA, transB: transB, m: m, n: n, k: k,
+                        a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+            }
+        } else {
+            product(parts, flush: false, transA: transA, transB: transB, m: m, n: n, k: k,
+                    a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    /// Chooses the kernel and the split; `flush` is passed on to worker threads.
+    static func product(
+        _ parts: Int, flush: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        // Dot products along k: op(B) = Bᵀ (rows of W) against contiguous rows of
+        // op(A), for a single row (matrix-vector) or a few columns (readouts).
+        let aRowsContiguous = !transA || (m == 1 && lda == 1)
+        if transB && aRowsContiguous && k >= 16 && (m == 1 || n <= 16) {
+            let lda = transA ? k : lda  // m == 1: the single row is contiguous
+            let byRows = n < 64
+            KernelThreads.run(parts, flush: flush) { t in
+                let rows = byRows ? KernelThreads.piece(t, of: parts, m, quantum: 2) : 0..<m
+                let cols = byRows ? 0..<n : KernelThreads.piece(t, of: parts, n, quantum: 16)
+                if rows.isEmpty || cols.isEmpty { return }
+                dotProduct(rows: rows, cols: cols, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                           c: c, ldc: ldc, accumulate: accumulate)
+            }
+            return
+        }
+
+        // Fewer than 16 columns but many rows: compute Cᵀ = op(B)ᵀ·op(A)ᵀ, whose
+        // rows are long, and transpose it into C. Each element is the same chain
+        // of fused multiply-adds as computed directly, so the bits are the same.
+        if n < 16 && m >= 32 && m &* n &* k >= 1 << 16 {
+            let t = KernelScratch.floats(n &* m, slot: 1)
+            if accumulate {
+                for i in 0..<m { for j in 0..<n { t[j &* m &+ i] = c[i &* ldc &+ j] } }
+            }
+            broadcastSplit(parts, flush: flush, transA: !transB, transB: !transA, m: n, n: m, k: k,
+                           a: b, lda: ldb, b: a, ldb: lda, c: t, ldc: m, accumulate: accumulate)
+            for i in 0..<m { for j in 0..<n { c[i &* ldc &+ j] = t[j &* m &+ i] } }
+            return
+        }
+
+        broadcastSplit(parts, flush: flush, transA: transA, transB: transB, m: m, n: n, k: k,
+                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+    }
+
+    /// The broadcast kernel over `parts` threads: C is split by columns unless
+    /// it is much taller than wide.
+    @inline(__always)
+    static func broadcastSplit(
+        _ parts: Int, flush: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        let byRows = m >= 2 &* n
+        KernelThreads.run(parts, flush: flush) { t in
+            let rows = byRows ? KernelThreads.piece(t, of: parts, m, quantum: mr) : 0..<m
+            let cols = byRows ? 0..<n : KernelThreads.piece(t, of: parts, n, quantum: nr)
+            if rows.isEmpty || cols.isEmpty { return }
+            broadcastProduct(transA: transA, transB: transB, rows: rows, cols: cols, k: k,
+                             a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    /// C = factor · C (factor 0 writes zeros, whatever C held).
+    static func scale(_ m: Int, _ n: Int, _ factor: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        for i in 0..<m {
+            let row = c + i &* ldc
+            if factor == 0 {
+                row.update(repeating: 0, count: n)
+            } else {
+                for j in 0..<n { row[j] *= factor }
+            }
+        }
+    }
+
+    // MARK: - Dot-product path
+
+    /// C[rows, cols] (+)= A[rows, :] · B[cols, :]ᵀ, rows of A and B contiguous.
+    static func dotProduct(
+        rows: Range<Int>, cols: Range<Int>, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        // One row of A: 16 rows of B per step share each load of a. Otherwise
+        // two rows of A against eight rows of B.
+        let S = rows.count == 1 ? 16 : 8
+        var j = cols.lowerBound
+        while j < cols.upperBound {
+            let s = min(S, cols.upperBound &- j)
+            let bj = b + j &* ldb
+            var i = rows.lowerBound
+            while i < rows.upperBound {
+                let r = min(2, rows.upperBound &- i)
+                let ai = a + i &* lda, cij = c + (i &* ldc &+ j)
+                if r == 1 && s == 16 {
+                    dtile1x16(k, ai, lda, bj, ldb, cij, ldc, accumulate)
+                } else if r == 2 && s == 8 {
+                    dtile2x8(k, ai, lda, bj, ldb, cij, ldc, accumulate)
+                } else {
+                    dtileAny(r, s, k, ai, lda, bj, ldb, cij, ldc, accumulate)
+                }
+                i &+= r
+            }
+            j &+= s
+        }
+    }
+
+    // MARK: - Broadcast path
+
+    /// Rows of the broadcast kernel's main tile (and of a packed A panel).
+    static let mr = 12
+    /// Columns of the broadcast kernel's main tile (and of a packed B panel).
+    static let nr = 32
+
+    /// C[rows, cols] (+)= op(A)[rows, :] · op(B)[:, cols].
+    ///
+    /// Blocked Goto-style: for each block of `kc` steps along k, op(B)'s block is
+    /// packed into panels of `nr` columns (contiguous, so it streams well from L2
+    /// even for a few rows of A), then for each block of `mc` rows op(A) is packed
+    /// into panels of `mr` rows ([p][mr], so broadcasts read consecutive floats
+    /// whatever op(A)'s layout), and each mr×nr tile of C is updated by `vtile`
+    /// with its A panel held in L1 while B panels stream from L2.
+    static func broadcastProduct(
+        transA: Bool, transB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        if rows.count == 1 {
+            rowTimesMatrix(transA: transA, transB: transB, row: rows.lowerBound, cols: cols, k: k,
+                           a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+            return
+        }
+        let MR = mr, NR = nr
+        let width = cols.count
+        let panels = (width &+ NR &- 1) / NR
+        let kcMax = min(kc, k)
+        let mcMax = min(mc, (rows.count &+ MR &- 1) / MR &* MR)
+        let aFloats = mcMax &* kcMax
+        let bFloats = panels &* NR &* kcMax
+        let scratch = KernelScratch.floats(aFloats &+ bFloats)
+        let aPack = scratch, bPack = scratch + aFloats
+
+        var p0 = 0
+        while p0 < k {
+            let kb = min(kc, k &- p0)
+            let acc = accumulate || p0 > 0
+            for t in 0..<panels {
+                let j = cols.lowerBound &+ t &* NR
+                let w = min(NR, cols.upperBound &- j)
+                let dst = bPack + t &* kb &* NR
+                if transB {
+                    packTransposed(b, ldb, p0: p0, kc: kb, j: j, w: w, width: (w &+ 15) & ~15, into: dst)
+                } else {
+                    packRows(b, ldb, p0: p0, kc: kb, j: j, w: w, width: (w &+ 15) & ~15, into: dst)
+                }
+            }
+            var i0 = rows.lowerBound
+            while i0 < rows.upperBound {
+                let mb = min(mc, rows.upperBound &- i0)
+                packA(transA: transA, a, lda, i0: i0, rows: mb, p0: p0, kc: kb, into: aPack)
+                var u = 0
+                while u < mb {
+                    let r = min(MR, mb &- u)
+                    let ap = UnsafePointer(aPack + u &* kb)  // panel u/MR: [p][MR] at offset u·kb
+                    let i = i0 &+ u
+                    for t in 0..<panels {
+                        let j = cols.lowerBound &+ t &* NR
+                        let w = min(NR, cols.upperBound &- j)
+                        let vectors = (w &+ 15) >> 4
+                        let panel = UnsafePointer(bPack + t &* kb &* NR), bs = vectors &* 16
+                        let cp = c + (i &* ldc &+ j)
+                        if w == vectors &* 16 {
+                            if r == 12 && vectors == 2 {
+                                vtile12x2(kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                            } else {
+                                vtileAny(r, vectors, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                            }
+                        } else {
+                            raggedTile(r, vectors, w, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                        }
+                    }
+                    u &+= MR
+                }
+                i0 &+= mb
+            }
+            p0 &+= kb
+        }
+    }
+
+    /// One row of C: c (+)= op(A)[row, :] · op(B), as a sum of rows of op(B)
+    /// scaled by the elements of a (B not transposed), 128 columns at a time
+    /// with B read in place; or through packed panels of Bᵀ.
+    static func rowTimesMatrix(
+        transA: Bool, transB: Bool, row: Int, cols: Range<Int>, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        let aRow = a + (transA ? row : row &* lda)
+        let aps = transA ? lda : 1
+        let cRow = c + row &* ldc
+        let NR = 128
+        let width = cols.count
+        let panels = (width &+ NR &- 1) / NR
+        let ragged = width % 16 != 0
+        let kcMax = min(kc, k)
+        let scratch: UnsafeMutablePointer<Float>? = transB || ragged ? KernelScratch.floats(kcMax &* NR) : nil
+        var p0 = 0
+        while p0 < k {
+            let kb = min(kc, k &- p0)
+            let acc = accumulate || p0 > 0
+            for t in 0..<panels {
+                let j = cols.lowerBound &+ t &* NR
+                let w = min(NR, cols.upperBound &- j)
+                let vectors = (w &+ 15) >> 4
+                let ap = aRow + p0 &* aps
+                let cp = cRow + j
+                if transB || w != vectors &* 16 {
+                    let dst = scratch!
+                    if transB {
+                        packTransposed(b, ldb, p0: p0, kc: kb, j: j, w: w, width: vectors &* 16, into: dst)
+                    } else {
+                        packRows(b, ldb, p0: p0, kc: kb, j: j, w: w, width: vectors &* 16, into: dst)
+                    }
+                    if w == vectors &* 16 {
+                        vtileAny(1, vectors, kb, ap, 0, aps, dst, vectors &* 16, cp, ldc, acc)
+                    } else {
+                        raggedTile(1, vectors, w, kb, ap, 0, aps, dst, vectors &* 16, cp, ldc, acc)
+                    }
+                } else if vectors == 8 {
+                    vtile1x8(kb, ap, 0, aps, b + (p0 &* ldb &+ j), ldb, cp, ldc, acc)
+                } else {
+                    vtileAny(1, vectors, kb, ap, 0, aps, b + (p0 &* ldb &+ j), ldb, cp, ldc, acc)
+                }
+            }
+            p0 &+= kb
+        }
+    }
+
+    /// A tile whose last vector of columns is incomplete: run the kernel on a
+    /// zero-padded copy of the C tile, then write back the real columns. The
+    /// arithmetic per element is the same as for a whole tile.
+    static func raggedTile(
+        _ R: Int, _ V: Int, _ w: Int, _ kc: Int,
+        _ a: UnsafePointer<Float>, _ ars: Int, _ aps: Int,
+        _ b: UnsafePointer<Float>, _ bs: Int,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+    ) {
+        let tw = V &* 16
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 &* 128) { buffer in
+            let tile = buffer.baseAddress!
+            for r in 0..<R {
+                let src = c + r &* ldc, dst = tile + r &* tw
+                for q in 0..<tw { dst[q] = accumulate && q < w ? src[q] : 0 }
+            }
+            vtileAny(R, V, kc, a, ars, aps, b, bs, tile, tw, accumulate)
+            for r in 0..<R {
+                let dst = c + r &* ldc, src = tile + r &* tw
+                for q in 0..<w { dst[q] = src[q] }
+            }
+        }
     }
 }

@@ -1,0 +1,99 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Work splitting for the large products, and per-thread packing memory.
+///
+/// Determinism: a product is only ever split into disjoint blocks of C; every
+/// element of C is computed by one thread, in the same order whatever the split,
+/// so the bits never depend on the number of threads or on scheduling.
+enum KernelThreads {
+    /// Cores to spread one large product over.
+    static let count: Int = {
+        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return max(1, min(8, online > 0 ? Int(online) : 1))
+    }()
+
+    /// Runs `body(0) ... body(parts - 1)`, concurrently when parts > 1, and
+    /// returns when all have finished.
+    /// With `flush`, subnormals are flushed to zero on the worker threads too
+    /// (the caller has already done so on its own thread).
+    @inline(__always)
+    static func run(_ parts: Int, flush: Bool = false, _ body: (Int) -> Void) {
+        if parts <= 1 {
+            body(0)
+        } else {
+            // concurrentPerform wants a @Sendable closure; the parts only write
+            // disjoint blocks of C and it returns before `body` goes away.
+            withoutActuallyEscaping(body) { body in
+                let work = UncheckedWork(body: body)
+                DispatchQueue.concurrentPerform(iterations: parts) { t in
+                    if flush { Denormals.flushed { work.body(t) } } else { work.body(t) }
+                }
+            }
+        }
+    }
+
+    private struct UncheckedWork: @unchecked Sendable {
+        let body: (Int) -> Void
+    }
+
+    /// Part `t` of `0..<total` cut into `parts` nearly equal pieces whose
+    /// boundaries are multiples of `quantum` (the last piece takes the rest).
+    @inline(__always)
+    static func piece(_ t: Int, of parts: Int, _ total: Int, quantum: Int) -> Range<Int> {
+        let units = (total + quantum - 1) / quantum
+        let lo = min(total, (units * t / parts) * quantum)
+        let hi = t == parts - 1 ? total : min(total, (units * (t + 1) / parts) * quantum)
+        return lo..<hi
+    }
+}
+
+/// Growable, 64-byte aligned Float buffers, two per thread (slot 0 for packed
+/// panels, slot 1 for a transposed result), for the large products. Allocated
+/// on a thread's first use, reused after, freed when the thread exits. Never
+/// shared between threads, so no locking.
+enum KernelScratch {
+    private static let keys: (pthread_key_t, pthread_key_t) = (makeKey(), makeKey())
+
+    private static func makeKey() -> pthread_key_t {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { block in
+            let block: UnsafeMutableRawPointer? = block
+            free(block)
+        }
+        precondition(status == 0, "pthread_key_create failed")
+        return key
+    }
+
+    /// Header (capacity in floats) occupies the first 64 bytes of a block.
+    private static let header = 64
+
+    /// A buffer of at least `count` floats owned by the calling thread. Valid
+    /// until the next call to `floats` with the same slot on the same thread.
+    static func floats(_ count: Int, slot: Int = 0) -> UnsafeMutablePointer<Float> {
+        let key = slot == 0 ? keys.0 : keys.1
+        if let block = pthread_getspecific(key) {
+            let capacity = block.load(as: Int.self)
+            if capacity >= count {
+                return (block + header).assumingMemoryBound(to: Float.self)
+            }
+            free(block)
+            pthread_setspecific(key, nil)
+        }
+        let capacity = max(count, 1 << 14)
+        var raw: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&raw, 64, header + capacity * MemoryLayout<Float>.stride) == 0, let block = raw else {
+            fatalError("KernelScratch: out of memory")
+        }
+        block.storeBytes(of: capacity, as: Int.self)
+        pthread_setspecific(key, block)
+        return (block + header).bindMemory(to: Float.self, capacity: capacity)
+    }
+}

@@ -1,0 +1,335 @@
+import Testing
+@testable import RNNSim
+
+/// The tuned Float GEMM (`FloatKernels.gemm`, reached through `Gemm.run`)
+/// against the definition evaluated in Double, over every transpose
+/// combination, both betas, ragged sizes, padded leading dimensions, the
+/// matrix-vector and small-dimension special paths, and products big enough to
+/// be split over threads; plus bit-for-bit reproducibility.
+@Suite struct GemmTests {
+    /// Deterministic uniform values in [-1, 1) (SplitMix64), independent of RNNSim's RNG.
+    struct Values {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> Float {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            return Float(z >> 40) / Float(1 << 23) - 1
+        }
+        mutating func fill(_ count: Int) -> [Float] { (0..<count).map { _ in next() } }
+    }
+
+    struct Case: CustomStringConvertible {
+        var transA: Bool, transB: Bool
+        var m: Int, n: Int, k: Int
+        var beta: Float
+        /// Extra columns of padding in each leading dimension.
+        var pad: Int = 0
+        var description: String {
+            "tA=\(transA) tB=\(transB) m=\(m) n=\(n) k=\(k) beta=\(beta) pad=\(pad)"
+        }
+        var aRows: Int { transA ? k : m }
+        var aCols: Int { transA ? m : k }
+        var bRows: Int { transB ? n : k }
+        var bCols: Int { transB ? k : n }
+        var lda: Int { max(aCols, 1) + pad }
+        var ldb: Int { max(bCols, 1) + pad }
+        var ldc: Int { n + pad }
+    }
+
+    struct Operands {
+        var a: [Float], b: [Float], c: [Float]
+    }
+
+    /// Random operands; padding holds a sentinel, and C holds NaN when beta is
+    /// 0 (it must be overwritten, never read).
+    static func operands(_ t: Case, seed: UInt64) -> Operands {
+        var v = Values(seed: seed)
+        var a = v.fill(t.aRows * t.lda), b = v.fill(t.bRows * t.ldb), c = v.fill(t.m * t.ldc)
+        for r in 0..<t.aRows { for q in t.aCols..<t.lda { a[r * t.lda + q] = 1e30 } }
+        for r in 0..<t.bRows { for q in t.bCols..<t.ldb { b[r * t.ldb + q] = 1e30 } }
+        for r in 0..<t.m {
+            for q in 0..<t.ldc { if q >= t.n { c[r * t.ldc + q] = -7 } else if t.beta == 0 { c[r * t.ldc + q] = .nan } }
+        }
+        return Operands(a: a, b: b, c: c)
+    }
+
+    /// C through the Float kernels (`Gemm.run`).
+    static func fast(_ t: Case, _ o: Operands) -> [Float] {
+        var c = o.c
+        o.a.withUnsafeBufferPointer { a in
+            o.b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    Gemm.run(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k,
+                             a: a.baseAddress!, lda: t.lda, b: b.baseAddress!, ldb: t.ldb,
+                             beta: t.beta, c: c.baseAddress!, ldc: t.ldc)
+                }
+            }
+        }
+        return c
+    }
+
+    /// Compares against `Gemm.reference` in Double. Returns a failure message or nil.
+    static func check(_ t: Case, seed: UInt64 = 1) -> String? {
+        let o = operands(t, seed: seed)
+        let got = fast(t, o)
+        let a = o.a.map(Double.init), b = o.b.map(Double.init)
+        var want = o.c.map(Double.init)
+        var scale = [Double](repeating: 0, count: t.m * t.ldc)  // Σ|a||b| + |c|: the size of the rounding
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                want.withUnsafeMutableBufferPointer { c in
+                    Gemm.reference(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k,
+                                   a: a.baseAddress!, lda: t.lda, b: b.baseAddress!, ldb: t.ldb,
+                                   beta: Double(t.beta), c: c.baseAddress!, ldc: t.ldc)
+                }
+                let absA = a.map(abs), absB = b.map(abs)
+                let c0 = o.c.map { t.beta == 0 || $0.isNaN ? 0 : Double(abs($0)) }
+                absA.withUnsafeBufferPointer { aa in
+                    absB.withUnsafeBufferPointer { bb in
+                        scale.withUnsafeMutableBufferPointer { s in
+                            for i in 0..<(t.m * t.ldc) { s[i] = c0[i] }
+                            Gemm.reference(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k,
+                                           a: aa.baseAddress!, lda: t.lda, b: bb.baseAddress!, ldb: t.ldb,
+                                           beta: 1, c: s.baseAddress!, ldc: t.ldc)
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0..<t.m {
+            for j in 0..<t.ldc {
+                let q = i * t.ldc + j
+                if j >= t.n {
+                    if got[q] != -7 { return "\(t): padding of C at (\(i), \(j)) overwritten with \(got[q])" }
+                    continue
+                }
+                let err = abs(Double(got[q]) - want[q])
+                if !(err <= 1e-4 * scale[q] + 1e-6) {
+                    return "\(t): C[\(i), \(j)] = \(got[q]), expected \(want[q]) (scale \(scale[q]))"
+                }
+            }
+        }
+        return nil
+    }
+
+    static let transposes = [(false, false), (false, true), (true, false), (true, true)]
+
+    @Test func smallAndRaggedShapes() {
+        let sizes = [1, 3, 7, 15, 17, 33]
+        var failures: [String] = []
+        for (ta, tb) in Self.transposes {
+            for beta: Float in [0, 1] {
+                for m in sizes {
+                    for n in sizes {
+                        for k in [1, 7, 16, 17, 33] {
+                            let pad = (m + n + k) % 3
+                            if let f = Self.check(Case(transA: ta, transB: tb, m: m, n: n, k: k, beta: beta, pad: pad)) {
+                                failures.append(f)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    @Test func largerOddShapes() {
+        let shapes = [(65, 129, 33), (129, 65, 17), (33, 129, 129), (129, 33, 65), (65, 65, 300), (17, 129, 513)]
+        var failures: [String] = []
+        for (ta, tb) in Self.transposes {
+            for beta: Float in [0, 1] {
+                for (m, n, k) in shapes {
+                    if let f = Self.check(Case(transA: ta, transB: tb, m: m, n: n, k: k, beta: beta, pad: 5)) {
+                        failures.append(f)
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    /// One row of C: the per-timestep products at batch 1, including a column
+    /// vector A (transA with lda 1) and a strided one.
+    @Test func matrixVector() {
+        var failures: [String] = []
+        for (ta, tb) in Self.transposes {
+            for beta: Float in [0, 1] {
+                for (n, k) in [(1, 1), (7, 15), (17, 16), (33, 33), (128, 128), (129, 65), (200, 257), (300, 31)] {
+                    for pad in [0, 3] {
+                        if let f = Self.check(Case(transA: ta, transB: tb, m: 1, n: n, k: k, beta: beta, pad: pad)) {
+                            failures.append(f)
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    /// Shapes of an RNN iteration: readouts and input projections with few
+    /// columns or a short k, and gradient products with a long k.
+    @Test func rnnShapes() {
+        let cases = [
+            Case(transA: false, transB: true, m: 200, n: 8, k: 64, beta: 0),   // readout y = h W_outᵀ
+            Case(transA: false, transB: true, m: 200, n: 64, k: 8, beta: 0),   // input projection x W_ihᵀ
+            Case(transA: false, transB: false, m: 200, n: 64, k: 8, beta: 1),  // dh += dy W_out
+            Case(transA: true, transB: false, m: 8, n: 64, k: 200, beta: 0),   // dW_out = dyᵀ h
+            Case(transA: true, transB: false, m: 64, n: 8, k: 200, beta: 1),   // dW_ih += daᵀ x
+            Case(transA: true, transB: false, m: 64, n: 5, k: 300, beta: 0),
+            Case(transA: true, transB: true, m: 70, n: 3, k: 40, beta: 1),
+            Case(transA: false, transB: false, m: 4, n: 64, k: 64, beta: 1),   // batch 4 step
+            Case(transA: false, transB: true, m: 4, n: 64, k: 64, beta: 1),
+        ]
+        var failures: [String] = []
+        for t in cases {
+            for pad in [0, 2] {
+                var t = t
+                t.pad = pad
+                if let f = Self.check(t) { failures.append(f) }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    /// k = 0: C = beta·C, i.e. zeros for beta 0 (even over NaN), unchanged for 1.
+    @Test func emptyInnerDimension() {
+        for (ta, tb) in Self.transposes {
+            for beta: Float in [0, 1] {
+                for (m, n) in [(1, 5), (3, 17), (40, 3)] {
+                    let t = Case(transA: ta, transB: tb, m: m, n: n, k: 0, beta: beta, pad: 2)
+                    let o = Self.operands(t, seed: 3)
+                    let got = Self.fast(t, o)
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            let q = i * t.ldc + j
+                            #expect(beta == 0 ? got[q] == 0 : got[q] == o.c[q], "\(t) at (\(i), \(j))")
+                        }
+                        for j in n..<t.ldc { #expect(got[i * t.ldc + j] == -7) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Products big enough to be split over the cores.
+    @Test func threadedShapes() {
+        let cases = [
+            Case(transA: false, transB: true, m: 64, n: 256, k: 256, beta: 1, pad: 3),    // forward step, batch 64
+            Case(transA: false, transB: false, m: 64, n: 256, k: 256, beta: 1, pad: 0),   // backward step
+            Case(transA: true, transB: false, m: 200, n: 136, k: 300, beta: 0, pad: 1),   // dW, long k
+            Case(transA: false, transB: false, m: 700, n: 100, k: 40, beta: 1, pad: 0),   // tall: split by rows
+            Case(transA: true, transB: true, m: 100, n: 129, k: 150, beta: 0, pad: 2),
+            Case(transA: false, transB: true, m: 1, n: 600, k: 600, beta: 1, pad: 0),     // large matrix-vector
+            Case(transA: false, transB: false, m: 1, n: 600, k: 600, beta: 0, pad: 1),
+        ]
+        var failures: [String] = []
+        for t in cases {
+            if let f = Self.check(t, seed: 7) { failures.append(f) }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    /// Same inputs, same bits; and a product split over threads equals the same
+    /// product computed in small (single-threaded) row blocks, bit for bit:
+    /// every element is summed in an order that does not depend on the split.
+    @Test func deterministicAcrossRunsAndSplits() {
+        for (ta, tb) in Self.transposes {
+            for beta: Float in [0, 1] {
+                let t = Case(transA: ta, transB: tb, m: 96, n: 160, k: 192, beta: beta, pad: 1)
+                #expect(t.m * t.n * t.k >= FloatKernels.parallelWork)
+                let o = Self.operands(t, seed: 11)
+                let first = Self.fast(t, o)
+                let second = Self.fast(t, o)
+                #expect(first.map(\.bitPattern) == second.map(\.bitPattern), "\(t): two runs differ")
+
+                // Rows 8 at a time: each call is far below the threading threshold.
+                var blocks = o.c
+                o.a.withUnsafeBufferPointer { a in
+                    o.b.withUnsafeBufferPointer { b in
+                        blocks.withUnsafeMutableBufferPointer { c in
+                            for i0 in stride(from: 0, to: t.m, by: 8) {
+                                let rows = min(8, t.m - i0)
+                                let aBlock = a.baseAddress! + (ta ? i0 : i0 * t.lda)
+                                Gemm.run(transA: ta, transB: tb, m: rows, n: t.n, k: t.k,
+                                         a: aBlock, lda: t.lda, b: b.baseAddress!, ldb: t.ldb,
+                                         beta: beta, c: c.baseAddress! + i0 * t.ldc, ldc: t.ldc)
+                            }
+                        }
+                    }
+                }
+                #expect(first.map(\.bitPattern) == blocks.map(\.bitPattern), "\(t): threaded and blocked differ")
+            }
+        }
+    }
+
+    /// Subnormal inputs (vanishing gradients) are flushed to zero inside the
+    /// product, which stays correct to within that flush, and the caller's
+    /// floating-point environment is restored afterwards.
+    @Test func subnormalInputs() {
+        let tiny = Float.leastNormalMagnitude / 8  // subnormal
+        for (m, n, k) in [(1, 128, 128), (4, 64, 64), (64, 128, 128)] {
+            for tb in [false, true] {
+                let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: 1)
+                var o = Self.operands(t, seed: 13)
+                o.a = o.a.enumerated().map { $0.offset % 3 == 0 ? tiny : $0.element * 1e-30 }
+                o.c = o.c.map { $0 * tiny }
+                let got = Self.fast(t, o)
+                // Reference in Double: the flushed terms are below 1e-36 in all.
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var want = Double(o.c[i * t.ldc + j]), scale = abs(want)
+                        for p in 0..<k {
+                            let bv = Double(tb ? o.b[j * t.ldb + p] : o.b[p * t.ldb + j])
+                            want += Double(o.a[i * t.lda + p]) * bv
+                            scale += abs(Double(o.a[i * t.lda + p]) * bv)
+                        }
+                        let err = abs(Double(got[i * t.ldc + j]) - want)
+                        #expect(err <= 1e-4 * scale + 1e-36, "\(t): C[\(i), \(j)] = \(got[i * t.ldc + j]), expected \(want)")
+                    }
+                }
+            }
+        }
+        // Not flushed out here: halving the smallest normal gives a subnormal.
+        let values = [Float.leastNormalMagnitude]
+        #expect(values[0] / 2 > 0)
+        #expect(Denormals.flushed { values[0] / 2 } == 0 || !Self.isX86)
+        #expect(values[0] / 2 > 0)
+    }
+
+    static var isX86: Bool {
+        #if arch(x86_64)
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// The matrix-vector path split over threads equals one column block at a time.
+    @Test func deterministicMatrixVector() {
+        for tb in [false, true] {
+            let t = Case(transA: false, transB: tb, m: 1, n: 640, k: 512, beta: 1)
+            let o = Self.operands(t, seed: 5)
+            let whole = Self.fast(t, o)
+            #expect(whole.map(\.bitPattern) == Self.fast(t, o).map(\.bitPattern))
+            var pieces = o.c
+            o.a.withUnsafeBufferPointer { a in
+                o.b.withUnsafeBufferPointer { b in
+                    pieces.withUnsafeMutableBufferPointer { c in
+                        for j0 in stride(from: 0, to: t.n, by: 64) {
+                            let bBlock = b.baseAddress! + (tb ? j0 * t.ldb : j0)
+                            Gemm.run(transA: false, transB: tb, m: 1, n: 64, k: t.k,
+                                     a: a.baseAddress!, lda: t.lda, b: bBlock, ldb: t.ldb,
+                                     beta: 1, c: c.baseAddress! + j0, ldc: t.ldc)
+                        }
+                    }
+                }
+            }
+            #expect(whole.map(\.bitPattern) == pieces.map(\.bitPattern), "transB=\(tb)")
+        }
+    }
+}
