@@ -32,10 +32,18 @@ enum StepThroughPanel {
                 .map { ", at most γ·σ_max = " + Format.number(gamma(state.settings.activation) * $0) } ?? ""
             rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = diag(act'(a_t))·W_hh",
                             long: "this step's factor J_t = diag(act'(a_t))·W_hh\(bound)"))
-            var product = 1.0
-            for u in s..<T { product *= factors[u] }
-            rows.append(Row(label: "∏ ‖J‖ T…t", value: Format.scientific(product), note: "bounds ‖∂h_T/∂h_\(t - 1)‖",
-                            long: "bounds ‖∂h_T/∂h_\(t - 1)‖: what of ∂L/∂h_T can reach h_\(t - 1)"))
+            let k = state.reportOptions?.truncate ?? 0
+            if let cut = blockingCut(k, s: s, steps: T) {
+                // The path from h_T back to h_{t−1} crosses a cut: that Jacobian is detached.
+                rows.append(Row(label: "∏ ‖J‖ T…t", value: "0 (cut)", note: "cut at \(cut)|\(cut + 1)",
+                                long: "the cut at t = \(cut)|\(cut + 1) detaches the path from h_T to h_\(t - 1)",
+                                style: Style(foreground: .role(.marker), bold: true)))
+            } else {
+                var product = 1.0
+                for u in s..<T { product *= factors[u] }
+                rows.append(Row(label: "∏ ‖J‖ T…t", value: Format.scientific(product), note: "bounds ‖∂h_T/∂h_\(t - 1)‖",
+                                long: "bounds ‖∂h_T/∂h_\(t - 1)‖: what of ∂L/∂h_T can reach h_\(t - 1)"))
+            }
         } else {
             rows.append(Row(label: "‖J_t‖", value: "…", note: "measuring…", long: "measuring this iteration's Jacobians…",
                             style: .role(.secondary)))
@@ -43,6 +51,14 @@ enum StepThroughPanel {
         rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T))
         rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: state.reportOptions?.clipNorm ?? 0))
         return rows
+    }
+
+    /// The cut nearest T on the way from h_T back to the step before s, if any: the
+    /// factor of step index u is detached when u is a positive multiple of K.
+    static func blockingCut(_ k: Int, s: Int, steps: Int) -> Int? {
+        guard k > 0 else { return nil }
+        let last = (steps - 1) / k * k
+        return last >= max(s, 1) ? last : nil
     }
 
     /// Truncation cuts the graph between steps K·j and K·j + 1 (1-based t).

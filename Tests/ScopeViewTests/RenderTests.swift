@@ -168,16 +168,24 @@ import Testing
         #expect(buf.text.contains("BPTT step-through: t = 48 of 50"))
         #expect(buf.text.contains("t=48"))
         #expect(buf.text.contains("‖J_t‖      0.5"))
-        #expect(buf.text.contains("∏ ‖J‖ T…t  1.25e-01"), "0.5³ for J_48 … J_50")
-        #expect(buf.text.contains("bounds ‖∂h_T/∂h_47‖"))
+        #expect(buf.text.contains("∏ ‖J‖ T…t  0 (cut)"), "K = 12 cuts between t = 48 and 49")
+        #expect(buf.text.contains("the cut at t = 48|49 detaches the path from h_T to h_47"))
         #expect(buf.text.contains("the cut at t = 48|49"))
         #expect(buf.text.contains("×0.5"), "clipping scaled ‖∇θ‖ = 0.5 to 0.25")
         #expect(buf.text.contains("‖∇θ‖ = 0.5 > 0.25: all of ∇θ scaled after BPTT"))
         // Narrower, the notes are shorter.
         _ = update(&s, .resize(width: 80, height: 24))
         let narrow = Fixture.render(s)
-        #expect(narrow.text.contains("bounds ‖∂h_T/∂h_47‖"))
         #expect(narrow.text.contains("cut 48|49 blocks h_T"))
+        // Without truncation the product runs all the way: 0.5³ for J_48 … J_50.
+        s.reportOptions = Fixture.options(clip: 0.25)
+        let whole = Fixture.render(s)
+        #expect(whole.text.contains("∏ ‖J‖ T…t  1.25e-01"))
+        #expect(whole.text.contains("bounds ‖∂h_T/∂h_47‖"))
+        #expect(StepThroughPanel.blockingCut(12, s: 49, steps: 50) == nil, "J_50 is not cut")
+        #expect(StepThroughPanel.blockingCut(12, s: 48, steps: 50) == 48, "J_49 is: the cut is right here")
+        #expect(StepThroughPanel.blockingCut(12, s: 47, steps: 50) == 48)
+        #expect(StepThroughPanel.blockingCut(12, s: 0, steps: 10) == nil, "K ≥ T never cuts")
         // Steps the backward pass has not reached yet have no bars.
         let top = buf.row(containing: "by timestep")! + 1
         let axis = buf.lines.firstIndex { $0.dropFirst(5).hasPrefix("└") }!
