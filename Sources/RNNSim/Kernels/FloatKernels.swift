@@ -297,8 +297,9 @@ enum FloatKernels {
     }
 
     /// A tile whose last vector of columns is incomplete: run the kernel on a
-    /// zero-padded copy of the C tile, then write back the real columns. The
-    /// arithmetic per element is the same as for a whole tile.
+    /// zero-padded copy of the C tile (on the stack: R·V ≤ 24 vectors for every
+    /// tile shape), then write back the real columns. The arithmetic per element
+    /// is the same as for a whole tile.
     static func raggedTile(
         _ R: Int, _ V: Int, _ w: Int, _ kc: Int,
         _ a: UnsafePointer<Float>, _ ars: Int, _ aps: Int,
@@ -306,17 +307,28 @@ enum FloatKernels {
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
     ) {
         let tw = V &* 16
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 &* 128) { buffer in
-            let tile = buffer.baseAddress!
-            for r in 0..<R {
-                let src = c + r &* ldc, dst = tile + r &* tw
-                for q in 0..<tw { dst[q] = accumulate && q < w ? src[q] : 0 }
+        let z = F16()
+        // Zero-filled, so columns w..<16V stay zero when C is not read.
+        var storage = (z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z)
+        withUnsafeMutableBytes(of: &storage) { raw in
+            let tile = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+            if accumulate {
+                for r in 0..<R { copyColumns(c + r &* ldc, tile + r &* tw, w) }
             }
             vtileAny(R, V, kc, a, ars, aps, b, bs, tile, tw, accumulate)
-            for r in 0..<R {
-                let dst = c + r &* ldc, src = tile + r &* tw
-                for q in 0..<w { dst[q] = src[q] }
-            }
+            for r in 0..<R { copyColumns(tile + r &* tw, c + r &* ldc, w) }
         }
+    }
+
+    /// dst[0..<w] = src[0..<w].
+    @inline(__always)
+    static func copyColumns(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ w: Int) {
+        var q = 0
+        while q &+ 16 <= w { store16(load16(src + q), dst + q); q &+= 16 }
+        if q &+ 8 <= w {
+            UnsafeMutableRawPointer(dst + q).storeBytes(of: UnsafeRawPointer(src + q).loadUnaligned(as: F8.self), as: F8.self)
+            q &+= 8
+        }
+        while q < w { dst[q] = src[q]; q &+= 1 }
     }
 }
