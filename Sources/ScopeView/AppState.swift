@@ -38,7 +38,8 @@ public struct AppState: Sendable {
     /// Truncation length K in force; 0 = full BPTT.
     public var truncate: Int
     public var truncateMemory: Int
-    public var identityInit = false
+    /// IRNN (identity W_hh, ReLU) in force; starts on for a scenario that is an IRNN itself.
+    public var identityInit: Bool
     public var running = true
     /// Counts the runs started (see SessionUpdate.generation).
     public var generation = 0
@@ -83,6 +84,16 @@ public struct AppState: Sendable {
         clipMemory = scenario.settings.clip > 0 ? scenario.settings.clip : 1.0
         truncate = scenario.settings.truncate
         truncateMemory = scenario.settings.truncate > 0 ? scenario.settings.truncate : max(1, scenario.settings.steps / 4)
+        identityInit = Self.isIRNN(scenario.settings)
+    }
+
+    static func isIRNN(_ s: Settings) -> Bool { s.initKind == .identity && s.activation == .relu }
+
+    /// What `i` switches IRNN off to: the scenario's own initialisation and activation,
+    /// or, for a scenario that is an IRNN itself, the usual tanh with Glorot (xavier) init.
+    var initialisationWithoutIRNN: (InitKind, Activation) {
+        let own = scenario.settings
+        return Self.isIRNN(own) ? (.xavier, .tanh) : (own.initKind, own.activation)
     }
 
     /// Sequence length T of the current run.

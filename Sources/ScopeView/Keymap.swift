@@ -54,7 +54,7 @@ public enum Keymap {
         Binding(keys: [.char("]")], keyLabel: "]", action: .longerTruncation, barLabel: nil,
                 help: "double the truncation length K (at most T)", context: .main),
         Binding(keys: [.char("i")], keyLabel: "i", action: .toggleIdentityInit, barLabel: "IRNN",
-                help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); re-initialises the network", context: .main),
+                help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); off is the scenario's own init (tanh with xavier if that was IRNN); re-initialises", context: .main),
         Binding(keys: [.char("r")], keyLabel: "r", action: .restart, barLabel: "Reset",
                 help: "restart training with the same seed", context: .main),
         Binding(keys: [.char("R")], keyLabel: "R", action: .restartNewSeed, barLabel: "Seed",

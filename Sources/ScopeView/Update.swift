@@ -115,8 +115,7 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
             state.settings.activation = .relu
             say(&state, "IRNN on: W_hh = \(Format.setting(state.settings.alpha))·I with ReLU, network re-initialised")
         } else {
-            state.settings.initKind = state.scenario.settings.initKind
-            state.settings.activation = state.scenario.settings.activation
+            (state.settings.initKind, state.settings.activation) = state.initialisationWithoutIRNN
             say(&state, "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
         }
         leaveStepThrough(&state)
@@ -221,7 +220,7 @@ private func truncateChanged(_ state: inout AppState) -> [AppCommand] {
 private func open(_ state: inout AppState, _ scenario: Scenario) {
     state.scenario = scenario
     state.settings = scenario.settings
-    state.identityInit = false
+    state.identityInit = AppState.isIRNN(scenario.settings)
     state.clip = scenario.settings.clip
     state.clipMemory = scenario.settings.clip > 0 ? scenario.settings.clip : 1.0
     state.truncate = scenario.settings.truncate

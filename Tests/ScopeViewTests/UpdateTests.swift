@@ -129,6 +129,19 @@ import Testing
         #expect(s.settings.initKind == .spectral && s.settings.activation == .tanh)
     }
 
+    @Test func iOnAnIRNNScenarioSwitchesToTanhWithXavier() {
+        var s = Fixture.state(scenario: Fixture.scenario { $0.initKind = .identity; $0.activation = .relu })
+        #expect(s.identityInit)
+        guard case .reinitialise(let off)? = update(&s, .key(.char("i"))).first else {
+            Issue.record("no reinitialise")
+            return
+        }
+        #expect(off.initKind == .xavier && off.activation == .tanh)
+        #expect(!s.identityInit)
+        guard case .reinitialise(let on)? = update(&s, .key(.char("i"))).first else { return }
+        #expect(on.initKind == .identity && on.activation == .relu)
+    }
+
     @Test func iKeepsTheLiveClippingAndTruncation() {
         var s = measured
         _ = press(&s, .char("c"), .char("t"))
