@@ -180,9 +180,19 @@ private struct Simulation {
         while true {
             let (commands, stop) = session.takeCommands(idle: !hasWork)
             if stop { return }
-            for (command, box) in commands { apply(command, box) }
+            // Several restarts queued (r held down) build one network, the last.
+            var rebuild = false
+            for (command, box) in commands { rebuild = apply(command, box) || rebuild }
+            if rebuild { build() }
             if hasWork, let trainer { iterate(trainer) }
         }
+    }
+
+    /// Steps and measurements asked of the old run do not carry over to the new one.
+    mutating func newRun() {
+        generation += 1
+        pendingSteps = 0
+        needsJacobians = false
     }
 
     mutating func build() {
@@ -200,16 +210,15 @@ private struct Simulation {
             session.publish { u in u.error = message }
         }
         showFirstIteration = true
-        needsJacobians = false
         lastHadJacobians = false
-        pendingSteps = 0
         lastMeasured = -Double.infinity
         lastPublished = -Double.infinity
         lastSample = -Double.infinity
         rate = RateMeter()
     }
 
-    mutating func apply(_ command: LiveSession.Command, _ box: WatcherBox?) {
+    /// Applies one command; returns whether the network must be built anew.
+    mutating func apply(_ command: LiveSession.Command, _ box: WatcherBox?) -> Bool {
         switch command {
         case .pause:
             running = false
@@ -230,13 +239,14 @@ private struct Simulation {
         case .reinitialise(let s):
             settings = s
             if let box { watcher = box.watcher }
-            generation += 1
-            build()
+            newRun()
+            return true
         case .restart(let seed):
             settings.seed = seed
-            generation += 1
-            build()
+            newRun()
+            return true
         }
+        return false
     }
 
     mutating func iterate(_ trainer: Trainer) {
@@ -255,7 +265,8 @@ private struct Simulation {
             lastMeasuredCost = end - start
         }
         lastHadJacobians = jacobians
-        if pendingSteps > 0 { pendingSteps -= 1 }
+        // A new run's first iteration is its own: an `n` pressed meanwhile still steps once more.
+        if pendingSteps > 0 && !showFirstIteration { pendingSteps -= 1 }
         needsJacobians = false
         showFirstIteration = false
         rate.record(at: end)

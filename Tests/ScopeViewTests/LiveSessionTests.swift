@@ -142,6 +142,19 @@ import Testing
         #expect(c.poll { $0.updates.last?.generation == 2 })
     }
 
+    @Test func queuedRestartsBuildOnlyTheLastRun() {
+        let session = LiveSession(settings: Self.tiny, running: false)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count == 1 })
+        for seed in 2...6 { session.send(.restart(seed: UInt64(seed))) }
+        session.send(.stepOnce)
+        #expect(c.poll { $0.updates.last?.generation == 5 && $0.updates.filter { $0.generation == 5 }.flatMap(\.iterations).count == 2 })
+        // Only the last run ran: nothing was ever published for generations 1…4 but their start.
+        #expect(c.updates.filter { (1...4).contains($0.generation) }.flatMap(\.iterations).isEmpty)
+    }
+
     @Test func invalidSettingsAreReportedNotFatal() {
         var bad = Self.tiny
         bad.task = .echo
