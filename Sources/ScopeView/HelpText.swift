@@ -39,7 +39,8 @@ enum ScreenHelp {
             + "starting at t = T. The bars appear for the steps the pass has reached; at the cursor you see "
             + "‖∂L/∂h_t‖, this step's Jacobian factor ‖diag(act'(a_t))·W_hh‖ (spectral norm, the largest over "
             + "the batch), the product of the factors from T back to t, which bounds ‖∂h_T/∂h_{t−1}‖ (how much of "
-            + "the gradient at T survives), where truncation cuts, and how clipping scales the gradient afterwards."),
+            + "the gradient at T survives; 0 once a truncation cut lies on the way), where truncation cuts, and how "
+            + "clipping scales the gradient afterwards."),
         ("toggles", "c, + and -, t, [ and ] change clipping and truncation from the next iteration, without "
             + "restarting; the chart always shows the options its own iteration ran with. + doubles and - halves "
             + "the clipping threshold; [ halves and ] doubles K (between 1 and T). i switches IRNN on or off "
