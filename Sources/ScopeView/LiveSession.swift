@@ -30,7 +30,7 @@ public final class LiveSession: @unchecked Sendable {
     private var stopRequested = false
     private var finished = false
 
-    /// How often a fully measured iteration is published while running.
+    /// How often ρ(W_hh) and σ_max(W_hh) are measured while running (at most).
     public static let measurementInterval = 0.1
     /// Summaries kept when nobody polls (e.g. the terminal is suspended).
     static let maximumPending = 4096
