@@ -128,9 +128,19 @@ public final class BPTT<T: RNNFloat> {
 
     /// One forward pass and one backward pass: fills `gradients` (same layout as
     /// the parameters) with ∂L/∂θ after clipping, and the per-step norms.
+    /// Specialised for Float so that callers in other modules get the tuned code.
+    @_specialize(exported: true, where T == Float)
     public func run(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
         precondition(net.shape == shape && batch.steps == steps && batch.size == batchSize && batch.inputWidth == shape.inputs)
         precondition(gradients.count == net.layout.count)
+        // Vanished float32 gradients turn subnormal, and subnormal arithmetic is
+        // ~100× slower: flush them to zero for the pass (they are below float32's
+        // resolution anyway). Double keeps every digit for the checks.
+        if T.self == Float.self { return Denormals.flushed { pass(net, batch, options, gradients: &gradients) } }
+        return pass(net, batch, options, gradients: &gradients)
+    }
+
+    private func pass(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
                 forward(net, p.baseAddress!, x.baseAddress!, batch.targets, options.loss)
