@@ -172,21 +172,19 @@ public struct ScreenBuffer: Equatable, Sendable {
         var cache: [Style: Style] = [:]
         // Neighbouring cells mostly share a style: check the last one before hashing.
         var lastIn = Style.plain, lastOut = transform(.plain)
-        for i in cells.indices {
-            let s = cells[i].style
-            if s == lastIn {
+        cells.withUnsafeMutableBufferPointer { cells in
+            for i in cells.indices {
+                let s = cells[i].style
+                if s != lastIn {
+                    lastIn = s
+                    if let r = cache[s] {
+                        lastOut = r
+                    } else {
+                        lastOut = transform(s)
+                        cache[s] = lastOut
+                    }
+                }
                 cells[i].style = lastOut
-                continue
-            }
-            lastIn = s
-            if let r = cache[s] {
-                lastOut = r
-                cells[i].style = r
-            } else {
-                let r = transform(s)
-                cache[s] = r
-                lastOut = r
-                cells[i].style = r
             }
         }
     }
