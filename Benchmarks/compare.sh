@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${SECONDS_PER_RUN:-3}
 
-swift build -c release -Xswiftc -target-cpu -Xswiftc native >/dev/null
-bin=$(swift build -c release -Xswiftc -target-cpu -Xswiftc native --show-bin-path)/rnnscope
+swift build -c release >/dev/null
+bin=$(swift build -c release --show-bin-path)/rnnscope
 
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
 ms_of_peer() { python3 "Benchmarks/peers/$1" --hidden "$2" --steps "$3" --batch "$4" --inputs 8 --seconds "$secs" 2>/dev/null | field ms_per_iteration; }
