@@ -344,15 +344,15 @@ public struct SafeTensorsFile: Sendable, Equatable {
         var entries: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                .map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            entries.append("\(jsonString(Self.metadataKey)):{\(pairs.joined(separator: ","))}")
+                .map { "\(JSONString.quoted($0)):\(JSONString.quoted(metadata[$0]!))" }
+            entries.append("\(JSONString.quoted(Self.metadataKey)):{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         for name in names {
             let tensor = tensors[name]!
             let end = offset + tensor.data.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append(#"\#(jsonString(name)):{"dtype":"\#(tensor.dtype.rawValue)","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
+            entries.append(#"\#(JSONString.quoted(name)):{"dtype":"\#(tensor.dtype.rawValue)","shape":[\#(shape)],"data_offsets":[\#(offset),\#(end)]}"#)
             offset = end
         }
         var header = Data("{\(entries.joined(separator: ","))}".utf8)
@@ -426,24 +426,6 @@ private func fileErrorReason(_ error: Error) -> String {
     return nsError.localizedDescription
 }
 
-/// A JSON string literal for `text`.
-private func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
-}
 
 // MARK: - Reader
 

@@ -1,3 +1,5 @@
+import RNNSim
+
 /// Just enough JSON for the command line's machine-readable output: keys in
 /// the order given, numbers in their shortest exact form, and `null` for
 /// Inf/NaN (which JSON cannot spell; the `nonfinite` field says why).
@@ -11,30 +13,12 @@ enum JSONText {
         case .number(let d): return d.isFinite ? "\(d)" : "null"
         case .int(let i): return "\(i)"
         case .bool(let b): return b ? "true" : "false"
-        case .string(let s): return quote(s)
+        case .string(let s): return JSONString.quoted(s)
         case .array(let a): return "[" + a.map(encode).joined(separator: ",") + "]"
-        case .object(let o): return "{" + o.map { quote($0.0) + ":" + encode($0.1) }.joined(separator: ",") + "}"
+        case .object(let o): return "{" + o.map { JSONString.quoted($0.0) + ":" + encode($0.1) }.joined(separator: ",") + "}"
         }
     }
 
     static func numbers(_ xs: [Double]) -> Value { .array(xs.map { .number($0) }) }
     static func matrix(_ xss: [[Double]]) -> Value { .array(xss.map(numbers)) }
-
-    private static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }
-
-import Foundation
