@@ -35,6 +35,26 @@ import Testing
         }
     }
 
+    /// The exponent of 2ⁿ is built from float bits: check it over the whole
+    /// normal range, at every rounding boundary of x/ln2 and below the flush point.
+    @Test func expWithinTwoUlpOverTheNormalRange() {
+        var xs: [Float] = [-87.33, -87.3365, -90, -1000, 0, 0.5 * Float(M_LN2), -0.5 * Float(M_LN2), 87.9]
+        var x: Float = -87
+        while x <= 87.9 { xs.append(x); x += 0.0731 }
+        for start in stride(from: 0, to: xs.count, by: 16) {
+            let lanes = (0..<16).map { xs[min(start + $0, xs.count - 1)] }
+            let got = FloatElementwise.exp(SIMD16<Float>(lanes))
+            for (i, x) in lanes.enumerated() {
+                let want = Foundation.exp(Double(x))
+                if want < Double(Float.leastNormalMagnitude) {
+                    #expect(got[i] == 0, "e^\(x) = \(got[i]), want 0 (flushed)")
+                } else {
+                    #expect(abs(Double(got[i]) - want) <= 2 * Double(Float(want).ulp), "e^\(x) = \(got[i]), want \(want)")
+                }
+            }
+        }
+    }
+
     @Test func reluAndNaNPropagation() {
         let xs: [Float] = (0..<40).map { Float($0) - 20 } + [.nan]
         for act in [Activation.tanh, .sigmoid, .relu] {

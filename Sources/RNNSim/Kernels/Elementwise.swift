@@ -103,7 +103,11 @@ enum FloatElementwise {
     static func exp(_ x: V) -> V {
         let clamped = x.replacing(with: 88.3762626647949, where: x .> 88.3762626647949)
             .replacing(with: -87.3365447504, where: x .< -87.3365447504)
-        let n = (clamped * 1.44269504088896341).rounded(.toNearestOrEven)
+        // n = round(x / ln2) by adding 1.5·2²³: the sum's low mantissa bits are
+        // then n + 127 (the magic constant carries the exponent bias), with no
+        // float-to-int conversion, which Swift does not vectorise.
+        let shifted = clamped * 1.44269504088896341 + 12583039  // 1.5·2²³ + 127
+        let n = shifted - 12583039
         var r = clamped - n * 0.693359375
         r = r + n * 2.12194440e-4
         var p = V(repeating: 1.9875691500e-4)
@@ -113,7 +117,8 @@ enum FloatElementwise {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let er = p * r * r + r + 1
-        let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        // 2ⁿ: the biased exponent n + 127 moved from the low mantissa bits to the exponent field
+        let bits = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &<< 23
         return (er * unsafeBitCast(bits, to: V.self)).replacing(with: 0, where: x .< -87.3365447504)
     }
 
