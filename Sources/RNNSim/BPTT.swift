@@ -72,13 +72,23 @@ public final class BPTT<T: RNNFloat> {
     private var y: UnsafeMutablePointer<T>
     private var dy: UnsafeMutablePointer<T>
     private var readoutRows = 0
+    /// W_hh of the layer being run, as op(B) of every step's product: W_hhᵀ
+    /// forward, W_hh backward (packed once per layer and pass).
+    private let recurrentForward: PackedOperand<T>
+    private let recurrentBackward: PackedOperand<T>
     /// act'(a_t) of one batch row, for the Jacobian factor.
     private let derivatives: UnsafeMutablePointer<T>
     private var jacobian: JacobianNorm<T>
     /// ‖∂L/∂h_t‖ (Frobenius over the batch), [layers][T].
     public private(set) var hiddenGradNorms: [[Double]]
     /// ‖diag(act'(a_t)) W_hh‖₂, the largest over the batch, [layers][T]; NaN unless recorded.
-    public private(set) var jacobianNorms: [[Double]]
+    public var jacobianNorms: [[Double]] {
+        recordedJacobianNorms.isEmpty
+            ? Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers) : recordedJacobianNorms
+    }
+    /// Allocated by the first pass that records them: a long run that never
+    /// does keeps no memory for them.
+    private var recordedJacobianNorms: [[Double]] = []
 
     public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
         precondition(steps > 0 && batchSize > 0)
@@ -96,9 +106,10 @@ public final class BPTT<T: RNNFloat> {
         y = Self.zeros(1)
         dy = Self.zeros(1)
         derivatives = Self.zeros(shape.hidden)
+        recurrentForward = PackedOperand(k: shape.hidden, n: shape.hidden, transB: true, rows: batchSize)
+        recurrentBackward = PackedOperand(k: shape.hidden, n: shape.hidden, transB: false, rows: batchSize)
         jacobian = JacobianNorm<T>(hidden: shape.hidden)
         hiddenGradNorms = Array(repeating: [Double](repeating: 0, count: steps), count: shape.layers)
-        jacobianNorms = Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers)
     }
 
     deinit {
@@ -184,11 +195,11 @@ public final class BPTT<T: RNNFloat> {
                 let row = a + r * H
                 for j in 0..<H { row[j] += bih[j] + bhh[j] }
             }
+            recurrentForward.load(p + L.weightHH(k), ldb: H)
             for t in 1...steps {
                 let ht = h + t * BH
                 // a_t += h_{t-1} W_hhᵀ
-                Gemm.run(transA: false, transB: true, m: B, n: H, k: H,
-                         a: ht - BH, lda: H, b: p + L.weightHH(k), ldb: H, beta: 1, c: ht, ldc: H)
+                recurrentForward.product(m: B, a: ht - BH, lda: H, beta: 1, c: ht, ldc: H)
                 // h_t = act(a_t)
                 Elementwise.activate(act, ht, BH)
             }
@@ -231,6 +242,7 @@ public final class BPTT<T: RNNFloat> {
             let I = shape.inputWidth(layer: k)
             let input = k == 0 ? x : UnsafePointer(states(k - 1) + BH)
             let whh = p + L.weightHH(k)
+            recurrentBackward.load(whh, ldb: H)
             var end = steps
             while end > 0 {
                 // The window of steps start..<end; dh(s), da(s) are step s's blocks.
@@ -269,11 +281,9 @@ public final class BPTT<T: RNNFloat> {
                     // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh, unless truncation detached h_{t-1};
                     // from the window's first step it is carried into the next window.
                     if s > start && !options.cuts(before: s) {
-                        Gemm.run(transA: false, transB: false, m: B, n: H, k: H,
-                                 a: da(s), lda: H, b: whh, ldb: H, beta: 1, c: dh(s - 1), ldc: H)
+                        recurrentBackward.product(m: B, a: da(s), lda: H, beta: 1, c: dh(s - 1), ldc: H)
                     } else if s == start && s > 0 && !options.cuts(before: s) {
-                        Gemm.run(transA: false, transB: false, m: B, n: H, k: H,
-                                 a: da(s), lda: H, b: whh, ldb: H, beta: 0, c: carry, ldc: H)
+                        recurrentBackward.product(m: B, a: da(s), lda: H, beta: 0, c: carry, ldc: H)
                     }
                 }
                 let accumulate: T = end == steps ? 0 : 1
@@ -300,6 +310,7 @@ public final class BPTT<T: RNNFloat> {
     private func recordJacobians(layer k: Int, whh: UnsafePointer<T>, act: Activation) {
         let H = shape.hidden, B = batchSize
         let h = states(k)
+        if recordedJacobianNorms.isEmpty { recordedJacobianNorms = jacobianNorms }
         for s in 0..<steps {
             var largest = 0.0
             for b in 0..<B {
@@ -309,7 +320,7 @@ public final class BPTT<T: RNNFloat> {
                 if n.isNaN || n > largest { largest = n }
                 if largest.isNaN { break }
             }
-            jacobianNorms[k][s] = largest
+            recordedJacobianNorms[k][s] = largest
         }
     }
 }

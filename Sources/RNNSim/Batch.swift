@@ -1,9 +1,12 @@
 /// One minibatch of sequences: inputs [T, B, I] and targets, time-major.
 public struct Batch<T: RNNFloat>: Sendable {
+    /// Targets for every step, so that one batch can be scored by a `-last` or
+    /// an `-all` loss; or, for a `-last` loss only, for the last step alone
+    /// ([B, O] or [B]), which saves T−1 steps of memory on long sequences.
     public enum Targets: Sendable {
-        /// Real targets [T, B, O] for the `mse-*` losses.
+        /// Real targets [T, B, O] (or [B, O]) for the `mse-*` losses.
         case real([T])
-        /// Class indices [T, B] for the `xent-*` losses.
+        /// Class indices [T, B] (or [B]) for the `xent-*` losses.
         case classes([Int32])
     }
 

@@ -17,7 +17,8 @@ public enum LossKind: String, CaseIterable, Sendable, Codable {
 enum Loss {
     /// Loss of readout rows `y` [rows × O] against targets, and ∂L/∂y into `dy`.
     /// `rowOffset` is the first timestep·B row the readout rows correspond to
-    /// (T−1)·B for the `-last` losses, 0 for `-all`.
+    /// (T−1)·B for the `-last` losses, 0 for `-all`). Targets may cover every
+    /// step or only the scored rows (see `Batch.Targets`).
     static func evaluate<T: RNNFloat>(
         _ kind: LossKind, y: UnsafePointer<T>, dy: UnsafeMutablePointer<T>, rows: Int, outputs o: Int,
         targets: Batch<T>.Targets, rowOffset: Int
@@ -28,7 +29,7 @@ enum Loss {
             // L = mean (y − target)², ∂L/∂y = 2 (y − target) / count
             let count = T(rows * o)
             target.withUnsafeBufferPointer { tgt in
-                let base = tgt.baseAddress! + rowOffset * o
+                let base = tgt.baseAddress! + (target.count == rows * o ? 0 : rowOffset * o)
                 for i in 0..<(rows * o) {
                     let diff = y[i] - base[i]
                     total += Double(diff * diff)
@@ -49,7 +50,7 @@ enum Loss {
                     dr[j] = e
                     sum += e
                 }
-                let c = Int(classes[rowOffset + r])
+                let c = Int(classes[(classes.count == rows ? 0 : rowOffset) + r])
                 total += Double(T.log(sum) + maxLogit - yr[c])
                 for j in 0..<o { dr[j] = dr[j] / sum * inverseRows }
                 dr[c] -= inverseRows

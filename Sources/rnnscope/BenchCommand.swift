@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
         var net: RNN<Float> = Initialisation(kind: .spectral, rho: 1).make(shape, activation: .tanh, seed: 0)
         var rng = SeededRandom(seed: 1)
         let x = (0..<(steps * batch * inputs)).map { _ in Float(rng.normal()) }
-        let y = (0..<(steps * batch * inputs)).map { _ in Float(rng.normal()) }
+        let y = (0..<(batch * inputs)).map { _ in Float(rng.normal()) }  // scored at the last step only
         let data = Batch<Float>(steps: steps, size: batch, inputWidth: inputs, inputs: x, targets: .real(y))
         let bptt = BPTT<Float>(shape: shape, steps: steps, batchSize: batch)
         var sgd = Optimiser(kind: .sgd, learningRate: 0.01, parameterCount: net.layout.count)

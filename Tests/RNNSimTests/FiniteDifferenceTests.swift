@@ -165,4 +165,24 @@ import Testing
         #expect(s.valueClipped)
         for i in raw.indices { #expect(clipped[i] == min(max(raw[i], -limit), limit)) }
     }
+
+    /// A `-last` loss scores only the last step, so targets for that step alone
+    /// ([B, O] or [B]) must give the same loss and gradients as targets for every step.
+    @Test(arguments: [LossKind.mseLast, .xentLast])
+    func lastStepTargetsAloneGiveTheSameGradients(loss: LossKind) {
+        let (net, batch) = Self.randomCase(activation: .tanh, loss: loss, layers: 2, seed: 11)
+        let (T, B) = (batch.steps, batch.size)
+        var compact = batch
+        switch batch.targets {
+        case .real(let v): compact.targets = .real(Array(v[((T - 1) * B * 3)...]))
+        case .classes(let c): compact.targets = .classes(Array(c[((T - 1) * B)...]))
+        }
+        let bptt = BPTT<Double>(shape: net.shape, steps: T, batchSize: B)
+        var full = [Double](repeating: 0, count: net.layout.count), last = full
+        let a = bptt.run(net, batch, BPTTOptions(loss: loss), gradients: &full)
+        let b = bptt.run(net, compact, BPTTOptions(loss: loss), gradients: &last)
+        #expect(a.loss == b.loss)
+        #expect(full == last)
+        #expect(full.contains { $0 != 0 })
+    }
 }

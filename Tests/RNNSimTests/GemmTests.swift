@@ -332,4 +332,31 @@ import Testing
             #expect(whole.map(\.bitPattern) == pieces.map(\.bitPattern), "transB=\(tb)")
         }
     }
+
+    /// W_hh packed once per pass (`PackedOperand`) gives the same bits as
+    /// `Gemm.run` packing it at every product (which `check` holds to the
+    /// definition): several k blocks, ragged panels, threaded sizes, one row.
+    @Test func packedOperandMatchesGemm() {
+        for tb in [false, true] {
+            for beta: Float in [0, 1] {
+                for (m, n, k) in [(1, 64, 64), (2, 17, 16), (5, 40, 300), (12, 33, 33), (32, 256, 256), (64, 129, 513)] {
+                    let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: beta, pad: 3)
+                    #expect(Self.check(t, seed: 17) == nil)
+                    let o = Self.operands(t, seed: 17)
+                    let want = Self.fast(t, o)
+                    var got = o.c
+                    let operand = PackedOperand<Float>(k: k, n: n, transB: tb, rows: m)
+                    o.a.withUnsafeBufferPointer { a in
+                        o.b.withUnsafeBufferPointer { b in
+                            got.withUnsafeMutableBufferPointer { c in
+                                operand.load(b.baseAddress!, ldb: t.ldb)
+                                operand.product(m: m, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc)
+                            }
+                        }
+                    }
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                }
+            }
+        }
+    }
 }

@@ -43,15 +43,8 @@ enum FloatKernels {
             if !accumulate { scale(m, n, 0, c, ldc) }
             return
         }
-        let work = m &* n &* k
-        let big = work >= parallelWork || (m == 1 && n &* k >= parallelMatrixVector)
-        let parts = big ? KernelThreads.count : 1
-        // Subnormals are flushed to zero inside every large product; a small one
-        // (a matrix-vector step) pays for that only if A or C holds tiny values,
-        // as vanishing gradients do.
-        let flush = work >= 1 << 16
-            || Denormals.anyTiny(a, rows: transA ? k : m, cols: transA ? m : k, ld: lda)
-            || (accumulate && Denormals.anyTiny(c, rows: m, cols: n, ld: ldc))
+        let parts = threads(m: m, n: n, k: k)
+        let flush = needsFlush(transA: transA, m: m, n: n, k: k, a: a, lda: lda, c: c, ldc: ldc, accumulate: accumulate)
         if flush {
             Denormals.flushed {
                 product(parts, flush: true, transA: transA, transB: transB, m: m, n: n, k: k,
@@ -61,6 +54,26 @@ enum FloatKernels {
             product(parts, flush: false, transA: transA, transB: transB, m: m, n: n, k: k,
                     a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
         }
+    }
+
+    /// How many cores a product of this size is spread over.
+    @inline(__always)
+    static func threads(m: Int, n: Int, k: Int) -> Int {
+        let big = m &* n &* k >= parallelWork || (m == 1 && n &* k >= parallelMatrixVector)
+        return big ? KernelThreads.count : 1
+    }
+
+    /// Subnormals are flushed to zero inside every large product; a small one
+    /// (a matrix-vector step) pays for that only if A or C holds tiny values,
+    /// as vanishing gradients do.
+    @inline(__always)
+    static func needsFlush(
+        transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) -> Bool {
+        m &* n &* k >= 1 << 16
+            || Denormals.anyTiny(a, rows: transA ? k : m, cols: transA ? m : k, ld: lda)
+            || (accumulate && Denormals.anyTiny(c, rows: m, cols: n, ld: ldc))
     }
 
     /// Chooses the kernel and the split; `flush` is passed on to worker threads.
@@ -203,7 +216,6 @@ enum FloatKernels {
         var p0 = 0
         while p0 < k {
             let kb = min(kc, k &- p0)
-            let acc = accumulate || p0 > 0
             for t in 0..<panels {
                 let j = cols.lowerBound &+ t &* NR
                 let w = min(NR, cols.upperBound &- j)
@@ -214,36 +226,52 @@ enum FloatKernels {
                     packRows(b, ldb, p0: p0, kc: kb, j: j, w: w, width: (w &+ 15) & ~15, into: dst)
                 }
             }
-            var i0 = rows.lowerBound
-            while i0 < rows.upperBound {
-                let mb = min(mc, rows.upperBound &- i0)
-                packA(transA: transA, a, lda, i0: i0, rows: mb, p0: p0, kc: kb, into: aPack)
-                var u = 0
-                while u < mb {
-                    let r = min(MR, mb &- u)
-                    let ap = UnsafePointer(aPack + u &* kb)  // panel u/MR: [p][MR] at offset u·kb
-                    let i = i0 &+ u
-                    for t in 0..<panels {
-                        let j = cols.lowerBound &+ t &* NR
-                        let w = min(NR, cols.upperBound &- j)
-                        let vectors = (w &+ 15) >> 4
-                        let panel = UnsafePointer(bPack + t &* kb &* NR), bs = vectors &* 16
-                        let cp = c + (i &* ldc &+ j)
-                        if w == vectors &* 16 {
-                            if r == 12 && vectors == 2 {
-                                vtile12x2(kb, ap, 1, MR, panel, bs, cp, ldc, acc)
-                            } else {
-                                vtileAny(r, vectors, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
-                            }
-                        } else {
-                            raggedTile(r, vectors, w, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
-                        }
-                    }
-                    u &+= MR
-                }
-                i0 &+= mb
-            }
+            multiplyPanels(transA: transA, rows: rows, cols: cols, p0: p0, kb: kb, a: a, lda: lda,
+                           panels: bPack, aPack: aPack, c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
             p0 &+= kb
+        }
+    }
+
+    /// C[rows, cols] (+)= op(A)[rows, p0..<p0+kb] · (the k block of op(B) in `panels`,
+    /// `nr` columns per panel starting at column cols.lowerBound, kb·nr floats each):
+    /// op(A) is packed `mc` rows at a time into `aPack` and every mr×nr tile of
+    /// C is updated by `vtile`.
+    @inline(__always)
+    static func multiplyPanels(
+        transA: Bool, rows: Range<Int>, cols: Range<Int>, p0: Int, kb: Int,
+        a: UnsafePointer<Float>, lda: Int, panels bPack: UnsafePointer<Float>, aPack: UnsafeMutablePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate acc: Bool
+    ) {
+        let MR = mr, NR = nr
+        let panels = (cols.count &+ NR &- 1) / NR
+        var i0 = rows.lowerBound
+        while i0 < rows.upperBound {
+            let mb = min(mc, rows.upperBound &- i0)
+            packA(transA: transA, a, lda, i0: i0, rows: mb, p0: p0, kc: kb, into: aPack)
+            var u = 0
+            while u < mb {
+                let r = min(MR, mb &- u)
+                let ap = UnsafePointer(aPack + u &* kb)  // panel u/MR: [p][MR] at offset u·kb
+                let i = i0 &+ u
+                for t in 0..<panels {
+                    let j = cols.lowerBound &+ t &* NR
+                    let w = min(NR, cols.upperBound &- j)
+                    let vectors = (w &+ 15) >> 4
+                    let panel = bPack + t &* kb &* NR, bs = vectors &* 16
+                    let cp = c + (i &* ldc &+ j)
+                    if w == vectors &* 16 {
+                        if r == 12 && vectors == 2 {
+                            vtile12x2(kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                        } else {
+                            vtileAny(r, vectors, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                        }
+                    } else {
+                        raggedTile(r, vectors, w, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                    }
+                }
+                u &+= MR
+            }
+            i0 &+= mb
         }
     }
 
