@@ -6,7 +6,7 @@ import PackageDescription
 // statically; README's "Speed" section says why.
 let package = Package(
     name: "rnnscope",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "rnnscope", targets: ["rnnscope"]),
         .library(name: "RNNSim", targets: ["RNNSim"]),

@@ -87,14 +87,9 @@ enum FloatKernels {
         let aRowsContiguous = !transA || (m == 1 && lda == 1)
         if transB && aRowsContiguous && k >= 16 && (m == 1 || n <= 16) {
             let lda = transA ? k : lda  // m == 1: the single row is contiguous
-            let byRows = n < 64
-            KernelThreads.run(parts, flush: flush) { t in
-                let rows = byRows ? KernelThreads.piece(t, of: parts, m, quantum: 2) : 0..<m
-                let cols = byRows ? 0..<n : KernelThreads.piece(t, of: parts, n, quantum: 16)
-                if rows.isEmpty || cols.isEmpty { return }
-                dotProduct(rows: rows, cols: cols, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                           c: c, ldc: ldc, accumulate: accumulate)
-            }
+            KernelThreads.run(ProductJob(kernel: .dot, transA: false, transB: true, m: m, n: n, k: k,
+                                         a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
+                                         parts: parts, byRows: n < 64, flush: flush))
             return
         }
 
@@ -106,31 +101,36 @@ enum FloatKernels {
             if accumulate {
                 for i in 0..<m { for j in 0..<n { t[j &* m &+ i] = c[i &* ldc &+ j] } }
             }
-            broadcastSplit(parts, flush: flush, transA: !transB, transB: !transA, m: n, n: m, k: k,
-                           a: b, lda: ldb, b: a, ldb: lda, c: t, ldc: m, accumulate: accumulate)
+            KernelThreads.run(ProductJob(kernel: .broadcast, transA: !transB, transB: !transA, m: n, n: m, k: k,
+                                         a: b, lda: ldb, b: a, ldb: lda, c: t, ldc: m, accumulate: accumulate,
+                                         parts: parts, byRows: n >= 2 &* m, flush: flush))
             for i in 0..<m { for j in 0..<n { c[i &* ldc &+ j] = t[j &* m &+ i] } }
             return
         }
 
-        broadcastSplit(parts, flush: flush, transA: transA, transB: transB, m: m, n: n, k: k,
-                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        // The broadcast kernel: C is split by columns unless it is much taller than wide.
+        KernelThreads.run(ProductJob(kernel: .broadcast, transA: transA, transB: transB, m: m, n: n, k: k,
+                                     a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
+                                     parts: parts, byRows: m >= 2 &* n, flush: flush))
     }
 
-    /// The broadcast kernel over `parts` threads: C is split by columns unless
-    /// it is much taller than wide.
-    @inline(__always)
-    static func broadcastSplit(
-        _ parts: Int, flush: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
-    ) {
-        let byRows = m >= 2 &* n
-        KernelThreads.run(parts, flush: flush) { t in
-            let rows = byRows ? KernelThreads.piece(t, of: parts, m, quantum: mr) : 0..<m
-            let cols = byRows ? 0..<n : KernelThreads.piece(t, of: parts, n, quantum: nr)
-            if rows.isEmpty || cols.isEmpty { return }
-            broadcastProduct(transA: transA, transB: transB, rows: rows, cols: cols, k: k,
-                             a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+    /// Piece t of a product: its block of rows or columns of C, by the job's kernel.
+    static func runPiece(_ job: ProductJob, _ t: Int) {
+        let rowQuantum = job.kernel == .dot ? 2 : mr, colQuantum = job.kernel == .dot ? 16 : nr
+        let rows = job.byRows ? KernelThreads.piece(t, of: job.parts, job.m, quantum: rowQuantum) : 0..<job.m
+        let cols = job.byRows ? 0..<job.n : KernelThreads.piece(t, of: job.parts, job.n, quantum: colQuantum)
+        if rows.isEmpty || cols.isEmpty { return }
+        switch job.kernel {
+        case .dot:
+            dotProduct(rows: rows, cols: cols, k: job.k, a: job.a, lda: job.lda, b: job.b, ldb: job.ldb,
+                       c: job.c, ldc: job.ldc, accumulate: job.accumulate)
+        case .broadcast:
+            broadcastProduct(transA: job.transA, transB: job.transB, rows: rows, cols: cols, k: job.k,
+                             a: job.a, lda: job.lda, b: job.b, ldb: job.ldb, c: job.c, ldc: job.ldc,
+                             accumulate: job.accumulate)
+        case .packed:
+            packedProduct(rows: rows, cols: cols, n: job.n, k: job.k, a: job.a, lda: job.lda, panels: job.b,
+                          c: job.c, ldc: job.ldc, accumulate: job.accumulate)
         }
     }
 

@@ -89,26 +89,26 @@ extension FloatKernels {
         }
         let parts = threads(m: m, n: n, k: k)
         let flush = needsFlush(transA: false, m: m, n: n, k: k, a: a, lda: lda, c: c, ldc: ldc, accumulate: accumulate)
+        let job = ProductJob(kernel: .packed, transA: false, transB: false, m: m, n: n, k: k, a: a, lda: lda,
+                             b: panels, ldb: 0, c: c, ldc: ldc, accumulate: accumulate,
+                             parts: parts, byRows: m >= 2 &* n, flush: flush)
+        if flush { Denormals.flushed { KernelThreads.run(job) } } else { KernelThreads.run(job) }
+    }
+
+    /// The rows × cols block of a packed product (cols start at a panel boundary).
+    static func packedProduct(
+        rows: Range<Int>, cols: Range<Int>, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        panels: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         let NR = nr, paddedN = (n &+ NR &- 1) / NR &* NR
-        let byRows = m >= 2 &* n
-        func body(_ t: Int) {
-            let rows = byRows ? KernelThreads.piece(t, of: parts, m, quantum: mr) : 0..<m
-            let cols = byRows ? 0..<n : KernelThreads.piece(t, of: parts, n, quantum: NR)
-            if rows.isEmpty || cols.isEmpty { return }
-            let aPack = KernelScratch.floats(min(mc, (rows.count &+ mr &- 1) / mr &* mr) &* min(kc, k))
-            var p0 = 0
-            while p0 < k {
-                let kb = min(kc, k &- p0)
-                multiplyPanels(transA: false, rows: rows, cols: cols, p0: p0, kb: kb, a: a, lda: lda,
-                               panels: panels + (p0 &* paddedN &+ cols.lowerBound / NR &* kb &* NR),
-                               aPack: aPack, c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
-                p0 &+= kb
-            }
-        }
-        if flush {
-            Denormals.flushed { KernelThreads.run(parts, flush: true, body) }
-        } else {
-            KernelThreads.run(parts, flush: false, body)
+        let aPack = KernelScratch.floats(min(mc, (rows.count &+ mr &- 1) / mr &* mr) &* min(kc, k))
+        var p0 = 0
+        while p0 < k {
+            let kb = min(kc, k &- p0)
+            multiplyPanels(transA: false, rows: rows, cols: cols, p0: p0, kb: kb, a: a, lda: lda,
+                           panels: panels + (p0 &* paddedN &+ cols.lowerBound / NR &* kb &* NR),
+                           aPack: aPack, c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
+            p0 &+= kb
         }
     }
 }

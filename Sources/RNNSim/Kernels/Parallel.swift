@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -7,6 +5,23 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// One product split into `parts` pieces (blocks of rows or of columns of C):
+/// all a piece needs, kept on the caller's stack while the pieces run.
+struct ProductJob {
+    enum Kernel { case dot, broadcast, packed }
+    var kernel: Kernel
+    var transA: Bool, transB: Bool
+    var m: Int, n: Int, k: Int
+    var a: UnsafePointer<Float>, lda: Int
+    /// op(B), or for `.packed` its panels (ldb unused).
+    var b: UnsafePointer<Float>, ldb: Int
+    var c: UnsafeMutablePointer<Float>, ldc: Int
+    var accumulate: Bool
+    var parts: Int
+    var byRows: Bool
+    var flush: Bool
+}
 
 /// Work splitting for the large products, and per-thread packing memory.
 ///
@@ -20,28 +35,16 @@ enum KernelThreads {
         return max(1, min(8, online > 0 ? Int(online) : 1))
     }()
 
-    /// Runs `body(0) ... body(parts - 1)`, concurrently when parts > 1, and
-    /// returns when all have finished.
-    /// With `flush`, subnormals are flushed to zero on the worker threads too
-    /// (the caller has already done so on its own thread).
+    /// Runs every piece of `job`, concurrently when it has more than one, and
+    /// returns when all have finished. With `job.flush`, subnormals are flushed
+    /// to zero on the helper threads too (the caller has already done so on its own).
     @inline(__always)
-    static func run(_ parts: Int, flush: Bool = false, _ body: (Int) -> Void) {
-        if parts <= 1 {
-            body(0)
+    static func run(_ job: ProductJob) {
+        if job.parts <= 1 {
+            FloatKernels.runPiece(job, 0)
         } else {
-            // concurrentPerform wants a @Sendable closure; the parts only write
-            // disjoint blocks of C and it returns before `body` goes away.
-            withoutActuallyEscaping(body) { body in
-                let work = UncheckedWork(body: body)
-                DispatchQueue.concurrentPerform(iterations: parts) { t in
-                    if flush { Denormals.flushed { work.body(t) } } else { work.body(t) }
-                }
-            }
+            withUnsafePointer(to: job) { WorkerPool.shared.run($0) }
         }
-    }
-
-    private struct UncheckedWork: @unchecked Sendable {
-        let body: (Int) -> Void
     }
 
     /// Part `t` of `0..<total` cut into `parts` nearly equal pieces whose

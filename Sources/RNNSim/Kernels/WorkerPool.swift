@@ -1,0 +1,139 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The helper threads a large product is split over, started once and kept.
+///
+/// A product of `parts` pieces is published in one atomic word, the ticket
+/// (job number, parts, next unclaimed piece); the caller and the helpers claim
+/// pieces from it until none is left. So a split allocates nothing, costs a
+/// wake-up at most, and a helper that is slow to wake (a loaded machine) only
+/// means the caller does more of the pieces itself. Which thread computes a
+/// piece never changes its bits.
+///
+/// Helpers spin for a while after each piece (the per-timestep products of
+/// one pass come every few tens of microseconds) and then sleep.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool(helpers: KernelThreads.count - 1)
+
+    /// job << 16 | parts << 8 | next unclaimed piece.
+    private let ticket = Atomic<Int>(0)
+    /// Pieces of the current job finished.
+    private let finished = Atomic<Int>(0)
+    /// Helpers asleep, or about to be, on `wake`.
+    private let sleepers = Atomic<Int>(0)
+    /// One job at a time; a caller that finds the pool busy (another thread's
+    /// product) does all its pieces itself.
+    private let busy = Atomic<Bool>(false)
+    /// The current product, on its caller's stack. Written only while `busy`,
+    /// before the ticket that publishes it.
+    private var current: UnsafePointer<ProductJob>?
+    private var job = 0
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    /// How long a helper keeps checking for the next job before it sleeps.
+    /// The per-step products of a pass come every few tens of microseconds,
+    /// with serial work between; waking a sleeping thread costs about as much
+    /// as a product, so helpers stay awake for the whole pass and sleep once
+    /// training pauses.
+    private static let spinNanoseconds = 1_000_000
+
+    private init(helpers: Int) {
+        lock = .allocate(capacity: 1)
+        wake = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wake, nil)
+        for _ in 0..<max(0, helpers) {
+            var thread = pthread_t()
+            let context = Unmanaged.passUnretained(self).toOpaque()
+            let status = pthread_create(&thread, nil, { context in
+                Unmanaged<WorkerPool>.fromOpaque(context!).takeUnretainedValue().helperLoop()
+                return nil
+            }, context)
+            if status == 0 { pthread_detach(thread) }
+        }
+    }
+
+    /// Runs every piece of `product`, on this thread and the helpers, and
+    /// returns when all have finished. The caller is already in flush mode when
+    /// the product asks for it.
+    func run(_ product: UnsafePointer<ProductJob>) {
+        let parts = product.pointee.parts
+        precondition(parts > 0 && parts < 256)
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for t in 0..<parts { FloatKernels.runPiece(product.pointee, t) }
+            return
+        }
+        current = product
+        job &+= 1
+        finished.store(0, ordering: .relaxed)
+        ticket.store(job << 16 | parts << 8, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(lock)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(lock)
+        }
+        claimPieces(caller: true)
+        var waited = 0
+        while finished.load(ordering: .acquiring) < parts {
+            waited &+= 1
+            if waited > 1 << 12 { sched_yield() }
+        }
+        current = nil
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// Claims and runs pieces of the current job until none is left.
+    private func claimPieces(caller: Bool) {
+        while true {
+            let t = ticket.load(ordering: .acquiring)
+            let parts = (t >> 8) & 0xFF, next = t & 0xFF
+            if next >= parts { return }
+            guard ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged else {
+                continue
+            }
+            // The job cannot end before this piece does, so `current` is its product.
+            let product = current.unsafelyUnwrapped.pointee
+            if product.flush && !caller {
+                Denormals.flushed { FloatKernels.runPiece(product, next) }
+            } else {
+                FloatKernels.runPiece(product, next)
+            }
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+    }
+
+    private func helperLoop() -> Never {
+        var seen = 0
+        while true {
+            var spins = 0
+            var since: UInt64 = 0
+            while ticket.load(ordering: .acquiring) >> 16 == seen {
+                spins &+= 1
+                if spins & 1023 != 0 { continue }
+                let now = Self.monotonicNanoseconds()
+                if since == 0 { since = now }
+                if now &- since < Self.spinNanoseconds { continue }
+                pthread_mutex_lock(lock)
+                sleepers.add(1, ordering: .sequentiallyConsistent)
+                while ticket.load(ordering: .sequentiallyConsistent) >> 16 == seen { pthread_cond_wait(wake, lock) }
+                sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                pthread_mutex_unlock(lock)
+            }
+            seen = ticket.load(ordering: .acquiring) >> 16
+            claimPieces(caller: false)
+        }
+    }
+}
