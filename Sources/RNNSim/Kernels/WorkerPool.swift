@@ -115,7 +115,7 @@ final class WorkerPool: @unchecked Sendable {
         return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
     }
 
-    private func helperLoop() -> Never {
+    private func helperLoop() {
         var seen = 0
         while true {
             var spins = 0
