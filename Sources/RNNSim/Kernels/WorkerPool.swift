@@ -122,7 +122,10 @@ final class WorkerPool: @unchecked Sendable {
             var since: UInt64 = 0
             while ticket.load(ordering: .acquiring) >> 16 == seen {
                 spins &+= 1
-                if spins & 1023 != 0 { continue }
+                if spins & 255 != 0 { continue }
+                // Runs any other thread waiting for this core (a second
+                // simulation, the UI) instead of spinning against it.
+                sched_yield()
                 let now = Self.monotonicNanoseconds()
                 if since == 0 { since = now }
                 if now &- since < Self.spinNanoseconds { continue }
