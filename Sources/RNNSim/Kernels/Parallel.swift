@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -29,17 +30,31 @@ struct ProductJob {
 /// element of C is computed by one thread, in the same order whatever the split,
 /// so the bits never depend on the number of threads or on scheduling.
 enum KernelThreads {
-    /// Cores to spread one large product over.
+    /// Cores to spread one large product over: those this process may run on
+    /// (`taskset` narrows them), at most 8.
     static let count: Int = {
+        if let allowed = allowedCPUs(), allowed > 0 { return min(8, allowed) }
         let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         return max(1, min(8, online > 0 ? Int(online) : 1))
     }()
 
+    /// The CPUs in this process's affinity mask (Linux: "Cpus_allowed" in
+    /// /proc/self/status, a hex mask), or nil where that is not available.
+    static func allowedCPUs() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return nil }
+        return line.dropFirst("Cpus_allowed:".count).reduce(0) { count, digit in
+            count + (digit.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+    }
+
     /// Runs every piece of `job`, concurrently when it has more than one, and
-    /// returns when all have finished. With `job.flush`, subnormals are flushed
-    /// to zero on the helper threads too (the caller has already done so on its own).
+    /// returns when all have finished. A product large enough to split always
+    /// flushes subnormals (see `FloatKernels.needsFlush`), which the caller has
+    /// done on its own thread; the helpers always run flushed.
     @inline(__always)
     static func run(_ job: ProductJob) {
+        assert(job.parts <= 1 || job.flush, "a split product must flush subnormals, as the helper threads do")
         if job.parts <= 1 {
             FloatKernels.runPiece(job, 0)
         } else {

@@ -37,7 +37,7 @@ final class WorkerPool: @unchecked Sendable {
     private var job = 0
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
-    /// How long a helper keeps checking for the next job before it sleeps.
+    /// The longest a helper keeps checking for the next job before it sleeps.
     /// The per-step products of a pass come every few tens of microseconds,
     /// with serial work between; waking a sleeping thread costs about as much
     /// as a product, so helpers stay awake for the whole pass and sleep once
@@ -79,7 +79,7 @@ final class WorkerPool: @unchecked Sendable {
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(lock)
         }
-        claimPieces(caller: true)
+        claimPieces()
         var waited = 0
         while finished.load(ordering: .acquiring) < parts {
             waited &+= 1
@@ -90,7 +90,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Claims and runs pieces of the current job until none is left.
-    private func claimPieces(caller: Bool) {
+    private func claimPieces() {
         while true {
             let t = ticket.load(ordering: .acquiring)
             let parts = (t >> 8) & 0xFF, next = t & 0xFF
@@ -99,12 +99,7 @@ final class WorkerPool: @unchecked Sendable {
                 continue
             }
             // The job cannot end before this piece does, so `current` is its product.
-            let product = current.unsafelyUnwrapped.pointee
-            if product.flush && !caller {
-                Denormals.flushed { FloatKernels.runPiece(product, next) }
-            } else {
-                FloatKernels.runPiece(product, next)
-            }
+            FloatKernels.runPiece(current.unsafelyUnwrapped.pointee, next)
             finished.add(1, ordering: .releasing)
         }
     }
@@ -115,8 +110,18 @@ final class WorkerPool: @unchecked Sendable {
         return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
     }
 
+    /// A helper's life: subnormals flushed throughout (every split product
+    /// asks for that), waiting for a job, claiming its pieces, waiting again.
     private func helperLoop() {
+        Denormals.flushed { helperJobs() }
+    }
+
+    private func helperJobs() {
         var seen = 0
+        // How long to spin before sleeping: halved each time no job came in
+        // time, doubled each time one did, so that products far apart (a paused
+        // or slow caller) do not keep a core busy for nothing.
+        var budget = Self.spinNanoseconds
         while true {
             var spins = 0
             var since: UInt64 = 0
@@ -128,15 +133,19 @@ final class WorkerPool: @unchecked Sendable {
                 sched_yield()
                 let now = Self.monotonicNanoseconds()
                 if since == 0 { since = now }
-                if now &- since < Self.spinNanoseconds { continue }
+                if now &- since < budget { continue }
+                budget = max(budget / 2, Self.spinNanoseconds / 16)
                 pthread_mutex_lock(lock)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 while ticket.load(ordering: .sequentiallyConsistent) >> 16 == seen { pthread_cond_wait(wake, lock) }
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 pthread_mutex_unlock(lock)
             }
+            if since != 0 && Self.monotonicNanoseconds() &- since < budget {
+                budget = min(budget * 2, Self.spinNanoseconds)
+            }
             seen = ticket.load(ordering: .acquiring) >> 16
-            claimPieces(caller: false)
+            claimPieces()
         }
     }
 }
