@@ -89,18 +89,21 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Claims and runs pieces of the current job until none is left.
-    private func claimPieces() {
+    /// Claims and runs pieces of the current job until none is left; returns how many it ran.
+    @discardableResult
+    private func claimPieces() -> Int {
+        var ran = 0
         while true {
             let t = ticket.load(ordering: .acquiring)
             let parts = (t >> 8) & 0xFF, next = t & 0xFF
-            if next >= parts { return }
+            if next >= parts { return ran }
             guard ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged else {
                 continue
             }
             // The job cannot end before this piece does, so `current` is its product.
             FloatKernels.runPiece(current.unsafelyUnwrapped.pointee, next)
             finished.add(1, ordering: .releasing)
+            ran &+= 1
         }
     }
 
@@ -120,9 +123,13 @@ final class WorkerPool: @unchecked Sendable {
         var seen = 0
         // How long to spin before sleeping: halved each time no job came in
         // time, doubled each time one did, so that products far apart (a paused
-        // or slow caller) do not keep a core busy for nothing.
+        // or slow caller) do not keep a core busy for nothing; and at most four
+        // times the helper's last share of work, so that it does not spin a
+        // whole core for products too small to gain much from it.
         var budget = Self.spinNanoseconds
+        var lastWork = Self.spinNanoseconds
         while true {
+            let limit = min(budget, max(4 &* lastWork, Self.spinNanoseconds / 32))
             var spins = 0
             var since: UInt64 = 0
             while ticket.load(ordering: .acquiring) >> 16 == seen {
@@ -133,7 +140,7 @@ final class WorkerPool: @unchecked Sendable {
                 sched_yield()
                 let now = Self.monotonicNanoseconds()
                 if since == 0 { since = now }
-                if now &- since < budget { continue }
+                if now &- since < limit { continue }
                 budget = max(budget / 2, Self.spinNanoseconds / 16)
                 pthread_mutex_lock(lock)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
@@ -141,11 +148,12 @@ final class WorkerPool: @unchecked Sendable {
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 pthread_mutex_unlock(lock)
             }
-            if since != 0 && Self.monotonicNanoseconds() &- since < budget {
+            let start = Self.monotonicNanoseconds()
+            if since != 0 && start &- since < limit {
                 budget = min(budget * 2, Self.spinNanoseconds)
             }
             seen = ticket.load(ordering: .acquiring) >> 16
-            claimPieces()
+            if claimPieces() > 0 { lastWork = Int(Self.monotonicNanoseconds() &- start) }
         }
     }
 }
