@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import RNNSim
 
@@ -358,5 +359,30 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Several threads at once: one holds the helper threads, the others run
+    /// their pieces inline. Every product still gives the bits of a product
+    /// run alone (pieces are disjoint blocks of C, whoever computes them).
+    @Test func concurrentCallersGetTheSameBits() {
+        let t = Case(transA: false, transB: true, m: 32, n: 256, k: 128, beta: 1, pad: 1)
+        #expect(FloatKernels.threads(m: t.m, n: t.n, k: t.k) == KernelThreads.count)
+        let o = Self.operands(t, seed: 23)
+        let alone = Self.fast(t, o).map(\.bitPattern)
+        let callers = 4, rounds = 10
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: callers * rounds)
+        defer { results.deallocate() }
+        let box = UncheckedResults(results)
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            for round in 0..<rounds {
+                box.pointer[caller * rounds + round] = Self.fast(t, o).map(\.bitPattern) == alone
+            }
+        }
+        #expect(results.allSatisfy { $0 }, "\(results.filter { !$0 }.count) of \(callers * rounds) products differ")
+    }
+
+    struct UncheckedResults: @unchecked Sendable {
+        let pointer: UnsafeMutableBufferPointer<Bool>
+        init(_ p: UnsafeMutableBufferPointer<Bool>) { pointer = p }
     }
 }
