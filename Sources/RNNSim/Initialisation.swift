@@ -6,11 +6,16 @@ public struct Initialisation: Sendable, Equatable {
     public var rho: Double
     /// α of the identity initialisation.
     public var alpha: Double
+    /// σ of a Gaussian W_ih in place of the kind's own input weights; 0 = the kind's own.
+    /// (IRNN's W_ih ~ N(0, 0.001²) makes the inputs tiny at first, so it learns
+    /// later than with PyTorch's default; this puts the two side by side.)
+    public var inputStd: Double
 
-    public init(kind: InitKind, rho: Double = 1, alpha: Double = 1) {
+    public init(kind: InitKind, rho: Double = 1, alpha: Double = 1, inputStd: Double = 0) {
         self.kind = kind
         self.rho = rho
         self.alpha = alpha
+        self.inputStd = inputStd
     }
 
     /// A freshly initialised network; the same seed gives the same weights bit for bit.
@@ -20,7 +25,7 @@ public struct Initialisation: Sendable, Equatable {
         let L = net.layout, H = shape.hidden
         for k in 0..<shape.layers {
             let I = shape.inputWidth(layer: k)
-            let wih: [Double]
+            var wih: [Double]
             let whh: [Double]
             switch kind {
             case .spectral:
@@ -39,6 +44,7 @@ public struct Initialisation: Sendable, Equatable {
                 wih = Self.gaussian(H * I, std: 0.001, &rng)
                 whh = (0..<(H * H)).map { $0 / H == $0 % H ? alpha : 0 }
             }
+            if inputStd > 0 { wih = Self.gaussian(H * I, std: inputStd, &rng) }
             net.parameters.replaceSubrange(L.weightIH(k)..<(L.weightIH(k) + H * I), with: wih.map { T($0) })
             net.parameters.replaceSubrange(L.weightHH(k)..<(L.weightHH(k) + H * H), with: whh.map { T($0) })
             // Biases start at 0 (IRNN requires it; for the others it keeps ρ the whole story).

@@ -17,6 +17,8 @@ public struct Settings: Sendable, Equatable {
     public var initKind: InitKind = .spectral
     public var rho = 1.0
     public var alpha = 1.0
+    /// Standard deviation W_ih starts from; 0 = the initialisation's own.
+    public var inputStd = 0.0
     public var task: TaskKind = .adding
     public var steps = 50
     public var lag = 10
@@ -136,6 +138,8 @@ extension Settings {
         double("init.rho", "spectral radius ρ(W_hh) for init.kind = spectral; scale for orthogonal", 0...100,
                { $0.rho = $1 }, { "\($0.rho)" }),
         double("init.alpha", "α of the identity initialisation W_hh = α·I", 0...10, { $0.alpha = $1 }, { "\($0.alpha)" }),
+        double("init.input_std", "W_ih ~ N(0, σ²) with this σ; 0 = the kind's own (1/√I, xavier's uniform, or 0.001 for identity as in IRNN)",
+               0...10, { $0.inputStd = $1 }, { "\($0.inputStd)" }),
         choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm",
                TaskKind.self, { $0.task = $1 }, { $0.task.rawValue }),
         int("task.steps", "sequence length T", 1...100_000, { $0.steps = $1 }, { "\($0.steps)" }),

@@ -22,7 +22,8 @@ public final class Trainer {
         task = try Self.makeTask(settings)
         loss = settings.loss ?? task.defaultLoss
         let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth)
-        let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha)
+        let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha,
+                                            inputStd: settings.inputStd)
         // Weights and batches come from separate streams of the one seed, so that
         // changing the initialisation does not change the data.
         var root = SeededRandom(seed: settings.seed)
