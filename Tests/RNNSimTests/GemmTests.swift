@@ -185,6 +185,9 @@ import Testing
             Case(transA: true, transB: true, m: 70, n: 3, k: 40, beta: 1),
             Case(transA: false, transB: false, m: 4, n: 64, k: 64, beta: 1),   // batch 4 step
             Case(transA: false, transB: true, m: 4, n: 64, k: 64, beta: 1),
+            // readouts of every step of a long run: more rows than one transposed block
+            Case(transA: false, transB: true, m: 9000, n: 8, k: 16, beta: 1),
+            Case(transA: true, transB: false, m: 9000, n: 3, k: 24, beta: 0),
         ]
         var failures: [String] = []
         for t in cases {

@@ -22,6 +22,8 @@
 enum FloatKernels {
     /// k block of the broadcast kernel: the C tile is reloaded every `kc` steps.
     static let kc = 256
+    /// Rows of C per block of the transposed path for products with few columns.
+    static let transposedRows = 4096
     /// Rows of A per block of the broadcast path (a multiple of `mr`).
     static let mc = 192
     /// Multiply-adds above which a product is spread over the cores.
@@ -98,15 +100,24 @@ enum FloatKernels {
         // Fewer than 16 columns but many rows: compute Cᵀ = op(B)ᵀ·op(A)ᵀ, whose
         // rows are long, and transpose it into C. Each element is the same chain
         // of fused multiply-adds as computed directly, so the bits are the same.
+        // Rows of C go `transposedRows` at a time, so the scratch stays small
+        // however long the sequence (a readout of every step has T·B rows).
         if n < 16 && m >= 32 && m &* n &* k >= 1 << 16 {
-            let t = KernelScratch.floats(n &* m, slot: 1)
-            if accumulate {
-                for i in 0..<m { for j in 0..<n { t[j &* m &+ i] = c[i &* ldc &+ j] } }
+            let t = KernelScratch.floats(n &* min(m, transposedRows), slot: 1)
+            var i0 = 0
+            while i0 < m {
+                let mb = min(transposedRows, m &- i0)
+                let ci = c + i0 &* ldc
+                if accumulate {
+                    for i in 0..<mb { for j in 0..<n { t[j &* mb &+ i] = ci[i &* ldc &+ j] } }
+                }
+                KernelThreads.run(ProductJob(kernel: .broadcast, transA: !transB, transB: !transA, m: n, n: mb, k: k,
+                                             a: b, lda: ldb, b: a + (transA ? i0 : i0 &* lda), ldb: lda,
+                                             c: t, ldc: mb, accumulate: accumulate,
+                                             parts: parts, byRows: n >= 2 &* mb, flush: flush))
+                for i in 0..<mb { for j in 0..<n { ci[i &* ldc &+ j] = t[j &* mb &+ i] } }
+                i0 &+= mb
             }
-            KernelThreads.run(ProductJob(kernel: .broadcast, transA: !transB, transB: !transA, m: n, n: m, k: k,
-                                         a: b, lda: ldb, b: a, ldb: lda, c: t, ldc: m, accumulate: accumulate,
-                                         parts: parts, byRows: n >= 2 &* m, flush: flush))
-            for i in 0..<m { for j in 0..<n { c[i &* ldc &+ j] = t[j &* m &+ i] } }
             return
         }
 
