@@ -17,8 +17,9 @@ import Darwin
 /// means the caller does more of the pieces itself. Which thread computes a
 /// piece never changes its bits.
 ///
-/// Helpers spin for a while after each piece (the per-timestep products of
-/// one pass come every few tens of microseconds) and then sleep.
+/// Between jobs a helper spins for a while (the per-timestep products of one
+/// pass come every few tens of microseconds; see `helperJobs` for how long)
+/// and then sleeps.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(helpers: KernelThreads.count - 1)
 
@@ -38,9 +39,8 @@ final class WorkerPool: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
     /// The longest a helper keeps checking for the next job before it sleeps.
-    /// The per-step products of a pass come every few tens of microseconds,
-    /// with serial work between; waking a sleeping thread costs about as much
-    /// as a product, so helpers stay awake for the whole pass and sleep once
+    /// Waking a sleeping thread costs about as much as a per-step product, so
+    /// during a pass of large products helpers stay awake, and sleep once
     /// training pauses.
     private static let spinNanoseconds = 1_000_000
 
