@@ -7,7 +7,8 @@ public struct BPTTOptions: Sendable, Equatable {
     public var clipNorm: Double
     /// Element-wise clipping to ±clipValue (min-char-rnn's ±5). 0 = off.
     public var clipValue: Double
-    /// Also measure ‖diag(act'(a_t)) W_hh‖₂ at every step (costs about as much as the pass itself).
+    /// Also measure ‖∂h_t/∂h_{t−1}‖₂ at every step, and a gated cell's gate path
+    /// (costs about as much as the pass itself).
     public var recordJacobians: Bool
 
     public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false) {
@@ -37,17 +38,20 @@ public struct BPTTSummary: Sendable, Equatable {
     public var nonfinite: Bool
 }
 
-/// Forward pass and backpropagation through time for a stacked Elman RNN,
-/// with every buffer allocated once for a given (network, T, B) and reused.
+/// Forward pass and backpropagation through time for a stacked recurrent
+/// network of any cell (`RecurrentCell`: Elman, LSTM, GRU), with every buffer
+/// allocated once for a given (network, T, B) and reused.
 ///
 /// Layout: everything is time-major and row-major, h_t of layer k for the whole
-/// batch is one [B × H] block, so products over many timesteps are single GEMMs
-/// and only the recurrence itself runs step by step.
+/// batch is one [B × H] block, a step's stacked gates one [B × G·H] block, so
+/// products over many timesteps are single GEMMs and only the recurrence itself
+/// runs step by step.
 ///
-/// Memory: the forward pass must keep every h_t. The backward pass walks back
-/// in windows of `window` steps and keeps ∂L/∂h and ∂L/∂a only for the window
-/// (plus, below a layer, that layer's ∂L/∂a for all steps), so a single-layer
-/// run over T = 100,000 steps needs little beyond its hidden states.
+/// Memory: the forward pass must keep every h_t (and the gates, and c_t). The
+/// backward pass walks back in windows of `window` steps and keeps ∂L/∂h and
+/// ∂L/∂a only for the window (plus, below a layer, that layer's ∂L/∂a for all
+/// steps), so a single-layer Elman run over T = 100,000 steps needs little
+/// beyond its hidden states.
 public final class BPTT<T: RNNFloat> {
     public let shape: RNNShape
     public let steps: Int
@@ -56,39 +60,67 @@ public final class BPTT<T: RNNFloat> {
     /// efficient GEMMs, short enough to stay in cache.
     public let window: Int
 
-    /// h_t of every layer, [layers, T+1, B, H]; block 0 of each layer is h_0 = 0.
+    /// h_t of every layer, [layers, T+1, B, H]; block 0 of each layer is h_0 (the batch's, or 0).
     private let hs: UnsafeMutablePointer<T>
     private let layerStride: Int
+    /// The gates each step keeps, [layers, T, B, width·H] (gated cells; the
+    /// Elman cell builds a_t in place of h_t).
+    private let gateStore: UnsafeMutablePointer<T>
+    /// c_t of every layer, [layers, T+1, B, H], block 0 c_0 (LSTM).
+    private let cs: UnsafeMutablePointer<T>
+    /// h_{t−1} W_hhᵀ of one step, [B, G·H] (GRU).
+    private let recurrentScratch: UnsafeMutablePointer<T>
     /// ∂L/∂h_t for the steps of the current window, [window, B, H].
     private let dhWindow: UnsafeMutablePointer<T>
-    /// ∂L/∂a_t for the current window of the bottom layer, [window, B, H].
+    /// ∂L/∂a_t for the current window of the bottom layer, [window, B, G·H],
+    /// and on the recurrent side where it differs (GRU).
     private let daWindow: UnsafeMutablePointer<T>
+    private let dahWindow: UnsafeMutablePointer<T>
     /// ∂L/∂a_t for all steps of layers above the bottom one, which the layer
-    /// below needs: two alternating [T, B, H] buffers (none for one layer).
+    /// below needs: two alternating [T, B, G·H] buffers (none for one layer).
     private let daFull: [UnsafeMutablePointer<T>]
     /// ∂L/∂h_{t-1} carried from the first step of one window to the last of the next, [B, H].
     private let carry: UnsafeMutablePointer<T>
+    /// ∂L/∂c along the memory, from step to step, [B, H] (LSTM).
+    private let dcRunning: UnsafeMutablePointer<T>
     /// Readout y_t and ∂L/∂y_t for the scored rows, [rows, O]; sized on first use.
     private var y: UnsafeMutablePointer<T>
     private var dy: UnsafeMutablePointer<T>
     private var readoutRows = 0
     /// W_hh of the layer being run, as op(B) of every step's product: W_hhᵀ
-    /// forward, W_hh backward (packed once per layer and pass).
+    /// [H, G·H] forward, W_hh [G·H, H] backward (packed once per layer and pass).
     private let recurrentForward: PackedOperand<T>
     private let recurrentBackward: PackedOperand<T>
-    /// act'(a_t) of one batch row, for the Jacobian factor.
-    private let derivatives: UnsafeMutablePointer<T>
+    /// Per batch row, for the Jacobian factor: the cell's coefficients [G·H] and
+    /// diagonal [H], and ∂h_t/∂h_{t−1} itself [H, H] for gated cells.
+    private let coefficients: UnsafeMutablePointer<T>
+    private let diagonal: UnsafeMutablePointer<T>
+    private let stepJacobian: UnsafeMutablePointer<T>
+    private let ones: UnsafeMutablePointer<T>
     private var jacobian: JacobianNorm<T>
     /// ‖∂L/∂h_t‖ (Frobenius over the batch), [layers][T].
     public private(set) var hiddenGradNorms: [[Double]]
-    /// ‖diag(act'(a_t)) W_hh‖₂, the largest over the batch, [layers][T]; NaN unless recorded.
+    /// ‖∂L/∂c_t‖ (Frobenius over the batch), [layers][T]; empty unless the cell has a memory (LSTM).
+    public private(set) var cellGradNorms: [[Double]]
+    /// ‖∂h_t/∂h_{t−1}‖₂ (for the Elman cell ‖diag(act'(a_t)) W_hh‖₂; for gated
+    /// cells with the memory held fixed), the largest over the batch, [layers][T];
+    /// NaN unless recorded.
     public var jacobianNorms: [[Double]] {
-        recordedJacobianNorms.isEmpty
-            ? Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers) : recordedJacobianNorms
+        recordedJacobianNorms.isEmpty ? nanNorms : recordedJacobianNorms
     }
+    /// The gate on a gated cell's direct path at each step (LSTM f, GRU z), its
+    /// mean over units and batch, [layers][T]; NaN unless recorded (and for the Elman cell).
+    public var pathGateMeans: [[Double]] { recordedGateMeans.isEmpty ? nanNorms : recordedGateMeans }
+    /// The direct path's product from step t to T, Π_{u=t}^{T} f_u (LSTM:
+    /// ∂c_T/∂c_{t−1} along the memory) or Π z_u (GRU), per unit, its mean over
+    /// units and batch, [layers][T]; NaN unless recorded (and for the Elman cell).
+    public var pathProducts: [[Double]] { recordedPathProducts.isEmpty ? nanNorms : recordedPathProducts }
     /// Allocated by the first pass that records them: a long run that never
     /// does keeps no memory for them.
     private var recordedJacobianNorms: [[Double]] = []
+    private var recordedGateMeans: [[Double]] = []
+    private var recordedPathProducts: [[Double]] = []
+    private var nanNorms: [[Double]] { Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers) }
 
     public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
         precondition(steps > 0 && batchSize > 0)
@@ -96,24 +128,36 @@ public final class BPTT<T: RNNFloat> {
         self.steps = steps
         self.batchSize = batchSize
         self.window = min(steps, max(1, window ?? max(32, 512 / batchSize)))
-        let block = batchSize * shape.hidden
+        let cell = shape.cell, H = shape.hidden, GH = cell.gates * H
+        let block = batchSize * H
         layerStride = (steps + 1) * block
         hs = Self.zeros(shape.layers * layerStride)
+        gateStore = Self.zeros(cell == .rnn ? 0 : shape.layers * steps * batchSize * 4 * H)
+        cs = Self.zeros(cell == .lstm ? shape.layers * layerStride : 0)
+        recurrentScratch = Self.zeros(cell == .gru ? batchSize * GH : 0)
         dhWindow = Self.zeros(self.window * block)
-        daWindow = Self.zeros(self.window * block)
-        daFull = (0..<min(2, shape.layers - 1)).map { _ in Self.zeros(steps * block) }
+        daWindow = Self.zeros(self.window * batchSize * GH)
+        dahWindow = Self.zeros(cell == .gru ? self.window * batchSize * GH : 0)
+        daFull = (0..<min(2, shape.layers - 1)).map { _ in Self.zeros(steps * batchSize * GH) }
         carry = Self.zeros(block)
+        dcRunning = Self.zeros(cell == .lstm ? block : 0)
         y = Self.zeros(1)
         dy = Self.zeros(1)
-        derivatives = Self.zeros(shape.hidden)
-        recurrentForward = PackedOperand(k: shape.hidden, n: shape.hidden, transB: true, rows: batchSize)
-        recurrentBackward = PackedOperand(k: shape.hidden, n: shape.hidden, transB: false, rows: batchSize)
-        jacobian = JacobianNorm<T>(hidden: shape.hidden)
+        coefficients = Self.zeros(GH)
+        diagonal = Self.zeros(H)
+        stepJacobian = Self.zeros(cell == .rnn ? 0 : H * H)
+        ones = .allocate(capacity: max(H, 1))
+        ones.initialize(repeating: 1, count: max(H, 1))
+        recurrentForward = PackedOperand(k: H, n: GH, transB: true, rows: batchSize)
+        recurrentBackward = PackedOperand(k: GH, n: H, transB: false, rows: batchSize)
+        jacobian = JacobianNorm<T>(hidden: H)
         hiddenGradNorms = Array(repeating: [Double](repeating: 0, count: steps), count: shape.layers)
+        cellGradNorms = cell == .lstm ? hiddenGradNorms : []
     }
 
     deinit {
-        for p in [hs, dhWindow, daWindow, carry, y, dy, derivatives] + daFull { p.deallocate() }
+        for p in [hs, gateStore, cs, recurrentScratch, dhWindow, daWindow, dahWindow, carry, dcRunning, y, dy,
+                  coefficients, diagonal, stepJacobian, ones] + daFull { p.deallocate() }
     }
 
     private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
@@ -125,6 +169,17 @@ public final class BPTT<T: RNNFloat> {
     /// h_0 … h_T of layer k: h_t for the batch at offset t·B·H.
     @inline(__always)
     private func states(_ k: Int) -> UnsafeMutablePointer<T> { hs + k * layerStride }
+
+    /// c_0 … c_T of layer k (LSTM).
+    @inline(__always)
+    private func memories(_ k: Int) -> UnsafeMutablePointer<T> { cs + k * layerStride }
+
+    /// The gate blocks of layer k, step s at offset s·B·width·H: h_1 … h_T
+    /// themselves for the Elman cell.
+    @inline(__always)
+    private func gates<C: RecurrentCell>(_ k: Int, _: C.Type) -> UnsafeMutablePointer<T> {
+        C.gatesInPlaceOfH ? states(k) + batchSize * shape.hidden : gateStore + k * steps * batchSize * C.width * shape.hidden
+    }
 
     /// Where ∂L/∂a of layer k lives: all steps for k > 0 (the layer below reads
     /// them), the current window only for the bottom layer.
@@ -144,25 +199,55 @@ public final class BPTT<T: RNNFloat> {
     public func run(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
         precondition(net.shape == shape && batch.steps == steps && batch.size == batchSize && batch.inputWidth == shape.inputs)
         precondition(gradients.count == net.layout.count)
+        let block = batchSize * shape.hidden
+        precondition(batch.initialHidden.map { $0.count == shape.layers && $0.allSatisfy { $0.count == block } } ?? true)
+        precondition(batch.initialMemory.map { $0.count == shape.layers && $0.allSatisfy { $0.count == block } } ?? true)
+        precondition(batch.initialMemory == nil || shape.cell == .lstm, "only the LSTM has a memory c_0")
+        setInitialStates(batch)
         // Vanished float32 gradients turn subnormal, and subnormal arithmetic is
         // ~100× slower: flush them to zero for the pass (they are below float32's
         // resolution anyway). Double keeps every digit for the checks.
-        if T.self == Float.self { return Denormals.flushed { pass(net, batch, options, gradients: &gradients) } }
-        return pass(net, batch, options, gradients: &gradients)
+        let H = shape.hidden
+        switch shape.cell {
+        case .rnn: return flushed { pass(ElmanCell<T>(activation: net.activation, hidden: H), net, batch, options, &gradients) }
+        case .lstm: return flushed { pass(LSTMCell<T>(hidden: H), net, batch, options, &gradients) }
+        case .gru: return flushed { pass(GRUCell<T>(hidden: H), net, batch, options, &gradients) }
+        }
     }
 
-    private func pass(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
+    /// h_0 (and c_0) of every layer: the batch's, or zeros.
+    private func setInitialStates(_ batch: Batch<T>) {
+        let block = batchSize * shape.hidden
+        for k in 0..<shape.layers {
+            if let h0 = batch.initialHidden?[k] { states(k).update(from: h0, count: block) }
+            else { states(k).update(repeating: 0, count: block) }
+            guard shape.cell == .lstm else { continue }
+            if let c0 = batch.initialMemory?[k] { memories(k).update(from: c0, count: block) }
+            else { memories(k).update(repeating: 0, count: block) }
+        }
+    }
+
+    @inline(__always)
+    private func flushed<R>(_ body: () -> R) -> R {
+        T.self == Float.self ? Denormals.flushed(body) : body()
+    }
+
+    private func pass<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions,
+                                        _ gradients: inout [T]) -> BPTTSummary where C.T == T {
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(net, p.baseAddress!, x.baseAddress!, batch.targets, options.loss)
+                forward(cell, net, p.baseAddress!, x.baseAddress!, batch.targets, options.loss)
             }
         }
         net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
                 gradients.withUnsafeMutableBufferPointer { g in
-                    backward(net, p.baseAddress!, x.baseAddress!, options, g.baseAddress!)
+                    backward(cell, net, p.baseAddress!, x.baseAddress!, options, g.baseAddress!)
                 }
             }
+        }
+        if options.recordJacobians {
+            net.parameters.withUnsafeBufferPointer { p in recordJacobians(cell, p.baseAddress!, net.layout) }
         }
         // Global norm before clipping: ‖g‖ = sqrt(Σ g²), summed in Double.
         let gradNorm = Clipping.globalNorm(gradients)
@@ -176,32 +261,48 @@ public final class BPTT<T: RNNFloat> {
         return BPTTSummary(loss: loss, gradNorm: gradNorm, clipScale: clipScale, valueClipped: valueClipped, nonfinite: nonfinite)
     }
 
+    /// Step s (0-based, making h_{s+1}) of layer k.
+    @inline(__always)
+    private func step<C: RecurrentCell>(_ k: Int, _ s: Int, _: C.Type, biasHH: UnsafePointer<T>) -> CellStep<T> {
+        let BH = batchSize * shape.hidden
+        let h = states(k) + s * BH, c: UnsafeMutablePointer<T>? = C.hasMemory ? memories(k) + s * BH : nil
+        return CellStep(batch: batchSize, gates: gates(k, C.self) + s * batchSize * C.width * shape.hidden,
+                        hPrev: h, h: h + BH, cPrev: c.map { UnsafePointer($0) }, c: c.map { $0 + BH },
+                        recurrent: C.recurrentApart ? recurrentScratch : nil, biasHH: biasHH)
+    }
+
     // MARK: Forward
 
-    private func forward(_ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>, _ targets: Batch<T>.Targets, _ lossKind: LossKind) -> Double {
+    private func forward<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
+                                           _ targets: Batch<T>.Targets, _ lossKind: LossKind) -> Double where C.T == T {
         let H = shape.hidden, B = batchSize, steps = self.steps, L = net.layout, BH = B * H
-        let act = net.activation
+        let GH = C.gates * H, W = C.width * H
         for k in 0..<shape.layers {
             let I = shape.inputWidth(layer: k)
             let input = k == 0 ? x : UnsafePointer(states(k - 1) + BH)
-            let h = states(k)
-            let a = h + BH  // a_1 … a_T are built in place of h_1 … h_T
-            // a_t = x_t W_ihᵀ, for all t in one product
-            Gemm.run(transA: false, transB: true, m: steps * B, n: H, k: I,
-                     a: input, lda: I, b: p + L.weightIH(k), ldb: I, beta: 0, c: a, ldc: H)
-            // a_t += b_ih + b_hh
-            let bih = p + L.biasIH(k), bhh = p + L.biasHH(k)
+            let a = gates(k, C.self)
+            // a_t = x_t W_ihᵀ, all gates, for all t in one product
+            Gemm.run(transA: false, transB: true, m: steps * B, n: GH, k: I,
+                     a: input, lda: I, b: p + L.weightIH(k), ldb: I, beta: 0, c: a, ldc: W)
+            // a_t += b_ih + b_hh (the part of b_hh no gate multiplies)
+            let bih = p + L.biasIH(k), bhh = p + L.biasHH(k), folded = C.foldedRecurrentBias * H
             for r in 0..<(steps * B) {
-                let row = a + r * H
-                for j in 0..<H { row[j] += bih[j] + bhh[j] }
+                let row = a + r * W
+                for j in 0..<folded { row[j] += bih[j] + bhh[j] }
+                for j in folded..<GH { row[j] += bih[j] }
             }
             recurrentForward.load(p + L.weightHH(k), ldb: H)
-            for t in 1...steps {
-                let ht = h + t * BH
-                // a_t += h_{t-1} W_hhᵀ
-                recurrentForward.product(m: B, a: ht - BH, lda: H, beta: 1, c: ht, ldc: H)
-                // h_t = act(a_t)
-                Elementwise.activate(act, ht, BH)
+            for s in 0..<steps {
+                let st = step(k, s, C.self, biasHH: bhh)
+                if C.recurrentApart {
+                    // h_{t-1} W_hhᵀ, kept apart for the cell
+                    recurrentForward.product(m: B, a: st.hPrev, lda: H, beta: 0, c: recurrentScratch, ldc: GH)
+                } else {
+                    // a_t += h_{t-1} W_hhᵀ
+                    recurrentForward.product(m: B, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W)
+                }
+                // h_t (and c_t) from the gates
+                cell.forward(st)
             }
         }
         // y_t = h_t W_outᵀ + b_out on the top layer, at the scored steps
@@ -223,9 +324,10 @@ public final class BPTT<T: RNNFloat> {
 
     // MARK: Backward
 
-    private func backward(_ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>, _ options: BPTTOptions, _ g: UnsafeMutablePointer<T>) {
+    private func backward<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
+                                            _ options: BPTTOptions, _ g: UnsafeMutablePointer<T>) where C.T == T {
         let H = shape.hidden, B = batchSize, O = shape.outputs, steps = self.steps, L = net.layout, BH = B * H
-        let act = net.activation
+        let GH = C.gates * H, BG = B * GH
         let firstRow = options.loss.lastStepOnly ? (steps - 1) * B : 0
         let rows = steps * B - firstRow
         let top = shape.layers - 1
@@ -238,18 +340,20 @@ public final class BPTT<T: RNNFloat> {
         for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
 
         for k in stride(from: top, through: 0, by: -1) {
-            let h = states(k)  // h_t at h + t·B·H, h_0 = 0
+            let h = states(k)  // h_t at h + t·B·H
             let I = shape.inputWidth(layer: k)
             let input = k == 0 ? x : UnsafePointer(states(k - 1) + BH)
-            let whh = p + L.weightHH(k)
-            recurrentBackward.load(whh, ldb: H)
+            let bhh = p + L.biasHH(k)
+            recurrentBackward.load(p + L.weightHH(k), ldb: H)
+            if C.hasMemory { dcRunning.update(repeating: 0, count: BH) }
             var end = steps
             while end > 0 {
-                // The window of steps start..<end; dh(s), da(s) are step s's blocks.
+                // The window of steps start..<end; dh(s), dax(s), dah(s) are step s's blocks.
                 let start = max(0, end - window), n = end - start
                 let daBase = fullDA(k)
                 func dh(_ s: Int) -> UnsafeMutablePointer<T> { dhWindow + (s - start) * BH }
-                func da(_ s: Int) -> UnsafeMutablePointer<T> { daBase.map { $0 + s * BH } ?? daWindow + (s - start) * BH }
+                func dax(_ s: Int) -> UnsafeMutablePointer<T> { daBase.map { $0 + s * BG } ?? daWindow + (s - start) * BG }
+                func dah(_ s: Int) -> UnsafeMutablePointer<T> { C.recurrentApart ? dahWindow + (s - start) * BG : dax(s) }
                 // ∂L/∂h_t from outside the recurrence: the readout (top layer) or the layer above
                 if k == top {
                     // dy_t W_out at the scored steps, 0 elsewhere
@@ -262,8 +366,8 @@ public final class BPTT<T: RNNFloat> {
                     }
                 } else {
                     // ∂L/∂h_t = ∂L/∂a_t W_ih, both of the layer above (its x_t is this h_t)
-                    Gemm.run(transA: false, transB: false, m: n * B, n: H, k: H,
-                             a: fullDA(k + 1)! + start * BH, lda: H, b: p + L.weightIH(k + 1), ldb: H,
+                    Gemm.run(transA: false, transB: false, m: n * B, n: H, k: GH,
+                             a: fullDA(k + 1)! + start * BG, lda: GH, b: p + L.weightIH(k + 1), ldb: H,
                              beta: 0, c: dh(start), ldc: H)
                 }
                 // ∂L/∂h_{end-1} += what step `end` (first of the later window) sent back
@@ -273,54 +377,106 @@ public final class BPTT<T: RNNFloat> {
                 }
                 // Backward through time. Step s (0-based) made h_{s+1} from a_{s+1}.
                 for s in stride(from: end - 1, through: start, by: -1) {
-                    let ht = h + (s + 1) * BH
                     // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1)
                     hiddenGradNorms[k][s] = Elementwise.norm(dh(s), BH)
-                    // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
-                    Elementwise.backprop(act, h: ht, dh: dh(s), da: da(s), BH)
-                    // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh, unless truncation detached h_{t-1};
-                    // from the window's first step it is carried into the next window.
-                    if s > start && !options.cuts(before: s) {
-                        recurrentBackward.product(m: B, a: da(s), lda: H, beta: 1, c: dh(s - 1), ldc: H)
-                    } else if s == start && s > 0 && !options.cuts(before: s) {
-                        recurrentBackward.product(m: B, a: da(s), lda: H, beta: 0, c: carry, ldc: H)
-                    }
+                    // Unless truncation detached h_{t-1}, the step sends ∂L/∂h_{t-1} back: within
+                    // the window to dh(s-1), from the window's first step into the next window.
+                    let carries = s > 0 && !options.cuts(before: s)
+                    let dhPrev: UnsafeMutablePointer<T>? = !carries ? nil : s > start ? dh(s - 1) : carry
+                    if dhPrev == carry { carry.update(repeating: 0, count: BH) }
+                    // ∂L/∂a_t (and ∂L/∂c_{t-1}) from ∂L/∂h_t (and ∂L/∂c_t)
+                    let cellNorm = cell.backward(step(k, s, C.self, biasHH: bhh),
+                                                 CellGradients(dh: dh(s), dc: C.hasMemory ? dcRunning : nil,
+                                                               dax: dax(s), dah: dah(s), dhPrev: dhPrev, carries: carries))
+                    if C.hasMemory { cellGradNorms[k][s] = cellNorm }
+                    // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
+                    if let dhPrev { recurrentBackward.product(m: B, a: dah(s), lda: GH, beta: 1, c: dhPrev, ldc: H) }
                 }
                 let accumulate: T = end == steps ? 0 : 1
                 // ∂L/∂W_hh += Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh)
-                Gemm.run(transA: true, transB: false, m: H, n: H, k: n * B,
-                         a: da(start), lda: H, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
+                Gemm.run(transA: true, transB: false, m: GH, n: H, k: n * B,
+                         a: dah(start), lda: GH, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
                 // ∂L/∂W_ih += Σ_t ∂L/∂a_tᵀ x_t
-                Gemm.run(transA: true, transB: false, m: H, n: I, k: n * B,
-                         a: da(start), lda: H, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
-                // ∂L/∂b_ih = ∂L/∂b_hh = Σ_t ∂L/∂a_t
-                let gbih = g + L.biasIH(k), daw = da(start)
-                if end == steps { gbih.update(repeating: 0, count: H) }
-                for r in 0..<(n * B) { for j in 0..<H { gbih[j] += daw[r * H + j] } }
+                Gemm.run(transA: true, transB: false, m: GH, n: I, k: n * B,
+                         a: dax(start), lda: GH, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
+                // ∂L/∂b_ih = Σ_t ∂L/∂a_t (input side), ∂L/∂b_hh = Σ_t ∂L/∂a_t (recurrent side)
+                let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k), dxw = dax(start), dhw = dah(start)
+                if end == steps { gbih.update(repeating: 0, count: GH) }
+                for r in 0..<(n * B) { for j in 0..<GH { gbih[j] += dxw[r * GH + j] } }
+                if C.recurrentApart {
+                    if end == steps { gbhh.update(repeating: 0, count: GH) }
+                    for r in 0..<(n * B) { for j in 0..<GH { gbhh[j] += dhw[r * GH + j] } }
+                }
                 end = start
             }
-            let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
-            for j in 0..<H { gbhh[j] = gbih[j] }
-            if options.recordJacobians { recordJacobians(layer: k, whh: whh, act: act) }
+            if !C.recurrentApart {
+                let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
+                for j in 0..<GH { gbhh[j] = gbih[j] }
+            }
         }
     }
 
-    /// ‖diag(act'(a_t)) W_hh‖₂ for every step, the largest over the batch:
-    /// the factor by which one step back can at most stretch the gradient.
-    private func recordJacobians(layer k: Int, whh: UnsafePointer<T>, act: Activation) {
+    // MARK: Diagnostics
+
+    /// ‖∂h_t/∂h_{t−1}‖₂ for every step, the largest over the batch: the factor
+    /// by which one step back can at most stretch the gradient; and the gated
+    /// cells' direct path, gate by gate and as a product from T back.
+    private func recordJacobians<C: RecurrentCell>(_ cell: C, _ p: UnsafePointer<T>, _ L: ParameterLayout) where C.T == T {
         let H = shape.hidden, B = batchSize
-        let h = states(k)
-        if recordedJacobianNorms.isEmpty { recordedJacobianNorms = jacobianNorms }
-        for s in 0..<steps {
-            var largest = 0.0
-            for b in 0..<B {
-                let ht = h + (s + 1) * B * H + b * H
-                for j in 0..<H { derivatives[j] = act.derivative(output: ht[j]) }
-                let n = Double(jacobian.norm(w: whh, d: derivatives))
-                if n.isNaN || n > largest { largest = n }
-                if largest.isNaN { break }
+        if recordedJacobianNorms.isEmpty { recordedJacobianNorms = nanNorms }
+        for k in 0..<shape.layers {
+            let whh = p + L.weightHH(k)
+            for s in 0..<steps {
+                let st = step(k, s, C.self, biasHH: p + L.biasHH(k))
+                var largest = 0.0
+                for b in 0..<B {
+                    cell.jacobian(st, row: b, coefficients: coefficients, diagonal: diagonal)
+                    let n: Double
+                    if C.gates == 1 {
+                        n = Double(jacobian.norm(w: whh, d: coefficients))  // diag(act') W_hh
+                    } else {
+                        // Σ_g diag(coefficients_g) W_hh,g + diag(diagonal), row by row
+                        for i in 0..<H {
+                            let row = stepJacobian + i * H
+                            for j in 0..<H { row[j] = 0 }
+                            for gate in 0..<C.gates {
+                                let c = coefficients[gate * H + i], w = whh + (gate * H + i) * H
+                                for j in 0..<H { row[j] += c * w[j] }
+                            }
+                            row[i] += diagonal[i]
+                        }
+                        n = Double(jacobian.norm(w: stepJacobian, d: ones))
+                    }
+                    if n.isNaN || n > largest { largest = n }
+                    if largest.isNaN { break }
+                }
+                recordedJacobianNorms[k][s] = largest
             }
-            recordedJacobianNorms[k][s] = largest
+        }
+        guard let gate = C.pathGate else { return }
+        if recordedGateMeans.isEmpty { (recordedGateMeans, recordedPathProducts) = (nanNorms, nanNorms) }
+        // Π_{u=t}^{T} gate_u per unit, from T back, in Double (σ(0)^1000 is far below float32's range);
+        // its mean over units and batch
+        var product = [Double](repeating: 1, count: H)
+        for k in 0..<shape.layers {
+            var gateSums = [Double](repeating: 0, count: steps), productSums = gateSums
+            for b in 0..<B {
+                for j in 0..<H { product[j] = 1 }
+                for s in stride(from: steps - 1, through: 0, by: -1) {
+                    let v = gates(k, C.self) + (s * B + b) * C.width * H + gate * H
+                    var sum = 0.0, prod = 0.0
+                    for j in 0..<H {
+                        product[j] *= Double(v[j])
+                        sum += Double(v[j])
+                        prod += product[j]
+                    }
+                    gateSums[s] += sum
+                    productSums[s] += prod
+                }
+            }
+            let count = Double(B * H)
+            recordedGateMeans[k] = gateSums.map { $0 / count }
+            recordedPathProducts[k] = productSums.map { $0 / count }
         }
     }
 }

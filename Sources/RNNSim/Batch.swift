@@ -15,14 +15,21 @@ public struct Batch<T: RNNFloat>: Sendable {
     public let inputWidth: Int
     public var inputs: [T]
     public var targets: Targets
+    /// The initial hidden state h_0 of each layer, [B, H] per layer, as `nn.RNN(x, h0)`; nil = zeros.
+    public var initialHidden: [[T]]?
+    /// The LSTM's initial memory c_0 of each layer, [B, H] per layer, as `nn.LSTM(x, (h0, c0))`; nil = zeros.
+    public var initialMemory: [[T]]?
 
-    public init(steps: Int, size: Int, inputWidth: Int, inputs: [T], targets: Targets) {
+    public init(steps: Int, size: Int, inputWidth: Int, inputs: [T], targets: Targets,
+                initialHidden: [[T]]? = nil, initialMemory: [[T]]? = nil) {
         precondition(inputs.count == steps * size * inputWidth)
         self.steps = steps
         self.size = size
         self.inputWidth = inputWidth
         self.inputs = inputs
         self.targets = targets
+        self.initialHidden = initialHidden
+        self.initialMemory = initialMemory
     }
 
     public func converted<U: RNNFloat>(to: U.Type = U.self) -> Batch<U> {
@@ -31,6 +38,8 @@ public struct Batch<T: RNNFloat>: Sendable {
         case .real(let v): t = .real(v.map { U($0) })
         case .classes(let c): t = .classes(c)
         }
-        return Batch<U>(steps: steps, size: size, inputWidth: inputWidth, inputs: inputs.map { U($0) }, targets: t)
+        return Batch<U>(steps: steps, size: size, inputWidth: inputWidth, inputs: inputs.map { U($0) }, targets: t,
+                        initialHidden: initialHidden?.map { $0.map { U($0) } },
+                        initialMemory: initialMemory?.map { $0.map { U($0) } })
     }
 }

@@ -1,15 +1,17 @@
-/// The sizes of a stacked Elman RNN with a linear readout.
+/// The sizes of a stacked recurrent network (Elman, LSTM or GRU cells) with a linear readout.
 public struct RNNShape: Equatable, Hashable, Sendable, Codable {
     public var inputs: Int
     public var hidden: Int
     public var layers: Int
     public var outputs: Int
+    public var cell: CellKind
 
-    public init(inputs: Int, hidden: Int, layers: Int = 1, outputs: Int) {
+    public init(inputs: Int, hidden: Int, layers: Int = 1, outputs: Int, cell: CellKind = .rnn) {
         self.inputs = inputs
         self.hidden = hidden
         self.layers = layers
         self.outputs = outputs
+        self.cell = cell
     }
 
     /// Input width of layer k: the data for k = 0, the layer below otherwise.
@@ -40,11 +42,13 @@ public struct ParameterLayout: Equatable, Sendable {
             entries.append(Entry(name: name, offset: offset, dims: dims))
             offset += dims.reduce(1, *)
         }
+        // PyTorch's names and shapes: a gated cell stacks its G gates' rows.
+        let GH = shape.cell.gates * shape.hidden
         for k in 0..<shape.layers {
-            add("weight_ih_l\(k)", [shape.hidden, shape.inputWidth(layer: k)])
-            add("weight_hh_l\(k)", [shape.hidden, shape.hidden])
-            add("bias_ih_l\(k)", [shape.hidden])
-            add("bias_hh_l\(k)", [shape.hidden])
+            add("weight_ih_l\(k)", [GH, shape.inputWidth(layer: k)])
+            add("weight_hh_l\(k)", [GH, shape.hidden])
+            add("bias_ih_l\(k)", [GH])
+            add("bias_hh_l\(k)", [GH])
         }
         add("readout.weight", [shape.outputs, shape.hidden])
         add("readout.bias", [shape.outputs])
@@ -63,8 +67,10 @@ public struct ParameterLayout: Equatable, Sendable {
     @inline(__always) public var readoutBias: Int { entries[4 * shape.layers + 1].offset }
 }
 
-/// A vanilla (Elman) RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) per layer,
-/// y_t = W_out h_t + b_out on the top layer. All tensors are row-major.
+/// A stacked recurrent network: per layer a cell (the vanilla (Elman) cell
+/// h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), or an LSTM or GRU cell as
+/// PyTorch defines them), y_t = W_out h_t + b_out on the top layer. All tensors
+/// are row-major. `activation` is the Elman cell's; the gated cells have their own σ and tanh.
 public struct RNN<T: RNNFloat>: Sendable {
     public var activation: Activation
     public let layout: ParameterLayout
@@ -85,10 +91,12 @@ public struct RNN<T: RNNFloat>: Sendable {
         self.parameters = parameters
     }
 
-    /// A copy of W_hh of layer k (H×H, row-major).
+    public var cell: CellKind { shape.cell }
+
+    /// A copy of W_hh of layer k (G·H × H, row-major; H×H for the Elman cell).
     public func recurrentWeights(layer k: Int = 0) -> [T] {
         let o = layout.weightHH(k), h = shape.hidden
-        return Array(parameters[o..<(o + h * h)])
+        return Array(parameters[o..<(o + shape.cell.gates * h * h)])
     }
 
     /// The same network in another precision.

@@ -13,6 +13,7 @@ public struct Settings: Sendable, Equatable {
     public var seed: UInt64 = 1
     public var hidden = 32
     public var layers = 1
+    public var cell: CellKind = .rnn
     public var activation: Activation = .tanh
     public var initKind: InitKind = .spectral
     public var rho = 1.0
@@ -57,7 +58,8 @@ public struct Settings: Sendable, Equatable {
         if let loss, task == .adding || task == .echo, loss.isCrossEntropy {
             throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs class targets; the \(task.rawValue) task has real ones (use mse-last or mse-all)")
         }
-        let floats = (layers + 2) * (steps + 1) * batch * hidden
+        let perUnit = cell.floatsPerUnit
+        let floats = (layers * perUnit.kept + 2 * perUnit.gradients) * (steps + 1) * batch * hidden
         if floats > Self.maximumActivationFloats {
             let gib = Double(floats) * 4 / Double(1 << 30)
             throw SettingsError(key: "task.steps", message: "steps × batch × hidden × layers needs \(String(format: "%.1f", gib)) GiB of activations; the limit is 2 GiB")
@@ -131,9 +133,11 @@ extension Settings {
             { $0.seed = UInt64($1) }, { "\($0.seed)" }),
         int("network.hidden", "hidden units per layer (H)", 1...2048, { $0.hidden = $1 }, { "\($0.hidden)" }),
         int("network.layers", "stacked recurrent layers", 1...4, { $0.layers = $1 }, { "\($0.layers)" }),
-        choice("network.activation", "the nonlinearity act in h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)",
+        choice("network.cell", "the recurrent cell: rnn (vanilla, Elman), lstm or gru (PyTorch's nn.LSTM / nn.GRU equations and gate order)",
+               CellKind.self, { $0.cell = $1 }, { $0.cell.rawValue }),
+        choice("network.activation", "the nonlinearity act in h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (cell rnn)",
                Activation.self, { $0.activation = $1 }, { $0.activation.rawValue }),
-        choice("init.kind", "initialisation of W_hh: spectral (Gaussian scaled to ρ = init.rho), xavier, orthogonal (× init.rho), identity (IRNN: α·I)",
+        choice("init.kind", "initialisation of W_hh (of each gate's block for lstm/gru): spectral (Gaussian scaled to ρ = init.rho), xavier, orthogonal (× init.rho), identity (IRNN: α·I)",
                InitKind.self, { $0.initKind = $1 }, { $0.initKind.rawValue }),
         double("init.rho", "spectral radius ρ(W_hh) for init.kind = spectral; scale for orthogonal", 0...100,
                { $0.rho = $1 }, { "\($0.rho)" }),

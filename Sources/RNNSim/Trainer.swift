@@ -21,7 +21,8 @@ public final class Trainer {
         self.settings = settings
         task = try Self.makeTask(settings)
         loss = settings.loss ?? task.defaultLoss
-        let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth)
+        let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth,
+                             cell: settings.cell)
         let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha,
                                             inputStd: settings.inputStd)
         // Weights and batches come from separate streams of the one seed, so that
@@ -72,14 +73,15 @@ public final class Trainer {
     private var nanPerLayer: [Double] { [Double](repeating: .nan, count: settings.layers) }
     private var nanNorms: [[Double]] { Array(repeating: [Double](repeating: .nan, count: settings.steps), count: settings.layers) }
 
-    /// ρ(W_hh) and σ_max(W_hh) of every layer.
+    /// ρ(W_hh) and σ_max(W_hh) of every layer. A gated cell's W_hh stacks its
+    /// gates' blocks [G·H, H]: it has a largest singular value but no eigenvalues (ρ is NaN).
     public func measureSpectrum() -> ([Double], [Double]) {
-        let H = settings.hidden
+        let H = settings.hidden, G = settings.cell.gates
         var rho: [Double] = [], sigma: [Double] = []
         for k in 0..<settings.layers {
             let w = network.recurrentWeights(layer: k)
-            rho.append(Spectral.spectralRadius(w, n: H) ?? .nan)
-            sigma.append(Spectral.largestSingularValue(w, rows: H, cols: H))
+            rho.append(G == 1 ? Spectral.spectralRadius(w, n: H) ?? .nan : .nan)
+            sigma.append(Spectral.largestSingularValue(w, rows: G * H, cols: H))
         }
         return (rho, sigma)
     }

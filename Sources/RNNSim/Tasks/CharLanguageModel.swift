@@ -120,38 +120,77 @@ extension CharLanguageModel {
         return weights.lastIndex { $0 > 0 } ?? 0
     }
 
-    /// One step of the stacked RNN at a time, for sampling:
-    /// h_k = act(W_ih x + b_ih + W_hh h_k + b_hh), logits = W_out h_top + b_out.
+    /// One step of the stacked network at a time, for sampling: each layer's
+    /// gate pre-activations W_ih x + b_ih + W_hh h + b_hh, then the cell's own
+    /// forward step (the one BPTT runs); logits = W_out h_top + b_out.
     struct Stepper {
         let model: RNN<Float>
         var hidden: [[Float]]
+        /// c of each layer (LSTM; zeros and unused otherwise).
+        var memory: [[Float]]
 
         init(model: RNN<Float>) {
             self.model = model
             hidden = Array(repeating: [Float](repeating: 0, count: model.shape.hidden), count: model.shape.layers)
+            memory = hidden
         }
 
         /// Feeds one-hot character `input` and returns the readout logits.
         mutating func step(input: Int) -> [Float] {
+            let H = model.shape.hidden
+            switch model.cell {
+            case .rnn: return step(ElmanCell<Float>(activation: model.activation, hidden: H), input)
+            case .lstm: return step(LSTMCell<Float>(hidden: H), input)
+            case .gru: return step(GRUCell<Float>(hidden: H), input)
+            }
+        }
+
+        private mutating func step<C: RecurrentCell>(_ cell: C, _ input: Int) -> [Float] where C.T == Float {
             let p = model.parameters, layout = model.layout, shape = model.shape, h = shape.hidden
+            let GH = C.gates * h, folded = C.foldedRecurrentBias * h
             var below: [Float] = []
             for k in 0..<shape.layers {
                 let width = shape.inputWidth(layer: k)
                 let wih = layout.weightIH(k), whh = layout.weightHH(k)
                 let bih = layout.biasIH(k), bhh = layout.biasHH(k)
-                var next = [Float](repeating: 0, count: h)
-                for i in 0..<h {
-                    var a = p[bih + i] + p[bhh + i]
+                var gates = [Float](repeating: 0, count: C.width * h)
+                var recurrent = [Float](repeating: 0, count: GH)
+                for r in 0..<GH {
+                    var a = p[bih + r] + (r < folded ? p[bhh + r] : 0)
                     // Layer 0's input is one-hot: W_ih x is just one column.
                     if k == 0 {
-                        a += p[wih + i * width + input]
+                        a += p[wih + r * width + input]
                     } else {
-                        for j in 0..<width { a += p[wih + i * width + j] * below[j] }
+                        for j in 0..<width { a += p[wih + r * width + j] * below[j] }
                     }
-                    for j in 0..<h { a += p[whh + i * h + j] * hidden[k][j] }
-                    next[i] = model.activation.apply(a)
+                    var rec: Float = 0
+                    for j in 0..<h { rec += p[whh + r * h + j] * hidden[k][j] }
+                    if C.recurrentApart { recurrent[r] = rec } else { a += rec }
+                    gates[r] = a
                 }
+                var next = [Float](repeating: 0, count: h), c = next
+                p.withUnsafeBufferPointer { params in
+                    gates.withUnsafeMutableBufferPointer { g in
+                        next.withUnsafeMutableBufferPointer { hNew in
+                            c.withUnsafeMutableBufferPointer { cNew in
+                                hidden[k].withUnsafeBufferPointer { hPrev in
+                                    memory[k].withUnsafeBufferPointer { cPrev in
+                                        recurrent.withUnsafeBufferPointer { rec in
+                                            cell.forward(CellStep(
+                                                batch: 1, gates: g.baseAddress!, hPrev: hPrev.baseAddress!,
+                                                h: C.gatesInPlaceOfH ? g.baseAddress! : hNew.baseAddress!,
+                                                cPrev: cPrev.baseAddress!, c: cNew.baseAddress!,
+                                                recurrent: rec.baseAddress!, biasHH: params.baseAddress! + bhh))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if C.gatesInPlaceOfH { next = Array(gates[0..<h]) }
                 hidden[k] = next
+                memory[k] = c
                 below = next
             }
             let wo = layout.readoutWeight, bo = layout.readoutBias

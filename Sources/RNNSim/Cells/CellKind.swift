@@ -1,0 +1,27 @@
+/// Which recurrent cell a network is made of. `rnn` is the vanilla (Elman)
+/// cell; `lstm` and `gru` follow PyTorch's `nn.LSTM` and `nn.GRU` exactly,
+/// gate order and parameter layout included.
+public enum CellKind: String, CaseIterable, Sendable, Codable {
+    case rnn, lstm, gru
+
+    /// Gate blocks of H rows stacked in W_ih [G·H, I], W_hh [G·H, H] and the
+    /// biases [G·H]: 1 (Elman), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n).
+    public var gates: Int {
+        switch self {
+        case .rnn: 1
+        case .lstm: 4
+        case .gru: 3
+        }
+    }
+
+    /// Floats per hidden unit, batch row and step that a pass keeps for one
+    /// layer (h_t; the gates; c_t), and that ∂L/∂(pre-activations) of an upper
+    /// layer takes: what the memory limit is computed from.
+    public var floatsPerUnit: (kept: Int, gradients: Int) {
+        switch self {
+        case .rnn: (1, 1)          // a_t is built in place of h_t
+        case .lstm: (1 + 4 + 1, 4)  // h, i f g o, c
+        case .gru: (1 + 4, 3)       // h, r z n and W_hn h + b_hn
+        }
+    }
+}
