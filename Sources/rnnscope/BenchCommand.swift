@@ -2,14 +2,17 @@ import ArgumentParser
 import Foundation
 import RNNSim
 
+extension CellKind: ExpressibleByArgument {}
+
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time one training iteration, as the NumPy and PyTorch peer benchmarks do.",
+        abstract: "Time one training iteration, as the NumPy, PyTorch and JAX peer benchmarks do.",
         discussion: """
-            One iteration: forward over T steps with tanh, MSE on an I-wide linear readout at the last step, \
-            full BPTT recording ‖∂L/∂h_t‖ for every t, global-norm clipping at 1.0, an SGD update. \
-            Prints the median milliseconds per iteration; GFLOP/s counts 6·T·B·H² flops per iteration per layer.
+            One iteration: forward over T steps with tanh (or an LSTM or GRU cell), MSE on an I-wide linear \
+            readout at the last step, full BPTT recording ‖∂L/∂h_t‖ for every t, global-norm clipping at 1.0, \
+            an SGD update. Prints the median milliseconds per iteration; GFLOP/s counts 6·G·T·B·H² flops per \
+            iteration per layer (G = 1 for rnn, 4 for lstm, 3 for gru).
             """)
 
     @Option(help: "Hidden units H.") var hidden: Int = 128
@@ -17,6 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Batch size B.") var batch: Int = 1
     @Option(help: "Input (and readout) width I.") var inputs: Int = 8
     @Option(help: "Stacked layers.") var layers: Int = 1
+    @Option(help: "The recurrent cell: rnn, lstm or gru.") var cell: CellKind = .rnn
     @Option(help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
     @Flag(help: "Print {\"ms_per_iteration\": …, \"gflops\": …}.") var json = false
 
@@ -29,14 +33,15 @@ struct BenchCommand: ParsableCommand {
         if let iterations, !(1...1_000_000).contains(iterations) {
             throw ValidationError("--iterations must be 1…1000000, got \(iterations)")
         }
-        let floats = (layers + 2) * (steps + 1) * batch * hidden
+        let perUnit = cell.floatsPerUnit
+        let floats = (layers * perUnit.kept + 2 * perUnit.gradients) * (steps + 1) * batch * hidden
         guard floats <= Settings.maximumActivationFloats else {
             throw ValidationError("steps × batch × hidden × layers is too large: the activations would exceed 2 GiB")
         }
     }
 
     func run() throws {
-        let shape = RNNShape(inputs: inputs, hidden: hidden, layers: layers, outputs: inputs)
+        let shape = RNNShape(inputs: inputs, hidden: hidden, layers: layers, outputs: inputs, cell: cell)
         var net: RNN<Float> = Initialisation(kind: .spectral, rho: 1).make(shape, activation: .tanh, seed: 0)
         var rng = SeededRandom(seed: 1)
         let x = (0..<(steps * batch * inputs)).map { _ in Float(rng.normal()) }
@@ -61,16 +66,16 @@ struct BenchCommand: ParsableCommand {
         }
         times.sort()
         let ms = times[times.count / 2]
-        let flops = 6.0 * Double(steps * batch * hidden * hidden * layers)
+        let flops = 6.0 * Double(cell.gates * steps * batch * hidden * hidden * layers)
         let gflops = flops / (ms * 1e6)
         if json {
             print(JSONText.encode(.object([
                 ("ms_per_iteration", .number(ms)), ("gflops", .number(gflops)),
                 ("hidden", .int(hidden)), ("steps", .int(steps)), ("batch", .int(batch)), ("inputs", .int(inputs)),
-                ("layers", .int(layers)), ("iterations", .int(times.count)),
+                ("layers", .int(layers)), ("cell", .string(cell.rawValue)), ("iterations", .int(times.count)),
             ])))
         } else {
-            print(String(format: "H=%d T=%d B=%d I=%d layers=%d: %.3f ms per iteration (median of %d), %.1f GFLOP/s",
+            print(cell.rawValue + String(format: " H=%d T=%d B=%d I=%d layers=%d: %.3f ms per iteration (median of %d), %.1f GFLOP/s",
                          hidden, steps, batch, inputs, layers, ms, times.count, gflops))
         }
     }
