@@ -1,0 +1,36 @@
+import Foundation
+import RNNSim
+import Scenarios
+
+/// A run on the user's own model: the scenario (or --set) settings supply the
+/// optimiser, clipping, truncation and seed; the model and its data the rest.
+enum ModelRun {
+    static func scenario(base: Scenario, user: UserModel) throws -> Scenario {
+        if let data = user.data, let asked = base.settings.loss, asked != data.loss {
+            throw Failure("train.loss = \(asked.rawValue) does not apply to --data: give --loss \(asked.rawValue) instead")
+        }
+        let settings = user.settings(from: base.settings)
+        do {
+            try settings.validate()
+            _ = try user.task(settings)
+        } catch { throw Failure("\(error)") }
+        let modelName = URL(fileURLWithPath: user.modelPath).lastPathComponent
+        var notes = "Your model, \(user.model.summary)."
+        if let data = user.data {
+            notes += " Data: \(data.summary); minibatches of \(settings.batch) of its \(data.batch.size) sequences."
+        }
+        notes += " w saves the current weights to \(user.savePath) under the names, shapes and dtypes read."
+        var s = Scenario(name: "model", title: "Your model: \(modelName)" + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
+                         notes: notes, settings: settings)
+        s.path = user.modelPath
+        return s
+    }
+
+    /// `--save`: the trained weights as the model file had them.
+    static func save(_ trainer: Trainer, _ user: UserModel) throws {
+        do {
+            try user.model.weightsFile(trainer.network.parameters).write(to: URL(fileURLWithPath: user.savePath))
+        } catch { throw Failure(error) }
+        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(user.savePath)")
+    }
+}
