@@ -264,7 +264,7 @@ private struct Simulation {
         do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }
         var text = "saved the weights of iteration \(trainer.iteration) to \(user.savePath)"
         if trainer.network.activation != user.model.network.activation {
-            text += " (trained with \(trainer.network.activation.rawValue): load into nn.RNN(nonlinearity=\"\(trainer.network.activation.rawValue)\"))"
+            text += " (trained as \(trainer.network.activation.rawValue): nonlinearity=\"\(trainer.network.activation.rawValue)\")"
         }
         return text
     }

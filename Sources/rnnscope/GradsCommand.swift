@@ -36,6 +36,7 @@ struct GradsCommand: ParsableCommand {
             let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms)
             do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }
         }
+        ModelOptions.announce(user, dataPath: input.data)
         if json {
             print(JSONText.encode(.object([
                 ("model", ModelOptions.json(user)),

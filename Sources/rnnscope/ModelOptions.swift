@@ -36,8 +36,8 @@ struct ModelOptions: ParsableArguments {
 
     var lossKind: LossKind? { loss.flatMap(LossKind.init(rawValue:)) }
 
-    /// The model and its data (nil without --data). Prints on stderr what was read and
-    /// anything assumed; every error names the file at fault, model or data.
+    /// The model and its data (nil without --data); every error names the file at
+    /// fault, model or data. `announce` then says what was read.
     func load(savePath: String? = nil) throws -> UserModel {
         guard let model else { throw Failure("--model is needed") }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
@@ -52,10 +52,15 @@ struct ModelOptions: ParsableArguments {
                 dataSet = try DataFile.read(contentsOf: URL(fileURLWithPath: data), for: stock.layout, loss: lossKind, batchFirst: batchFirst)
             } catch { throw Failure(error, file: data, role: "data") }
         }
-        for notice in stock.notices(file: model) { printError("rnnscope: " + notice) }
-        printError("rnnscope: model \(model): \(stock.summary)")
-        if let data, let dataSet { printError("rnnscope: data \(data): \(dataSet.summary)") }
         return UserModel(model: stock, data: dataSet, modelPath: model, savePath: savePath)
+    }
+
+    /// Prints on stderr what was read and anything assumed, once nothing more can fail
+    /// (so that a failure stays one line).
+    static func announce(_ user: UserModel, dataPath: String?) {
+        for notice in user.model.notices(file: user.modelPath) { printError("rnnscope: " + notice) }
+        printError("rnnscope: model \(user.modelPath): \(user.model.summary)")
+        if let dataPath, let data = user.data { printError("rnnscope: data \(dataPath): \(data.summary)") }
     }
 
     /// What was read, for --json: cell, layers, I, H, O, nonlinearity, bias, T, B, batch-first.

@@ -5,7 +5,8 @@ import Scenarios
 /// A run on the user's own model: the scenario (or --set) settings supply the
 /// optimiser, clipping, truncation and seed; the model and its data the rest.
 enum ModelRun {
-    static func scenario(base: Scenario, user: UserModel) throws -> Scenario {
+    /// Says on stderr what was read once the run is known to be possible.
+    static func scenario(base: Scenario, user: UserModel, dataPath: String?) throws -> Scenario {
         if let data = user.data, let asked = base.settings.loss, asked != data.loss {
             throw Failure("train.loss = \(asked.rawValue) does not apply to --data: give --loss \(asked.rawValue) instead")
         }
@@ -23,6 +24,7 @@ enum ModelRun {
         var s = Scenario(name: "model", title: "Your model: \(modelName)" + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath
+        ModelOptions.announce(user, dataPath: dataPath)
         return s
     }
 
