@@ -122,3 +122,45 @@ import Testing
         #expect(bfloat16Bits(1.01171875) == 0x3F82)
     }
 }
+
+/// Minibatches of the user's data: `train.batch` distinct sequences of it, or all of it.
+@Suite struct DataFileTaskTests {
+    static func data(size: Int) -> Batch<Float> {
+        let (T, I) = (3, 2)
+        // inputs[t][b][i] = 100·b + 10·t + i, so every value says where it came from
+        var inputs: [Float] = []
+        for t in 0..<T { for b in 0..<size { for i in 0..<I { inputs.append(Float(100 * b + 10 * t + i)) } } }
+        let targets = (0..<T).flatMap { t in (0..<size).map { Int32(b: $0, t: t) } }
+        return Batch(steps: T, size: size, inputWidth: I, inputs: inputs, targets: .classes(targets),
+                     initialHidden: [(0..<size).flatMap { b in [Float(b), Float(b)] }])
+    }
+
+    @Test func aMinibatchIsDistinctWholeSequences() {
+        let task = DataFileTask(data: Self.data(size: 7), loss: .xentAll)
+        var rng = SeededRandom(seed: 1)
+        for _ in 0..<20 {
+            let b = task.batch(size: 3, rng: &rng)
+            #expect(b.size == 3 && b.steps == 3)
+            let picked = (0..<3).map { Int(b.inputs[$0 * 2]) / 100 }
+            #expect(Set(picked).count == 3 && picked.allSatisfy { (0..<7).contains($0) })
+            for t in 0..<3 {
+                for (j, seq) in picked.enumerated() {
+                    #expect(b.inputs[(t * 3 + j) * 2 + 1] == Float(100 * seq + 10 * t + 1))
+                    if case .classes(let c) = b.targets { #expect(c[t * 3 + j] == Int32(b: seq, t: t)) }
+                }
+            }
+            #expect(b.initialHidden?[0] == picked.flatMap { [Float($0), Float($0)] })
+        }
+    }
+
+    @Test func allOfItWhenItHoldsNoMore() {
+        let task = DataFileTask(data: Self.data(size: 4), loss: .xentAll)
+        var rng = SeededRandom(seed: 1)
+        #expect(task.batch(size: 16, rng: &rng).inputs == Self.data(size: 4).inputs)
+        #expect(task.chanceLoss.isNaN)
+    }
+}
+
+private extension Int32 {
+    init(b: Int, t: Int) { self = Int32(b * 10 + t) }
+}
