@@ -6,7 +6,17 @@ import Scenarios
 /// optimiser, clipping, truncation and seed; the model and its data the rest.
 enum ModelRun {
     /// Says on stderr what was read once the run is known to be possible.
-    static func scenario(base: Scenario, user: UserModel, dataPath: String?) throws -> Scenario {
+    static func scenario(base: Scenario, user: UserModel, dataPath: String?, assignments: [String] = []) throws -> Scenario {
+        // A --set the model or its data would silently override is refused instead.
+        for a in assignments {
+            let key = String(a.prefix { $0 != "=" })
+            let fixed = ["network.hidden", "network.layers", "network.activation"].contains(key)
+                || (user.data != nil && (key.hasPrefix("task.") || key == "train.loss"))
+            if fixed {
+                let instead = ["network.activation": "; use --nonlinearity", "train.loss": "; use --loss"][key] ?? ""
+                throw Failure("--set \(a) does not apply with --model: the model file and its data fix it\(instead)")
+            }
+        }
         if let data = user.data, let asked = base.settings.loss, asked != data.loss {
             throw Failure("train.loss = \(asked.rawValue) does not apply to --data: give --loss \(asked.rawValue) instead")
         }

@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var scenario = try settings.apply(to: resolveScenario(self.scenario))
-        if input.model != nil { scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data) }
+        if input.model != nil { scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data, assignments: settings.assignments) }
         guard headless else {
             throw ExitCode(Interactive.open(scenario, ascii: ascii))
         }

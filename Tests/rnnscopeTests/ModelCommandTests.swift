@@ -183,9 +183,11 @@ import Testing
         #expect(ok.stdout.contains("(chance "), "the adding problem has a chance baseline")
     }
 
-    @Test func flagsThatNeedAModelSaySo() throws {
+    @Test func flagsThatNeedAModelAndSettingsTheModelFixesSaySo() throws {
         for args in [["train", "--headless", "--save", "x.safetensors"], ["grads", "--data", Self.stock("fc-2layers/data.safetensors")],
-                     ["run", "--batch-first"]] {
+                     ["run", "--batch-first"],
+                     ["train", "--headless", "--model", Self.stock("fc-2layers/model.safetensors"), "--data", Self.stock("fc-2layers/data.safetensors"),
+                      "--set", "network.hidden=64"]] {
             let r = try Binary.run(args)
             #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
         }
