@@ -87,6 +87,10 @@ public final class BPTT<T: RNNFloat> {
     private var y: UnsafeMutablePointer<T>
     private var dy: UnsafeMutablePointer<T>
     private var readoutRows = 0
+    /// For a network with an embedding: x_t = E[id_t] for all steps, [T, B, I], and
+    /// ∂L/∂x_t for the steps of the current window, [window, B, I]; sized on first use.
+    private var embedded: UnsafeMutablePointer<T>?
+    private var embeddedGradient: UnsafeMutablePointer<T>?
     /// W_hh of the layer being run, as op(B) of every step's product: W_hhᵀ
     /// [H, G·H] forward, W_hh [G·H, H] backward (packed once per layer and pass).
     private let recurrentForward: PackedOperand<T>
@@ -158,6 +162,8 @@ public final class BPTT<T: RNNFloat> {
     deinit {
         for p in [hs, gateStore, cs, recurrentScratch, dhWindow, daWindow, dahWindow, carry, dcRunning, y, dy,
                   coefficients, diagonal, stepJacobian, ones] + daFull { p.deallocate() }
+        embedded?.deallocate()
+        embeddedGradient?.deallocate()
     }
 
     private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
@@ -197,7 +203,8 @@ public final class BPTT<T: RNNFloat> {
     /// Specialised for Float so that callers in other modules get the tuned code.
     @_specialize(exported: true, where T == Float)
     public func run(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
-        precondition(net.shape == shape && batch.steps == steps && batch.size == batchSize && batch.inputWidth == shape.inputs)
+        precondition(net.shape == shape && batch.steps == steps && batch.size == batchSize)
+        precondition((batch.tokens != nil) == (net.layout.vocabulary != nil) && (batch.tokens != nil || batch.inputWidth == shape.inputs))
         precondition(gradients.count == net.layout.count)
         let block = batchSize * shape.hidden
         precondition(batch.initialHidden.map { $0.count == shape.layers && $0.allSatisfy { $0.count == block } } ?? true)
@@ -227,6 +234,20 @@ public final class BPTT<T: RNNFloat> {
         }
     }
 
+    /// x_t = E[id_t] for every step and sequence, the input of layer 0.
+    private func embed(_ net: RNN<T>, _ tokens: [Int32]) {
+        let rows = steps * batchSize, I = shape.inputs
+        if embedded == nil {
+            embedded = Self.zeros(rows * I)
+            embeddedGradient = Self.zeros(window * batchSize * I)
+        }
+        net.parameters.withUnsafeBufferPointer { p in
+            tokens.withUnsafeBufferPointer { ids in
+                Embedding.forward(p.baseAddress! + net.layout.embedding, width: I, tokens: ids.baseAddress!, rows: rows, into: embedded!)
+            }
+        }
+    }
+
     @inline(__always)
     private func flushed<R>(_ body: () -> R) -> R {
         T.self == Float.self ? Denormals.flushed(body) : body()
@@ -234,15 +255,21 @@ public final class BPTT<T: RNNFloat> {
 
     private func pass<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions,
                                         _ gradients: inout [T]) -> BPTTSummary where C.T == T {
+        if let tokens = batch.tokens { embed(net, tokens) }
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(cell, net, p.baseAddress!, x.baseAddress!, batch.targets, options.loss)
+                forward(cell, net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options.loss)
             }
         }
         net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
                 gradients.withUnsafeMutableBufferPointer { g in
-                    backward(cell, net, p.baseAddress!, x.baseAddress!, options, g.baseAddress!)
+                    let input = embedded.map { UnsafePointer($0) } ?? x.baseAddress!
+                    if let tokens = batch.tokens {
+                        tokens.withUnsafeBufferPointer { backward(cell, net, p.baseAddress!, input, $0.baseAddress!, options, g.baseAddress!) }
+                    } else {
+                        backward(cell, net, p.baseAddress!, input, nil, options, g.baseAddress!)
+                    }
                 }
             }
         }
@@ -263,7 +290,7 @@ public final class BPTT<T: RNNFloat> {
 
     /// Step s (0-based, making h_{s+1}) of layer k.
     @inline(__always)
-    private func step<C: RecurrentCell>(_ k: Int, _ s: Int, _: C.Type, biasHH: UnsafePointer<T>) -> CellStep<T> {
+    private func step<C: RecurrentCell>(_ k: Int, _ s: Int, _: C.Type, biasHH: UnsafePointer<T>?) -> CellStep<T> {
         let BH = batchSize * shape.hidden
         let h = states(k) + s * BH, c: UnsafeMutablePointer<T>? = C.hasMemory ? memories(k) + s * BH : nil
         return CellStep(batch: batchSize, gates: gates(k, C.self) + s * batchSize * C.width * shape.hidden,
@@ -285,11 +312,14 @@ public final class BPTT<T: RNNFloat> {
             Gemm.run(transA: false, transB: true, m: steps * B, n: GH, k: I,
                      a: input, lda: I, b: p + L.weightIH(k), ldb: I, beta: 0, c: a, ldc: W)
             // a_t += b_ih + b_hh (the part of b_hh no gate multiplies)
-            let bih = p + L.biasIH(k), bhh = p + L.biasHH(k), folded = C.foldedRecurrentBias * H
-            for r in 0..<(steps * B) {
-                let row = a + r * W
-                for j in 0..<folded { row[j] += bih[j] + bhh[j] }
-                for j in folded..<GH { row[j] += bih[j] }
+            let bhh = L.bias ? p + L.biasHH(k) : nil
+            if let bhh {
+                let bih = p + L.biasIH(k), folded = C.foldedRecurrentBias * H
+                for r in 0..<(steps * B) {
+                    let row = a + r * W
+                    for j in 0..<folded { row[j] += bih[j] + bhh[j] }
+                    for j in folded..<GH { row[j] += bih[j] }
+                }
             }
             recurrentForward.load(p + L.weightHH(k), ldb: H)
             for s in 0..<steps {
@@ -317,33 +347,40 @@ public final class BPTT<T: RNNFloat> {
         let htop = states(shape.layers - 1) + BH
         Gemm.run(transA: false, transB: true, m: rows, n: O, k: H,
                  a: htop + firstRow * H, lda: H, b: p + L.readoutWeight, ldb: H, beta: 0, c: y, ldc: O)
-        let bout = p + L.readoutBias
-        for r in 0..<rows { for j in 0..<O { y[r * O + j] += bout[j] } }
+        if L.readoutHasBias {
+            let bout = p + L.readoutBias
+            for r in 0..<rows { for j in 0..<O { y[r * O + j] += bout[j] } }
+        }
         return Loss.evaluate(lossKind, y: y, dy: dy, rows: rows, outputs: O, targets: targets, rowOffset: firstRow)
     }
 
     // MARK: Backward
 
+    /// `tokens`: the ids x was looked up from, for a network with an embedding.
     private func backward<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
-                                            _ options: BPTTOptions, _ g: UnsafeMutablePointer<T>) where C.T == T {
+                                            _ tokens: UnsafePointer<Int32>?, _ options: BPTTOptions,
+                                            _ g: UnsafeMutablePointer<T>) where C.T == T {
         let H = shape.hidden, B = batchSize, O = shape.outputs, steps = self.steps, L = net.layout, BH = B * H
         let GH = C.gates * H, BG = B * GH
         let firstRow = options.loss.lastStepOnly ? (steps - 1) * B : 0
         let rows = steps * B - firstRow
         let top = shape.layers - 1
+        if let V = L.vocabulary { (g + L.embedding).update(repeating: 0, count: V * shape.inputs) }
 
         // ∂L/∂W_out = Σ_t dy_tᵀ h_t ;  ∂L/∂b_out = Σ_t dy_t
         Gemm.run(transA: true, transB: false, m: O, n: H, k: rows,
                  a: dy, lda: O, b: states(top) + BH + firstRow * H, ldb: H, beta: 0, c: g + L.readoutWeight, ldc: H)
-        let gbout = g + L.readoutBias
-        for j in 0..<O { gbout[j] = 0 }
-        for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
+        if L.readoutHasBias {
+            let gbout = g + L.readoutBias
+            for j in 0..<O { gbout[j] = 0 }
+            for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
+        }
 
         for k in stride(from: top, through: 0, by: -1) {
             let h = states(k)  // h_t at h + t·B·H
             let I = shape.inputWidth(layer: k)
             let input = k == 0 ? x : UnsafePointer(states(k - 1) + BH)
-            let bhh = p + L.biasHH(k)
+            let bhh = L.bias ? p + L.biasHH(k) : nil
             recurrentBackward.load(p + L.weightHH(k), ldb: H)
             if C.hasMemory { dcRunning.update(repeating: 0, count: BH) }
             var end = steps
@@ -400,16 +437,24 @@ public final class BPTT<T: RNNFloat> {
                 Gemm.run(transA: true, transB: false, m: GH, n: I, k: n * B,
                          a: dax(start), lda: GH, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
                 // ∂L/∂b_ih = Σ_t ∂L/∂a_t (input side), ∂L/∂b_hh = Σ_t ∂L/∂a_t (recurrent side)
-                let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k), dxw = dax(start), dhw = dah(start)
-                if end == steps { gbih.update(repeating: 0, count: GH) }
-                for r in 0..<(n * B) { for j in 0..<GH { gbih[j] += dxw[r * GH + j] } }
-                if C.recurrentApart {
-                    if end == steps { gbhh.update(repeating: 0, count: GH) }
-                    for r in 0..<(n * B) { for j in 0..<GH { gbhh[j] += dhw[r * GH + j] } }
+                if L.bias {
+                    let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k), dxw = dax(start), dhw = dah(start)
+                    if end == steps { gbih.update(repeating: 0, count: GH) }
+                    for r in 0..<(n * B) { for j in 0..<GH { gbih[j] += dxw[r * GH + j] } }
+                    if C.recurrentApart {
+                        if end == steps { gbhh.update(repeating: 0, count: GH) }
+                        for r in 0..<(n * B) { for j in 0..<GH { gbhh[j] += dhw[r * GH + j] } }
+                    }
+                }
+                // ∂L/∂E[id_t] += ∂L/∂x_t = ∂L/∂a_t W_ih, at the bottom layer of a network with an embedding
+                if k == 0, let dx = embeddedGradient, let ids = tokens {
+                    Gemm.run(transA: false, transB: false, m: n * B, n: I, k: GH,
+                             a: dax(start), lda: GH, b: p + L.weightIH(0), ldb: I, beta: 0, c: dx, ldc: I)
+                    Embedding.backward(dx, width: I, tokens: ids + start * B, rows: n * B, into: g + L.embedding)
                 }
                 end = start
             }
-            if !C.recurrentApart {
+            if L.bias && !C.recurrentApart {
                 let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
                 for j in 0..<GH { gbhh[j] = gbih[j] }
             }
@@ -427,7 +472,7 @@ public final class BPTT<T: RNNFloat> {
         for k in 0..<shape.layers {
             let whh = p + L.weightHH(k)
             for s in 0..<steps {
-                let st = step(k, s, C.self, biasHH: p + L.biasHH(k))
+                let st = step(k, s, C.self, biasHH: L.bias ? p + L.biasHH(k) : nil)
                 var largest = 0.0
                 for b in 0..<B {
                     cell.jacobian(st, row: b, coefficients: coefficients, diagonal: diagonal)

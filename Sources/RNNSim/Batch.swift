@@ -15,7 +15,10 @@ public struct Batch<T: RNNFloat>: Sendable {
     public let inputWidth: Int
     public var inputs: [T]
     public var targets: Targets
-    /// The initial hidden state h_0 of each layer, [B, H] per layer, as `nn.RNN(x, h0)`; nil = zeros.
+    /// Token ids [T, B] for a network with an embedding in front; `inputs` is then empty.
+    public var tokens: [Int32]?
+    /// The initial hidden state h_0 of each layer, [B, H] per layer, as `nn.RNN(x, h0)`
+    /// takes it ([layers, B, H]); nil = zeros.
     public var initialHidden: [[T]]?
     /// The LSTM's initial memory c_0 of each layer, [B, H] per layer, as `nn.LSTM(x, (h0, c0))`; nil = zeros.
     public var initialMemory: [[T]]?
@@ -32,14 +35,49 @@ public struct Batch<T: RNNFloat>: Sendable {
         self.initialMemory = initialMemory
     }
 
+    /// A batch of token ids [T, B], for a network with an embedding.
+    public init(steps: Int, size: Int, tokens: [Int32], targets: Targets, initialHidden: [[T]]? = nil, initialMemory: [[T]]? = nil) {
+        precondition(tokens.count == steps * size)
+        self.init(steps: steps, size: size, inputWidth: 0, inputs: [], targets: targets,
+                  initialHidden: initialHidden, initialMemory: initialMemory)
+        self.tokens = tokens
+    }
+
     public func converted<U: RNNFloat>(to: U.Type = U.self) -> Batch<U> {
         let t: Batch<U>.Targets
         switch targets {
         case .real(let v): t = .real(v.map { U($0) })
         case .classes(let c): t = .classes(c)
         }
-        return Batch<U>(steps: steps, size: size, inputWidth: inputWidth, inputs: inputs.map { U($0) }, targets: t,
-                        initialHidden: initialHidden?.map { $0.map { U($0) } },
-                        initialMemory: initialMemory?.map { $0.map { U($0) } })
+        var b = Batch<U>(steps: steps, size: size, inputWidth: inputWidth, inputs: inputs.map { U($0) }, targets: t,
+                         initialHidden: initialHidden?.map { $0.map { U($0) } },
+                         initialMemory: initialMemory?.map { $0.map { U($0) } })
+        b.tokens = tokens
+        return b
+    }
+
+    /// The sequences at the given batch positions, in that order: inputs, targets
+    /// and h_0 (c_0) alike. Targets must cover every step.
+    public func sequences(_ picks: [Int]) -> Batch {
+        let n = picks.count
+        func gather<E>(_ values: [E], width: Int, blocks: Int) -> [E] {
+            var out: [E] = []
+            out.reserveCapacity(blocks * n * width)
+            for t in 0..<blocks {
+                for b in picks { out.append(contentsOf: values[((t * size + b) * width)..<((t * size + b + 1) * width)]) }
+            }
+            return out
+        }
+        let t: Targets
+        switch targets {
+        case .real(let v): t = .real(gather(v, width: v.count / (steps * size), blocks: steps))
+        case .classes(let c): t = .classes(gather(c, width: 1, blocks: steps))
+        }
+        let h0 = initialHidden.map { layers in layers.map { gather($0, width: $0.count / size, blocks: 1) } }
+        let c0 = initialMemory.map { layers in layers.map { gather($0, width: $0.count / size, blocks: 1) } }
+        var b = Batch(steps: steps, size: n, inputWidth: inputWidth, inputs: gather(inputs, width: inputWidth, blocks: steps), targets: t,
+                      initialHidden: h0, initialMemory: c0)
+        b.tokens = tokens.map { gather($0, width: 1, blocks: steps) }
+        return b
     }
 }

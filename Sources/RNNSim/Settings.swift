@@ -34,6 +34,9 @@ public struct Settings: Sendable, Equatable {
     public var truncate = 0
     public var loss: LossKind? = nil
     public var temperature = 0.8
+    /// A model (and data) the user brought with --model: the run trains it instead of
+    /// a network made from these settings. Not a key: it comes from the command line.
+    public var userModel: UserModel? = nil
 
     public init() {}
 
@@ -43,6 +46,17 @@ public struct Settings: Sendable, Equatable {
 
     /// Checks that hold between keys, once all are set.
     public func validate() throws {
+        // With the user's data, the task keys do not apply.
+        if userModel?.data == nil { try validateTask() }
+        let perUnit = cell.floatsPerUnit
+        let floats = (layers * perUnit.kept + 2 * perUnit.gradients) * (steps + 1) * batch * hidden
+        if floats > Self.maximumActivationFloats {
+            let gib = Double(floats) * 4 / Double(1 << 30)
+            throw SettingsError(key: "task.steps", message: "steps × batch × hidden × layers needs \(String(format: "%.1f", gib)) GiB of activations; the limit is 2 GiB")
+        }
+    }
+
+    private func validateTask() throws {
         if task == .echo && lag >= steps {
             throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")
         }
@@ -57,12 +71,6 @@ public struct Settings: Sendable, Equatable {
         }
         if let loss, task == .adding || task == .echo, loss.isCrossEntropy {
             throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs class targets; the \(task.rawValue) task has real ones (use mse-last or mse-all)")
-        }
-        let perUnit = cell.floatsPerUnit
-        let floats = (layers * perUnit.kept + 2 * perUnit.gradients) * (steps + 1) * batch * hidden
-        if floats > Self.maximumActivationFloats {
-            let gib = Double(floats) * 4 / Double(1 << 30)
-            throw SettingsError(key: "task.steps", message: "steps × batch × hidden × layers needs \(String(format: "%.1f", gib)) GiB of activations; the limit is 2 GiB")
         }
     }
 }

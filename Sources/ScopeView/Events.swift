@@ -53,6 +53,8 @@ public struct SessionUpdate: Sendable {
     public var diverged: Bool
     /// The trainer could not be built (invalid settings); shown instead of a chart.
     public var error: String?
+    /// A one-off message for the status line (e.g. where the weights were saved).
+    public var notice: String?
 
     public init(generation: Int, iterations: [IterationSummary] = [], report: IterationReport? = nil,
                 reportOptions: BPTTOptions? = nil, iterationsPerSecond: Double = 0, sample: String? = nil,
@@ -166,5 +168,6 @@ public enum AppCommand: Equatable, Sendable {
     case openScenario(String)
     /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
     case measureJacobians
+    case saveWeights
     case quit
 }

@@ -19,6 +19,8 @@ public final class LiveSession: @unchecked Sendable {
         case reinitialise(Settings)
         case restart(seed: UInt64)
         case measureJacobians
+        /// Writes the current weights of a model opened with --model where it was told to (`UserModel.savePath`).
+        case saveWeights
     }
 
     // Shared between the threads; guarded by `condition`.
@@ -85,6 +87,7 @@ public final class LiveSession: @unchecked Sendable {
         published.report = nil
         published.reportOptions = nil
         published.sample = nil
+        published.notice = nil
         return u
     }
 
@@ -203,8 +206,9 @@ private struct Simulation {
         do {
             let t = try Trainer(settings: settings)
             trainer = t
+            // The user's data has no chance baseline to quote (NaN): no line for it.
             let chance = t.task.chanceLoss
-            session.publish { u in u.chanceLoss = chance }
+            if chance.isFinite { session.publish { u in u.chanceLoss = chance } }
         } catch {
             let message = (error as? SettingsError)?.description ?? "\(error)"
             session.publish { u in u.error = message }
@@ -245,8 +249,24 @@ private struct Simulation {
             settings.seed = seed
             newRun()
             return true
+        case .saveWeights:
+            let notice = saveWeights()
+            session.publish { u in u.notice = notice }
         }
         return false
+    }
+
+    /// Writes the network as the user's model file had it: the same names, shapes and dtypes.
+    func saveWeights() -> String {
+        guard let user = settings.userModel else { return "nothing to save: w saves a model opened with --model" }
+        guard let trainer else { return "nothing to save yet" }
+        let file = user.model.weightsFile(trainer.network.parameters)
+        do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }
+        var text = "saved the weights of iteration \(trainer.iteration) to \(user.savePath)"
+        if trainer.network.activation != user.model.network.activation {
+            text += " (trained as \(trainer.network.activation.rawValue): nonlinearity=\"\(trainer.network.activation.rawValue)\")"
+        }
+        return text
     }
 
     mutating func iterate(_ trainer: Trainer) {
@@ -273,7 +293,7 @@ private struct Simulation {
 
         let moment = watcher?.observe(report)
         var sample: String? = nil
-        if let lm = trainer.task as? CharLanguageModel, end - lastSample >= 1 || !running {
+        if let lm = trainer.task as? CharLanguageModel, settings.userModel == nil, end - lastSample >= 1 || !running {
             sample = lm.sample(from: trainer.network, length: 400, temperature: settings.temperature, prime: "",
                                rng: &sampleRandom)
             lastSample = end

@@ -110,13 +110,18 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
 
     case .toggleIdentityInit:
         state.identityInit.toggle()
+        let own = state.settings.userModel != nil
         if state.identityInit {
             state.settings.initKind = .identity
             state.settings.activation = .relu
-            say(&state, "IRNN on: W_hh = \(Format.setting(state.settings.alpha))·I with ReLU, network re-initialised")
+            say(&state, own
+                ? "IRNN on: your model's W_hh re-initialised to \(Format.setting(state.settings.alpha))·I with ReLU (the other weights as loaded)"
+                : "IRNN on: W_hh = \(Format.setting(state.settings.alpha))·I with ReLU, network re-initialised")
         } else {
             (state.settings.initKind, state.settings.activation) = state.initialisationWithoutIRNN
-            say(&state, "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
+            say(&state, own
+                ? "IRNN off: your model's weights as loaded, with \(state.settings.activation.rawValue)"
+                : "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
         }
         leaveStepThrough(&state)
         state.resetRun()
@@ -139,6 +144,14 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         state.layer = (state.layer + 1) % max(1, state.settings.layers)
         say(&state, "showing layer \(state.layer + 1) of \(state.settings.layers)")
         return []
+
+    case .saveWeights:
+        guard let user = state.settings.userModel else {
+            say(&state, "nothing to save: w saves a model opened with --model")
+            return []
+        }
+        say(&state, "saving to \(user.savePath)…")
+        return [.saveWeights]
 
     case .openPicker:
         guard !state.presets.isEmpty else {
@@ -292,6 +305,7 @@ private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     if let s = u.sample { state.sample = s }
     if let m = u.moment { state.moment = m }
     if let c = u.chanceLoss { state.chanceLoss = c }
+    if let n = u.notice { say(&state, n) }
     state.diverged = u.diverged
     state.error = u.error
 }

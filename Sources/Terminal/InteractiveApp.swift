@@ -110,6 +110,7 @@ struct EventLoop {
         case .setClip(let c): session.send(.setClip(c))
         case .setTruncate(let k): session.send(.setTruncate(k))
         case .measureJacobians: session.send(.measureJacobians)
+        case .saveWeights: session.send(.saveWeights)
         case .reinitialise(let s):
             // A new run gets a new watcher: its claims are about this run.
             session.reinitialise(s, watcher: watcherFactory(state.scenario))

@@ -11,9 +11,18 @@ struct RunCommand: ParsableCommand {
     var scenario: String?
     @Flag(help: "Draw with ASCII characters only.") var ascii = false
     @OptionGroup var settings: SettingsOptions
+    @OptionGroup(title: "Your own model") var input: ModelOptions
+    @Option(help: "Where the w key saves the weights of --model (default: MODEL.trained.safetensors beside it).")
+    var save: String?
+
+    func validate() throws {
+        if save != nil && input.model == nil { throw ValidationError("--save needs --model M.safetensors") }
+    }
 
     func run() throws {
-        let s = try settings.apply(to: resolveScenario(scenario ?? ScenarioLibrary.defaultName))
+        // With --model, the scenario (if any) supplies only the training settings.
+        var s = try settings.apply(to: resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName))
+        if input.model != nil { s = try ModelRun.scenario(base: s, user: input.load(savePath: save), dataPath: input.data, assignments: settings.assignments) }
         throw ExitCode(Interactive.open(s, ascii: ascii))
     }
 }

@@ -8,8 +8,10 @@ import Testing
 /// in Double and in the Float engine.
 @Suite struct GatedReferenceTests {
     static let cases = [
-        "gated-lstm-mse-last", "gated-lstm-xent-all-2layers-truncate4-clip", "gated-lstm-2layers-xent-last-h0c0-truncate3",
-        "gated-gru-mse-last", "gated-gru-xent-all-2layers-truncate4-clip",
+        "gated-lstm-mse-last", "gated-lstm-xent-all-2layers-truncate4-clip", "gated-lstm-nobias-mse-all-h0c0",
+        "gated-lstm-2layers-xent-last-h0c0-truncate3",
+        "gated-gru-mse-last", "gated-gru-xent-all-2layers-truncate4-clip", "gated-gru-nobias-mse-all-h0",
+        "gated-gru-2layers-nobias-mse-all-h0-truncate3",
     ]
 
     struct Case {
@@ -31,12 +33,11 @@ import Testing
         while file.tensors["weight_hh_l\(layers)"] != nil { layers += 1 }
         let H = wih.shape[0] / cell.gates
         let shape = RNNShape(inputs: wih.shape[1], hidden: H, layers: layers, outputs: out.shape[0], cell: cell)
-        var model = RNN<Float>(shape: shape, activation: .tanh)
+        // bias=False: no bias_ih/hh_l{k} in the file, none in the layout.
+        let layout = ParameterLayout(shape, bias: file.tensors["bias_ih_l0"] != nil)
+        var model = RNN<Float>(activation: .tanh, layout: layout, parameters: [Float](repeating: 0, count: layout.count))
         for e in model.layout.entries {
-            guard let t = file.tensors[e.name] else {
-                #expect(e.name.contains("bias"), "model.safetensors lacks \(e.name)")
-                continue
-            }
+            let t = try #require(file.tensors[e.name], "model.safetensors lacks \(e.name)")
             #expect(t.shape == e.dims, "\(e.name): \(t.shape) vs \(e.dims)")
             model.parameters.replaceSubrange(e.range, with: try t.floats())
         }

@@ -29,7 +29,8 @@ struct GRUCell<T: RNNFloat>: RecurrentCell {
             let u = b * H + j
             let r = (V.load(a) + V.load(rec)).sigmoid
             let z = (V.load(a + H) + V.load(rec + H)).sigmoid
-            let hn = V.load(rec + 2 * H) + V.load(s.biasHH.lanes(V.self) + 2 * H + j)  // W_hn h + b_hn
+            var hn = V.load(rec + 2 * H)  // W_hn h + b_hn
+            if let b = s.biasHH { hn = hn + V.load(b.lanes(V.self) + 2 * H + j) }
             let n = (V.load(a + 2 * H) + r * hn).tanh
             let hPrev = V.load(s.hPrev.lanes(V.self) + u)
             (n + z * (hPrev - n)).store(s.h.lanes(V.self) + u)  // h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}

@@ -44,9 +44,9 @@ struct CellStep<T: RNNFloat> {
     /// c_{t−1} and c_t, [B, H], for cells with memory.
     let cPrev: UnsafePointer<T>?
     let c: UnsafeMutablePointer<T>?
-    /// h_{t−1} W_hhᵀ [B, G·H] when the cell keeps it apart, and b_hh.
+    /// h_{t−1} W_hhᵀ [B, G·H] when the cell keeps it apart, and b_hh (nil for a layout without biases).
     let recurrent: UnsafePointer<T>?
-    let biasHH: UnsafePointer<T>
+    let biasHH: UnsafePointer<T>?
 }
 
 /// The gradients of one step: what reaches it and what it gives back.

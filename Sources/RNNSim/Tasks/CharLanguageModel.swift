@@ -152,11 +152,12 @@ extension CharLanguageModel {
             for k in 0..<shape.layers {
                 let width = shape.inputWidth(layer: k)
                 let wih = layout.weightIH(k), whh = layout.weightHH(k)
-                let bih = layout.biasIH(k), bhh = layout.biasHH(k)
+                let bih = layout.bias ? layout.biasIH(k) : nil, bhh = layout.bias ? layout.biasHH(k) : nil
                 var gates = [Float](repeating: 0, count: C.width * h)
                 var recurrent = [Float](repeating: 0, count: GH)
                 for r in 0..<GH {
-                    var a = p[bih + r] + (r < folded ? p[bhh + r] : 0)
+                    var a: Float = 0
+                    if let bih, let bhh { a = p[bih + r] + (r < folded ? p[bhh + r] : 0) }
                     // Layer 0's input is one-hot: W_ih x is just one column.
                     if k == 0 {
                         a += p[wih + r * width + input]
@@ -180,7 +181,7 @@ extension CharLanguageModel {
                                                 batch: 1, gates: g.baseAddress!, hPrev: hPrev.baseAddress!,
                                                 h: C.gatesInPlaceOfH ? g.baseAddress! : hNew.baseAddress!,
                                                 cPrev: cPrev.baseAddress!, c: cNew.baseAddress!,
-                                                recurrent: rec.baseAddress!, biasHH: params.baseAddress! + bhh))
+                                                recurrent: rec.baseAddress!, biasHH: bhh.map { params.baseAddress! + $0 }))
                                         }
                                     }
                                 }
@@ -193,10 +194,10 @@ extension CharLanguageModel {
                 memory[k] = c
                 below = next
             }
-            let wo = layout.readoutWeight, bo = layout.readoutBias
+            let wo = layout.readoutWeight, bo = layout.readoutHasBias ? layout.readoutBias : nil
             var logits = [Float](repeating: 0, count: shape.outputs)
             for o in 0..<shape.outputs {
-                var y = p[bo + o]
+                var y = bo.map { p[$0 + o] } ?? 0
                 for j in 0..<h { y += p[wo + o * h + j] * below[j] }
                 logits[o] = y
             }
