@@ -166,14 +166,6 @@ public enum ModelFile {
         if let stored { return (stored, .metadata) }
         return (.tanh, .pytorchDefault)
     }
-
-    /// rnnscope's own network (made from settings) as a safetensors file with
-    /// `nn.RNN` names and a `readout` head.
-    public static func file(_ net: RNN<Float>) -> SafeTensorsFile {
-        var tensors: [String: SafeTensor] = [:]
-        for e in net.layout.entries { tensors[e.name] = SafeTensor(floats: Array(net.parameters[e.range]), shape: e.dims) }
-        return SafeTensorsFile(tensors: tensors, metadata: ["nonlinearity": net.activation.rawValue])
-    }
 }
 
 extension RNN {
