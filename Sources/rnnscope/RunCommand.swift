@@ -10,18 +10,20 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file.")
     var scenario: String?
     @Flag(help: "Draw with ASCII characters only.") var ascii = false
+    @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
 
     func run() throws {
-        let s = try settings.apply(to: resolveScenario(scenario ?? ScenarioLibrary.defaultName))
+        let s = try pace.apply(to: settings.apply(to: resolveScenario(scenario ?? ScenarioLibrary.defaultName)), settings: settings)
         throw ExitCode(Interactive.open(s, ascii: ascii))
     }
 }
 
 enum Interactive {
-    /// Runs the terminal UI on a scenario; returns the exit status.
-    static func open(_ scenario: Scenario, ascii: Bool) -> Int32 {
+    /// Runs the terminal UI on a scenario; returns the exit status. `stopAt`: each run pauses at this iteration.
+    static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil) -> Int32 {
         let presets = (try? ScenarioLibrary.presets()) ?? []
-        return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, watcherFactory: { $0.momentWatcher() })
+        return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt,
+                                  watcherFactory: { $0.momentWatcher() })
     }
 }
