@@ -83,7 +83,7 @@ extension StatusLine {
     /// Why the run paused itself, while it stays paused.
     static func pauseText(_ p: SelfPause) -> String {
         switch p {
-        case .moment: "stopped at the claim's moment: space goes on"
+        case .moment: "stopped at the moment: space goes on"
         case .iterationLimit(let n): "stopped at iteration \(n) (--iterations): space goes on"
         }
     }

@@ -94,7 +94,7 @@ import Testing
         let buf = Fixture.render(s, colors: .x256)
         let status = buf.line(buf.height - 2)
         #expect(buf.line(1).contains("PAUSED"))
-        #expect(status.contains("stopped at the claim's moment: space goes on"))
+        #expect(status.contains("stopped at the moment: space goes on"))
         #expect(status.contains("* ✓ iteration 10: it happened"))
         // Later updates (no new pause) leave it paused; space goes on and the reason goes.
         _ = update(&s, .report(SessionUpdate(generation: s.generation)))

@@ -17,7 +17,7 @@ struct TmuxTests {
         defer { pane.close() }
 
         // Starts on vanishing, which stops at its claim's moment (iteration 1); space goes on.
-        try pane.wait("stopped at the moment") { $0.contains("PAUSED") && $0.contains("stopped at the claim's moment") }
+        try pane.wait("stopped at the moment") { $0.contains("PAUSED") && $0.contains("stopped at the moment") }
         pane.send(" ")
         // Starts, runs, shows the header and the chart.
         try pane.wait("running") { $0.contains("RUNNING") && $0.range(of: #"iteration [1-9]"#, options: .regularExpression) != nil }
@@ -130,7 +130,7 @@ struct TmuxTests {
         Thread.sleep(forTimeInterval: 5)
         let screen = pane.screen
         #expect((pane.iteration ?? .max) <= 300, "\(screen)")
-        #expect(screen.contains("PAUSED") && screen.contains("stopped at the claim's moment: space goes on"), "\(screen)")
+        #expect(screen.contains("PAUSED") && screen.contains("stopped at the moment: space goes on"), "\(screen)")
         #expect(screen.contains("* ✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = "), "\(screen)")
         let pace = try #require(pane.pace, "\(screen)")
         pane.send(">")
