@@ -19,6 +19,14 @@ import Testing
         return scenario
     }
 
+    @Test func theContractKeysAreBoundInTheMainViewAndStepThrough() {
+        for mode in [Mode.normal, .stepThrough(cursor: 0)] {
+            #expect(Keymap.action(for: .char("<"), in: mode) == .slower)
+            #expect(Keymap.action(for: .char(">"), in: mode) == .faster)
+        }
+        #expect(Keymap.bar(for: .normal).contains { $0.action == .slower && $0.barLabel == "Pace" })
+    }
+
     @Test func lessThanAndGreaterThanHalveAndDoubleThePace() {
         var s = measured
         #expect(s.settings.speed == 20, "the default: tens of iterations a second")
