@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 import Testing
 
 /// The built `rnnscope` under tmux, as a user drives it: keys in, screen out
@@ -9,6 +10,31 @@ struct TmuxTests {
     static let tmux = TmuxTests.executable(named: "tmux")
     static let binary = TmuxTests.findBinary()
     static let ready = tmux != nil && binary != nil
+
+    /// `run --model M --data D --save OUT`: the user's model trains live, i re-initialises
+    /// its W_hh and says so, and w writes the weights where --save said, loadable again.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func yourOwnModelLiveAndSaved() throws {
+        let out = NSTemporaryDirectory() + "rnnscope-e2e-model-\(getpid()).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let pane = try Pane(width: 100, height: 30, arguments: [
+            "run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"),
+            "--data", Binary.fixture("stock/fc-2layers/data.safetensors"), "--save", out, "--speed", "max"])
+        defer { pane.close() }
+        try pane.wait("the model running") { $0.contains("Your model: model.safetensors on its data") && $0.contains("RUNNING") }
+        #expect(!pane.screen.contains("chance"), "no chance line for the user's data")
+        #expect(pane.panel("task") == "your data" && pane.panel("init") == "your model's weights")
+        pane.send("w")
+        try pane.wait("saved") { $0.contains("saved the weights of iteration") && $0.contains(out) }
+        let saved = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
+        #expect(saved["fc.weight"]?.shape == [4, 8] && saved["rnn.weight_hh_l1"]?.shape == [8, 8])
+        pane.send("i")
+        try pane.wait("IRNN on the model") { $0.contains("your model's W_hh re-initialised") }
+        try pane.wait("panel shows relu") { _ in pane.panel("activation") == "relu" }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
 
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
