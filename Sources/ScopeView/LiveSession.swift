@@ -302,7 +302,7 @@ private struct Simulation {
     func saveWeights() -> String {
         guard let user = settings.userModel else { return "nothing to save: w saves a model opened with --model" }
         guard let trainer else { return "nothing to save yet" }
-        let file = user.model.weightsFile(trainer.network.parameters)
+        let file = user.model.weightsFile(trainer.network)
         do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }
         var text = "saved the weights of iteration \(trainer.iteration) to \(user.savePath)"
         if trainer.network.activation != user.model.network.activation {
