@@ -13,6 +13,7 @@ public struct DataSet: Sendable {
         var parts = ["T \(batch.steps)", "B \(batch.size)", batchFirst ? "batch-first" : "time-major (not batch-first)"]
         parts.append(batch.tokens != nil ? "token ids in" : "I \(batch.inputWidth)")
         parts.append(batch.initialHidden != nil ? "h0 given" : "h0 = 0")
+        if batch.initialMemory != nil { parts.append("c0 given") }
         parts.append("loss \(loss.rawValue)" + (lossFromTargets ? " (from the targets; --loss to change)" : ""))
         return parts.joined(separator: ", ")
     }
@@ -20,16 +21,16 @@ public struct DataSet: Sendable {
 
 /// Data as safetensors: `inputs` [T, B, I] floats (or [T, B] integer token ids for a model
 /// with an embedding), `targets` [T, B, O] floats or [T, B] integer class ids, and
-/// optionally `h0` [layers, B, H]. With `batchFirst` inputs and targets are [B, T, …]
+/// optionally `h0` [layers, B, H] (and `c0` for an LSTM). With `batchFirst` inputs and targets are [B, T, …]
 /// (h0 is [layers, B, H] either way, as in `nn.RNN`).
 public enum DataFile {
-    public static let names: Set<String> = ["inputs", "targets", "h0"]
+    public static let names: Set<String> = ["inputs", "targets", "h0", "c0"]
 
     /// `loss` nil: mse-all for real targets, xent-all for class ids.
     public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
-            throw ModelFileError("unexpected tensor '\(stray)': a data file holds inputs, targets and optionally h0")
+            throw ModelFileError("unexpected tensor '\(stray)': a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
         }
         let order = batchFirst ? "[B, T" : "[T, B"
         guard let x = file.tensors["inputs"] else { throw ModelFileError("missing tensor 'inputs' \(order), …]") }
@@ -96,25 +97,32 @@ public enum DataFile {
             targets = .real(timeMajor(values, width: shape.outputs))
         }
 
-        var h0: [[Float]]? = nil
-        if let h = file.tensors["h0"] {
-            let want = [shape.layers, B, shape.hidden]
-            guard h.shape == want else {
-                throw ModelFileError("tensor 'h0' has shape \(h.shape); nn.RNN takes h0 [layers, B, H] = \(want)" + (batchFirst ? " (not batch-first, even with --batch-first)" : ""))
-            }
-            let values: [Float]
-            do { values = try h.floats() } catch { throw ModelFileError("tensor 'h0' is \(h.dtype.rawValue); it must hold real values") }
-            if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'h0' holds a non-finite value") }
-            let block = B * shape.hidden
-            h0 = (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
+        let h0 = try initialState("h0", file, shape: shape, size: B, batchFirst: batchFirst)
+        if file.tensors["c0"] != nil && shape.cell != .lstm {
+            throw ModelFileError("unexpected tensor 'c0': only an nn.LSTM has a cell state; the model is an \(shape.cell.moduleName)")
         }
+        let c0 = try initialState("c0", file, shape: shape, size: B, batchFirst: batchFirst)
         var batch: Batch<Float>
         if let batchTokens {
-            batch = Batch(steps: T, size: B, tokens: batchTokens, targets: targets, initialHidden: h0)
+            batch = Batch(steps: T, size: B, tokens: batchTokens, targets: targets, initialHidden: h0, initialMemory: c0)
         } else {
-            batch = Batch(steps: T, size: B, inputWidth: shape.inputs, inputs: inputs, targets: targets, initialHidden: h0)
+            batch = Batch(steps: T, size: B, inputWidth: shape.inputs, inputs: inputs, targets: targets, initialHidden: h0, initialMemory: c0)
         }
         return DataSet(batch: batch, loss: lossKind, lossFromTargets: loss == nil, batchFirst: batchFirst)
+    }
+
+    /// h0 or c0 [layers, B, H] as `nn.RNN/LSTM/GRU(x, h0)` or `(x, (h0, c0))` take it, per layer; nil when absent.
+    static func initialState(_ name: String, _ file: SafeTensorsFile, shape: RNNShape, size B: Int, batchFirst: Bool) throws -> [[Float]]? {
+        guard let h = file.tensors[name] else { return nil }
+        let want = [shape.layers, B, shape.hidden]
+        guard h.shape == want else {
+            throw ModelFileError("tensor '\(name)' has shape \(h.shape); \(shape.cell.moduleName) takes \(name) [layers, B, H] = \(want)" + (batchFirst ? " (not batch-first, even with --batch-first)" : ""))
+        }
+        let values: [Float]
+        do { values = try h.floats() } catch { throw ModelFileError("tensor '\(name)' is \(h.dtype.rawValue); it must hold real values") }
+        if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor '\(name)' holds a non-finite value") }
+        let block = B * shape.hidden
+        return (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
     }
 
     public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {

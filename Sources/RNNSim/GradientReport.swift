@@ -10,6 +10,8 @@ public struct GradientReport: Sendable {
     public var layout: ParameterLayout
     public var hiddenGradNorms: [[Double]]
     public var jacobianNorms: [[Double]]
+    /// ‖∂L/∂c_t‖ per layer and step for an LSTM; empty for the other cells.
+    public var cellGradNorms: [[Double]]
 
     /// Runs in Double from the model's Float weights, as PyTorch's float64
     /// autograd does, so the figures match it to ~1e-12 rather than ~1e-6.
@@ -23,6 +25,7 @@ public struct GradientReport: Sendable {
         let s = bptt.run(net, data, opts, gradients: &g)
         return GradientReport(loss: s.loss, gradNorm: s.gradNorm, clipScale: s.clipScale, nonfinite: s.nonfinite,
                               gradients: g, layout: net.layout,
-                              hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: bptt.jacobianNorms)
+                              hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: bptt.jacobianNorms,
+                              cellGradNorms: bptt.cellGradNorms)
     }
 }

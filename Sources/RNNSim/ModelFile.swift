@@ -8,17 +8,20 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable {
 }
 
 /// What the user says about a model where its file cannot: which groups of
-/// tensors are the RNN and the head (`--rnn`, `--head`), and the nonlinearity
-/// (`--nonlinearity`), which a state dict does not record.
+/// tensors are the RNN and the head (`--rnn`, `--head`), the nonlinearity
+/// (`--nonlinearity`), which a state dict does not record, and the cell
+/// (`--cell`), which the shapes already say and the flag must agree with.
 public struct ModelReadOptions: Sendable, Equatable {
     public var rnnPrefix: String?
     public var headPrefix: String?
     public var nonlinearity: Activation?
+    public var cell: CellKind?
 
-    public init(rnnPrefix: String? = nil, headPrefix: String? = nil, nonlinearity: Activation? = nil) {
+    public init(rnnPrefix: String? = nil, headPrefix: String? = nil, nonlinearity: Activation? = nil, cell: CellKind? = nil) {
         self.rnnPrefix = rnnPrefix
         self.headPrefix = headPrefix
         self.nonlinearity = nonlinearity
+        self.cell = cell
     }
 
     /// Whether the user chose the groups: tensors outside them are then left alone.
@@ -26,7 +29,7 @@ public struct ModelReadOptions: Sendable, Equatable {
 }
 
 /// A PyTorch model as `safetensors.torch.save_file(model.state_dict(), path)` writes it:
-/// one `nn.RNN` under any prefix, one `nn.Linear` head of any name, optionally an
+/// one `nn.RNN`, `nn.LSTM` or `nn.GRU` under any prefix, one `nn.Linear` head of any name, optionally an
 /// `nn.Embedding` in front. It remembers every tensor's own name and dtype, so that
 /// gradients and trained weights are written back under them.
 public struct StockModel: Sendable {
@@ -34,6 +37,8 @@ public struct StockModel: Sendable {
         case flag = "--nonlinearity"
         case metadata = "the file's metadata"
         case pytorchDefault = "nn.RNN's default"
+        /// nn.LSTM and nn.GRU have no choice: σ for the gates, tanh for the candidate.
+        case gatedCell = "the cell's own σ and tanh"
     }
 
     public var network: RNN<Float>
@@ -67,11 +72,11 @@ public struct StockModel: Sendable {
     /// What was read, in one line: cell, layers, I, H, O, nonlinearity, bias.
     public var summary: String {
         let s = shape
-        var parts = ["nn.RNN \(Self.shown(rnnPrefix))", "\(s.layers) layer\(s.layers == 1 ? "" : "s")"]
+        var parts = ["\(s.cell.moduleName) \(Self.shown(rnnPrefix))", "\(s.layers) layer\(s.layers == 1 ? "" : "s")"]
         if let e = embeddingPrefix, let v = layout.vocabulary { parts.append("nn.Embedding \(Self.shown(e)) V \(v)") }
-        parts += ["I \(s.inputs)", "H \(s.hidden)", "O \(s.outputs) (nn.Linear \(Self.shown(headPrefix)))",
-                  "\(network.activation.rawValue) (\(nonlinearitySource.rawValue))",
-                  layout.bias ? "bias" : "bias=False"]
+        parts += ["I \(s.inputs)", "H \(s.hidden)", "O \(s.outputs) (nn.Linear \(Self.shown(headPrefix)))"]
+        if s.cell == .rnn { parts.append("\(network.activation.rawValue) (\(nonlinearitySource.rawValue))") }
+        parts.append(layout.bias ? "bias" : "bias=False")
         if !layout.readoutHasBias { parts.append("head bias=False") }
         return parts.joined(separator: ", ")
     }
@@ -80,8 +85,8 @@ public struct StockModel: Sendable {
 
     /// A network's weights as a safetensors file under exactly the names, shapes and dtypes
     /// read, for `model.load_state_dict(load_file(path), strict=True)`; the file's metadata
-    /// is kept, with the nonlinearity the weights were trained with added, so that reading
-    /// the file again needs no --nonlinearity.
+    /// is kept, with (for an nn.RNN) the nonlinearity the weights were trained with added,
+    /// so that reading the file again needs no --nonlinearity.
     public func weightsFile(_ net: RNN<Float>) -> SafeTensorsFile {
         precondition(net.layout == layout)
         let parameters = net.parameters
@@ -89,18 +94,23 @@ public struct StockModel: Sendable {
         for (i, e) in layout.entries.enumerated() {
             tensors[fileNames[i]] = SafeTensor(values: parameters[e.range].map { Double($0) }, dtype: dtypes[i], shape: e.dims)
         }
-        return SafeTensorsFile(tensors: tensors, metadata: metadata.merging(["nonlinearity": net.activation.rawValue]) { $1 })
+        let trained = shape.cell == .rnn ? metadata.merging(["nonlinearity": net.activation.rawValue]) { $1 } : metadata
+        return SafeTensorsFile(tensors: tensors, metadata: trained)
     }
 
     /// Gradients under the parameters' own names, as `model.named_parameters()` gives
-    /// them (F64 for F64 weights, F32 otherwise), plus `hidden_grad_norms_l{k}` [T].
-    public func gradientsFile(_ gradients: [Double], hiddenGradNorms: [[Double]]) -> SafeTensorsFile {
+    /// them (F64 for F64 weights, F32 otherwise), plus `hidden_grad_norms_l{k}` [T] and,
+    /// for an LSTM, `cell_grad_norms_l{k}` [T] (‖∂L/∂c_t‖).
+    public func gradientsFile(_ gradients: [Double], hiddenGradNorms: [[Double]], cellGradNorms: [[Double]] = []) -> SafeTensorsFile {
         var tensors: [String: SafeTensor] = [:]
         for (i, e) in layout.entries.enumerated() {
             tensors[fileNames[i]] = SafeTensor(values: Array(gradients[e.range]), dtype: dtypes[i] == .f64 ? .f64 : .f32, shape: e.dims)
         }
         for (k, norms) in hiddenGradNorms.enumerated() {
             tensors["hidden_grad_norms_l\(k)"] = SafeTensor(doubles: norms, shape: [norms.count])
+        }
+        for (k, norms) in cellGradNorms.enumerated() {
+            tensors["cell_grad_norms_l\(k)"] = SafeTensor(doubles: norms, shape: [norms.count])
         }
         return SafeTensorsFile(tensors: tensors)
     }
@@ -109,10 +119,10 @@ public struct StockModel: Sendable {
 public enum ModelFile {
     /// Reads a model; every error is one line saying what in the file is wrong.
     public static func read(_ file: SafeTensorsFile, options: ModelReadOptions = ModelReadOptions()) throws -> StockModel {
-        let rnn = try ModelGroups.recurrent(file, chosen: options.rnnPrefix)
+        let rnn = try ModelGroups.recurrent(file, chosen: options.rnnPrefix, cell: options.cell)
         let (head, embedding) = try ModelGroups.headAndEmbedding(file, rnn: rnn, options: options)
-        let shape = RNNShape(inputs: rnn.inputs, hidden: rnn.hidden, layers: rnn.layers, outputs: head.rows)
-        let (activation, source) = try nonlinearity(file, options)
+        let shape = RNNShape(inputs: rnn.inputs, hidden: rnn.hidden, layers: rnn.layers, outputs: head.rows, cell: rnn.cell)
+        let (activation, source) = try nonlinearity(file, options, cell: rnn.cell)
         let layout = ParameterLayout(shape, bias: rnn.bias, readoutBias: head.bias, vocabulary: embedding?.rows)
         var net = RNN<Float>(shape: shape, activation: activation, layout: layout)
         var fileNames: [String] = [], dtypes: [SafeTensor.DType] = []
@@ -153,7 +163,14 @@ public enum ModelFile {
     }
 
     /// `--nonlinearity`, else the metadata, else tanh as nn.RNN defaults (and a notice says so).
-    static func nonlinearity(_ file: SafeTensorsFile, _ options: ModelReadOptions) throws -> (Activation, StockModel.NonlinearitySource) {
+    /// A gated cell has none to choose: the flag is refused, the metadata not read.
+    static func nonlinearity(_ file: SafeTensorsFile, _ options: ModelReadOptions, cell: CellKind) throws -> (Activation, StockModel.NonlinearitySource) {
+        guard cell == .rnn else {
+            if let chosen = options.nonlinearity {
+                throw ModelFileError("--nonlinearity \(chosen.rawValue) is for an nn.RNN; this is an \(cell.moduleName), whose gates use σ and tanh")
+            }
+            return (.tanh, .gatedCell)
+        }
         let stored = try file.metadata["nonlinearity"].map { text in
             guard let a = Activation(rawValue: text) else {
                 throw ModelFileError("__metadata__ nonlinearity '\(text)' is not one of tanh, relu, sigmoid, linear")

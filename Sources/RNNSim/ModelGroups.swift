@@ -1,10 +1,11 @@
-/// Finding the modules of a state dict from its names and shapes: the `nn.RNN`
-/// (`{prefix}weight_hh_l0` …), the `nn.Linear` head (`{prefix}weight` [O, H],
+/// Finding the modules of a state dict from its names and shapes: the `nn.RNN`,
+/// `nn.LSTM` or `nn.GRU` (`{prefix}weight_hh_l0` …, the cell from its rows), the `nn.Linear` head (`{prefix}weight` [O, H],
 /// `{prefix}bias` [O]) and an optional `nn.Embedding` (`{prefix}weight` [V, I]).
 /// When more than one reading fits, the error lists them and the flags that choose.
 enum ModelGroups {
     struct Recurrent {
         var prefix: String
+        var cell: CellKind
         var layers: Int
         var inputs: Int
         var hidden: Int
@@ -26,41 +27,48 @@ enum ModelGroups {
         prefix.isEmpty || prefix.hasSuffix(".") ? prefix : prefix + "."
     }
 
-    static func recurrent(_ file: SafeTensorsFile, chosen: String?) throws -> Recurrent {
+    static func recurrent(_ file: SafeTensorsFile, chosen: String?, cell chosenCell: CellKind? = nil) throws -> Recurrent {
         let marker = "weight_hh_l0"
         let found = file.tensors.keys.filter { $0.hasSuffix(marker) }.map { String($0.dropLast(marker.count)) }.sorted()
         let prefix: String
         if let chosen {
             prefix = normalised(chosen)
             guard found.contains(prefix) else {
-                throw ModelFileError("--rnn '\(chosen)': no \(prefix)\(marker) in the file (nn.RNN found under: \(found.isEmpty ? "none" : found.map(StockModel.shown).joined(separator: ", ")))")
+                throw ModelFileError("--rnn '\(chosen)': no \(prefix)\(marker) in the file (nn.RNN, nn.LSTM or nn.GRU found under: \(found.isEmpty ? "none" : found.map(StockModel.shown).joined(separator: ", ")))")
             }
         } else {
             guard let only = found.first else {
-                let hint = file.tensors.keys.contains { $0.contains("weight_hh") } ? "" : " (is this a torch.nn.RNN state dict?)"
-                throw ModelFileError("no nn.RNN in the file: no tensor named …weight_hh_l0\(hint)")
+                let hint = file.tensors.keys.contains { $0.contains("weight_hh") } ? "" : " (is this a torch.nn.RNN, nn.LSTM or nn.GRU state dict?)"
+                throw ModelFileError("no nn.RNN, nn.LSTM or nn.GRU in the file: no tensor named …weight_hh_l0\(hint)")
             }
             guard found.count == 1 else {
-                throw ModelFileError("several nn.RNN in the file: \(found.map(StockModel.shown).joined(separator: ", ")); rnnscope runs one: choose with \(flags)")
+                throw ModelFileError("several nn.RNN, nn.LSTM or nn.GRU modules in the file: \(found.map(StockModel.shown).joined(separator: ", ")); rnnscope runs one: choose with \(flags)")
             }
             prefix = only
         }
         var layers = 0
         while file.tensors[prefix + "weight_hh_l\(layers)"] != nil { layers += 1 }
         guard layers <= 4 else { throw ModelFileError("\(layers) layers: rnnscope shows 1 to 4") }
-        for name in file.tensors.keys where name.hasPrefix(prefix) && name.contains("_reverse") {
-            throw ModelFileError("tensor '\(name)': bidirectional RNNs are not supported")
+        // Refused before the shapes are read: both change them.
+        if let name = file.tensors.keys.sorted().first(where: { $0.hasPrefix(prefix) && $0.contains("_reverse") }) {
+            throw ModelFileError("tensor '\(name)': a bidirectional model (bidirectional=True) is not supported; rnnscope runs one direction")
+        }
+        if let name = file.tensors.keys.sorted().first(where: { $0.hasPrefix(prefix + "weight_hr_l") }) {
+            throw ModelFileError("tensor '\(name)': an nn.LSTM with proj_size is not supported; rnnscope runs LSTMs without a projection (proj_size=0)")
         }
         let whh = file.tensors[prefix + marker]!
-        guard whh.shape.count == 2, whh.shape[0] == whh.shape[1], whh.shape[0] > 0 else {
-            throw ModelFileError("tensor '\(prefix)\(marker)' has shape \(whh.shape); expected [H, H]")
+        // W_hh is [G·H, H]: the gate blocks stacked, 1 (nn.RNN), 3 (nn.GRU: r, z, n) or 4 (nn.LSTM: i, f, g, o).
+        guard whh.shape.count == 2, whh.shape[1] > 0, whh.shape[0] % whh.shape[1] == 0,
+              let cell = CellKind.allCases.first(where: { $0.gates == whh.shape[0] / whh.shape[1] }) else {
+            throw ModelFileError("tensor '\(prefix)\(marker)' has shape \(whh.shape); expected [H, H] (nn.RNN), [3H, H] (nn.GRU) or [4H, H] (nn.LSTM)")
         }
-        let H = whh.shape[0]
+        let H = whh.shape[1], GH = whh.shape[0]
+        if let chosenCell, chosenCell != cell {
+            throw ModelFileError("--cell \(chosenCell.rawValue) contradicts the file: '\(prefix)\(marker)' \(whh.shape) is an \(cell.moduleName)'s (\(cell.gates == 1 ? "" : "\(cell.gates)")H rows)")
+        }
         guard let wih = file.tensors[prefix + "weight_ih_l0"] else { throw ModelFileError("missing tensor '\(prefix)weight_ih_l0'") }
-        let gated = wih.shape.count == 2 && wih.shape[0] % H == 0 && wih.shape[0] / H > 1
-        guard wih.shape.count == 2, wih.shape[0] == H, wih.shape[1] > 0 else {
-            throw ModelFileError("tensor '\(prefix)weight_ih_l0' has shape \(wih.shape); expected [\(H), I] since weight_hh_l0 is [\(H), \(H)]"
-                + (gated ? " (an LSTM or GRU? only vanilla RNNs are supported)" : ""))
+        guard wih.shape.count == 2, wih.shape[0] == GH, wih.shape[1] > 0 else {
+            throw ModelFileError("tensor '\(prefix)weight_ih_l0' has shape \(wih.shape); expected [\(GH), I] since weight_hh_l0 is [\(GH), \(H)]")
         }
         var names: Set<String> = []
         var biases = 0
@@ -74,12 +82,12 @@ enum ModelGroups {
                 biases += 1
             }
         }
-        // nn.RNN(bias=False) has no biases at all; some but not all is no nn.RNN.
+        // bias=False has no biases at all; some but not all is no PyTorch module.
         guard biases == 0 || biases == 2 * layers else {
             let missing = (0..<layers).flatMap { k in ["bias_ih_l\(k)", "bias_hh_l\(k)"] }.map { prefix + $0 }.first { !names.contains($0) }!
-            throw ModelFileError("missing tensor '\(missing)': an nn.RNN has biases in every layer or (bias=False) none")
+            throw ModelFileError("missing tensor '\(missing)': an \(cell.moduleName) has biases in every layer or (bias=False) none")
         }
-        return Recurrent(prefix: prefix, layers: layers, inputs: wih.shape[1], hidden: H, bias: biases > 0, names: names)
+        return Recurrent(prefix: prefix, cell: cell, layers: layers, inputs: wih.shape[1], hidden: H, bias: biases > 0, names: names)
     }
 
     /// The head, and the embedding if there is one, from what is left after the RNN.
@@ -109,7 +117,7 @@ enum ModelGroups {
             heads = [h]
         }
         guard !heads.isEmpty else {
-            throw ModelFileError("no nn.Linear head in the file: rnnscope needs one weight [O, \(rnn.hidden)] (with or without a bias [O]) after the nn.RNN \(StockModel.shown(rnn.prefix)), under any name (fc, head, out, readout, …)")
+            throw ModelFileError("no nn.Linear head in the file: rnnscope needs one weight [O, \(rnn.hidden)] (with or without a bias [O]) after the \(rnn.cell.moduleName) \(StockModel.shown(rnn.prefix)), under any name (fc, head, out, readout, …)")
         }
         // Every reading (head, embedding or none) that accounts for the tensors.
         var readings: [(head: Module, embedding: Module?)] = []
@@ -126,7 +134,7 @@ enum ModelGroups {
             let known = heads.reduce(Set<String>()) { $0.union($1.names) }.union(embeddings.reduce(Set<String>()) { $0.union($1.names) })
             if let stray = rest.subtracting(known).sorted().first {
                 let t = file.tensors[stray]!
-                throw ModelFileError("unexpected tensor '\(stray)' \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN → nn.Linear; give \(flags) to run those groups and leave the rest alone")
+                throw ModelFileError("unexpected tensor '\(stray)' \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear; give \(flags) to run those groups and leave the rest alone")
             }
         }
         // With the groups chosen, other tensors may stay outside: take the reading that uses most.
@@ -145,5 +153,16 @@ enum ModelGroups {
             throw ModelFileError("ambiguous model: it reads as \(describe.joined(separator: " or as ")); choose with \(flags)")
         }
         return reading
+    }
+}
+
+extension CellKind {
+    /// The PyTorch module a state dict of this cell comes from.
+    public var moduleName: String {
+        switch self {
+        case .rnn: "nn.RNN"
+        case .lstm: "nn.LSTM"
+        case .gru: "nn.GRU"
+        }
     }
 }

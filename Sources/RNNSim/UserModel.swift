@@ -54,15 +54,18 @@ public final class UserModel: Sendable, Equatable {
     }
 
     /// The network a run starts from: the weights as read, with IRNN's W_hh = α·I
-    /// in every layer when the settings ask for it, and the settings' nonlinearity.
+    /// in every layer (in every gate's block, as `init.kind = identity` makes them)
+    /// when the settings ask for it, and the settings' nonlinearity.
     public func network(_ settings: Settings) -> RNN<Float> {
         var net = model.network
         net.activation = settings.activation
         if settings.initKind == .identity {
             let H = net.shape.hidden
             for k in 0..<net.shape.layers {
-                let o = net.layout.weightHH(k)
-                for i in 0..<H { for j in 0..<H { net.parameters[o + i * H + j] = i == j ? Float(settings.alpha) : 0 } }
+                for gate in 0..<net.cell.gates {
+                    let o = net.layout.weightHH(k) + gate * H * H
+                    for i in 0..<H { for j in 0..<H { net.parameters[o + i * H + j] = i == j ? Float(settings.alpha) : 0 } }
+                }
             }
         }
         return net

@@ -8,18 +8,18 @@ struct GradsCommand: ParsableCommand {
         abstract: "One forward pass and BPTT on a saved model and batch: loss, gradients, ‖∂L/∂h_t‖ per step.",
         discussion: """
             The model is a PyTorch state dict saved with safetensors.torch.save_file(model.state_dict(), path): \
-            one nn.RNN (any prefix: rnn., encoder., module.rnn., none), one nn.Linear head (any name) and \
+            one nn.RNN, nn.LSTM or nn.GRU (any prefix: rnn., encoder., module.rnn., none; the cell from the shapes or --cell), one nn.Linear head (any name) and \
             optionally an nn.Embedding in front. --rnn and --head choose when several fit. The data file holds \
             inputs [T, B, I] (token ids [T, B] for an embedding), targets [T, B, O] floats for mse-* losses or \
-            [T, B] integer class ids for xent-*, and optionally h0 [layers, B, H]. Computed in double precision; \
+            [T, B] integer class ids for xent-*, and optionally h0 [layers, B, H] (and c0 for an nn.LSTM). A bidirectional model or an nn.LSTM with proj_size is refused. Computed in double precision; \
             what was read is printed on stderr.
             """)
 
     @OptionGroup var input: ModelOptions
     @Option(help: "Truncated BPTT: detach the hidden state every K steps (0 = full BPTT).") var truncate: Int = 0
     @Option(help: "Global-norm clipping threshold, as torch.nn.utils.clip_grad_norm_ (0 = off).") var clip: Double = 0
-    @Option(help: "Write every parameter's gradient (after clipping) under the model's own names, and hidden_grad_norms_l{k}, to this file.") var out: String?
-    @Flag(help: "Print one JSON object: model (what was read), loss, grad_norm, clip_scale, hidden_grad_norms, jacobian_norms.") var json = false
+    @Option(help: "Write every parameter's gradient (after clipping) under the model's own names, and hidden_grad_norms_l{k} (cell_grad_norms_l{k} for an LSTM), to this file.") var out: String?
+    @Flag(help: "Print one JSON object: model (what was read), loss, grad_norm, clip_scale, hidden_grad_norms, jacobian_norms (and cell_grad_norms for an LSTM).") var json = false
 
     func validate() throws {
         guard input.model != nil, input.data != nil else { throw ValidationError("grads needs --model M.safetensors and --data D.safetensors") }
@@ -33,12 +33,12 @@ struct GradsCommand: ParsableCommand {
         let report = GradientReport.compute(model: user.model.network, batch: data.batch,
                                             options: BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip))
         if let out {
-            let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms)
+            let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms, cellGradNorms: report.cellGradNorms)
             do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }
         }
         ModelOptions.announce(user, dataPath: input.data)
         if json {
-            print(JSONText.encode(.object([
+            var fields: [(String, JSONText.Value)] = [
                 ("model", ModelOptions.json(user)),
                 ("loss", .number(report.loss)),
                 ("grad_norm", .number(report.gradNorm)),
@@ -46,7 +46,9 @@ struct GradsCommand: ParsableCommand {
                 ("nonfinite", .bool(report.nonfinite)),
                 ("hidden_grad_norms", JSONText.matrix(report.hiddenGradNorms)),
                 ("jacobian_norms", JSONText.matrix(report.jacobianNorms)),
-            ])))
+            ]
+            if !report.cellGradNorms.isEmpty { fields.append(("cell_grad_norms", JSONText.matrix(report.cellGradNorms))) }
+            print(JSONText.encode(.object(fields)))
         } else {
             print(Self.summary(report, shape: user.model.shape, steps: data.batch.steps))
         }

@@ -5,9 +5,9 @@ import RNNSim
 /// `--model`, `--data` and what a state dict cannot say about itself; shared by
 /// `grads`, `run` and `train`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "A PyTorch model as safetensors: save_file(model.state_dict(), path) of one nn.RNN, one nn.Linear head and optionally an nn.Embedding in front.")
+    @Option(help: "A PyTorch model as safetensors: save_file(model.state_dict(), path) of one nn.RNN, nn.LSTM or nn.GRU, one nn.Linear head and optionally an nn.Embedding in front.")
     var model: String?
-    @Option(help: "Its data (.safetensors): inputs [T, B, I] (or token ids [T, B]), targets [T, B, O] or class ids [T, B], optionally h0 [layers, B, H].")
+    @Option(help: "Its data (.safetensors): inputs [T, B, I] (or token ids [T, B]), targets [T, B, O] or class ids [T, B], optionally h0 [layers, B, H] (and c0 for an nn.LSTM).")
     var data: String?
     @Option(help: "mse-last, mse-all, xent-last or xent-all (default: mse-all for real targets, xent-all for class ids).")
     var loss: String?
@@ -17,6 +17,8 @@ struct ModelOptions: ParsableArguments {
     var headPrefix: String?
     @Option(help: "tanh or relu: the nn.RNN's nonlinearity, which a state dict does not record (default: the file's metadata, else tanh).")
     var nonlinearity: String?
+    @Option(help: "rnn, lstm or gru: the cell the file must hold (default: read from the shapes, 4H rows for an nn.LSTM, 3H for an nn.GRU).")
+    var cell: String?
     @Flag(name: .customLong("batch-first"), help: "The data is [B, T, …], as for nn.RNN(batch_first=True).")
     var batchFirst = false
 
@@ -27,9 +29,12 @@ struct ModelOptions: ParsableArguments {
         if let nonlinearity, !["tanh", "relu"].contains(nonlinearity) {
             throw ValidationError("--nonlinearity '\(nonlinearity)' is not one of tanh, relu (as nn.RNN takes it)")
         }
+        if let cell, CellKind(rawValue: cell) == nil {
+            throw ValidationError("--cell '\(cell)' is not one of \(CellKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if model == nil {
             let orphans = [(data != nil, "--data"), (rnnPrefix != nil, "--rnn"), (headPrefix != nil, "--head"),
-                           (nonlinearity != nil, "--nonlinearity"), (batchFirst, "--batch-first")].filter(\.0).map(\.1)
+                           (nonlinearity != nil, "--nonlinearity"), (cell != nil, "--cell"), (batchFirst, "--batch-first")].filter(\.0).map(\.1)
             if let first = orphans.first { throw ValidationError("\(first) needs --model M.safetensors") }
         }
     }
@@ -41,7 +46,7 @@ struct ModelOptions: ParsableArguments {
     func load(savePath: String? = nil) throws -> UserModel {
         guard let model else { throw Failure("--model is needed") }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
-                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)))
+                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)))
         let stock: StockModel
         do { stock = try ModelFile.read(contentsOf: URL(fileURLWithPath: model), options: read) } catch {
             throw Failure(error, file: model, role: "model")
@@ -67,8 +72,9 @@ struct ModelOptions: ParsableArguments {
     static func json(_ user: UserModel) -> JSONText.Value {
         let m = user.model, s = m.shape
         var fields: [(String, JSONText.Value)] = [
-            ("cell", .string("rnn")), ("layers", .int(s.layers)), ("inputs", .int(s.inputs)), ("hidden", .int(s.hidden)),
-            ("outputs", .int(s.outputs)), ("nonlinearity", .string(m.network.activation.rawValue)),
+            ("cell", .string(s.cell.rawValue)), ("module", .string(s.cell.moduleName)), ("layers", .int(s.layers)), ("inputs", .int(s.inputs)),
+            ("hidden", .int(s.hidden)), ("outputs", .int(s.outputs)),
+            ("nonlinearity", .string(s.cell == .rnn ? m.network.activation.rawValue : "sigmoid+tanh")),
             ("nonlinearity_from", .string(m.nonlinearitySource.rawValue)), ("bias", .bool(m.layout.bias)),
             ("head_bias", .bool(m.layout.readoutHasBias)), ("rnn_prefix", .string(m.rnnPrefix)), ("head_prefix", .string(m.headPrefix)),
         ]
@@ -76,6 +82,7 @@ struct ModelOptions: ParsableArguments {
         if let d = user.data {
             fields += [("steps", .int(d.batch.steps)), ("batch", .int(d.batch.size)), ("batch_first", .bool(d.batchFirst)),
                        ("h0", .bool(d.batch.initialHidden != nil)), ("loss", .string(d.loss.rawValue))]
+            if s.cell == .lstm { fields.append(("c0", .bool(d.batch.initialMemory != nil))) }
         }
         return .object(fields)
     }

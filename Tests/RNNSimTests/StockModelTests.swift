@@ -7,7 +7,8 @@ import Testing
 /// PyTorch autograd — loss, every gradient by the module's parameter name,
 /// every ‖∂L/∂h_t‖ — to 1e-4 relative error.
 @Suite struct StockModelTests {
-    static let cases = ["fc-2layers", "nobias-relu", "batch-first", "h0-truncate", "embedding-lm", "dataparallel"]
+    static let cases = ["fc-2layers", "nobias-relu", "batch-first", "h0-truncate", "embedding-lm", "dataparallel",
+                        "lstm-fc-2layers", "gru-nobias", "lstm-embedding-batch-first", "gru-2layers-h0"]
 
     static func dir(_ name: String) -> URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/stock/\(name)")
@@ -28,7 +29,9 @@ import Testing
         let args = json["args"] as! [String: Any]
         let flags = args["flags"] as! [String]
         let nonlinearity = flags.firstIndex(of: "--nonlinearity").map { Activation(rawValue: flags[$0 + 1])! }
-        let model = try ModelFile.read(contentsOf: d.appendingPathComponent("model.safetensors"), options: ModelReadOptions(nonlinearity: nonlinearity))
+        let cell = flags.firstIndex(of: "--cell").map { CellKind(rawValue: flags[$0 + 1])! }
+        let model = try ModelFile.read(contentsOf: d.appendingPathComponent("model.safetensors"),
+                                       options: ModelReadOptions(nonlinearity: nonlinearity, cell: cell))
         let loss = LossKind(rawValue: args["loss"] as! String)!
         let data = try DataFile.read(contentsOf: d.appendingPathComponent("data.safetensors"), for: model.layout, loss: loss,
                                      batchFirst: flags.contains("--batch-first"))
@@ -46,7 +49,7 @@ import Testing
         close([r.gradNorm], [(c.expected["grad_norm"] as! NSNumber).doubleValue], "grad_norm", 1e-4)
         close([r.clipScale], [(c.expected["clip_scale"] as! NSNumber).doubleValue], "clip_scale", 1e-4)
         // Every parameter PyTorch has, and no other, under its own name.
-        let written = c.model.gradientsFile(r.gradients, hiddenGradNorms: r.hiddenGradNorms)
+        let written = c.model.gradientsFile(r.gradients, hiddenGradNorms: r.hiddenGradNorms, cellGradNorms: r.cellGradNorms)
         #expect(Set(written.tensors.keys) == Set(c.expectedTensors.tensors.keys))
         for (name, expected) in c.expectedTensors.tensors {
             let ours = try #require(written[name], "no gradient named \(name)")
@@ -94,13 +97,66 @@ import Testing
         #expect(abs(with.loss - without.loss) > 1e-3 * with.loss)
     }
 
+    @Test func theCellIsReadFromTheShapes() throws {
+        let lstm = try Self.load("lstm-fc-2layers")
+        #expect(lstm.model.shape == RNNShape(inputs: 3, hidden: 8, layers: 2, outputs: 4, cell: .lstm) && lstm.model.rnnPrefix == "lstm.")
+        #expect(lstm.model.summary.hasPrefix("nn.LSTM 'lstm', 2 layers") && !lstm.model.summary.contains("tanh"))
+        #expect(lstm.data.batch.initialHidden?.count == 2 && lstm.data.batch.initialMemory?.count == 2)
+        #expect(lstm.data.summary.contains("h0 given") && lstm.data.summary.contains("c0 given"))
+        let gru = try Self.load("gru-nobias")
+        #expect(gru.model.shape.cell == .gru && !gru.model.layout.bias && gru.model.rnnPrefix == "encoder." && gru.model.summary.hasPrefix("nn.GRU 'encoder'"))
+        #expect(gru.model.nonlinearitySource == .gatedCell)
+    }
+
+    /// c0 as nn.LSTM(x, (h0, c0)) takes it: without it the numbers change.
+    @Test func theLSTMsInitialCellStateIsUsed() throws {
+        let c = try Self.load("lstm-fc-2layers")
+        var zero = c.data.batch
+        zero.initialMemory = nil
+        // Scored at every step, where c0 has not yet been forgotten.
+        var options = c.options
+        options.loss = .mseAll
+        let with = GradientReport.compute(model: c.model.network, batch: c.data.batch, options: options)
+        let without = GradientReport.compute(model: c.model.network, batch: zero, options: options)
+        #expect(abs(with.loss - without.loss) > 1e-3 * with.loss)
+    }
+
+    static func refusal(_ file: SafeTensorsFile, _ options: ModelReadOptions = ModelReadOptions()) -> String? {
+        do { _ = try ModelFile.read(file, options: options); return nil } catch { return "\(error)" }
+    }
+
+    @Test func projectionsBidirectionalModelsAndAContradictingCellAreRefused() throws {
+        let refused = Self.dir("refused")
+        let proj = try SafeTensorsFile(contentsOf: refused.appendingPathComponent("lstm-proj.safetensors"))
+        let projMessage = try #require(Self.refusal(proj))
+        #expect(projMessage.contains("'lstm.weight_hr_l0'") && projMessage.contains("proj_size") && !projMessage.contains("\n"), "\(projMessage)")
+        let bi = try SafeTensorsFile(contentsOf: refused.appendingPathComponent("gru-bidirectional.safetensors"))
+        let biMessage = try #require(Self.refusal(bi))
+        #expect(biMessage.contains("_reverse'") && biMessage.contains("bidirectional") && !biMessage.contains("\n"), "\(biMessage)")
+        let gru = try SafeTensorsFile(contentsOf: Self.dir("gru-nobias").appendingPathComponent("model.safetensors"))
+        #expect(Self.refusal(gru, ModelReadOptions(cell: .gru)) == nil)
+        for other in [CellKind.rnn, .lstm] {
+            let m = try #require(Self.refusal(gru, ModelReadOptions(cell: other)))
+            #expect(m.contains("--cell \(other.rawValue) contradicts") && m.contains("nn.GRU"), "\(m)")
+        }
+        let nonlinearity = try #require(Self.refusal(gru, ModelReadOptions(nonlinearity: .relu)))
+        #expect(nonlinearity.contains("--nonlinearity relu") && nonlinearity.contains("nn.GRU"))
+        // c0 belongs to an nn.LSTM only.
+        let model = try ModelFile.read(gru)
+        var data = try SafeTensorsFile(contentsOf: Self.dir("gru-nobias").appendingPathComponent("data.safetensors"))
+        data.tensors["c0"] = SafeTensor(floats: [Float](repeating: 0, count: 24), shape: [1, 3, 8])
+        #expect(throws: ModelFileError.self) { try DataFile.read(data, for: model.layout, loss: nil) }
+    }
+
     @Test func savedWeightsHaveTheNamesShapesDTypesAndMetadataRead() throws {
         for name in Self.cases {
             let d = Self.dir(name)
             let original = try SafeTensorsFile(contentsOf: d.appendingPathComponent("model.safetensors"))
             let c = try Self.load(name)
             let saved = c.model.weightsFile(c.model.network)
-            #expect(saved.metadata == original.metadata.merging(["nonlinearity": c.model.network.activation.rawValue]) { $1 })
+            // An nn.RNN's nonlinearity is added to the metadata; nn.LSTM and nn.GRU have none to record.
+            let added = c.model.shape.cell == .rnn ? ["nonlinearity": c.model.network.activation.rawValue] : [:]
+            #expect(saved.metadata == original.metadata.merging(added) { $1 })
             #expect(Set(saved.tensors.keys) == Set(original.tensors.keys), "\(name)")
             for (n, t) in original.tensors {
                 #expect(saved[n]?.shape == t.shape && saved[n]?.dtype == t.dtype, "\(name): \(n)")

@@ -19,7 +19,9 @@ import Testing
 
     static func close(_ a: Double, _ b: Double, scale: Double = 0) -> Bool { abs(a - b) <= 1e-4 * max(abs(b), 1e-3 * scale) }
 
-    @Test(arguments: ["fc-2layers", "nobias-relu", "batch-first", "h0-truncate", "embedding-lm", "dataparallel"])
+    static let gated = ["lstm-fc-2layers", "gru-nobias", "lstm-embedding-batch-first", "gru-2layers-h0"]
+
+    @Test(arguments: ["fc-2layers", "nobias-relu", "batch-first", "h0-truncate", "embedding-lm", "dataparallel"] + gated)
     func gradsMatchesPyTorchAndWritesTheModelsOwnNames(name: String) throws {
         let out = Self.temporary("\(name).safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -36,11 +38,24 @@ import Testing
         for key in ["cell", "layers", "inputs", "hidden", "outputs", "nonlinearity", "bias", "steps", "batch", "batch_first"] {
             #expect(model[key] != nil, "model.\(key) missing")
         }
-        #expect(model["batch_first"] as? Bool == (name == "batch-first"))
-        #expect(model["bias"] as? Bool == (name != "nobias-relu"))
+        #expect(model["batch_first"] as? Bool == name.contains("batch-first"))
+        #expect(model["bias"] as? Bool == !name.contains("nobias"))
         #expect(model["steps"] as? Int == 12 && model["batch"] as? Int == 3)
-        // ... and on stderr
-        #expect(r.stderr.contains("model \(Self.stock("\(name)/model.safetensors")): nn.RNN"))
+        let cell = name.hasPrefix("lstm") ? "lstm" : name.hasPrefix("gru") ? "gru" : "rnn"
+        #expect(model["cell"] as? String == cell)
+        // ... and on stderr, naming the module
+        let module = ["rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"][cell]!
+        #expect(r.stderr.contains("model \(Self.stock("\(name)/model.safetensors")): \(module) "), "\(r.stderr)")
+        // Every ‖∂L/∂h_t‖ (and for the LSTM ‖∂L/∂c_t‖) in the JSON, as PyTorch computed it.
+        for kind in ["hidden", "cell"] {
+            let layers = o["\(kind)_grad_norms"] as? [[Double]]
+            #expect((layers != nil) == (kind == "hidden" || cell == "lstm"), "\(kind)_grad_norms")
+            for (k, norms) in (layers ?? []).enumerated() {
+                let want = (expected["\(kind)_grad_norms_l\(k)"] as! [NSNumber]).map(\.doubleValue)
+                #expect(norms.count == want.count)
+                for (a, b) in zip(norms, want) { #expect(Self.close(a, b, scale: want.max()!), "\(kind) l\(k): \(a) vs \(b)") }
+            }
+        }
         #expect(r.stderr.contains("T 12, B 3"))
         // --out: every gradient under the module's own names, as PyTorch computed it.
         let written = try SafeTensorsFile(contentsOf: out)
@@ -122,6 +137,24 @@ import Testing
         #expect(wrong.status == 2 && wrong.stderr.contains("--head 'nosuch'") && wrong.stderr.contains("'fc'"), "\(wrong.stderr)")
     }
 
+    @Test(arguments: [("lstm-proj", "proj_size"), ("gru-bidirectional", "bidirectional")])
+    func projectionsAndBidirectionalModelsAreRefusedInOneLine(file: String, says: String) throws {
+        let model = Self.stock("refused/\(file).safetensors")
+        let r = try Binary.run(["grads", "--model", model, "--data", Self.stock("gru-nobias/data.safetensors")])
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("rnnscope: model \(model): ") && lines[0].contains(says), "\(r.stderr)")
+    }
+
+    @Test func theCellFlagMustAgreeWithTheFile() throws {
+        let args = ["grads", "--model", Self.stock("lstm-fc-2layers/model.safetensors"), "--data", Self.stock("lstm-fc-2layers/data.safetensors")]
+        #expect(try Binary.run(args + ["--cell", "lstm"]).status == 0)
+        let wrong = try Binary.run(args + ["--cell", "gru"])
+        #expect(wrong.status == 2 && wrong.stderr.split(separator: "\n").count == 1 && wrong.stderr.contains("--cell gru contradicts"), "\(wrong.stderr)")
+        let bad = try Binary.run(args + ["--cell", "transformer"])
+        #expect(bad.status == 2 && bad.stderr.contains("--cell 'transformer'"), "\(bad.stderr)")
+    }
+
     static let dataErrors: [(String, [String])] = [
         ("inputs of the wrong width", ["--model", stock("nobias-relu/model.safetensors"), "--data", stock("fc-2layers/data.safetensors")]),
         ("floats for an embedding", ["--model", stock("embedding-lm/model.safetensors"), "--data", stock("fc-2layers/data.safetensors")]),
@@ -139,7 +172,7 @@ import Testing
 
     /// `train --model … --data … --headless --save`: the saved file loads where the
     /// original did (same names, shapes, dtypes, metadata) and has a lower loss on the data.
-    @Test(arguments: ["fc-2layers", "dataparallel", "embedding-lm", "nobias-relu"])
+    @Test(arguments: ["fc-2layers", "dataparallel", "embedding-lm", "nobias-relu", "lstm-fc-2layers", "gru-nobias"])
     func trainSaveWritesWhatWasReadWithALowerLoss(name: String) throws {
         let out = Self.temporary("trained-\(name).safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -151,7 +184,9 @@ import Testing
         #expect(r.stderr.contains("saved the weights of iteration 60 to \(out.path)"))
         let original = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model)), saved = try SafeTensorsFile(contentsOf: out)
         // The metadata as read, plus the nonlinearity trained with: reading it again needs no flag.
-        #expect(saved.metadata == original.metadata.merging(["nonlinearity": name == "nobias-relu" ? "relu" : "tanh"]) { $1 })
+        // (nn.LSTM and nn.GRU have no nonlinearity to record.)
+        let gated = Self.gated.contains(name)
+        #expect(saved.metadata == (gated ? original.metadata : original.metadata.merging(["nonlinearity": name == "nobias-relu" ? "relu" : "tanh"]) { $1 }))
         #expect(Set(saved.tensors.keys) == Set(original.tensors.keys))
         for (n, t) in original.tensors {
             #expect(saved[n]?.shape == t.shape && saved[n]?.dtype == t.dtype, "\(n)")
