@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: `rnnscope bench` against a from-scratch NumPy RNN and
-# PyTorch eager, on the same machine in one run, for the configurations in
-# README. Needs python3 with numpy and torch (pip install numpy torch).
+# Side-by-side benchmark: `rnnscope bench` against a from-scratch NumPy RNN,
+# PyTorch eager and (for the LSTM and GRU cells) JAX compiled with XLA, on the
+# same machine in one run, for the configurations in README. Needs python3 with
+# numpy, torch and jax (pip install numpy torch jax).
 #
 #   Benchmarks/compare.sh            # all configurations
+#   Benchmarks/compare.sh cells      # only the LSTM and GRU table
 #   SECONDS_PER_RUN=5 Benchmarks/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,32 @@ swift build -c release >/dev/null
 bin=$(swift build -c release --show-bin-path)/rnnscope
 
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
-ms_of_peer() { python3 "Benchmarks/peers/$1" --hidden "$2" --steps "$3" --batch "$4" --inputs 8 --seconds "$secs" 2>/dev/null | field ms_per_iteration; }
+ms_of_peer() { python3 "Benchmarks/peers/$1" --hidden "$2" --steps "$3" --batch "$4" --inputs 8 --seconds "$secs" ${5:+--cell "$5"} 2>/dev/null | field ms_per_iteration; }
+
+# The gated cells: the same iteration with an LSTM or GRU cell, against PyTorch
+# eager and JAX (the whole iteration one XLA program), each configuration run
+# back to back so that the three share the machine's state.
+cells() {
+    printf '| cell | hidden | T | batch | rnnscope ms | GFLOP/s | PyTorch ms | JAX ms | vs faster peer |\n'
+    printf '|---|---|---|---|---|---|---|---|---|\n'
+    for cell in lstm gru; do
+        for cfg in "128 100 1" "256 100 32"; do
+            set -- $cfg
+            ours=$("$bin" bench --cell "$cell" --hidden "$1" --steps "$2" --batch "$3" --inputs 8 --json)
+            ms=$(echo "$ours" | field ms_per_iteration); gf=$(echo "$ours" | field gflops)
+            pt=$(ms_of_peer peer_torch.py "$1" "$2" "$3" "$cell" || echo nan)
+            jx=$(ms_of_peer peer_jax.py "$1" "$2" "$3" "$cell" || echo nan)
+            python3 - "$cell" "$1" "$2" "$3" "$ms" "$gf" "$pt" "$jx" <<'PY'
+import sys, math
+cell, h, t, b, ms, gf, pt, jx = sys.argv[1:]
+ms, gf, pt, jx = float(ms), float(gf), float(pt), float(jx)
+best = min(x for x in (pt, jx) if not math.isnan(x))
+print(f"| {cell} | {h} | {t} | {b} | {ms:.3f} | {gf:.1f} | {pt:.2f} | {jx:.2f} | {best / ms:.1f}× faster |")
+PY
+        done
+    done
+}
+if [ "${1:-}" = cells ]; then cells; exit 0; fi
 
 printf '| hidden | T | batch | rnnscope ms | GFLOP/s | NumPy ms | PyTorch ms | vs faster peer |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
@@ -43,3 +70,6 @@ states_mb = 100000 * 64 * 4 / 2**20
 print(f"\nH=64, B=1: T=1,000 {short:.3f} ms, T=100,000 {long_:.1f} ms: ratio {long_ / short:.0f} (linear = 100)")
 print(f"peak RSS at T=100,000: {rss_kb / 1024:.1f} MiB; the hidden states alone are {states_mb:.1f} MiB ({rss_kb / 1024 / states_mb:.2f}×)")
 PY
+
+echo
+cells

@@ -20,6 +20,8 @@ public struct Settings: Sendable, Equatable {
     public var alpha = 1.0
     /// Standard deviation W_ih starts from; 0 = the initialisation's own.
     public var inputStd = 0.0
+    /// The LSTM's forget gate bias at initialisation.
+    public var forgetBias = 0.0
     public var task: TaskKind = .adding
     public var steps = 50
     public var lag = 10
@@ -164,6 +166,8 @@ extension Settings {
         double("init.alpha", "α of the identity initialisation W_hh = α·I", 0...10, { $0.alpha = $1 }, { "\($0.alpha)" }),
         double("init.input_std", "W_ih ~ N(0, σ²) with this σ; 0 = the kind's own (1/√I, xavier's uniform, or 0.001 for identity as in IRNN)",
                0...10, { $0.inputStd = $1 }, { "\($0.inputStd)" }),
+        double("init.forget_bias", "the LSTM's forget gate bias b_f at initialisation (f ≈ σ(b_f): the memory keeps about σ(b_f)^T over T steps; 1 is Jozefowicz et al.'s advice)",
+               -10...10, { $0.forgetBias = $1 }, { "\($0.forgetBias)" }),
         choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm",
                TaskKind.self, { $0.task = $1 }, { $0.task.rawValue }),
         int("task.steps", "sequence length T", 1...100_000, { $0.steps = $1 }, { "\($0.steps)" }),

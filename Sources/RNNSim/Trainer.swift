@@ -24,7 +24,7 @@ public final class Trainer {
         let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth,
                              cell: settings.cell)
         let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha,
-                                            inputStd: settings.inputStd)
+                                            inputStd: settings.inputStd, forgetBias: settings.forgetBias)
         // Weights and batches come from separate streams of the one seed, so that
         // changing the initialisation does not change the data.
         var root = SeededRandom(seed: settings.seed)

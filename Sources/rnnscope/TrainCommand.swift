@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         let norms = last.hiddenGradNorms[0]
         var lines = [
             "\(s.title)",
-            "  \(last.iteration) iterations of \(t.task.name), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.activation.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
+            "  \(last.iteration) iterations of \(t.task.name), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
             "  loss \(fmt(first.loss)) → \(fmt(last.loss))" + (t.task.chanceLoss.isFinite ? "   (chance \(fmt(t.task.chanceLoss)))" : ""),
             "  ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = \(fmt(norms[0] / norms[norms.count - 1])) on the last iteration",
             "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))",
