@@ -10,6 +10,9 @@ public struct BPTTOptions: Sendable, Equatable {
     /// Also measure ‖∂h_t/∂h_{t−1}‖₂ at every step, and a gated cell's gate path
     /// (costs about as much as the pass itself).
     public var recordJacobians: Bool
+    /// Only a gated cell's gate path (its mean, product and saturation): one read
+    /// of the stored gates, cheap beside the pass.
+    public var recordGates = false
 
     public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false) {
         self.loss = loss
@@ -119,11 +122,18 @@ public final class BPTT<T: RNNFloat> {
     /// ∂c_T/∂c_{t−1} along the memory) or Π z_u (GRU), per unit, its mean over
     /// units and batch, [layers][T]; NaN unless recorded (and for the Elman cell).
     public var pathProducts: [[Double]] { recordedPathProducts.isEmpty ? nanNorms : recordedPathProducts }
+    /// The fraction of that gate's values (all steps, units and batch rows) that are
+    /// saturated, below 0.05 or above 0.95 (σ' < 0.05: it barely learns), per layer;
+    /// NaN unless recorded (and for the Elman cell).
+    public var pathGateSaturation: [Double] {
+        recordedSaturation.isEmpty ? [Double](repeating: .nan, count: shape.layers) : recordedSaturation
+    }
     /// Allocated by the first pass that records them: a long run that never
     /// does keeps no memory for them.
     private var recordedJacobianNorms: [[Double]] = []
     private var recordedGateMeans: [[Double]] = []
     private var recordedPathProducts: [[Double]] = []
+    private var recordedSaturation: [Double] = []
     private var nanNorms: [[Double]] { Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers) }
 
     public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
@@ -276,6 +286,7 @@ public final class BPTT<T: RNNFloat> {
         if options.recordJacobians {
             net.parameters.withUnsafeBufferPointer { p in recordJacobians(cell, p.baseAddress!, net.layout) }
         }
+        if options.recordJacobians || options.recordGates { recordGatePath(C.self) }
         // Global norm before clipping: ‖g‖ = sqrt(Σ g²), summed in Double.
         let gradNorm = Clipping.globalNorm(gradients)
         let nonfinite = !loss.isFinite || !gradNorm.isFinite
@@ -498,13 +509,22 @@ public final class BPTT<T: RNNFloat> {
                 recordedJacobianNorms[k][s] = largest
             }
         }
+    }
+
+    /// The gated cells' direct path, gate by gate and as a product from T back.
+    private func recordGatePath<C: RecurrentCell>(_: C.Type) where C.T == T {
+        let H = shape.hidden, B = batchSize
         guard let gate = C.pathGate else { return }
-        if recordedGateMeans.isEmpty { (recordedGateMeans, recordedPathProducts) = (nanNorms, nanNorms) }
+        if recordedGateMeans.isEmpty {
+            (recordedGateMeans, recordedPathProducts) = (nanNorms, nanNorms)
+            recordedSaturation = [Double](repeating: .nan, count: shape.layers)
+        }
         // Π_{u=t}^{T} gate_u per unit, from T back, in Double (σ(0)^1000 is far below float32's range);
         // its mean over units and batch
         var product = [Double](repeating: 1, count: H)
         for k in 0..<shape.layers {
             var gateSums = [Double](repeating: 0, count: steps), productSums = gateSums
+            var saturated = 0
             for b in 0..<B {
                 for j in 0..<H { product[j] = 1 }
                 for s in stride(from: steps - 1, through: 0, by: -1) {
@@ -514,6 +534,7 @@ public final class BPTT<T: RNNFloat> {
                         product[j] *= Double(v[j])
                         sum += Double(v[j])
                         prod += product[j]
+                        if v[j] < 0.05 || v[j] > 0.95 { saturated += 1 }
                     }
                     gateSums[s] += sum
                     productSums[s] += prod
@@ -522,6 +543,7 @@ public final class BPTT<T: RNNFloat> {
             let count = Double(B * H)
             recordedGateMeans[k] = gateSums.map { $0 / count }
             recordedPathProducts[k] = productSums.map { $0 / count }
+            recordedSaturation[k] = Double(saturated) / (count * Double(steps))
         }
     }
 }

@@ -18,4 +18,12 @@ public struct IterationReport: Sendable, Equatable {
     public var hiddenGradNorms: [[Double]]
     /// ‖diag(act'(a_t)) W_hh‖₂ per layer, each of length T (NaN when not measured).
     public var jacobianNorms: [[Double]]
+    /// ‖∂L/∂c_t‖ per layer for an LSTM, each of length T; empty for the other cells.
+    public var cellGradNorms: [[Double]] = []
+    /// The gate on a gated cell's direct path (LSTM f, GRU z): its mean per step,
+    /// the mean of Π_{u=t}^{T} of it per step, and the fraction saturated (< 0.05
+    /// or > 0.95) per layer. Empty for the Elman cell, NaN when not measured.
+    public var pathGateMeans: [[Double]] = []
+    public var pathProducts: [[Double]] = []
+    public var pathGateSaturation: [Double] = []
 }

@@ -54,22 +54,30 @@ public final class Trainer {
     }
 
     /// One iteration: draw a batch, forward, BPTT, clip, update.
-    /// `spectrum` measures ρ and σ_max of W_hh (O(H³)); `jacobians` the per-step Jacobian factors.
+    /// `spectrum` measures ρ and σ_max of W_hh (O(H³)) and a gated cell's gate statistics;
+    /// `jacobians` the per-step Jacobian factors.
     @discardableResult
     public func step(spectrum: Bool = true, jacobians: Bool = false) -> IterationReport {
         let batch = task.batch(size: settings.batch, rng: &batches)
         var opts = options
         opts.recordJacobians = jacobians
+        // A gated cell's gate statistics come with the spectrum: one cheap read of the stored gates.
+        opts.recordGates = spectrum
         let (rho, sigma) = spectrum ? measureSpectrum() : (nanPerLayer, nanPerLayer)
         let summary = bptt.run(network, batch, opts, gradients: &gradients)
         iteration += 1
         if summary.nonfinite { diverged = true }
         if !diverged { optimiser.update(&network.parameters, gradients) }
+        let gated = settings.cell != .rnn, gates = jacobians || spectrum
         return IterationReport(
             iteration: iteration, loss: summary.loss, gradNorm: summary.gradNorm, clipScale: summary.clipScale,
             clipped: summary.clipScale < 1, valueClipped: summary.valueClipped, nonfinite: summary.nonfinite,
             spectralRadius: rho, largestSingularValue: sigma,
-            hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: jacobians ? bptt.jacobianNorms : nanNorms)
+            hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: jacobians ? bptt.jacobianNorms : nanNorms,
+            cellGradNorms: bptt.cellGradNorms,
+            pathGateMeans: gated ? (gates ? bptt.pathGateMeans : nanNorms) : [],
+            pathProducts: gated ? (gates ? bptt.pathProducts : nanNorms) : [],
+            pathGateSaturation: gated ? (gates ? bptt.pathGateSaturation : nanPerLayer) : [])
     }
 
     private var nanPerLayer: [Double] { [Double](repeating: .nan, count: settings.layers) }

@@ -17,11 +17,16 @@ public struct StatusMessage: Equatable, Sendable {
     public var since: Double
 }
 
-/// ρ(W_hh) and σ_max(W_hh) per layer, from the last iteration that measured them.
+/// ρ(W_hh) and σ_max(W_hh) per layer, from the last iteration that measured them,
+/// and with them a gated cell's direct-path gate (LSTM f, GRU z) per layer: its
+/// mean over steps, units and batch, the fraction saturated, and the mean Π over all T steps.
 public struct SpectrumReading: Equatable, Sendable {
     public var spectralRadius: [Double]
     public var largestSingularValue: [Double]
     public var iteration: Int
+    public var gateMeans: [Double] = []
+    public var gateSaturation: [Double] = []
+    public var gateProducts: [Double] = []
 }
 
 /// Everything the screen shows, as a value: `update` changes it, `render` draws it.

@@ -4,6 +4,7 @@ import RNNSim
 public enum Action: Hashable, Sendable, CaseIterable {
     case togglePause, slower, faster, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
+    case cycleCell, raiseForgetBias, lowerForgetBias
     case restart, restartNewSeed, openPicker, nextLayer, saveWeights, help, quit
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
     case pickerUp, pickerDown, pickerOpen, pickerCancel
@@ -61,6 +62,12 @@ public enum Keymap {
                 help: "double the truncation length K (at most T)", context: .main),
         Binding(keys: [.char("i")], keyLabel: "i", action: .toggleIdentityInit, barLabel: "IRNN",
                 help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); off is the scenario's own init (tanh with xavier if that was IRNN); re-initialises", context: .main),
+        Binding(keys: [.char("g")], keyLabel: "g", action: .cycleCell, barLabel: "Cell",
+                help: "the next cell: rnn (vanilla) → lstm → gru (nn.LSTM / nn.GRU equations) → rnn; re-initialises", context: .main),
+        Binding(keys: [.char("}")], keyLabel: "{}", action: .raiseForgetBias, barLabel: "b_f",
+                help: "LSTM: raise the forget gate bias b_f (init.forget_bias) by 0.5; re-initialises", context: .main),
+        Binding(keys: [.char("{")], keyLabel: "{", action: .lowerForgetBias, barLabel: nil,
+                help: "LSTM: lower the forget gate bias b_f by 0.5; re-initialises", context: .main),
         Binding(keys: [.char("r")], keyLabel: "r", action: .restart, barLabel: "Reset",
                 help: "restart training with the same seed", context: .main),
         Binding(keys: [.char("R")], keyLabel: "R", action: .restartNewSeed, barLabel: "Seed",
@@ -125,7 +132,8 @@ public enum Keymap {
 
     /// The key bar's entries for a mode, in table order, `q` last (htop keeps Quit at the end).
     /// `hasModel`: the run trains a model opened with --model, which `w` saves.
-    public static func bar(for mode: Mode, hasModel: Bool = false) -> [Binding] {
+    /// `lstm`: the cell is an LSTM, whose forget bias `{` `}` set (the bar has no room for them otherwise).
+    public static func bar(for mode: Mode, hasModel: Bool = false, lstm: Bool = false) -> [Binding] {
         let own: [KeyContext]
         switch mode {
         case .normal: own = [.main]
@@ -133,7 +141,8 @@ public enum Keymap {
         case .picker: own = [.picker]
         case .help: own = [.help]
         }
-        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil && ($0.action != .saveWeights || hasModel) }
+        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil && ($0.action != .saveWeights || hasModel)
+            && ($0.action != .raiseForgetBias || lstm) }
         if case .stepThrough = mode {
             // The toggles still work while stepping; keep the main ones visible.
             entries += bindings.filter { [.stepOnce, .toggleClip, .toggleTruncation, .help].contains($0.action) }

@@ -23,6 +23,12 @@ enum SidePanel {
         let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         var out: [Line] = [
             Line(kind: .section, label: state.settings.layers > 1 ? "network (layer \(layer + 1))" : "network", value: "", priority: 1),
+            Line(kind: .item, label: "cell", value: s.cell == .rnn ? "rnn (vanilla)" : s.cell.rawValue, style: Style(bold: true), priority: 1),
+        ]
+        if s.cell != .rnn {
+            return out + gateLines(state) + trainingLines(state)
+        }
+        out += [
             Line(kind: .item, label: "activation", value: s.activation.rawValue, priority: 1),
             Line(kind: .item, label: "γ = sup|act'|", value: g == 1 ? "1" : "1/4", priority: 2),
             Line(kind: .item, label: "init", value: initDescription(s, identity: state.identityInit), priority: 2),
@@ -42,6 +48,38 @@ enum SidePanel {
         } else {
             out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
         }
+        return out + trainingLines(state)
+    }
+
+    /// A gated cell: what its direct-path gate (LSTM forget gate f, GRU update gate z)
+    /// does: near 1 it carries the gradient back, near 0 it cuts it; saturated
+    /// (< 0.05 or > 0.95) it barely learns, since σ' ≤ 0.05 there.
+    static func gateLines(_ state: AppState) -> [Line] {
+        let s = state.settings, layer = state.layer
+        let lstm = s.cell == .lstm
+        var out: [Line] = []
+        if lstm {
+            out.append(Line(kind: .item, label: "forget bias b_f", value: s.userModel != nil ? "your model's" : Format.setting(s.forgetBias), priority: 2))
+        }
+        // From the last iteration that measured them (with the spectrum, about ten a second).
+        func measured(_ values: KeyPath<SpectrumReading, [Double]>) -> Double? {
+            state.spectrum.flatMap { layer < $0[keyPath: values].count ? $0[keyPath: values][layer] : nil }.flatMap { $0.isNaN ? nil : $0 }
+        }
+        let mean = measured(\.gateMeans), saturation = measured(\.gateSaturation), products = measured(\.gateProducts)
+        out.append(Line(kind: .item, label: lstm ? "forget gate f̄" : "update gate z̄", value: mean.map(Format.number) ?? "–",
+                        style: Style(bold: true), priority: 1))
+        out.append(Line(kind: .item, label: "  saturated", value: saturation.map { Format.number(($0 * 1000).rounded() / 10) + "%" } ?? "–",
+                        short: nil, priority: 2))
+        out.append(Line(kind: .item, label: lstm ? "∏ f T…1" : "∏ z T…1", value: products.map(Format.scientific) ?? "–", priority: 1))
+        let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
+        out.append(Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 3))
+        out.append(Line(kind: .item, label: "size", value: "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : ""), priority: 3))
+        return out
+    }
+
+    static func trainingLines(_ state: AppState) -> [Line] {
+        let s = state.settings
+        var out: [Line] = []
         out.append(Line(kind: .section, label: "training", value: "", priority: 1))
         out.append(Line(kind: .item, label: "task", value: s.userModel?.data != nil ? "your data" : s.task.rawValue, priority: 3))
         out.append(Line(kind: .item, label: "loss", value: state.lossKind?.rawValue ?? "task's own", priority: 3))

@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 
 /// Step-through of the backward pass (in place of the heatmap): at the cursor's
 /// timestep t, how large the gradient is, the Jacobian factor that carries it one
@@ -26,7 +27,12 @@ enum StepThroughPanel {
             ? Row(label: "‖∂L/∂h_t‖", value: "0", note: "none reaches h_\(t)", long: "no gradient reaches h_\(t)")
             : Row(label: "‖∂L/∂h_t‖", value: Format.scientific(norms[s]), note: "has reached h_\(t)",
                   long: "the gradient that has reached h_\(t)")]
-        if measured {
+        rows += gatedRows(state, r, s: s)
+        if measured && state.settings.cell != .rnn {
+            // A gated cell's ∂h_t/∂h_{t−1} (for the LSTM with c_{t−1} held fixed: the memory path is the row above).
+            rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = ∂h_t/∂h_{t−1}",
+                            long: "this step's factor J_t = ∂h_t/∂h_{t−1}" + (state.settings.cell == .lstm ? " with c_{t−1} held" : "")))
+        } else if measured {
             // factors[s] = ‖diag(act'(a_t)) W_hh‖ at t = s + 1: it carries ∂L/∂h_t back to h_{t−1}.
             let bound = state.spectrum.flatMap { state.layer < $0.largestSingularValue.count ? $0.largestSingularValue[state.layer] : nil }
                 .map { ", at most γ·σ_max = " + Format.number(gamma(state.settings.activation) * $0) } ?? ""
@@ -50,6 +56,30 @@ enum StepThroughPanel {
         }
         rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T))
         rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: state.reportOptions?.clipNorm ?? 0))
+        return rows
+    }
+
+    /// The gated cells' own rows: ‖∂L/∂c_t‖ (LSTM) and the direct path's factor
+    /// from T back to t, the mean of Π f_u (LSTM, along c) or Π z_u (GRU, along h).
+    static func gatedRows(_ state: AppState, _ r: IterationReport, s: Int) -> [Row] {
+        let layer = state.layer, t = s + 1
+        var rows: [Row] = []
+        if layer < r.cellGradNorms.count, s < r.cellGradNorms[layer].count {
+            rows.append(Row(label: "‖∂L/∂c_t‖", value: Format.scientific(r.cellGradNorms[layer][s]), note: "has reached c_\(t)",
+                            long: "the gradient that has reached the cell state c_\(t)"))
+        }
+        guard layer < r.pathProducts.count, s < r.pathProducts[layer].count else { return rows }
+        let lstm = state.settings.cell == .lstm
+        let product = r.pathProducts[layer][s], gate = r.pathGateMeans[layer][s]
+        guard !product.isNaN else {
+            rows.append(Row(label: lstm ? "∏ f T…t" : "∏ z T…t", value: "…", note: "measuring…", long: "measuring this iteration's gates…",
+                            style: .role(.secondary)))
+            return rows
+        }
+        let name = lstm ? "f" : "z"
+        rows.append(Row(label: "∏ \(name) T…t", value: Format.scientific(product), note: "\(name)̄_\(t) = \(Format.number(gate))",
+                        long: lstm ? "mean ∏ f_u, u = t…T: what of ∂L/∂c_T the memory keeps back to c_\(t - 1); f̄_\(t) = \(Format.number(gate))"
+                                   : "mean ∏ z_u, u = t…T: what the direct path h_{t−1} → h_t carries from T; z̄_\(t) = \(Format.number(gate))"))
         return rows
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import RNNSim
 import Scenarios
 
@@ -137,6 +138,37 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
                 ? "IRNN off: your model's weights as loaded, with \(state.settings.activation.rawValue)"
                 : "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
         }
+        leaveStepThrough(&state)
+        state.resetRun()
+        return [.reinitialise(state.settings)]
+
+    case .cycleCell:
+        if let user = state.settings.userModel {
+            say(&state, "the cell is your model's: \(user.model.shape.cell.moduleName) as read from \(user.modelPath)")
+            return []
+        }
+        let all = CellKind.allCases
+        state.settings.cell = all[(all.firstIndex(of: state.settings.cell)! + 1) % all.count]
+        say(&state, "cell \(state.settings.cell.rawValue)" + (state.settings.cell == .rnn ? " (vanilla, \(state.settings.activation.rawValue))" : " (\(state.settings.cell.moduleName)'s equations)")
+            + ": network re-initialised")
+        leaveStepThrough(&state)
+        state.resetRun()
+        return [.reinitialise(state.settings)]
+
+    case .raiseForgetBias, .lowerForgetBias:
+        guard state.settings.cell == .lstm else {
+            say(&state, "b_f is the LSTM's forget gate bias: g switches the cell to lstm")
+            return []
+        }
+        guard state.settings.userModel == nil else {
+            say(&state, "b_f is your model's own (its bias_ih forget slice): { and } set it for networks rnnscope initialises")
+            return []
+        }
+        let step = action == .raiseForgetBias ? 0.5 : -0.5
+        state.settings.forgetBias = min(10, max(-10, state.settings.forgetBias + step))
+        // At initialisation f ≈ σ(b_f), so the memory path keeps about σ(b_f)^T over T steps.
+        let kept = pow(1 / (1 + exp(-state.settings.forgetBias)), Double(state.steps))
+        say(&state, "forget bias b_f = \(Format.setting(state.settings.forgetBias)): σ(b_f)^T = \(Format.scientific(kept)) at init; network re-initialised")
         leaveStepThrough(&state)
         state.resetRun()
         return [.reinitialise(state.settings)]
@@ -303,7 +335,9 @@ private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
         // Cheap iterations carry NaN here: keep the last measured spectrum.
         if r.spectralRadius.contains(where: { !$0.isNaN }) || r.largestSingularValue.contains(where: { !$0.isNaN }) {
             state.spectrum = SpectrumReading(spectralRadius: r.spectralRadius,
-                                             largestSingularValue: r.largestSingularValue, iteration: r.iteration)
+                                             largestSingularValue: r.largestSingularValue, iteration: r.iteration,
+                                             gateMeans: r.pathGateMeans.map { $0.reduce(0, +) / Double(max(1, $0.count)) },
+                                             gateSaturation: r.pathGateSaturation, gateProducts: r.pathProducts.map { $0.first ?? .nan })
         }
         state.report = r
         state.reportOptions = u.reportOptions
