@@ -19,13 +19,20 @@ enum ScreenHelp {
             + "numbers of the top and bottom rows are on the left); columns are the chart's timesteps. Shades and "
             + "colours follow the legend beneath it: the decades at the ends of the scale, blank for zero, × for "
             + "Inf or NaN."),
-        ("network panel", "the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "
+        ("network panel", "the cell (network.cell; g cycles rnn → lstm → gru). For the vanilla rnn cell: the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "
             + "sigmoid); the initialisation (\"your model's weights\" for a model opened with --model, whose "
             + "W_hh i replaces by α·I); H hidden units, T timesteps, B sequences a batch; ρ(W_hh), the spectral "
             + "radius, and σ_max(W_hh), the largest singular value, measured about ten times a second. Pascanu, "
             + "Mikolov & Bengio (2013, §2.1): every step back multiplies the gradient by diag(act'(a_t))·W_hh, whose "
             + "norm is at most γ·σ_max, so when γ·σ_max < 1 the gradient from k steps away shrinks at least like "
-            + "(γ·σ_max)^k: it must vanish. γ·σ_max ≥ 1 is necessary for exploding gradients, not sufficient."),
+            + "(γ·σ_max)^k: it must vanish. γ·σ_max ≥ 1 is necessary for exploding gradients, not sufficient. "
+            + "For an LSTM or GRU: the gate on the direct path back in time (the LSTM's forget gate f, which multiplies "
+            + "c_{t−1}; the GRU's update gate z, which multiplies h_{t−1}), its mean f̄ or z̄ over steps, units and "
+            + "the batch; the fraction saturated (below 0.05 or above 0.95, where σ' < 0.05 and the gate barely learns); "
+            + "∏ f T…1 (∏ z), the mean over units of the gate's product over all T steps, the share of ∂L/∂c_T "
+            + "(∂L/∂h_T) that this path carries back to the start; for the LSTM the forget bias b_f the network was "
+            + "initialised with (init.forget_bias; { and } lower and raise it by 0.5: f ≈ σ(b_f) at first, so the "
+            + "path keeps about σ(b_f)^T); and σ_max of the stacked W_hh. Measured about ten times a second."),
         ("training panel", "the task (\"your data\" with --data: minibatches drawn from its sequences) and its loss; the optimiser with learning rate η (and momentum μ); clipping: "
             + "when the global gradient norm ‖∇θ‖ exceeds the threshold, every gradient is scaled by "
             + "threshold/‖∇θ‖ (Pascanu et al. 2013, Algorithm 1), with how often that fired since clipping was "
@@ -48,7 +55,9 @@ enum ScreenHelp {
             + "‖∂L/∂h_t‖, this step's Jacobian factor ‖diag(act'(a_t))·W_hh‖ (spectral norm, the largest over "
             + "the batch), the product of the factors from T back to t, which bounds ‖∂h_T/∂h_{t−1}‖ (how much of "
             + "the gradient at T survives; 0 once a truncation cut lies on the way), where truncation cuts, and how "
-            + "clipping scales the gradient afterwards."),
+            + "clipping scales the gradient afterwards. For an LSTM also ‖∂L/∂c_t‖, the gradient on the cell state, "
+            + "and for both gated cells ∏ f T…t (∏ z T…t): the mean product of the direct path's gate from T back "
+            + "to t, with the gate's mean f̄_t (z̄_t) at t; ‖J_t‖ is then ‖∂h_t/∂h_{t−1}‖ (for the LSTM with c_{t−1} held)."),
         ("toggles", "c, + and -, t, [ and ] change clipping and truncation from the next iteration, without "
             + "restarting; the chart always shows the options its own iteration ran with. + doubles and - halves "
             + "the clipping threshold; [ halves and ] doubles K (between 1 and T). i switches IRNN on or off "

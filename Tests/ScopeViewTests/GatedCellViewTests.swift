@@ -1,0 +1,101 @@
+import Foundation
+@testable import RNNSim
+import Testing
+@testable import ScopeView
+
+/// The cell key, the forget-bias keys, and what the side panel and the
+/// step-through show for a gated cell.
+@Suite struct GatedCellViewTests {
+    func press(_ state: inout AppState, _ keys: Key...) -> [AppCommand] {
+        keys.flatMap { update(&state, .key($0)) }
+    }
+
+    /// A report from an LSTM (or GRU) iteration that measured its gates.
+    static func gatedReport(cell: CellKind, steps T: Int = 50) -> IterationReport {
+        var r = Fixture.report(norms: Fixture.decaying(steps: T), jacobians: [Double](repeating: 0.5, count: T))
+        r.pathGateMeans = [[Double](repeating: 0.75, count: T)]
+        r.pathProducts = [(0..<T).map { pow(0.75, Double(T - $0)) }]
+        r.pathGateSaturation = [0.125]
+        if cell == .lstm { r.cellGradNorms = [Fixture.decaying(steps: T, top: 0.2, decay: 0.9)] }
+        return r
+    }
+
+    static func gatedState(_ cell: CellKind, width: Int = 100, height: Int = 32) -> AppState {
+        Fixture.state(width: width, height: height, scenario: Fixture.scenario { $0.cell = cell; $0.forgetBias = 1 },
+                      report: gatedReport(cell: cell))
+    }
+
+    @Test func gCyclesTheCellAndReinitialisesSayingSo() {
+        var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        #expect(s.settings.cell == .rnn)
+        var seen: [CellKind] = []
+        for _ in 0..<3 {
+            let commands = press(&s, .char("g"))
+            seen.append(s.settings.cell)
+            #expect(commands == [.reinitialise(s.settings)])
+            #expect(s.status?.text.hasPrefix("cell \(s.settings.cell.rawValue)") == true && s.status?.text.contains("re-initialised") == true,
+                    "\(s.status?.text ?? "")")
+            #expect(s.report == nil, "the old network's report is gone")
+        }
+        #expect(seen == [.lstm, .gru, .rnn])
+    }
+
+    @Test func braceKeysMoveTheForgetBiasOfAnLSTMOnly() {
+        var s = Self.gatedState(.lstm)
+        #expect(press(&s, .char("}")) == [.reinitialise(s.settings)])
+        #expect(s.settings.forgetBias == 1.5)
+        // σ(1.5)^50 at initialisation, on the status line
+        let kept = pow(1 / (1 + exp(-1.5)), 50.0)
+        #expect(s.status?.text.contains("b_f = 1.5") == true && s.status?.text.contains(Format.scientific(kept)) == true, "\(s.status?.text ?? "")")
+        _ = press(&s, .char("{"), .char("{"), .char("{"))
+        #expect(s.settings.forgetBias == 0)
+        for _ in 0..<30 { _ = press(&s, .char("{")) }
+        #expect(s.settings.forgetBias == -10, "held in init.forget_bias's range")
+        var gru = Self.gatedState(.gru)
+        #expect(press(&gru, .char("}")) == [])
+        #expect(gru.settings.forgetBias == 1 && gru.status?.text.contains("g switches the cell to lstm") == true)
+    }
+
+    @Test func theKeyBarHasTheCellKeyAndForAnLSTMTheForgetBiasWithinOneHundredColumns() {
+        for cell in CellKind.allCases {
+            let bar = Fixture.render(Self.gatedState(cell)).line(31)
+            #expect(bar.contains("gCell"), "\(bar)")
+            #expect(bar.contains("{}b_f") == (cell == .lstm), "\(bar)")
+            #expect(bar.contains("qQuit"), "every entry fits at 100 columns: \(bar)")
+        }
+        let help = HelpOverlay.lines(Self.gatedState(.lstm), width: 400).map(\.text).joined(separator: " ")
+        #expect(help.contains("rnn (vanilla) → lstm → gru") && help.contains("forget gate bias b_f"))
+    }
+
+    @Test func theSidePanelShowsTheCellAndItsGate() {
+        let lstm = Fixture.render(Self.gatedState(.lstm))
+        #expect(lstm.panelValue("cell") == "lstm")
+        #expect(lstm.panelValue("forget bias b_f") == "1.0")
+        #expect(lstm.panelValue("forget gate f̄") == "0.75")
+        #expect(lstm.panelValue("saturated") == "12.5%")
+        #expect(lstm.panelValue("∏ f T…1") == Format.scientific(pow(0.75, 50)))
+        #expect(lstm.panelValue("γ·σ_max") == nil, "Pascanu's bound is the Elman cell's")
+        let gru = Fixture.render(Self.gatedState(.gru))
+        #expect(gru.panelValue("cell") == "gru" && gru.panelValue("update gate z̄") == "0.75" && gru.panelValue("forget bias b_f") == nil)
+        let rnn = Fixture.render(Fixture.state(width: 100, height: 32, report: Fixture.report(norms: Fixture.decaying(steps: 50))))
+        #expect(rnn.panelValue("cell") == "rnn (vanilla)" && rnn.panelValue("γ·σ_max") != nil)
+    }
+
+    @Test func stepThroughShowsTheCellGradientAndTheGatePathAtEachT() {
+        var s = Self.gatedState(.lstm)
+        _ = press(&s, .char("b"), .left, .left)  // t = 48
+        let rows = StepThroughPanel.rows(s, cursor: 47)
+        let byLabel = Dictionary(rows.map { ($0.label, $0) }, uniquingKeysWith: { a, _ in a })
+        let c = Fixture.decaying(steps: 50, top: 0.2, decay: 0.9)[47]
+        #expect(byLabel["‖∂L/∂c_t‖"]?.value == Format.scientific(c))
+        #expect(byLabel["∏ f T…t"]?.value == Format.scientific(pow(0.75, 3)))
+        #expect(byLabel["‖∂L/∂h_t‖"] != nil && byLabel["‖J_t‖"]?.note == "J_t = ∂h_t/∂h_{t−1}")
+        let screen = Fixture.render(s).text
+        #expect(screen.contains("‖∂L/∂c_t‖") && screen.contains("∏ f T…t"), "\(screen)")
+        // The GRU has no cell state: its direct path is Π z.
+        var g = Self.gatedState(.gru)
+        _ = press(&g, .char("b"))
+        let gruRows = StepThroughPanel.rows(g, cursor: 49).map(\.label)
+        #expect(gruRows.contains("∏ z T…t") && !gruRows.contains("‖∂L/∂c_t‖"))
+    }
+}
