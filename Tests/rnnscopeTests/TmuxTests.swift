@@ -36,6 +36,30 @@ struct TmuxTests {
         try pane.wait("exited") { $0.contains("exit=0") }
     }
 
+    /// g cycles the cell: the side panel says lstm and shows its forget gate; } raises b_f; g again gives gru.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func theCellKeyTurnsTheNetworkIntoAnLSTM() throws {
+        let pane = try Pane(width: 100, height: 32)
+        defer { pane.close() }
+        try pane.wait("stopped at the moment") { $0.contains("PAUSED") && $0.contains("stopped at the moment") }
+        #expect(pane.panel("cell") == "rnn (vanilla)")
+        pane.send("g")
+        try pane.wait("the status line says so") { $0.contains("cell lstm") && $0.contains("re-initialised") }
+        try pane.wait("lstm in the side panel") { _ in pane.panel("cell") == "lstm" }
+        pane.send(" ")
+        try pane.wait("the forget gate measured") { _ in
+            pane.panel("forget gate f̄").flatMap(Double.init).map { $0 > 0 && $0 < 1 } ?? false
+        }
+        #expect(pane.screen.contains("{}b_f") && pane.screen.contains("gCell"))
+        pane.send("}")
+        try pane.wait("b_f raised") { _ in pane.panel("forget bias b_f") == "0.5" }
+        pane.send("g")
+        try pane.wait("gru in the side panel") { _ in pane.panel("cell") == "gru" && pane.panel("update gate z̄") != nil }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func driveEveryContractKey() throws {
