@@ -166,7 +166,7 @@ extension Settings {
         double("init.alpha", "α of the identity initialisation W_hh = α·I", 0...10, { $0.alpha = $1 }, { "\($0.alpha)" }),
         double("init.input_std", "W_ih ~ N(0, σ²) with this σ; 0 = the kind's own (1/√I, xavier's uniform, or 0.001 for identity as in IRNN)",
                0...10, { $0.inputStd = $1 }, { "\($0.inputStd)" }),
-        double("init.forget_bias", "the LSTM's forget gate bias b_f at initialisation (f ≈ σ(b_f): the memory keeps about σ(b_f)^T over T steps; 1 is Jozefowicz et al.'s advice)",
+        double("init.forget_bias", "the LSTM's forget gate bias b_f at initialisation, set in b_ih's forget slice (rows H…2H) with b_hh's left at 0, as PyTorch users set it (f ≈ σ(b_f): the memory keeps about σ(b_f)^T over T steps; 1 is Jozefowicz et al.'s advice); { and } lower and raise it live",
                -10...10, { $0.forgetBias = $1 }, { "\($0.forgetBias)" }),
         choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm",
                TaskKind.self, { $0.task = $1 }, { $0.task.rawValue }),
