@@ -88,7 +88,8 @@ struct TrainCommand: ParsableCommand {
             "  \(last.iteration) iterations of \(t.task.name), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
             "  loss \(fmt(first.loss)) → \(fmt(last.loss))" + (t.task.chanceLoss.isFinite ? "   (chance \(fmt(t.task.chanceLoss)))" : ""),
             "  ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = \(fmt(norms[0] / norms[norms.count - 1])) on the last iteration",
-            "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))",
+            // A gated cell's W_hh stacks its gate blocks [G·H, H]: no eigenvalues, only σ_max.
+            t.settings.cell == .rnn ? "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))" : "  σ_max(W_hh) = \(fmt(sigma)) (the \(t.settings.cell.rawValue)'s gate blocks stacked)",
         ]
         if let n = firstNonfinite {
             lines.append("  non-finite (Inf/NaN) first at iteration \(n): parameters frozen from then on")
