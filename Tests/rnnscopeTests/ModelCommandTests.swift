@@ -200,6 +200,39 @@ import Testing
         #expect(after < 0.9 * before, "loss \(before) → \(after)")
     }
 
+    static let torch: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import torch, safetensors"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    /// The LSTM trained and saved by `train --model … --save` goes back into the
+    /// nn.LSTM it came from with load_state_dict(strict=True), and PyTorch finds its loss lower.
+    @Test(.enabled(if: torch, "needs python3 with torch and safetensors (pip install torch safetensors)"))
+    func aTrainedLSTMLoadsBackIntoPyTorchStrictly() throws {
+        let out = Self.temporary("trained-lstm-strict.safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try Binary.run(["train", "--model", Self.stock("lstm-fc-2layers/model.safetensors"), "--data", Self.stock("lstm-fc-2layers/data.safetensors"),
+                                "--headless", "--iterations", "60", "--set", "train.optimizer=adam", "--set", "train.lr=0.01", "--save", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", Self.stock("load_trained.py"), "lstm-fc-2layers", out.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "strict load failed: \(text)")
+        let losses = text.split(separator: "\n").compactMap { Double($0) }
+        #expect(losses.count == 2 && losses[1] < 0.9 * losses[0], "PyTorch's loss before and after: \(losses)")
+    }
+
     @Test func modelWithoutDataUsesTheTaskOnlyWhenItFits() throws {
         let r = try Binary.run(["train", "--model", Self.stock("fc-2layers/model.safetensors"), "--headless", "--iterations", "2"])
         #expect(r.status == 2)
