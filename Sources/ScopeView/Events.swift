@@ -151,6 +151,8 @@ public enum AppEvent: Sendable {
     case report(SessionUpdate)
     /// Time passes (seconds on a monotonic clock): status messages expire.
     case tick(now: Double)
+    /// The runtime wrote the frame `exportFrame` asked for (`error` nil), or could not.
+    case exported(baseName: String, error: String?)
 }
 
 /// What the view asks the runtime to do. Toggles apply from the next iteration;
@@ -166,5 +168,8 @@ public enum AppCommand: Equatable, Sendable {
     case openScenario(String)
     /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
     case measureJacobians
+    /// Write the frame on screen as `<baseName>.svg` and `.txt` in the current directory,
+    /// then answer with `.exported`.
+    case exportFrame(baseName: String)
     case quit
 }

@@ -2,7 +2,7 @@
 public enum Action: Hashable, Sendable, CaseIterable {
     case togglePause, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
-    case restart, restartNewSeed, openPicker, nextLayer, help, quit
+    case restart, restartNewSeed, openPicker, nextLayer, exportFrame, help, quit
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
     case pickerUp, pickerDown, pickerOpen, pickerCancel
     case scrollUp, scrollDown, pageUp, pageDown, closeHelp
@@ -61,6 +61,8 @@ public enum Keymap {
                 help: "restart training with a new seed", context: .main),
         Binding(keys: [.char("L")], keyLabel: "L", action: .nextLayer, barLabel: nil,
                 help: "show the next layer (stacked networks)", context: .main),
+        Binding(keys: [.char("e")], keyLabel: "e", action: .exportFrame, barLabel: "SVG",
+                help: "write this frame as rnnscope-<scenario>-it<N>.svg (and .txt) in the current directory", context: .main),
         Binding(keys: [.char("s")], keyLabel: "s", action: .openPicker, barLabel: "Scen",
                 help: "choose another scenario", context: .main),
         Binding(keys: [.char("?"), .function(1)], keyLabel: "?", action: .help, barLabel: "Help",

@@ -20,6 +20,9 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
         state.now = now
         if let s = state.status, now - s.since > AppState.statusLifetime { state.status = nil }
         return []
+    case .exported(let base, let error):
+        say(&state, error.map { "could not write the frame: \($0)" } ?? "wrote \(base).svg and \(base).txt")
+        return []
     }
 }
 
@@ -139,6 +142,9 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         state.layer = (state.layer + 1) % max(1, state.settings.layers)
         say(&state, "showing layer \(state.layer + 1) of \(state.settings.layers)")
         return []
+
+    case .exportFrame:
+        return [.exportFrame(baseName: FrameExport.baseName(scenario: state.scenario.name, iteration: state.latestIteration))]
 
     case .openPicker:
         guard !state.presets.isEmpty else {

@@ -119,6 +119,16 @@ struct EventLoop {
         case .openScenario(let name):
             let scenario = state.presets.first { $0.name == name } ?? state.scenario
             session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+        case .exportFrame(let base):
+            // The frame as it is on screen now, before the status line reports the export.
+            let frame = render(state, glyphs: glyphs, colors: screen.tier)
+            var problem: String?
+            do {
+                try FrameExport.write(frame, directory: FileManager.default.currentDirectoryPath, baseName: base)
+            } catch {
+                problem = "\(error)"
+            }
+            dispatch(.exported(baseName: base, error: problem))
         case .quit:
             quit = true
         }

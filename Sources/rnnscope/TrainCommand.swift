@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RNNSim
 import Scenarios
+import ScopeView
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,13 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No terminal UI: train and report on stdout.") var headless = false
     @Option(help: "Training iterations (headless).") var iterations: Int = 500
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
-    @Flag(help: "Draw with ASCII characters only (interactive).") var ascii = false
+    @Flag(help: "Draw with ASCII characters only (interactive; with --svg, the figure).") var ascii = false
+    @Option(help: ArgumentHelp("Write the view's frame at the end of the run as an SVG (headless).", valueName: "file.svg"))
+    var svg: String?
+    @Option(help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
+    var size: String = "100x32"
+    @Option(help: ArgumentHelp("Write ‖∂L/∂h_t‖ of every iteration as CSV rows iteration,layer,t,norm (headless).", valueName: "file.csv"))
+    var csv: String?
     @OptionGroup var settings: SettingsOptions
 
     func validate() throws {
@@ -22,6 +29,21 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--iterations must be between 1 and 100000000, got \(iterations)")
         }
         if jsonl && !headless { throw ValidationError("--jsonl needs --headless") }
+        if svg != nil && !headless { throw ValidationError("--svg needs --headless (in the live view, e writes the frame)") }
+        if csv != nil && !headless { throw ValidationError("--csv needs --headless") }
+        _ = try frameSize()
+    }
+
+    /// `--size WxH`, within what the view can draw.
+    func frameSize() throws -> (width: Int, height: Int) {
+        let parts = size.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
+            throw ValidationError("--size must be WIDTHxHEIGHT in cells, such as 100x32; got '\(size)'")
+        }
+        guard (60...1000).contains(w), (16...500).contains(h) else {
+            throw ValidationError("--size must be 60…1000 wide and 16…500 high, got \(w)x\(h)")
+        }
+        return (w, h)
     }
 
     func run() throws {
@@ -31,12 +53,27 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer: Trainer
         do { trainer = try Trainer(settings: scenario.settings) } catch { throw Failure(error) }
+        // Output files are opened before the run (a bad path fails at once) and put in place only at its end.
+        let csvFile: OutputFile?
+        let svgFile: OutputFile?
+        do {
+            csvFile = try csv.map(OutputFile.init(path:))
+            svgFile = try svg.map(OutputFile.init(path:))
+        } catch { throw Failure(error) }
+        try csvFile?.write("iteration,layer,t,norm\n")
+        var view: OfflineView?
+        let watcher = svg == nil ? nil : scenario.momentWatcher()
+        if svgFile != nil {
+            let (w, h) = try frameSize()
+            view = OfflineView(scenario: scenario, width: w, height: h, chanceLoss: trainer.task.chanceLoss)
+        }
         let progress = jsonl ? nil : ProgressBar(total: iterations)
         var first: IterationReport?
         var last: IterationReport?
         var firstNonfinite: Int?
-        for _ in 0..<iterations {
-            let r = trainer.step(spectrum: jsonl, jacobians: false)
+        for i in 0..<iterations {
+            // The frame's side panel shows ρ and σ_max of the last iteration.
+            let r = trainer.step(spectrum: jsonl || (view != nil && i == iterations - 1), jacobians: false)
             if first == nil { first = r }
             last = r
             if r.nonfinite && firstNonfinite == nil { firstNonfinite = r.iteration }
@@ -45,8 +82,17 @@ struct TrainCommand: ParsableCommand {
             } else {
                 progress?.update(r.iteration, loss: r.loss)
             }
+            if let csvFile { do { try csvFile.write(Self.csvRows(r)) } catch { throw Failure(error) } }
+            view?.absorb(r, options: trainer.options, moment: watcher?.observe(r))
         }
         progress?.finish()
+        do {
+            try csvFile?.commit()
+            if let svgFile, let view {
+                try svgFile.write(FrameFigure.svg(view.frame(glyphs: ascii ? .ascii : .unicode)))
+                try svgFile.commit()
+            }
+        } catch { throw Failure(error) }
         if !jsonl, let first, let last {
             let (rho, sigma) = trainer.measureSpectrum()
             print(Self.summary(scenario, trainer, first: first, last: last, firstNonfinite: firstNonfinite, rho: rho[0], sigma: sigma[0]))
@@ -66,6 +112,22 @@ struct TrainCommand: ParsableCommand {
             ("sigma_max", JSONText.numbers(r.largestSingularValue)),
             ("hidden_grad_norms", JSONText.matrix(r.hiddenGradNorms)),
         ]))
+    }
+
+    /// One CSV row per layer and timestep: iteration, layer and t count from 1, as on screen.
+    static func csvRows(_ r: IterationReport) -> String {
+        var rows = ""
+        for (k, norms) in r.hiddenGradNorms.enumerated() {
+            for (s, v) in norms.enumerated() { rows += "\(r.iteration),\(k + 1),\(s + 1),\(csvNumber(v))\n" }
+        }
+        return rows
+    }
+
+    /// Shortest exact decimal; inf, -inf and nan as pandas and NumPy read them.
+    static func csvNumber(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        return "\(v)"
     }
 
     static func summary(_ s: Scenario, _ t: Trainer, first: IterationReport, last: IterationReport,
