@@ -86,12 +86,12 @@ enum KeyBar {
         func width(_ e: Binding) -> Int {
             buf.displayWidth(e.keyLabel) + gap + (e.barLabel?.count ?? 0) + (e.action == .quit ? 0 : 1)
         }
-        // Quit always shows: the others give way to it when the row is short.
-        let reserved = entries.last.map { $0.action == .quit ? width($0) : 0 } ?? 0
+        // Help and Quit always show: the others give way to them when the row is short.
+        func kept(_ e: Binding) -> Bool { e.action == .quit || e.action == .help || e.action == .closeHelp }
         var x = rect.x
-        for e in entries {
-            let limit = e.action == .quit ? rect.maxX : rect.maxX - reserved
-            if x + width(e) > limit { continue }
+        for (i, e) in entries.enumerated() {
+            let reserved = entries[(i + 1)...].filter(kept).reduce(0) { $0 + width($1) }
+            if x + width(e) > rect.maxX - reserved { continue }
             x = buf.put(e.keyLabel, x: x, y: rect.y, style: key, limit: rect.maxX)
             x += gap
             x = buf.put((e.barLabel ?? "") + " ", x: x, y: rect.y, style: label, limit: rect.maxX)

@@ -122,14 +122,24 @@ import Testing
     }
 
     @Test(arguments: [Mode.normal, .stepThrough(cursor: 3)])
-    func keyBarShowsEveryLabelOfTheMode(_ mode: Mode) {
-        var s = Fixture.state(report: Fixture.report(norms: norms))
+    func keyBarShowsEveryLabelOfTheModeAt100Columns(_ mode: Mode) {
+        var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
         s.mode = mode
-        let bar = Fixture.render(s).line(23)
+        let bar = Fixture.render(s).line(29)
         for b in Keymap.bar(for: mode) {
             #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
                     "\(b.keyLabel) \(b.barLabel ?? "")")
         }
+    }
+
+    @Test(arguments: [Mode.normal, .stepThrough(cursor: 3), .help(scroll: 0)])
+    func narrowKeyBarKeepsHelpAndQuit(_ mode: Mode) {
+        var s = Fixture.state(width: 60, height: 24, report: Fixture.report(norms: norms))
+        s.mode = mode
+        let bar = Fixture.render(s).line(23)
+        #expect(bar.contains("qQuit") || bar.contains("q Quit"))
+        #expect(bar.contains(mode == .help(scroll: 0) ? "Close" : "Help"))
+        #expect(bar.hasPrefix(Keymap.bar(for: mode)[0].keyLabel), "the first keys still show")
     }
 
     @Test func keyBarIsHtopStyle() {

@@ -107,6 +107,44 @@ enum Binary {
         #expect(c.stdout != a.stdout, "another seed gives another run")
     }
 
+    @Test func csvRowsAreTheJSONLNormsAndSVGIsTheLastFrame() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("norms.csv").path, svg = dir.appendingPathComponent("end.svg").path
+        let settings = ["--set", "network.hidden=8", "--set", "task.steps=7", "--set", "network.layers=2", "--set", "seed=3"]
+        let r = try Binary.run(["train", "--headless", "--iterations", "5", "--jsonl", "--csv", csv, "--svg", svg, "--size", "90x24"] + settings)
+        #expect(r.status == 0, "\(r.stderr)")
+        // What the JSONL says, per iteration, layer and t, as written (Foundation's JSON
+        // reader rounds the last digit on Linux): both print the shortest exact decimal.
+        var expected: [String: String] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            guard let it = o["iteration"] as? Int else { continue }  // the header
+            let text = try #require(line.firstMatch(of: #/"hidden_grad_norms":\[\[([^\]]*(?:\],\[[^\]]*)*)\]\]/#)).1
+            for (k, row) in text.split(separator: "],[").enumerated() {
+                for (s, v) in row.split(separator: ",").enumerated() { expected["\(it),\(k + 1),\(s + 1)"] = String(v) }
+            }
+        }
+        #expect(expected.count == 5 * 2 * 7)
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "iteration,layer,t,norm")
+        #expect(rows.count == 1 + expected.count)
+        for row in rows.dropFirst() {
+            let f = row.split(separator: ",")
+            let key = f.prefix(3).joined(separator: ",")
+            #expect(String(f[3]) == expected[key], "\(row)")
+            #expect(Double(String(f[3])) != nil)
+        }
+        let frame = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(frame.hasPrefix("<?xml") && frame.hasSuffix("</svg>\n"))
+        #expect(frame.contains("width=\"810\" height=\"432\""))
+        #expect(frame.contains(">iteration</text>"))
+        #expect(frame.contains(">5</text>"), "the header shows the last iteration")
+        // Nothing but the two files: no temporary left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["end.svg", "norms.csv"])
+    }
+
     @Test func explodingRunIsReportedAndFrozenNotCrashed() throws {
         let r = try Binary.run(["train", "--headless", "--iterations", "30", "--jsonl",
                                 "--set", "network.activation=linear", "--set", "init.rho=3", "--set", "task.steps=60",
@@ -144,6 +182,11 @@ enum Binary {
         ["grads", "--model", Binary.fixture("tanh-mse-last/model.safetensors"), "--data", Binary.fixture("tanh-mse-last/data.safetensors"), "--loss", "mse-last", "--out", "/no/such/dir/g.safetensors"],
         ["bench", "--hidden", "0"],
         ["frobnicate"],
+        ["train", "--headless", "--iterations", "2", "--svg", "/no/such/dir/f.svg"],
+        ["train", "--headless", "--iterations", "2", "--csv", "/no/such/dir/f.csv"],
+        ["train", "--headless", "--iterations", "2", "--svg", "f.svg", "--size", "100"],
+        ["train", "--headless", "--iterations", "2", "--svg", "f.svg", "--size", "20x10"],
+        ["train", "--csv", "f.csv"],
     ]
 
     @Test(arguments: badInputs)
