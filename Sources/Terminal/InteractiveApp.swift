@@ -9,7 +9,9 @@ public enum InteractiveApp {
     /// Runs the interactive view until the user quits. Returns the exit status:
     /// 0 after q, F10, Ctrl-C or SIGTERM; 2 when there is no usable terminal
     /// (with a one-line message on stderr).
-    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool,
+    /// With `recording`, every frame drawn is also written to it (`--record`); a recording
+    /// that cannot be written ends the view with status 2 and one line on stderr.
+    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, recording: SessionRecording? = nil,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
                                                stdinIsTTY: isatty(STDIN_FILENO) == 1,
@@ -26,11 +28,21 @@ public enum InteractiveApp {
             return 2
         }
         var loop = EventLoop(screen: screen, glyphs: unicode ? .unicode : .ascii, scenario: scenario,
-                             presets: presets, watcherFactory: watcherFactory)
+                             presets: presets, recording: recording, watcherFactory: watcherFactory)
         loop.run()
+        let (width, height) = (screen.width, screen.height)
         screen.end()
         SignalGuard.restoreTerminalModes()
         SignalGuard.uninstall()
+        if let recording {
+            do {
+                if let problem = loop.recordingProblem { throw OutputFileError(problem) }
+                try recording.finish(width: width, height: height)
+            } catch {
+                TerminalCheck.complain(recordingFailed: "\(error)")
+                return 2
+            }
+        }
         return 0
     }
 }
@@ -43,14 +55,18 @@ struct EventLoop {
     let watcherFactory: (Scenario) -> MomentWatcher?
     var state: AppState
     let session: LiveSession
+    let recording: SessionRecording?
+    /// Why the recording stopped, if writing it failed; the view goes on without it.
+    var recordingProblem: String?
     var quit = false
 
     /// The longest wait for a key: the frame period.
     static let frameMilliseconds: Int32 = 33
 
-    init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario],
+    init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario], recording: SessionRecording?,
          watcherFactory: @escaping (Scenario) -> MomentWatcher?) {
         self.screen = screen
+        self.recording = recording
         self.glyphs = glyphs
         self.watcherFactory = watcherFactory
         state = AppState(scenario: scenario, presets: presets, width: screen.width, height: screen.height)
@@ -82,7 +98,13 @@ struct EventLoop {
             dispatch(.tick(now: ProcessInfo.processInfo.systemUptime))
             if state.status != status { dirty = true }
             if dirty && !SignalGuard.crashing {
-                screen.draw(render(state, glyphs: glyphs, colors: screen.tier))
+                let frame = render(state, glyphs: glyphs, colors: screen.tier)
+                screen.draw(frame)
+                if let recording, recordingProblem == nil {
+                    do { try recording.record(frame, at: ProcessInfo.processInfo.systemUptime) } catch {
+                        recordingProblem = "\(error)"
+                    }
+                }
                 dirty = false
             }
         }
@@ -147,6 +169,10 @@ enum TerminalCheck {
         guard let term = environment["TERM"], !term.isEmpty else { return "TERM is not set" }
         if term == "dumb" { return "TERM=dumb cannot show the interactive view" }
         return nil
+    }
+
+    static func complain(recordingFailed problem: String) {
+        FileHandle.standardError.write(Data("rnnscope: the recording could not be written: \(problem)\n".utf8))
     }
 
     static func complain(_ problem: String) {

@@ -16,6 +16,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training iterations (headless).") var iterations: Int = 500
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
     @Flag(help: "Draw with ASCII characters only (interactive; with --svg, the figure).") var ascii = false
+    @Option(help: recordHelp) var record: String?
     @Option(help: ArgumentHelp("Write the view's frame at the end of the run as an SVG (headless).", valueName: "file.svg"))
     var svg: String?
     @Option(help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
@@ -31,6 +32,7 @@ struct TrainCommand: ParsableCommand {
         if jsonl && !headless { throw ValidationError("--jsonl needs --headless") }
         if svg != nil && !headless { throw ValidationError("--svg needs --headless (in the live view, e writes the frame)") }
         if csv != nil && !headless { throw ValidationError("--csv needs --headless") }
+        if record != nil && headless { throw ValidationError("--record records the live view; with --headless use --svg, --csv or --jsonl") }
         _ = try frameSize()
     }
 
@@ -49,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let scenario = try settings.apply(to: resolveScenario(self.scenario))
         guard headless else {
-            throw ExitCode(Interactive.open(scenario, ascii: ascii))
+            throw ExitCode(try Interactive.open(scenario, ascii: ascii, record: record))
         }
         let trainer: Trainer
         do { trainer = try Trainer(settings: scenario.settings) } catch { throw Failure(error) }

@@ -187,6 +187,8 @@ enum Binary {
         ["train", "--headless", "--iterations", "2", "--svg", "f.svg", "--size", "100"],
         ["train", "--headless", "--iterations", "2", "--svg", "f.svg", "--size", "20x10"],
         ["train", "--csv", "f.csv"],
+        ["run", "vanishing", "--record", "/no/such/dir/s.cast"],
+        ["train", "--headless", "--record", "s.cast"],
     ]
 
     @Test(arguments: badInputs)
