@@ -100,9 +100,8 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         return truncateChanged(&state)
 
     case .shorterTruncation, .longerTruncation:
-        let k = state.truncateMemory
-        let next = action == .shorterTruncation ? max(1, k / 2) : min(max(1, state.steps), k * 2)
-        state.truncateMemory = max(1, next)
+        state.truncateMemory = TruncationLadder.step(from: state.truncateMemory, shorter: action == .shorterTruncation,
+                                                     scenario: state.scenario, steps: state.steps)
         if state.truncate > 0 {
             state.truncate = state.truncateMemory
             say(&state, "truncation K = \(state.truncate)")
