@@ -147,7 +147,12 @@ private struct Simulation {
     var pendingSteps = 0
     /// The next iteration records the per-step Jacobian norms (step-through needs them).
     var needsJacobians = false
+    /// Step-through asked for the Jacobian norms of the iteration already run: it is run
+    /// again from its own weights and batch, not replaced by a new one.
+    var remeasure = false
     var lastHadJacobians = false
+    /// The latest report, while the view has not been sent it (reports go out at frame rate).
+    var unpublished: (IterationReport, BPTTOptions)?
     /// After a (re)start one iteration runs even when paused, so the new network shows at once.
     var showFirstIteration = true
     var lastMeasured = -Double.infinity
@@ -184,6 +189,15 @@ private struct Simulation {
             var rebuild = false
             for (command, box) in commands { rebuild = apply(command, box) || rebuild }
             if rebuild { build() }
+            if remeasure, let trainer { publishRemeasured(trainer) }
+            // Going idle (paused): the iteration the header counts is the one the chart shows.
+            if !hasWork, let (report, options) = unpublished {
+                unpublished = nil
+                session.publish { u in
+                    u.report = report
+                    u.reportOptions = options
+                }
+            }
             if hasWork, let trainer { iterate(trainer) }
         }
     }
@@ -193,6 +207,8 @@ private struct Simulation {
         generation += 1
         pendingSteps = 0
         needsJacobians = false
+        remeasure = false
+        unpublished = nil
     }
 
     mutating func build() {
@@ -235,7 +251,12 @@ private struct Simulation {
             trainer?.options.truncate = k ?? 0
         case .measureJacobians:
             // A step still queued replaces the iteration on screen: that one gets measured.
-            needsJacobians = !lastHadJacobians || pendingSteps > 0
+            // Otherwise the iteration on screen (the trainer's last) is measured again.
+            if pendingSteps > 0 || showFirstIteration {
+                needsJacobians = true
+            } else if !lastHadJacobians {
+                remeasure = true
+            }
         case .reinitialise(let s):
             settings = s
             if let box { watcher = box.watcher }
@@ -282,6 +303,7 @@ private struct Simulation {
         // thread goes idle (paused, or a run that diverged), which stays on screen.
         let publishReport = spectrum || !hasWork || end - lastPublished >= Self.publishInterval
         if publishReport { lastPublished = end }
+        unpublished = publishReport ? nil : (report, options)
         let summary = IterationSummary(report: report, clipThreshold: options.clipNorm)
         let perSecond = running ? rate.perSecond(at: end) : 0
         let diverged = trainer.diverged
@@ -295,6 +317,17 @@ private struct Simulation {
             if let moment { u.moment = moment }
             if let sample { u.sample = sample }
         }, summary: summary)
+    }
+
+    mutating func publishRemeasured(_ trainer: Trainer) {
+        remeasure = false
+        guard let (report, options) = trainer.remeasureLastIteration() else { return }
+        lastHadJacobians = true
+        unpublished = nil
+        session.publish { u in
+            u.report = report
+            u.reportOptions = options
+        }
     }
 
     static func clock() -> Double { ProcessInfo.processInfo.systemUptime }

@@ -125,6 +125,33 @@ import Testing
         #expect(c.iterations.count == count)
     }
 
+    @Test func stepThroughOnIterationOneMeasuresIterationOne() {
+        let session = LiveSession(settings: Self.tiny, running: false)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count == 1 && $0.lastReport != nil })
+        let first = c.lastReport
+        session.send(.measureJacobians)
+        #expect(c.poll { $0.lastReport?.jacobianNorms.first?.allSatisfy { !$0.isNaN } == true })
+        #expect(c.lastReport?.iteration == 1)
+        #expect(c.lastReport?.hiddenGradNorms == first?.hiddenGradNorms)
+        #expect(c.lastReport?.loss == first?.loss)
+        #expect(c.iterations.map(\.iteration) == [1], "no second iteration was run")
+    }
+
+    @Test func pausedTheLastReportIsTheLastIteration() {
+        let session = LiveSession(settings: Self.tiny)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count >= 20 })
+        session.send(.pause)
+        Thread.sleep(forTimeInterval: 0.3)
+        c.poll(until: { _ in false }, timeout: 0.1)
+        #expect(c.lastReport?.iteration == c.iterations.last?.iteration, "the chart shows the iteration the header counts")
+    }
+
     @Test func reinitialiseStartsANewGeneration() {
         let session = LiveSession(settings: Self.tiny)
         session.start()

@@ -121,6 +121,12 @@ import Testing
         #expect(buf.line(22).contains("truncation on: K = 12"), "the status line says what t did")
     }
 
+    @Test func oneIterationIsSingular() {
+        let buf = Fixture.render(Fixture.state(report: Fixture.report(iteration: 1, norms: norms), rows: 1))
+        #expect(buf.text.contains("over the last iteration"))
+        #expect(!buf.text.contains("1 iterations"))
+    }
+
     @Test(arguments: [Mode.normal, .stepThrough(cursor: 3)])
     func keyBarShowsEveryLabelOfTheModeAt100Columns(_ mode: Mode) {
         var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
