@@ -8,7 +8,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a scenario (or the --set settings): live in the terminal, or --headless.",
-        discussion: "Settings (scenario files use the same keys, as [table] key = value):\n" + SettingsOptions.keyHelp)
+        discussion: "Settings (scenario files use the same keys, as [table] key = value):\n" + SettingsOptions.keyHelp())
 
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file; omit to use only --set.")
     var scenario: String?
@@ -63,6 +63,7 @@ struct TrainCommand: ParsableCommand {
             svgFile = try svg.map(OutputFile.init(path:))
         } catch { throw Failure(error) }
         try csvFile?.write("iteration,layer,t,norm\n")
+        if jsonl { print(Self.jsonHeader(scenario)) }
         var view: OfflineView?
         let watcher = svg == nil ? nil : scenario.momentWatcher()
         if svgFile != nil {
@@ -101,6 +102,23 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The first JSONL line: what produced the rest (version, scenario, every setting, seed).
+    static func jsonHeader(_ s: Scenario) -> String {
+        let settings: [(String, JSONText.Value)] = Settings.keys.map { k in
+            let v = k.value(in: s.settings)
+            if v.isEmpty { return (k.name, .raw("null")) }
+            let numeric = k.accepts.hasPrefix("integer") || k.accepts.hasPrefix("number")
+            return (k.name, numeric && Double(v) != nil ? .raw(v) : .string(v))
+        }
+        return JSONText.encode(.object([
+            ("rnnscope", .string(rnnscopeVersion)),
+            ("scenario", .string(s.name)),
+            ("title", .string(s.title)),
+            ("seed", .raw("\(s.settings.seed)")),
+            ("settings", .object(settings)),
+        ]))
+    }
+
     static func jsonLine(_ r: IterationReport) -> String {
         JSONText.encode(.object([
             ("iteration", .int(r.iteration)),
@@ -113,7 +131,7 @@ struct TrainCommand: ParsableCommand {
             ("spectral_radii", JSONText.numbers(r.spectralRadius)),
             ("sigma_max", JSONText.numbers(r.largestSingularValue)),
             ("hidden_grad_norms", JSONText.matrix(r.hiddenGradNorms)),
-        ]))
+        ]), nonFinite: .named)
     }
 
     /// One CSV row per layer and timestep: iteration, layer and t count from 1, as on screen.
@@ -149,27 +167,47 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// A progress bar on stderr, redrawn in place on a terminal, a line per tenth otherwise.
+/// A progress bar on stderr, redrawn in place on a terminal, a line per tenth otherwise,
+/// with the rate so far and the time the rest will take at that rate.
 final class ProgressBar {
     let total: Int
     let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastTenth = -1
+    private let start = DispatchTime.now().uptimeNanoseconds
 
     init(total: Int) { self.total = total }
 
     func update(_ done: Int, loss: Double) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let pace = Self.pace(done: done, total: total, seconds: seconds)
         if isTerminal {
             guard done == total || done % max(1, total / 200) == 0 else { return }
             let width = 30, filled = width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))   ".utf8))
+            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))  \(pace)   ".utf8))
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
                 lastTenth = tenth
-                printError("\(done)/\(total)  loss \(fmt(loss))")
+                printError("\(done)/\(total)  loss \(fmt(loss))  \(pace)")
             }
         }
+    }
+
+    /// "250 it/s, 3 s left" (at the end: "250 it/s, 4 s in all").
+    static func pace(done: Int, total: Int, seconds: Double) -> String {
+        guard done > 0, seconds > 0 else { return "" }
+        let rate = Double(done) / seconds
+        let rateText = rate >= 100 ? "\(Int(rate.rounded())) it/s" : String(format: "%.3g it/s", rate)
+        if done >= total { return "\(rateText), \(duration(seconds)) in all" }
+        return "\(rateText), \(duration(Double(total - done) / rate)) left"
+    }
+
+    static func duration(_ s: Double) -> String {
+        let whole = Int(s.rounded(.up))
+        if whole < 60 { return "\(whole) s" }
+        if whole < 3600 { return "\(whole / 60) min \(whole % 60) s" }
+        return "\(whole / 3600) h \(whole % 3600 / 60) min"
     }
 
     func finish() {

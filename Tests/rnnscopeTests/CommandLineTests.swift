@@ -93,8 +93,18 @@ enum Binary {
         let a = try Binary.run(args), b = try Binary.run(args)
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout == b.stdout, "same seed and settings must give identical runs")
-        let lines = a.stdout.split(separator: "\n")
-        #expect(lines.count == 4)
+        var lines = a.stdout.split(separator: "\n")
+        #expect(lines.count == 1 + 4)
+        // The header: what produced the lines after it.
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines.removeFirst().utf8)) as? [String: Any])
+        #expect((header["rnnscope"] as? String)?.isEmpty == false)
+        #expect(header["scenario"] as? String == "custom")
+        #expect(header["seed"] as? Int == 5)
+        let settings = try #require(header["settings"] as? [String: Any])
+        #expect(Set(settings.keys) == Set(Settings.keys.map(\.name)))
+        #expect(settings["network.hidden"] as? Int == 12 && settings["task.steps"] as? Int == 9)
+        #expect(settings["train.optimizer"] as? String == "sgd")
+        #expect(settings["task.corpus"] is NSNull)
         for (i, line) in lines.enumerated() {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(o["iteration"] as? Int == i + 1)
@@ -150,9 +160,14 @@ enum Binary {
                                 "--set", "network.activation=linear", "--set", "init.rho=3", "--set", "task.steps=60",
                                 "--set", "train.lr=0.5", "--set", "network.hidden=8"])
         #expect(r.status == 0, "\(r.stderr)")
-        let objs = try r.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objs = try r.stdout.split(separator: "\n").dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(objs.count == 30)
         #expect(objs.contains { $0["nonfinite"] as? Bool == true }, "ρ = 3 over 60 linear steps must overflow float32")
+        // Inf and NaN are told apart, as the strings float() reads; never null.
+        let norms = objs.flatMap { ($0["hidden_grad_norms"] as? [[Any]] ?? []).joined() }
+        #expect(norms.contains { $0 as? String == "NaN" || $0 as? String == "Infinity" })
+        #expect(norms.allSatisfy { $0 is Double || ["NaN", "Infinity", "-Infinity"].contains($0 as? String) })
+        #expect(!r.stdout.split(separator: "\n").dropFirst().contains { $0.contains("null") })
     }
 
     @Test func headlessSummaryAndProgress() throws {
@@ -161,6 +176,26 @@ enum Binary {
         #expect(r.stdout.contains("20 iterations of adding"))
         #expect(r.stdout.contains("chance"))
         #expect(r.stderr.contains("20/20"))
+        // Each progress line says how fast and how long the rest will take.
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.contains(" it/s, ") && ($0.hasSuffix(" left") || $0.hasSuffix(" in all")) }, "\(r.stderr)")
+        #expect(lines.last?.hasSuffix(" in all") == true)
+    }
+
+    @Test func versionAndHelpFitTheirColumns() throws {
+        let v = try Binary.run(["--version"])
+        #expect(v.status == 0)
+        #expect(v.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil)
+        let help = try Binary.run(["train", "--help"])
+        let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("Settings") })
+        let end = try #require(lines.firstIndex { $0.hasPrefix("USAGE") })
+        // Every line of the key list is a key's first line or sits under its text.
+        for line in lines[(start + 1)..<end] where !line.isEmpty {
+            #expect(line.hasPrefix("  ") && line.count <= 80, "\(line)")
+            let isKey = Settings.keys.contains { line.hasPrefix("  \($0.name) ") }
+            #expect(isKey || line.hasPrefix(String(repeating: " ", count: 21)), "continuation not under its key: \(line)")
+        }
     }
 
     static let badInputs: [[String]] = [
