@@ -61,9 +61,18 @@ enum StatusLine {
                         style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         }
         if let m = state.moment {
-            let text = "* " + m
-            let start = x == rect.x + 1 ? x : max(x + 3, rect.maxX - buf.displayWidth(text) - 1)
-            if start < rect.maxX - 8 {
+            // The moment shows whole beside a message, or alone (cut with an ellipsis only
+            // when it is wider than the row); it comes back when the message expires.
+            var text = "* " + m
+            let alone = x == rect.x + 1
+            let room = alone ? rect.maxX - x - 1 : rect.maxX - x - 4
+            let ellipsis = buf.asciiOnly ? "..." : "…"
+            if alone && buf.displayWidth(text) > room && room > ellipsis.count {
+                while buf.displayWidth(text) + ellipsis.count > room { text.removeLast() }
+                text += ellipsis
+            }
+            if buf.displayWidth(text) <= room {
+                let start = alone ? x : rect.maxX - buf.displayWidth(text) - 1
                 buf.put(text, x: start, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
             }
         } else if x == rect.x + 1 {
