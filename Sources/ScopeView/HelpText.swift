@@ -5,7 +5,9 @@ enum ScreenHelp {
         ("header", "the scenario's title and name and the seed; RUNNING, PAUSED or DIVERGED (an Inf or NaN appeared, "
             + "so the parameters stop changing: r starts again, with clipping if c turned it on); the iteration; the training loss and, "
             + "in brackets, the chance baseline: the loss of the best constant guess that ignores the inputs "
-            + "(for char-lm also the perplexity e^loss); iterations per second."),
+            + "(for char-lm also the perplexity e^loss); the pace asked for (display.speed: iterations per second, "
+            + "or max, as fast as it can; < halves it and > doubles it, also while paused) and the iterations per "
+            + "second measured, which fall short of the pace when an iteration takes longer than it allows."),
         ("gradient chart", "one bar per timestep t of the iteration shown: log₁₀‖∂L/∂h_t‖, the norm (over the batch) of "
             + "the loss gradient that reaches the hidden state h_t. Backpropagation through time runs from t = T on "
             + "the right to t = 1 on the left: vanishing gradients shrink towards the left, exploding ones grow. "
@@ -33,7 +35,12 @@ enum ScreenHelp {
         ("sampled text", "char-lm only: text the network writes now, one character at a time from its own "
             + "predictions (min-char-rnn style), sampled about once a second."),
         ("notes", "the scenario's lecture notes, shown in full at the top of this help."),
-        ("status line", "what the last key did; the scenario's moment (after *) when what it claims has happened."),
+        ("status line", "what the last key did; the scenario's moment (after *) when what it claims has happened: "
+            + "✓ or ✗ says whether the claim held. The run stops there by itself, so that the moment stays on "
+            + "screen (space goes on), as it does at the iteration train --iterations N names. A claim is judged "
+            + "only on the settings the scenario wrote it for (any seed, any pace): once a toggle (clipping, "
+            + "truncation, IRNN, ...) changes them, the line names what changed instead. r restarts with the "
+            + "toggles kept; s, Enter reopens the scenario as written."),
         ("key bar", "the main keys of the current view; this help lists them all."),
         ("step-through", "b pauses and replays the backward pass of the iteration shown, one timestep per key, "
             + "starting at t = T. The bars appear for the steps the pass has reached; at the cursor you see "

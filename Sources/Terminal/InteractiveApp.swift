@@ -8,10 +8,11 @@ import ScopeView
 public enum InteractiveApp {
     /// Runs the interactive view until the user quits. Returns the exit status:
     /// 0 after q, F10, Ctrl-C or SIGTERM; 2 when there is no usable terminal
-    /// (with a one-line message on stderr).
+    /// (with a one-line message on stderr). `stopAt`: each run pauses at this iteration.
     /// With `recording`, every frame drawn is also written to it (`--record`); a recording
     /// that cannot be written ends the view with status 2 and one line on stderr.
-    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, recording: SessionRecording? = nil,
+    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
+                           recording: SessionRecording? = nil,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
                                                stdinIsTTY: isatty(STDIN_FILENO) == 1,
@@ -28,7 +29,7 @@ public enum InteractiveApp {
             return 2
         }
         var loop = EventLoop(screen: screen, glyphs: unicode ? .unicode : .ascii, scenario: scenario,
-                             presets: presets, recording: recording, watcherFactory: watcherFactory)
+                             presets: presets, stopAt: stopAt, recording: recording, watcherFactory: watcherFactory)
         loop.run()
         let (width, height) = (screen.width, screen.height)
         screen.end()
@@ -63,14 +64,15 @@ struct EventLoop {
     /// The longest wait for a key: the frame period.
     static let frameMilliseconds: Int32 = 33
 
-    init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario], recording: SessionRecording?,
+    init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario], stopAt: Int?,
+         recording: SessionRecording?,
          watcherFactory: @escaping (Scenario) -> MomentWatcher?) {
         self.screen = screen
         self.recording = recording
         self.glyphs = glyphs
         self.watcherFactory = watcherFactory
         state = AppState(scenario: scenario, presets: presets, width: screen.width, height: screen.height)
-        session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario))
+        session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt)
     }
 
     mutating func run() {
@@ -129,6 +131,7 @@ struct EventLoop {
         case .pause: session.send(.pause)
         case .resume: session.send(.resume)
         case .stepOnce: session.send(.stepOnce)
+        case .setSpeed(let s): session.send(.setSpeed(s))
         case .setClip(let c): session.send(.setClip(c))
         case .setTruncate(let k): session.send(.setTruncate(k))
         case .measureJacobians: session.send(.measureJacobians)

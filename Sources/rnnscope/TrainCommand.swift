@@ -13,7 +13,8 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file; omit to use only --set.")
     var scenario: String?
     @Flag(help: "No terminal UI: train and report on stdout.") var headless = false
-    @Option(help: "Training iterations (headless).") var iterations: Int = 500
+    @Option(help: "Training iterations: --headless trains this many (default 500); the live view pauses when it gets there (space goes on).")
+    var iterations: Int?
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
     @Flag(help: "Draw with ASCII characters only (interactive; with --svg, the figure).") var ascii = false
     @Option(help: recordHelp) var record: String?
@@ -23,13 +24,17 @@ struct TrainCommand: ParsableCommand {
     var size: String = "100x32"
     @Option(help: ArgumentHelp("Write ‖∂L/∂h_t‖ of every iteration as CSV rows iteration,layer,t,norm (headless).", valueName: "file.csv"))
     var csv: String?
+    @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
 
     func validate() throws {
-        guard (1...100_000_000).contains(iterations) else {
+        if let iterations, !(1...100_000_000).contains(iterations) {
             throw ValidationError("--iterations must be between 1 and 100000000, got \(iterations)")
         }
         if jsonl && !headless { throw ValidationError("--jsonl needs --headless") }
+        if pace.speed != nil && headless {
+            throw ValidationError("--speed sets the live view's pace; --headless has none (it trains as fast as it can)")
+        }
         if svg != nil && !headless { throw ValidationError("--svg needs --headless (in the live view, e writes the frame)") }
         if csv != nil && !headless { throw ValidationError("--csv needs --headless") }
         if record != nil && headless { throw ValidationError("--record records the live view; with --headless use --svg, --csv or --jsonl") }
@@ -49,10 +54,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scenario = try settings.apply(to: resolveScenario(self.scenario))
+        let scenario = try pace.apply(to: settings.apply(to: resolveScenario(self.scenario)), settings: settings)
         guard headless else {
-            throw ExitCode(try Interactive.open(scenario, ascii: ascii, record: record))
+            throw ExitCode(try Interactive.open(scenario, ascii: ascii, stopAt: iterations, record: record))
         }
+        let iterations = self.iterations ?? 500
         let trainer: Trainer
         do { trainer = try Trainer(settings: scenario.settings) } catch { throw Failure(error) }
         // Output files are opened before the run (a bad path fails at once) and put in place only at its end.
