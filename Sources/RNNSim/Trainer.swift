@@ -69,6 +69,20 @@ public final class Trainer {
         return report(summary, opts, rho: rho, sigma: sigma)
     }
 
+    /// A second run that continues this one exactly: the same weights, optimiser state,
+    /// batch stream, iteration count and options (the split view's fork).
+    public func fork() throws -> Trainer {
+        let t = try Trainer(settings: settings)
+        t.network = network
+        t.optimiser = optimiser
+        t.batches = batches
+        t.iteration = iteration
+        t.diverged = diverged
+        t.options = options
+        t.last = last
+        return t
+    }
+
     /// The last iteration again, from the weights it started with and on its batch, with
     /// ρ, σ_max and the per-step Jacobian norms measured: the same loss and norms, nothing
     /// trained. Step-through shows the iteration on screen this way. Returns the options it

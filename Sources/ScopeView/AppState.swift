@@ -68,6 +68,9 @@ public struct AppState: Sendable {
     public var moment: String?
     public var sample: String?
 
+    /// The split view: run B beside this run (A), nil when there is one run.
+    public var comparison: Comparison?
+
     public var mode = Mode.normal
     public var status: StatusMessage?
     public var width: Int

@@ -168,6 +168,8 @@ public enum AppEvent: Sendable {
     case tick(now: Double)
     /// The runtime wrote the frame `exportFrame` asked for (`error` nil), or could not.
     case exported(baseName: String, error: String?)
+    /// New numbers from run B of the split view.
+    case reportB(SessionUpdate)
 }
 
 /// What the view asks the runtime to do. Toggles apply from the next iteration;
@@ -188,5 +190,11 @@ public enum AppCommand: Equatable, Sendable {
     /// Write the frame on screen as `<baseName>.svg` and `.txt` in the current directory,
     /// then answer with `.exported`.
     case exportFrame(baseName: String)
+    /// For run B of the split view.
+    indirect case sideB(AppCommand)
+    /// Fork the run into A | B from its current weights; B then runs with these settings.
+    case openSplit(Settings)
+    /// Close the split, keeping run B (true) or A.
+    case closeSplit(keepB: Bool)
     case quit
 }

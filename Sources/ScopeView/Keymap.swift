@@ -4,7 +4,7 @@ import RNNSim
 public enum Action: Hashable, Sendable, CaseIterable {
     case togglePause, slower, faster, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
-    case restart, restartNewSeed, openPicker, nextLayer, exportFrame, help, quit
+    case restart, restartNewSeed, openPicker, nextLayer, exportFrame, toggleSplit, switchFocus, help, quit
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
     case pickerUp, pickerDown, pickerOpen, pickerCancel
     case scrollUp, scrollDown, pageUp, pageDown, closeHelp
@@ -67,6 +67,10 @@ public enum Keymap {
                 help: "restart training with a new seed", context: .main),
         Binding(keys: [.char("s")], keyLabel: "s", action: .openPicker, barLabel: "Scen",
                 help: "choose another scenario", context: .main),
+        Binding(keys: [.char("v")], keyLabel: "v", action: .toggleSplit, barLabel: "Split",
+                help: "split: fork this run into A | B from its current weights, in lockstep (toggles then act on the focused side); again: close, keeping the focused run", context: .main),
+        Binding(keys: [.tab], keyLabel: "Tab", action: .switchFocus, barLabel: nil,
+                help: "split view: move the focus between A and B", context: .main),
         Binding(keys: [.char("e")], keyLabel: "e", action: .exportFrame, barLabel: "SVG",
                 help: "write this frame as rnnscope-<scenario>-it<N>.svg (and .txt) in the current directory", context: .main),
         Binding(keys: [.char("L")], keyLabel: "L", action: .nextLayer, barLabel: "Layer",

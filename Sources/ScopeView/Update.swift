@@ -7,7 +7,11 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     switch event {
     case .key(let key):
         guard let action = Keymap.action(for: key, in: state.mode) else { return [] }
+        if state.comparison != nil { return performSplit(&state, action) }
         return perform(&state, action)
+    case .reportB(let u):
+        state.comparison?.b.absorbing(u)
+        return []
     case .resize(let w, let h):
         state.width = max(0, w)
         state.height = max(0, h)
@@ -28,7 +32,7 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
 
 // MARK: Keys
 
-private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
+func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     switch action {
     case .quit:
         return [.quit]
@@ -156,6 +160,23 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         say(&state, "showing layer \(state.layer + 1) of \(state.settings.layers)")
         return []
 
+    case .toggleSplit:
+        guard state.error == nil, state.report != nil else {
+            say(&state, "no run to split yet")
+            return []
+        }
+        leaveStepThrough(&state)
+        // B's run is a new session: its reports count generations from 0.
+        var b = state
+        b.generation = 0
+        state.comparison = Comparison(b: b)
+        say(&state, "split: B continues from A's weights in lockstep; Tab moves the focus, toggles act on the focused side")
+        return [.openSplit(state.settings)]
+
+    case .switchFocus:
+        say(&state, "Tab moves the focus in the split view (v opens it)")
+        return []
+
     case .exportFrame:
         return [.exportFrame(baseName: FrameExport.baseName(scenario: state.scenario.name, iteration: state.latestIteration))]
 
@@ -215,7 +236,7 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
     }
 }
 
-private func say(_ state: inout AppState, _ text: String) {
+func say(_ state: inout AppState, _ text: String) {
     state.status = StatusMessage(text: text, since: state.now)
 }
 
@@ -277,7 +298,7 @@ private func clampHelpScroll(_ scroll: Int, _ state: AppState) -> Int {
 
 // MARK: Reports
 
-private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
+func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     // A run the view has already replaced (restart, IRNN, another scenario) may still
     // deliver its last numbers: they belong to no run on screen.
     guard u.generation == state.generation else { return }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RNNSim
 import Scenarios
 import ScopeView
 import Terminal
@@ -12,12 +13,23 @@ struct RunCommand: ParsableCommand {
     var scenario: String?
     @Flag(help: "Draw with ASCII characters only.") var ascii = false
     @Option(help: recordHelp) var record: String?
+    @Option(name: .customLong("vs"), help: ArgumentHelp("Open the split view: run B is the scenario with this setting changed (repeatable); A and B train in lockstep.", valueName: "key=value"))
+    var versus: [String] = []
     @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
 
     func run() throws {
         let s = try pace.apply(to: settings.apply(to: resolveScenario(scenario ?? ScenarioLibrary.defaultName)), settings: settings)
-        throw ExitCode(try Interactive.open(s, ascii: ascii, record: record))
+        var compare: Settings?
+        if !versus.isEmpty {
+            var b = s.settings
+            for a in versus {
+                do { try b.set(assignment: a) } catch { throw Failure("--vs \(a): \(error)") }
+            }
+            do { try b.validate() } catch { throw Failure("--vs: \(error)") }
+            compare = b
+        }
+        throw ExitCode(try Interactive.open(s, ascii: ascii, record: record, compare: compare))
     }
 }
 
@@ -25,7 +37,8 @@ let recordHelp = ArgumentHelp("Record the session as an asciicast v2 file (ascii
 
 enum Interactive {
     /// Runs the terminal UI on a scenario; returns the exit status. `stopAt`: each run pauses at this iteration.
-    static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil, record: String? = nil) throws -> Int32 {
+    static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil, record: String? = nil,
+                     compare: Settings? = nil) throws -> Int32 {
         let presets = (try? ScenarioLibrary.presets()) ?? []
         // The file is opened before the terminal is taken over: a bad path is one line on stderr.
         let recording: SessionRecording?
@@ -33,6 +46,7 @@ enum Interactive {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope \(scenario.name)") }
         } catch { throw Failure(error) }
         return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt, recording: recording,
+                                  compare: compare,
                                   watcherFactory: { $0.momentWatcher() })
     }
 }
