@@ -31,4 +31,22 @@ import Testing
         #expect(a.step().hiddenGradNorms == b.step().hiddenGradNorms)
         #expect(a.network.parameters == b.network.parameters)
     }
+
+    @Test func aForkGoesOnExactlyAsTheOriginalWould() throws {
+        let a = try Trainer(settings: Self.settings)
+        for _ in 0..<3 { a.step() }
+        let b = try a.fork()
+        #expect(b.iteration == 3)
+        #expect(b.network.parameters == a.network.parameters)
+        for _ in 0..<3 {
+            let ra = a.step(), rb = b.step()
+            #expect(ra.iteration == rb.iteration && ra.loss == rb.loss && ra.hiddenGradNorms == rb.hiddenGradNorms)
+        }
+        #expect(a.network.parameters == b.network.parameters)
+        // Independent from then on: a change to one leaves the other alone.
+        b.options.clipNorm = 1e-3
+        _ = a.step()
+        _ = b.step()
+        #expect(a.network.parameters != b.network.parameters)
+    }
 }
