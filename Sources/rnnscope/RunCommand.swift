@@ -19,8 +19,17 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var settings: SettingsOptions
 
     func run() throws {
-        let s = try pace.apply(to: settings.apply(to: resolveScenario(scenario ?? ScenarioLibrary.defaultName)), settings: settings)
+        var base = try resolveScenario(scenario ?? ScenarioLibrary.defaultName)
         var compare: Settings?
+        // A scenario whose lesson is a comparison opens as the split of its two variants
+        // (--vs chooses B instead); --set and --speed apply to both sides.
+        if versus.isEmpty, let pair = base.compare {
+            var b = base
+            b.settings = pair.b.settings
+            compare = try pace.apply(to: settings.apply(to: b), settings: settings).settings
+            base.settings = pair.a.settings
+        }
+        let s = try pace.apply(to: settings.apply(to: base), settings: settings)
         if !versus.isEmpty {
             var b = s.settings
             for a in versus {
