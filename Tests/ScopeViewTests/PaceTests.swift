@@ -112,6 +112,14 @@ import Testing
         #expect(!Fixture.render(s).text.contains("stopped at"))
     }
 
+    /// Without UTF-8 a claim's mark is still a word, ✓ ok and ✗ no, not a '?'.
+    @Test func theClaimsMarkFoldsToASCII() {
+        var s = Fixture.state(width: 120, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: "✗ no Inf/NaN within 50 iterations")))
+        let buf = Fixture.render(s, ascii: true)
+        #expect(buf.line(buf.height - 2).contains("* no no Inf/NaN within 50 iterations"))
+    }
+
     @Test func aRunStoppedAtItsIterationLimitSaysWhich() {
         var s = measured
         _ = update(&s, .report(SessionUpdate(generation: s.generation, selfPause: .iterationLimit(500))))
