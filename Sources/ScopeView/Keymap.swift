@@ -49,7 +49,7 @@ public enum Keymap {
                 help: "step through the backward pass of this iteration, one timestep per key (pauses)", context: .main),
         Binding(keys: [.char("c")], keyLabel: "c", action: .toggleClip, barLabel: "Clip",
                 help: "gradient-norm clipping on/off (Pascanu et al. 2013; threshold 1.0 if none was set)", context: .main),
-        Binding(keys: [.char("+"), .char("=")], keyLabel: "+-", action: .raiseClip, barLabel: "Thr",
+        Binding(keys: [.char("+"), .char("=")], keyLabel: "+-", action: .raiseClip, barLabel: nil,
                 help: "double the clipping threshold", context: .main),
         Binding(keys: [.char("-"), .char("_"), .char("−")], keyLabel: "-", action: .lowerClip, barLabel: nil,
                 help: "halve the clipping threshold", context: .main),
