@@ -224,6 +224,9 @@ enum Binary {
         ["train", "--csv", "f.csv"],
         ["run", "vanishing", "--record", "/no/such/dir/s.cast"],
         ["train", "--headless", "--record", "s.cast"],
+        ["run", "vanishing", "--vs", "nosuch.key=1"],
+        ["run", "vanishing", "--vs", "train.clip=-1"],
+        ["run", "vanishing", "--vs", "network.hidden"],
     ]
 
     @Test(arguments: badInputs)
