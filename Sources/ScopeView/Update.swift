@@ -18,7 +18,13 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
         if case .help(let scroll) = state.mode { state.mode = .help(scroll: clampHelpScroll(scroll, state)) }
         return []
     case .report(let u):
+        let wasRunning = state.running
         absorb(&state, u)
+        // Run A stopped itself (at its moment): B, held by the lockstep, pauses with it.
+        if wasRunning && !state.running, state.comparison?.b.running == true {
+            state.comparison?.b.running = false
+            return [.sideB(.pause)]
+        }
         return []
     case .tick(let now):
         state.now = now

@@ -71,6 +71,17 @@ import Testing
         #expect(s.comparison?.focus == .b)
     }
 
+    @Test func whenAStopsItselfBPausesToo() {
+        var s = split()
+        #expect(s.running && s.comparison?.b.running == true)
+        let r = Fixture.report(iteration: 11, norms: Fixture.decaying(steps: 50))
+        let commands = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)],
+                                                        report: r, selfPause: .moment(iteration: 11))))
+        #expect(!s.running && s.comparison?.b.running == false)
+        #expect(commands == [.sideB(.pause)])
+        #expect(press(&s, .space) == [.resume, .sideB(.resume)])
+    }
+
     @Test func vAgainClosesKeepingTheFocusedRun() {
         var s = split()
         _ = press(&s, .tab, .char("c"))
