@@ -159,4 +159,17 @@ import Testing
         #expect(half > 2)
         #expect(Array(labels.prefix(half)) == Array(labels.suffix(half)))
     }
+
+    @Test func everySizeAndGlyphSetRendersInsideTheBuffer() {
+        for ascii in [false, true] {
+            for w in stride(from: 1, through: 240, by: 13) {
+                for h in stride(from: 1, through: 70, by: 7) {
+                    let s = split(width: w, height: h, b: Fixture.decaying(steps: 50, top: 1))
+                    let buf = Fixture.render(s, ascii: ascii)
+                    #expect(buf.width == w && buf.height == h)
+                    if ascii { #expect(buf.cells.allSatisfy { $0.character.isASCII }) }
+                }
+            }
+        }
+    }
 }
