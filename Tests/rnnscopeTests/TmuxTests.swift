@@ -214,6 +214,50 @@ struct TmuxTests {
 
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
+    func splitViewExportsAnSVGAndRecordsTheSession() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-split-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cast = dir.appendingPathComponent("session.cast").path
+        let pane = try Pane(width: 120, height: 40, arguments: ["run", "vanishing", "--vs", "train.clip=1", "--record", cast],
+                            directory: dir.path)
+        defer { pane.close() }
+        // Two charts, each under its side's header, and the B/A row.
+        try pane.wait("two charts") { $0.components(separatedBy: "by timestep t").count == 3 }
+        let screen = pane.screen
+        #expect(screen.contains("A: train.clip = 0.0") && screen.contains("B: train.clip = 1.0"))
+        #expect(screen.contains("‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A"))
+        pane.send("e")
+        try pane.wait("exported") { $0.contains("wrote rnnscope-vanishing-it") }
+        let svgName = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".svg") })
+        let svg = try String(contentsOfFile: dir.appendingPathComponent(svgName).path, encoding: .utf8)
+        #expect(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.contains("width=\"1080\" height=\"720\""))
+        #expect(svg.components(separatedBy: "<text").count == svg.components(separatedBy: "</text>").count)
+        #expect(svg.contains(">B/A</text>"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(svgName.replacingOccurrences(of: ".svg", with: ".txt")).path))
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=0"))
+        // The recording: an asciicast v2 header, then output events in time order.
+        let lines = try String(contentsOfFile: cast, encoding: .utf8).split(separator: "\n")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(header["version"] as? Int == 2 && header["width"] as? Int == 120 && header["height"] as? Int == 40)
+        #expect(header["timestamp"] is Int)
+        var last = -1.0
+        for line in lines.dropFirst() {
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
+            let t = try #require(event[0] as? Double)
+            #expect(t >= last)
+            last = t
+            #expect(["o", "r"].contains(event[1] as? String) && event[2] is String)
+        }
+        #expect(lines.count >= 3, "the first frame and the one after e at least")
+        #expect(lines.contains { $0.contains("wrote rnnscope-vanishing-it") }, "the recording shows what the screen showed")
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
     func ctrlCLeavesTheTerminalClean() throws {
         let pane = try Pane(width: 80, height: 24)
         defer { pane.close() }
@@ -291,7 +335,7 @@ final class Pane {
     let modesFile: String
     private static let counter = Counter()
 
-    init(width: Int, height: Int, arguments: [String] = []) throws {
+    init(width: Int, height: Int, arguments: [String] = [], directory: String? = nil) throws {
         let n = Self.counter.next()
         socket = "rnnscope-test-\(getpid())-\(n)"
         modesFile = NSTemporaryDirectory() + "rnnscope-e2e-\(getpid())-\(n).stty"
@@ -300,7 +344,8 @@ final class Pane {
         // so that the pane stays to be read. The shell survives Ctrl-C as an interactive
         // one would (a trap, not an ignore: the program must get SIGINT as usual).
         let args = arguments.map { " '\($0)'" }.joined()
-        let script = "trap 'true' INT; '\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        let cd = directory.map { "cd '\($0)' && " } ?? ""
+        let script = "trap 'true' INT; \(cd)'\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
         try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 
