@@ -118,7 +118,8 @@ struct TrainCommand: ParsableCommand {
         if save != nil, let user = scenario.settings.userModel { try ModelRun.save(trainer, user) }
     }
 
-    /// The first JSONL line: what produced the rest (version, scenario, every setting, seed).
+    /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;
+    /// with --model, the model and data files and what was read).
     static func jsonHeader(_ s: Scenario) -> String {
         let settings: [(String, JSONText.Value)] = Settings.keys.map { k in
             let v = k.value(in: s.settings)
@@ -126,13 +127,19 @@ struct TrainCommand: ParsableCommand {
             let numeric = k.accepts.hasPrefix("integer") || k.accepts.hasPrefix("number")
             return (k.name, numeric && Double(v) != nil ? .raw(v) : .string(v))
         }
-        return JSONText.encode(.object([
+        var fields: [(String, JSONText.Value)] = [
             ("rnnscope", .string(rnnscopeVersion)),
             ("scenario", .string(s.name)),
             ("title", .string(s.title)),
             ("seed", .raw("\(s.settings.seed)")),
             ("settings", .object(settings)),
-        ]))
+        ]
+        // Your own model: which files, and what was read from them (as grads --json says it).
+        if let user = s.settings.userModel {
+            fields += [("model_file", .string(user.modelPath)), ("data_file", user.dataPath.map { .string($0) } ?? .raw("null")),
+                       ("model", ModelOptions.json(user))]
+        }
+        return JSONText.encode(.object(fields))
     }
 
     static func jsonLine(_ r: IterationReport) -> String {
