@@ -212,6 +212,37 @@ struct TmuxTests {
         #expect(pane.screen.contains("exit=0"))
     }
 
+    /// `run --model M --data D --vs train.clip=…`: the split on the user's model; w saves the
+    /// focused run, e names the figure after the model file, v closes keeping the focused run.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func yourOwnModelSplitSavesTheFocusedRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-vs-\(getpid())")  // short: the status line names the file
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("trained.safetensors").path
+        let pane = try Pane(width: 120, height: 40, arguments: [
+            "run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"),
+            "--data", Binary.fixture("stock/fc-2layers/data.safetensors"), "--save", out, "--vs", "train.clip=0.001"], directory: dir.path)
+        defer { pane.close() }
+        try pane.wait("two charts of the model") { $0.components(separatedBy: "by timestep t").count == 3 && $0.contains("RUNNING") }
+        #expect(pane.screen.contains("Your model: model.safetensors on its data"))
+        #expect(pane.screen.contains("A: train.clip = 0.0") && pane.screen.contains("B: train.clip = 0.001"))
+        #expect(pane.screen.contains("w Save") && pane.screen.contains("v Split"))
+        pane.key("Tab")
+        pane.send("w")
+        try pane.wait("B saved") { $0.contains("B: saved the weights of iteration") && $0.contains(out) }
+        #expect(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))["fc.weight"]?.shape == [4, 8])
+        pane.send("e")
+        try pane.wait("exported") { $0.contains("wrote rnnscope-model-it") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("rnnscope-model-it") && $0.hasSuffix(".svg") })
+        pane.send("v")
+        try pane.wait("closed on B") { $0.contains("split closed: run B goes on") && $0.components(separatedBy: "by timestep t").count == 2 }
+        #expect(pane.panel("clipping")?.contains("0.001") == true, "B's clipping goes on: \(pane.panel("clipping") ?? "")")
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func splitViewExportsAnSVGAndRecordsTheSession() throws {
