@@ -27,7 +27,10 @@ enum SplitScreen {
                 (chartA, chartB) = rest.splitLeft((rest.width - 1) / 2)
                 chartB = Rect(x: chartB.x + 1, y: chartB.y, width: chartB.width - 1, height: chartB.height)
             } else {
-                (chartA, chartB) = rest.splitTop(rest.height / 2)
+                // Both the same height, so that equal norms draw equal bars; an odd row stays blank.
+                let half = rest.height / 2
+                (chartA, rest) = rest.splitTop(half)
+                chartB = rest.splitTop(half).0
             }
         }
     }

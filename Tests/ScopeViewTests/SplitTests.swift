@@ -114,6 +114,16 @@ import Testing
         #expect(narrow.text.contains("loss, whole run, A and B"))
         #expect(narrow.line(narrow.height - 1).contains("Split"))
 
+        // Stacked at any height, A's and B's charts are the same height: the same norms draw the same bars.
+        for h in 28...45 {
+            let l = SplitScreen.Layout(width: 120, height: h)
+            #expect(l.chartA.height == l.chartB.height && l.chartB.maxY <= l.ratio.y, "height \(h)")
+        }
+        let same = Fixture.decaying(steps: 50)
+        let equal = Fixture.render(split(width: 120, height: 36, b: same))  // 23 rows for the two
+        let (ya, yb) = (try #require(equal.row(containing: "▶ A: ")), try #require(equal.row(containing: "  B: ")))
+        #expect((1..<(yb - ya)).allSatisfy { equal.line(ya + $0) == equal.line(yb + $0) }, "the same norms, the same chart")
+
         let small = Fixture.render(split(width: 80, height: 24))
         #expect(small.text.contains("the split view needs 100×28"))
         #expect(small.text.contains("q quits"))
