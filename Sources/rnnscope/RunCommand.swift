@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
     var scenario: String?
     @Flag(help: "Draw with ASCII characters only.") var ascii = false
     @Option(help: recordHelp) var record: String?
-    @Option(name: .customLong("vs"), help: ArgumentHelp("Open the split view: run B is the scenario with this setting changed (repeatable); A and B train in lockstep.", valueName: "key=value"))
+    @Option(name: .customLong("vs"), help: ArgumentHelp("Open the split view: run B is run A (the scenario, or --model) with this setting changed (repeatable); A and B train in lockstep.", valueName: "key=value"))
     var versus: [String] = []
     @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
