@@ -227,6 +227,11 @@ enum Binary {
         ["run", "vanishing", "--vs", "nosuch.key=1"],
         ["run", "vanishing", "--vs", "train.clip=-1"],
         ["run", "vanishing", "--vs", "network.hidden"],
+        // With --model, what was read is said only once the recording is open: still one line.
+        ["run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"), "--data", Binary.fixture("stock/fc-2layers/data.safetensors"),
+         "--record", "/no/such/dir/s.cast"],
+        ["run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"), "--data", Binary.fixture("stock/fc-2layers/data.safetensors"),
+         "--vs", "train.batch=0"],
     ]
 
     @Test(arguments: badInputs)
