@@ -60,7 +60,10 @@ import Testing
         for cell in CellKind.allCases {
             let bar = Fixture.render(Self.gatedState(cell)).line(31)
             #expect(bar.contains("gCell"), "\(bar)")
-            #expect(bar.contains("{}b_f") == (cell == .lstm), "\(bar)")
+            #expect(bar.contains("{}b_f") == (cell == .lstm) && bar.contains("iIRNN") == (cell != .lstm), "in place of each other: \(bar)")
+            for b in Keymap.bar(for: .normal, lstm: cell == .lstm) {
+                #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")), "\(b.keyLabel) in \(bar)")
+            }
             #expect(bar.contains("qQuit"), "every entry fits at 100 columns: \(bar)")
         }
         let help = HelpOverlay.lines(Self.gatedState(.lstm), width: 400).map(\.text).joined(separator: " ")
