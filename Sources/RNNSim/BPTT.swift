@@ -9,13 +9,17 @@ public struct BPTTOptions: Sendable, Equatable {
     public var clipValue: Double
     /// Also measure ‖diag(act'(a_t)) W_hh‖₂ at every step (costs about as much as the pass itself).
     public var recordJacobians: Bool
+    /// Also record each step's term of ∂L/∂W_hh = Σ_t ∂L/∂W_hh|_(t) (O(B·H²) per step).
+    public var recordStepGradients: Bool
 
-    public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false) {
+    public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false,
+                recordStepGradients: Bool = false) {
         self.loss = loss
         self.truncate = truncate
         self.clipNorm = clipNorm
         self.clipValue = clipValue
         self.recordJacobians = recordJacobians
+        self.recordStepGradients = recordStepGradients
     }
 
     /// Whether the graph is cut between step s − 1 and step s (0-based).
@@ -89,6 +93,8 @@ public final class BPTT<T: RNNFloat> {
     /// Allocated by the first pass that records them: a long run that never
     /// does keeps no memory for them.
     private var recordedJacobianNorms: [[Double]] = []
+    /// Each step's term of ∂L/∂W_hh, from the last pass that recorded them (else nil).
+    public private(set) var stepGradients: StepGradients?
 
     public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
         precondition(steps > 0 && batchSize > 0)
@@ -157,11 +163,20 @@ public final class BPTT<T: RNNFloat> {
                 forward(net, p.baseAddress!, x.baseAddress!, batch.targets, options.loss)
             }
         }
+        stepGradients = options.recordStepGradients
+            ? StepGradients(layers: shape.layers, hidden: shape.hidden, steps: steps) : nil
         net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
                 gradients.withUnsafeMutableBufferPointer { g in
                     backward(net, p.baseAddress!, x.baseAddress!, options, g.baseAddress!)
                 }
+            }
+        }
+        if stepGradients != nil {
+            let H = shape.hidden
+            for k in 0..<shape.layers {
+                let o = net.layout.weightHH(k)
+                stepGradients!.total[k] = gradients[o..<(o + H * H)].map { Double($0) }
             }
         }
         // Global norm before clipping: ‖g‖ = sqrt(Σ g²), summed in Double.
@@ -278,6 +293,9 @@ public final class BPTT<T: RNNFloat> {
                     hiddenGradNorms[k][s] = Elementwise.norm(dh(s), BH)
                     // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
                     Elementwise.backprop(act, h: ht, dh: dh(s), da: da(s), BH)
+                    if stepGradients != nil {
+                        stepGradients!.add(layer: k, step: s, da: da(s), hPrevious: h + s * BH, batch: B, hidden: H)
+                    }
                     // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh, unless truncation detached h_{t-1};
                     // from the window's first step it is carried into the next window.
                     if s > start && !options.cuts(before: s) {

@@ -18,4 +18,6 @@ public struct IterationReport: Sendable, Equatable {
     public var hiddenGradNorms: [[Double]]
     /// ‖diag(act'(a_t)) W_hh‖₂ per layer, each of length T (NaN when not measured).
     public var jacobianNorms: [[Double]]
+    /// Each step's term of ∂L/∂W_hh (nil unless asked for).
+    public var stepGradients: StepGradients? = nil
 }

@@ -18,6 +18,8 @@ extension Scenario {
             case .finalLoss, .lossReaches: watchers.append(LossWatcher(m))
             case .lossBelowStart, .perplexityRatio: watchers.append(StartRatioWatcher(m))
             case .productGrowth: break  // no live run: the bare product is measured by `check`
+            case .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity:
+                break  // measured by `check` only: the live run records neither each step's term nor the held-out text
             }
         }
         return watchers.isEmpty ? nil : MomentWatchers(watchers)
