@@ -77,6 +77,8 @@ public struct Measure: Sendable {
 
     public var below: Double?
     public var above: Double?
+    /// `grad_ratio`: the figure must lie outside this range (e.g. "not kept near 1").
+    public var outside: ClosedRange<Double>?
     /// The iteration measured by `grad_ratio` and `slope_vs_log_rho` (1 = before any update).
     public var iteration = 1
     /// The training budget of the training metrics.
@@ -142,7 +144,7 @@ public struct Measure: Sendable {
 extension Measure: Equatable {
     public static func == (a: Measure, b: Measure) -> Bool {
         a.metric == b.metric && a.variant == b.variant && a.sweep?.key == b.sweep?.key && a.sweep?.value == b.sweep?.value
-            && a.settings == b.settings && a.below == b.below && a.above == b.above && a.iteration == b.iteration
+            && a.settings == b.settings && a.below == b.below && a.above == b.above && a.outside == b.outside && a.iteration == b.iteration
             && a.iterations == b.iterations && a.window == b.window && a.step == b.step && a.reference == b.reference
             && a.layer == b.layer && a.fitSteps == b.fitSteps && a.tolerance == b.tolerance
             && a.absoluteTolerance == b.absoluteTolerance && a.relativeToChance == b.relativeToChance

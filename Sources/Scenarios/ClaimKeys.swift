@@ -28,6 +28,14 @@ public struct ClaimKey: Sendable {
                  accepts: "a number", metrics: [.gradRatio, .productGrowth, .finalLoss, .weightGradShare, .heldOutPerplexity, .nGramPerplexity]) { m, v in
             m.above = try number(v, "a number")
         },
+        ClaimKey(name: "outside", summary: "[low, high]: the figure must lie outside this range, below low or above high",
+                 accepts: "two numbers [low, high], low < high", metrics: [.gradRatio]) { m, v in
+            guard case .array(let e) = v, e.count == 2, let a = e[0].number, let b = e[1].number, a.isFinite, b.isFinite else {
+                throw KeyProblem("expected two numbers [low, high], got \(v.typeName)")
+            }
+            guard a < b else { throw KeyProblem("[\(a), \(b)] must have low < high") }
+            m.outside = a...b
+        },
         ClaimKey(name: "iteration", summary: "the iteration measured, 1 = the freshly initialised network (default 1)",
                  accepts: "integer 1…1000000", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare]) { m, v in
             m.iteration = try int(v, 1...1_000_000)
@@ -266,7 +274,7 @@ struct ClaimReader {
             if given[key] == nil { throw parser.error(path + [key], "missing: \(m.metric.rawValue) needs \(key) (\(why))") }
         }
         func requireThreshold() throws {
-            if m.below == nil && m.above == nil {
+            if m.below == nil && m.above == nil && m.outside == nil {
                 throw parser.error(path + ["below"], "missing: \(m.metric.rawValue) needs a threshold, below and/or above")
             }
         }

@@ -88,7 +88,7 @@ final class GradRatioWatcher: Watcher {
         let ref = min(m.reference ?? norms.count, norms.count)
         guard m.step <= norms.count, ref >= 1 else { return nil }
         let value = norms[m.step - 1] / norms[ref - 1]
-        let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
+        let (ok, relation) = Evaluate.judge(value, m)
         return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖ = \(Format.figure(value))\(relation)"
     }
 }

@@ -309,6 +309,17 @@ enum Evaluate {
         return m.relativeToChance ? "\(name)/chance" : name
     }
 
+    /// `compare` with the measure's bounds, and its `outside` range if it has one.
+    static func judge(_ x: Double, _ m: Measure) -> (Bool, String) {
+        var (ok, relation) = compare(x, below: m.below, above: m.above)
+        if let range = m.outside {
+            let away = !range.contains(x) && !x.isNaN
+            ok = ok && away
+            relation += "\(away ? "" : ", not") outside \(Format.plain(range.lowerBound))…\(Format.plain(range.upperBound))"
+        }
+        return (ok, relation)
+    }
+
     /// " < 1e-6", " > 0.15", " within 0.95…1.05"; on failure " — not < 1e-6".
     static func compare(_ x: Double, below: Double?, above: Double?) -> (Bool, String) {
         let okBelow = below.map { x < $0 } ?? true
@@ -340,7 +351,7 @@ enum Evaluate {
             return Outcome(passed: false, text: "\(name): not measured")
         }
         let value = norms[m.step - 1] / norms[ref - 1]
-        let (ok, relation) = compare(value, below: m.below, above: m.above)
+        let (ok, relation) = judge(value, m)
         return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(relation)")
     }
 
