@@ -345,7 +345,8 @@ enum Evaluate {
     static func gradRatio(_ m: Measure, _ t: Trace) -> Outcome {
         let T = m.settings.steps, ref = m.reference ?? T
         let at = m.iteration == 1 ? "" : " at iteration \(m.iteration)"
-        let name = "‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖\(at)"
+        let layer = m.settings.layers > 1 ? " of layer \(m.layer)" : ""
+        let name = "‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖\(layer)\(at)"
         guard let norms = norms(m, t) else {
             if let k = t.firstNonfinite { return Outcome(passed: false, text: "\(name): Inf/NaN at iteration \(k) first") }
             return Outcome(passed: false, text: "\(name): not measured")
