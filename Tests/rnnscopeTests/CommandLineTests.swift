@@ -144,6 +144,9 @@ enum Binary {
         ["grads", "--model", Binary.fixture("tanh-mse-last/model.safetensors"), "--data", Binary.fixture("tanh-mse-last/data.safetensors"), "--loss", "mse-last", "--out", "/no/such/dir/g.safetensors"],
         ["bench", "--hidden", "0"],
         ["frobnicate"],
+        ["check", "--seeds", "0", "vanishing"],
+        ["check", "--seeds", "many", "vanishing"],
+        ["train", "vanishing", "--headless", "--iterations", "1", "--set", "task.heldout=0.2"],
     ]
 
     @Test(arguments: badInputs)
@@ -161,5 +164,15 @@ enum Binary {
         let r = try Binary.run(["train", "--help"])
         #expect(r.status == 0)
         for key in Settings.keys { #expect(r.stdout.contains(key.name), "\(key.name) missing from train --help") }
+    }
+
+    @Test func checkSeedsTalliesEveryClaim() throws {
+        let r = try Binary.run(["check", "--seeds", "3", "jacobian-product"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        for line in lines.prefix(2) {
+            #expect(line.hasPrefix("PASS jacobian-product: held on 3 of 3 seeds (1…3, needs 3); seed 1: "), "\(line)")
+        }
     }
 }
