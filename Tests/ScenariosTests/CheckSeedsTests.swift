@@ -69,7 +69,7 @@ import Testing
 
     /// A run whose first loss is 3.66e15 (a linear RNN with ρ = 1.5, clipped):
     /// the final window of losses of ~1 must keep its digits. Plain prefix sums
-    /// printed 0 here.
+    /// printed 0 here (clipping-rescue's old settings, seed 3).
     @Test func windowMeansAfterA1e15Start() throws {
         let t = Trace()
         t.append(3.66e15)
@@ -88,7 +88,7 @@ import Testing
         title = "t"
         seed = 3
         [network]
-        hidden = 32
+        hidden = 8
         activation = "linear"
         [init]
         kind = "spectral"
@@ -97,21 +97,21 @@ import Testing
         kind = "adding"
         steps = 50
         [train]
-        batch = 16
+        batch = 4
         optimizer = "sgd"
-        lr = 0.01
+        lr = 0.05
         clip = 1.0
         [[expect]]
         metric = "loss_below_start"
-        iterations = 40
+        iterations = 60
         window = 10
         """, path: "big.toml")
         // The same run, its losses averaged directly.
         let trainer = try Trainer(settings: s.settings)
-        let losses = (0..<40).map { _ in trainer.step(spectrum: false).loss }
-        let start = losses[0..<10].reduce(0, +) / 10, end = losses[30..<40].reduce(0, +) / 10
-        #expect(start > 1e14 && end < 1e3, "the run starts huge and comes down (start \(start), end \(end))")
+        let losses = (0..<60).map { _ in trainer.step(spectrum: false).loss }
+        let start = losses[0..<10].reduce(0, +) / 10, end = losses[50..<60].reduce(0, +) / 10
+        #expect(start > 1e14 && end < 100, "the run starts huge and comes down (start \(start), end \(end))")
         let line = ScenarioCheck.run(s)[0].line
-        #expect(line.contains("\(Format.figure(start)) → \(Format.figure(end)) in 40 iterations"), "\(line)")
+        #expect(line.contains("\(Format.figure(start)) → \(Format.figure(end)) in 60 iterations"), "\(line)")
     }
 }
