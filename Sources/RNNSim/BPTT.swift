@@ -60,7 +60,7 @@ public final class BPTT<T: RNNFloat> {
     /// efficient GEMMs, short enough to stay in cache.
     public let window: Int
 
-    /// h_t of every layer, [layers, T+1, B, H]; block 0 of each layer is h_0 = 0.
+    /// h_t of every layer, [layers, T+1, B, H]; block 0 of each layer is h_0 (0 unless the batch gives one).
     private let hs: UnsafeMutablePointer<T>
     private let layerStride: Int
     /// ∂L/∂h_t for the steps of the current window, [window, B, H].
@@ -76,6 +76,10 @@ public final class BPTT<T: RNNFloat> {
     private var y: UnsafeMutablePointer<T>
     private var dy: UnsafeMutablePointer<T>
     private var readoutRows = 0
+    /// For a network with an embedding: x_t = E[id_t] for all steps, [T, B, I], and
+    /// ∂L/∂x_t for the steps of the current window, [window, B, I]; sized on first use.
+    private var embedded: UnsafeMutablePointer<T>?
+    private var embeddedGradient: UnsafeMutablePointer<T>?
     /// W_hh of the layer being run, as op(B) of every step's product: W_hhᵀ
     /// forward, W_hh backward (packed once per layer and pass).
     private let recurrentForward: PackedOperand<T>
@@ -120,6 +124,8 @@ public final class BPTT<T: RNNFloat> {
 
     deinit {
         for p in [hs, dhWindow, daWindow, carry, y, dy, derivatives] + daFull { p.deallocate() }
+        embedded?.deallocate()
+        embeddedGradient?.deallocate()
     }
 
     private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
@@ -148,7 +154,9 @@ public final class BPTT<T: RNNFloat> {
     /// Specialised for Float so that callers in other modules get the tuned code.
     @_specialize(exported: true, where T == Float)
     public func run(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
-        precondition(net.shape == shape && batch.steps == steps && batch.size == batchSize && batch.inputWidth == shape.inputs)
+        precondition(net.shape == shape && batch.steps == steps && batch.size == batchSize)
+        precondition((batch.tokens != nil) == (net.layout.vocabulary != nil) && (batch.tokens != nil || batch.inputWidth == shape.inputs))
+        precondition(batch.initialHidden.map { $0.count == shape.layers && $0.allSatisfy { $0.count == batchSize * shape.hidden } } ?? true)
         precondition(gradients.count == net.layout.count)
         // Vanished float32 gradients turn subnormal, and subnormal arithmetic is
         // ~100× slower: flush them to zero for the pass (they are below float32's
@@ -158,9 +166,11 @@ public final class BPTT<T: RNNFloat> {
     }
 
     private func pass(_ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions, gradients: inout [T]) -> BPTTSummary {
+        setInitialStates(batch.initialHidden)
+        if let tokens = batch.tokens { embed(net, tokens) }
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(net, p.baseAddress!, x.baseAddress!, batch.targets, options.loss)
+                forward(net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options.loss)
             }
         }
         stepGradients = options.recordStepGradients
@@ -168,7 +178,12 @@ public final class BPTT<T: RNNFloat> {
         net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
                 gradients.withUnsafeMutableBufferPointer { g in
-                    backward(net, p.baseAddress!, x.baseAddress!, options, g.baseAddress!)
+                    let input = embedded.map { UnsafePointer($0) } ?? x.baseAddress!
+                    if let tokens = batch.tokens {
+                        tokens.withUnsafeBufferPointer { backward(net, p.baseAddress!, input, $0.baseAddress!, options, g.baseAddress!) }
+                    } else {
+                        backward(net, p.baseAddress!, input, nil, options, g.baseAddress!)
+                    }
                 }
             }
         }
@@ -193,6 +208,29 @@ public final class BPTT<T: RNNFloat> {
 
     // MARK: Forward
 
+    /// h_0 of every layer: the batch's, or zeros (the workspace is reused across batches).
+    private func setInitialStates(_ initial: [[T]]?) {
+        let BH = batchSize * shape.hidden
+        for k in 0..<shape.layers {
+            if let initial { initial[k].withUnsafeBufferPointer { states(k).update(from: $0.baseAddress!, count: BH) } }
+            else { states(k).update(repeating: 0, count: BH) }
+        }
+    }
+
+    /// x_t = E[id_t] for every step and sequence, the input of layer 0.
+    private func embed(_ net: RNN<T>, _ tokens: [Int32]) {
+        let rows = steps * batchSize, I = shape.inputs
+        if embedded == nil {
+            embedded = Self.zeros(rows * I)
+            embeddedGradient = Self.zeros(window * batchSize * I)
+        }
+        net.parameters.withUnsafeBufferPointer { p in
+            tokens.withUnsafeBufferPointer { ids in
+                Embedding.forward(p.baseAddress! + net.layout.embedding, width: I, tokens: ids.baseAddress!, rows: rows, into: embedded!)
+            }
+        }
+    }
+
     private func forward(_ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>, _ targets: Batch<T>.Targets, _ lossKind: LossKind) -> Double {
         let H = shape.hidden, B = batchSize, steps = self.steps, L = net.layout, BH = B * H
         let act = net.activation
@@ -205,10 +243,12 @@ public final class BPTT<T: RNNFloat> {
             Gemm.run(transA: false, transB: true, m: steps * B, n: H, k: I,
                      a: input, lda: I, b: p + L.weightIH(k), ldb: I, beta: 0, c: a, ldc: H)
             // a_t += b_ih + b_hh
-            let bih = p + L.biasIH(k), bhh = p + L.biasHH(k)
-            for r in 0..<(steps * B) {
-                let row = a + r * H
-                for j in 0..<H { row[j] += bih[j] + bhh[j] }
+            if L.bias {
+                let bih = p + L.biasIH(k), bhh = p + L.biasHH(k)
+                for r in 0..<(steps * B) {
+                    let row = a + r * H
+                    for j in 0..<H { row[j] += bih[j] + bhh[j] }
+                }
             }
             recurrentForward.load(p + L.weightHH(k), ldb: H)
             for t in 1...steps {
@@ -231,26 +271,33 @@ public final class BPTT<T: RNNFloat> {
         let htop = states(shape.layers - 1) + BH
         Gemm.run(transA: false, transB: true, m: rows, n: O, k: H,
                  a: htop + firstRow * H, lda: H, b: p + L.readoutWeight, ldb: H, beta: 0, c: y, ldc: O)
-        let bout = p + L.readoutBias
-        for r in 0..<rows { for j in 0..<O { y[r * O + j] += bout[j] } }
+        if L.readoutHasBias {
+            let bout = p + L.readoutBias
+            for r in 0..<rows { for j in 0..<O { y[r * O + j] += bout[j] } }
+        }
         return Loss.evaluate(lossKind, y: y, dy: dy, rows: rows, outputs: O, targets: targets, rowOffset: firstRow)
     }
 
     // MARK: Backward
 
-    private func backward(_ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>, _ options: BPTTOptions, _ g: UnsafeMutablePointer<T>) {
+    /// `tokens`: the ids x was looked up from, for a network with an embedding.
+    private func backward(_ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>, _ tokens: UnsafePointer<Int32>?,
+                          _ options: BPTTOptions, _ g: UnsafeMutablePointer<T>) {
         let H = shape.hidden, B = batchSize, O = shape.outputs, steps = self.steps, L = net.layout, BH = B * H
         let act = net.activation
         let firstRow = options.loss.lastStepOnly ? (steps - 1) * B : 0
         let rows = steps * B - firstRow
         let top = shape.layers - 1
+        if let V = L.vocabulary { (g + L.embedding).update(repeating: 0, count: V * shape.inputs) }
 
         // ∂L/∂W_out = Σ_t dy_tᵀ h_t ;  ∂L/∂b_out = Σ_t dy_t
         Gemm.run(transA: true, transB: false, m: O, n: H, k: rows,
                  a: dy, lda: O, b: states(top) + BH + firstRow * H, ldb: H, beta: 0, c: g + L.readoutWeight, ldc: H)
-        let gbout = g + L.readoutBias
-        for j in 0..<O { gbout[j] = 0 }
-        for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
+        if L.readoutHasBias {
+            let gbout = g + L.readoutBias
+            for j in 0..<O { gbout[j] = 0 }
+            for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
+        }
 
         for k in stride(from: top, through: 0, by: -1) {
             let h = states(k)  // h_t at h + t·B·H, h_0 = 0
@@ -312,13 +359,23 @@ public final class BPTT<T: RNNFloat> {
                 Gemm.run(transA: true, transB: false, m: H, n: I, k: n * B,
                          a: da(start), lda: H, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
                 // ∂L/∂b_ih = ∂L/∂b_hh = Σ_t ∂L/∂a_t
-                let gbih = g + L.biasIH(k), daw = da(start)
-                if end == steps { gbih.update(repeating: 0, count: H) }
-                for r in 0..<(n * B) { for j in 0..<H { gbih[j] += daw[r * H + j] } }
+                if L.bias {
+                    let gbih = g + L.biasIH(k), daw = da(start)
+                    if end == steps { gbih.update(repeating: 0, count: H) }
+                    for r in 0..<(n * B) { for j in 0..<H { gbih[j] += daw[r * H + j] } }
+                }
+                // ∂L/∂E[id_t] += ∂L/∂x_t = ∂L/∂a_t W_ih, at the bottom layer of a network with an embedding
+                if k == 0, let dx = embeddedGradient, let ids = tokens {
+                    Gemm.run(transA: false, transB: false, m: n * B, n: I, k: H,
+                             a: da(start), lda: H, b: p + L.weightIH(0), ldb: I, beta: 0, c: dx, ldc: I)
+                    Embedding.backward(dx, width: I, tokens: ids + start * B, rows: n * B, into: g + L.embedding)
+                }
                 end = start
             }
-            let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
-            for j in 0..<H { gbhh[j] = gbih[j] }
+            if L.bias {
+                let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k)
+                for j in 0..<H { gbhh[j] = gbih[j] }
+            }
             if options.recordJacobians { recordJacobians(layer: k, whh: whh, act: act) }
         }
     }

@@ -15,14 +15,27 @@ public struct Batch<T: RNNFloat>: Sendable {
     public let inputWidth: Int
     public var inputs: [T]
     public var targets: Targets
+    /// Token ids [T, B] for a network with an embedding in front; `inputs` is then empty.
+    public var tokens: [Int32]?
+    /// The initial hidden state h_0 of each layer, [B, H] per layer, as `nn.RNN(x, h0)`
+    /// takes it ([layers, B, H]); nil = zeros.
+    public var initialHidden: [[T]]?
 
-    public init(steps: Int, size: Int, inputWidth: Int, inputs: [T], targets: Targets) {
+    public init(steps: Int, size: Int, inputWidth: Int, inputs: [T], targets: Targets, initialHidden: [[T]]? = nil) {
         precondition(inputs.count == steps * size * inputWidth)
         self.steps = steps
         self.size = size
         self.inputWidth = inputWidth
         self.inputs = inputs
         self.targets = targets
+        self.initialHidden = initialHidden
+    }
+
+    /// A batch of token ids [T, B], for a network with an embedding.
+    public init(steps: Int, size: Int, tokens: [Int32], targets: Targets, initialHidden: [[T]]? = nil) {
+        precondition(tokens.count == steps * size)
+        self.init(steps: steps, size: size, inputWidth: 0, inputs: [], targets: targets, initialHidden: initialHidden)
+        self.tokens = tokens
     }
 
     public func converted<U: RNNFloat>(to: U.Type = U.self) -> Batch<U> {
@@ -31,6 +44,33 @@ public struct Batch<T: RNNFloat>: Sendable {
         case .real(let v): t = .real(v.map { U($0) })
         case .classes(let c): t = .classes(c)
         }
-        return Batch<U>(steps: steps, size: size, inputWidth: inputWidth, inputs: inputs.map { U($0) }, targets: t)
+        var b = Batch<U>(steps: steps, size: size, inputWidth: inputWidth, inputs: inputs.map { U($0) }, targets: t,
+                         initialHidden: initialHidden?.map { $0.map { U($0) } })
+        b.tokens = tokens
+        return b
+    }
+
+    /// The sequences at the given batch positions, in that order: inputs, targets
+    /// and h_0 alike. Targets must cover every step.
+    public func sequences(_ picks: [Int]) -> Batch {
+        let n = picks.count
+        func gather<E>(_ values: [E], width: Int, blocks: Int) -> [E] {
+            var out: [E] = []
+            out.reserveCapacity(blocks * n * width)
+            for t in 0..<blocks {
+                for b in picks { out.append(contentsOf: values[((t * size + b) * width)..<((t * size + b + 1) * width)]) }
+            }
+            return out
+        }
+        let t: Targets
+        switch targets {
+        case .real(let v): t = .real(gather(v, width: v.count / (steps * size), blocks: steps))
+        case .classes(let c): t = .classes(gather(c, width: 1, blocks: steps))
+        }
+        let h0 = initialHidden.map { layers in layers.map { gather($0, width: $0.count / size, blocks: 1) } }
+        var b = Batch(steps: steps, size: n, inputWidth: inputWidth, inputs: gather(inputs, width: inputWidth, blocks: steps), targets: t,
+                      initialHidden: h0)
+        b.tokens = tokens.map { gather($0, width: 1, blocks: steps) }
+        return b
     }
 }

@@ -25,13 +25,4 @@ public struct GradientReport: Sendable {
                               gradients: g, layout: net.layout,
                               hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: bptt.jacobianNorms)
     }
-
-    /// The `--out` file: every model tensor's gradient (same names) and `hidden_grad_norms_l{k}` [T].
-    public func safetensors() -> SafeTensorsFile {
-        var tensors = ModelFile.tensors(gradients, layout: layout)
-        for (k, norms) in hiddenGradNorms.enumerated() {
-            tensors["hidden_grad_norms_l\(k)"] = SafeTensor(doubles: norms, shape: [norms.count])
-        }
-        return SafeTensorsFile(tensors: tensors)
-    }
 }

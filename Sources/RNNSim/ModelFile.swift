@@ -7,140 +7,174 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// Models as safetensors with `torch.nn.RNN` state-dict names:
-/// `weight_ih_l{k}` [H, I or H], `weight_hh_l{k}` [H, H], `bias_ih_l{k}`, `bias_hh_l{k}` [H],
-/// plus `readout.weight` [O, H] and `readout.bias` [O]; `__metadata__.nonlinearity`
-/// is `tanh` (default) or `relu` (or rnnscope's own `sigmoid`, `linear`).
-public enum ModelFile {
-    public static func read(_ file: SafeTensorsFile) throws -> RNN<Float> {
-        // A model saved from a module (`self.rnn = nn.RNN(...)`) carries a prefix like `rnn.`.
-        let prefix = file.tensors.keys.filter { $0.hasSuffix("weight_hh_l0") }.map { String($0.dropLast("weight_hh_l0".count)) }
-        guard let p = prefix.count == 1 ? prefix.first : (prefix.contains("") ? "" : nil) else {
-            throw ModelFileError(prefix.isEmpty
-                ? "no tensor named weight_hh_l0: not a torch.nn.RNN state dict"
-                : "several recurrent networks in one file (\(prefix.sorted().joined(separator: ", "))): keep one")
-        }
-        var layers = 0
-        while file.tensors[p + "weight_hh_l\(layers)"] != nil { layers += 1 }
-        guard layers <= 4 else { throw ModelFileError("\(layers) layers: rnnscope shows 1 to 4") }
-        for name in file.tensors.keys where name.hasPrefix(p) && name.contains("_reverse") {
-            throw ModelFileError("tensor '\(name)': bidirectional RNNs are not supported")
-        }
-        let whh = try tensor(file, p + "weight_hh_l0")
-        guard whh.shape.count == 2, whh.shape[0] == whh.shape[1], whh.shape[0] > 0 else {
-            throw ModelFileError("tensor 'weight_hh_l0' has shape \(whh.shape); expected [H, H]")
-        }
-        let H = whh.shape[0]
-        let wih = try tensor(file, p + "weight_ih_l0")
-        guard wih.shape.count == 2, wih.shape[1] > 0 else {
-            throw ModelFileError("tensor 'weight_ih_l0' has shape \(wih.shape); expected [\(H), I]")
-        }
-        if wih.shape[0] != H {
-            let hint = wih.shape[0] % H == 0 && wih.shape[0] / H > 1 ? " (an LSTM or GRU? only vanilla RNNs are supported)" : ""
-            throw ModelFileError("tensor 'weight_ih_l0' has shape \(wih.shape); expected [\(H), I] since weight_hh_l0 is [\(H), \(H)]\(hint)")
-        }
-        let readout = try tensor(file, "readout.weight", hint: "rnnscope needs the linear readout y_t = W_out h_t + b_out; save it as readout.weight [O, H] and readout.bias [O]")
-        guard readout.shape.count == 2, readout.shape[1] == H, readout.shape[0] > 0 else {
-            throw ModelFileError("tensor 'readout.weight' has shape \(readout.shape); expected [O, \(H)]")
-        }
-        let shape = RNNShape(inputs: wih.shape[1], hidden: H, layers: layers, outputs: readout.shape[0])
-        let nonlinearity = file.metadata["nonlinearity"] ?? "tanh"
-        guard let activation = Activation(rawValue: nonlinearity) else {
-            throw ModelFileError("__metadata__ nonlinearity '\(nonlinearity)' is not one of tanh, relu, sigmoid, linear")
-        }
-        var net = RNN<Float>(shape: shape, activation: activation)
-        var known: Set<String> = []
-        for entry in net.layout.entries {
-            let name = entry.name.hasPrefix("readout.") ? entry.name : p + entry.name
-            known.insert(name)
-            guard let t = file.tensors[name] else {
-                // nn.RNN(bias=False) has no biases: they are zero.
-                if entry.name.contains("bias") { continue }
-                throw ModelFileError("missing tensor '\(name)' \(entry.dims)")
-            }
-            guard t.shape == entry.dims else {
-                throw ModelFileError("tensor '\(name)' has shape \(t.shape); expected \(entry.dims)")
-            }
-            let values: [Float]
-            do { values = try t.floats() } catch { throw ModelFileError("tensor '\(name)': \(error)") }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelFileError("tensor '\(name)' holds a non-finite weight (\(values[bad])) at index \(bad)")
-            }
-            net.parameters.replaceSubrange(entry.range, with: values)
-        }
-        if let stray = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ModelFileError("unexpected tensor '\(stray)': a vanilla RNN has only weight_ih/hh_l{k}, bias_ih/hh_l{k} and readout.weight/bias")
-        }
-        return net
+/// What the user says about a model where its file cannot: which groups of
+/// tensors are the RNN and the head (`--rnn`, `--head`), and the nonlinearity
+/// (`--nonlinearity`), which a state dict does not record.
+public struct ModelReadOptions: Sendable, Equatable {
+    public var rnnPrefix: String?
+    public var headPrefix: String?
+    public var nonlinearity: Activation?
+
+    public init(rnnPrefix: String? = nil, headPrefix: String? = nil, nonlinearity: Activation? = nil) {
+        self.rnnPrefix = rnnPrefix
+        self.headPrefix = headPrefix
+        self.nonlinearity = nonlinearity
     }
 
-    public static func read(contentsOf url: URL) throws -> RNN<Float> {
-        try read(SafeTensorsFile(contentsOf: url))
+    /// Whether the user chose the groups: tensors outside them are then left alone.
+    var groupsChosen: Bool { rnnPrefix != nil || headPrefix != nil }
+}
+
+/// A PyTorch model as `safetensors.torch.save_file(model.state_dict(), path)` writes it:
+/// one `nn.RNN` under any prefix, one `nn.Linear` head of any name, optionally an
+/// `nn.Embedding` in front. It remembers every tensor's own name and dtype, so that
+/// gradients and trained weights are written back under them.
+public struct StockModel: Sendable {
+    public enum NonlinearitySource: String, Sendable {
+        case flag = "--nonlinearity"
+        case metadata = "the file's metadata"
+        case pytorchDefault = "nn.RNN's default"
     }
 
-    /// The network as a safetensors file with `torch.nn.RNN` names.
-    public static func file(_ net: RNN<Float>) -> SafeTensorsFile {
-        SafeTensorsFile(tensors: tensors(net.parameters.map { Double($0) }, layout: net.layout),
-                        metadata: ["nonlinearity": net.activation.rawValue])
-    }
+    public var network: RNN<Float>
+    /// The file's name and dtype of each entry of `network.layout`, in order.
+    public let fileNames: [String]
+    public let dtypes: [SafeTensor.DType]
+    public let metadata: [String: String]
+    /// Tensors outside the chosen groups (only with --rnn/--head): written back as they were.
+    public let untouched: [String: SafeTensor]
+    /// Prefixes as in the file: `rnn.`, `module.rnn.`, `fc.`, or "" for none.
+    public let rnnPrefix: String
+    public let headPrefix: String
+    public let embeddingPrefix: String?
+    public let nonlinearitySource: NonlinearitySource
 
-    /// Every named tensor of a parameter-shaped vector (weights or gradients), as F32.
-    public static func tensors(_ values: [Double], layout: ParameterLayout) -> [String: SafeTensor] {
-        var out: [String: SafeTensor] = [:]
-        for e in layout.entries {
-            out[e.name] = SafeTensor(floats: values[e.range].map { Float($0) }, shape: e.dims)
+    public var shape: RNNShape { network.shape }
+    public var layout: ParameterLayout { network.layout }
+
+    /// A line for stderr when something was assumed rather than read.
+    public func notices(file: String) -> [String] {
+        var out: [String] = []
+        if nonlinearitySource == .pytorchDefault {
+            out.append("\(file) does not say its nonlinearity (a state dict does not record it): running it as tanh, nn.RNN's default; for an nn.RNN(..., nonlinearity=\"relu\") give --nonlinearity relu")
+        }
+        if !untouched.isEmpty {
+            out.append("\(file): \(untouched.count) tensor(s) outside the chosen groups are not run (kept as they are when saved): \(untouched.keys.sorted().prefix(6).joined(separator: ", "))\(untouched.count > 6 ? ", …" : "")")
         }
         return out
     }
 
-    private static func tensor(_ file: SafeTensorsFile, _ name: String, hint: String? = nil) throws -> SafeTensor {
-        guard let t = file.tensors[name] else {
-            throw ModelFileError("missing tensor '\(name)'" + (hint.map { ": \($0)" } ?? ""))
+    /// What was read, in one line: cell, layers, I, H, O, nonlinearity, bias.
+    public var summary: String {
+        let s = shape
+        var parts = ["nn.RNN \(Self.shown(rnnPrefix))", "\(s.layers) layer\(s.layers == 1 ? "" : "s")"]
+        if let e = embeddingPrefix, let v = layout.vocabulary { parts.append("nn.Embedding \(Self.shown(e)) V \(v)") }
+        parts += ["I \(s.inputs)", "H \(s.hidden)", "O \(s.outputs) (nn.Linear \(Self.shown(headPrefix)))",
+                  "\(network.activation.rawValue) (\(nonlinearitySource.rawValue))",
+                  layout.bias ? "bias" : "bias=False"]
+        if !layout.readoutHasBias { parts.append("head bias=False") }
+        return parts.joined(separator: ", ")
+    }
+
+    static func shown(_ prefix: String) -> String { prefix.isEmpty ? "(no prefix)" : "'\(prefix.dropLast())'" }
+
+    /// A network's weights as a safetensors file under exactly the names, shapes and dtypes
+    /// read, for `model.load_state_dict(load_file(path), strict=True)`; the file's metadata
+    /// is kept, with the nonlinearity the weights were trained with added, so that reading
+    /// the file again needs no --nonlinearity.
+    public func weightsFile(_ net: RNN<Float>) -> SafeTensorsFile {
+        precondition(net.layout == layout)
+        let parameters = net.parameters
+        var tensors = untouched
+        for (i, e) in layout.entries.enumerated() {
+            tensors[fileNames[i]] = SafeTensor(values: parameters[e.range].map { Double($0) }, dtype: dtypes[i], shape: e.dims)
         }
-        return t
+        return SafeTensorsFile(tensors: tensors, metadata: metadata.merging(["nonlinearity": net.activation.rawValue]) { $1 })
+    }
+
+    /// Gradients under the parameters' own names, as `model.named_parameters()` gives
+    /// them (F64 for F64 weights, F32 otherwise), plus `hidden_grad_norms_l{k}` [T].
+    public func gradientsFile(_ gradients: [Double], hiddenGradNorms: [[Double]]) -> SafeTensorsFile {
+        var tensors: [String: SafeTensor] = [:]
+        for (i, e) in layout.entries.enumerated() {
+            tensors[fileNames[i]] = SafeTensor(values: Array(gradients[e.range]), dtype: dtypes[i] == .f64 ? .f64 : .f32, shape: e.dims)
+        }
+        for (k, norms) in hiddenGradNorms.enumerated() {
+            tensors["hidden_grad_norms_l\(k)"] = SafeTensor(doubles: norms, shape: [norms.count])
+        }
+        return SafeTensorsFile(tensors: tensors)
     }
 }
 
-/// Data as safetensors: `inputs` [T, B, I] float, and `targets` [T, B, O] float
-/// (for `mse-*`) or [T, B] integer class indices (for `xent-*`).
-public enum DataFile {
-    public static func read(_ file: SafeTensorsFile, for shape: RNNShape, loss: LossKind) throws -> Batch<Float> {
-        guard let x = file.tensors["inputs"] else { throw ModelFileError("missing tensor 'inputs' [T, B, I]") }
-        guard x.shape.count == 3, x.shape[0] > 0, x.shape[1] > 0 else {
-            throw ModelFileError("tensor 'inputs' has shape \(x.shape); expected [T, B, I] with T, B > 0")
+public enum ModelFile {
+    /// Reads a model; every error is one line saying what in the file is wrong.
+    public static func read(_ file: SafeTensorsFile, options: ModelReadOptions = ModelReadOptions()) throws -> StockModel {
+        let rnn = try ModelGroups.recurrent(file, chosen: options.rnnPrefix)
+        let (head, embedding) = try ModelGroups.headAndEmbedding(file, rnn: rnn, options: options)
+        let shape = RNNShape(inputs: rnn.inputs, hidden: rnn.hidden, layers: rnn.layers, outputs: head.rows)
+        let (activation, source) = try nonlinearity(file, options)
+        let layout = ParameterLayout(shape, bias: rnn.bias, readoutBias: head.bias, vocabulary: embedding?.rows)
+        var net = RNN<Float>(shape: shape, activation: activation, layout: layout)
+        var fileNames: [String] = [], dtypes: [SafeTensor.DType] = []
+        for entry in layout.entries {
+            let name: String
+            switch entry.name {
+            case "readout.weight": name = head.prefix + "weight"
+            case "readout.bias": name = head.prefix + "bias"
+            case "embedding.weight": name = embedding!.prefix + "weight"
+            default: name = rnn.prefix + entry.name
+            }
+            let t = file.tensors[name]!
+            guard t.shape == entry.dims else {
+                throw ModelFileError("tensor '\(name)' has shape \(t.shape); expected \(entry.dims)")
+            }
+            guard SafeTensor.weightDTypes.contains(t.dtype) else {
+                throw ModelFileError("tensor '\(name)' is \(t.dtype.rawValue); weights are read as F32, F64, F16 or BF16")
+            }
+            let values = try t.floats()
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelFileError("tensor '\(name)' holds a non-finite weight (\(values[bad])) at index \(bad)")
+            }
+            net.parameters.replaceSubrange(entry.range, with: values)
+            fileNames.append(name)
+            dtypes.append(t.dtype)
         }
-        let (T, B) = (x.shape[0], x.shape[1])
-        guard x.shape[2] == shape.inputs else {
-            throw ModelFileError("tensor 'inputs' has \(x.shape[2]) features per step; the model takes \(shape.inputs)")
+        let used = Set(fileNames)
+        let untouched = file.tensors.filter { !used.contains($0.key) }
+        return StockModel(network: net, fileNames: fileNames, dtypes: dtypes, metadata: file.metadata, untouched: untouched,
+                          rnnPrefix: rnn.prefix, headPrefix: head.prefix, embeddingPrefix: embedding?.prefix,
+                          nonlinearitySource: source)
+    }
+
+    /// Reads a model file; a PyTorch pickle is named as such.
+    public static func read(contentsOf url: URL, options: ModelReadOptions = ModelReadOptions()) throws -> StockModel {
+        try read(PyTorchPickle.safeTensors(contentsOf: url, instead: "safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")"),
+                 options: options)
+    }
+
+    /// `--nonlinearity`, else the metadata, else tanh as nn.RNN defaults (and a notice says so).
+    static func nonlinearity(_ file: SafeTensorsFile, _ options: ModelReadOptions) throws -> (Activation, StockModel.NonlinearitySource) {
+        let stored = try file.metadata["nonlinearity"].map { text in
+            guard let a = Activation(rawValue: text) else {
+                throw ModelFileError("__metadata__ nonlinearity '\(text)' is not one of tanh, relu, sigmoid, linear")
+            }
+            return a
         }
-        let inputs: [Float]
-        do { inputs = try x.floats() } catch { throw ModelFileError("tensor 'inputs': \(error)") }
-        if inputs.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'inputs' holds a non-finite value") }
-        guard let y = file.tensors["targets"] else { throw ModelFileError("missing tensor 'targets'") }
-        let targets: Batch<Float>.Targets
-        if loss.isCrossEntropy {
-            guard y.shape == [T, B] else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(loss.rawValue) needs class indices [\(T), \(B)]")
+        if let chosen = options.nonlinearity {
+            if let stored, stored != chosen {
+                throw ModelFileError("--nonlinearity \(chosen.rawValue) contradicts the file's metadata nonlinearity = \(stored.rawValue)")
             }
-            let classes: [Int64]
-            do { classes = try y.integers() } catch {
-                throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(loss.rawValue) needs integer class indices")
-            }
-            if let bad = classes.first(where: { $0 < 0 || $0 >= Int64(shape.outputs) }) {
-                throw ModelFileError("tensor 'targets' holds class \(bad); the readout has \(shape.outputs) classes (0…\(shape.outputs - 1))")
-            }
-            targets = .classes(classes.map { Int32($0) })
-        } else {
-            guard y.shape == [T, B, shape.outputs] else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(loss.rawValue) needs [\(T), \(B), \(shape.outputs)]")
-            }
-            let values: [Float]
-            do { values = try y.floats() } catch {
-                throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(loss.rawValue) needs real-valued targets")
-            }
-            if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'targets' holds a non-finite value") }
-            targets = .real(values)
+            return (chosen, .flag)
         }
-        return Batch(steps: T, size: B, inputWidth: shape.inputs, inputs: inputs, targets: targets)
+        if let stored { return (stored, .metadata) }
+        return (.tanh, .pytorchDefault)
+    }
+}
+
+extension RNN {
+    /// A zero network with a given layout (which may lack biases or have an embedding).
+    public init(shape: RNNShape, activation: Activation, layout: ParameterLayout) {
+        precondition(layout.shape == shape)
+        self.init(activation: activation, layout: layout, parameters: [T](repeating: 0, count: layout.count))
     }
 }

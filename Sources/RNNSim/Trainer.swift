@@ -19,7 +19,7 @@ public final class Trainer {
     public init(settings: Settings) throws {
         try settings.validate()
         self.settings = settings
-        task = try Self.makeTask(settings)
+        task = try settings.userModel?.task(settings) ?? Self.makeTask(settings)
         loss = settings.loss ?? task.defaultLoss
         let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth)
         let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha,
@@ -27,12 +27,14 @@ public final class Trainer {
         // Weights and batches come from separate streams of the one seed, so that
         // changing the initialisation does not change the data.
         var root = SeededRandom(seed: settings.seed)
-        network = initialisation.make(shape, activation: settings.activation, seed: root.next())
+        let seed = root.next()
+        // The user's model starts from its own weights; settings.userModel.settings(from:) made the sizes agree.
+        network = settings.userModel?.network(settings) ?? initialisation.make(shape, activation: settings.activation, seed: seed)
         batches = root.split()
         options = BPTTOptions(loss: loss, truncate: settings.truncate, clipNorm: settings.clip, clipValue: settings.clipValue)
         optimiser = Optimiser(kind: settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
                               parameterCount: network.layout.count)
-        bptt = BPTT<Float>(shape: shape, steps: settings.steps, batchSize: settings.batch)
+        bptt = BPTT<Float>(shape: network.shape, steps: settings.steps, batchSize: settings.batch)
         gradients = [Float](repeating: 0, count: network.layout.count)
     }
 

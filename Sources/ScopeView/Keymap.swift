@@ -1,8 +1,10 @@
+import RNNSim
+
 /// Everything a key can do.
 public enum Action: Hashable, Sendable, CaseIterable {
-    case togglePause, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
+    case togglePause, slower, faster, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
-    case restart, restartNewSeed, openPicker, nextLayer, help, quit
+    case restart, restartNewSeed, openPicker, nextLayer, saveWeights, help, quit
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
     case pickerUp, pickerDown, pickerOpen, pickerCancel
     case scrollUp, scrollDown, pageUp, pageDown, closeHelp
@@ -37,6 +39,10 @@ public enum Keymap {
 
         Binding(keys: [.space], keyLabel: "Spc", action: .togglePause, barLabel: "Pause",
                 help: "pause / resume training", context: .main),
+        Binding(keys: [.char("<")], keyLabel: "<>", action: .slower, barLabel: "Pace",
+                help: "halve the pace (iterations per second; also while paused)", context: .main),
+        Binding(keys: [.char(">")], keyLabel: ">", action: .faster, barLabel: nil,
+                help: "double the pace; past \(Settings.speedText(Settings.speedRange.upperBound)) it/s, max: as fast as it can", context: .main),
         Binding(keys: [.char("n")], keyLabel: "n", action: .stepOnce, barLabel: "Step",
                 help: "one training iteration (pauses first if running)", context: .main),
         Binding(keys: [.char("b")], keyLabel: "b", action: .enterStepThrough, barLabel: "BPTT",
@@ -63,6 +69,8 @@ public enum Keymap {
                 help: "show the next layer (stacked networks)", context: .main),
         Binding(keys: [.char("s")], keyLabel: "s", action: .openPicker, barLabel: "Scen",
                 help: "choose another scenario", context: .main),
+        Binding(keys: [.char("w")], keyLabel: "w", action: .saveWeights, barLabel: "Save",
+                help: "save your model's current weights (run --model): to --save, else MODEL.trained.safetensors; same names, shapes and dtypes", context: .main),
         Binding(keys: [.char("?"), .function(1)], keyLabel: "?", action: .help, barLabel: "Help",
                 help: "this help: every key and everything on screen", context: .main),
 
@@ -116,7 +124,8 @@ public enum Keymap {
     }
 
     /// The key bar's entries for a mode, in table order, `q` last (htop keeps Quit at the end).
-    public static func bar(for mode: Mode) -> [Binding] {
+    /// `hasModel`: the run trains a model opened with --model, which `w` saves.
+    public static func bar(for mode: Mode, hasModel: Bool = false) -> [Binding] {
         let own: [KeyContext]
         switch mode {
         case .normal: own = [.main]
@@ -124,7 +133,7 @@ public enum Keymap {
         case .picker: own = [.picker]
         case .help: own = [.help]
         }
-        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil }
+        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil && ($0.action != .saveWeights || hasModel) }
         if case .stepThrough = mode {
             // The toggles still work while stepping; keep the main ones visible.
             entries += bindings.filter { [.stepOnce, .toggleClip, .toggleTruncation, .help].contains($0.action) }

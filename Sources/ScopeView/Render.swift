@@ -30,7 +30,7 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
     NotesPanel.render(state, glyphs: glyphs, into: &buf, layout.notes)
     SampleText.render(state, glyphs: glyphs, into: &buf, layout.sample)
     StatusLine.render(state, into: &buf, layout.status)
-    KeyBar.render(Keymap.bar(for: state.mode), into: &buf, layout.keyBar)
+    KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil), into: &buf, layout.keyBar)
 
     switch state.mode {
     case .help(let scroll): HelpOverlay.render(state, scroll: scroll, glyphs: glyphs, into: &buf)

@@ -43,7 +43,7 @@ enum SidePanel {
             out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
         }
         out.append(Line(kind: .section, label: "training", value: "", priority: 1))
-        out.append(Line(kind: .item, label: "task", value: s.task.rawValue, priority: 3))
+        out.append(Line(kind: .item, label: "task", value: s.userModel?.data != nil ? "your data" : s.task.rawValue, priority: 3))
         out.append(Line(kind: .item, label: "loss", value: state.lossKind?.rawValue ?? "task's own", priority: 3))
         var optimiser = "\(s.optimizer.rawValue) η \(Format.setting(s.learningRate))"
         if s.momentum > 0 { optimiser += " μ \(Format.setting(s.momentum))" }
@@ -68,7 +68,8 @@ enum SidePanel {
     }
 
     static func initDescription(_ s: Settings, identity: Bool) -> String {
-        switch s.initKind {
+        if s.userModel != nil && s.initKind != .identity { return "your model's weights" }
+        return switch s.initKind {
         case .spectral: "spectral ρ \(Format.setting(s.rho))"
         case .xavier: "xavier"
         case .orthogonal: "orthogonal ×\(Format.setting(s.rho))"

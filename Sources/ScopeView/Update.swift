@@ -33,10 +33,24 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
     case .togglePause:
         if case .stepThrough = state.mode { state.mode = .normal }
         state.running.toggle()
+        state.selfPause = nil
         say(&state, state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
         return [state.running ? .resume : .pause]
 
+    case .slower, .faster:
+        let speed = state.settings.speed
+        let next = action == .faster ? Pace.faster(speed) : Pace.slower(speed, measured: state.runningRate)
+        guard next != speed else {
+            say(&state, action == .faster ? "already as fast as it can (pace max)"
+                                           : "already the slowest pace, \(Pace.text(speed))")
+            return []
+        }
+        state.settings.speed = next
+        say(&state, "pace \(Pace.text(next))" + (next.isInfinite ? ": as fast as it can" : ""))
+        return [.setSpeed(next)]
+
     case .stepOnce:
+        state.selfPause = nil
         var commands: [AppCommand] = []
         if state.running {
             state.running = false
@@ -110,13 +124,18 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
 
     case .toggleIdentityInit:
         state.identityInit.toggle()
+        let own = state.settings.userModel != nil
         if state.identityInit {
             state.settings.initKind = .identity
             state.settings.activation = .relu
-            say(&state, "IRNN on: W_hh = \(Format.setting(state.settings.alpha))·I with ReLU, network re-initialised")
+            say(&state, own
+                ? "IRNN on: your model's W_hh re-initialised to \(Format.setting(state.settings.alpha))·I with ReLU (the other weights as loaded)"
+                : "IRNN on: W_hh = \(Format.setting(state.settings.alpha))·I with ReLU, network re-initialised")
         } else {
             (state.settings.initKind, state.settings.activation) = state.initialisationWithoutIRNN
-            say(&state, "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
+            say(&state, own
+                ? "IRNN off: your model's weights as loaded, with \(state.settings.activation.rawValue)"
+                : "IRNN off: \(state.settings.initKind.rawValue) init with \(state.settings.activation.rawValue), network re-initialised")
         }
         leaveStepThrough(&state)
         state.resetRun()
@@ -139,6 +158,14 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         state.layer = (state.layer + 1) % max(1, state.settings.layers)
         say(&state, "showing layer \(state.layer + 1) of \(state.settings.layers)")
         return []
+
+    case .saveWeights:
+        guard let user = state.settings.userModel else {
+            say(&state, "nothing to save: w saves a model opened with --model")
+            return []
+        }
+        say(&state, "saving to \(user.savePath)…")
+        return [.saveWeights]
 
     case .openPicker:
         guard !state.presets.isEmpty else {
@@ -289,9 +316,18 @@ private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
         }
     }
     state.iterationsPerSecond = u.iterationsPerSecond
+    if u.iterationsPerSecond > 0 { state.runningRate = u.iterationsPerSecond }
+    if let p = u.selfPause {
+        // The run stopped itself: the view says why for as long as it stays paused.
+        state.running = false
+        state.selfPause = p
+        state.status = nil
+    }
+    state.claimsJudged = u.claimsJudged
     if let s = u.sample { state.sample = s }
     if let m = u.moment { state.moment = m }
     if let c = u.chanceLoss { state.chanceLoss = c }
+    if let n = u.notice { say(&state, n) }
     state.diverged = u.diverged
     state.error = u.error
 }

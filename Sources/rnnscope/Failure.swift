@@ -6,9 +6,15 @@ struct Failure: Error, CustomStringConvertible {
     var description: String
     init(_ message: String) { description = message }
     init(_ error: Error) { description = "\(error)" }
-    /// An error about a file's contents; read errors already name the file.
-    init(_ error: Error, file: String) {
-        description = error is SafeTensorsError ? "\(error)" : "\(file): \(error)"
+    /// An error about a file's contents, naming the file and what it is (`model`, `data`);
+    /// a read error names the path itself.
+    init(_ error: Error, file: String, role: String? = nil) {
+        let what = role.map { "\($0) " } ?? ""
+        if case SafeTensorsError.cannotRead = error {
+            description = role.map { "\($0): \(error)" } ?? "\(error)"
+        } else {
+            description = "\(what)\(file): \(error)"
+        }
     }
 }
 

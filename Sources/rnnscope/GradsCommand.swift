@@ -7,45 +7,39 @@ struct GradsCommand: ParsableCommand {
         commandName: "grads",
         abstract: "One forward pass and BPTT on a saved model and batch: loss, gradients, ‖∂L/∂h_t‖ per step.",
         discussion: """
-            The model is safetensors with torch.nn.RNN names (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, \
-            bias_hh_l{k}) plus readout.weight [O, H] and readout.bias [O]; __metadata__ nonlinearity tanh or relu. \
-            The data file holds inputs [T, B, I] and targets: [T, B, O] floats for mse-* losses, [T, B] integer \
-            class indices for xent-* losses. Computed in double precision.
+            The model is a PyTorch state dict saved with safetensors.torch.save_file(model.state_dict(), path): \
+            one nn.RNN (any prefix: rnn., encoder., module.rnn., none), one nn.Linear head (any name) and \
+            optionally an nn.Embedding in front. --rnn and --head choose when several fit. The data file holds \
+            inputs [T, B, I] (token ids [T, B] for an embedding), targets [T, B, O] floats for mse-* losses or \
+            [T, B] integer class ids for xent-*, and optionally h0 [layers, B, H]. Computed in double precision; \
+            what was read is printed on stderr.
             """)
 
-    @Option(help: "Model weights (.safetensors).") var model: String
-    @Option(help: "Inputs and targets (.safetensors).") var data: String
-    @Option(help: "mse-last, mse-all, xent-last or xent-all.") var loss: String
+    @OptionGroup var input: ModelOptions
     @Option(help: "Truncated BPTT: detach the hidden state every K steps (0 = full BPTT).") var truncate: Int = 0
     @Option(help: "Global-norm clipping threshold, as torch.nn.utils.clip_grad_norm_ (0 = off).") var clip: Double = 0
-    @Option(help: "Write every parameter's gradient (after clipping) and hidden_grad_norms_l{k} to this file.") var out: String?
-    @Flag(help: "Print one JSON object: loss, grad_norm, clip_scale, hidden_grad_norms, jacobian_norms.") var json = false
+    @Option(help: "Write every parameter's gradient (after clipping) under the model's own names, and hidden_grad_norms_l{k}, to this file.") var out: String?
+    @Flag(help: "Print one JSON object: model (what was read), loss, grad_norm, clip_scale, hidden_grad_norms, jacobian_norms.") var json = false
 
     func validate() throws {
-        guard LossKind(rawValue: loss) != nil else {
-            throw ValidationError("--loss '\(loss)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        guard input.model != nil, input.data != nil else { throw ValidationError("grads needs --model M.safetensors and --data D.safetensors") }
         guard truncate >= 0 else { throw ValidationError("--truncate must be 0 or more, got \(truncate)") }
         guard clip >= 0, clip.isFinite else { throw ValidationError("--clip must be 0 or a positive number, got \(clip)") }
     }
 
     func run() throws {
-        let lossKind = LossKind(rawValue: loss)!
-        let net: RNN<Float>
-        do { net = try ModelFile.read(contentsOf: URL(fileURLWithPath: model)) } catch { throw Failure(error, file: model) }
-        let batch: Batch<Float>
-        do {
-            batch = try DataFile.read(SafeTensorsFile(contentsOf: URL(fileURLWithPath: data)), for: net.shape, loss: lossKind)
-        } catch { throw Failure(error, file: data) }
-        if lossKind.isCrossEntropy && net.shape.outputs < 2 {
-            throw Failure("\(model): \(lossKind.rawValue) needs a readout with at least 2 classes")
-        }
-        let report = GradientReport.compute(model: net, batch: batch, options: BPTTOptions(loss: lossKind, truncate: truncate, clipNorm: clip))
+        let user = try input.load()
+        let data = user.data!
+        let report = GradientReport.compute(model: user.model.network, batch: data.batch,
+                                            options: BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip))
         if let out {
-            do { try report.safetensors().write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }
+            let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms)
+            do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }
         }
+        ModelOptions.announce(user, dataPath: input.data)
         if json {
             print(JSONText.encode(.object([
+                ("model", ModelOptions.json(user)),
                 ("loss", .number(report.loss)),
                 ("grad_norm", .number(report.gradNorm)),
                 ("clip_scale", .number(report.clipScale)),
@@ -54,7 +48,7 @@ struct GradsCommand: ParsableCommand {
                 ("jacobian_norms", JSONText.matrix(report.jacobianNorms)),
             ])))
         } else {
-            print(Self.summary(report, shape: net.shape, steps: batch.steps))
+            print(Self.summary(report, shape: user.model.shape, steps: data.batch.steps))
         }
     }
 

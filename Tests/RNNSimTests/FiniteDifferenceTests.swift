@@ -26,17 +26,21 @@ import Testing
         let sh = net.shape, L = net.layout, p = net.parameters
         let (T, B, H, O) = (batch.steps, batch.size, sh.hidden, sh.outputs)
         var states: [[[Double]]] = []
-        var below: [[Double]] = (0..<T).map { t in Array(batch.inputs[(t * B * sh.inputs)..<((t + 1) * B * sh.inputs)]) }
+        // x_t, or E[id_t] for a network with an embedding
+        var below: [[Double]] = (0..<T).map { t in
+            guard let ids = batch.tokens else { return Array(batch.inputs[(t * B * sh.inputs)..<((t + 1) * B * sh.inputs)]) }
+            return (0..<B).flatMap { b in p[(L.embedding + Int(ids[t * B + b]) * sh.inputs)...].prefix(sh.inputs) }
+        }
         for k in 0..<sh.layers {
             let I = sh.inputWidth(layer: k)
             var layer: [[Double]] = []
-            var hprev = [Double](repeating: 0, count: B * H)
+            var hprev = batch.initialHidden?[k] ?? [Double](repeating: 0, count: B * H)
             for s in 0..<T {
                 if s > 0 && truncate > 0 && s % truncate == 0, let frozen { hprev = frozen[k][s - 1] }
                 var h = [Double](repeating: 0, count: B * H)
                 for b in 0..<B {
                     for j in 0..<H {
-                        var a = p[L.biasIH(k) + j] + p[L.biasHH(k) + j]
+                        var a = L.bias ? p[L.biasIH(k) + j] + p[L.biasHH(k) + j] : 0
                         for i in 0..<I { a += p[L.weightIH(k) + j * I + i] * below[s][b * I + i] }
                         for i in 0..<H {
                             var w = p[L.weightHH(k) + j * H + i]
@@ -58,7 +62,7 @@ import Testing
             for b in 0..<B {
                 var y = [Double](repeating: 0, count: O)
                 for o in 0..<O {
-                    y[o] = p[L.readoutBias + o]
+                    y[o] = L.readoutHasBias ? p[L.readoutBias + o] : 0
                     for j in 0..<H { y[o] += p[L.readoutWeight + o * H + j] * states[sh.layers - 1][s][b * H + j] }
                 }
                 switch batch.targets {
@@ -110,6 +114,42 @@ import Testing
     @Test(arguments: modes)
     func parameterAndHiddenGradients(mode: Mode) {
         let (net, batch) = Self.randomCase(activation: mode.activation, loss: mode.loss, layers: mode.layers, seed: 7)
+        Self.checkAgainstFiniteDifferences(net, batch, mode)
+    }
+
+    /// The parts a PyTorch model may have or lack: no biases (`bias=False`), a readout
+    /// without bias, an embedding in front (token ids in), a given h_0, one at a time
+    /// and all together, with truncation and windows.
+    struct Parts: CustomTestStringConvertible, Sendable {
+        var bias = true, readoutBias = true, embedding = false, initialHidden = false
+        var testDescription: String { "bias=\(bias) readoutBias=\(readoutBias) embedding=\(embedding) h0=\(initialHidden)" }
+    }
+
+    @Test(arguments: [Parts(bias: false), Parts(readoutBias: false), Parts(embedding: true), Parts(initialHidden: true),
+                      Parts(bias: false, readoutBias: false, embedding: true, initialHidden: true)])
+    func optionalPartsAndInitialState(parts: Parts) {
+        for mode in [Mode(activation: .tanh, loss: .mseAll, layers: 2, truncate: 3, window: 2),
+                     Mode(activation: .relu, loss: .xentAll, layers: 1, truncate: 0, window: 7)] {
+            let (full, data) = Self.randomCase(activation: mode.activation, loss: mode.loss, layers: mode.layers, seed: 13)
+            let layout = ParameterLayout(full.shape, bias: parts.bias, readoutBias: parts.readoutBias, vocabulary: parts.embedding ? 5 : nil)
+            var rng = SeededRandom(seed: 17)
+            let net = RNN<Double>(activation: mode.activation, layout: layout, parameters: (0..<layout.count).map { _ in rng.normal() * 0.8 })
+            var batch = data
+            if parts.embedding {
+                batch = Batch(steps: data.steps, size: data.size, tokens: (0..<(data.steps * data.size)).map { _ in Int32(rng.int(below: 5)) },
+                              targets: data.targets)
+            }
+            if parts.initialHidden {
+                batch.initialHidden = (0..<mode.layers).map { _ in (0..<(data.size * full.shape.hidden)).map { _ in rng.normal() } }
+            }
+            let g = Self.checkAgainstFiniteDifferences(net, batch, mode)
+            // Every part of the layout is exercised: none of its gradients is left at zero.
+            for e in net.layout.entries { #expect(g[e.range].contains { $0 != 0 }, "∂L/∂\(e.name) is all zero") }
+        }
+    }
+
+    @discardableResult
+    static func checkAgainstFiniteDifferences(_ net: RNN<Double>, _ batch: Batch<Double>, _ mode: Mode) -> [Double] {
         let bptt = BPTT<Double>(shape: net.shape, steps: batch.steps, batchSize: batch.size, window: mode.window)
         var g = [Double](repeating: 0, count: net.layout.count)
         let summary = bptt.run(net, batch, BPTTOptions(loss: mode.loss, truncate: mode.truncate), gradients: &g)
@@ -122,7 +162,7 @@ import Testing
             minus.parameters[i] -= eps
             let fd = (Self.forward(plus, batch, mode.loss, truncate: mode.truncate, frozen: base.states).loss
                 - Self.forward(minus, batch, mode.loss, truncate: mode.truncate, frozen: base.states).loss) / (2 * eps)
-            Self.expectClose(g[i], fd, "∂L/∂θ[\(i)]")
+            Self.expectClose(g[i], fd, "∂L/∂θ[\(i)] (\(net.layout.entries.first { $0.range.contains(i) }!.name))")
         }
         // ‖∂L/∂h_t‖ by nudging every component of h_t.
         let BH = batch.size * net.shape.hidden
@@ -138,6 +178,7 @@ import Testing
                 Self.expectClose(bptt.hiddenGradNorms[k][s], sq.squareRoot(), "‖∂L/∂h‖ layer \(k) step \(s)")
             }
         }
+        return g
     }
 
     @Test(arguments: [0.05, 1e3])

@@ -17,11 +17,11 @@ import Testing
 
     static func load(_ name: String) throws -> Case {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
-        let model = try ModelFile.read(contentsOf: dir.appendingPathComponent("model.safetensors"))
+        let model = try ModelFile.read(contentsOf: dir.appendingPathComponent("model.safetensors")).network
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("expected.json"))) as! [String: Any]
         let args = json["args"] as! [String: Any]
         let loss = LossKind(rawValue: args["loss"] as! String)!
-        let batch = try DataFile.read(SafeTensorsFile(contentsOf: dir.appendingPathComponent("data.safetensors")), for: model.shape, loss: loss)
+        let batch = try DataFile.read(SafeTensorsFile(contentsOf: dir.appendingPathComponent("data.safetensors")), for: model.layout, loss: loss).batch
         let options = BPTTOptions(loss: loss, truncate: args["truncate"] as! Int, clipNorm: (args["clip"] as! NSNumber).doubleValue)
         let tensors = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("expected.safetensors"))
         return Case(model: model, batch: batch, options: options, expected: json, expectedTensors: tensors)

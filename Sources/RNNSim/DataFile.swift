@@ -1,0 +1,143 @@
+import Foundation
+
+/// A data file read for a model: the batch, the loss it is scored with, and how it was laid out.
+public struct DataSet: Sendable {
+    public var batch: Batch<Float>
+    public var loss: LossKind
+    /// Whether the loss came from the targets (no --loss given).
+    public var lossFromTargets: Bool
+    public var batchFirst: Bool
+
+    /// What was read, in one line: T, B, batch-first, h0, the loss.
+    public var summary: String {
+        var parts = ["T \(batch.steps)", "B \(batch.size)", batchFirst ? "batch-first" : "time-major (not batch-first)"]
+        parts.append(batch.tokens != nil ? "token ids in" : "I \(batch.inputWidth)")
+        parts.append(batch.initialHidden != nil ? "h0 given" : "h0 = 0")
+        parts.append("loss \(loss.rawValue)" + (lossFromTargets ? " (from the targets; --loss to change)" : ""))
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// Data as safetensors: `inputs` [T, B, I] floats (or [T, B] integer token ids for a model
+/// with an embedding), `targets` [T, B, O] floats or [T, B] integer class ids, and
+/// optionally `h0` [layers, B, H]. With `batchFirst` inputs and targets are [B, T, …]
+/// (h0 is [layers, B, H] either way, as in `nn.RNN`).
+public enum DataFile {
+    public static let names: Set<String> = ["inputs", "targets", "h0"]
+
+    /// `loss` nil: mse-all for real targets, xent-all for class ids.
+    public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
+        let shape = layout.shape
+        if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
+            throw ModelFileError("unexpected tensor '\(stray)': a data file holds inputs, targets and optionally h0")
+        }
+        let order = batchFirst ? "[B, T" : "[T, B"
+        guard let x = file.tensors["inputs"] else { throw ModelFileError("missing tensor 'inputs' \(order), …]") }
+        let tokens = layout.vocabulary != nil
+        let rank = tokens ? 2 : 3
+        guard x.shape.count == rank, x.shape[0] > 0, x.shape[1] > 0 else {
+            throw ModelFileError("tensor 'inputs' has shape \(x.shape); expected " + (tokens
+                ? "token ids \(order)] for the model's nn.Embedding"
+                : "\(order), I] with T, B > 0") + (x.shape.count == 5 - rank ? (tokens ? " (the model has an nn.Embedding: it reads token ids)" : " (token ids need an nn.Embedding in the model)") : ""))
+        }
+        let (T, B) = batchFirst ? (x.shape[1], x.shape[0]) : (x.shape[0], x.shape[1])
+        func timeMajor<E>(_ v: [E], width: Int) -> [E] { batchFirst ? swapFirstTwo(v, B, T, width) : v }
+
+        var batchTokens: [Int32]? = nil
+        var inputs: [Float] = []
+        if let V = layout.vocabulary {
+            let ids: [Int64]
+            do { ids = try x.integers() } catch {
+                throw ModelFileError("tensor 'inputs' is \(x.dtype.rawValue); the model's nn.Embedding reads integer token ids")
+            }
+            if let bad = ids.first(where: { $0 < 0 || $0 >= Int64(V) }) {
+                throw ModelFileError("tensor 'inputs' holds token id \(bad); the nn.Embedding has \(V) rows (0…\(V - 1))")
+            }
+            batchTokens = timeMajor(ids.map { Int32($0) }, width: 1)
+        } else {
+            guard x.shape[2] == shape.inputs else {
+                throw ModelFileError("tensor 'inputs' has \(x.shape[2]) features per step; the model takes I = \(shape.inputs)")
+            }
+            do { inputs = try x.floats() } catch {
+                throw ModelFileError("tensor 'inputs' is \(x.dtype.rawValue); the model takes real-valued inputs (integer token ids need an nn.Embedding in the model)")
+            }
+            if inputs.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'inputs' holds a non-finite value") }
+            inputs = timeMajor(inputs, width: shape.inputs)
+        }
+
+        guard let y = file.tensors["targets"] else { throw ModelFileError("missing tensor 'targets'") }
+        let lossKind = loss ?? (y.dtype.isInteger ? .xentAll : .mseAll)
+        let targets: Batch<Float>.Targets
+        let dims = batchFirst ? [B, T] : [T, B]
+        if lossKind.isCrossEntropy {
+            guard y.shape == dims else {
+                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs class ids \(dims)")
+            }
+            let classes: [Int64]
+            do { classes = try y.integers() } catch {
+                throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(lossKind.rawValue) needs integer class ids")
+            }
+            guard shape.outputs >= 2 else {
+                throw ModelFileError("\(lossKind.rawValue) needs a head with at least 2 classes; the model's has O = \(shape.outputs)")
+            }
+            if let bad = classes.first(where: { $0 < 0 || $0 >= Int64(shape.outputs) }) {
+                throw ModelFileError("tensor 'targets' holds class \(bad); the head has \(shape.outputs) classes (0…\(shape.outputs - 1))")
+            }
+            targets = .classes(timeMajor(classes.map { Int32($0) }, width: 1))
+        } else {
+            guard y.shape == dims + [shape.outputs] else {
+                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(dims + [shape.outputs])")
+            }
+            let values: [Float]
+            do { values = try y.floats() } catch {
+                throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(lossKind.rawValue) needs real-valued targets")
+            }
+            if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'targets' holds a non-finite value") }
+            targets = .real(timeMajor(values, width: shape.outputs))
+        }
+
+        var h0: [[Float]]? = nil
+        if let h = file.tensors["h0"] {
+            let want = [shape.layers, B, shape.hidden]
+            guard h.shape == want else {
+                throw ModelFileError("tensor 'h0' has shape \(h.shape); nn.RNN takes h0 [layers, B, H] = \(want)" + (batchFirst ? " (not batch-first, even with --batch-first)" : ""))
+            }
+            let values: [Float]
+            do { values = try h.floats() } catch { throw ModelFileError("tensor 'h0' is \(h.dtype.rawValue); it must hold real values") }
+            if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'h0' holds a non-finite value") }
+            let block = B * shape.hidden
+            h0 = (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
+        }
+        var batch: Batch<Float>
+        if let batchTokens {
+            batch = Batch(steps: T, size: B, tokens: batchTokens, targets: targets, initialHidden: h0)
+        } else {
+            batch = Batch(steps: T, size: B, inputWidth: shape.inputs, inputs: inputs, targets: targets, initialHidden: h0)
+        }
+        return DataSet(batch: batch, loss: lossKind, lossFromTargets: loss == nil, batchFirst: batchFirst)
+    }
+
+    public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
+        let file = try PyTorchPickle.safeTensors(contentsOf: url, instead: "safetensors.torch.save_file({\"inputs\": x, \"targets\": y}, \"data.safetensors\")")
+        return try read(file, for: layout, loss: loss, batchFirst: batchFirst)
+    }
+
+    /// [d0, d1, width] → [d1, d0, width].
+    static func swapFirstTwo<E>(_ v: [E], _ d0: Int, _ d1: Int, _ width: Int) -> [E] {
+        var out: [E] = []
+        out.reserveCapacity(v.count)
+        for j in 0..<d1 {
+            for i in 0..<d0 { out.append(contentsOf: v[((i * d1 + j) * width)..<((i * d1 + j + 1) * width)]) }
+        }
+        return out
+    }
+}
+
+extension SafeTensor.DType {
+    public var isInteger: Bool {
+        switch self {
+        case .i64, .i32, .i16, .i8, .u64, .u32, .u16, .u8, .bool: true
+        default: false
+        }
+    }
+}

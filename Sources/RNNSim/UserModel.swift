@@ -1,0 +1,69 @@
+/// A model the user brought (`--model`), with its data (`--data`) if given: where a
+/// training run's network and batches come from instead of the settings.
+/// Compared by identity: it is read once and never changes.
+public final class UserModel: Sendable, Equatable {
+    public let model: StockModel
+    public let data: DataSet?
+    public let modelPath: String
+    /// Where the live view's save key and `train --save` write the weights.
+    public let savePath: String
+
+    public init(model: StockModel, data: DataSet?, modelPath: String, savePath: String? = nil) {
+        self.model = model
+        self.data = data
+        self.modelPath = modelPath
+        self.savePath = savePath ?? Self.defaultSavePath(for: modelPath)
+    }
+
+    public static func == (a: UserModel, b: UserModel) -> Bool { a === b }
+
+    /// `model.safetensors` → `model.trained.safetensors`, beside it.
+    public static func defaultSavePath(for modelPath: String) -> String {
+        let suffix = ".safetensors"
+        let stem = modelPath.hasSuffix(suffix) ? String(modelPath.dropLast(suffix.count)) : modelPath
+        return stem + ".trained" + suffix
+    }
+
+    /// The settings a run on this model uses: the model's sizes and nonlinearity,
+    /// the data's T, loss and batch size, and the rest (optimiser, clipping, seed, …) as given.
+    public func settings(from base: Settings) -> Settings {
+        var s = base
+        s.userModel = self
+        s.hidden = model.shape.hidden
+        s.layers = model.shape.layers
+        s.activation = model.network.activation
+        if let data {
+            s.steps = data.batch.steps
+            s.batch = min(base.batch, data.batch.size)
+            s.loss = base.loss ?? data.loss
+        }
+        return s
+    }
+
+    /// The task: the data's sequences, or the settings' task when its widths fit the model.
+    public func task(_ settings: Settings) throws -> any SequenceTask {
+        if let data { return DataFileTask(data: data.batch, loss: data.loss) }
+        let task = try Trainer.makeTask(settings)
+        let s = model.shape
+        guard model.layout.vocabulary == nil, task.inputWidth == s.inputs, task.outputWidth == s.outputs else {
+            let takes = model.layout.vocabulary.map { "token ids (an nn.Embedding of \($0) rows)" } ?? "I = \(s.inputs) inputs"
+            throw SettingsError(key: "task.kind", message: "\(modelPath) takes \(takes) and gives O = \(s.outputs) outputs; the \(task.name) task has I = \(task.inputWidth), O = \(task.outputWidth): give --data D.safetensors")
+        }
+        return task
+    }
+
+    /// The network a run starts from: the weights as read, with IRNN's W_hh = α·I
+    /// in every layer when the settings ask for it, and the settings' nonlinearity.
+    public func network(_ settings: Settings) -> RNN<Float> {
+        var net = model.network
+        net.activation = settings.activation
+        if settings.initKind == .identity {
+            let H = net.shape.hidden
+            for k in 0..<net.shape.layers {
+                let o = net.layout.weightHH(k)
+                for i in 0..<H { for j in 0..<H { net.parameters[o + i * H + j] = i == j ? Float(settings.alpha) : 0 } }
+            }
+        }
+        return net
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import RNNSim
+
+/// `--model`, `--data` and what a state dict cannot say about itself; shared by
+/// `grads`, `run` and `train`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "A PyTorch model as safetensors: save_file(model.state_dict(), path) of one nn.RNN, one nn.Linear head and optionally an nn.Embedding in front.")
+    var model: String?
+    @Option(help: "Its data (.safetensors): inputs [T, B, I] (or token ids [T, B]), targets [T, B, O] or class ids [T, B], optionally h0 [layers, B, H].")
+    var data: String?
+    @Option(help: "mse-last, mse-all, xent-last or xent-all (default: mse-all for real targets, xent-all for class ids).")
+    var loss: String?
+    @Option(name: .customLong("rnn"), help: ArgumentHelp("Which tensors are the nn.RNN, by prefix (e.g. encoder), when the file holds several.", valueName: "prefix"))
+    var rnnPrefix: String?
+    @Option(name: .customLong("head"), help: ArgumentHelp("Which tensors are the nn.Linear head, by prefix (e.g. fc), when several fit.", valueName: "prefix"))
+    var headPrefix: String?
+    @Option(help: "tanh or relu: the nn.RNN's nonlinearity, which a state dict does not record (default: the file's metadata, else tanh).")
+    var nonlinearity: String?
+    @Flag(name: .customLong("batch-first"), help: "The data is [B, T, …], as for nn.RNN(batch_first=True).")
+    var batchFirst = false
+
+    func validate() throws {
+        if let loss, LossKind(rawValue: loss) == nil {
+            throw ValidationError("--loss '\(loss)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let nonlinearity, !["tanh", "relu"].contains(nonlinearity) {
+            throw ValidationError("--nonlinearity '\(nonlinearity)' is not one of tanh, relu (as nn.RNN takes it)")
+        }
+        if model == nil {
+            let orphans = [(data != nil, "--data"), (rnnPrefix != nil, "--rnn"), (headPrefix != nil, "--head"),
+                           (nonlinearity != nil, "--nonlinearity"), (batchFirst, "--batch-first")].filter(\.0).map(\.1)
+            if let first = orphans.first { throw ValidationError("\(first) needs --model M.safetensors") }
+        }
+    }
+
+    var lossKind: LossKind? { loss.flatMap(LossKind.init(rawValue:)) }
+
+    /// The model and its data (nil without --data); every error names the file at
+    /// fault, model or data. `announce` then says what was read.
+    func load(savePath: String? = nil) throws -> UserModel {
+        guard let model else { throw Failure("--model is needed") }
+        let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
+                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)))
+        let stock: StockModel
+        do { stock = try ModelFile.read(contentsOf: URL(fileURLWithPath: model), options: read) } catch {
+            throw Failure(error, file: model, role: "model")
+        }
+        var dataSet: DataSet? = nil
+        if let data {
+            do {
+                dataSet = try DataFile.read(contentsOf: URL(fileURLWithPath: data), for: stock.layout, loss: lossKind, batchFirst: batchFirst)
+            } catch { throw Failure(error, file: data, role: "data") }
+        }
+        return UserModel(model: stock, data: dataSet, modelPath: model, savePath: savePath)
+    }
+
+    /// Prints on stderr what was read and anything assumed, once nothing more can fail
+    /// (so that a failure stays one line).
+    static func announce(_ user: UserModel, dataPath: String?) {
+        for notice in user.model.notices(file: user.modelPath) { printError("rnnscope: " + notice) }
+        printError("rnnscope: model \(user.modelPath): \(user.model.summary)")
+        if let dataPath, let data = user.data { printError("rnnscope: data \(dataPath): \(data.summary)") }
+    }
+
+    /// What was read, for --json: cell, layers, I, H, O, nonlinearity, bias, T, B, batch-first.
+    static func json(_ user: UserModel) -> JSONText.Value {
+        let m = user.model, s = m.shape
+        var fields: [(String, JSONText.Value)] = [
+            ("cell", .string("rnn")), ("layers", .int(s.layers)), ("inputs", .int(s.inputs)), ("hidden", .int(s.hidden)),
+            ("outputs", .int(s.outputs)), ("nonlinearity", .string(m.network.activation.rawValue)),
+            ("nonlinearity_from", .string(m.nonlinearitySource.rawValue)), ("bias", .bool(m.layout.bias)),
+            ("head_bias", .bool(m.layout.readoutHasBias)), ("rnn_prefix", .string(m.rnnPrefix)), ("head_prefix", .string(m.headPrefix)),
+        ]
+        if let v = m.layout.vocabulary { fields.append(("embedding_rows", .int(v))) }
+        if let d = user.data {
+            fields += [("steps", .int(d.batch.steps)), ("batch", .int(d.batch.size)), ("batch_first", .bool(d.batchFirst)),
+                       ("h0", .bool(d.batch.initialHidden != nil)), ("loss", .string(d.loss.rawValue))]
+        }
+        return .object(fields)
+    }
+}

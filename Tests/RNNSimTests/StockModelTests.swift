@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import RNNSim
+
+/// Real PyTorch modules saved as users save them (Fixtures/stock, made by
+/// make_fixtures.py): read under their own names, run, and checked against
+/// PyTorch autograd — loss, every gradient by the module's parameter name,
+/// every ‖∂L/∂h_t‖ — to 1e-4 relative error.
+@Suite struct StockModelTests {
+    static let cases = ["fc-2layers", "nobias-relu", "batch-first", "h0-truncate", "embedding-lm", "dataparallel"]
+
+    static func dir(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/stock/\(name)")
+    }
+
+    struct Case {
+        let model: StockModel
+        let data: DataSet
+        let options: BPTTOptions
+        let expected: [String: Any]
+        let expectedTensors: SafeTensorsFile
+    }
+
+    /// Reads a case as the command line does, with the flags its script recorded.
+    static func load(_ name: String) throws -> Case {
+        let d = dir(name)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: d.appendingPathComponent("expected.json"))) as! [String: Any]
+        let args = json["args"] as! [String: Any]
+        let flags = args["flags"] as! [String]
+        let nonlinearity = flags.firstIndex(of: "--nonlinearity").map { Activation(rawValue: flags[$0 + 1])! }
+        let model = try ModelFile.read(contentsOf: d.appendingPathComponent("model.safetensors"), options: ModelReadOptions(nonlinearity: nonlinearity))
+        let loss = LossKind(rawValue: args["loss"] as! String)!
+        let data = try DataFile.read(contentsOf: d.appendingPathComponent("data.safetensors"), for: model.layout, loss: loss,
+                                     batchFirst: flags.contains("--batch-first"))
+        let options = BPTTOptions(loss: loss, truncate: args["truncate"] as! Int, clipNorm: (args["clip"] as! NSNumber).doubleValue)
+        return Case(model: model, data: data, options: options, expected: json,
+                    expectedTensors: try SafeTensorsFile(contentsOf: d.appendingPathComponent("expected.safetensors")))
+    }
+
+    @Test(arguments: cases)
+    func matchesPyTorchAutogradUnderTheModelsOwnNames(name: String) throws {
+        let c = try Self.load(name)
+        let r = GradientReport.compute(model: c.model.network, batch: c.data.batch, options: c.options)
+        let close = PyTorchReferenceTests.expectClose
+        close([r.loss], [(c.expected["loss"] as! NSNumber).doubleValue], "loss", 1e-4)
+        close([r.gradNorm], [(c.expected["grad_norm"] as! NSNumber).doubleValue], "grad_norm", 1e-4)
+        close([r.clipScale], [(c.expected["clip_scale"] as! NSNumber).doubleValue], "clip_scale", 1e-4)
+        // Every parameter PyTorch has, and no other, under its own name.
+        let written = c.model.gradientsFile(r.gradients, hiddenGradNorms: r.hiddenGradNorms)
+        #expect(Set(written.tensors.keys) == Set(c.expectedTensors.tensors.keys))
+        for (name, expected) in c.expectedTensors.tensors {
+            let ours = try #require(written[name], "no gradient named \(name)")
+            #expect(ours.shape == expected.shape, "\(name)")
+            close(try ours.doubles(), try expected.doubles(), name, 1e-4)
+        }
+    }
+
+    /// The Float engine the live view trains with agrees as well.
+    @Test(arguments: cases)
+    func singlePrecisionAgrees(name: String) throws {
+        let c = try Self.load(name)
+        let bptt = BPTT<Float>(shape: c.model.shape, steps: c.data.batch.steps, batchSize: c.data.batch.size)
+        var g = [Float](repeating: 0, count: c.model.layout.count)
+        let s = bptt.run(c.model.network, c.data.batch, c.options, gradients: &g)
+        PyTorchReferenceTests.expectClose([s.loss], [(c.expected["loss"] as! NSNumber).doubleValue], "loss", tol: 1e-4)
+        for (i, e) in c.model.layout.entries.enumerated() {
+            let expected = try #require(c.expectedTensors[c.model.fileNames[i]])
+            PyTorchReferenceTests.expectClose(g[e.range].map { Double($0) }, try expected.doubles(), e.name, tol: 1e-3)
+        }
+    }
+
+    @Test func groupsAreFoundFromNamesAndShapes() throws {
+        let fc = try Self.load("fc-2layers").model
+        #expect(fc.rnnPrefix == "rnn." && fc.headPrefix == "fc." && fc.embeddingPrefix == nil && fc.shape == RNNShape(inputs: 3, hidden: 8, layers: 2, outputs: 4))
+        #expect(fc.nonlinearitySource == .pytorchDefault && fc.network.activation == .tanh)
+        let nobias = try Self.load("nobias-relu").model
+        #expect(!nobias.layout.bias && nobias.layout.entries.allSatisfy { !$0.name.hasPrefix("bias") })
+        #expect(nobias.network.activation == .relu && nobias.nonlinearitySource == .flag)
+        let lm = try Self.load("embedding-lm").model
+        #expect(lm.embeddingPrefix == "embedding." && lm.headPrefix == "decoder." && lm.layout.vocabulary == 7)
+        let dp = try Self.load("dataparallel").model
+        #expect(dp.rnnPrefix == "module.rnn." && dp.headPrefix == "module.head." && dp.dtypes.allSatisfy { $0 == .f64 })
+        let h0 = try Self.load("h0-truncate")
+        #expect(h0.model.rnnPrefix == "encoder." && h0.data.batch.initialHidden?.count == 2)
+    }
+
+    /// Without h0 in the data the numbers change: it is used, not ignored.
+    @Test func initialStateIsUsed() throws {
+        let c = try Self.load("h0-truncate")
+        var zero = c.data.batch
+        zero.initialHidden = nil
+        let with = GradientReport.compute(model: c.model.network, batch: c.data.batch, options: c.options)
+        let without = GradientReport.compute(model: c.model.network, batch: zero, options: c.options)
+        #expect(abs(with.loss - without.loss) > 1e-3 * with.loss)
+    }
+
+    @Test func savedWeightsHaveTheNamesShapesDTypesAndMetadataRead() throws {
+        for name in Self.cases {
+            let d = Self.dir(name)
+            let original = try SafeTensorsFile(contentsOf: d.appendingPathComponent("model.safetensors"))
+            let c = try Self.load(name)
+            let saved = c.model.weightsFile(c.model.network)
+            #expect(saved.metadata == original.metadata.merging(["nonlinearity": c.model.network.activation.rawValue]) { $1 })
+            #expect(Set(saved.tensors.keys) == Set(original.tensors.keys), "\(name)")
+            for (n, t) in original.tensors {
+                #expect(saved[n]?.shape == t.shape && saved[n]?.dtype == t.dtype, "\(name): \(n)")
+                #expect(saved[n]?.data == t.data, "\(name): \(n) round-trips bit for bit")
+            }
+        }
+    }
+
+    @Test func halfPrecisionWeightsAreWrittenBackInTheirDType() throws {
+        let values: [Double] = [0, 1, -2.5, 1e-3, 3.140625, 65504, -1e-7]
+        for dtype in [SafeTensor.DType.f16, .bf16, .f32, .f64] {
+            let t = SafeTensor(values: values, dtype: dtype, shape: [values.count])
+            let back = try t.doubles()
+            let again = SafeTensor(values: back, dtype: dtype, shape: [values.count])
+            #expect(t.dtype == dtype && again.data == t.data, "\(dtype) rounding is stable")
+            for (a, b) in zip(back, values) { #expect(abs(a - b) <= 0.01 * abs(b) + 1e-7, "\(dtype): \(a) vs \(b)") }
+        }
+        #expect(bfloat16Bits(1.00390625) == 0x3F80)  // a tie rounds to even
+        #expect(bfloat16Bits(1.01171875) == 0x3F82)
+    }
+}
+
+/// Minibatches of the user's data: `train.batch` distinct sequences of it, or all of it.
+@Suite struct DataFileTaskTests {
+    static func data(size: Int) -> Batch<Float> {
+        let (T, I) = (3, 2)
+        // inputs[t][b][i] = 100·b + 10·t + i, so every value says where it came from
+        var inputs: [Float] = []
+        for t in 0..<T { for b in 0..<size { for i in 0..<I { inputs.append(Float(100 * b + 10 * t + i)) } } }
+        let targets = (0..<T).flatMap { t in (0..<size).map { Int32(b: $0, t: t) } }
+        return Batch(steps: T, size: size, inputWidth: I, inputs: inputs, targets: .classes(targets),
+                     initialHidden: [(0..<size).flatMap { b in [Float(b), Float(b)] }])
+    }
+
+    @Test func aMinibatchIsDistinctWholeSequences() {
+        let task = DataFileTask(data: Self.data(size: 7), loss: .xentAll)
+        var rng = SeededRandom(seed: 1)
+        for _ in 0..<20 {
+            let b = task.batch(size: 3, rng: &rng)
+            #expect(b.size == 3 && b.steps == 3)
+            let picked = (0..<3).map { Int(b.inputs[$0 * 2]) / 100 }
+            #expect(Set(picked).count == 3 && picked.allSatisfy { (0..<7).contains($0) })
+            for t in 0..<3 {
+                for (j, seq) in picked.enumerated() {
+                    #expect(b.inputs[(t * 3 + j) * 2 + 1] == Float(100 * seq + 10 * t + 1))
+                    if case .classes(let c) = b.targets { #expect(c[t * 3 + j] == Int32(b: seq, t: t)) }
+                }
+            }
+            #expect(b.initialHidden?[0] == picked.flatMap { [Float($0), Float($0)] })
+        }
+    }
+
+    @Test func allOfItWhenItHoldsNoMore() {
+        let task = DataFileTask(data: Self.data(size: 4), loss: .xentAll)
+        var rng = SeededRandom(seed: 1)
+        #expect(task.batch(size: 16, rng: &rng).inputs == Self.data(size: 4).inputs)
+        #expect(task.chanceLoss.isNaN)
+    }
+}
+
+private extension Int32 {
+    init(b: Int, t: Int) { self = Int32(b * 10 + t) }
+}
