@@ -184,7 +184,8 @@ var runsEverything: Bool {
     }
 
     @Test func runAllGivesTheLinesOfRunOneByOne() throws {
-        let names = ["jacobian-product", "vanishing", "exploding", "long-range-tickets"]
+        // Presets whose claims are all cheap in a debug build (iteration 1, or the bare product).
+        let names = ["jacobian-product", "gamma-bound", "exploding", "long-range-tickets"]
         let scenarios = try names.map { try ScenarioLibrary.load(presetDirectory.appendingPathComponent($0 + ".toml").path) }
         let together = ScenarioCheck.runAll(scenarios).map { $0.map(\.line) }
         let apart = scenarios.map { ScenarioCheck.run($0).map(\.line) }
