@@ -13,13 +13,17 @@ public struct BPTTOptions: Sendable, Equatable {
     /// Only a gated cell's gate path (its mean, product and saturation): one read
     /// of the stored gates, cheap beside the pass.
     public var recordGates = false
+    /// Also record each step's term of ∂L/∂W_hh = Σ_t ∂L/∂W_hh|_(t) (O(B·H²) per step).
+    public var recordStepGradients: Bool
 
-    public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false) {
+    public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false,
+                recordStepGradients: Bool = false) {
         self.loss = loss
         self.truncate = truncate
         self.clipNorm = clipNorm
         self.clipValue = clipValue
         self.recordJacobians = recordJacobians
+        self.recordStepGradients = recordStepGradients
     }
 
     /// Whether the graph is cut between step s − 1 and step s (0-based).
@@ -135,6 +139,8 @@ public final class BPTT<T: RNNFloat> {
     private var recordedPathProducts: [[Double]] = []
     private var recordedSaturation: [Double] = []
     private var nanNorms: [[Double]] { Array(repeating: [Double](repeating: .nan, count: steps), count: shape.layers) }
+    /// Each step's term of ∂L/∂W_hh, from the last pass that recorded them (else nil).
+    public private(set) var stepGradients: StepGradients?
 
     public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
         precondition(steps > 0 && batchSize > 0)
@@ -266,6 +272,8 @@ public final class BPTT<T: RNNFloat> {
     private func pass<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ batch: Batch<T>, _ options: BPTTOptions,
                                         _ gradients: inout [T]) -> BPTTSummary where C.T == T {
         if let tokens = batch.tokens { embed(net, tokens) }
+        stepGradients = options.recordStepGradients
+            ? StepGradients(layers: shape.layers, rows: C.gates * shape.hidden, hidden: shape.hidden, steps: steps) : nil
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
                 forward(cell, net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options.loss)
@@ -287,6 +295,13 @@ public final class BPTT<T: RNNFloat> {
             net.parameters.withUnsafeBufferPointer { p in recordJacobians(cell, p.baseAddress!, net.layout) }
         }
         if options.recordJacobians || options.recordGates { recordGatePath(C.self) }
+        if stepGradients != nil {
+            let rows = C.gates * shape.hidden, H = shape.hidden
+            for k in 0..<shape.layers {
+                let o = net.layout.weightHH(k)
+                stepGradients!.total[k] = gradients[o..<(o + rows * H)].map { Double($0) }
+            }
+        }
         // Global norm before clipping: ‖g‖ = sqrt(Σ g²), summed in Double.
         let gradNorm = Clipping.globalNorm(gradients)
         let nonfinite = !loss.isFinite || !gradNorm.isFinite
@@ -437,6 +452,8 @@ public final class BPTT<T: RNNFloat> {
                                                  CellGradients(dh: dh(s), dc: C.hasMemory ? dcRunning : nil,
                                                                dax: dax(s), dah: dah(s), dhPrev: dhPrev, carries: carries))
                     if C.hasMemory { cellGradNorms[k][s] = cellNorm }
+                    // step t's own term of ∂L/∂W_hh = Σ_t ∂L/∂a_tᵀ h_{t-1}, kept apart when asked for
+                    stepGradients?.add(layer: k, step: s, da: dah(s), hPrevious: h + s * BH, batch: B, rows: GH, hidden: H)
                     // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
                     if let dhPrev { recurrentBackward.product(m: B, a: dah(s), lda: GH, beta: 1, c: dhPrev, ldc: H) }
                 }

@@ -26,4 +26,6 @@ public struct IterationReport: Sendable, Equatable {
     public var pathGateMeans: [[Double]] = []
     public var pathProducts: [[Double]] = []
     public var pathGateSaturation: [Double] = []
+    /// Each step's term of ∂L/∂W_hh (nil unless asked for).
+    public var stepGradients: StepGradients? = nil
 }

@@ -27,6 +27,8 @@ public struct Settings: Sendable, Equatable {
     public var lag = 10
     public var corpus: String? = nil
     public var text: String? = nil
+    /// char-lm: the fraction of the text, at its end, kept out of training.
+    public var heldOut = 0.0
     public var batch = 16
     public var optimizer: OptimiserKind = .sgd
     public var learningRate = 0.01
@@ -85,6 +87,9 @@ public struct Settings: Sendable, Equatable {
         }
         if let loss, task == .adding || task == .echo, loss.isCrossEntropy {
             throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs class targets; the \(task.rawValue) task has real ones (use mse-last or mse-all)")
+        }
+        if heldOut > 0 && task != .charLM {
+            throw SettingsError(key: "task.heldout", message: "a held-out split is for the char-lm task; the \(task.rawValue) task draws fresh sequences every batch")
         }
     }
 }
@@ -174,6 +179,8 @@ extension Settings {
         int("task.lag", "echo lag L (y_t = x_{t-L}), below task.steps", 1...100_000, { $0.lag = $1 }, { "\($0.lag)" }),
         string("task.corpus", "text file for char-lm (default: the built-in corpus)", { $0.corpus = $1 }, { $0.corpus ?? "" }),
         string("task.text", "inline text for char-lm, instead of a corpus file", { $0.text = $1 }, { $0.text ?? "" }),
+        double("task.heldout", "char-lm: the fraction of the text, at its end, kept out of training (held-out perplexity); 0 = none",
+               0...0.5, { $0.heldOut = $1 }, { "\($0.heldOut)" }),
         int("train.batch", "sequences per minibatch (B)", 1...1024, { $0.batch = $1 }, { "\($0.batch)" }),
         choice("train.optimizer", "sgd, adagrad, rmsprop or adam (torch.optim definitions)",
                OptimiserKind.self, { $0.optimizer = $1 }, { $0.optimizer.rawValue }),

@@ -52,20 +52,25 @@ public final class Trainer {
             guard Set(text.unicodeScalars).count >= 2 else {
                 throw SettingsError(key: "task.text", message: "the text needs at least 2 distinct characters to predict")
             }
-            return CharLanguageModel(text: text, steps: s.steps)
+            let task = CharLanguageModel(text: text, steps: s.steps, heldOut: s.heldOut)
+            if s.heldOut > 0, task.heldOutText.count < 3 || Set(task.encoded).count < 2 {
+                throw SettingsError(key: "task.heldout", message: "\(s.heldOut) leaves too little text on one side of the split (\(task.encoded.count) characters to train on, \(task.heldOutText.count) held out)")
+            }
+            return task
         }
     }
 
     /// One iteration: draw a batch, forward, BPTT, clip, update.
     /// `spectrum` measures ρ and σ_max of W_hh (O(H³)) and a gated cell's gate statistics;
-    /// `jacobians` the per-step Jacobian factors.
+    /// `jacobians` the per-step Jacobian factors; `stepGradients` each step's term of ∂L/∂W_hh.
     @discardableResult
-    public func step(spectrum: Bool = true, jacobians: Bool = false) -> IterationReport {
+    public func step(spectrum: Bool = true, jacobians: Bool = false, stepGradients: Bool = false) -> IterationReport {
         let batch = task.batch(size: settings.batch, rng: &batches)
         var opts = options
         opts.recordJacobians = jacobians
         // A gated cell's gate statistics come with the spectrum: one cheap read of the stored gates.
         opts.recordGates = spectrum
+        opts.recordStepGradients = stepGradients
         let (rho, sigma) = spectrum ? measureSpectrum() : (nanPerLayer, nanPerLayer)
         let summary = bptt.run(network, batch, opts, gradients: &gradients)
         iteration += 1
@@ -115,7 +120,8 @@ public final class Trainer {
             cellGradNorms: bptt.cellGradNorms,
             pathGateMeans: gated ? (gates ? bptt.pathGateMeans : nanNorms) : [],
             pathProducts: gated ? (gates ? bptt.pathProducts : nanNorms) : [],
-            pathGateSaturation: gated ? (gates ? bptt.pathGateSaturation : nanPerLayer) : [])
+            pathGateSaturation: gated ? (gates ? bptt.pathGateSaturation : nanPerLayer) : [],
+            stepGradients: bptt.stepGradients)
     }
 
     private var nanPerLayer: [Double] { [Double](repeating: .nan, count: settings.layers) }

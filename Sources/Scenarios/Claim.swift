@@ -41,11 +41,24 @@ public enum Metric: String, CaseIterable, Sendable {
     case lossReaches = "loss_reaches"
     /// exp(final loss) / exp(start loss), as `loss_below_start` but for perplexity.
     case perplexityRatio = "perplexity_ratio"
+    /// ‖Σ_t ∂L/∂W_hh|_(t) − ∂L/∂W_hh‖ / ‖∂L/∂W_hh‖ at one iteration: each step's
+    /// term of the repeated weight's gradient, summed separately, against BPTT's.
+    case weightGradSum = "weight_grad_sum"
+    /// The share of Σ_t ‖∂L/∂W_hh|_(t)‖ carried by the last `last_steps` steps.
+    case weightGradShare = "weight_grad_share"
+    /// char-lm with `task.heldout`: exp(cross-entropy) on the held-out text after `iterations`.
+    case heldOutPerplexity = "heldout_perplexity"
+    /// char-lm with `task.heldout`: the held-out perplexity of an add-one n-gram
+    /// of `order` counted on the training text. No network.
+    case nGramPerplexity = "ngram_perplexity"
+
+    /// Whether the metric needs a network run at all (the bare product and the n-grams do not).
+    var needsRun: Bool { self != .productGrowth && self != .nGramPerplexity }
 
     /// Whether the metric trains (the others measure iteration `iteration` or no network at all).
     var trains: Bool {
         switch self {
-        case .gradRatio, .productGrowth, .slopeVsLogRho: false
+        case .gradRatio, .productGrowth, .slopeVsLogRho, .weightGradSum, .weightGradShare, .nGramPerplexity: false
         default: true
         }
     }
@@ -64,6 +77,8 @@ public struct Measure: Sendable {
 
     public var below: Double?
     public var above: Double?
+    /// `grad_ratio`: the figure must lie outside this range (e.g. "not kept near 1").
+    public var outside: ClosedRange<Double>?
     /// The iteration measured by `grad_ratio` and `slope_vs_log_rho` (1 = before any update).
     public var iteration = 1
     /// The training budget of the training metrics.
@@ -86,6 +101,10 @@ public struct Measure: Sendable {
     /// `product_growth`: random matrices drawn, and their scale.
     public var draws = 2
     public var scale = 1.0
+    /// `weight_grad_share`: how many of the last steps are counted.
+    public var lastSteps = 1
+    /// `ngram_perplexity`: n.
+    public var order = 2
 
     public init(metric: Metric, settings: Settings) {
         self.metric = metric
@@ -115,8 +134,8 @@ public struct Measure: Sendable {
     /// Iterations of training the measurement needs at most.
     var budget: Int {
         switch metric {
-        case .productGrowth: 0
-        case .gradRatio, .slopeVsLogRho: iteration
+        case .productGrowth, .nGramPerplexity: 0
+        case .gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare: iteration
         default: iterations
         }
     }
@@ -125,10 +144,10 @@ public struct Measure: Sendable {
 extension Measure: Equatable {
     public static func == (a: Measure, b: Measure) -> Bool {
         a.metric == b.metric && a.variant == b.variant && a.sweep?.key == b.sweep?.key && a.sweep?.value == b.sweep?.value
-            && a.settings == b.settings && a.below == b.below && a.above == b.above && a.iteration == b.iteration
+            && a.settings == b.settings && a.below == b.below && a.above == b.above && a.outside == b.outside && a.iteration == b.iteration
             && a.iterations == b.iterations && a.window == b.window && a.step == b.step && a.reference == b.reference
             && a.layer == b.layer && a.fitSteps == b.fitSteps && a.tolerance == b.tolerance
             && a.absoluteTolerance == b.absoluteTolerance && a.relativeToChance == b.relativeToChance
-            && a.draws == b.draws && a.scale == b.scale
+            && a.draws == b.draws && a.scale == b.scale && a.lastSteps == b.lastSteps && a.order == b.order
     }
 }

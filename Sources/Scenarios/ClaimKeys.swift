@@ -20,19 +20,28 @@ public struct ClaimKey: Sendable {
 
     public static let all: [ClaimKey] = [
         ClaimKey(name: "below", summary: "the figure must be below this (loss_below_start and perplexity_ratio: the ratio; default 1 for loss_below_start)",
-                 accepts: "a number", metrics: [.gradRatio, .productGrowth, .lossBelowStart, .finalLoss, .lossReaches, .perplexityRatio]) { m, v in
+                 accepts: "a number", metrics: [.gradRatio, .productGrowth, .lossBelowStart, .finalLoss, .lossReaches, .perplexityRatio,
+                                                .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity]) { m, v in
             m.below = try number(v, "a number")
         },
         ClaimKey(name: "above", summary: "the figure must be above this",
-                 accepts: "a number", metrics: [.gradRatio, .productGrowth, .finalLoss]) { m, v in
+                 accepts: "a number", metrics: [.gradRatio, .productGrowth, .finalLoss, .weightGradShare, .heldOutPerplexity, .nGramPerplexity]) { m, v in
             m.above = try number(v, "a number")
         },
+        ClaimKey(name: "outside", summary: "[low, high]: the figure must lie outside this range, below low or above high",
+                 accepts: "two numbers [low, high], low < high", metrics: [.gradRatio]) { m, v in
+            guard case .array(let e) = v, e.count == 2, let a = e[0].number, let b = e[1].number, a.isFinite, b.isFinite else {
+                throw KeyProblem("expected two numbers [low, high], got \(v.typeName)")
+            }
+            guard a < b else { throw KeyProblem("[\(a), \(b)] must have low < high") }
+            m.outside = a...b
+        },
         ClaimKey(name: "iteration", summary: "the iteration measured, 1 = the freshly initialised network (default 1)",
-                 accepts: "integer 1…1000000", metrics: [.gradRatio, .slopeVsLogRho]) { m, v in
+                 accepts: "integer 1…1000000", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare]) { m, v in
             m.iteration = try int(v, 1...1_000_000)
         },
         ClaimKey(name: "iterations", summary: "the training budget: iterations run (fewer if the claim is settled earlier)",
-                 accepts: "integer 1…10000000", metrics: [.nonfiniteWithin, .finiteFor, .lossBelowStart, .finalLoss, .lossReaches, .perplexityRatio]) { m, v in
+                 accepts: "integer 1…10000000", metrics: [.nonfiniteWithin, .finiteFor, .lossBelowStart, .finalLoss, .lossReaches, .perplexityRatio, .heldOutPerplexity]) { m, v in
             m.iterations = try int(v, 1...10_000_000)
         },
         ClaimKey(name: "window", summary: "iterations averaged into one loss figure (default 10)",
@@ -48,7 +57,7 @@ public struct ClaimKey: Sendable {
             m.reference = try int(v, 1...100_000)
         },
         ClaimKey(name: "layer", summary: "layer whose ‖∂L/∂h_t‖ is measured, 1-based (default 1)",
-                 accepts: "integer 1…network.layers", metrics: [.gradRatio, .slopeVsLogRho]) { m, v in
+                 accepts: "integer 1…network.layers", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare]) { m, v in
             m.layer = try int(v, 1...4)
         },
         ClaimKey(name: "fit_steps", summary: "[first, last]: the steps t the slope is fitted over; keep last well before T",
@@ -77,6 +86,14 @@ public struct ClaimKey: Sendable {
         ClaimKey(name: "draws", summary: "random matrices drawn (default 2)",
                  accepts: "integer 1…100", metrics: [.productGrowth]) { m, v in
             m.draws = try int(v, 1...100)
+        },
+        ClaimKey(name: "last_steps", summary: "the last steps whose share of Σ_t ‖∂L/∂W_hh|_(t)‖ is measured (default 1)",
+                 accepts: "integer 1…T", metrics: [.weightGradShare]) { m, v in
+            m.lastSteps = try int(v, 1...100_000)
+        },
+        ClaimKey(name: "order", summary: "n of the n-gram: 1 unigram, 2 bigram, 3 trigram (default 2)",
+                 accepts: "integer 1…3", metrics: [.nGramPerplexity]) { m, v in
+            m.order = try int(v, 1...3)
         },
         ClaimKey(name: "scale", summary: "W = scale · randn(H, H) (default 1)",
                  accepts: "number 0…100", metrics: [.productGrowth]) { m, v in
@@ -257,7 +274,7 @@ struct ClaimReader {
             if given[key] == nil { throw parser.error(path + [key], "missing: \(m.metric.rawValue) needs \(key) (\(why))") }
         }
         func requireThreshold() throws {
-            if m.below == nil && m.above == nil {
+            if m.below == nil && m.above == nil && m.outside == nil {
                 throw parser.error(path + ["below"], "missing: \(m.metric.rawValue) needs a threshold, below and/or above")
             }
         }
@@ -285,6 +302,15 @@ struct ClaimReader {
             if T < 2 { throw parser.error(path, "the product needs task.steps ≥ 2") }
         case .nonfiniteWithin, .finiteFor:
             break
+        case .heldOutPerplexity, .nGramPerplexity:
+            try requireThreshold()
+            guard s.task == .charLM, s.heldOut > 0 else {
+                throw parser.error(path + ["metric"], "\(m.metric.rawValue) needs task.kind = \"char-lm\" with a held-out split (task.heldout > 0)")
+            }
+        case .weightGradSum, .weightGradShare:
+            try requireThreshold()
+            try within("layer", m.layer, 1...s.layers, "network.layers = \(s.layers)")
+            try within("last_steps", m.lastSteps, 1...T, "task.steps = \(T)")
         case .lossBelowStart, .perplexityRatio:
             if m.metric == .perplexityRatio { try require("below", "the largest ratio allowed, e.g. 0.5") }
             if m.below == nil { m.below = 1 }

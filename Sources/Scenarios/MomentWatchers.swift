@@ -18,6 +18,8 @@ extension Scenario {
             case .finalLoss, .lossReaches: watchers.append(LossWatcher(m))
             case .lossBelowStart, .perplexityRatio: watchers.append(StartRatioWatcher(m))
             case .productGrowth: break  // no live run: the bare product is measured by `check`
+            case .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity:
+                break  // measured by `check` only: the live run records neither each step's term nor the held-out text
             }
         }
         return watchers.isEmpty ? nil : MomentWatchers(watchers, scenario: self)
@@ -92,7 +94,7 @@ final class GradRatioWatcher: Watcher {
         let ref = min(m.reference ?? norms.count, norms.count)
         guard m.step <= norms.count, ref >= 1 else { return nil }
         let value = norms[m.step - 1] / norms[ref - 1]
-        let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
+        let (ok, relation) = Evaluate.judge(value, m)
         return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖ = \(Format.figure(value))\(relation)"
     }
 }

@@ -23,20 +23,42 @@ public struct ClaimResult: Sendable {
 /// share one training run; distinct runs go to the cores in parallel. Everything
 /// is seeded, so the figures are the same on every run and every machine.
 public enum ScenarioCheck {
-    public static func run(_ scenario: Scenario, progress: ((String) -> Void)? = nil) -> [ClaimResult] {
-        runAll([scenario], progress: progress)[0]
+    public static func run(_ scenario: Scenario, seeds: Int = 1, progress: ((String) -> Void)? = nil) -> [ClaimResult] {
+        runAll([scenario], seeds: seeds, progress: progress)[0]
     }
 
     /// The claims of several scenarios, with all their runs scheduled on the
     /// cores together (longest first), so that a long run of one scenario
     /// overlaps the short runs of the others. Results are per scenario, in order;
     /// the lines are the same as `run` gives one scenario at a time.
-    public static func runAll(_ scenarios: [Scenario], progress: ((String) -> Void)? = nil) -> [[ClaimResult]] {
+    ///
+    /// With `seeds` = N > 1 every claim is measured on N seeds, the file's own
+    /// and the N − 1 after it (`SeedSweep`), and passes when it holds on at
+    /// least 90% of them.
+    public static func runAll(_ scenarios: [Scenario], seeds: Int = 1, progress: ((String) -> Void)? = nil) -> [[ClaimResult]] {
+        let sweep = SeedSweep(count: seeds)
+        let copies = scenarios.flatMap { s in sweep.offsets.map { s.reseeded(by: $0) } }
+        let verdicts = measureAll(copies, progress: progress)
+        return scenarios.indices.map { i in
+            let scenario = scenarios[i]
+            let name = scenario.name
+            if scenario.claims.isEmpty {
+                return [ClaimResult(scenario: name, passed: true, line: "PASS \(name): (no claims)")]
+            }
+            let perSeed = Array(verdicts[(i * sweep.count)..<((i + 1) * sweep.count)])
+            return scenario.claims.indices.map { c in
+                sweep.result(name: name, firstSeed: scenario.settings.seed, perSeed.map { $0[c] })
+            }
+        }
+    }
+
+    /// Every claim of every scenario, measured once on its own settings.
+    static func measureAll(_ scenarios: [Scenario], progress: ((String) -> Void)?) -> [[Verdict]] {
         let report = ProgressSink(progress)
         // One run per distinct settings among the training / network measurements.
         var plans: [RunPlan] = []
         for scenario in scenarios {
-            for m in scenario.claims.flatMap(\.measures) where m.metric != .productGrowth {
+            for m in scenario.claims.flatMap(\.measures) where m.metric.needsRun {
                 if let i = plans.firstIndex(where: { $0.settings == m.settings }) {
                     plans[i].measures.append(m)
                 } else {
@@ -56,18 +78,14 @@ public enum ScenarioCheck {
             })
         }
         return scenarios.map { scenario in
-            let name = scenario.name
-            if scenario.claims.isEmpty {
-                return [ClaimResult(scenario: name, passed: true, line: "PASS \(name): (no claims)")]
-            }
-            return scenario.claims.map { claim in
+            scenario.claims.map { claim in
                 var parts: [String] = []
                 var passed = true
                 var seconds = 0.0
                 for m in claim.measures {
                     let outcome: Outcome
-                    if m.metric == .productGrowth {
-                        outcome = Evaluate.productGrowth(m)
+                    if !m.metric.needsRun {
+                        outcome = Evaluate.withoutRun(m)
                     } else {
                         let i = plans.firstIndex { $0.settings == m.settings }!
                         let trace = traces.get(i)
@@ -77,8 +95,7 @@ public enum ScenarioCheck {
                     passed = passed && outcome.passed
                     parts.append(m.label.isEmpty ? outcome.text : "\(m.label): \(outcome.text)")
                 }
-                let line = "\(passed ? "PASS" : "FAIL") \(name): " + parts.joined(separator: "; ")
-                return ClaimResult(scenario: name, passed: passed, line: line, seconds: seconds)
+                return Verdict(passed: passed, text: parts.joined(separator: "; "), seconds: seconds)
             }
         }
     }
@@ -121,7 +138,11 @@ struct RunPlan: Sendable {
     /// Iterations after which the spectrum (ρ of W_hh) must be measured.
     var spectrumAt: Set<Int> { Set(measures.filter { $0.metric == .slopeVsLogRho }.map(\.iteration)) }
     /// Iterations whose full report (‖∂L/∂h_t‖) is kept.
-    var reportsAt: Set<Int> { Set(measures.filter { $0.metric == .gradRatio || $0.metric == .slopeVsLogRho }.map(\.iteration)) }
+    var reportsAt: Set<Int> { Set(measures.filter { !$0.metric.trains && $0.metric.needsRun }.map(\.iteration)) }
+    /// Iterations after which the held-out perplexity is measured.
+    var heldOutAt: Set<Int> { Set(measures.filter { $0.metric == .heldOutPerplexity }.map(\.iterations)) }
+    /// Iterations whose steps' terms of ∂L/∂W_hh are recorded.
+    var stepGradientsAt: Set<Int> { Set(measures.filter { $0.metric == .weightGradSum || $0.metric == .weightGradShare }.map(\.iteration)) }
     /// A rough cost, to start the long runs first.
     var cost: Double { Double(budget) * Double(settings.steps * settings.batch * settings.hidden * max(settings.hidden, 16)) }
 
@@ -136,8 +157,8 @@ struct RunPlan: Sendable {
         let i = trace.losses.count
         return measures.allSatisfy { m in
             switch m.metric {
-            case .gradRatio, .slopeVsLogRho: return i >= m.iteration
-            case .productGrowth: return true
+            case .gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare: return i >= m.iteration
+            case .productGrowth, .nGramPerplexity: return true
             case .lossReaches:
                 return i >= m.iterations || trace.reached(m) != nil
             default: return i >= m.iterations
@@ -151,13 +172,17 @@ final class Trace: @unchecked Sendable {
     var losses: [Double] = []
     var firstNonfinite: Int?
     var reports: [Int: IterationReport] = [:]
+    /// Held-out cross-entropy after the iterations asked for.
+    var heldOutLoss: [Int: Double] = [:]
     var chance = Double.nan
     var lossKind = LossKind.mseLast
     var seconds = 0.0
     /// Trainer construction failed (e.g. an unreadable corpus).
     var failure: String?
-    /// Prefix sums of the losses, for window means in O(1).
-    private var sums: [Double] = [0]
+    /// Compensated prefix sums of the losses, for exact window means in O(1):
+    /// a plain running sum that passed through a 1e15 start keeps nothing of
+    /// the later losses of ~1 below its last digit.
+    private var sums: [CompensatedSum] = [CompensatedSum()]
 
     func append(_ loss: Double) {
         losses.append(loss)
@@ -165,7 +190,7 @@ final class Trace: @unchecked Sendable {
     }
 
     /// Mean loss over iterations (a, b], 0 ≤ a < b ≤ count.
-    func mean(_ a: Int, _ b: Int) -> Double { (sums[b] - sums[a]) / Double(b - a) }
+    func mean(_ a: Int, _ b: Int) -> Double { sums[b].minus(sums[a]) / Double(b - a) }
 
     /// The first iteration where the window mean is below a `loss_reaches` threshold.
     func reached(_ m: Measure) -> Int? {
@@ -190,14 +215,17 @@ final class Trace: @unchecked Sendable {
         }
         trace.chance = trainer.task.chanceLoss
         trace.lossKind = trainer.loss
-        let spectrumAt = plan.spectrumAt, reportsAt = plan.reportsAt
+        let spectrumAt = plan.spectrumAt, reportsAt = plan.reportsAt, stepGradientsAt = plan.stepGradientsAt
         let reaches = plan.measures.filter { $0.metric == .lossReaches }
-        let budget = plan.budget
+        let budget = plan.budget, heldOutAt = plan.heldOutAt
         while trace.losses.count < budget {
             let i = trace.losses.count + 1
-            let r = trainer.step(spectrum: spectrumAt.contains(i), jacobians: false)
+            let r = trainer.step(spectrum: spectrumAt.contains(i), jacobians: false, stepGradients: stepGradientsAt.contains(i))
             trace.append(r.loss)
             if reportsAt.contains(i) { trace.reports[i] = r }
+            if heldOutAt.contains(i), let lm = trainer.task as? CharLanguageModel {
+                trace.heldOutLoss[i] = lm.heldOutLoss(of: trainer.network)
+            }
             if budget >= 1000, i % (budget / 4) == 0, i < budget { progress?(i, r.loss) }
             if r.nonfinite && trace.firstNonfinite == nil { trace.firstNonfinite = i }
             // Cheap early exits: divergence, or every measure settled.
@@ -229,6 +257,13 @@ enum Evaluate {
         case .gradRatio: return gradRatio(m, t)
         case .slopeVsLogRho: return slope(m, t)
         case .productGrowth: return productGrowth(m)
+        case .weightGradSum, .weightGradShare: return weightGrad(m, t)
+        case .nGramPerplexity: return nGram(m)
+        case .heldOutPerplexity:
+            if let dead = diverged(m, t) { return dead }
+            let value = Foundation.exp(t.heldOutLoss[m.iterations] ?? .nan)
+            let (ok, relation) = compare(value, below: m.below, above: m.above)
+            return Outcome(passed: ok, text: "held-out perplexity after \(m.iterations) iterations = \(Format.figure(value))\(relation)")
         case .nonfiniteWithin:
             if let k = t.firstNonfinite, k <= m.iterations {
                 return Outcome(passed: true, text: "first Inf/NaN at iteration \(k) ≤ \(m.iterations)")
@@ -274,6 +309,17 @@ enum Evaluate {
         return m.relativeToChance ? "\(name)/chance" : name
     }
 
+    /// `compare` with the measure's bounds, and its `outside` range if it has one.
+    static func judge(_ x: Double, _ m: Measure) -> (Bool, String) {
+        var (ok, relation) = compare(x, below: m.below, above: m.above)
+        if let range = m.outside {
+            let away = !range.contains(x) && !x.isNaN
+            ok = ok && away
+            relation += "\(away ? "" : ", not") outside \(Format.plain(range.lowerBound))…\(Format.plain(range.upperBound))"
+        }
+        return (ok, relation)
+    }
+
     /// " < 1e-6", " > 0.15", " within 0.95…1.05"; on failure " — not < 1e-6".
     static func compare(_ x: Double, below: Double?, above: Double?) -> (Bool, String) {
         let okBelow = below.map { x < $0 } ?? true
@@ -299,12 +345,47 @@ enum Evaluate {
     static func gradRatio(_ m: Measure, _ t: Trace) -> Outcome {
         let T = m.settings.steps, ref = m.reference ?? T
         let at = m.iteration == 1 ? "" : " at iteration \(m.iteration)"
-        let name = "‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖\(at)"
+        let layer = m.settings.layers > 1 ? " of layer \(m.layer)" : ""
+        let name = "‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖\(layer)\(at)"
         guard let norms = norms(m, t) else {
             if let k = t.firstNonfinite { return Outcome(passed: false, text: "\(name): Inf/NaN at iteration \(k) first") }
             return Outcome(passed: false, text: "\(name): not measured")
         }
         let value = norms[m.step - 1] / norms[ref - 1]
+        let (ok, relation) = judge(value, m)
+        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(relation)")
+    }
+
+    /// The measurements that need no training run.
+    static func withoutRun(_ m: Measure) -> Outcome {
+        m.metric == .nGramPerplexity ? nGram(m) : productGrowth(m)
+    }
+
+    /// The held-out perplexity of an add-one n-gram counted on the training text.
+    static func nGram(_ m: Measure) -> Outcome {
+        let name = ["unigram", "bigram", "trigram"][m.order - 1]
+        guard let lm = (try? Trainer.makeTask(m.settings)) as? CharLanguageModel else {
+            return Outcome(passed: false, text: "\(name) perplexity: the text could not be read")
+        }
+        let value = Foundation.exp(lm.nGramHeldOutLoss(order: m.order))
+        let (ok, relation) = compare(value, below: m.below, above: m.above)
+        return Outcome(passed: ok, text: "held-out perplexity of the add-one \(name) = \(Format.figure(value))\(relation)")
+    }
+
+    /// The repeated weight's gradient as a sum over time: the steps' terms summed
+    /// against BPTT's gradient, or the share of the last steps.
+    static func weightGrad(_ m: Measure, _ t: Trace) -> Outcome {
+        let T = m.settings.steps
+        let at = m.iteration == 1 ? "" : " at iteration \(m.iteration)"
+        let layer = m.settings.layers > 1 ? " of layer \(m.layer)" : ""
+        let name = m.metric == .weightGradSum
+            ? "‖Σ_t ∂L/∂W_hh|_(t) − ∂L/∂W_hh‖/‖∂L/∂W_hh‖\(layer)\(at)"
+            : "share of Σ_t ‖∂L/∂W_hh|_(t)‖\(layer) in the last \(m.lastSteps) of \(T) steps\(at)"
+        guard let steps = t.reports[m.iteration]?.stepGradients else {
+            if let k = t.firstNonfinite { return Outcome(passed: false, text: "\(name): Inf/NaN at iteration \(k) first") }
+            return Outcome(passed: false, text: "\(name): not measured")
+        }
+        let value = m.metric == .weightGradSum ? steps.sumError(layer: m.layer - 1) : steps.shareOfLast(m.lastSteps, layer: m.layer - 1)
         let (ok, relation) = compare(value, below: m.below, above: m.above)
         return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(relation)")
     }

@@ -9,8 +9,9 @@ public enum ScenarioLibrary {
     /// truncation costs, a fix by initialisation, and a real model at the end.
     /// Other files follow alphabetically.
     public static let lectureOrder = [
-        "jacobian-product", "vanishing", "eigen-proof", "exploding", "clipping-rescue",
-        "long-range-tickets", "truncation-horizon", "irnn-adding", "char-lm",
+        "jacobian-product", "vanishing", "eigen-proof", "gamma-bound", "weight-sum", "exploding",
+        "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding",
+        "stacked-layers", "char-lm", "lm-perplexity",
     ]
 
     /// Where presets are found, in order: $RNNSCOPE_SCENARIOS, ./Scenarios, then

@@ -19,8 +19,10 @@ import Testing
 
     /// Plain forward pass. `frozen`: states to use for h_{s−1} wherever truncation cuts
     /// before step s. `nudge`: add δ to h_s[i] of layer k right after it is computed.
+    /// `weightNudge`: add δ to entry e of layer k's W_hh as used at step s only.
     static func forward(_ net: RNN<Double>, _ batch: Batch<Double>, _ loss: LossKind, truncate: Int,
-                        frozen: [[[Double]]]? = nil, nudge: (k: Int, s: Int, i: Int, delta: Double)? = nil) -> Forward {
+                        frozen: [[[Double]]]? = nil, nudge: (k: Int, s: Int, i: Int, delta: Double)? = nil,
+                        weightNudge: (k: Int, s: Int, e: Int, delta: Double)? = nil) -> Forward {
         let sh = net.shape, L = net.layout, p = net.parameters
         let (T, B, H, O) = (batch.steps, batch.size, sh.hidden, sh.outputs)
         var states: [[[Double]]] = []
@@ -40,7 +42,11 @@ import Testing
                     for j in 0..<H {
                         var a = L.bias ? p[L.biasIH(k) + j] + p[L.biasHH(k) + j] : 0
                         for i in 0..<I { a += p[L.weightIH(k) + j * I + i] * below[s][b * I + i] }
-                        for i in 0..<H { a += p[L.weightHH(k) + j * H + i] * hprev[b * H + i] }
+                        for i in 0..<H {
+                            var w = p[L.weightHH(k) + j * H + i]
+                            if let n = weightNudge, n.k == k, n.s == s, n.e == j * H + i { w += n.delta }
+                            a += w * hprev[b * H + i]
+                        }
                         h[b * H + j] = net.activation.apply(a)
                     }
                 }
@@ -225,5 +231,34 @@ import Testing
         #expect(a.loss == b.loss)
         #expect(full == last)
         #expect(full.contains { $0 != 0 })
+    }
+
+    /// Each step's term of ∂L/∂W_hh is the derivative of the loss with respect to
+    /// the copy of W_hh used at that step alone; the terms sum to BPTT's gradient.
+    @Test(arguments: [(Activation.tanh, 1, 0), (.sigmoid, 2, 0), (.relu, 2, 3)])
+    func eachStepsTermIsTheGradientOfThatStepsCopy(activation: Activation, layers: Int, truncate: Int) {
+        let (net, batch) = Self.randomCase(activation: activation, loss: .mseAll, layers: layers, seed: 13)
+        let bptt = BPTT<Double>(shape: net.shape, steps: batch.steps, batchSize: batch.size, window: 3)
+        var g = [Double](repeating: 0, count: net.layout.count)
+        _ = bptt.run(net, batch, BPTTOptions(loss: .mseAll, truncate: truncate, recordStepGradients: true), gradients: &g)
+        guard let terms = bptt.stepGradients else { Issue.record("no step terms recorded"); return }
+        let base = Self.forward(net, batch, .mseAll, truncate: truncate)
+        let H = net.shape.hidden, eps = 1e-6
+        for k in 0..<layers {
+            #expect(terms.sumError(layer: k) < 1e-12, "layer \(k): Σ_t terms vs BPTT")
+            for s in 0..<batch.steps {
+                var sq = 0.0
+                for e in 0..<(H * H) {
+                    func loss(_ d: Double) -> Double {
+                        Self.forward(net, batch, .mseAll, truncate: truncate, frozen: base.states, weightNudge: (k, s, e, d)).loss
+                    }
+                    let fd = (loss(eps) - loss(-eps)) / (2 * eps)
+                    sq += fd * fd
+                }
+                Self.expectClose(terms.norms[k][s], sq.squareRoot(), "‖∂L/∂W_hh|_(\(s + 1))‖ layer \(k)")
+            }
+        }
+        let shares = terms.shareOfLast(batch.steps, layer: 0)
+        #expect(abs(shares - 1) < 1e-12)
     }
 }

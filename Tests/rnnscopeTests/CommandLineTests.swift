@@ -232,6 +232,9 @@ enum Binary {
          "--record", "/no/such/dir/s.cast"],
         ["run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"), "--data", Binary.fixture("stock/fc-2layers/data.safetensors"),
          "--vs", "train.batch=0"],
+        ["check", "--seeds", "0", "vanishing"],
+        ["check", "--seeds", "many", "vanishing"],
+        ["train", "vanishing", "--headless", "--iterations", "1", "--set", "task.heldout=0.2"],
     ]
 
     @Test(arguments: badInputs)
@@ -249,5 +252,15 @@ enum Binary {
         let r = try Binary.run(["train", "--help"])
         #expect(r.status == 0)
         for key in Settings.keys { #expect(r.stdout.contains(key.name), "\(key.name) missing from train --help") }
+    }
+
+    @Test func checkSeedsTalliesEveryClaim() throws {
+        let r = try Binary.run(["check", "--seeds", "3", "jacobian-product"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        for line in lines.prefix(2) {
+            #expect(line.hasPrefix("PASS jacobian-product: held on 3 of 3 seeds (1…3, needs 3); seed 1: "), "\(line)")
+        }
     }
 }

@@ -14,8 +14,10 @@ public struct CharLanguageModel: SequenceTask {
     public let name = "char-lm"
     public let steps: Int
     public let vocabulary: [Unicode.Scalar]
-    /// The text as vocabulary indices.
+    /// The training text as vocabulary indices.
     let encoded: [Int32]
+    /// The held-out end of the text (empty without a split), as vocabulary indices.
+    public let heldOutText: [Int32]
     let index: [Unicode.Scalar: Int32]
 
     public var inputWidth: Int { vocabulary.count }
@@ -24,14 +26,19 @@ public struct CharLanguageModel: SequenceTask {
 
     /// An empty text would leave no vocabulary at all; a single space keeps the
     /// task well formed. `Corpus.load` rejects such texts before they get here.
-    public init(text: String, steps: Int) {
+    /// `heldOut` (0…0.5) keeps that fraction of the text, at its end, out of the
+    /// batches; the vocabulary is the whole text's.
+    public init(text: String, steps: Int, heldOut: Double = 0) {
         let scalars = Array(text.isEmpty ? " ".unicodeScalars : text.unicodeScalars)
         let vocabulary = Set(scalars).sorted()
         var index: [Unicode.Scalar: Int32] = [:]
         for (i, s) in vocabulary.enumerated() { index[s] = Int32(i) }
         self.vocabulary = vocabulary
         self.index = index
-        self.encoded = scalars.map { index[$0]! }
+        let all = scalars.map { index[$0]! }
+        let cut = all.count - Int((Double(all.count) * min(max(heldOut, 0), 0.5)).rounded())
+        self.encoded = Array(all[..<cut])
+        self.heldOutText = Array(all[cut...])
         self.steps = max(steps, Self.minimumSteps)
     }
 
