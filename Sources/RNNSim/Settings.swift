@@ -36,12 +36,11 @@ public struct Settings: Sendable, Equatable {
 
     public init() {}
 
-    /// Floats the forward and backward passes must keep; runs above this are refused
-    /// rather than left to exhaust memory.
-    public static let maximumActivationFloats = 1 << 29
-
     /// Checks that hold between keys, once all are set.
     public func validate() throws {
+        if task != .charLM, let key = text != nil ? "task.text" : corpus != nil ? "task.corpus" : nil {
+            throw SettingsError(key: key, message: "is only read by the char-lm task, but task.kind is \(task.rawValue); set task.kind = \"char-lm\" or remove \(key)")
+        }
         if task == .echo && lag >= steps {
             throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")
         }
@@ -56,11 +55,6 @@ public struct Settings: Sendable, Equatable {
         }
         if let loss, task == .adding || task == .echo, loss.isCrossEntropy {
             throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs class targets; the \(task.rawValue) task has real ones (use mse-last or mse-all)")
-        }
-        let floats = (layers + 2) * (steps + 1) * batch * hidden
-        if floats > Self.maximumActivationFloats {
-            let gib = Double(floats) * 4 / Double(1 << 30)
-            throw SettingsError(key: "task.steps", message: "steps × batch × hidden × layers needs \(String(format: "%.1f", gib)) GiB of activations; the limit is 2 GiB")
         }
     }
 }

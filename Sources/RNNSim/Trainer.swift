@@ -20,6 +20,7 @@ public final class Trainer {
         try settings.validate()
         self.settings = settings
         task = try Self.makeTask(settings)
+        try Self.checkMemory(settings, task: task)
         loss = settings.loss ?? task.defaultLoss
         let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth)
         let initialisation = Initialisation(kind: settings.initKind, rho: settings.rho, alpha: settings.alpha,
@@ -47,6 +48,31 @@ public final class Trainer {
                 throw SettingsError(key: "task.text", message: "the text needs at least 2 distinct characters to predict")
             }
             return CharLanguageModel(text: text, steps: s.steps)
+        }
+    }
+
+    /// Everything a run of these settings allocates, with the task's real widths.
+    public static func memoryEstimate(_ s: Settings, task: any SequenceTask) -> MemoryEstimate {
+        let loss = s.loss ?? task.defaultLoss
+        var e = MemoryEstimate(steps: s.steps, batch: s.batch, inputs: task.inputWidth, hidden: s.hidden,
+                               outputs: task.outputWidth, layers: s.layers)
+        e.classTargets = loss.isCrossEntropy
+        e.everyStep = !loss.lastStepOnly
+        return e
+    }
+
+    /// Refuses, before anything is allocated, a run over the memory cap (`MemoryBudget`).
+    public static func checkMemory(_ s: Settings, task: any SequenceTask) throws {
+        let wide = task.inputWidth > 64 ? " (or a text with fewer distinct characters: \(task.inputWidth) here)" : ""
+        do {
+            try MemoryBudget.check(memoryEstimate(s, task: task), lower: [
+                "hidden states": "task.steps, train.batch or network.hidden",
+                "inputs": "task.steps or train.batch" + wide,
+                "readout": "task.steps or train.batch" + wide,
+                "parameters": "network.hidden" + wide,
+            ], otherwise: "task.steps, train.batch or network.hidden")
+        } catch let error as MemoryLimitError {
+            throw SettingsError(key: "memory", message: "this run \(error)")
         }
     }
 

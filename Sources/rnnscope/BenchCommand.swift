@@ -29,10 +29,12 @@ struct BenchCommand: ParsableCommand {
         if let iterations, !(1...1_000_000).contains(iterations) {
             throw ValidationError("--iterations must be 1…1000000, got \(iterations)")
         }
-        let floats = (layers + 2) * (steps + 1) * batch * hidden
-        guard floats <= Settings.maximumActivationFloats else {
-            throw ValidationError("steps × batch × hidden × layers is too large: the activations would exceed 2 GiB")
-        }
+        var estimate = MemoryEstimate(steps: steps, batch: batch, inputs: inputs, hidden: hidden, outputs: inputs, layers: layers)
+        estimate.everyStep = false
+        estimate.optimiserSlots = 0
+        do {
+            try MemoryBudget.check(estimate, lower: [:], otherwise: "--steps, --batch or --hidden")
+        } catch { throw ValidationError("this benchmark \(error)") }
     }
 
     func run() throws {

@@ -35,7 +35,9 @@ struct GradsCommand: ParsableCommand {
         do { net = try ModelFile.read(contentsOf: URL(fileURLWithPath: model)) } catch { throw Failure(error, file: model) }
         let batch: Batch<Float>
         do {
-            batch = try DataFile.read(SafeTensorsFile(contentsOf: URL(fileURLWithPath: data)), for: net.shape, loss: lossKind)
+            let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: data))
+            try Self.checkMemory(file, net.shape, lossKind)
+            batch = try DataFile.read(file, for: net.shape, loss: lossKind)
         } catch { throw Failure(error, file: data) }
         if lossKind.isCrossEntropy && net.shape.outputs < 2 {
             throw Failure("\(model): \(lossKind.rawValue) needs a readout with at least 2 classes")
@@ -55,6 +57,23 @@ struct GradsCommand: ParsableCommand {
             ])))
         } else {
             print(Self.summary(report, shape: net.shape, steps: batch.steps))
+        }
+    }
+
+    /// Refuses, before the batch is converted or any state allocated, a call
+    /// whose inputs [T, B, I] ask for more than the memory cap.
+    static func checkMemory(_ file: SafeTensorsFile, _ shape: RNNShape, _ loss: LossKind) throws {
+        guard let dims = file["inputs"]?.shape, dims.count == 3 else { return }  // DataFile.read names what is wrong
+        var e = MemoryEstimate(steps: dims[0], batch: dims[1], inputs: shape.inputs, hidden: shape.hidden,
+                               outputs: shape.outputs, layers: shape.layers)
+        e.scalarBytes = 8
+        e.optimiserSlots = 0
+        e.classTargets = loss.isCrossEntropy
+        e.everyStep = !loss.lastStepOnly
+        do {
+            try MemoryBudget.check(e, lower: [:], otherwise: "the steps T or the batch B of the inputs")
+        } catch let error as MemoryLimitError {
+            throw Failure("this batch (T = \(dims[0]), B = \(dims[1]), H = \(shape.hidden)) \(error)")
         }
     }
 

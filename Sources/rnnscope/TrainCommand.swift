@@ -98,7 +98,7 @@ final class ProgressBar {
             guard done == total || done % max(1, total / 200) == 0 else { return }
             let width = 30, filled = width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))   ".utf8))
+            StandardStreams.err("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))   ")
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
@@ -109,6 +109,6 @@ final class ProgressBar {
     }
 
     func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal { StandardStreams.err("\n") }
     }
 }
