@@ -78,6 +78,10 @@ public enum OutputFile {
         throw OutputFileError(path: path, reason: "too many levels of symbolic links")
     }
 
+    /// For a signal handler that ends the process (the live view's): removes
+    /// the temporary file of a write under way. Async-signal-safe.
+    public static func removeTemporaryFile() { TemporaryFileGuard.removeNow() }
+
     static func kindName(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a directory"
@@ -164,8 +168,12 @@ final class TemporaryFileGuard {
         Self.lock.unlock()
     }
 
+    static func removeNow() {
+        if armed != 0 { unlink(path) }
+    }
+
     private static let onSignal: @convention(c) (Int32) -> Void = { signal in
-        if TemporaryFileGuard.armed != 0 { unlink(TemporaryFileGuard.path) }
+        TemporaryFileGuard.removeNow()
         sigaction(signal, TemporaryFileGuard.previous + Int(signal), nil)
         raise(signal)
     }
