@@ -66,7 +66,7 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         self.key = key
         self.message = message
     }
-    public var description: String { "\(key): \(message)" }
+    public var description: String { "\(TextSafety.escaped(key)): \(message)" }
 }
 
 /// A value as written in a scenario file or on the command line.
@@ -157,7 +157,7 @@ extension Settings {
                        guard case .string(let text) = v else { throw typeError("train.loss", v, "a string") }
                        if text == "default" { s.loss = nil; return }
                        guard let l = LossKind(rawValue: text) else {
-                           throw SettingsError(key: "train.loss", message: "'\(text)' is not one of default, \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                           throw SettingsError(key: "train.loss", message: "\(TextSafety.quoted(text)) is not one of default, \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
                        }
                        s.loss = l
                    }, current: { $0.loss?.rawValue ?? "default" }),
@@ -208,7 +208,7 @@ extension Settings {
         return SettingKey(name: name, summary: summary, accepts: "one of \(names)", apply: { s, v in
             guard case .string(let text) = v else { throw typeError(name, v, "a string") }
             guard let e = E(rawValue: text) else {
-                throw SettingsError(key: name, message: "'\(text)' is not one of \(names)")
+                throw SettingsError(key: name, message: "\(TextSafety.quoted(text)) is not one of \(names)")
             }
             apply(&s, e)
         }, current: current)

@@ -12,12 +12,12 @@ struct BenchCommand: ParsableCommand {
             Prints the median milliseconds per iteration; GFLOP/s counts 6·T·B·H² flops per iteration per layer.
             """)
 
-    @Option(help: "Hidden units H.") var hidden: Int = 128
-    @Option(help: "Timesteps T.") var steps: Int = 100
-    @Option(help: "Batch size B.") var batch: Int = 1
-    @Option(help: "Input (and readout) width I.") var inputs: Int = 8
-    @Option(help: "Stacked layers.") var layers: Int = 1
-    @Option(help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
+    @Option(parsing: .unconditional, help: "Hidden units H.") var hidden: Int = 128
+    @Option(parsing: .unconditional, help: "Timesteps T.") var steps: Int = 100
+    @Option(parsing: .unconditional, help: "Batch size B.") var batch: Int = 1
+    @Option(parsing: .unconditional, help: "Input (and readout) width I.") var inputs: Int = 8
+    @Option(parsing: .unconditional, help: "Stacked layers.") var layers: Int = 1
+    @Option(parsing: .unconditional, help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
     @Flag(help: "Print {\"ms_per_iteration\": …, \"gflops\": …}.") var json = false
 
     func validate() throws {

@@ -18,5 +18,5 @@ struct Failure: Error, CustomStringConvertible {
 func oneLine(_ text: String) -> String {
     let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
-    return TextSafety.escaped(joined, limit: 2000)
+    return TextSafety.escaped(joined, limit: 1000)
 }

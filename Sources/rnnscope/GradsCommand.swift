@@ -16,14 +16,14 @@ struct GradsCommand: ParsableCommand {
     @Option(help: "Model weights (.safetensors).") var model: String
     @Option(help: "Inputs and targets (.safetensors).") var data: String
     @Option(help: "mse-last, mse-all, xent-last or xent-all.") var loss: String
-    @Option(help: "Truncated BPTT: detach the hidden state every K steps (0 = full BPTT).") var truncate: Int = 0
-    @Option(help: "Global-norm clipping threshold, as torch.nn.utils.clip_grad_norm_ (0 = off).") var clip: Double = 0
+    @Option(parsing: .unconditional, help: "Truncated BPTT: detach the hidden state every K steps (0 = full BPTT).") var truncate: Int = 0
+    @Option(parsing: .unconditional, help: "Global-norm clipping threshold, as torch.nn.utils.clip_grad_norm_ (0 = off).") var clip: Double = 0
     @Option(help: "Write every parameter's gradient (after clipping) and hidden_grad_norms_l{k} to this file.") var out: String?
     @Flag(help: "Print one JSON object: loss, grad_norm, clip_scale, hidden_grad_norms, jacobian_norms.") var json = false
 
     func validate() throws {
         guard LossKind(rawValue: loss) != nil else {
-            throw ValidationError("--loss '\(loss)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError("--loss \(TextSafety.quoted(loss)) is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard truncate >= 0 else { throw ValidationError("--truncate must be 0 or more, got \(truncate)") }
         guard clip >= 0, clip.isFinite else { throw ValidationError("--clip must be 0 or a positive number, got \(clip)") }

@@ -11,7 +11,7 @@ struct SettingsOptions: ParsableArguments {
     func apply(to scenario: Scenario) throws -> Scenario {
         var s = scenario
         for a in assignments {
-            do { try s.settings.set(assignment: a) } catch { throw Failure("--set \(a): \(error)") }
+            do { try s.settings.set(assignment: a) } catch { throw Failure("--set \(TextSafety.escaped(a)): \(error)") }
         }
         do { try s.settings.validate() } catch { throw Failure("\(error)") }
         return s

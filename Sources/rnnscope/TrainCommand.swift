@@ -12,7 +12,8 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file; omit to use only --set.")
     var scenario: String?
     @Flag(help: "No terminal UI: train and report on stdout.") var headless = false
-    @Option(help: "Training iterations (headless).") var iterations: Int = 500
+    // .unconditional: "--iterations -1" is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: "Training iterations (headless).") var iterations: Int = 500
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
     @Flag(help: "Draw with ASCII characters only (interactive).") var ascii = false
     @OptionGroup var settings: SettingsOptions
