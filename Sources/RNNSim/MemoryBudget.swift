@@ -76,12 +76,14 @@ public enum MemoryBudget {
     public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
         guard let text = environment[variable] else { return defaultLimit }
         let units: [Character: Double] = ["K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40]
-        var digits = Substring(text.trimmingCharacters(in: .whitespaces))
+        // 8G, 8GB, 8GiB and 8589934592 all mean the same.
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        if digits.hasSuffix("B") { digits = digits.dropLast() }
+        if digits.hasSuffix("I") { digits = digits.dropLast() }
         var scale = 1.0
-        if let last = digits.last?.uppercased().first, let unit = units[last] {
+        if let last = digits.last, let unit = units[last] {
             scale = unit
             digits = digits.dropLast()
-            if digits.last?.uppercased() == "I" || digits.last?.uppercased() == "B" { digits = digits.dropLast() }
         }
         guard let value = Double(digits), value.isFinite, value > 0, digits.allSatisfy({ $0.isNumber || $0 == "." }) else {
             throw SettingsError(key: variable, message: "\(TextSafety.quoted(text)) is not a size; give bytes or a number with K, M, G or T, e.g. 8G")
@@ -101,6 +103,7 @@ public enum MemoryBudget {
 
     public static func format(_ bytes: Double) -> String {
         if bytes >= 0x1p30 { return String(format: bytes >= 1e12 ? "%.3g GiB" : "%.1f GiB", bytes / 0x1p30) }
-        return String(format: "%.0f MiB", (bytes / 0x1p20).rounded(.up))
+        if bytes >= 0x1p20 { return String(format: "%.0f MiB", (bytes / 0x1p20).rounded(.up)) }
+        return String(format: "%.0f KiB", (bytes / 0x1p10).rounded(.up))
     }
 }

@@ -13,7 +13,11 @@ struct SettingsOptions: ParsableArguments {
         for a in assignments {
             do { try s.settings.set(assignment: a) } catch { throw Failure("--set \(TextSafety.escaped(a)): \(error)") }
         }
-        do { try s.settings.validate() } catch { throw Failure("\(error)") }
+        do {
+            try s.settings.validate()
+            // Before the view opens: a run over the memory cap is one line here, not a screen.
+            try Trainer.checkMemory(s.settings, task: Trainer.makeTask(s.settings))
+        } catch { throw Failure("\(error)") }
         return s
     }
 
