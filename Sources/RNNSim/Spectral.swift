@@ -49,10 +49,20 @@ public enum Spectral {
         }
     }
 
+    /// The size from which `spectralRadius` uses restarted Arnoldi.
+    static let krylovAbove = 256
+
     /// ρ(A) = max |λ|. nil if QR did not converge or the matrix is non-finite.
     public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int) -> Double? {
         precondition(n >= 0 && a.count == n * n, "spectralRadius: expected \(n)×\(n) = \(n * n) entries, got \(a.count)")
-        guard let values = eigenvalues(doubles(a), n: n) else { return nil }
+        let d = doubles(a)
+        // Above a few hundred units only the outermost eigenvalue is sought
+        // (Krylov); every eigenvalue is computed below that, or if it fails.
+        if n > krylovAbove, d.allSatisfy({ $0.isFinite }),
+           let rho = d.withUnsafeBufferPointer({ krylovSpectralRadius($0.baseAddress!, n: n) }) {
+            return rho
+        }
+        guard let values = eigenvalues(d, n: n) else { return nil }
         return values.reduce(0) { max($0, Double.hypot($1.re, $1.im)) }
     }
 
