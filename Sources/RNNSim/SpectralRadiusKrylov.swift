@@ -10,14 +10,20 @@ extension Spectral {
     /// rounding), takes the Ritz values — the eigenvalues of the small H_m — and
     /// stops when the Ritz pair θ, x = V_m y of largest |θ| has a residual
     /// ‖Ax − θx‖ = β |y_m| below `tolerance`·|θ|. Otherwise it restarts from the
-    /// Ritz vectors of the few outermost Ritz values (a conjugate pair gives its
-    /// real and imaginary parts), which keeps what has been found and drops the
-    /// rest. A Krylov space that closes early (β ≈ 0) holds exact eigenvalues.
+    /// Ritz vectors of the outermost Ritz values (a conjugate pair gives its real
+    /// and imaginary parts), which keeps what has been found and drops the rest.
+    /// A Krylov space that closes early (β ≈ 0) holds exact eigenvalues.
     ///
     /// nil when it has not converged within `cycles` (the caller then computes
     /// every eigenvalue): never a guess.
-    static func krylovSpectralRadius(_ a: UnsafePointer<Double>, n: Int, dimension: Int = 48, cycles: Int = 60,
-                                     tolerance: Double = 1e-11) -> Double? {
+    ///
+    /// The defaults were measured on Gaussian matrices (outer eigenvalues a few
+    /// per cent apart) at n = 1023…2048: m = 100 converges in 5 cycles where
+    /// m = 48 takes 18; restarting from the top Ritz vector alone is as fast as
+    /// from four, and ten stall. A residual of 1e-9·|θ| gives ρ to better than
+    /// 1e-6 (the tests) even for eigenvalues ~100× worse conditioned than normal.
+    static func krylovSpectralRadius(_ a: UnsafePointer<Double>, n: Int, dimension: Int = 100, cycles: Int = 30,
+                                     restartVectors: Int = 1, tolerance: Double = 1e-9) -> Double? {
         let m = min(dimension, n - 1)
         guard m >= 4 else { return nil }
         var scale = 0.0  // ‖A‖_max, for the test of a closed Krylov space
@@ -62,7 +68,7 @@ extension Spectral {
 
             // Ritz vectors of the outermost Ritz values (one of each conjugate pair).
             var wanted: [(re: Double, im: Double)] = []
-            for r in ritz where r.im >= 0 && wanted.count < 4 { wanted.append(r) }
+            for r in ritz where r.im >= 0 && wanted.count < restartVectors { wanted.append(r) }
             var next = [Double](repeating: 0, count: n)
             for (index, theta) in wanted.enumerated() {
                 guard let y = hessenbergEigenvector(small, steps, theta) else { return nil }
