@@ -33,7 +33,7 @@ enum ModelGroups {
         if let chosen {
             prefix = normalised(chosen)
             guard found.contains(prefix) else {
-                throw ModelFileError("--rnn '\(chosen)': no \(prefix)\(marker) in the file (nn.RNN found under: \(found.isEmpty ? "none" : found.map(StockModel.shown).joined(separator: ", ")))")
+                throw ModelFileError("--rnn \(TextSafety.quoted(chosen)): no \(TextSafety.escaped(prefix + marker)) in the file (nn.RNN found under: \(found.isEmpty ? "none" : found.map(StockModel.shown).joined(separator: ", ")))")
             }
         } else {
             guard let only = found.first else {
@@ -49,24 +49,24 @@ enum ModelGroups {
         while file.tensors[prefix + "weight_hh_l\(layers)"] != nil { layers += 1 }
         guard layers <= 4 else { throw ModelFileError("\(layers) layers: rnnscope shows 1 to 4") }
         for name in file.tensors.keys where name.hasPrefix(prefix) && name.contains("_reverse") {
-            throw ModelFileError("tensor '\(name)': bidirectional RNNs are not supported")
+            throw ModelFileError("tensor \(TextSafety.quoted(name)): bidirectional RNNs are not supported")
         }
         let whh = file.tensors[prefix + marker]!
         guard whh.shape.count == 2, whh.shape[0] == whh.shape[1], whh.shape[0] > 0 else {
-            throw ModelFileError("tensor '\(prefix)\(marker)' has shape \(whh.shape); expected [H, H]")
+            throw ModelFileError("tensor \(TextSafety.quoted(prefix + marker)) has shape \(whh.shape); expected [H, H]")
         }
         let H = whh.shape[0]
-        guard let wih = file.tensors[prefix + "weight_ih_l0"] else { throw ModelFileError("missing tensor '\(prefix)weight_ih_l0'") }
+        guard let wih = file.tensors[prefix + "weight_ih_l0"] else { throw ModelFileError("missing tensor \(TextSafety.quoted(prefix + "weight_ih_l0"))") }
         let gated = wih.shape.count == 2 && wih.shape[0] % H == 0 && wih.shape[0] / H > 1
         guard wih.shape.count == 2, wih.shape[0] == H, wih.shape[1] > 0 else {
-            throw ModelFileError("tensor '\(prefix)weight_ih_l0' has shape \(wih.shape); expected [\(H), I] since weight_hh_l0 is [\(H), \(H)]"
+            throw ModelFileError("tensor \(TextSafety.quoted(prefix + "weight_ih_l0")) has shape \(wih.shape); expected [\(H), I] since weight_hh_l0 is [\(H), \(H)]"
                 + (gated ? " (an LSTM or GRU? only vanilla RNNs are supported)" : ""))
         }
         var names: Set<String> = []
         var biases = 0
         for k in 0..<layers {
             for part in ["weight_ih", "weight_hh"] {
-                guard file.tensors[prefix + "\(part)_l\(k)"] != nil else { throw ModelFileError("missing tensor '\(prefix)\(part)_l\(k)'") }
+                guard file.tensors[prefix + "\(part)_l\(k)"] != nil else { throw ModelFileError("missing tensor \(TextSafety.quoted(prefix + "\(part)_l\(k)"))") }
                 names.insert(prefix + "\(part)_l\(k)")
             }
             for part in ["bias_ih", "bias_hh"] where file.tensors[prefix + "\(part)_l\(k)"] != nil {
@@ -77,7 +77,7 @@ enum ModelGroups {
         // nn.RNN(bias=False) has no biases at all; some but not all is no nn.RNN.
         guard biases == 0 || biases == 2 * layers else {
             let missing = (0..<layers).flatMap { k in ["bias_ih_l\(k)", "bias_hh_l\(k)"] }.map { prefix + $0 }.first { !names.contains($0) }!
-            throw ModelFileError("missing tensor '\(missing)': an nn.RNN has biases in every layer or (bias=False) none")
+            throw ModelFileError("missing tensor \(TextSafety.quoted(missing)): an nn.RNN has biases in every layer or (bias=False) none")
         }
         return Recurrent(prefix: prefix, layers: layers, inputs: wih.shape[1], hidden: H, bias: biases > 0, names: names)
     }
@@ -104,7 +104,7 @@ enum ModelGroups {
         if let chosen = options.headPrefix {
             let p = normalised(chosen)
             guard let h = heads.first(where: { $0.prefix == p }) else {
-                throw ModelFileError("--head '\(chosen)': no nn.Linear \(p)weight [O, \(rnn.hidden)] in the file (candidates: \(heads.isEmpty ? "none" : heads.map { StockModel.shown($0.prefix) }.joined(separator: ", ")))")
+                throw ModelFileError("--head \(TextSafety.quoted(chosen)): no nn.Linear \(TextSafety.escaped(p + "weight")) [O, \(rnn.hidden)] in the file (candidates: \(heads.isEmpty ? "none" : heads.map { StockModel.shown($0.prefix) }.joined(separator: ", ")))")
             }
             heads = [h]
         }
@@ -126,7 +126,7 @@ enum ModelGroups {
             let known = heads.reduce(Set<String>()) { $0.union($1.names) }.union(embeddings.reduce(Set<String>()) { $0.union($1.names) })
             if let stray = rest.subtracting(known).sorted().first {
                 let t = file.tensors[stray]!
-                throw ModelFileError("unexpected tensor '\(stray)' \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN → nn.Linear; give \(flags) to run those groups and leave the rest alone")
+                throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)) \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN → nn.Linear; give \(flags) to run those groups and leave the rest alone")
             }
         }
         // With the groups chosen, other tensors may stay outside: take the reading that uses most.

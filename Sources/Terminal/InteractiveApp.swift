@@ -142,7 +142,10 @@ enum TerminalCheck {
     }
 
     static func complain(_ problem: String) {
-        FileHandle.standardError.write(Data("rnnscope: \(problem); \(headlessHint)\n".utf8))
+        // write(2), not FileHandle (which traps when stderr is closed or full); the
+        // exit status says the view did not start either way.
+        let line = Array("rnnscope: \(problem); \(headlessHint)\n".utf8)
+        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     /// UTF-8 decided the way htop does, from the locale's codeset (after setlocale).

@@ -14,7 +14,7 @@ enum ModelRun {
                 || (user.data != nil && (key.hasPrefix("task.") || key == "train.loss"))
             if fixed {
                 let instead = ["network.activation": "; use --nonlinearity", "train.loss": "; use --loss"][key] ?? ""
-                throw Failure("--set \(a) does not apply with --model: the model file and its data fix it\(instead)")
+                throw Failure("--set \(TextSafety.quoted(a)) does not apply with --model: the model file and its data fix it\(instead)")
             }
         }
         if let data = user.data, let asked = base.settings.loss, asked != data.loss {
@@ -23,7 +23,8 @@ enum ModelRun {
         let settings = user.settings(from: base.settings)
         do {
             try settings.validate()
-            _ = try user.task(settings)
+            // Refused here, before the view opens, rather than by the trainer.
+            try Trainer.checkMemory(settings, task: user.task(settings))
         } catch { throw Failure("\(error)") }
         let modelName = URL(fileURLWithPath: user.modelPath).lastPathComponent
         var notes = "Your model, \(user.model.summary)."
@@ -43,6 +44,6 @@ enum ModelRun {
         do {
             try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
         } catch { throw Failure(error) }
-        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(user.savePath)")
+        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))")
     }
 }

@@ -22,7 +22,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         // With --model, the scenario (if any) supplies only the training settings.
-        var s = try pace.apply(to: settings.apply(to: resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName)),
+        var s = try pace.apply(to: settings.apply(to: resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName), model: input.model != nil),
                                settings: settings)
         if input.model != nil { s = try ModelRun.scenario(base: s, user: input.load(savePath: save), dataPath: input.data, assignments: settings.assignments) }
         throw ExitCode(Interactive.open(s, ascii: ascii))

@@ -224,6 +224,23 @@ struct TmuxTests {
         try pane.expectTerminalRestored()
     }
 
+    /// Ctrl-\\ sends SIGQUIT, whose default action ends the process: it still dies
+    /// of SIGQUIT (status 128 + 3), but on a restored terminal.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func ctrlBackslashLeavesTheTerminalClean() throws {
+        let pane = try Pane(width: 80, height: 24)
+        defer { pane.close() }
+        try pane.wait("running") { $0.contains("RUNNING") || $0.contains("PAUSED") }
+        pane.key("C-\\")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=131"))
+        #expect(!pane.screen.contains("crashed"))
+        try pane.expectTerminalRestored()
+        let cursor = try pane.display("#{cursor_flag}")
+        #expect(cursor == "1", "the cursor is hidden")
+    }
+
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func functionKeysOpenHelpAndQuit() throws {
@@ -298,9 +315,10 @@ final class Pane {
         let binary = TmuxTests.binary!.path
         // After the program: its status on screen, the terminal modes in a file, then idle
         // so that the pane stays to be read. The shell survives Ctrl-C as an interactive
-        // one would (a trap, not an ignore: the program must get SIGINT as usual).
+        // one would, and Ctrl-\\ too (a trap, not an ignore: the program must get SIGINT
+        // and SIGQUIT as usual).
         let args = arguments.map { " '\($0)'" }.joined()
-        let script = "trap 'true' INT; '\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        let script = "trap 'true' INT QUIT; '\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
         try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 
@@ -376,6 +394,11 @@ final class Pane {
         #expect(flags.contains("icanon") && !flags.contains("-icanon"), "icanon is off: \(modes)")
         let alternate = try tmux(["display-message", "-p", "-t", target, "#{alternate_on}"])
         #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
+    /// A tmux format about the pane, e.g. `#{cursor_flag}`.
+    func display(_ format: String) throws -> String {
+        try tmux(["display-message", "-p", "-t", target, format]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs tmux with posix_spawn and waitpid, its output in a file. Not Foundation's
