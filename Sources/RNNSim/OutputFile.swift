@@ -6,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The one way rnnscope writes a file (gradients, saved models, exports,
-/// recordings): `try OutputFile.write(data, to: path)`.
+/// The one way rnnscope writes a file (gradients, saved models, figures, CSV,
+/// recordings): `try OutputFile.write(data, to: path)` at once, or
+/// `OutputFile(path:)`, `write` as it comes, and `commit` at the end.
 ///
 /// - A new or regular file is replaced atomically: the bytes go to a temporary
 ///   file in the same directory, are synced, and renamed over the path, so a
@@ -24,24 +25,53 @@ import Darwin
 /// It lives beside the maths because every module (the commands, the view's
 /// recordings, `SafeTensorsFile.write`) must reach it, and it needs nothing
 /// beyond Foundation and POSIX.
-public enum OutputFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let (target, mode) = try destination(path)
+public final class OutputFile {
+    public let path: String
+    private let temporary: String
+    private let target: String
+    private let mode: mode_t
+    private let fd: Int32
+    private let cleanup: TemporaryFileGuard
+    private var pending = Data()
+    private var closed = false
+
+    /// Opens the temporary file beside the target now, so that a bad path fails
+    /// before any work is done; `write` adds to it, `commit` puts it in place,
+    /// `discard` (or dropping it uncommitted) leaves nothing behind.
+    public init(path: String) throws {
+        self.path = path
+        (target, mode) = try Self.destination(path)
         let directory = (target as NSString).deletingLastPathComponent
         let name = (target as NSString).lastPathComponent
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-
-        let cleanup = TemporaryFileGuard(temporary)
-        defer { cleanup.release() }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        cleanup = try TemporaryFileGuard(temporary, path: path)
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
+            cleanup.release()
             throw OutputFileError(path: path, reason: directory.isEmpty || FileManager.default.fileExists(atPath: directory) ? reason : "directory \(TextSafety.quoted(directory)) does not exist")
         }
-        var failure: String?
-        if let error = writeAll(fd, data) { failure = error }
-        else if fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        else if fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
+    }
+
+    deinit { discard() }
+
+    public func write(_ data: Data) throws {
+        precondition(!closed, "write after commit or discard")
+        pending.append(data)
+        if pending.count >= 1 << 20 { try flush() }
+    }
+
+    public func write(_ text: String) throws { try write(Data(text.utf8)) }
+
+    /// Syncs the file, gives it the mode, and renames it over the target.
+    public func commit() throws {
+        guard !closed else { return }
+        closed = true
+        defer { cleanup.release() }
+        var failure = Self.writeAll(fd, pending)
+        pending = Data()
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil && fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
         if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
         if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
         if let failure {
@@ -49,6 +79,35 @@ public enum OutputFile {
             throw OutputFileError(path: path, reason: failure)
         }
     }
+
+    /// Removes the temporary file: the target is left as it was.
+    public func discard() {
+        guard !closed else { return }
+        closed = true
+        close(fd)
+        unlink(temporary)
+        cleanup.release()
+    }
+
+    private func flush() throws {
+        if let failure = Self.writeAll(fd, pending) {
+            discard()
+            throw OutputFileError(path: path, reason: failure)
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// A whole file at once.
+    public static func write(_ data: Data, to path: String) throws {
+        let file = try OutputFile(path: path)
+        if let failure = writeAll(file.fd, data) {
+            file.discard()
+            throw OutputFileError(path: path, reason: failure)
+        }
+        try file.commit()
+    }
+
+    public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
 
     /// Throws what `write` would refuse about `path` itself (not a regular file,
     /// a missing directory), so that a command refuses it before doing the work
@@ -141,52 +200,77 @@ public struct OutputFileError: Error, CustomStringConvertible, Equatable {
     public var description: String { "cannot write \(TextSafety.quoted(path)): \(reason)" }
 }
 
-/// Removes a temporary file if a signal ends the process while it exists.
-/// The handler uses only async-signal-safe calls (unlink, sigaction, raise) on
-/// a path copied out beforehand; it is installed only for signals whose action
-/// is the default one (a program with its own handler, such as the live view,
-/// finishes the write itself), and one write holds it at a time.
+/// Removes the temporary files of the writes under way if a signal ends the
+/// process. The handler uses only async-signal-safe calls (unlink, sigaction,
+/// raise) on paths copied out beforehand; it is installed while any write is
+/// under way, only for signals whose action is the default one (a program with
+/// its own handler, such as the live view, calls `removeNow` itself). Several
+/// files may be open at once (a recording and a figure, a CSV and an SVG).
 final class TemporaryFileGuard {
     /// Every signal whose default action ends the process and that can be caught.
     static let terminating: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
                                        SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL, SIGSYS, SIGTRAP,
                                        SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSTKFLT, SIGPWR]
+    static let slots = 16
+    private static let width = Int(PATH_MAX) + 1
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var path = UnsafeMutablePointer<CChar>.allocate(capacity: Int(PATH_MAX) + 1)
-    nonisolated(unsafe) private static var armed: sig_atomic_t = 0
+    nonisolated(unsafe) private static let paths = UnsafeMutablePointer<CChar>.allocate(capacity: slots * width)
+    nonisolated(unsafe) private static let armed: UnsafeMutablePointer<sig_atomic_t> = {
+        let p = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: slots)
+        p.initialize(repeating: 0, count: slots)
+        return p
+    }()
+    nonisolated(unsafe) private static var active = 0
     nonisolated(unsafe) private static var previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
     nonisolated(unsafe) private static var installed = [Bool](repeating: false, count: 65)
+    private let slot: Int
+    private var released = false
 
-    init(_ temporary: String) {
+    init(_ temporary: String, path: String) throws {
         Self.lock.lock()
-        let bytes = Array(temporary.utf8.prefix(Int(PATH_MAX)))
-        for (i, b) in bytes.enumerated() { Self.path[i] = CChar(bitPattern: b) }
-        Self.path[bytes.count] = 0
-        for s in Self.terminating {
-            var current = sigaction()
-            sigaction(s, nil, &current)
-            guard handlerIsDefault(current) else { continue }
-            var action = sigaction()
-            setHandler(&action, Self.onSignal)
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
-            sigaction(s, &action, Self.previous + Int(s))
-            Self.installed[Int(s)] = true
+        defer { Self.lock.unlock() }
+        guard let free = (0..<Self.slots).first(where: { Self.armed[$0] == 0 }) else {
+            throw OutputFileError(path: path, reason: "\(Self.slots) files are being written already")
         }
-        Self.armed = 1
+        slot = free
+        let bytes = Array(temporary.utf8.prefix(Self.width - 1))
+        let base = Self.paths + slot * Self.width
+        for (i, b) in bytes.enumerated() { base[i] = CChar(bitPattern: b) }
+        base[bytes.count] = 0
+        if Self.active == 0 {
+            for s in Self.terminating {
+                var current = sigaction()
+                sigaction(s, nil, &current)
+                guard handlerIsDefault(current) else { continue }
+                var action = sigaction()
+                setHandler(&action, Self.onSignal)
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = 0
+                sigaction(s, &action, Self.previous + Int(s))
+                Self.installed[Int(s)] = true
+            }
+        }
+        Self.active += 1
+        Self.armed[slot] = 1
     }
 
     func release() {
-        Self.armed = 0
-        for s in Self.terminating where Self.installed[Int(s)] {
-            sigaction(s, Self.previous + Int(s), nil)
-            Self.installed[Int(s)] = false
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        guard !released else { return }
+        released = true
+        Self.armed[slot] = 0
+        Self.active -= 1
+        if Self.active == 0 {
+            for s in Self.terminating where Self.installed[Int(s)] {
+                sigaction(s, Self.previous + Int(s), nil)
+                Self.installed[Int(s)] = false
+            }
         }
-        Self.lock.unlock()
     }
 
     static func removeNow() {
-        if armed != 0 { unlink(path) }
+        for i in 0..<slots where armed[i] != 0 { unlink(paths + i * width) }
     }
 
     private static let onSignal: @convention(c) (Int32) -> Void = { signal in

@@ -15,6 +15,9 @@ public final class Trainer {
     private let bptt: BPTT<Float>
     private var gradients: [Float]
     private var batches: SeededRandom
+    /// The last iteration's weights before its update, batch and options: enough to run it
+    /// again, unchanged, with measurements it did not take (`remeasureLastIteration`).
+    private var last: (parameters: [Float], batch: Batch<Float>, options: BPTTOptions)?
 
     public init(settings: Settings) throws {
         try settings.validate()
@@ -98,24 +101,61 @@ public final class Trainer {
         let (rho, sigma) = spectrum ? measureSpectrum() : (nanPerLayer, nanPerLayer)
         let summary = bptt.run(network, batch, opts, gradients: &gradients)
         iteration += 1
+        last = (network.parameters, batch, opts)
         if summary.nonfinite { diverged = true }
         if !diverged { optimiser.update(&network.parameters, gradients) }
-        return IterationReport(
+        return report(summary, opts, rho: rho, sigma: sigma)
+    }
+
+    /// A second run that continues this one exactly: the same weights, optimiser state,
+    /// batch stream, iteration count and options (the split view's fork).
+    public func fork() throws -> Trainer {
+        let t = try Trainer(settings: settings)
+        t.network = network
+        t.optimiser = optimiser
+        t.batches = batches
+        t.iteration = iteration
+        t.diverged = diverged
+        t.options = options
+        t.last = last
+        return t
+    }
+
+    /// The last iteration again, from the weights it started with and on its batch, with
+    /// ρ, σ_max and the per-step Jacobian norms measured: the same loss and norms, nothing
+    /// trained. Step-through shows the iteration on screen this way. Returns the options it
+    /// ran with too (clipping or truncation may have changed since). Nil before the first.
+    public func remeasureLastIteration() -> (report: IterationReport, options: BPTTOptions)? {
+        guard let last else { return nil }
+        var before = network
+        before.parameters = last.parameters
+        var opts = last.options
+        opts.recordJacobians = true
+        let (rho, sigma) = spectrum(of: before)
+        var scratch = [Float](repeating: 0, count: network.layout.count)
+        let summary = bptt.run(before, last.batch, opts, gradients: &scratch)
+        return (report(summary, opts, rho: rho, sigma: sigma), last.options)
+    }
+
+    private func report(_ summary: BPTTSummary, _ opts: BPTTOptions, rho: [Double], sigma: [Double]) -> IterationReport {
+        IterationReport(
             iteration: iteration, loss: summary.loss, gradNorm: summary.gradNorm, clipScale: summary.clipScale,
             clipped: summary.clipScale < 1, valueClipped: summary.valueClipped, nonfinite: summary.nonfinite,
             spectralRadius: rho, largestSingularValue: sigma,
-            hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: jacobians ? bptt.jacobianNorms : nanNorms)
+            hiddenGradNorms: bptt.hiddenGradNorms, jacobianNorms: opts.recordJacobians ? bptt.jacobianNorms : nanNorms)
     }
 
     private var nanPerLayer: [Double] { [Double](repeating: .nan, count: settings.layers) }
     private var nanNorms: [[Double]] { Array(repeating: [Double](repeating: .nan, count: settings.steps), count: settings.layers) }
 
     /// ρ(W_hh) and σ_max(W_hh) of every layer.
-    public func measureSpectrum() -> ([Double], [Double]) {
+    public func measureSpectrum() -> ([Double], [Double]) { spectrum(of: network) }
+
+    private func spectrum(of net: RNN<Float>) -> ([Double], [Double]) {
         let H = settings.hidden
         var rho: [Double] = [], sigma: [Double] = []
         for k in 0..<settings.layers {
-            let w = network.recurrentWeights(layer: k)
+            let w = net.recurrentWeights(layer: k)
             rho.append(Spectral.spectralRadius(w, n: H) ?? .nan)
             sigma.append(Spectral.largestSingularValue(w, rows: H, cols: H))
         }

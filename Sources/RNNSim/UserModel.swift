@@ -5,13 +5,16 @@ public final class UserModel: Sendable, Equatable {
     public let model: StockModel
     public let data: DataSet?
     public let modelPath: String
+    /// Where the data was read from (nil without --data).
+    public let dataPath: String?
     /// Where the live view's save key and `train --save` write the weights.
     public let savePath: String
 
-    public init(model: StockModel, data: DataSet?, modelPath: String, savePath: String? = nil) {
+    public init(model: StockModel, data: DataSet?, modelPath: String, dataPath: String? = nil, savePath: String? = nil) {
         self.model = model
         self.data = data
         self.modelPath = modelPath
+        self.dataPath = dataPath
         self.savePath = savePath ?? Self.defaultSavePath(for: modelPath)
     }
 

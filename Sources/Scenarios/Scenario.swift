@@ -16,9 +16,12 @@ public struct Scenario: Sendable {
     public var claims: [Claim]
     /// The `[variants.NAME]` tables: the file's settings with overrides, in file order.
     public var variants: [Variant]
+    /// `compare = ["A", "B"]`: the live view opens as a split of these two variants.
+    public var compare: (a: Variant, b: Variant)?
 
     public init(name: String, title: String, notes: String = "", settings: Settings = Settings(), path: String? = nil,
-                claims: [Claim] = [], variants: [Variant] = []) {
+                claims: [Claim] = [], variants: [Variant] = [], compare: (a: Variant, b: Variant)? = nil) {
+        self.compare = compare
         self.name = name
         self.title = title
         self.notes = notes

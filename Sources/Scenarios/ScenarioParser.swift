@@ -77,7 +77,7 @@ struct ScenarioParser {
         return seen
     }()
 
-    static let topLevel = ["title", "notes", "seed"] + sections + ["variants", "expect"]
+    static let topLevel = ["title", "notes", "seed"] + sections + ["variants", "compare", "expect"]
 
     static func parse(_ text: String, path: String) throws -> Scenario {
         let root: TOMLTable
@@ -143,6 +143,7 @@ struct ScenarioParser {
         var settingEntries: [(key: String, value: Node)] = []
         var variantsNode: Node?
         var expectNode: Node?
+        var compareNode: Node?
         for (key, value) in ordered(root, at: []) {
             switch key {
             case "title":
@@ -156,6 +157,7 @@ struct ScenarioParser {
                 guard case .string(let t) = value else { throw error([key], "expected a string, got \(value.typeName)") }
                 notes = Self.tidy(t)
             case "variants": variantsNode = value
+            case "compare": compareNode = value
             case "expect": expectNode = value
             default:
                 // `"train.lr" = 0.1` (a quoted --set key) is a setting too.
@@ -175,7 +177,29 @@ struct ScenarioParser {
         }
         let variants = try parseVariants(variantsNode, base: settings)
         let claims = try parseClaims(expectNode, base: settings, variants: variants)
-        return Scenario(name: name, title: title, notes: notes, settings: settings, path: path, claims: claims, variants: variants)
+        let compare = try parseCompare(compareNode, base: settings, variants: variants)
+        return Scenario(name: name, title: title, notes: notes, settings: settings, path: path, claims: claims, variants: variants,
+                        compare: compare)
+    }
+
+    /// `compare = ["A", "B"]`: the scenario opens as the split view of two of its
+    /// variants (`base` is the file's own settings).
+    func parseCompare(_ node: Node?, base: Settings, variants: [Variant]) throws -> (a: Variant, b: Variant)? {
+        guard let node else { return nil }
+        let known = ["base"] + variants.map(\.name)
+        guard case .array(let items) = node, items.count == 2 else {
+            throw error(["compare"], "expected two variant names, [\"A\", \"B\"] (of \(known.joined(separator: ", ")))")
+        }
+        let sides = try items.map { item -> Variant in
+            guard case .string(let name) = item else { throw error(["compare"], "expected variant names, got \(item.typeName)") }
+            if name == "base" { return Variant(name: "base", overrides: [], settings: base) }
+            guard let v = variants.first(where: { $0.name == name }) else {
+                throw error(["compare"], "no [variants.\(name)] in this file (variants: \(known.joined(separator: ", ")))")
+            }
+            return v
+        }
+        guard sides[0].name != sides[1].name else { throw error(["compare"], "compares a variant with itself: name two different ones") }
+        return (sides[0], sides[1])
     }
 
     /// Notes as written, minus trailing blanks on each line and blank lines at either end.

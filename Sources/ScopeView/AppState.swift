@@ -68,6 +68,9 @@ public struct AppState: Sendable {
     public var moment: String?
     public var sample: String?
 
+    /// The split view: run B beside this run (A), nil when there is one run.
+    public var comparison: Comparison?
+
     public var mode = Mode.normal
     public var status: StatusMessage?
     public var width: Int
@@ -109,6 +112,15 @@ public struct AppState: Sendable {
     public var lossKind: LossKind? { reportOptions?.loss ?? settings.loss }
 
     public var isCharLM: Bool { settings.task == .charLM }
+
+    /// What figures (`e`) are named after: the scenario, or for a model opened with
+    /// --model the model's file (`runs/lm.safetensors` → `lm`).
+    public var figureName: String {
+        guard let path = settings.userModel?.modelPath else { return scenario.name }
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let stem = file.hasSuffix(".safetensors") ? String(file.dropLast(".safetensors".count)) : file
+        return stem.isEmpty ? scenario.name : stem
+    }
 
     /// Forgets everything measured: a new run is starting.
     mutating func resetRun() {

@@ -168,6 +168,10 @@ public enum AppEvent: Sendable {
     case report(SessionUpdate)
     /// Time passes (seconds on a monotonic clock): status messages expire.
     case tick(now: Double)
+    /// The runtime wrote the frame `exportFrame` asked for (`error` nil), or could not.
+    case exported(baseName: String, error: String?)
+    /// New numbers from run B of the split view.
+    case reportB(SessionUpdate)
 }
 
 /// What the view asks the runtime to do. Toggles apply from the next iteration;
@@ -185,6 +189,16 @@ public enum AppCommand: Equatable, Sendable {
     case openScenario(String)
     /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
     case measureJacobians
+    /// Write the current weights of a model opened with --model (`UserModel.savePath`).
     case saveWeights
+    /// Write the frame on screen as `<baseName>.svg` and `.txt` in the current directory,
+    /// then answer with `.exported`.
+    case exportFrame(baseName: String)
+    /// For run B of the split view.
+    indirect case sideB(AppCommand)
+    /// Fork the run into A | B from its current weights; B then runs with these settings.
+    case openSplit(Settings)
+    /// Close the split, keeping run B (true) or A.
+    case closeSplit(keepB: Bool)
     case quit
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Numbers as the screen prints them: short, and honest about Inf and NaN.
-enum Format {
+public enum Format {
     /// Four significant digits in the readable range, scientific outside it.
     static func number(_ x: Double) -> String {
         if x.isNaN { return "NaN" }
@@ -54,7 +54,7 @@ enum Format {
     }
 
     /// Greedy word wrap; words longer than the width are cut.
-    static func wrap(_ text: String, width: Int) -> [String] {
+    public static func wrap(_ text: String, width: Int) -> [String] {
         guard width > 0 else { return [] }
         var out: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -51,8 +51,18 @@ enum ScreenHelp {
             + "clipping scales the gradient afterwards."),
         ("toggles", "c, + and -, t, [ and ] change clipping and truncation from the next iteration, without "
             + "restarting; the chart always shows the options its own iteration ran with. + doubles and - halves "
-            + "the clipping threshold; [ halves and ] doubles K (between 1 and T). i switches IRNN on or off "
+            + "the clipping threshold; [ and ] halve and double K from the scenario's own (between 1 and T), "
+            + "stopping at every K the scenario's variants use. i switches IRNN on or off "
             + "(Le, Jaitly & Hinton 2015: W_hh = α·I, biases 0, ReLU); i, r, R and s start a new run."),
+        ("split view", "v forks the run into A | B from its current weights (rnnscope run NAME --vs key=value, or "
+            + "a scenario's compare key, opens it from the start): both runs see the same batches in the same order "
+            + "and advance in lockstep, at the same iteration. Tab moves the focus (the highlighted header); c, +, -, t, "
+            + "[ and ] act on the focused run, space, n, < and > on both, and i, r or R restart both from one seed. "
+            + "Each header names the settings that differ. Both gradient charts share one log scale; the B/A row "
+            + "is log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A) per timestep, blue where B's gradient is smaller, red where it "
+            + "is larger; the loss chart shows both runs. v again closes the split, keeping the focused run."),
+        ("figures out", "e writes the frame on screen as rnnscope-<scenario>-it<N>.svg (colours and text as on "
+            + "screen, for slides) and the same as plain text in a .txt beside it, in the current directory."),
     ]
 }
 

@@ -4,7 +4,7 @@ import RNNSim
 public enum Action: Hashable, Sendable, CaseIterable {
     case togglePause, slower, faster, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
-    case restart, restartNewSeed, openPicker, nextLayer, saveWeights, help, quit
+    case restart, restartNewSeed, openPicker, nextLayer, saveWeights, exportFrame, toggleSplit, switchFocus, help, quit
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
     case pickerUp, pickerDown, pickerOpen, pickerCancel
     case scrollUp, scrollDown, pageUp, pageDown, closeHelp
@@ -49,28 +49,34 @@ public enum Keymap {
                 help: "step through the backward pass of this iteration, one timestep per key (pauses)", context: .main),
         Binding(keys: [.char("c")], keyLabel: "c", action: .toggleClip, barLabel: "Clip",
                 help: "gradient-norm clipping on/off (Pascanu et al. 2013; threshold 1.0 if none was set)", context: .main),
-        Binding(keys: [.char("+"), .char("=")], keyLabel: "+-", action: .raiseClip, barLabel: "Thr",
+        Binding(keys: [.char("+"), .char("=")], keyLabel: "+-", action: .raiseClip, barLabel: nil,
                 help: "double the clipping threshold", context: .main),
         Binding(keys: [.char("-"), .char("_"), .char("−")], keyLabel: "-", action: .lowerClip, barLabel: nil,
                 help: "halve the clipping threshold", context: .main),
         Binding(keys: [.char("t")], keyLabel: "t", action: .toggleTruncation, barLabel: "Trunc",
                 help: "truncated BPTT on/off (K = T/4 if none was set)", context: .main),
         Binding(keys: [.char("[")], keyLabel: "[]", action: .shorterTruncation, barLabel: "K",
-                help: "halve the truncation length K (at least 1)", context: .main),
+                help: "shorter truncation length K: half, or the next K the scenario uses (at least 1)", context: .main),
         Binding(keys: [.char("]")], keyLabel: "]", action: .longerTruncation, barLabel: nil,
-                help: "double the truncation length K (at most T)", context: .main),
+                help: "longer truncation length K: double, or the next K the scenario uses (at most T)", context: .main),
         Binding(keys: [.char("i")], keyLabel: "i", action: .toggleIdentityInit, barLabel: "IRNN",
                 help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); off is the scenario's own init (tanh with xavier if that was IRNN); re-initialises", context: .main),
         Binding(keys: [.char("r")], keyLabel: "r", action: .restart, barLabel: "Reset",
                 help: "restart training with the same seed", context: .main),
         Binding(keys: [.char("R")], keyLabel: "R", action: .restartNewSeed, barLabel: "Seed",
                 help: "restart training with a new seed", context: .main),
-        Binding(keys: [.char("L")], keyLabel: "L", action: .nextLayer, barLabel: nil,
-                help: "show the next layer (stacked networks)", context: .main),
         Binding(keys: [.char("s")], keyLabel: "s", action: .openPicker, barLabel: "Scen",
                 help: "choose another scenario", context: .main),
         Binding(keys: [.char("w")], keyLabel: "w", action: .saveWeights, barLabel: "Save",
                 help: "save your model's current weights (run --model): to --save, else MODEL.trained.safetensors; same names, shapes and dtypes", context: .main),
+        Binding(keys: [.char("v")], keyLabel: "v", action: .toggleSplit, barLabel: "Split",
+                help: "split: fork this run into A | B from its current weights, in lockstep (toggles then act on the focused side); again: close, keeping the focused run", context: .main),
+        Binding(keys: [.tab], keyLabel: "Tab", action: .switchFocus, barLabel: nil,
+                help: "split view: move the focus between A and B", context: .main),
+        Binding(keys: [.char("e")], keyLabel: "e", action: .exportFrame, barLabel: "SVG",
+                help: "write this frame as rnnscope-<scenario>-it<N>.svg (and .txt) in the current directory; with --model, named after the model file", context: .main),
+        Binding(keys: [.char("L")], keyLabel: "L", action: .nextLayer, barLabel: "Layer",
+                help: "show the next layer (stacked networks)", context: .main),
         Binding(keys: [.char("?"), .function(1)], keyLabel: "?", action: .help, barLabel: "Help",
                 help: "this help: every key and everything on screen", context: .main),
 
@@ -124,7 +130,8 @@ public enum Keymap {
     }
 
     /// The key bar's entries for a mode, in table order, `q` last (htop keeps Quit at the end).
-    /// `hasModel`: the run trains a model opened with --model, which `w` saves.
+    /// `hasModel`: the run trains a model opened with --model, which `w` saves; `s Scen`
+    /// (leaving the model for a preset) gives way to it, so that the bar still fits 100 columns.
     public static func bar(for mode: Mode, hasModel: Bool = false) -> [Binding] {
         let own: [KeyContext]
         switch mode {
@@ -133,7 +140,7 @@ public enum Keymap {
         case .picker: own = [.picker]
         case .help: own = [.help]
         }
-        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil && ($0.action != .saveWeights || hasModel) }
+        var entries = bindings.filter { own.contains($0.context) && $0.barLabel != nil && $0.action != (hasModel ? .openPicker : .saveWeights) }
         if case .stepThrough = mode {
             // The toggles still work while stepping; keep the main ones visible.
             entries += bindings.filter { [.stepOnce, .toggleClip, .toggleTruncation, .help].contains($0.action) }

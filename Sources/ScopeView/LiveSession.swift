@@ -27,6 +27,8 @@ public final class LiveSession: @unchecked Sendable {
         case measureJacobians
         /// Writes the current weights of a model opened with --model where it was told to (`UserModel.savePath`).
         case saveWeights
+        /// Hand a copy of the trainer, as it is now, to the split view's run B.
+        case fork(TrainerHandoff)
     }
 
     // Shared between the threads; guarded by `condition`.
@@ -48,7 +50,20 @@ public final class LiveSession: @unchecked Sendable {
     private let stopAt: Int?
 
     /// `stopAt`: every run pauses itself once it reaches this iteration (`train --iterations N`).
-    public init(settings: Settings, watcher: MomentWatcher? = nil, running: Bool = true, stopAt: Int? = nil) {
+    /// In the split view both runs' sessions share one `Lockstep`; `side` is 0 for A, 1 for B.
+    private var joined: (gate: Lockstep, side: Int)?
+    var lockstep: (gate: Lockstep, side: Int)? {
+        condition.lock()
+        defer { condition.unlock() }
+        return joined
+    }
+    /// Run B of a fork starts from the trainer handed over here instead of a new one.
+    private let handoff: TrainerHandoff?
+
+    public init(settings: Settings, watcher: MomentWatcher? = nil, running: Bool = true, stopAt: Int? = nil,
+                lockstep: (gate: Lockstep, side: Int)? = nil, startingFrom handoff: TrainerHandoff? = nil) {
+        joined = lockstep
+        self.handoff = handoff
         initialSettings = settings
         initialWatcher = WatcherBox(watcher)
         self.stopAt = stopAt
@@ -60,12 +75,21 @@ public final class LiveSession: @unchecked Sendable {
     public func start() {
         let thread = Thread { [self] in
             var simulation = Simulation(session: self, settings: initialSettings, watcher: initialWatcher.watcher,
+                                        handoff: handoff,
                                         stopAt: stopAt)
             simulation.run()
         }
         thread.name = "rnnscope-simulation"
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    /// Joins (or, with nil, leaves) a split view's lockstep.
+    public func join(_ lockstep: (gate: Lockstep, side: Int)?) {
+        condition.lock()
+        joined = lockstep
+        condition.signal()
+        condition.unlock()
     }
 
     /// Queues a command; it applies before the next iteration.
@@ -168,7 +192,12 @@ private struct Simulation {
     var pendingSteps = 0
     /// The next iteration records the per-step Jacobian norms (step-through needs them).
     var needsJacobians = false
+    /// Step-through asked for the Jacobian norms of the iteration already run: it is run
+    /// again from its own weights and batch, not replaced by a new one.
+    var remeasure = false
     var lastHadJacobians = false
+    /// The latest report, while the view has not been sent it (reports go out at frame rate).
+    var unpublished: (IterationReport, BPTTOptions)?
     /// After a (re)start one iteration runs even when paused, so the new network shows at once.
     var showFirstIteration = true
     var lastMeasured = -Double.infinity
@@ -180,6 +209,8 @@ private struct Simulation {
     let stopAt: Int?
     /// When the last iteration started, for the pace.
     var lastStart = -Double.infinity
+    /// Waiting for the other run of the split view: look again at this time.
+    var lockstepWait: Double?
     /// Every iteration of this run so far ran on settings the watcher's claims are for.
     var judged = true
     /// Whether the current settings are ones the claims are for (worked out when they change).
@@ -188,7 +219,11 @@ private struct Simulation {
     /// Reports are published at about the UI's frame rate, not for every iteration.
     static let publishInterval = 1.0 / 30
 
-    init(session: LiveSession, settings: Settings, watcher: MomentWatcher?, stopAt: Int?) {
+    /// Where a forked run B takes its first trainer from (nil: it builds its own).
+    var handoff: TrainerHandoff?
+
+    init(session: LiveSession, settings: Settings, watcher: MomentWatcher?, handoff: TrainerHandoff?, stopAt: Int?) {
+        self.handoff = handoff
         self.session = session
         self.settings = settings
         self.watcher = watcher
@@ -214,17 +249,41 @@ private struct Simulation {
         defer { session.markFinished() }
         build()
         while true {
-            let (commands, stop) = session.takeCommands(idle: !hasWork, until: nextStart)
+            let (commands, stop) = session.takeCommands(idle: !hasWork, until: lockstepWait ?? nextStart)
             if stop { return }
             // Several restarts queued (r held down) build one network, the last.
             var rebuild = false
             for (command, box) in commands { rebuild = apply(command, box) || rebuild }
             if rebuild { build() }
             if !commands.isEmpty { settingsJudged = watcher?.judges(settings) ?? true }
-            guard hasWork, let trainer else { continue }
+            if remeasure, let trainer { publishRemeasured(trainer) }
+            // Going idle (paused): the iteration the header counts is the one the chart shows.
+            if !hasWork, let (report, options) = unpublished {
+                unpublished = nil
+                session.publish { u in
+                    u.report = report
+                    u.reportOptions = options
+                }
+            }
+            guard hasWork, let trainer else {
+                // Paused, the other run waits here too (lockstep); diverged, it goes on alone.
+                if let (gate, side) = session.lockstep, let t = self.trainer, t.diverged {
+                    gate.finished(side, iteration: t.iteration, stuck: true)
+                }
+                continue
+            }
             // Woken by a command before the pace allows the next iteration: wait on.
             if let due = nextStart, Self.clock() < due { continue }
+            // The split view: wait (briefly, then look again) for the other run to catch up.
+            if let (gate, side) = session.lockstep, !showFirstIteration,
+               !gate.mayStart(side, iteration: trainer.iteration + 1) {
+                lockstepWait = Self.clock() + 0.002
+                continue
+            }
+            lockstepWait = nil
+            if let (gate, side) = session.lockstep { gate.starting(side, iteration: trainer.iteration + 1) }
             iterate(trainer)
+            if let (gate, side) = session.lockstep { gate.finished(side, iteration: trainer.iteration, stuck: trainer.diverged) }
         }
     }
 
@@ -233,6 +292,8 @@ private struct Simulation {
         generation += 1
         pendingSteps = 0
         needsJacobians = false
+        remeasure = false
+        unpublished = nil
     }
 
     mutating func build() {
@@ -241,7 +302,10 @@ private struct Simulation {
             u = SessionUpdate(generation: generation)
         }
         do {
-            let t = try Trainer(settings: settings)
+            // A fork goes on from A's trainer: no new network, no first iteration of its own.
+            let forked = handoff?.take()
+            let t = try forked ?? Trainer(settings: settings)
+            handoff = nil
             trainer = t
             // The user's data has no chance baseline to quote (NaN): no line for it.
             let chance = t.task.chanceLoss
@@ -250,7 +314,8 @@ private struct Simulation {
             let message = (error as? SettingsError)?.description ?? "\(error)"
             session.publish { u in u.error = message }
         }
-        showFirstIteration = true
+        showFirstIteration = trainer.map { $0.iteration == 0 } ?? true
+        if let (gate, side) = session.lockstep { gate.finished(side, iteration: trainer?.iteration ?? 0) }
         settingsJudged = watcher?.judges(settings) ?? true
         judged = settingsJudged
         lastHadJacobians = false
@@ -279,9 +344,16 @@ private struct Simulation {
         case .setTruncate(let k):
             settings.truncate = k ?? 0
             trainer?.options.truncate = k ?? 0
+        case .fork(let handoff):
+            handoff.put(try? trainer?.fork())
         case .measureJacobians:
             // A step still queued replaces the iteration on screen: that one gets measured.
-            needsJacobians = !lastHadJacobians || pendingSteps > 0
+            // Otherwise the iteration on screen (the trainer's last) is measured again.
+            if pendingSteps > 0 || showFirstIteration {
+                needsJacobians = true
+            } else if !lastHadJacobians {
+                remeasure = true
+            }
         case .reinitialise(let s):
             settings = s
             if let box { watcher = box.watcher }
@@ -359,6 +431,7 @@ private struct Simulation {
         let publishReport = spectrum || !hasWork || end - lastPublished >= Self.publishInterval
             || settings.speed <= 1 / Self.publishInterval
         if publishReport { lastPublished = end }
+        unpublished = publishReport ? nil : (report, options)
         let summary = IterationSummary(report: report, clipThreshold: options.clipNorm)
         let perSecond = running ? rate.perSecond(at: end) : 0
         let diverged = trainer.diverged
@@ -375,6 +448,17 @@ private struct Simulation {
             u.claimsJudged = judged
             if let sample { u.sample = sample }
         }, summary: summary)
+    }
+
+    mutating func publishRemeasured(_ trainer: Trainer) {
+        remeasure = false
+        guard let (report, options) = trainer.remeasureLastIteration() else { return }
+        lastHadJacobians = true
+        unpublished = nil
+        session.publish { u in
+            u.report = report
+            u.reportOptions = options
+        }
     }
 
     static func clock() -> Double { ProcessInfo.processInfo.systemUptime }
@@ -417,5 +501,38 @@ struct RateMeter {
         let n = times.count - first
         let span = t - times[first]
         return n > 1 && span > 0 ? Double(n - 1) / span : 0
+    }
+}
+
+/// A trainer passed from run A's thread to run B's when the split view forks:
+/// B waits for it (A hands it over between two iterations).
+public final class TrainerHandoff: @unchecked Sendable, Equatable {
+    public static func == (a: TrainerHandoff, b: TrainerHandoff) -> Bool { a === b }
+
+    private let condition = NSCondition()
+    private var trainer: Trainer?
+    private var handed = false
+
+    public init() {}
+
+    func put(_ t: Trainer?) {
+        condition.lock()
+        trainer = t
+        handed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The trainer, once A has handed it over (nil if it could not be copied, or after 10 s).
+    func take() -> Trainer? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while !handed {
+            if !condition.wait(until: deadline) { break }
+        }
+        let t = trainer
+        trainer = nil
+        return t
     }
 }

@@ -4,7 +4,14 @@ import RNNSim
 /// rectangle; the palette then turns semantic roles into the tier's colours.
 public func render(_ state: AppState, glyphs: Glyphs, colors: ColorTier) -> ScreenBuffer {
     var buf = ScreenBuffer(width: state.width, height: state.height, asciiOnly: !glyphs.isUnicode)
-    if Layout.fits(width: state.width, height: state.height) {
+    if state.comparison != nil {
+        if SplitScreen.fits(width: state.width, height: state.height) {
+            SplitScreen.render(state, glyphs: glyphs, into: &buf)
+            renderOverlay(state, glyphs: glyphs, into: &buf)
+        } else {
+            TooSmallScreen.render(state, message: SplitTooSmall.message(width: state.width, height: state.height), into: &buf)
+        }
+    } else if Layout.fits(width: state.width, height: state.height) {
         renderScreen(state, glyphs: glyphs, into: &buf)
     } else {
         TooSmallScreen.render(state, into: &buf)
@@ -32,6 +39,10 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
     StatusLine.render(state, into: &buf, layout.status)
     KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil), into: &buf, layout.keyBar)
 
+    renderOverlay(state, glyphs: glyphs, into: &buf)
+}
+
+private func renderOverlay(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
     switch state.mode {
     case .help(let scroll): HelpOverlay.render(state, scroll: scroll, glyphs: glyphs, into: &buf)
     case .picker(let selection): ScenarioPicker.render(state, selection: selection, glyphs: glyphs, into: &buf)

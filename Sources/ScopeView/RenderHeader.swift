@@ -67,9 +67,18 @@ enum StatusLine {
             x = buf.put(pauseText(p), x: x, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
         }
         if let m = claimNote(state) ?? state.moment {
-            let text = "* " + m
-            let start = x == rect.x + 1 ? x : max(x + 3, rect.maxX - buf.displayWidth(text) - 1)
-            if start < rect.maxX - 8 {
+            // The moment shows whole beside a message, or alone (cut with an ellipsis only
+            // when it is wider than the row); it comes back when the message expires.
+            var text = "* " + m
+            let alone = x == rect.x + 1
+            let room = alone ? rect.maxX - x - 1 : rect.maxX - x - 4
+            let ellipsis = buf.asciiOnly ? "..." : "…"
+            if alone && buf.displayWidth(text) > room && room > ellipsis.count {
+                while buf.displayWidth(text) + ellipsis.count > room { text.removeLast() }
+                text += ellipsis
+            }
+            if buf.displayWidth(text) <= room {
+                let start = alone ? x : rect.maxX - buf.displayWidth(text) - 1
                 buf.put(text, x: start, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
             }
         } else if x == rect.x + 1 {
@@ -114,12 +123,12 @@ enum KeyBar {
         func width(_ e: Binding) -> Int {
             buf.displayWidth(e.keyLabel) + gap + (e.barLabel?.count ?? 0) + (e.action == .quit ? 0 : 1)
         }
-        // Quit always shows: the others give way to it when the row is short.
-        let reserved = entries.last.map { $0.action == .quit ? width($0) : 0 } ?? 0
+        // Help and Quit always show: the others give way to them when the row is short.
+        func kept(_ e: Binding) -> Bool { e.action == .quit || e.action == .help || e.action == .closeHelp }
         var x = rect.x
-        for e in entries {
-            let limit = e.action == .quit ? rect.maxX : rect.maxX - reserved
-            if x + width(e) > limit { continue }
+        for (i, e) in entries.enumerated() {
+            let reserved = entries[(i + 1)...].filter(kept).reduce(0) { $0 + width($1) }
+            if x + width(e) > rect.maxX - reserved { continue }
             x = buf.put(e.keyLabel, x: x, y: rect.y, style: key, limit: rect.maxX)
             x += gap
             x = buf.put((e.barLabel ?? "") + " ", x: x, y: rect.y, style: label, limit: rect.maxX)

@@ -13,7 +13,7 @@ enum Heatmap {
         let rowsAvailable = rect.height - 2
         let (rows, every) = sampledRows(state.history, rows: rowsAvailable)
         let span = rows.count == 0 ? 0 : (rows.count - 1) * every + 1
-        sectionTitle("‖∂L/∂h_t‖ over the last \(span) iterations" + (every > 1 ? ", a row per \(every)" : ""),
+        sectionTitle("‖∂L/∂h_t‖ over " + (span == 1 ? "the last iteration" : "the last \(span) iterations") + (every > 1 ? ", a row per \(every)" : ""),
                      glyphs: glyphs, into: &buf, rect, right: "newest at the bottom")
         let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1,
                         width: rect.width - GradientChart.labelWidth, height: rowsAvailable)

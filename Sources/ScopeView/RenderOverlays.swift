@@ -31,9 +31,9 @@ enum TooSmallScreen {
         "terminal too small: have \(width)×\(height), need \(Layout.minimumWidth)×\(Layout.minimumHeight)"
     }
 
-    static func render(_ state: AppState, into buf: inout ScreenBuffer) {
+    static func render(_ state: AppState, message text: String? = nil, into buf: inout ScreenBuffer) {
         guard state.width > 0, state.height > 0 else { return }
-        var lines = Format.wrap(message(width: state.width, height: state.height), width: state.width)
+        var lines = Format.wrap(text ?? message(width: state.width, height: state.height), width: state.width)
         lines.append("q quits")
         let top = max(0, (state.height - lines.count) / 2)
         for (i, line) in lines.prefix(state.height).enumerated() {

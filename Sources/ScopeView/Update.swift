@@ -7,25 +7,40 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     switch event {
     case .key(let key):
         guard let action = Keymap.action(for: key, in: state.mode) else { return [] }
+        if state.comparison != nil { return performSplit(&state, action) }
         return perform(&state, action)
+    case .reportB(let u):
+        state.comparison?.b.absorbing(u)
+        // There is one status line: B's notices (its weights saved) show there, marked as B's.
+        if let n = u.notice, u.generation == state.comparison?.b.generation { say(&state, "B: " + n) }
+        return []
     case .resize(let w, let h):
         state.width = max(0, w)
         state.height = max(0, h)
         if case .help(let scroll) = state.mode { state.mode = .help(scroll: clampHelpScroll(scroll, state)) }
         return []
     case .report(let u):
+        let wasRunning = state.running
         absorb(&state, u)
+        // Run A stopped itself (at its moment): B, held by the lockstep, pauses with it.
+        if wasRunning && !state.running, state.comparison?.b.running == true {
+            state.comparison?.b.running = false
+            return [.sideB(.pause)]
+        }
         return []
     case .tick(let now):
         state.now = now
         if let s = state.status, now - s.since > AppState.statusLifetime { state.status = nil }
+        return []
+    case .exported(let base, let error):
+        say(&state, error.map { "could not write the frame: \($0)" } ?? "wrote \(base).svg and \(base).txt")
         return []
     }
 }
 
 // MARK: Keys
 
-private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
+func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     switch action {
     case .quit:
         return [.quit]
@@ -111,9 +126,8 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         return truncateChanged(&state)
 
     case .shorterTruncation, .longerTruncation:
-        let k = state.truncateMemory
-        let next = action == .shorterTruncation ? max(1, k / 2) : min(max(1, state.steps), k * 2)
-        state.truncateMemory = max(1, next)
+        state.truncateMemory = TruncationLadder.step(from: state.truncateMemory, shorter: action == .shorterTruncation,
+                                                     scenario: state.scenario, steps: state.steps)
         if state.truncate > 0 {
             state.truncate = state.truncateMemory
             say(&state, "truncation K = \(state.truncate)")
@@ -166,6 +180,26 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
         }
         say(&state, "saving to \(user.savePath)…")
         return [.saveWeights]
+
+    case .toggleSplit:
+        guard state.error == nil, state.report != nil else {
+            say(&state, "no run to split yet")
+            return []
+        }
+        leaveStepThrough(&state)
+        // B's run is a new session: its reports count generations from 0.
+        var b = state
+        b.generation = 0
+        state.comparison = Comparison(b: b)
+        say(&state, "split: B continues from A's weights in lockstep; Tab moves the focus, toggles act on the focused side")
+        return [.openSplit(state.settings)]
+
+    case .switchFocus:
+        say(&state, "Tab moves the focus in the split view (v opens it)")
+        return []
+
+    case .exportFrame:
+        return [.exportFrame(baseName: FrameExport.baseName(scenario: state.figureName, iteration: state.latestIteration))]
 
     case .openPicker:
         guard !state.presets.isEmpty else {
@@ -223,7 +257,7 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
     }
 }
 
-private func say(_ state: inout AppState, _ text: String) {
+func say(_ state: inout AppState, _ text: String) {
     state.status = StatusMessage(text: text, since: state.now)
 }
 
@@ -285,7 +319,7 @@ private func clampHelpScroll(_ scroll: Int, _ state: AppState) -> Int {
 
 // MARK: Reports
 
-private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
+func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     // A run the view has already replaced (restart, IRNN, another scenario) may still
     // deliver its last numbers: they belong to no run on screen.
     guard u.generation == state.generation else { return }
@@ -327,7 +361,7 @@ private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     if let s = u.sample { state.sample = s }
     if let m = u.moment { state.moment = m }
     if let c = u.chanceLoss { state.chanceLoss = c }
-    if let n = u.notice { say(&state, n) }
+    if let n = u.notice { say(&state, state.comparison == nil ? n : "A: " + n) }
     state.diverged = u.diverged
     state.error = u.error
 }

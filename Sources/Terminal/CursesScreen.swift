@@ -94,7 +94,31 @@ final class CursesScreen {
         let status = wget_wch(window, &ch)
         if status == ERR { return nil }
         if status == KEY_CODE_YES { return CursesInput(keyCode: Int32(ch)) }
+        if ch == 27 { return readAfterEscape() }
         return CursesInput(character: UInt32(ch))
+    }
+
+    /// Esc alone, or a sequence curses did not know, taken whole and ignored. A sequence
+    /// arrives in one write, so what belongs to it is already waiting (curses waited ESCDELAY).
+    private func readAfterEscape() -> CursesInput {
+        var after: [Unicode.Scalar] = []
+        while true {
+            wtimeout(window, after.isEmpty ? 0 : 10)
+            var ch: wint_t = 0
+            let status = wget_wch(window, &ch)
+            if status == ERR { return after.isEmpty ? .key(.escape) : .ignored }
+            if status == KEY_CODE_YES { return .ignored }
+            guard let scalar = Unicode.Scalar(UInt32(ch)) else { return .ignored }
+            after.append(scalar)
+            switch EscapeSequence.reading(after) {
+            case .loneEscape:
+                // The next key was typed after Esc: give it back to be read on its own.
+                unget_wch(wchar_t(bitPattern: scalar.value))
+                return .key(.escape)
+            case .complete: return .ignored
+            case .more: continue
+            }
+        }
     }
 
     /// Back to the shell's terminal: leaves the alternate screen, shows the cursor.

@@ -9,7 +9,11 @@ public enum InteractiveApp {
     /// Runs the interactive view until the user quits. Returns the exit status:
     /// 0 after q, F10, Ctrl-C or SIGTERM; 2 when there is no usable terminal
     /// (with a one-line message on stderr). `stopAt`: each run pauses at this iteration.
+    /// With `recording`, every frame drawn is also written to it (`--record`); a recording
+    /// that cannot be written ends the view with status 2 and one line on stderr.
+    /// `compare`: open the split view with run B on these settings (`--vs`).
     public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
+                           recording: SessionRecording? = nil, compare: Settings? = nil,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
                                                stdinIsTTY: isatty(STDIN_FILENO) == 1,
@@ -26,11 +30,22 @@ public enum InteractiveApp {
             return 2
         }
         var loop = EventLoop(screen: screen, glyphs: unicode ? .unicode : .ascii, scenario: scenario,
-                             presets: presets, stopAt: stopAt, watcherFactory: watcherFactory)
+                             presets: presets, stopAt: stopAt, recording: recording, compare: compare,
+                             watcherFactory: watcherFactory)
         loop.run()
+        let (width, height) = (screen.width, screen.height)
         screen.end()
         SignalGuard.restoreTerminalModes()
         SignalGuard.uninstall()
+        if let recording {
+            do {
+                if let problem = loop.recordingProblem { throw RecordingFailure(description: problem) }
+                try recording.finish(width: width, height: height)
+            } catch {
+                TerminalCheck.complain(recordingFailed: "\(error)")
+                return 2
+            }
+        }
         return 0
     }
 }
@@ -42,24 +57,46 @@ struct EventLoop {
     let glyphs: Glyphs
     let watcherFactory: (Scenario) -> MomentWatcher?
     var state: AppState
-    let session: LiveSession
+    var session: LiveSession
+    /// Run B of the split view, in lockstep with `session` (run A).
+    var partner: LiveSession?
+    let recording: SessionRecording?
+    /// Why the recording stopped, if writing it failed; the view goes on without it.
+    var recordingProblem: String?
     var quit = false
 
     /// The longest wait for a key: the frame period.
     static let frameMilliseconds: Int32 = 33
 
     init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario], stopAt: Int?,
+         recording: SessionRecording?, compare: Settings?,
          watcherFactory: @escaping (Scenario) -> MomentWatcher?) {
         self.screen = screen
+        self.recording = recording
         self.glyphs = glyphs
         self.watcherFactory = watcherFactory
         state = AppState(scenario: scenario, presets: presets, width: screen.width, height: screen.height)
-        session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt)
+        if let compare {
+            // Both from the same seed: the same initial weights (where the settings allow) and batches.
+            let gate = Lockstep()
+            session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt,
+                                  lockstep: (gate, 0))
+            partner = LiveSession(settings: compare, stopAt: stopAt, lockstep: (gate, 1))
+            var b = scenario
+            b.settings = compare
+            state.comparison = Comparison(b: AppState(scenario: b, width: screen.width, height: screen.height))
+        } else {
+            session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt)
+        }
     }
 
     mutating func run() {
         session.start()
-        defer { session.stop(timeout: 0.2) }
+        partner?.start()
+        defer {
+            session.stop(timeout: 0.2)
+            partner?.stop(timeout: 0.2)
+        }
         // Drawn only when something changed: a paused run costs no CPU.
         var dirty = true
         while !quit && !SignalGuard.quitRequested {
@@ -78,11 +115,21 @@ struct EventLoop {
                 dispatch(.report(u))
                 dirty = true
             }
+            if let u = partner?.poll() {
+                dispatch(.reportB(u))
+                dirty = true
+            }
             let status = state.status
             dispatch(.tick(now: ProcessInfo.processInfo.systemUptime))
             if state.status != status { dirty = true }
             if dirty && !SignalGuard.crashing {
-                screen.draw(render(state, glyphs: glyphs, colors: screen.tier))
+                let frame = render(state, glyphs: glyphs, colors: screen.tier)
+                screen.draw(frame)
+                if let recording, recordingProblem == nil {
+                    do { try recording.record(frame, at: ProcessInfo.processInfo.systemUptime) } catch {
+                        recordingProblem = "\(error)"
+                    }
+                }
                 dirty = false
             }
         }
@@ -121,6 +168,50 @@ struct EventLoop {
         case .openScenario(let name):
             let scenario = state.presets.first { $0.name == name } ?? state.scenario
             session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+        case .exportFrame(let base):
+            // The frame as it is on screen now, before the status line reports the export.
+            let frame = render(state, glyphs: glyphs, colors: screen.tier)
+            var problem: String?
+            do {
+                try FrameExport.write(frame, directory: FileManager.default.currentDirectoryPath, baseName: base)
+            } catch {
+                problem = "\(error)"
+            }
+            dispatch(.exported(baseName: base, error: problem))
+        case .sideB(let c):
+            guard let partner, let b = state.comparison?.b else { return }
+            switch c {
+            case .pause: partner.send(.pause)
+            case .resume: partner.send(.resume)
+            case .stepOnce: partner.send(.stepOnce)
+            case .setSpeed(let s): partner.send(.setSpeed(s))
+            case .setClip(let c): partner.send(.setClip(c))
+            case .setTruncate(let k): partner.send(.setTruncate(k))
+            case .measureJacobians: partner.send(.measureJacobians)
+            case .saveWeights: partner.send(.saveWeights)
+            // Run B's claims would be about other settings: it has no watcher.
+            case .reinitialise(let s): partner.reinitialise(s, watcher: nil)
+            case .restart: partner.reinitialise(b.settings, watcher: nil)
+            default: break
+            }
+        case .openSplit(let settings):
+            let gate = Lockstep()
+            let handoff = TrainerHandoff()
+            session.join((gate, 0))
+            session.send(.fork(handoff))
+            let b = LiveSession(settings: settings, running: state.running, lockstep: (gate, 1), startingFrom: handoff)
+            b.start()
+            partner = b
+        case .closeSplit(let keepB):
+            guard let partner else { return }
+            if keepB {
+                session.stop(timeout: 0.2)
+                session = partner
+            } else {
+                partner.stop(timeout: 0.2)
+            }
+            session.join(nil)
+            self.partner = nil
         case .quit:
             quit = true
         }
@@ -141,10 +232,18 @@ enum TerminalCheck {
         return nil
     }
 
+    static func complain(recordingFailed problem: String) {
+        say("rnnscope: the recording could not be written: \(TextSafety.escaped(problem, limit: 1000))\n")
+    }
+
     static func complain(_ problem: String) {
-        // write(2), not FileHandle (which traps when stderr is closed or full); the
-        // exit status says the view did not start either way.
-        let line = Array("rnnscope: \(problem); \(headlessHint)\n".utf8)
+        say("rnnscope: \(problem); \(headlessHint)\n")
+    }
+
+    /// write(2), not FileHandle (which traps when stderr is closed or full); the
+    /// exit status says what happened either way.
+    private static func say(_ text: String) {
+        let line = Array(text.utf8)
         _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
@@ -155,3 +254,6 @@ enum TerminalCheck {
         return name == "utf8"
     }
 }
+
+/// A recording that failed while the view ran, reported when it closes.
+private struct RecordingFailure: Error, CustomStringConvertible { var description: String }

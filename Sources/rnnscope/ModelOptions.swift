@@ -57,7 +57,7 @@ struct ModelOptions: ParsableArguments {
                 dataSet = try DataFile.read(file, for: stock.layout, loss: lossKind, batchFirst: batchFirst)
             } catch { throw Failure(error, file: data, role: "data") }
         }
-        return UserModel(model: stock, data: dataSet, modelPath: model, savePath: savePath)
+        return UserModel(model: stock, data: dataSet, modelPath: model, dataPath: data, savePath: savePath)
     }
 
     /// Prints on stderr what was read and anything assumed, once nothing more can fail

@@ -6,17 +6,10 @@ import Scenarios
 /// optimiser, clipping, truncation and seed; the model and its data the rest.
 enum ModelRun {
     /// Says on stderr what was read once the run is known to be possible.
-    static func scenario(base: Scenario, user: UserModel, dataPath: String?, assignments: [String] = []) throws -> Scenario {
-        // A --set the model or its data would silently override is refused instead.
-        for a in assignments {
-            let key = String(a.prefix { $0 != "=" })
-            let fixed = ["network.hidden", "network.layers", "network.activation"].contains(key)
-                || (user.data != nil && (key.hasPrefix("task.") || key == "train.loss"))
-            if fixed {
-                let instead = ["network.activation": "; use --nonlinearity", "train.loss": "; use --loss"][key] ?? ""
-                throw Failure("--set \(TextSafety.quoted(a)) does not apply with --model: the model file and its data fix it\(instead)")
-            }
-        }
+    /// `announce: false` leaves saying what was read (`ModelOptions.announce`) to the caller.
+    static func scenario(base: Scenario, user: UserModel, dataPath: String?, assignments: [String] = [],
+                         announce: Bool = true) throws -> Scenario {
+        try refuseFixed(assignments, user: user, flag: "--set")
         if let data = user.data, let asked = base.settings.loss, asked != data.loss {
             throw Failure("train.loss = \(asked.rawValue) does not apply to --data: give --loss \(asked.rawValue) instead")
         }
@@ -35,8 +28,33 @@ enum ModelRun {
         var s = Scenario(name: "model", title: "Your model: \(modelName)" + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath
-        ModelOptions.announce(user, dataPath: dataPath)
+        if announce { ModelOptions.announce(user, dataPath: dataPath) }
         return s
+    }
+
+    /// A setting the model or its data would silently override is refused instead.
+    static func refuseFixed(_ assignments: [String], user: UserModel, flag: String) throws {
+        for a in assignments {
+            let key = String(a.prefix { $0 != "=" })
+            let fixed = ["network.hidden", "network.layers", "network.activation"].contains(key)
+                || (user.data != nil && (key.hasPrefix("task.") || key == "train.loss"))
+            if fixed {
+                let instead = ["network.activation": "; use --nonlinearity", "train.loss": "; use --loss"][key] ?? ""
+                throw Failure("\(flag) \(TextSafety.escaped(a)) does not apply with --model: the model file and its data fix it\(instead)")
+            }
+        }
+    }
+
+    /// Run B of `run --model … --vs key=value`: the same model and data, these settings changed.
+    static func versus(_ a: Settings, _ assignments: [String], user: UserModel) throws -> Settings {
+        try refuseFixed(assignments, user: user, flag: "--vs")
+        // The model and its data fix the sizes again (train.batch at most the data's B).
+        let b = user.settings(from: try RunCommand.versus(a, assignments))
+        do {
+            try b.validate()
+            try Trainer.checkMemory(b, task: user.task(b))
+        } catch { throw Failure("--vs: \(error)") }
+        return b
     }
 
     /// `--save`: the trained weights as the model file had them.

@@ -6,9 +6,13 @@ struct RNNScope: ParsableCommand {
         commandName: "rnnscope",
         abstract: "Watch gradients vanish and explode in a vanilla RNN as it trains.",
         discussion: "With no command, opens the interactive view on the default scenario.",
+        version: rnnscopeVersion,
         subcommands: [RunCommand.self, TrainCommand.self, GradsCommand.self, ListCommand.self, CheckCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 }
+
+/// The version `--version` prints and the `--jsonl` header carries.
+let rnnscopeVersion = "0.2.0"
 
 @main
 enum Entry {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import RNNSim
 import Scenarios
+import ScopeView
 import Terminal
 
 struct RunCommand: ParsableCommand {
@@ -10,6 +12,9 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file.")
     var scenario: String?
     @Flag(help: "Draw with ASCII characters only.") var ascii = false
+    @Option(help: recordHelp) var record: String?
+    @Option(name: .customLong("vs"), help: ArgumentHelp("Open the split view: run B is run A (the scenario, or --model) with this setting changed (repeatable); A and B train in lockstep.", valueName: "key=value"))
+    var versus: [String] = []
     @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
     @OptionGroup(title: "Your own model") var input: ModelOptions
@@ -22,18 +27,58 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         // With --model, the scenario (if any) supplies only the training settings.
-        var s = try pace.apply(to: settings.apply(to: resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName), model: input.model != nil),
-                               settings: settings)
-        if input.model != nil { s = try ModelRun.scenario(base: s, user: input.load(savePath: save), dataPath: input.data, assignments: settings.assignments) }
-        throw ExitCode(Interactive.open(s, ascii: ascii))
+        var base = try resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName)
+        var compare: Settings?
+        // A scenario whose lesson is a comparison opens as the split of its two variants
+        // (--vs chooses B instead); --set and --speed apply to both sides. Its variants are
+        // networks of their own, so with --model only --vs opens the split.
+        if versus.isEmpty, input.model == nil, let pair = base.compare {
+            var b = base
+            b.settings = pair.b.settings
+            compare = try pace.apply(to: settings.apply(to: b), settings: settings).settings
+            base.settings = pair.a.settings
+        }
+        var s = try pace.apply(to: settings.apply(to: base, model: input.model != nil), settings: settings)
+        if input.model != nil {
+            let user = try input.load(savePath: save)
+            // What was read is said by Interactive.open, once nothing more can fail (a failure stays one line).
+            s = try ModelRun.scenario(base: s, user: user, dataPath: input.data, assignments: settings.assignments, announce: false)
+            if !versus.isEmpty { compare = try ModelRun.versus(s.settings, versus, user: user) }
+        } else if !versus.isEmpty {
+            compare = try Self.versus(s.settings, versus)
+        }
+        throw ExitCode(try Interactive.open(s, ascii: ascii, record: record, compare: compare))
+    }
+
+    /// Run B of `--vs`: run A's settings with these assignments.
+    static func versus(_ a: Settings, _ assignments: [String]) throws -> Settings {
+        var b = a
+        for a in assignments {
+            do { try b.set(assignment: a) } catch { throw Failure("--vs \(TextSafety.escaped(a)): \(error)") }
+        }
+        do {
+            try b.validate()
+            try Trainer.checkMemory(b, task: Trainer.makeTask(b))
+        } catch { throw Failure("--vs: \(error)") }
+        return b
     }
 }
 
+let recordHelp = ArgumentHelp("Record the session as an asciicast v2 file (asciinema play FILE.cast).", valueName: "FILE.cast")
+
 enum Interactive {
     /// Runs the terminal UI on a scenario; returns the exit status. `stopAt`: each run pauses at this iteration.
-    static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil) -> Int32 {
+    static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil, record: String? = nil,
+                     compare: Settings? = nil) throws -> Int32 {
         let presets = (try? ScenarioLibrary.presets()) ?? []
-        return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt,
+        // The file is opened before the terminal is taken over: a bad path is one line on stderr.
+        let recording: SessionRecording?
+        do {
+            recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope \(scenario.name)") }
+        } catch { throw Failure(error) }
+        if let user = scenario.settings.userModel { ModelOptions.announce(user, dataPath: user.dataPath) }
+        return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt, recording: recording,
+                                  compare: compare,
                                   watcherFactory: { $0.momentWatcher() })
     }
 }

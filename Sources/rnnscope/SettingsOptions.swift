@@ -1,6 +1,7 @@
 import ArgumentParser
 import RNNSim
 import Scenarios
+import ScopeView
 
 /// `--set key=value`, shared by `train` and `run`.
 struct SettingsOptions: ParsableArguments {
@@ -24,13 +25,18 @@ struct SettingsOptions: ParsableArguments {
         return s
     }
 
-    /// The documentation of every key, generated from the one table that parses them.
-    static var keyHelp: String {
+    /// The documentation of every key, generated from the one table that parses them,
+    /// wrapped to `lineWidth` with every continuation line under the key's text.
+    static func keyHelp(lineWidth: Int = 79) -> String {
         let defaults = Settings()
         let width = (Settings.keys.map(\.name.count).max() ?? 0) + 2
+        let indent = String(repeating: " ", count: 2 + width)
         return Settings.keys.map { k in
+            let value = k.value(in: defaults)
+            let text = Format.wrap(k.summary, width: lineWidth - indent.count)
+                + Format.wrap("\(k.accepts); default \(value.isEmpty ? "none" : value)", width: lineWidth - indent.count)
             let pad = String(repeating: " ", count: max(1, width - k.name.count))
-            return "  \(k.name)\(pad)\(k.summary)\n  \(String(repeating: " ", count: width))\(k.accepts); default \(k.value(in: defaults).isEmpty ? "none" : k.value(in: defaults))"
+            return (["  \(k.name)\(pad)\(text[0])"] + text.dropFirst().map { indent + $0 }).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }

@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import RNNSim
 import Scenarios
+import ScopeView
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a scenario (or the --set settings): live in the terminal, or --headless.",
-        discussion: "Settings (scenario files use the same keys, as [table] key = value):\n" + SettingsOptions.keyHelp)
+        discussion: "Settings (scenario files use the same keys, as [table] key = value):\n" + SettingsOptions.keyHelp())
 
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file; omit to use only --set.")
     var scenario: String?
@@ -16,7 +17,14 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Training iterations: --headless trains this many (default 500); the live view pauses when it gets there (space goes on).")
     var iterations: Int?
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
-    @Flag(help: "Draw with ASCII characters only (interactive).") var ascii = false
+    @Flag(help: "Draw with ASCII characters only (interactive; with --svg, the figure).") var ascii = false
+    @Option(help: recordHelp) var record: String?
+    @Option(help: ArgumentHelp("Write the view's frame at the end of the run as an SVG (headless).", valueName: "file.svg"))
+    var svg: String?
+    @Option(help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
+    var size: String = "100x32"
+    @Option(help: ArgumentHelp("Write ‖∂L/∂h_t‖ of every iteration as CSV rows iteration,layer,t,norm (headless).", valueName: "file.csv"))
+    var csv: String?
     @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
     @OptionGroup(title: "Your own model") var input: ModelOptions
@@ -32,23 +40,59 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--speed sets the live view's pace; --headless has none (it trains as fast as it can)")
         }
         if save != nil && input.model == nil { throw ValidationError("--save needs --model M.safetensors") }
+        if svg != nil && !headless { throw ValidationError("--svg needs --headless (in the live view, e writes the frame)") }
+        if csv != nil && !headless { throw ValidationError("--csv needs --headless") }
+        if record != nil && headless { throw ValidationError("--record records the live view; with --headless use --svg, --csv or --jsonl") }
+        _ = try frameSize()
+    }
+
+    /// `--size WxH`, within what the view can draw.
+    func frameSize() throws -> (width: Int, height: Int) {
+        let parts = size.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
+            throw ValidationError("--size must be WIDTHxHEIGHT in cells, such as 100x32; got '\(size)'")
+        }
+        guard (60...1000).contains(w), (16...500).contains(h) else {
+            throw ValidationError("--size must be 60…1000 wide and 16…500 high, got \(w)x\(h)")
+        }
+        return (w, h)
     }
 
     func run() throws {
         var scenario = try pace.apply(to: settings.apply(to: resolveScenario(self.scenario), model: input.model != nil), settings: settings)
-        if input.model != nil { scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data, assignments: settings.assignments) }
+        // Live, Interactive.open says what was read once the recording is open.
+        if input.model != nil {
+            scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data,
+                                             assignments: settings.assignments, announce: headless)
+        }
         guard headless else {
-            throw ExitCode(Interactive.open(scenario, ascii: ascii, stopAt: iterations))
+            throw ExitCode(try Interactive.open(scenario, ascii: ascii, stopAt: iterations, record: record))
         }
         let iterations = self.iterations ?? 500
         let trainer: Trainer
         do { trainer = try Trainer(settings: scenario.settings) } catch { throw Failure(error) }
+        // Output files are opened before the run (a bad path fails at once) and put in place only at its end.
+        let csvFile: OutputFile?
+        let svgFile: OutputFile?
+        do {
+            csvFile = try csv.map(OutputFile.init(path:))
+            svgFile = try svg.map(OutputFile.init(path:))
+        } catch { throw Failure(error) }
+        try csvFile?.write("iteration,layer,t,norm\n")
+        if jsonl { print(Self.jsonHeader(scenario)) }
+        var view: OfflineView?
+        let watcher = svg == nil ? nil : scenario.momentWatcher()
+        if svgFile != nil {
+            let (w, h) = try frameSize()
+            view = OfflineView(scenario: scenario, width: w, height: h, chanceLoss: trainer.task.chanceLoss)
+        }
         let progress = jsonl ? nil : ProgressBar(total: iterations)
         var first: IterationReport?
         var last: IterationReport?
         var firstNonfinite: Int?
-        for _ in 0..<iterations {
-            let r = trainer.step(spectrum: jsonl, jacobians: false)
+        for i in 0..<iterations {
+            // The frame's side panel shows ρ and σ_max of the last iteration.
+            let r = trainer.step(spectrum: jsonl || (view != nil && i == iterations - 1), jacobians: false)
             if first == nil { first = r }
             last = r
             if r.nonfinite && firstNonfinite == nil { firstNonfinite = r.iteration }
@@ -57,13 +101,46 @@ struct TrainCommand: ParsableCommand {
             } else {
                 progress?.update(r.iteration, loss: r.loss)
             }
+            if let csvFile { do { try csvFile.write(Self.csvRows(r)) } catch { throw Failure(error) } }
+            view?.absorb(r, options: trainer.options, moment: watcher?.observe(r))
         }
         progress?.finish()
+        do {
+            try csvFile?.commit()
+            if let svgFile, let view {
+                try svgFile.write(FrameFigure.svg(view.frame(glyphs: ascii ? .ascii : .unicode)))
+                try svgFile.commit()
+            }
+        } catch { throw Failure(error) }
         if !jsonl, let first, let last {
             let (rho, sigma) = trainer.measureSpectrum()
             print(Self.summary(scenario, trainer, first: first, last: last, firstNonfinite: firstNonfinite, rho: rho[0], sigma: sigma[0]))
         }
         if save != nil, let user = scenario.settings.userModel { try ModelRun.save(trainer, user) }
+    }
+
+    /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;
+    /// with --model, the model and data files and what was read).
+    static func jsonHeader(_ s: Scenario) -> String {
+        let settings: [(String, JSONText.Value)] = Settings.keys.map { k in
+            let v = k.value(in: s.settings)
+            if v.isEmpty { return (k.name, .raw("null")) }
+            let numeric = k.accepts.hasPrefix("integer") || k.accepts.hasPrefix("number")
+            return (k.name, numeric && Double(v) != nil ? .raw(v) : .string(v))
+        }
+        var fields: [(String, JSONText.Value)] = [
+            ("rnnscope", .string(rnnscopeVersion)),
+            ("scenario", .string(s.name)),
+            ("title", .string(s.title)),
+            ("seed", .raw("\(s.settings.seed)")),
+            ("settings", .object(settings)),
+        ]
+        // Your own model: which files, and what was read from them (as grads --json says it).
+        if let user = s.settings.userModel {
+            fields += [("model_file", .string(user.modelPath)), ("data_file", user.dataPath.map { .string($0) } ?? .raw("null")),
+                       ("model", ModelOptions.json(user))]
+        }
+        return JSONText.encode(.object(fields))
     }
 
     static func jsonLine(_ r: IterationReport) -> String {
@@ -78,7 +155,23 @@ struct TrainCommand: ParsableCommand {
             ("spectral_radii", JSONText.numbers(r.spectralRadius)),
             ("sigma_max", JSONText.numbers(r.largestSingularValue)),
             ("hidden_grad_norms", JSONText.matrix(r.hiddenGradNorms)),
-        ]))
+        ]), nonFinite: .named)
+    }
+
+    /// One CSV row per layer and timestep: iteration, layer and t count from 1, as on screen.
+    static func csvRows(_ r: IterationReport) -> String {
+        var rows = ""
+        for (k, norms) in r.hiddenGradNorms.enumerated() {
+            for (s, v) in norms.enumerated() { rows += "\(r.iteration),\(k + 1),\(s + 1),\(csvNumber(v))\n" }
+        }
+        return rows
+    }
+
+    /// Shortest exact decimal; inf, -inf and nan as pandas and NumPy read them.
+    static func csvNumber(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        return "\(v)"
     }
 
     static func summary(_ s: Scenario, _ t: Trainer, first: IterationReport, last: IterationReport,
@@ -98,27 +191,47 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// A progress bar on stderr, redrawn in place on a terminal, a line per tenth otherwise.
+/// A progress bar on stderr, redrawn in place on a terminal, a line per tenth otherwise,
+/// with the rate so far and the time the rest will take at that rate.
 final class ProgressBar {
     let total: Int
     let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastTenth = -1
+    private let start = DispatchTime.now().uptimeNanoseconds
 
     init(total: Int) { self.total = total }
 
     func update(_ done: Int, loss: Double) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let pace = Self.pace(done: done, total: total, seconds: seconds)
         if isTerminal {
             guard done == total || done % max(1, total / 200) == 0 else { return }
             let width = 30, filled = width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            StandardStreams.err("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))   ")
+            StandardStreams.err("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))  \(pace)   ")
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
                 lastTenth = tenth
-                printError("\(done)/\(total)  loss \(fmt(loss))")
+                printError("\(done)/\(total)  loss \(fmt(loss))  \(pace)")
             }
         }
+    }
+
+    /// "250 it/s, 3 s left" (at the end: "250 it/s, 4 s in all").
+    static func pace(done: Int, total: Int, seconds: Double) -> String {
+        guard done > 0, seconds > 0 else { return "" }
+        let rate = Double(done) / seconds
+        let rateText = rate >= 100 ? "\(Int(rate.rounded())) it/s" : String(format: "%.3g it/s", rate)
+        if done >= total { return "\(rateText), \(duration(seconds)) in all" }
+        return "\(rateText), \(duration(Double(total - done) / rate)) left"
+    }
+
+    static func duration(_ s: Double) -> String {
+        let whole = Int(s.rounded(.up))
+        if whole < 60 { return "\(whole) s" }
+        if whole < 3600 { return "\(whole / 60) min \(whole % 60) s" }
+        return "\(whole / 3600) h \(whole % 3600 / 60) min"
     }
 
     func finish() {

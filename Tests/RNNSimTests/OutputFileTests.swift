@@ -93,6 +93,36 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// A recording and a figure, a CSV and an SVG: files written as they come,
+    /// several at once, each put in place by `commit` or left as it was by `discard`.
+    @Test func streamedFilesAreOpenTogetherAndCommittedOrDiscarded() throws {
+        defer { cleanUp() }
+        let kept = path("kept.csv"), dropped = path("dropped.cast")
+        FileManager.default.createFile(atPath: dropped, contents: Data("old".utf8))
+        chmod(dropped, 0o600)
+        let a = try OutputFile(path: kept), b = try OutputFile(path: dropped)
+        #expect(leftovers.count == 2, "both temporary files exist while written")
+        for i in 0..<3 {
+            try a.write("row \(i)\n")
+            try b.write(String(repeating: "x", count: 1 << 19))  // past the buffer: bytes reach the temporary file
+        }
+        #expect(!FileManager.default.fileExists(atPath: kept), "nothing is in place before commit")
+        try a.commit()
+        b.discard()
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == "row 0\nrow 1\nrow 2\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dropped)) == Data("old".utf8))
+        #expect(mode(dropped) & 0o7777 == 0o600)
+        #expect(leftovers.isEmpty)
+        // Refused when opened, before any work: the FIFO stays a FIFO.
+        let fifo = path("f.fifo")
+        mkfifo(fifo, 0o600)
+        #expect(throws: OutputFileError.self) { try OutputFile(path: fifo) }
+        #expect(mode(fifo) & S_IFMT == S_IFIFO)
+        // Dropped uncommitted, a file leaves nothing behind.
+        do { let c = try OutputFile(path: path("abandoned.svg")); try c.write("<svg/>") }
+        #expect(leftovers.isEmpty && !FileManager.default.fileExists(atPath: path("abandoned.svg")))
+    }
+
     @Test func safetensorsWritesGoThroughIt() throws {
         defer { cleanUp() }
         let fifo = path("grads.fifo")

@@ -64,6 +64,20 @@ import Testing
         #expect(s.claims[0].measures[0].metric == .gradRatio)
     }
 
+    @Test func compareNamesTwoVariants() throws {
+        let s = try ScenarioLibrary.parse(replacing("seed = 7", "seed = 7\ncompare = [\"base\", \"relu\"]"), path: "Scenarios/foo.toml")
+        #expect(s.compare?.a.name == "base" && s.compare?.a.settings.activation == .tanh)
+        #expect(s.compare?.b.name == "relu" && s.compare?.b.settings.activation == .relu)
+        #expect(try ScenarioLibrary.parse(Self.valid, path: "Scenarios/foo.toml").compare == nil)
+        for (bad, message) in [("[\"base\", \"nope\"]", "no [variants.nope] in this file (variants: base, relu)"),
+                               ("[\"relu\"]", "expected two variant names"),
+                               ("[\"relu\", \"relu\"]", "compares a variant with itself"),
+                               ("\"relu\"", "expected two variant names")] {
+            let e = error(replacing("seed = 7", "seed = 7\ncompare = \(bad)"))
+            #expect(e?.description.hasPrefix("Scenarios/foo.toml:4: compare: \(message)") == true, "\(e?.description ?? "no error")")
+        }
+    }
+
     @Test func outOfRangeMatchesTheIssueExample() {
         let text = replacing("lr = 0.01", "lr = -1.0")
         let e = error(text)

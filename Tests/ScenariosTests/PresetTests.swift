@@ -51,6 +51,16 @@ var runsEverything: Bool {
         #expect(presets.contains { $0.name == ScenarioLibrary.defaultName })
     }
 
+    @Test func presetsWhoseLessonIsAComparisonOpenAsOne() throws {
+        let presets = try ScenarioLibrary.presets(in: presetDirectory)
+        let pairs = Dictionary(uniqueKeysWithValues: presets.compactMap { p in p.compare.map { (p.name, "\($0.a.name) | \($0.b.name)") } })
+        #expect(pairs == ["irnn-adding": "irnn | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "base | unclipped"])
+        let rescue = try #require(presets.first { $0.name == "clipping-rescue" }?.compare)
+        #expect(rescue.a.settings.clip > 0 && rescue.b.settings.clip == 0)
+        let horizon = try #require(presets.first { $0.name == "truncation-horizon" }?.compare)
+        #expect(horizon.a.settings.truncate == 20 && horizon.b.settings.truncate == 9)
+    }
+
     @Test func loadByNameAndPath() throws {
         let byPath = try ScenarioLibrary.load(presetDirectory.appendingPathComponent("vanishing.toml").path)
         #expect(byPath.name == "vanishing")

@@ -55,3 +55,24 @@ import Testing
         }
     }
 }
+
+@Suite struct EscapeSequenceTests {
+    func reading(_ s: String) -> EscapeSequence.Reading { EscapeSequence.reading(Array(s.unicodeScalars)) }
+
+    @Test func anUnknownSequenceIsSwallowedWhole() {
+        #expect(reading("[") == .more)
+        #expect(reading("[1") == .more)
+        #expect(reading("[1;5") == .more)
+        #expect(reading("[1;5P") == .complete)
+        #expect(reading("[200~") == .complete)
+        #expect(reading("[<0;12;7M") == .complete, "a mouse report")
+        #expect(reading("O") == .more)
+        #expect(reading("OP") == .complete)
+    }
+
+    @Test func escFollowedByAKeyIsEscThenTheKey() {
+        #expect(reading("") == .loneEscape)
+        #expect(reading("q") == .loneEscape)
+        #expect(reading("b") == .loneEscape)
+    }
+}

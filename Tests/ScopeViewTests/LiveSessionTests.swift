@@ -125,6 +125,102 @@ import Testing
         #expect(c.iterations.count == count)
     }
 
+    @Test func stepThroughOnIterationOneMeasuresIterationOne() {
+        let session = LiveSession(settings: Self.tiny, running: false)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count == 1 && $0.lastReport != nil })
+        let first = c.lastReport
+        session.send(.measureJacobians)
+        #expect(c.poll { $0.lastReport?.jacobianNorms.first?.allSatisfy { !$0.isNaN } == true })
+        #expect(c.lastReport?.iteration == 1)
+        #expect(c.lastReport?.hiddenGradNorms == first?.hiddenGradNorms)
+        #expect(c.lastReport?.loss == first?.loss)
+        #expect(c.iterations.map(\.iteration) == [1], "no second iteration was run")
+    }
+
+    @Test func pausedTheLastReportIsTheLastIteration() {
+        let session = LiveSession(settings: Self.tiny)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.iterations.count >= 20 })
+        session.send(.pause)
+        Thread.sleep(forTimeInterval: 0.3)
+        c.poll(until: { _ in false }, timeout: 0.1)
+        #expect(c.lastReport?.iteration == c.iterations.last?.iteration, "the chart shows the iteration the header counts")
+    }
+
+    @Test func twoRunsInLockstepSeeTheSameWeightsAndBatches() {
+        let gate = Lockstep()
+        var clipped = Self.tiny
+        clipped.clip = 0.01
+        clipped.speed = 40
+        // A would run ten times as fast alone: the lockstep holds it to B's pace.
+        var fast = Self.tiny
+        fast.speed = 400
+        let a = LiveSession(settings: fast, lockstep: (gate, 0))
+        let b = LiveSession(settings: clipped, lockstep: (gate, 1))
+        a.start()
+        b.start()
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let ca = Collector(a), cb = Collector(b)
+        var apart = 0
+        let done = ca.poll { ca in
+            if let u = cb.session.poll() { cb.updates.append(u) }
+            // B starts an iteration only once A has: the two are never more than one apart
+            // (either may finish the iteration both are running first).
+            if abs((cb.iterations.last?.iteration ?? 0) - (ca.iterations.last?.iteration ?? 0)) > 1 { apart += 1 }
+            return ca.iterations.count >= 30 && cb.iterations.count >= 30
+        }
+        #expect(done)
+        #expect(apart == 0)
+        a.send(.pause)
+        b.send(.pause)
+        Thread.sleep(forTimeInterval: 0.3)
+        ca.poll(until: { _ in false }, timeout: 0.05)
+        cb.poll(until: { _ in false }, timeout: 0.05)
+        let ia = ca.iterations.map(\.iteration), ib = cb.iterations.map(\.iteration)
+        #expect(abs((ia.last ?? 0) - (ib.last ?? 0)) <= 1, "paused within an iteration of each other")
+        // Same initial weights and the same first batch: the first loss is the same
+        // (clipping changes only the update), and then they part.
+        #expect(ca.iterations.first?.loss == cb.iterations.first?.loss)
+        #expect(ca.iterations[5].loss != cb.iterations[5].loss)
+    }
+
+    @Test func aForkContinuesFromTheSameTrainer() {
+        let a = LiveSession(settings: Self.tiny, running: false)
+        a.start()
+        defer { a.stop() }
+        let ca = Collector(a)
+        a.send(.stepOnce)
+        a.send(.stepOnce)
+        #expect(ca.poll { $0.iterations.count == 3 })
+        // As the view forks: A joins a lockstep, hands its trainer over, B starts from it.
+        let gate = Lockstep()
+        a.join((gate, 0))
+        let handoff = TrainerHandoff()
+        a.send(.fork(handoff))
+        let b = LiveSession(settings: Self.tiny, running: false, lockstep: (gate, 1), startingFrom: handoff)
+        b.start()
+        defer { b.stop() }
+        let cb = Collector(b)
+        // The fork runs no first iteration of its own; stepped together, both give iteration 4 alike.
+        Thread.sleep(forTimeInterval: 0.3)
+        cb.poll(until: { _ in false }, timeout: 0.05)
+        #expect(cb.iterations.isEmpty)
+        a.send(.stepOnce)
+        b.send(.stepOnce)
+        #expect(ca.poll { $0.iterations.last?.iteration == 4 })
+        #expect(cb.poll { $0.iterations.last?.iteration == 4 })
+        #expect(ca.iterations.last?.loss == cb.iterations.last?.loss)
+        #expect(ca.iterations.last?.normBins == cb.iterations.last?.normBins)
+    }
+
     @Test func reinitialiseStartsANewGeneration() {
         let session = LiveSession(settings: Self.tiny)
         session.start()

@@ -121,12 +121,40 @@ import Testing
         #expect(buf.line(22).contains("truncation on: K = 12"), "the status line says what t did")
     }
 
+    @Test(arguments: [false, true])
+    func statusLineNeverCutsTheMomentAt100Columns(ascii: Bool) {
+        var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
+        let moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: moment)))
+        _ = update(&s, .key(.space))
+        let folded = ScreenBuffer(width: 100, height: 1, asciiOnly: ascii)
+        var probe = folded
+        probe.put("* " + moment, x: 0, y: 0)
+        let whole = probe.line(0).trimmingCharacters(in: .whitespaces)
+        var line = Fixture.render(s, ascii: ascii).line(28)
+        #expect(line.contains("paused (n: one iteration"))
+        #expect(line.contains(whole) || !line.contains("* "), "the moment is whole or absent: \(line)")
+        _ = update(&s, .tick(now: s.now + AppState.statusLifetime + 1))
+        line = Fixture.render(s, ascii: ascii).line(28)
+        #expect(line.contains(whole), "alone, the moment shows whole: \(line)")
+        // Wider than the row: cut with an ellipsis, never mid-row without one.
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: String(repeating: "long ", count: 30))))
+        line = Fixture.render(s, ascii: ascii).line(28)
+        #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix(ascii ? "..." : "…"))
+    }
+
+    @Test func oneIterationIsSingular() {
+        let buf = Fixture.render(Fixture.state(report: Fixture.report(iteration: 1, norms: norms), rows: 1))
+        #expect(buf.text.contains("over the last iteration"))
+        #expect(!buf.text.contains("1 iterations"))
+    }
+
     @Test(arguments: [Mode.normal, .stepThrough(cursor: 3)])
     func keyBarShowsEveryLabelOfTheMode(_ mode: Mode) {
         // 100 columns (the README's screen) hold every entry; at 80 some give way, never Quit.
-        var s = Fixture.state(width: 100, report: Fixture.report(norms: norms))
+        var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
         s.mode = mode
-        let bar = Fixture.render(s).line(23)
+        let bar = Fixture.render(s).line(29)
         for b in Keymap.bar(for: mode) {
             #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
                     "\(b.keyLabel) \(b.barLabel ?? "")")
@@ -134,6 +162,16 @@ import Testing
         var narrow = Fixture.state(width: 80, report: Fixture.report(norms: norms))
         narrow.mode = mode
         #expect(Fixture.render(narrow).line(23).contains("qQuit") || Fixture.render(narrow).line(23).contains("q Quit"))
+    }
+
+    @Test(arguments: [Mode.normal, .stepThrough(cursor: 3), .help(scroll: 0)])
+    func narrowKeyBarKeepsHelpAndQuit(_ mode: Mode) {
+        var s = Fixture.state(width: 60, height: 24, report: Fixture.report(norms: norms))
+        s.mode = mode
+        let bar = Fixture.render(s).line(23)
+        #expect(bar.contains("qQuit") || bar.contains("q Quit"))
+        #expect(bar.contains(mode == .help(scroll: 0) ? "Close" : "Help"))
+        #expect(bar.hasPrefix(Keymap.bar(for: mode)[0].keyLabel), "the first keys still show")
     }
 
     @Test func keyBarIsHtopStyle() {

@@ -1,4 +1,5 @@
 import RNNSim
+import Scenarios
 import Testing
 @testable import ScopeView
 
@@ -111,6 +112,21 @@ import Testing
         _ = press(&s, .char("["), .char("["), .char("["), .char("["), .char("["), .char("["), .char("["))
         #expect(s.truncate == 1)
         #expect(s.status?.text == "truncation K = 1")
+    }
+
+    @Test func bracketsReachEveryKTheScenarioUses() {
+        // truncation-horizon: K = 20 in the file, K = 9 in a variant, T = 60.
+        var scenario = Fixture.scenario("truncation-horizon") { $0.steps = 60; $0.truncate = 20 }
+        var k9 = scenario.settings
+        k9.truncate = 9
+        scenario.variants = [Variant(name: "K9", overrides: [], settings: k9)]
+        var s = Fixture.state(scenario: scenario)
+        #expect(s.truncate == 20)
+        #expect(press(&s, .char("[")) == [.setTruncate(10)])
+        #expect(press(&s, .char("[")) == [.setTruncate(9)])
+        #expect(press(&s, .char("[")) == [.setTruncate(5)])
+        #expect(press(&s, .char("]"), .char("]"), .char("]"), .char("]"), .char("]")).last == .setTruncate(60))
+        #expect(TruncationLadder.rungs(for: scenario, steps: 60) == [1, 3, 5, 9, 10, 20, 40, 60])
     }
 
     @Test func iReinitialisesWithIdentityAndReLUAndBack() {

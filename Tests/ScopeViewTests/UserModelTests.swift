@@ -78,4 +78,121 @@ import Testing
         #expect(Set(saved.tensors.keys) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "fc.weight", "fc.bias"])
         #expect(saved["rnn.weight_hh_l0"]?.shape == [6, 6] && saved["fc.weight"]?.dtype == .f32)
     }
+
+    /// `run --model M --data D --vs key=value`: both runs start from the model's weights and
+    /// draw the same minibatches of its data (2 of its 5 sequences, at random), in lockstep.
+    @Test func versusOnAUserModelStartsBothFromItsWeightsAndBatches() throws {
+        let user = try Self.user(savePath: "/tmp/unused.safetensors")
+        let settings = Self.state(user, batch: 2).settings
+        var clipped = settings
+        clipped.clip = 1e-3
+        let gate = Lockstep()
+        let a = LiveSession(settings: settings, lockstep: (gate, 0))
+        let b = LiveSession(settings: clipped, lockstep: (gate, 1))
+        let same = LiveSession(settings: settings)
+        a.start()
+        b.start()
+        same.start()
+        defer {
+            a.stop()
+            b.stop()
+            same.stop()
+        }
+        let ca = LiveSessionTests.Collector(a), cb = LiveSessionTests.Collector(b), cs = LiveSessionTests.Collector(same)
+        #expect(ca.poll { ca in
+            if let u = cb.session.poll() { cb.updates.append(u) }
+            if let u = cs.session.poll() { cs.updates.append(u) }
+            return ca.iterations.count >= 8 && cb.iterations.count >= 8 && cs.iterations.count >= 8
+        })
+        // A alone and A in the lockstep are the same run: the same minibatches in the same order.
+        #expect(ca.iterations.prefix(8).map(\.loss) == cs.iterations.prefix(8).map(\.loss))
+        // B: the same weights and first minibatch (clipping changes only the update), then it parts.
+        #expect(ca.iterations.first?.loss == cb.iterations.first?.loss)
+        #expect(ca.iterations[7].loss != cb.iterations[7].loss)
+        #expect(cb.updates.allSatisfy { $0.error == nil && $0.chanceLoss == nil })
+    }
+
+    /// `v` on a model opened with --model: B goes on from A's trainer (weights, optimiser,
+    /// the stream of minibatches of the user's data) exactly.
+    @Test func aForkOfAUserModelContinuesExactly() throws {
+        let settings = Self.state(try Self.user(savePath: "/tmp/unused.safetensors"), batch: 2).settings
+        let a = LiveSession(settings: settings, running: false)
+        a.start()
+        defer { a.stop() }
+        let ca = LiveSessionTests.Collector(a)
+        a.send(.stepOnce)
+        a.send(.stepOnce)
+        #expect(ca.poll { $0.iterations.count == 3 })
+        let gate = Lockstep()
+        a.join((gate, 0))
+        let handoff = TrainerHandoff()
+        a.send(.fork(handoff))
+        let b = LiveSession(settings: settings, running: false, lockstep: (gate, 1), startingFrom: handoff)
+        b.start()
+        defer { b.stop() }
+        let cb = LiveSessionTests.Collector(b)
+        for _ in 0..<3 {
+            a.send(.stepOnce)
+            b.send(.stepOnce)
+        }
+        #expect(ca.poll { $0.iterations.last?.iteration == 6 })
+        #expect(cb.poll { $0.iterations.last?.iteration == 6 })
+        #expect(cb.iterations.map(\.iteration) == [4, 5, 6], "no first iteration of its own")
+        #expect(ca.iterations.suffix(3).map(\.loss) == cb.iterations.map(\.loss))
+    }
+
+    /// In the split, w saves the focused run; B's answer is marked as B's.
+    @Test func wInTheSplitSavesTheFocusedRun() throws {
+        var s = Self.state(try Self.user(savePath: "/tmp/out.safetensors"))
+        let r = Fixture.report(norms: Fixture.decaying(steps: 9))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        #expect(update(&s, .key(.char("v"))) == [.openSplit(s.settings)])
+        #expect(update(&s, .key(.char("w"))) == [.saveWeights])
+        #expect(s.status?.text == "A: saving to /tmp/out.safetensors…")
+        var answer = SessionUpdate(generation: s.generation)
+        answer.notice = "saved the weights of iteration 3 to /tmp/out.safetensors"
+        _ = update(&s, .report(answer))
+        #expect(s.status?.text == "A: saved the weights of iteration 3 to /tmp/out.safetensors")
+        _ = update(&s, .key(.tab))
+        #expect(update(&s, .key(.char("w"))) == [.sideB(.saveWeights)])
+        #expect(s.status?.text == "B: saving to /tmp/out.safetensors…")
+        answer = SessionUpdate(generation: 0)
+        answer.notice = "saved the weights of iteration 5 to /tmp/out.safetensors"
+        _ = update(&s, .reportB(answer))
+        #expect(s.status?.text == "B: saved the weights of iteration 5 to /tmp/out.safetensors")
+    }
+
+    /// With a model, w Save is in the bar and the bar still fits 100 columns, alone and split;
+    /// s Scen gives way (help still lists it).
+    @Test func theKeyBarWithAModelFitsAt100Columns() throws {
+        var s = Self.state(try Self.user(savePath: "/tmp/out.safetensors"))
+        _ = update(&s, .resize(width: 100, height: 30))
+        let r = Fixture.report(norms: Fixture.decaying(steps: 9))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        var split = s
+        _ = update(&split, .resize(width: 120, height: 40))
+        _ = update(&split, .key(.char("v")))
+        for (state, row) in [(s, 29), (split, 39)] {
+            let bar = Fixture.render(state).line(row)
+            let entries = Keymap.bar(for: .normal, hasModel: true)
+            #expect(entries.contains { $0.action == .saveWeights } && !entries.contains { $0.action == .openPicker })
+            for b in entries {
+                #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
+                        "\(b.keyLabel) \(b.barLabel ?? "")")
+            }
+        }
+        #expect(Keymap.bindings.contains { $0.action == .openPicker && $0.keys == [.char("s")] })
+    }
+
+    /// e names a model's figures after its file, not the placeholder scenario name.
+    @Test func figuresOfAModelAreNamedAfterItsFile() throws {
+        let user = try Self.user(savePath: "/tmp/out.safetensors")
+        var s = Self.state(user)
+        #expect(s.figureName == "m")
+        let r = Fixture.report(iteration: 12, norms: Fixture.decaying(steps: 9))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        #expect(update(&s, .key(.char("e"))) == [.exportFrame(baseName: "rnnscope-m-it12")])
+        let plain = AppState(scenario: Scenario(name: "vanishing", title: "x"))
+        #expect(plain.figureName == "vanishing")
+    }
 }

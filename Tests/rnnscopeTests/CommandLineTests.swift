@@ -93,8 +93,18 @@ enum Binary {
         let a = try Binary.run(args), b = try Binary.run(args)
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout == b.stdout, "same seed and settings must give identical runs")
-        let lines = a.stdout.split(separator: "\n")
-        #expect(lines.count == 4)
+        var lines = a.stdout.split(separator: "\n")
+        #expect(lines.count == 1 + 4)
+        // The header: what produced the lines after it.
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines.removeFirst().utf8)) as? [String: Any])
+        #expect((header["rnnscope"] as? String)?.isEmpty == false)
+        #expect(header["scenario"] as? String == "custom")
+        #expect(header["seed"] as? Int == 5)
+        let settings = try #require(header["settings"] as? [String: Any])
+        #expect(Set(settings.keys) == Set(Settings.keys.map(\.name)))
+        #expect(settings["network.hidden"] as? Int == 12 && settings["task.steps"] as? Int == 9)
+        #expect(settings["train.optimizer"] as? String == "sgd")
+        #expect(settings["task.corpus"] is NSNull)
         for (i, line) in lines.enumerated() {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(o["iteration"] as? Int == i + 1)
@@ -107,14 +117,57 @@ enum Binary {
         #expect(c.stdout != a.stdout, "another seed gives another run")
     }
 
+    @Test func csvRowsAreTheJSONLNormsAndSVGIsTheLastFrame() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("norms.csv").path, svg = dir.appendingPathComponent("end.svg").path
+        let settings = ["--set", "network.hidden=8", "--set", "task.steps=7", "--set", "network.layers=2", "--set", "seed=3"]
+        let r = try Binary.run(["train", "--headless", "--iterations", "5", "--jsonl", "--csv", csv, "--svg", svg, "--size", "90x24"] + settings)
+        #expect(r.status == 0, "\(r.stderr)")
+        // What the JSONL says, per iteration, layer and t, as written (Foundation's JSON
+        // reader rounds the last digit on Linux): both print the shortest exact decimal.
+        var expected: [String: String] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            guard let it = o["iteration"] as? Int else { continue }  // the header
+            let text = try #require(line.firstMatch(of: #/"hidden_grad_norms":\[\[([^\]]*(?:\],\[[^\]]*)*)\]\]/#)).1
+            for (k, row) in text.split(separator: "],[").enumerated() {
+                for (s, v) in row.split(separator: ",").enumerated() { expected["\(it),\(k + 1),\(s + 1)"] = String(v) }
+            }
+        }
+        #expect(expected.count == 5 * 2 * 7)
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "iteration,layer,t,norm")
+        #expect(rows.count == 1 + expected.count)
+        for row in rows.dropFirst() {
+            let f = row.split(separator: ",")
+            let key = f.prefix(3).joined(separator: ",")
+            #expect(String(f[3]) == expected[key], "\(row)")
+            #expect(Double(String(f[3])) != nil)
+        }
+        let frame = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(frame.hasPrefix("<?xml") && frame.hasSuffix("</svg>\n"))
+        #expect(frame.contains("width=\"810\" height=\"432\""))
+        #expect(frame.contains(">iteration</text>"))
+        #expect(frame.contains(">5</text>"), "the header shows the last iteration")
+        // Nothing but the two files: no temporary left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["end.svg", "norms.csv"])
+    }
+
     @Test func explodingRunIsReportedAndFrozenNotCrashed() throws {
         let r = try Binary.run(["train", "--headless", "--iterations", "30", "--jsonl",
                                 "--set", "network.activation=linear", "--set", "init.rho=3", "--set", "task.steps=60",
                                 "--set", "train.lr=0.5", "--set", "network.hidden=8"])
         #expect(r.status == 0, "\(r.stderr)")
-        let objs = try r.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objs = try r.stdout.split(separator: "\n").dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(objs.count == 30)
         #expect(objs.contains { $0["nonfinite"] as? Bool == true }, "ρ = 3 over 60 linear steps must overflow float32")
+        // Inf and NaN are told apart, as the strings float() reads; never null.
+        let norms = objs.flatMap { ($0["hidden_grad_norms"] as? [[Any]] ?? []).joined() }
+        #expect(norms.contains { $0 as? String == "NaN" || $0 as? String == "Infinity" })
+        #expect(norms.allSatisfy { $0 is Double || ["NaN", "Infinity", "-Infinity"].contains($0 as? String) })
+        #expect(!r.stdout.split(separator: "\n").dropFirst().contains { $0.contains("null") })
     }
 
     @Test func headlessSummaryAndProgress() throws {
@@ -123,6 +176,26 @@ enum Binary {
         #expect(r.stdout.contains("20 iterations of adding"))
         #expect(r.stdout.contains("chance"))
         #expect(r.stderr.contains("20/20"))
+        // Each progress line says how fast and how long the rest will take.
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.contains(" it/s, ") && ($0.hasSuffix(" left") || $0.hasSuffix(" in all")) }, "\(r.stderr)")
+        #expect(lines.last?.hasSuffix(" in all") == true)
+    }
+
+    @Test func versionAndHelpFitTheirColumns() throws {
+        let v = try Binary.run(["--version"])
+        #expect(v.status == 0)
+        #expect(v.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil)
+        let help = try Binary.run(["train", "--help"])
+        let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("Settings") })
+        let end = try #require(lines.firstIndex { $0.hasPrefix("USAGE") })
+        // Every line of the key list is a key's first line or sits under its text.
+        for line in lines[(start + 1)..<end] where !line.isEmpty {
+            #expect(line.hasPrefix("  ") && line.count <= 80, "\(line)")
+            let isKey = Settings.keys.contains { line.hasPrefix("  \($0.name) ") }
+            #expect(isKey || line.hasPrefix(String(repeating: " ", count: 21)), "continuation not under its key: \(line)")
+        }
     }
 
     static let badInputs: [[String]] = [
@@ -144,6 +217,21 @@ enum Binary {
         ["grads", "--model", Binary.fixture("tanh-mse-last/model.safetensors"), "--data", Binary.fixture("tanh-mse-last/data.safetensors"), "--loss", "mse-last", "--out", "/no/such/dir/g.safetensors"],
         ["bench", "--hidden", "0"],
         ["frobnicate"],
+        ["train", "--headless", "--iterations", "2", "--svg", "/no/such/dir/f.svg"],
+        ["train", "--headless", "--iterations", "2", "--csv", "/no/such/dir/f.csv"],
+        ["train", "--headless", "--iterations", "2", "--svg", "f.svg", "--size", "100"],
+        ["train", "--headless", "--iterations", "2", "--svg", "f.svg", "--size", "20x10"],
+        ["train", "--csv", "f.csv"],
+        ["run", "vanishing", "--record", "/no/such/dir/s.cast"],
+        ["train", "--headless", "--record", "s.cast"],
+        ["run", "vanishing", "--vs", "nosuch.key=1"],
+        ["run", "vanishing", "--vs", "train.clip=-1"],
+        ["run", "vanishing", "--vs", "network.hidden"],
+        // With --model, what was read is said only once the recording is open: still one line.
+        ["run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"), "--data", Binary.fixture("stock/fc-2layers/data.safetensors"),
+         "--record", "/no/such/dir/s.cast"],
+        ["run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"), "--data", Binary.fixture("stock/fc-2layers/data.safetensors"),
+         "--vs", "train.batch=0"],
     ]
 
     @Test(arguments: badInputs)

@@ -165,6 +165,39 @@ import Testing
         #expect(after < 0.9 * before, "loss \(before) → \(after)")
     }
 
+    /// `train --model … --headless` with the figures of the export: the JSONL header names the
+    /// model and data and what was read, --csv has a row per layer and step, --svg has no chance line.
+    @Test func headlessFiguresOfYourModel() throws {
+        let csv = Self.temporary("norms.csv"), svg = Self.temporary("end.svg")
+        defer { for f in [csv, svg] { try? FileManager.default.removeItem(at: f) } }
+        let model = Self.stock("fc-2layers/model.safetensors"), data = Self.stock("fc-2layers/data.safetensors")
+        let r = try Binary.run(["train", "--model", model, "--data", data, "--headless", "--iterations", "4", "--jsonl",
+                                "--csv", csv.path, "--svg", svg.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n")[0].utf8)) as? [String: Any])
+        #expect(header["model_file"] as? String == model && header["data_file"] as? String == data)
+        let read = try #require(header["model"] as? [String: Any])
+        #expect(read["layers"] as? Int == 2 && read["hidden"] as? Int == 8 && read["steps"] as? Int == 12, "\(read)")
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.count == 4 * 2 * 12, "4 iterations × 2 layers × T = 12")
+        #expect(rows.contains { $0.hasPrefix("4,2,12,") })
+        let frame = try String(contentsOf: svg, encoding: .utf8)
+        #expect(frame.contains(">Your</text>") && frame.contains(">model:</text>") && !frame.contains("chance"))
+    }
+
+    /// `run --model … --vs key=value`: a key the model or its data fix is refused for run B as
+    /// for --set, in one line, before the terminal is touched.
+    @Test func versusRefusesWhatTheModelFixes() throws {
+        let model = Self.stock("fc-2layers/model.safetensors"), data = Self.stock("fc-2layers/data.safetensors")
+        for (vs, says) in [("network.hidden=16", "--vs network.hidden=16 does not apply with --model"),
+                           ("task.steps=30", "--vs task.steps=30 does not apply with --model"),
+                           ("train.clip=-1", "--vs train.clip=-1"), ("nosuch.key=1", "--vs nosuch.key=1")] {
+            let r = try Binary.run(["run", "--model", model, "--data", data, "--vs", vs])
+            let lines = r.stderr.split(separator: "\n")
+            #expect(r.status == 2 && lines.count == 1 && lines[0].contains(says), "\(vs): \(r.stderr)")
+        }
+    }
+
     @Test func modelWithoutDataUsesTheTaskOnlyWhenItFits() throws {
         let r = try Binary.run(["train", "--model", Self.stock("fc-2layers/model.safetensors"), "--headless", "--iterations", "2"])
         #expect(r.status == 2)

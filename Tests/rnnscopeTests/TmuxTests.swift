@@ -212,6 +212,81 @@ struct TmuxTests {
         #expect(pane.screen.contains("exit=0"))
     }
 
+    /// `run --model M --data D --vs train.clip=…`: the split on the user's model; w saves the
+    /// focused run, e names the figure after the model file, v closes keeping the focused run.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func yourOwnModelSplitSavesTheFocusedRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-vs-\(getpid())")  // short: the status line names the file
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("trained.safetensors").path
+        let pane = try Pane(width: 120, height: 40, arguments: [
+            "run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"),
+            "--data", Binary.fixture("stock/fc-2layers/data.safetensors"), "--save", out, "--vs", "train.clip=0.001"], directory: dir.path)
+        defer { pane.close() }
+        try pane.wait("two charts of the model") { $0.components(separatedBy: "by timestep t").count == 3 && $0.contains("RUNNING") }
+        #expect(pane.screen.contains("Your model: model.safetensors on its data"))
+        #expect(pane.screen.contains("A: train.clip = 0.0") && pane.screen.contains("B: train.clip = 0.001"))
+        #expect(pane.screen.contains("w Save") && pane.screen.contains("v Split"))
+        pane.key("Tab")
+        pane.send("w")
+        try pane.wait("B saved") { $0.contains("B: saved the weights of iteration") && $0.contains(out) }
+        #expect(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))["fc.weight"]?.shape == [4, 8])
+        pane.send("e")
+        try pane.wait("exported") { $0.contains("wrote rnnscope-model-it") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("rnnscope-model-it") && $0.hasSuffix(".svg") })
+        pane.send("v")
+        try pane.wait("closed on B") { $0.contains("split closed: run B goes on") && $0.components(separatedBy: "by timestep t").count == 2 }
+        #expect(pane.panel("clipping")?.contains("0.001") == true, "B's clipping goes on: \(pane.panel("clipping") ?? "")")
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func splitViewExportsAnSVGAndRecordsTheSession() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-split-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cast = dir.appendingPathComponent("session.cast").path
+        let pane = try Pane(width: 120, height: 40, arguments: ["run", "vanishing", "--vs", "train.clip=1", "--record", cast],
+                            directory: dir.path)
+        defer { pane.close() }
+        // Two charts, each under its side's header, and the B/A row.
+        try pane.wait("two charts") { $0.components(separatedBy: "by timestep t").count == 3 }
+        let screen = pane.screen
+        #expect(screen.contains("A: train.clip = 0.0") && screen.contains("B: train.clip = 1.0"))
+        #expect(screen.contains("‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A"))
+        pane.send("e")
+        try pane.wait("exported") { $0.contains("wrote rnnscope-vanishing-it") }
+        let svgName = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".svg") })
+        let svg = try String(contentsOfFile: dir.appendingPathComponent(svgName).path, encoding: .utf8)
+        #expect(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.contains("width=\"1080\" height=\"720\""))
+        #expect(svg.components(separatedBy: "<text").count == svg.components(separatedBy: "</text>").count)
+        #expect(svg.contains(">B/A</text>"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(svgName.replacingOccurrences(of: ".svg", with: ".txt")).path))
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=0"))
+        // The recording: an asciicast v2 header, then output events in time order.
+        let lines = try String(contentsOfFile: cast, encoding: .utf8).split(separator: "\n")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(header["version"] as? Int == 2 && header["width"] as? Int == 120 && header["height"] as? Int == 40)
+        #expect(header["timestamp"] is Int)
+        var last = -1.0
+        for line in lines.dropFirst() {
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
+            let t = try #require(event[0] as? Double)
+            #expect(t >= last)
+            last = t
+            #expect(["o", "r"].contains(event[1] as? String) && event[2] is String)
+        }
+        #expect(lines.count >= 3, "the first frame and the one after e at least")
+        #expect(lines.contains { $0.contains("wrote rnnscope-vanishing-it") }, "the recording shows what the screen showed")
+    }
+
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func ctrlCLeavesTheTerminalClean() throws {
@@ -308,7 +383,7 @@ final class Pane {
     let modesFile: String
     private static let counter = Counter()
 
-    init(width: Int, height: Int, arguments: [String] = []) throws {
+    init(width: Int, height: Int, arguments: [String] = [], directory: String? = nil) throws {
         let n = Self.counter.next()
         socket = "rnnscope-test-\(getpid())-\(n)"
         modesFile = NSTemporaryDirectory() + "rnnscope-e2e-\(getpid())-\(n).stty"
@@ -318,7 +393,8 @@ final class Pane {
         // one would, and Ctrl-\\ too (a trap, not an ignore: the program must get SIGINT
         // and SIGQUIT as usual).
         let args = arguments.map { " '\($0)'" }.joined()
-        let script = "trap 'true' INT QUIT; '\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        let cd = directory.map { "cd '\($0)' && " } ?? ""
+        let script = "trap 'true' INT QUIT; \(cd)'\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
         try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 

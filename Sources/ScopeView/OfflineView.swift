@@ -1,0 +1,28 @@
+import RNNSim
+import Scenarios
+
+/// The view fed by a run outside the live view (`train --headless --svg`): every
+/// iteration goes through `update` as the live session's reports do, so the last
+/// frame is the one the live view would show, paused at the end of the run.
+public struct OfflineView {
+    public private(set) var state: AppState
+
+    public init(scenario: Scenario, width: Int, height: Int, chanceLoss: Double?) {
+        state = AppState(scenario: scenario, width: width, height: height)
+        state.running = false
+        // The user's data has no chance baseline to quote (NaN): no line for it, as live.
+        _ = update(&state, .report(SessionUpdate(generation: state.generation, chanceLoss: chanceLoss.flatMap { $0.isFinite ? $0 : nil })))
+    }
+
+    /// One iteration's report, with the options it ran with and the moment it caused, if any.
+    public mutating func absorb(_ report: IterationReport, options: BPTTOptions, moment: String? = nil) {
+        let summary = IterationSummary(report: report, clipThreshold: options.clipNorm)
+        _ = update(&state, .report(SessionUpdate(generation: state.generation, iterations: [summary], report: report,
+                                                 reportOptions: options, moment: moment,
+                                                 chanceLoss: state.chanceLoss, diverged: report.nonfinite || state.diverged)))
+    }
+
+    public func frame(glyphs: Glyphs = .unicode, colors: ColorTier = .x256) -> ScreenBuffer {
+        render(state, glyphs: glyphs, colors: colors)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// The split view: run A and run B, each with its gradient chart on one shared log
+/// scale, a row of log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A) per timestep, and both losses on
+/// one chart. Side by side from 160 columns, stacked below.
+enum SplitScreen {
+    static let minimumWidth = 100, minimumHeight = 28
+    static let sideBySideWidth = 160
+
+    static func fits(width: Int, height: Int) -> Bool { width >= minimumWidth && height >= minimumHeight }
+
+    /// Where each part goes.
+    struct Layout: Equatable {
+        var header, chartA, chartB, ratio, loss, status, keyBar: Rect
+        var sideBySide: Bool
+
+        init(width: Int, height: Int) {
+            let screen = Rect(x: 0, y: 0, width: width, height: height)
+            var rest: Rect
+            (header, rest) = screen.splitTop(2)
+            (keyBar, rest) = rest.splitBottom(1)
+            (status, rest) = rest.splitBottom(1)
+            (loss, rest) = rest.splitBottom(min(8, max(4, rest.height / 5)))
+            (ratio, rest) = rest.splitBottom(3)
+            sideBySide = width >= SplitScreen.sideBySideWidth
+            if sideBySide {
+                (chartA, chartB) = rest.splitLeft((rest.width - 1) / 2)
+                chartB = Rect(x: chartB.x + 1, y: chartB.y, width: chartB.width - 1, height: chartB.height)
+            } else {
+                // Both the same height, so that equal norms draw equal bars; an odd row stays blank.
+                let half = rest.height / 2
+                (chartA, rest) = rest.splitTop(half)
+                chartB = rest.splitTop(half).0
+            }
+        }
+    }
+
+    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
+        guard let cmp = state.comparison else { return }
+        let layout = Layout(width: state.width, height: state.height)
+        let b = cmp.b
+        let scale = NormScale.covering(shownNorms(state) + shownNorms(b))
+        let (diffA, diffB) = Comparison.differences(state.settings, b.settings)
+        Header.render(state, into: &buf, layout.header)
+        side("A", state, differs: diffA, focused: cmp.focus == .a, scale: scale, glyphs: glyphs, into: &buf, layout.chartA)
+        side("B", b, differs: diffB, focused: cmp.focus == .b, scale: scale, glyphs: glyphs, into: &buf, layout.chartB)
+        ratioRow(state, b, glyphs: glyphs, into: &buf, layout.ratio)
+        bothLosses(state, b, glyphs: glyphs, into: &buf, layout.loss)
+        StatusLine.render(state, into: &buf, layout.status)
+        KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil), into: &buf, layout.keyBar)
+    }
+
+    /// "▶ B: train.clip = 1   iteration 120   loss 0.0312", then that run's chart.
+    static func side(_ name: String, _ s: AppState, differs: [String], focused: Bool, scale: NormScale, glyphs: Glyphs,
+                     into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 5 else { return }
+        let (top, chart) = rect.splitTop(1)
+        let style = focused ? Style(foreground: .color(Palette.black), background: .role(.selection), bold: true)
+                            : Style(bold: true)
+        buf.fill(top, style: style)
+        var x = buf.put((focused ? "▶ " : "  ") + name + ": " + (differs.isEmpty ? "the same settings" : differs.joined(separator: ", ")),
+                        x: top.x, y: top.y, style: style, limit: top.maxX)
+        var figures = "iteration \(s.latestIteration)"
+        if let loss = s.latestLoss { figures += "   loss \(Format.number(loss))" }
+        if s.diverged { figures += "   DIVERGED" }
+        let fx = top.maxX - buf.displayWidth(figures) - 1
+        if fx > x + 2 { x = buf.put(figures, x: fx, y: top.y, style: style, limit: top.maxX) }
+        GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, chart)
+    }
+
+    /// log₁₀ of B's norm over A's at every timestep: blue where B's gradient is smaller,
+    /// red where it is larger, the scale symmetric about 0.
+    static func ratioRow(_ a: AppState, _ b: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 2, rect.width > GradientChart.labelWidth + 4 else { return }
+        let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1, width: rect.width - GradientChart.labelWidth, height: 1)
+        let ratios = logRatios(a, b)
+        let finite = ratios.compactMap { $0 }.filter(\.isFinite)
+        let span = max(1, (finite.map(abs).max() ?? 1).rounded(.up))
+        let range = finite.isEmpty ? "" : "min \(signed(finite.min()!))  max \(signed(finite.max()!))"
+        sectionTitle("log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A) by t: blue B smaller, red B larger, ±\(Int(span)) full", glyphs: glyphs,
+                     into: &buf, rect, right: range)
+        buf.put("B/A", x: rect.x + 1, y: plot.y, style: .role(.secondary))
+        guard !ratios.isEmpty else {
+            buf.put("waiting for both runs…", x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
+            return
+        }
+        let axis = TimeAxis(count: ratios.count, width: plot.width)
+        for column in 0..<axis.usedWidth {
+            let steps = axis.steps(in: column)
+            guard !steps.isEmpty else { continue }
+            // The ratio of largest magnitude in the column: a column never hides a big difference.
+            let values = steps.compactMap { ratios[$0] }
+            guard let v = values.max(by: { abs($0) < abs($1) }) else { continue }
+            if !v.isFinite {
+                buf.set(plot.x + column, plot.y, glyphs.nonFinite, Style(foreground: .role(.bad), bold: true))
+                continue
+            }
+            let level = Int(((v / span + 1) / 2 * Double(Palette.heatLevels - 1)).rounded())
+            buf.set(plot.x + column, plot.y, glyphs.eighths[8], Style(foreground: .role(.heat(level))))
+        }
+        if rect.height >= 3 {
+            buf.put("t = 1", x: plot.x, y: plot.y + 1, style: .role(.secondary))
+            let last = "t = \(ratios.count)"
+            buf.put(last, x: plot.maxX - buf.displayWidth(last), y: plot.y + 1, style: .role(.secondary))
+        }
+    }
+
+    /// Per timestep, log₁₀(B / A) of the shown layer's norms; nil where either is 0.
+    static func logRatios(_ a: AppState, _ b: AppState) -> [Double?] {
+        guard let ra = a.report, let rb = b.report, a.layer < ra.hiddenGradNorms.count, a.layer < rb.hiddenGradNorms.count
+        else { return [] }
+        let na = ra.hiddenGradNorms[a.layer], nb = rb.hiddenGradNorms[a.layer]
+        guard na.count == nb.count else { return [] }
+        return zip(na, nb).map { x, y in
+            if !x.isFinite || !y.isFinite { return .nan }
+            return x > 0 && y > 0 ? log10(y / x) : nil
+        }
+    }
+
+    static func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + String(format: "%.2g", v) }
+
+    /// Both runs' losses on one chart and one scale: A in the accent colour, B in the marker's.
+    static func bothLosses(_ a: AppState, _ b: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 3, rect.width >= 20 else { return }
+        let series = [a.losses.values, b.losses.values]
+        let all = series.flatMap { $0 }
+        let lo = all.min() ?? 0, hi = all.max() ?? 0
+        let logScale = lo > 0 && hi / lo > 100
+        let right = "A \(a.latestLoss.map(Format.number) ?? "-")   B \(b.latestLoss.map(Format.number) ?? "-")"
+        sectionTitle("loss, whole run, A and B" + (logScale ? ", log" : ""), glyphs: glyphs, into: &buf, rect, right: right)
+        var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
+        buf.put("A", x: plot.x, y: plot.y, style: Style(foreground: .role(.accent), bold: true))
+        buf.put("B", x: plot.x, y: plot.y + 1, style: Style(foreground: .role(.marker), bold: true))
+        plot = Rect(x: plot.x + 2, y: plot.y, width: plot.width - 2, height: plot.height)
+        guard all.count >= 2 else { return }
+        let top = Format.number(hi), bottom = Format.number(lo)
+        let margin = max(buf.displayWidth(top), buf.displayWidth(bottom)) + 1
+        buf.put(top, x: plot.maxX - buf.displayWidth(top), y: plot.y, style: .role(.secondary))
+        buf.put(bottom, x: plot.maxX - buf.displayWidth(bottom), y: plot.maxY - 1, style: .role(.secondary))
+        plot.width -= margin
+        guard plot.width > 0 else { return }
+        let scaled: (Double) -> Double = logScale ? { log10($0) } : { $0 }
+        let dotsPerRow = glyphs.hasBraille ? 4 : 1
+        for (i, values) in series.enumerated() where values.count >= 1 {
+            let style = Style(foreground: .role(i == 0 ? .accent : .marker), bold: i == 1)
+            let heights = LossSparkline.heights(LossSparkline.resample(values, to: plot.width).map(scaled),
+                                                lo: scaled(lo), hi: scaled(hi), levels: plot.height * dotsPerRow)
+            for (c, h) in heights.enumerated() {
+                let row = (h - 1) / dotsPerRow, y = plot.maxY - 1 - row
+                guard y >= plot.y else { continue }
+                // A line, not bars, so that the two runs stay apart: one dot (A left, B right).
+                let dot = (h - 1) % dotsPerRow
+                let mark: Character = glyphs.hasBraille
+                    ? Glyphs.braille([(0..<4).map { i == 0 && $0 == 3 - dot }, (0..<4).map { i == 1 && $0 == 3 - dot }])
+                    : (i == 0 ? "a" : "b")
+                buf.set(plot.x + c, y, mark, style)
+            }
+        }
+    }
+}
+
+/// The split view needs more room than one run: below it, this says how much.
+enum SplitTooSmall {
+    static func message(width: Int, height: Int) -> String {
+        "the split view needs \(SplitScreen.minimumWidth)×\(SplitScreen.minimumHeight) (side by side from \(SplitScreen.sideBySideWidth) columns): have \(width)×\(height); v closes the split"
+    }
+}

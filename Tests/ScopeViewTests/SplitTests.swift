@@ -1,0 +1,185 @@
+import Foundation
+import RNNSim
+import Scenarios
+import Testing
+@testable import ScopeView
+
+/// The split view as values: the fork, focus, which side a key acts on, lockstep of
+/// the pace, closing, and what is drawn at each size.
+@Suite struct SplitTests {
+    func press(_ state: inout AppState, _ keys: Key...) -> [AppCommand] {
+        keys.flatMap { update(&state, .key($0)) }
+    }
+
+    func split(width: Int = 120, height: Int = 40, b bNorms: [Double]? = nil) -> AppState {
+        var s = Fixture.state(width: width, height: height, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        _ = press(&s, .char("v"))
+        if let bNorms {
+            let r = Fixture.report(iteration: 10, norms: bNorms, loss: 0.05)
+            _ = update(&s, .reportB(SessionUpdate(generation: 0, iterations: [IterationSummary(report: r, clipThreshold: 0)],
+                                                  report: r, reportOptions: Fixture.options())))
+        }
+        return s
+    }
+
+    @Test func vForksTheRunIntoAAndB() {
+        var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        _ = press(&s, .char("r"))  // a restart: A's run is generation 1, B's new session counts from 0
+        let r = Fixture.report(norms: Fixture.decaying(steps: 50))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        #expect(press(&s, .char("v")) == [.openSplit(s.settings)])
+        let b = try! #require(s.comparison?.b)
+        #expect(b.settings == s.settings && b.latestIteration == s.latestIteration)
+        #expect(b.generation == 0)
+        #expect(s.comparison?.focus == .a)
+    }
+
+    @Test func togglesActOnTheFocusedSide() {
+        var s = split()
+        #expect(press(&s, .char("c")) == [.setClip(1)])
+        #expect(s.clip == 1 && s.comparison?.b.clip == 0)
+        #expect(s.status?.text.hasPrefix("A: clipping on") == true)
+        _ = press(&s, .tab)
+        #expect(s.comparison?.focus == .b)
+        #expect(press(&s, .char("t")) == [.sideB(.setTruncate(12))])
+        #expect(s.truncate == 0 && s.comparison?.b.truncate == 12)
+        #expect(s.status?.text.hasPrefix("B: truncation on") == true)
+        _ = press(&s, .tab)
+        #expect(s.comparison?.focus == .a)
+    }
+
+    @Test func pauseAndStepsGoToBothRuns() {
+        var s = split()
+        #expect(press(&s, .space) == [.pause, .sideB(.pause)])
+        #expect(!s.running && s.comparison?.b.running == false)
+        #expect(press(&s, .char("n")) == [.stepOnce, .sideB(.stepOnce)])
+        // A run that paused itself takes the other along when space resumes.
+        s.comparison?.b.running = true
+        #expect(press(&s, .space) == [.resume, .sideB(.resume)])
+        #expect(s.running && s.comparison?.b.running == true)
+    }
+
+    @Test func aNewNetworkOnOneSideRestartsBothFromOneSeed() {
+        var s = split()
+        _ = press(&s, .tab)
+        let commands = press(&s, .char("R"))
+        let seed = s.comparison!.b.settings.seed
+        #expect(seed != 1)
+        #expect(s.settings.seed == seed)
+        #expect(commands == [.restart(seed: seed), .sideB(.restart(seed: seed))])
+        #expect(s.latestIteration == 0 && s.comparison?.b.latestIteration == 0)
+        #expect(s.comparison?.focus == .b)
+    }
+
+    @Test func whenAStopsItselfBPausesToo() {
+        var s = split()
+        #expect(s.running && s.comparison?.b.running == true)
+        let r = Fixture.report(iteration: 11, norms: Fixture.decaying(steps: 50))
+        let commands = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)],
+                                                        report: r, selfPause: .moment(iteration: 11))))
+        #expect(!s.running && s.comparison?.b.running == false)
+        #expect(commands == [.sideB(.pause)])
+        #expect(press(&s, .space) == [.resume, .sideB(.resume)])
+    }
+
+    @Test func vAgainClosesKeepingTheFocusedRun() {
+        var s = split()
+        _ = press(&s, .tab, .char("c"))
+        #expect(press(&s, .char("v")) == [.closeSplit(keepB: true)])
+        #expect(s.comparison == nil)
+        #expect(s.clip == 1, "B's run, with its clipping, goes on")
+        var t = split()
+        _ = press(&t, .tab, .char("c"), .tab)
+        #expect(press(&t, .char("v")) == [.closeSplit(keepB: false)])
+        #expect(t.clip == 0)
+    }
+
+    @Test func bsReportsGoToB() {
+        let s = split(b: Fixture.decaying(steps: 50, top: 1))
+        #expect(s.comparison?.b.latestLoss == 0.05)
+        #expect(s.latestLoss == 0.12)
+    }
+
+    @Test func wideIsSideBySideNarrowIsStacked() throws {
+        let wide = Fixture.render(split(width: 160, height: 40, b: Fixture.decaying(steps: 50, top: 1)))
+        let row = try #require(wide.row(containing: "A: "))
+        #expect(wide.line(row).contains("B: "), "side by side at 160 columns")
+        #expect(wide.text.components(separatedBy: "by timestep t").count == 3, "two charts")
+
+        let narrow = Fixture.render(split(width: 120, height: 40, b: Fixture.decaying(steps: 50, top: 1)))
+        let a = try #require(narrow.row(containing: "▶ A: ")), b = try #require(narrow.row(containing: "  B: "))
+        #expect(b > a + 5, "stacked below 160 columns")
+        #expect(narrow.text.components(separatedBy: "by timestep t").count == 3)
+        #expect(narrow.text.contains("log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A)"))
+        #expect(narrow.text.contains("loss, whole run, A and B"))
+        #expect(narrow.line(narrow.height - 1).contains("Split"))
+
+        // Stacked at any height, A's and B's charts are the same height: the same norms draw the same bars.
+        for h in 28...45 {
+            let l = SplitScreen.Layout(width: 120, height: h)
+            #expect(l.chartA.height == l.chartB.height && l.chartB.maxY <= l.ratio.y, "height \(h)")
+        }
+        let same = Fixture.decaying(steps: 50)
+        let equal = Fixture.render(split(width: 120, height: 36, b: same))  // 23 rows for the two
+        let (ya, yb) = (try #require(equal.row(containing: "▶ A: ")), try #require(equal.row(containing: "  B: ")))
+        #expect((1..<(yb - ya)).allSatisfy { equal.line(ya + $0) == equal.line(yb + $0) }, "the same norms, the same chart")
+
+        let small = Fixture.render(split(width: 80, height: 24))
+        #expect(small.text.contains("the split view needs 100×28"))
+        #expect(small.text.contains("q quits"))
+    }
+
+    @Test func headersSayWhatDiffers() {
+        var s = split(width: 120, height: 40)
+        _ = press(&s, .tab, .char("c"))
+        let buf = Fixture.render(s)
+        #expect(buf.text.contains("  A: train.clip = 0.0"))
+        #expect(buf.text.contains("▶ B: train.clip = 1.0"))
+        #expect(Comparison.differences(s.settings, s.settings).a.isEmpty)
+    }
+
+    @Test func ratioRowIsLogBOverAAtEveryStep() throws {
+        // B's gradient 10× A's at every step: log₁₀ = +1 throughout, the top of the red side.
+        let a = Fixture.decaying(steps: 50)
+        let s = split(width: 120, height: 40, b: a.map { $0 * 10 })
+        let ratios = SplitScreen.logRatios(s, s.comparison!.b)
+        #expect(ratios.count == 50)
+        #expect(ratios.allSatisfy { abs(($0 ?? 0) - 1) < 1e-12 })
+        let buf = Fixture.render(s, colors: .x256)
+        let y = try #require(buf.row(containing: " B/A ")) 
+        let cells = (GradientChart.labelWidth..<buf.width).map { buf[$0, y] }
+        #expect(cells.allSatisfy { $0.character == "█" })
+        #expect(Set(cells.map(\.style.foreground)) == [.color(196)], "the reddest level")
+        // And B's 10× smaller: the bluest.
+        let t = split(width: 120, height: 40, b: a.map { $0 / 10 })
+        let tb = Fixture.render(t, colors: .x256)
+        let ty = try #require(tb.row(containing: " B/A "))
+        #expect(Set((GradientChart.labelWidth..<tb.width).map { tb[$0, ty].style.foreground }) == [.color(19)])
+    }
+
+    @Test func bothChartsShareOneLogScale() throws {
+        // A's norms around 1e-10, B's around 1: one scale covers both, so the labels agree.
+        let s = split(width: 120, height: 40, b: Fixture.decaying(steps: 50, top: 1, decay: 0.99))
+        let buf = Fixture.render(s)
+        let labels = buf.lines.compactMap { line -> String? in
+            let label = line.prefix(GradientChart.labelWidth - 1).trimmingCharacters(in: .whitespaces)
+            return label.hasPrefix("1e") ? label : nil
+        }
+        let half = labels.count / 2
+        #expect(half > 2)
+        #expect(Array(labels.prefix(half)) == Array(labels.suffix(half)))
+    }
+
+    @Test func everySizeAndGlyphSetRendersInsideTheBuffer() {
+        for ascii in [false, true] {
+            for w in stride(from: 1, through: 240, by: 13) {
+                for h in stride(from: 1, through: 70, by: 7) {
+                    let s = split(width: w, height: h, b: Fixture.decaying(steps: 50, top: 1))
+                    let buf = Fixture.render(s, ascii: ascii)
+                    #expect(buf.width == w && buf.height == h)
+                    if ascii { #expect(buf.cells.allSatisfy { $0.character.isASCII }) }
+                }
+            }
+        }
+    }
+}
