@@ -178,9 +178,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-mem-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        // A 99 MB header (the 1.67 M empty tensors case), as a sparse file.
+        // A 150 MB header, as a sparse file: its parse would pass 2 GiB.
         let header = dir.appendingPathComponent("header.safetensors").path
-        Self.sparseFile(header, headerLength: 99_000_000, size: 99_000_008)
+        Self.sparseFile(header, headerLength: 150_000_000, size: 150_000_008)
         // 2 MB of inputs [T = 2000, B = 256, I = 1] for a model with H = 512: T·B·H doubles.
         let H = 512
         let model = SafeTensorsFile(tensors: [
@@ -216,6 +216,26 @@ import Testing
         #expect(lowered.status == 2 && lowered.stderr.contains("over the 64 KiB memory limit"), "\(lowered.stderr)")
         let raised = try Self.measured(["train", "--headless", "--iterations", "1"], environment: [MemoryBudget.variable: "1M"])
         #expect(raised.status == 0, "\(raised.stderr)")
+    }
+
+    /// The header parser holds a small multiple of the header: 170,000 empty
+    /// tensors in 10 MB (JSONSerialization peaked at 670 MB on it) stay under
+    /// 16 bytes per byte beyond the program's own.
+    @Test func aLargeHeaderOfEmptyTensorsParsesInASmallMultipleOfItsSize() throws {
+        let path = NSTemporaryDirectory() + "rnnscope-header-\(UUID().uuidString).safetensors"
+        defer { unlink(path) }
+        var header = "{" + (0..<170_000).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}"
+        header += String(repeating: " ", count: (8 - header.utf8.count % 8) % 8)
+        var file = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(Data(header.utf8))
+        try file.write(to: URL(fileURLWithPath: path))
+        let baseline = try Self.measured(["list"])
+        let r = try Self.measured(["grads", "--model", path, "--data", path])
+        // Read whole, parsed, then refused for what it holds: no nn.RNN.
+        #expect(r.status == 2 && r.stderr.contains("no nn.RNN"), "\(r.stderr)")
+        let perByte = Double(r.maxRSSKiB - baseline.maxRSSKiB) * 1024 / Double(file.count)
+        #expect(perByte < 16, "\(perByte) bytes per byte of header")
     }
 
     // MARK: Text from outside
