@@ -152,15 +152,33 @@ import Testing
     static func measured(_ args: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stderr: String, maxRSSKiB: Int, seconds: Double) {
         let errPath = NSTemporaryDirectory() + "rnnscope-measured-\(UUID().uuidString).err"
         defer { unlink(errPath) }
+        // Linux carries the spawning process's peak into the child's ru_maxrss (the
+        // child starts as this process's image), so a child's figure at or below this
+        // process's own peak says nothing: its own high-water mark (VmHWM), sampled
+        // while it runs, is taken then.
+        var own = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &own)
         let start = Date()
         let pid = try spawn(args, errPath: errPath, environment: extra)
         var status: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+        var sampled = 0
+        while true {
+            let r = wait4(pid, &status, WNOHANG, &usage)
+            if r == pid { break }
+            if r == -1 && errno != EINTR { break }
+            if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kib = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                sampled = max(sampled, kib)
+            }
+            usleep(200)
+        }
         let seconds = Date().timeIntervalSince(start)
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (code, stderr, Int(usage.ru_maxrss), seconds)
+        let peak = usage.ru_maxrss > own.ru_maxrss ? Int(usage.ru_maxrss) : sampled
+        return (code, stderr, peak, seconds)
     }
 
     static func sparseFile(_ path: String, headerLength: UInt64, size: Int) {
@@ -219,8 +237,7 @@ import Testing
     }
 
     /// The header parser holds a small multiple of the header: 170,000 empty
-    /// tensors in 10 MB (JSONSerialization peaked at 670 MB on it) stay under
-    /// 16 bytes per byte beyond the program's own.
+    /// tensors in 10 MB (JSONSerialization peaked at 670 MB on it).
     @Test func aLargeHeaderOfEmptyTensorsParsesInASmallMultipleOfItsSize() throws {
         let path = NSTemporaryDirectory() + "rnnscope-header-\(UUID().uuidString).safetensors"
         defer { unlink(path) }
@@ -230,12 +247,12 @@ import Testing
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(Data(header.utf8))
         try file.write(to: URL(fileURLWithPath: path))
-        let baseline = try Self.measured(["list"])
         let r = try Self.measured(["grads", "--model", path, "--data", path])
         // Read whole, parsed, then refused for what it holds: no nn.RNN.
         #expect(r.status == 2 && r.stderr.contains("no nn.RNN"), "\(r.stderr)")
-        let perByte = Double(r.maxRSSKiB - baseline.maxRSSKiB) * 1024 / Double(file.count)
-        #expect(perByte < 16, "\(perByte) bytes per byte of header")
+        // The whole process, its own 26 MB included: 147 MB measured (JSONSerialization: 670 MB).
+        let perByte = Double(r.maxRSSKiB) * 1024 / Double(file.count)
+        #expect(perByte < 20, "\(perByte) bytes per byte of header")
     }
 
     // MARK: Text from outside
