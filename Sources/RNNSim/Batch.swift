@@ -43,6 +43,17 @@ public struct Batch<T: RNNFloat>: Sendable {
         self.tokens = tokens
     }
 
+    /// Bytes its values occupy.
+    public var bytes: Int {
+        let targetBytes: Int
+        switch targets {
+        case .real(let v): targetBytes = v.count * MemoryLayout<T>.stride
+        case .classes(let c): targetBytes = c.count * 4
+        }
+        return (inputs.count + (initialHidden?.reduce(0) { $0 + $1.count } ?? 0)) * MemoryLayout<T>.stride
+            + (tokens?.count ?? 0) * 4 + targetBytes
+    }
+
     public func converted<U: RNNFloat>(to: U.Type = U.self) -> Batch<U> {
         let t: Batch<U>.Targets
         switch targets {

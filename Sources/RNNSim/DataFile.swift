@@ -30,8 +30,9 @@ public enum DataFile {
     public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
-            throw ModelFileError("unexpected tensor '\(stray)': a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
+            throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
         }
+        try checkReading(file, batchFirst: batchFirst)
         let order = batchFirst ? "[B, T" : "[T, B"
         guard let x = file.tensors["inputs"] else { throw ModelFileError("missing tensor 'inputs' \(order), …]") }
         let tokens = layout.vocabulary != nil
@@ -126,8 +127,12 @@ public enum DataFile {
     }
 
     public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
-        let file = try PyTorchPickle.safeTensors(contentsOf: url, instead: "safetensors.torch.save_file({\"inputs\": x, \"targets\": y}, \"data.safetensors\")")
-        return try read(file, for: layout, loss: loss, batchFirst: batchFirst)
+        try read(file(contentsOf: url), for: layout, loss: loss, batchFirst: batchFirst)
+    }
+
+    /// The file's tensors, not yet converted; a PyTorch pickle is named as such.
+    public static func file(contentsOf url: URL) throws -> SafeTensorsFile {
+        try PyTorchPickle.safeTensors(contentsOf: url, instead: "safetensors.torch.save_file({\"inputs\": x, \"targets\": y}, \"data.safetensors\")")
     }
 
     /// [d0, d1, width] → [d1, d0, width].

@@ -51,7 +51,9 @@ enum Loss {
                     sum += e
                 }
                 let c = Int(classes[(classes.count == rows ? 0 : rowOffset) + r])
-                total += Double(T.log(sum) + maxLogit - yr[c])
+                // −log p_c = log Σ exp(y_j − m) − (y_c − m): the difference first, so that
+                // logits near 1e38 (all equal, say) do not round log V away.
+                total += Double(T.log(sum) + (maxLogit - yr[c]))
                 for j in 0..<o { dr[j] = dr[j] / sum * inverseRows }
                 dr[c] -= inverseRows
             }

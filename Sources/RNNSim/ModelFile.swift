@@ -59,12 +59,13 @@ public struct StockModel: Sendable {
 
     /// A line for stderr when something was assumed rather than read.
     public func notices(file: String) -> [String] {
+        let file = TextSafety.escaped(file, limit: 400)
         var out: [String] = []
         if nonlinearitySource == .pytorchDefault {
             out.append("\(file) does not say its nonlinearity (a state dict does not record it): running it as tanh, nn.RNN's default; for an nn.RNN(..., nonlinearity=\"relu\") give --nonlinearity relu")
         }
         if !untouched.isEmpty {
-            out.append("\(file): \(untouched.count) tensor(s) outside the chosen groups are not run (kept as they are when saved): \(untouched.keys.sorted().prefix(6).joined(separator: ", "))\(untouched.count > 6 ? ", …" : "")")
+            out.append("\(file): \(untouched.count) tensor(s) outside the chosen groups are not run (kept as they are when saved): \(untouched.keys.sorted().prefix(6).map { TextSafety.escaped($0) }.joined(separator: ", "))\(untouched.count > 6 ? ", …" : "")")
         }
         return out
     }
@@ -81,7 +82,7 @@ public struct StockModel: Sendable {
         return parts.joined(separator: ", ")
     }
 
-    static func shown(_ prefix: String) -> String { prefix.isEmpty ? "(no prefix)" : "'\(prefix.dropLast())'" }
+    static func shown(_ prefix: String) -> String { prefix.isEmpty ? "(no prefix)" : TextSafety.quoted(String(prefix.dropLast())) }
 
     /// A network's weights as a safetensors file under exactly the names, shapes and dtypes
     /// read, for `model.load_state_dict(load_file(path), strict=True)`; the file's metadata
@@ -136,14 +137,14 @@ public enum ModelFile {
             }
             let t = file.tensors[name]!
             guard t.shape == entry.dims else {
-                throw ModelFileError("tensor '\(name)' has shape \(t.shape); expected \(entry.dims)")
+                throw ModelFileError("tensor \(TextSafety.quoted(name)) has shape \(t.shape); expected \(entry.dims)")
             }
             guard SafeTensor.weightDTypes.contains(t.dtype) else {
-                throw ModelFileError("tensor '\(name)' is \(t.dtype.rawValue); weights are read as F32, F64, F16 or BF16")
+                throw ModelFileError("tensor \(TextSafety.quoted(name)) is \(t.dtype.rawValue); weights are read as F32, F64, F16 or BF16")
             }
             let values = try t.floats()
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelFileError("tensor '\(name)' holds a non-finite weight (\(values[bad])) at index \(bad)")
+                throw ModelFileError("tensor \(TextSafety.quoted(name)) holds a non-finite weight (\(values[bad])) at index \(bad)")
             }
             net.parameters.replaceSubrange(entry.range, with: values)
             fileNames.append(name)
@@ -173,7 +174,7 @@ public enum ModelFile {
         }
         let stored = try file.metadata["nonlinearity"].map { text in
             guard let a = Activation(rawValue: text) else {
-                throw ModelFileError("__metadata__ nonlinearity '\(text)' is not one of tanh, relu, sigmoid, linear")
+                throw ModelFileError("__metadata__ nonlinearity \(TextSafety.quoted(text)) is not one of tanh, relu, sigmoid, linear")
             }
             return a
         }

@@ -34,7 +34,7 @@ enum ModelGroups {
         if let chosen {
             prefix = normalised(chosen)
             guard found.contains(prefix) else {
-                throw ModelFileError("--rnn '\(chosen)': no \(prefix)\(marker) in the file (nn.RNN, nn.LSTM or nn.GRU found under: \(found.isEmpty ? "none" : found.map(StockModel.shown).joined(separator: ", ")))")
+                throw ModelFileError("--rnn \(TextSafety.quoted(chosen)): no \(TextSafety.escaped(prefix + marker)) in the file (nn.RNN, nn.LSTM or nn.GRU found under: \(found.isEmpty ? "none" : found.map(StockModel.shown).joined(separator: ", ")))")
             }
         } else {
             guard let only = found.first else {
@@ -51,30 +51,30 @@ enum ModelGroups {
         guard layers <= 4 else { throw ModelFileError("\(layers) layers: rnnscope shows 1 to 4") }
         // Refused before the shapes are read: both change them.
         if let name = file.tensors.keys.sorted().first(where: { $0.hasPrefix(prefix) && $0.contains("_reverse") }) {
-            throw ModelFileError("tensor '\(name)': a bidirectional model (bidirectional=True) is not supported; rnnscope runs one direction")
+            throw ModelFileError("tensor \(TextSafety.quoted(name)): a bidirectional model (bidirectional=True) is not supported; rnnscope runs one direction")
         }
         if let name = file.tensors.keys.sorted().first(where: { $0.hasPrefix(prefix + "weight_hr_l") }) {
-            throw ModelFileError("tensor '\(name)': an nn.LSTM with proj_size is not supported; rnnscope runs LSTMs without a projection (proj_size=0)")
+            throw ModelFileError("tensor \(TextSafety.quoted(name)): an nn.LSTM with proj_size is not supported; rnnscope runs LSTMs without a projection (proj_size=0)")
         }
         let whh = file.tensors[prefix + marker]!
         // W_hh is [G·H, H]: the gate blocks stacked, 1 (nn.RNN), 3 (nn.GRU: r, z, n) or 4 (nn.LSTM: i, f, g, o).
         guard whh.shape.count == 2, whh.shape[1] > 0, whh.shape[0] % whh.shape[1] == 0,
               let cell = CellKind.allCases.first(where: { $0.gates == whh.shape[0] / whh.shape[1] }) else {
-            throw ModelFileError("tensor '\(prefix)\(marker)' has shape \(whh.shape); expected [H, H] (nn.RNN), [3H, H] (nn.GRU) or [4H, H] (nn.LSTM)")
+            throw ModelFileError("tensor \(TextSafety.quoted(prefix + marker)) has shape \(whh.shape); expected [H, H] (nn.RNN), [3H, H] (nn.GRU) or [4H, H] (nn.LSTM)")
         }
         let H = whh.shape[1], GH = whh.shape[0]
         if let chosenCell, chosenCell != cell {
-            throw ModelFileError("--cell \(chosenCell.rawValue) contradicts the file: '\(prefix)\(marker)' \(whh.shape) is an \(cell.moduleName)'s (\(cell.gates == 1 ? "" : "\(cell.gates)")H rows)")
+            throw ModelFileError("--cell \(chosenCell.rawValue) contradicts the file: \(TextSafety.quoted(prefix + marker)) \(whh.shape) is an \(cell.moduleName)'s (\(cell.gates == 1 ? "" : "\(cell.gates)")H rows)")
         }
-        guard let wih = file.tensors[prefix + "weight_ih_l0"] else { throw ModelFileError("missing tensor '\(prefix)weight_ih_l0'") }
+        guard let wih = file.tensors[prefix + "weight_ih_l0"] else { throw ModelFileError("missing tensor \(TextSafety.quoted(prefix + "weight_ih_l0"))") }
         guard wih.shape.count == 2, wih.shape[0] == GH, wih.shape[1] > 0 else {
-            throw ModelFileError("tensor '\(prefix)weight_ih_l0' has shape \(wih.shape); expected [\(GH), I] since weight_hh_l0 is [\(GH), \(H)]")
+            throw ModelFileError("tensor \(TextSafety.quoted(prefix + "weight_ih_l0")) has shape \(wih.shape); expected [\(GH), I] since weight_hh_l0 is [\(GH), \(H)]")
         }
         var names: Set<String> = []
         var biases = 0
         for k in 0..<layers {
             for part in ["weight_ih", "weight_hh"] {
-                guard file.tensors[prefix + "\(part)_l\(k)"] != nil else { throw ModelFileError("missing tensor '\(prefix)\(part)_l\(k)'") }
+                guard file.tensors[prefix + "\(part)_l\(k)"] != nil else { throw ModelFileError("missing tensor \(TextSafety.quoted(prefix + "\(part)_l\(k)"))") }
                 names.insert(prefix + "\(part)_l\(k)")
             }
             for part in ["bias_ih", "bias_hh"] where file.tensors[prefix + "\(part)_l\(k)"] != nil {
@@ -85,7 +85,7 @@ enum ModelGroups {
         // bias=False has no biases at all; some but not all is no PyTorch module.
         guard biases == 0 || biases == 2 * layers else {
             let missing = (0..<layers).flatMap { k in ["bias_ih_l\(k)", "bias_hh_l\(k)"] }.map { prefix + $0 }.first { !names.contains($0) }!
-            throw ModelFileError("missing tensor '\(missing)': an \(cell.moduleName) has biases in every layer or (bias=False) none")
+            throw ModelFileError("missing tensor \(TextSafety.quoted(missing)): an \(cell.moduleName) has biases in every layer or (bias=False) none")
         }
         return Recurrent(prefix: prefix, cell: cell, layers: layers, inputs: wih.shape[1], hidden: H, bias: biases > 0, names: names)
     }
@@ -112,7 +112,7 @@ enum ModelGroups {
         if let chosen = options.headPrefix {
             let p = normalised(chosen)
             guard let h = heads.first(where: { $0.prefix == p }) else {
-                throw ModelFileError("--head '\(chosen)': no nn.Linear \(p)weight [O, \(rnn.hidden)] in the file (candidates: \(heads.isEmpty ? "none" : heads.map { StockModel.shown($0.prefix) }.joined(separator: ", ")))")
+                throw ModelFileError("--head \(TextSafety.quoted(chosen)): no nn.Linear \(TextSafety.escaped(p + "weight")) [O, \(rnn.hidden)] in the file (candidates: \(heads.isEmpty ? "none" : heads.map { StockModel.shown($0.prefix) }.joined(separator: ", ")))")
             }
             heads = [h]
         }
@@ -134,7 +134,7 @@ enum ModelGroups {
             let known = heads.reduce(Set<String>()) { $0.union($1.names) }.union(embeddings.reduce(Set<String>()) { $0.union($1.names) })
             if let stray = rest.subtracting(known).sorted().first {
                 let t = file.tensors[stray]!
-                throw ModelFileError("unexpected tensor '\(stray)' \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear; give \(flags) to run those groups and leave the rest alone")
+                throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)) \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear; give \(flags) to run those groups and leave the rest alone")
             }
         }
         // With the groups chosen, other tensors may stay outside: take the reading that uses most.

@@ -14,15 +14,11 @@ public enum PyTorchPickle {
     /// Reads a safetensors file; one that fails to parse and looks like a pickle gets one
     /// line saying so and showing `instead`, the call that saves it as safetensors.
     public static func safeTensors(contentsOf url: URL, instead: String) throws -> SafeTensorsFile {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url) } catch {
-            // The reader's own message (it names the file and the reason).
-            return try SafeTensorsFile(contentsOf: url)
-        }
         do {
-            return try SafeTensorsFile(data: bytes)
-        } catch {
-            guard looksLikePickle(bytes) else { throw error }
+            return try SafeTensorsFile(contentsOf: url)
+        } catch let error as SafeTensorsError {
+            // A file that cannot be opened keeps the reader's own message (it names the file and the reason).
+            guard let head = try? InputFile(url.path).read(at: 0, count: 4), looksLikePickle(head) else { throw error }
             throw ModelFileError("this is a PyTorch pickle (torch.save), not safetensors; save it with \(instead)")
         }
     }

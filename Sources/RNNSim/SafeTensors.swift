@@ -101,31 +101,13 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Names and values in messages come from the file, so they are escaped and
-/// shortened to keep every description on one readable line. Paths come from
-/// the caller and are kept whole.
-private func quoted(_ text: String, limit: Int = 100) -> String {
-    let short = text.count > limit ? String(text.prefix(limit)) + "…" : text
-    return "'" + oneLine(short) + "'"
-}
+/// Names and values in messages come from the file: escaped and shortened
+/// (`TextSafety`) so that every description stays one readable line.
+private func quoted(_ text: String) -> String { TextSafety.quoted(text) }
 
-private func quoted(path: String) -> String { quoted(path, limit: .max) }
+private func quoted(path: String) -> String { TextSafety.quoted(path, limit: 400) }
 
-private func oneLine(_ text: String) -> String {
-    var result = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-            || scalar == "\u{2028}" || scalar == "\u{2029}":
-            result += "\\u{\(String(scalar.value, radix: 16))}"
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result
-}
+private func oneLine(_ text: String) -> String { TextSafety.escaped(text, limit: 400) }
 
 // MARK: - Tensor
 
@@ -318,15 +300,37 @@ public struct SafeTensorsFile: Sendable, Equatable {
         self.init(tensors: file.tensors, metadata: file.metadata)
     }
 
+    /// Reads a file, refusing before it reads more than the 8-byte length one
+    /// whose reading would pass the memory cap (`MemoryBudget`): the bytes, the
+    /// tensors copied out of them, and the parsed header, whose bookkeeping
+    /// (JSONSerialization's objects) costs up to `headerBytesPerByte` per byte.
     public init(contentsOf url: URL) throws {
+        let path = url.path
         let bytes: Data
         do {
-            bytes = try Data(contentsOf: url)
-        } catch {
-            throw SafeTensorsError.cannotRead(path: url.path, reason: fileErrorReason(error))
+            let file = try InputFile(path)
+            let head = try file.read(at: 0, count: 8)
+            if head.count == 8 {
+                let length = head.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let header = Double(min(length, UInt64(file.size)))
+                let needed = 2 * Double(file.size) + Self.headerBytesPerByte * header
+                let cap = try MemoryBudget.limit()
+                if needed > cap {
+                    throw SafeTensorsError.cannotRead(path: path, reason: "parsing its \(MemoryBudget.format(Double(file.size))) (a \(MemoryBudget.format(header)) header) needs about \(MemoryBudget.format(needed)), over the \(MemoryBudget.format(cap)) memory limit; raise it with \(MemoryBudget.variable)=SIZE if the file is genuine")
+                }
+            }
+            bytes = try file.readAll()
+        } catch let error as InputFileError {
+            throw SafeTensorsError.cannotRead(path: path, reason: error.reason)
         }
         try self.init(data: bytes)
     }
+
+    /// Peak bytes of parsing per byte of header (`HeaderJSON`), for the worst
+    /// headers tried: 170,000 empty tensors (10 MB), 1.2 M keys of one integer
+    /// (13 MB) and 3.3 M empty arrays (10 MB) peak at 12 to 14 times their size
+    /// (JSONSerialization took 64 times), rounded up.
+    static let headerBytesPerByte: Double = 16
 
     /// The file's bytes, laid out as the reference implementation does: the
     /// header is compact JSON ("__metadata__" first, then tensors by name)
@@ -365,10 +369,8 @@ public struct SafeTensorsFile: Sendable, Equatable {
         return file
     }
 
-    /// Writes atomically: the bytes go to a temporary file in the destination
-    /// directory (so the final rename stays on one file system) and are synced
-    /// before being renamed over `url`. Readers see the old file or the new
-    /// one, never a partial write.
+    /// Writes through `OutputFile`: atomically, keeping an existing file's
+    /// mode, through symbolic links, never over a FIFO, device or directory.
     public func write(to url: URL) throws {
         let path = url.path
         if tensors[Self.metadataKey] != nil {
@@ -383,49 +385,11 @@ public struct SafeTensorsFile: Sendable, Equatable {
             }
         }
 
-        let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SafeTensorsError.cannotWrite(path: path, reason: "directory \(quoted(path: directory.path)) does not exist")
-        }
-
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw SafeTensorsError.cannotWrite(path: path, reason: "cannot create temporary file \(quoted(path: temporary.path))")
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: serialized())
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError.cannotWrite(path: path, reason: fileErrorReason(error))
-        }
-        // POSIX rename replaces an existing destination atomically, unlike FileManager.moveItem.
-        if rename(temporary.path, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError.cannotWrite(path: path, reason: reason)
+        do { try OutputFile.write(serialized(), to: path) } catch let error as OutputFileError {
+            throw SafeTensorsError.cannotWrite(path: path, reason: error.reason)
         }
     }
 }
-
-/// Foundation's file errors often say only "The operation could not be
-/// completed"; the underlying POSIX error says what actually happened.
-private func fileErrorReason(_ error: Error) -> String {
-    let nsError = error as NSError
-    // On Linux the userInfo value only casts to NSError by way of Error.
-    if let underlying = (nsError.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }),
-       underlying.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(underlying.code)))
-    }
-    if nsError.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(nsError.code)))
-    }
-    return nsError.localizedDescription
-}
-
 
 // MARK: - Reader
 
@@ -479,7 +443,7 @@ private struct SafeTensorsReader {
         return SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    private func parseHeader(_ header: Data) throws -> [String: Any] {
+    private func parseHeader(_ header: Data) throws -> [String: HeaderJSON] {
         // Decode ourselves first: JSONSerialization would silently accept
         // UTF-16/32, and this also pinpoints the first bad byte.
         var decoder = UTF8()
@@ -497,56 +461,51 @@ private struct SafeTensorsReader {
         if let nul = header.firstIndex(of: 0) {
             throw SafeTensorsError.headerNotJSON(reason: "NUL byte at header offset \(nul - header.startIndex)")
         }
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: header, options: [.fragmentsAllowed])
-        } catch {
-            let nsError = error as NSError
-            throw SafeTensorsError.headerNotJSON(
-                reason: nsError.userInfo[NSDebugDescriptionErrorKey] as? String ?? nsError.localizedDescription)
-        }
-        guard let object = json as? [String: Any] else { throw SafeTensorsError.headerNotObject(found: describe(json)) }
-        return object
+        let json = try HeaderJSON.parse([UInt8](header))
+        guard case .object(let pairs) = json else { throw SafeTensorsError.headerNotObject(found: json.described) }
+        // A repeated name keeps its last value, as JSONSerialization did.
+        return Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
     }
 
-    private func parseMetadata(_ value: Any) throws -> [String: String] {
-        guard let object = value as? [String: Any] else {
-            throw SafeTensorsError.invalidMetadata(reason: "it is \(describe(value))")
+    private func parseMetadata(_ value: HeaderJSON) throws -> [String: String] {
+        guard case .object(let pairs) = value else {
+            throw SafeTensorsError.invalidMetadata(reason: "it is \(value.described)")
         }
+        let object = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         var metadata: [String: String] = [:]
         for key in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            guard let string = object[key] as? String else {
-                throw SafeTensorsError.invalidMetadata(reason: "key \(quoted(key)) holds \(describe(object[key]!))")
+            guard case .string(let string) = object[key]! else {
+                throw SafeTensorsError.invalidMetadata(reason: "key \(quoted(key)) holds \(object[key]!.described)")
             }
             metadata[key] = string
         }
         return metadata
     }
 
-    private func parseEntry(name: String, _ value: Any, dataLength: Int) throws -> Entry {
-        guard let entry = value as? [String: Any] else {
-            throw SafeTensorsError.entryNotObject(tensor: name, found: describe(value))
+    private func parseEntry(name: String, _ value: HeaderJSON, dataLength: Int) throws -> Entry {
+        guard case .object = value else {
+            throw SafeTensorsError.entryNotObject(tensor: name, found: value.described)
         }
-        func field(_ key: String) throws -> Any {
-            guard let value = entry[key] else { throw SafeTensorsError.missingField(tensor: name, field: key) }
-            return value
+        func field(_ key: String) throws -> HeaderJSON {
+            guard let field = value[key] else { throw SafeTensorsError.missingField(tensor: name, field: key) }
+            return field
         }
 
         let dtypeValue = try field("dtype")
-        guard let dtypeName = dtypeValue as? String else {
-            throw SafeTensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string", found: describe(dtypeValue))
+        guard case .string(let dtypeName) = dtypeValue else {
+            throw SafeTensorsError.wrongFieldType(tensor: name, field: "dtype", expected: "a string", found: dtypeValue.described)
         }
         guard let dtype = SafeTensor.DType(rawValue: dtypeName) else {
             throw SafeTensorsError.unknownDType(tensor: name, dtype: dtypeName)
         }
 
         let shapeValue = try field("shape")
-        guard let dims = shapeValue as? [Any] else {
-            throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers", found: describe(shapeValue))
+        guard case .array(let dims) = shapeValue else {
+            throw SafeTensorsError.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers", found: shapeValue.described)
         }
         let shape = try dims.enumerated().map { index, dim in
-            guard let size = nonNegativeInteger(dim) else {
-                throw SafeTensorsError.invalidDimension(tensor: name, index: index, found: describe(dim))
+            guard let size = dim.nonNegativeInteger else {
+                throw SafeTensorsError.invalidDimension(tensor: name, index: index, found: dim.described)
             }
             return size
         }
@@ -555,10 +514,10 @@ private struct SafeTensorsReader {
         }
 
         let offsetsValue = try field("data_offsets")
-        guard let offsets = offsetsValue as? [Any], offsets.count == 2,
-              let begin = nonNegativeInteger(offsets[0]), let end = nonNegativeInteger(offsets[1])
+        guard case .array(let offsets) = offsetsValue, offsets.count == 2,
+              let begin = offsets[0].nonNegativeInteger, let end = offsets[1].nonNegativeInteger
         else {
-            throw SafeTensorsError.invalidDataOffsets(tensor: name, found: describe(offsetsValue))
+            throw SafeTensorsError.invalidDataOffsets(tensor: name, found: offsetsValue.described)
         }
         guard begin <= end else { throw SafeTensorsError.reversedDataOffsets(tensor: name, begin: begin, end: end) }
         guard end <= dataLength else {
@@ -583,50 +542,3 @@ private struct SafeTensorsReader {
     }
 }
 
-// MARK: - JSON values
-
-/// JSONSerialization hands back every number, and every boolean, as an
-/// NSNumber: `true` bridges to 1 and `3.0` to 3 under `as? Int`. The
-/// Objective-C type code tells them apart on Darwin and Linux alike: JSON
-/// booleans are "c", fractions and exponents "d", and integers too large for
-/// Int64 come back as NSDecimalNumber.
-private func nonNegativeInteger(_ value: Any) -> Int? {
-    guard let number = value as? NSNumber, !(number is NSDecimalNumber) else { return nil }
-    switch String(cString: number.objCType) {
-    case "q", "l", "i", "s":
-        let signed = number.int64Value
-        return signed >= 0 ? Int(exactly: signed) : nil
-    case "Q", "L", "I", "S", "C":
-        return Int(exactly: number.uint64Value)
-    default:  // "c" (boolean), "d"/"f" (fractional or exponent notation)
-        return nil
-    }
-}
-
-/// A short description of a JSON value for error messages.
-private func describe(_ value: Any) -> String {
-    switch value {
-    case let string as String:
-        return "the string \(quoted(string))"
-    case let number as NSNumber:
-        return (String(cString: number.objCType) == "c" ? "the boolean " : "the number ") + literal(number)
-    case let array as [Any]:
-        // Small arrays such as data_offsets are worth showing in full.
-        if array.count <= 4, array.allSatisfy({ $0 is NSNumber || $0 is NSNull }) {
-            return "[" + array.map { ($0 as? NSNumber).map(literal) ?? "null" }.joined(separator: ", ") + "]"
-        }
-        return "an array of \(array.count) elements"
-    case is [String: Any]:
-        return "an object"
-    case is NSNull:
-        return "null"
-    default:
-        return "a value of type \(type(of: value))"
-    }
-}
-
-/// A JSON number or boolean as it would be written in JSON.
-private func literal(_ number: NSNumber) -> String {
-    if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
-    return oneLine(number.stringValue)
-}

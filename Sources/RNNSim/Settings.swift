@@ -56,23 +56,17 @@ public struct Settings: Sendable, Equatable {
         return speed == speed.rounded() ? String(format: "%.0f", speed) : String(format: "%.3g", speed)
     }
 
-    /// Floats the forward and backward passes must keep; runs above this are refused
-    /// rather than left to exhaust memory.
-    public static let maximumActivationFloats = 1 << 29
-
-    /// Checks that hold between keys, once all are set.
+    /// Checks that hold between keys, once all are set. What a run will allocate
+    /// is checked by `Trainer` against `MemoryBudget`, once the task's widths are known.
     public func validate() throws {
         // With the user's data, the task keys do not apply.
         if userModel?.data == nil { try validateTask() }
-        let perUnit = cell.floatsPerUnit
-        let floats = (layers * perUnit.kept + 2 * perUnit.gradients) * (steps + 1) * batch * hidden
-        if floats > Self.maximumActivationFloats {
-            let gib = Double(floats) * 4 / Double(1 << 30)
-            throw SettingsError(key: "task.steps", message: "steps × batch × hidden × layers needs \(String(format: "%.1f", gib)) GiB of activations; the limit is 2 GiB")
-        }
     }
 
     private func validateTask() throws {
+        if task != .charLM, let key = text != nil ? "task.text" : corpus != nil ? "task.corpus" : nil {
+            throw SettingsError(key: key, message: "is only read by the char-lm task, but task.kind is \(task.rawValue); set task.kind = \"char-lm\" or remove \(key)")
+        }
         if task == .echo && lag >= steps {
             throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")
         }
@@ -101,7 +95,7 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         self.key = key
         self.message = message
     }
-    public var description: String { "\(key): \(message)" }
+    public var description: String { "\(TextSafety.escaped(key)): \(message)" }
 }
 
 /// A value as written in a scenario file or on the command line.
@@ -198,7 +192,7 @@ extension Settings {
                        guard case .string(let text) = v else { throw typeError("train.loss", v, "a string") }
                        if text == "default" { s.loss = nil; return }
                        guard let l = LossKind(rawValue: text) else {
-                           throw SettingsError(key: "train.loss", message: "'\(text)' is not one of default, \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                           throw SettingsError(key: "train.loss", message: "\(TextSafety.quoted(text)) is not one of default, \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
                        }
                        s.loss = l
                    }, current: { $0.loss?.rawValue ?? "default" }),
@@ -264,7 +258,7 @@ extension Settings {
         return SettingKey(name: name, summary: summary, accepts: "one of \(names)", apply: { s, v in
             guard case .string(let text) = v else { throw typeError(name, v, "a string") }
             guard let e = E(rawValue: text) else {
-                throw SettingsError(key: name, message: "'\(text)' is not one of \(names)")
+                throw SettingsError(key: name, message: "\(TextSafety.quoted(text)) is not one of \(names)")
             }
             apply(&s, e)
         }, current: current)

@@ -27,12 +27,18 @@ public enum Spectral {
         precondition(n >= 0 && a.count == n * n, "eigenvalues: expected \(n)×\(n) = \(n * n) entries, got \(a.count)")
         guard a.allSatisfy({ $0.isFinite }) else { return nil }
         if n == 0 { return [] }
-        var h = a
+        // Rows are `ld` apart, not n: the column sweeps of the reduction and of QR
+        // step down a column n·8 bytes at a time, and at n = 1024 or 2048 every
+        // such access fell in the same few cache sets (one iteration at H = 1024
+        // took 7× as long as at 1023). One spare column spreads them out.
+        let ld = n + 1
+        var h = [Double](repeating: 0, count: n * ld)
+        for i in 0..<n { for j in 0..<n { h[i * ld + j] = a[i * n + j] } }
         let result = h.withUnsafeMutableBufferPointer { buf -> [(re: Double, im: Double)]? in
             let p = buf.baseAddress!
-            balance(p, n)
-            reduceToHessenberg(p, n)
-            return hessenbergEigenvalues(p, n)
+            balance(p, n, ld: ld)
+            reduceToHessenberg(p, n, ld: ld)
+            return hessenbergEigenvalues(p, n, ld: ld)
         }
         guard let values = result else { return nil }
         return values.sorted { x, y in
@@ -43,10 +49,20 @@ public enum Spectral {
         }
     }
 
+    /// The size from which `spectralRadius` uses restarted Arnoldi.
+    static let krylovAbove = 256
+
     /// ρ(A) = max |λ|. nil if QR did not converge or the matrix is non-finite.
     public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int) -> Double? {
         precondition(n >= 0 && a.count == n * n, "spectralRadius: expected \(n)×\(n) = \(n * n) entries, got \(a.count)")
-        guard let values = eigenvalues(doubles(a), n: n) else { return nil }
+        let d = doubles(a)
+        // Above a few hundred units only the outermost eigenvalue is sought
+        // (Krylov); every eigenvalue is computed below that, or if it fails.
+        if n > krylovAbove, d.allSatisfy({ $0.isFinite }),
+           let rho = d.withUnsafeBufferPointer({ krylovSpectralRadius($0.baseAddress!, n: n) }) {
+            return rho
+        }
+        guard let values = eigenvalues(d, n: n) else { return nil }
         return values.reduce(0) { max($0, Double.hypot($1.re, $1.im)) }
     }
 
@@ -54,7 +70,7 @@ public enum Spectral {
     /// powers of 2 (so exact in floating point), that equalises the off-diagonal
     /// norms of each row and its column. It does not change the eigenvalues but
     /// reduces the norm the QR rounding errors are proportional to.
-    private static func balance(_ a: UnsafeMutablePointer<Double>, _ n: Int) {
+    private static func balance(_ a: UnsafeMutablePointer<Double>, _ n: Int, ld: Int) {
         let radix = 2.0, radix2 = radix * radix
         var converged = false
         var sweeps = 0
@@ -64,8 +80,8 @@ public enum Spectral {
             for i in 0..<n {
                 var c = 0.0, r = 0.0
                 for j in 0..<n where j != i {
-                    c += abs(a[j * n + i])
-                    r += abs(a[i * n + j])
+                    c += abs(a[j * ld + i])
+                    r += abs(a[i * ld + j])
                 }
                 guard c != 0, r != 0 else { continue }
                 let s = c + r
@@ -77,8 +93,8 @@ public enum Spectral {
                 if (c + r) / f < 0.95 * s {
                     converged = false
                     let fInv = 1 / f
-                    for j in 0..<n { a[i * n + j] *= fInv }
-                    for j in 0..<n { a[j * n + i] *= f }
+                    for j in 0..<n { a[i * ld + j] *= fInv }
+                    for j in 0..<n { a[j * ld + i] *= f }
                 }
             }
         }
@@ -88,33 +104,51 @@ public enum Spectral {
     /// transformations (Gaussian elimination with partial pivoting, EISPACK
     /// `elmhes`): half the work of Householder and just as accurate in practice
     /// once the matrix is balanced. Entries below the subdiagonal are set to 0.
-    private static func reduceToHessenberg(_ a: UnsafeMutablePointer<Double>, _ n: Int) {
+    private static func reduceToHessenberg(_ a: UnsafeMutablePointer<Double>, _ n: Int, ld: Int) {
         guard n > 2 else { return }
         for m in 1..<(n - 1) {
             // Pivot: the largest entry in column m-1 at or below row m.
             var x = 0.0
             var pivot = m
-            for j in m..<n where abs(a[j * n + m - 1]) > abs(x) {
-                x = a[j * n + m - 1]
+            for j in m..<n where abs(a[j * ld + m - 1]) > abs(x) {
+                x = a[j * ld + m - 1]
                 pivot = j
             }
             if pivot != m {  // interchange rows and columns pivot <-> m (a similarity)
-                for j in (m - 1)..<n { swap(&a[pivot * n + j], &a[m * n + j]) }
-                for j in 0..<n { swap(&a[j * n + pivot], &a[j * n + m]) }
+                for j in (m - 1)..<n { swap(&a[pivot * ld + j], &a[m * ld + j]) }
+                for j in 0..<n { swap(&a[j * ld + pivot], &a[j * ld + m]) }
             }
             guard x != 0 else { continue }
+            // The similarity L⁻¹AL with L = I + Σ_i y_i e_i e_mᵀ: first every row
+            // i -= y_i · row m (L⁻¹ from the left), then column m += Σ_i y_i · column i
+            // (L from the right), done row by row as a dot product so that memory
+            // is read along rows, not down columns.
+            let rm = a + m * ld
+            var ys = [Double](repeating: 0, count: n)
             for i in (m + 1)..<n {
-                var y = a[i * n + m - 1]
+                var y = a[i * ld + m - 1]
                 guard y != 0 else { continue }
                 y /= x
-                a[i * n + m - 1] = 0
-                // row i -= y · row m, then column m += y · column i (pointer loops, hot in debug)
-                let ri = a + i * n, rm = a + m * n
+                ys[i] = y
+                a[i * ld + m - 1] = 0
+                let ri = a + i * ld
                 var j = m
                 while j < n { ri[j] -= y * rm[j]; j += 1 }
-                var cm = a + m, ci = a + i
-                j = 0
-                while j < n { cm.pointee += y * ci.pointee; cm += n; ci += n; j += 1 }
+            }
+            ys.withUnsafeBufferPointer { yp in
+                for r in 0..<n {
+                    let row = a + r * ld
+                    // Four partial sums: one chain of dependent adds would wait on each add.
+                    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                    var i = m + 1
+                    while i + 3 < n {
+                        s0 += yp[i] * row[i]; s1 += yp[i + 1] * row[i + 1]
+                        s2 += yp[i + 2] * row[i + 2]; s3 += yp[i + 3] * row[i + 3]
+                        i += 4
+                    }
+                    while i < n { s0 += yp[i] * row[i]; i += 1 }
+                    row[m] += (s0 + s1) + (s2 + s3)
+                }
             }
         }
     }
@@ -125,8 +159,8 @@ public enum Spectral {
     /// block (a real pair or a complex-conjugate pair). Ad-hoc "exceptional"
     /// shifts every 10 stalled iterations break the rare cycles of the standard
     /// shift. Destroys `a`. nil if the total budget of 30·n iterations runs out.
-    private static func hessenbergEigenvalues(_ a: UnsafeMutablePointer<Double>, _ n: Int) -> [(re: Double, im: Double)]? {
-        @inline(__always) func at(_ i: Int, _ j: Int) -> Double { a[i * n + j] }
+    private static func hessenbergEigenvalues(_ a: UnsafeMutablePointer<Double>, _ n: Int, ld: Int) -> [(re: Double, im: Double)]? {
+        @inline(__always) func at(_ i: Int, _ j: Int) -> Double { a[i * ld + j] }
         @inline(__always) func sign(_ x: Double, _ s: Double) -> Double { s >= 0 ? abs(x) : -abs(x) }
 
         var wr = [Double](repeating: 0, count: n)
@@ -148,7 +182,7 @@ public enum Spectral {
                 var s = abs(at(l - 1, l - 1)) + abs(at(l, l))
                 if s == 0 { s = anorm }
                 if abs(at(l, l - 1)) + s == s {
-                    a[l * n + l - 1] = 0
+                    a[l * ld + l - 1] = 0
                     break
                 }
                 l -= 1
@@ -190,7 +224,7 @@ public enum Spectral {
             budget -= 1
             if its > 0 && its % 10 == 0 {  // exceptional shift
                 shift += x
-                for i in 0...nn { a[i * n + i] -= x }
+                for i in 0...nn { a[i * ld + i] -= x }
                 let s = abs(at(nn, nn - 1)) + abs(at(nn - 1, nn - 2))
                 x = 0.75 * s
                 y = x
@@ -220,8 +254,8 @@ public enum Spectral {
                 m -= 1
             }
             for i in (m + 2)...nn {
-                a[i * n + i - 2] = 0
-                if i != m + 2 { a[i * n + i - 3] = 0 }
+                a[i * ld + i - 2] = 0
+                if i != m + 2 { a[i * ld + i - 3] = 0 }
             }
 
             // Chase the bulge down with 3×3 Householder reflections.
@@ -240,9 +274,9 @@ public enum Spectral {
                 let s = sign((p * p + q * q + r * r).squareRoot(), p)
                 guard s != 0 else { continue }
                 if k == m {
-                    if l != m { a[k * n + k - 1] = -at(k, k - 1) }
+                    if l != m { a[k * ld + k - 1] = -at(k, k - 1) }
                 } else {
-                    a[k * n + k - 1] = -s * x
+                    a[k * ld + k - 1] = -s * x
                 }
                 p += s
                 x = p / s
@@ -253,10 +287,10 @@ public enum Spectral {
                 // Apply the reflector to rows k, k+1 (, k+2) and columns k, k+1 (, k+2).
                 // Plain pointer loops: this is the O(n²)-per-sweep inner loop, and it
                 // must stay fast in debug builds too.
-                let r0 = a + k * n, r1 = r0 + n
+                let r0 = a + k * ld, r1 = r0 + ld
                 var j = k
                 if k != nn - 1 {
-                    let r2 = r1 + n
+                    let r2 = r1 + ld
                     while j <= nn {
                         let t = r0[j] + q * r1[j] + r * r2[j]
                         r2[j] -= t * z
@@ -273,7 +307,7 @@ public enum Spectral {
                     }
                 }
                 let last = min(nn, k + 3)
-                var c = a + l * n + k  // &a[i][k] for i = l
+                var c = a + l * ld + k  // &a[i][k] for i = l
                 var i = l
                 if k != nn - 1 {
                     while i <= last {
@@ -281,7 +315,7 @@ public enum Spectral {
                         c[2] -= t * r
                         c[1] -= t * q
                         c[0] -= t
-                        c += n
+                        c += ld
                         i += 1
                     }
                 } else {
@@ -289,7 +323,7 @@ public enum Spectral {
                         let t = x * c[0] + y * c[1]
                         c[1] -= t * q
                         c[0] -= t
-                        c += n
+                        c += ld
                         i += 1
                     }
                 }

@@ -23,6 +23,7 @@ public final class Trainer {
         try settings.validate()
         self.settings = settings
         task = try settings.userModel?.task(settings) ?? Self.makeTask(settings)
+        try Self.checkMemory(settings, task: task)
         loss = settings.loss ?? task.defaultLoss
         let shape = RNNShape(inputs: task.inputWidth, hidden: settings.hidden, layers: settings.layers, outputs: task.outputWidth,
                              cell: settings.cell)
@@ -57,6 +58,42 @@ public final class Trainer {
                 throw SettingsError(key: "task.heldout", message: "\(s.heldOut) leaves too little text on one side of the split (\(task.encoded.count) characters to train on, \(task.heldOutText.count) held out)")
             }
             return task
+        }
+    }
+
+    /// Everything a run of these settings allocates, with the task's real widths;
+    /// on the user's model, its embedding table and the data held whole as well.
+    public static func memoryEstimate(_ s: Settings, task: any SequenceTask) -> MemoryEstimate {
+        let loss = s.loss ?? task.defaultLoss
+        let user = s.userModel?.model
+        // Token ids come in through the embedding: the network's inputs are its width.
+        var e = MemoryEstimate(steps: s.steps, batch: s.batch, inputs: user?.shape.inputs ?? task.inputWidth, hidden: s.hidden,
+                               outputs: task.outputWidth == 0 ? (user?.shape.outputs ?? 0) : task.outputWidth, layers: s.layers)
+        e.cell = s.cell
+        e.classTargets = loss.isCrossEntropy
+        e.everyStep = !loss.lastStepOnly
+        if let user {
+            let table = Double(user.layout.vocabulary ?? 0) * Double(user.shape.inputs)
+            e.extraBytes = 4 * table * Double(2 + e.optimiserSlots) + (s.userModel?.data.map { Double($0.batch.bytes) } ?? 0)
+        }
+        return e
+    }
+
+    /// Refuses, before anything is allocated, a run over the memory cap (`MemoryBudget`).
+    public static func checkMemory(_ s: Settings, task: any SequenceTask) throws {
+        let wide = task.inputWidth > 64 ? " (or a text with fewer distinct characters: \(task.inputWidth) here)" : ""
+        let lower = ["hidden states": "task.steps, train.batch or network.hidden",
+                     "inputs": "task.steps or train.batch" + wide,
+                     "readout": "task.steps or train.batch" + wide,
+                     "parameters": "network.hidden" + wide]
+        // The user's model fixes H, and its data T: only what is left can be lowered.
+        let userLower = s.userModel?.data != nil ? "train.batch (T = \(s.steps) is the data's, H = \(s.hidden) the model's)"
+            : "task.steps or train.batch (H = \(s.hidden) is the model's)"
+        do {
+            try MemoryBudget.check(memoryEstimate(s, task: task), lower: s.userModel == nil ? lower : [:],
+                                   otherwise: s.userModel == nil ? "task.steps, train.batch or network.hidden" : userLower)
+        } catch let error as MemoryLimitError {
+            throw SettingsError(key: "memory", message: "this run \(error)")
         }
     }
 

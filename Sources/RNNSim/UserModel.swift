@@ -51,7 +51,7 @@ public final class UserModel: Sendable, Equatable {
         let s = model.shape
         guard model.layout.vocabulary == nil, task.inputWidth == s.inputs, task.outputWidth == s.outputs else {
             let takes = model.layout.vocabulary.map { "token ids (an nn.Embedding of \($0) rows)" } ?? "I = \(s.inputs) inputs"
-            throw SettingsError(key: "task.kind", message: "\(modelPath) takes \(takes) and gives O = \(s.outputs) outputs; the \(task.name) task has I = \(task.inputWidth), O = \(task.outputWidth): give --data D.safetensors")
+            throw SettingsError(key: "task.kind", message: "\(TextSafety.escaped(modelPath, limit: 400)) takes \(takes) and gives O = \(s.outputs) outputs; the \(task.name) task has I = \(task.inputWidth), O = \(task.outputWidth): give --data D.safetensors")
         }
         return task
     }

@@ -79,7 +79,7 @@ public struct ClaimKey: Sendable {
         ClaimKey(name: "relative_to", summary: "\"chance\": divide the loss by the task's chance loss; \"none\" (default)",
                  accepts: "\"chance\" or \"none\"", metrics: [.finalLoss, .lossReaches]) { m, v in
             guard case .string(let s) = v, s == "chance" || s == "none" else {
-                throw KeyProblem("expected \"chance\" or \"none\", got \(v.string.map { "'\($0)'" } ?? v.typeName)")
+                throw KeyProblem("expected \"chance\" or \"none\", got \(v.string.map { TextSafety.quoted($0) } ?? v.typeName)")
             }
             m.relativeToChance = s == "chance"
         },
@@ -170,7 +170,7 @@ struct ClaimReader {
             case "sweep":
                 guard case .string(let name) = value else { throw parser.error(p, "expected a setting key such as \"init.rho\", got \(value.typeName)") }
                 guard let k = Settings.keys.first(where: { $0.name == name }) else {
-                    throw parser.error(p, "'\(name)' is not a setting key\(ScenarioParser.suggestion(name, Settings.keys.map(\.name)))")
+                    throw parser.error(p, "\(TextSafety.quoted(name)) is not a setting key\(ScenarioParser.suggestion(name, Settings.keys.map(\.name)))")
                 }
                 guard k.accepts.hasPrefix("integer") || k.accepts.hasPrefix("number") else {
                     throw parser.error(p, "only numeric settings can be swept; \(name) accepts \(k.accepts)")
@@ -219,7 +219,7 @@ struct ClaimReader {
             throw parser.error(path + ["metric"], "missing: every claim names a metric (one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard case .string(let metricName) = metricEntry.value, let metric = Metric(rawValue: metricName) else {
-            let got = metricEntry.value.string.map { "'\($0)'" } ?? metricEntry.value.typeName
+            let got = metricEntry.value.string.map { TextSafety.quoted($0) } ?? metricEntry.value.typeName
             throw parser.error(metricEntry.path, "\(got) is not a metric\(metricEntry.value.string.map { ScenarioParser.suggestion($0, Metric.allCases.map(\.rawValue)) } ?? ""); the metrics are \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var settings = base

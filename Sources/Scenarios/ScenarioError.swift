@@ -1,3 +1,5 @@
+import RNNSim
+
 /// A scenario that cannot be used: one line, `path:line: key: message`
 /// (without the line when there is no line to point at, e.g. a missing file).
 public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -16,11 +18,12 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable
         self.message = message
     }
 
+    /// The path and key come from outside: escaped and cut short (`TextSafety`).
     public var description: String {
-        var s = path
+        var s = TextSafety.escaped(path, limit: 400)
         if let line { s += ":\(line)" }
         s += ": "
-        if let key { s += "\(key): " }
+        if let key { s += "\(TextSafety.escaped(key)): " }
         return s + message
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 
 /// The preset scenarios in `Scenarios/*.toml`, and scenario files anywhere.
 public enum ScenarioLibrary {
@@ -121,8 +122,10 @@ public enum ScenarioLibrary {
             throw ScenarioError(path: shown, message: "no such file")
         }
         if isDir.boolValue { throw ScenarioError(path: shown, message: "is a directory, not a scenario file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScenarioError(path: shown, message: "cannot be read")
+        let data: Data
+        // TOML parsing holds a few copies of the text and its tree.
+        do { data = try InputFile.read(path, bytesPerByte: 32) } catch let error as InputFileError {
+            throw ScenarioError(path: shown, message: error.reason)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ScenarioError(path: shown, message: "is not UTF-8 text")

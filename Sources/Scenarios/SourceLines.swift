@@ -260,14 +260,25 @@ struct SourceLines: Sendable {
                 if c == "\\" && quote == "\"" {
                     advance()
                     if let e = current {
+                        advance()
                         switch e {
                         case "n": text.append("\n")
                         case "t": text.append("\t")
+                        case "r": text.append("\r")
+                        case "b": text.append("\u{8}")
+                        case "f": text.append("\u{C}")
+                        case "e": text.append("\u{1B}")
                         case "\"": text.append("\"")
                         case "\\": text.append("\\")
+                        case "u", "U":  // \uXXXX, \UXXXXXXXX: the key as TOML reads it
+                            var hex = ""
+                            while hex.count < (e == "u" ? 4 : 8), let d = current, d.properties.isASCIIHexDigit {
+                                hex.unicodeScalars.append(d)
+                                advance()
+                            }
+                            if let v = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(v) { text.append(scalar) }
                         default: text.append("\\"); text.append(e)
                         }
-                        advance()
                     }
                     continue
                 }

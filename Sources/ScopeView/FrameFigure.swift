@@ -1,3 +1,5 @@
+import RNNSim
+
 /// A frame taken out of the terminal: the screen buffer as an SVG that looks like
 /// the terminal (colours as on screen, text as text on a monospace grid) and as plain text.
 /// Pure: the caller decides where the files go.

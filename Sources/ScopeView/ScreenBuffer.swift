@@ -1,3 +1,5 @@
+import RNNSim
+
 /// A colour as the view asks for it: the terminal default, a semantic role that
 /// the palette resolves for the terminal's colour tier, or a resolved colour number
 /// (0–7 or 0–255, the curses colour numbers).
@@ -146,6 +148,16 @@ public struct ScreenBuffer: Equatable, Sendable {
         for c in asciiOnly ? TextFold.ascii(text) : text {
             if cx >= end { break }
             if c.isNewline { continue }
+            // Text from outside (titles, notes, keys, a corpus sample) shows a
+            // control character as its escape (\e, \u{9b}), as messages do.
+            if let first = c.unicodeScalars.first, TextSafety.isUnsafe(first) {
+                for e in TextSafety.escaped(String(c)) {
+                    if cx >= end { break }
+                    set(cx, y, e, style)
+                    cx += 1
+                }
+                continue
+            }
             set(cx, y, c, style)
             cx += 1
         }

@@ -39,7 +39,7 @@ public enum InteractiveApp {
         SignalGuard.uninstall()
         if let recording {
             do {
-                if let problem = loop.recordingProblem { throw OutputFileError(problem) }
+                if let problem = loop.recordingProblem { throw RecordingFailure(description: problem) }
                 try recording.finish(width: width, height: height)
             } catch {
                 TerminalCheck.complain(recordingFailed: "\(error)")
@@ -233,11 +233,18 @@ enum TerminalCheck {
     }
 
     static func complain(recordingFailed problem: String) {
-        FileHandle.standardError.write(Data("rnnscope: the recording could not be written: \(problem)\n".utf8))
+        say("rnnscope: the recording could not be written: \(TextSafety.escaped(problem, limit: 1000))\n")
     }
 
     static func complain(_ problem: String) {
-        FileHandle.standardError.write(Data("rnnscope: \(problem); \(headlessHint)\n".utf8))
+        say("rnnscope: \(problem); \(headlessHint)\n")
+    }
+
+    /// write(2), not FileHandle (which traps when stderr is closed or full); the
+    /// exit status says what happened either way.
+    private static func say(_ text: String) {
+        let line = Array(text.utf8)
+        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     /// UTF-8 decided the way htop does, from the locale's codeset (after setlocale).
@@ -247,3 +254,6 @@ enum TerminalCheck {
         return name == "utf8"
     }
 }
+
+/// A recording that failed while the view ran, reported when it closes.
+private struct RecordingFailure: Error, CustomStringConvertible { var description: String }

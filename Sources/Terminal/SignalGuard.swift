@@ -3,19 +3,28 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RNNSim
 
 /// Keeps the user's terminal usable whatever happens.
 ///
 /// - SIGINT, SIGTERM, SIGHUP set a flag; the main loop sees it within a frame and
 ///   quits through the normal path (endwin).
-/// - Fatal signals (a Swift trap is SIGILL or SIGTRAP; also SEGV, BUS, FPE, ABRT)
-///   restore the termios saved before curses started and leave the alternate
-///   screen with the cursor shown — tcsetattr and write are async-signal-safe —
-///   then hand the signal to whoever had it before (the Swift runtime's backtracer,
-///   or the default action), so the crash report lands on a clean terminal.
+/// - Every other signal whose default action ends the process — the crashes (a
+///   Swift trap is SIGILL or SIGTRAP; also SEGV, BUS, FPE, ABRT, SYS) and the
+///   rest (Ctrl-\\ is SIGQUIT; USR1, USR2, PIPE, ALRM, the timers, the resource
+///   limits) — restores the termios saved before curses started and leaves the
+///   alternate screen with the cursor shown — tcsetattr and write are
+///   async-signal-safe — removes a half-written output file, then hands the
+///   signal to whoever had it before (the Swift runtime's backtracer, or the
+///   default action), so the process ends as it would have, on a clean terminal.
 enum SignalGuard {
     static let quitSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-    static let fatalSignals: [Int32] = [SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGABRT, SIGTRAP]
+    static let crashSignals: [Int32] = [SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGABRT, SIGTRAP, SIGSYS]
+    /// Not crashes: they end the process with their default action, not through
+    /// the Swift backtracer (which also claims SIGQUIT and reports a "crash").
+    static let endingSignals: [Int32] = [SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGVTALRM, SIGPROF,
+                                         SIGXCPU, SIGXFSZ, SIGPOLL, SIGSTKFLT, SIGPWR]
+    static let fatalSignals = crashSignals + endingSignals
 
     // Written before the handlers are installed, only read inside them.
     nonisolated(unsafe) private static var saved = termios()
@@ -51,6 +60,11 @@ enum SignalGuard {
         if haveSaved != 0 { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
     }
 
+    /// Async-signal-safe: no array, no allocation.
+    private static func isCrash(_ s: Int32) -> Bool {
+        s == SIGSEGV || s == SIGILL || s == SIGBUS || s == SIGFPE || s == SIGABRT || s == SIGTRAP || s == SIGSYS
+    }
+
     private static func set(_ signal: Int32, handler: @convention(c) (Int32) -> Void) {
         var action = sigaction()
         #if canImport(Glibc)
@@ -69,11 +83,18 @@ enum SignalGuard {
 
     private static let onFatalSignal: @convention(c) (Int32) -> Void = { signal in
         SignalGuard.crashFlag = 1
+        OutputFile.removeTemporaryFile()
         if SignalGuard.haveSaved != 0 { tcsetattr(STDIN_FILENO, TCSANOW, &SignalGuard.saved) }
         let sequence = SignalGuard.restoreSequence
         _ = write(STDOUT_FILENO, sequence.utf8Start, sequence.utf8CodeUnitCount)
-        // Chain: the previous action gets the signal once this handler returns.
-        sigaction(signal, SignalGuard.previous + Int(signal), nil)
+        if SignalGuard.isCrash(signal) {
+            // Chain: the previous action gets the signal once this handler returns.
+            sigaction(signal, SignalGuard.previous + Int(signal), nil)
+        } else {
+            var standard = sigaction()  // SIG_DFL: zeroed
+            sigemptyset(&standard.sa_mask)
+            sigaction(signal, &standard, nil)
+        }
         raise(signal)
     }
 }

@@ -15,14 +15,16 @@ struct BenchCommand: ParsableCommand {
             iteration per layer (G = 1 for rnn, 4 for lstm, 3 for gru).
             """)
 
-    @Option(help: "Hidden units H.") var hidden: Int = 128
-    @Option(help: "Timesteps T.") var steps: Int = 100
-    @Option(help: "Batch size B.") var batch: Int = 1
-    @Option(help: "Input (and readout) width I.") var inputs: Int = 8
-    @Option(help: "Stacked layers.") var layers: Int = 1
+    @Option(parsing: .unconditional, help: "Hidden units H.") var hidden: Int = 128
+    @Option(parsing: .unconditional, help: "Timesteps T.") var steps: Int = 100
+    @Option(parsing: .unconditional, help: "Batch size B.") var batch: Int = 1
+    @Option(parsing: .unconditional, help: "Input (and readout) width I.") var inputs: Int = 8
+    @Option(parsing: .unconditional, help: "Stacked layers.") var layers: Int = 1
     @Option(help: "The recurrent cell: rnn, lstm or gru.") var cell: CellKind = .rnn
-    @Option(help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
+    @Option(parsing: .unconditional, help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
     @Flag(help: "Print {\"ms_per_iteration\": …, \"gflops\": …}.") var json = false
+    @Flag(help: "Instead: time ρ(W_hh) and σ_max(W_hh) of one H×H Gaussian matrix (N(0, 1/H)), as the view measures them.")
+    var spectral = false
 
     func validate() throws {
         guard (1...4096).contains(hidden) else { throw ValidationError("--hidden must be 1…4096, got \(hidden)") }
@@ -33,14 +35,17 @@ struct BenchCommand: ParsableCommand {
         if let iterations, !(1...1_000_000).contains(iterations) {
             throw ValidationError("--iterations must be 1…1000000, got \(iterations)")
         }
-        let perUnit = cell.floatsPerUnit
-        let floats = (layers * perUnit.kept + 2 * perUnit.gradients) * (steps + 1) * batch * hidden
-        guard floats <= Settings.maximumActivationFloats else {
-            throw ValidationError("steps × batch × hidden × layers is too large: the activations would exceed 2 GiB")
-        }
+        var estimate = MemoryEstimate(steps: steps, batch: batch, inputs: inputs, hidden: hidden, outputs: inputs, layers: layers)
+        estimate.cell = cell
+        estimate.everyStep = false
+        estimate.optimiserSlots = 0
+        do {
+            try MemoryBudget.check(estimate, lower: [:], otherwise: "--steps, --batch or --hidden")
+        } catch { throw ValidationError("this benchmark \(error)") }
     }
 
     func run() throws {
+        if spectral { return benchSpectral() }
         let shape = RNNShape(inputs: inputs, hidden: hidden, layers: layers, outputs: inputs, cell: cell)
         var net: RNN<Float> = Initialisation(kind: .spectral, rho: 1).make(shape, activation: .tanh, seed: 0)
         var rng = SeededRandom(seed: 1)
@@ -77,6 +82,32 @@ struct BenchCommand: ParsableCommand {
         } else {
             print(cell.rawValue + String(format: " H=%d T=%d B=%d I=%d layers=%d: %.3f ms per iteration (median of %d), %.1f GFLOP/s",
                          hidden, steps, batch, inputs, layers, ms, times.count, gflops))
+        }
+    }
+
+    /// Median milliseconds of ρ and of σ_max over `--iterations` (default 3) runs.
+    func benchSpectral() {
+        var rng = SeededRandom(seed: 1)
+        let w = (0..<(hidden * hidden)).map { _ in Float(rng.normal() / Double(hidden).squareRoot()) }
+        func median(_ body: () -> Double) -> (ms: Double, value: Double) {
+            var times: [Double] = [], value = 0.0
+            for _ in 0..<(iterations ?? 3) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                value = body()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            return (times.sorted()[times.count / 2], value)
+        }
+        let rho = median { Spectral.spectralRadius(w, n: hidden) ?? .nan }
+        let sigma = median { Spectral.largestSingularValue(w, rows: hidden, cols: hidden) }
+        if json {
+            print(JSONText.encode(.object([
+                ("hidden", .int(hidden)), ("rho_ms", .number(rho.ms)), ("sigma_ms", .number(sigma.ms)),
+                ("rho", .number(rho.value)), ("sigma_max", .number(sigma.value)),
+            ])))
+        } else {
+            print(String(format: "H=%d: ρ(W) = %.9g in %.1f ms, σ_max(W) = %.9g in %.1f ms (median of %d)",
+                         hidden, rho.value, rho.ms, sigma.value, sigma.ms, iterations ?? 3))
         }
     }
 }

@@ -18,13 +18,11 @@ struct Failure: Error, CustomStringConvertible {
     }
 }
 
-/// Writes to stderr.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Flattens a message to one line, so every error is exactly one line.
+/// Flattens a message to one line, so every error is exactly one line: line
+/// breaks become spaces, and any other control character that reached the
+/// message from outside is escaped (`TextSafety`).
 func oneLine(_ text: String) -> String {
-    text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+    let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }.joined(separator: " ")
+    return TextSafety.escaped(joined, limit: 1000)
 }

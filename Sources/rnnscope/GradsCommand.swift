@@ -16,8 +16,8 @@ struct GradsCommand: ParsableCommand {
             """)
 
     @OptionGroup var input: ModelOptions
-    @Option(help: "Truncated BPTT: detach the hidden state every K steps (0 = full BPTT).") var truncate: Int = 0
-    @Option(help: "Global-norm clipping threshold, as torch.nn.utils.clip_grad_norm_ (0 = off).") var clip: Double = 0
+    @Option(parsing: .unconditional, help: "Truncated BPTT: detach the hidden state every K steps (0 = full BPTT).") var truncate: Int = 0
+    @Option(parsing: .unconditional, help: "Global-norm clipping threshold, as torch.nn.utils.clip_grad_norm_ (0 = off).") var clip: Double = 0
     @Option(help: "Write every parameter's gradient (after clipping) under the model's own names, and hidden_grad_norms_l{k} (cell_grad_norms_l{k} for an LSTM), to this file.") var out: String?
     @Flag(help: "Print one JSON object: model (what was read), loss, grad_norm, clip_scale, hidden_grad_norms, jacobian_norms (and cell_grad_norms for an LSTM).") var json = false
 
@@ -28,7 +28,10 @@ struct GradsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let user = try input.load()
+        if let out { do { try OutputFile.check(out) } catch { throw Failure(error) } }
+        let user = try input.load { file, layout in
+            try Self.checkMemory(file, layout, loss: input.lossKind, batchFirst: input.batchFirst)
+        }
         let data = user.data!
         let report = GradientReport.compute(model: user.model.network, batch: data.batch,
                                             options: BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip))
@@ -51,6 +54,18 @@ struct GradsCommand: ParsableCommand {
             print(JSONText.encode(.object(fields)))
         } else {
             print(Self.summary(report, shape: user.model.shape, steps: data.batch.steps))
+        }
+    }
+
+    /// Refuses, before the batch is converted or any state allocated, a call
+    /// whose data asks for more than the memory cap, in double precision.
+    static func checkMemory(_ file: SafeTensorsFile, _ layout: ParameterLayout, loss: LossKind?, batchFirst: Bool) throws {
+        // Shapes that are not a data file's are named by DataFile.read.
+        guard let e = DataFile.memoryEstimate(file, for: layout, loss: loss, batchFirst: batchFirst, scalarBytes: 8) else { return }
+        do {
+            try MemoryBudget.check(e, lower: [:], otherwise: "the steps T or the batch B of the inputs")
+        } catch let error as MemoryLimitError {
+            throw ModelFileError("this batch (T = \(e.steps), B = \(e.batch), H = \(e.hidden)) \(error)")
         }
     }
 

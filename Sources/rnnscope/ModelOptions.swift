@@ -24,10 +24,10 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let loss, LossKind(rawValue: loss) == nil {
-            throw ValidationError("--loss '\(loss)' is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError("--loss \(TextSafety.quoted(loss)) is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let nonlinearity, !["tanh", "relu"].contains(nonlinearity) {
-            throw ValidationError("--nonlinearity '\(nonlinearity)' is not one of tanh, relu (as nn.RNN takes it)")
+            throw ValidationError("--nonlinearity \(TextSafety.quoted(nonlinearity)) is not one of tanh, relu (as nn.RNN takes it)")
         }
         if let cell, CellKind(rawValue: cell) == nil {
             throw ValidationError("--cell '\(cell)' is not one of \(CellKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -43,8 +43,11 @@ struct ModelOptions: ParsableArguments {
 
     /// The model and its data (nil without --data); every error names the file at
     /// fault, model or data. `announce` then says what was read.
-    func load(savePath: String? = nil) throws -> UserModel {
+    /// `memory` may refuse the data from its shapes before anything is converted.
+    func load(savePath: String? = nil, memory: ((SafeTensorsFile, ParameterLayout) throws -> Void)? = nil) throws -> UserModel {
         guard let model else { throw Failure("--model is needed") }
+        // A --save that cannot be written is refused before any training it would end.
+        if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure("--save: \(error)") } }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
                                     nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)))
         let stock: StockModel
@@ -54,7 +57,9 @@ struct ModelOptions: ParsableArguments {
         var dataSet: DataSet? = nil
         if let data {
             do {
-                dataSet = try DataFile.read(contentsOf: URL(fileURLWithPath: data), for: stock.layout, loss: lossKind, batchFirst: batchFirst)
+                let file = try DataFile.file(contentsOf: URL(fileURLWithPath: data))
+                try memory?(file, stock.layout)
+                dataSet = try DataFile.read(file, for: stock.layout, loss: lossKind, batchFirst: batchFirst)
             } catch { throw Failure(error, file: data, role: "data") }
         }
         return UserModel(model: stock, data: dataSet, modelPath: model, dataPath: data, savePath: savePath)
@@ -64,8 +69,8 @@ struct ModelOptions: ParsableArguments {
     /// (so that a failure stays one line).
     static func announce(_ user: UserModel, dataPath: String?) {
         for notice in user.model.notices(file: user.modelPath) { printError("rnnscope: " + notice) }
-        printError("rnnscope: model \(user.modelPath): \(user.model.summary)")
-        if let dataPath, let data = user.data { printError("rnnscope: data \(dataPath): \(data.summary)") }
+        printError("rnnscope: model \(TextSafety.escaped(user.modelPath, limit: 400)): \(user.model.summary)")
+        if let dataPath, let data = user.data { printError("rnnscope: data \(TextSafety.escaped(dataPath, limit: 400)): \(data.summary)") }
     }
 
     /// What was read, for --json: cell, layers, I, H, O, nonlinearity, bias, T, B, batch-first.

@@ -16,7 +16,8 @@ enum ModelRun {
         let settings = user.settings(from: base.settings)
         do {
             try settings.validate()
-            _ = try user.task(settings)
+            // Refused here, before the view opens, rather than by the trainer.
+            try Trainer.checkMemory(settings, task: user.task(settings))
         } catch { throw Failure("\(error)") }
         let modelName = URL(fileURLWithPath: user.modelPath).lastPathComponent
         var notes = "Your model, \(user.model.summary)."
@@ -39,7 +40,7 @@ enum ModelRun {
                 || (user.data != nil && (key.hasPrefix("task.") || key == "train.loss"))
             if fixed {
                 let instead = ["network.activation": "; use --nonlinearity", "train.loss": "; use --loss"][key] ?? ""
-                throw Failure("\(flag) \(a) does not apply with --model: the model file and its data fix it\(instead)")
+                throw Failure("\(flag) \(TextSafety.escaped(a)) does not apply with --model: the model file and its data fix it\(instead)")
             }
         }
     }
@@ -51,7 +52,7 @@ enum ModelRun {
         let b = user.settings(from: try RunCommand.versus(a, assignments))
         do {
             try b.validate()
-            _ = try user.task(b)
+            try Trainer.checkMemory(b, task: user.task(b))
         } catch { throw Failure("--vs: \(error)") }
         return b
     }
@@ -61,6 +62,6 @@ enum ModelRun {
         do {
             try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
         } catch { throw Failure(error) }
-        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(user.savePath)")
+        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))")
     }
 }

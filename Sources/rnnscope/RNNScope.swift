@@ -18,20 +18,21 @@ let rnnscopeVersion = "0.2.0"
 enum Entry {
     /// Parses and runs, so that every bad input ends as one line on stderr and exit status 2.
     static func main() {
+        StandardStreams.prepare()
         do {
             var command = try RNNScope.parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
+            StandardStreams.exit(exit.rawValue)
         } catch let failure as Failure {
-            printError("rnnscope: " + oneLine(failure.description))
-            Foundation.exit(2)
+            StandardStreams.fail("rnnscope: " + oneLine(failure.description), status: 2)
         } catch {
-            if RNNScope.exitCode(for: error) == .success {
-                RNNScope.exit(withError: error)  // --help, --version
+            if RNNScope.exitCode(for: error) == .success {  // --help, --version: through the checked stream
+                print(RNNScope.fullMessage(for: error))
+                StandardStreams.exit(0)
             }
-            printError("rnnscope: " + oneLine(RNNScope.message(for: error)))
-            Foundation.exit(2)
+            StandardStreams.fail("rnnscope: " + oneLine(RNNScope.message(for: error)), status: 2)
         }
+        StandardStreams.exit(0)
     }
 }

@@ -38,7 +38,7 @@ struct RunCommand: ParsableCommand {
             compare = try pace.apply(to: settings.apply(to: b), settings: settings).settings
             base.settings = pair.a.settings
         }
-        var s = try pace.apply(to: settings.apply(to: base), settings: settings)
+        var s = try pace.apply(to: settings.apply(to: base, model: input.model != nil), settings: settings)
         if input.model != nil {
             let user = try input.load(savePath: save)
             // What was read is said by Interactive.open, once nothing more can fail (a failure stays one line).
@@ -54,9 +54,12 @@ struct RunCommand: ParsableCommand {
     static func versus(_ a: Settings, _ assignments: [String]) throws -> Settings {
         var b = a
         for a in assignments {
-            do { try b.set(assignment: a) } catch { throw Failure("--vs \(a): \(error)") }
+            do { try b.set(assignment: a) } catch { throw Failure("--vs \(TextSafety.escaped(a)): \(error)") }
         }
-        do { try b.validate() } catch { throw Failure("--vs: \(error)") }
+        do {
+            try b.validate()
+            try Trainer.checkMemory(b, task: Trainer.makeTask(b))
+        } catch { throw Failure("--vs: \(error)") }
         return b
     }
 }

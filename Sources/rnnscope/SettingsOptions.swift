@@ -9,12 +9,19 @@ struct SettingsOptions: ParsableArguments {
     var assignments: [String] = []
 
     /// The scenario's settings with every `--set` applied, in order, and checked.
-    func apply(to scenario: Scenario) throws -> Scenario {
+    /// With `model` (--model given) the model and its data fix part of the settings,
+    /// and `ModelRun.scenario` checks the settings it makes from them instead.
+    func apply(to scenario: Scenario, model: Bool = false) throws -> Scenario {
         var s = scenario
         for a in assignments {
-            do { try s.settings.set(assignment: a) } catch { throw Failure("--set \(a): \(error)") }
+            do { try s.settings.set(assignment: a) } catch { throw Failure("--set \(TextSafety.escaped(a)): \(error)") }
         }
-        do { try s.settings.validate() } catch { throw Failure("\(error)") }
+        if model { return s }
+        do {
+            try s.settings.validate()
+            // Before the view opens: a run over the memory cap is one line here, not a screen.
+            try Trainer.checkMemory(s.settings, task: Trainer.makeTask(s.settings))
+        } catch { throw Failure("\(error)") }
         return s
     }
 

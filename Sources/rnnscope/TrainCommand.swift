@@ -13,7 +13,8 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file; omit to use only --set.")
     var scenario: String?
     @Flag(help: "No terminal UI: train and report on stdout.") var headless = false
-    @Option(help: "Training iterations: --headless trains this many (default 500); the live view pauses when it gets there (space goes on).")
+    // .unconditional: "--iterations -1" is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: "Training iterations: --headless trains this many (default 500); the live view pauses when it gets there (space goes on).")
     var iterations: Int?
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
     @Flag(help: "Draw with ASCII characters only (interactive; with --svg, the figure).") var ascii = false
@@ -58,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try pace.apply(to: settings.apply(to: resolveScenario(self.scenario)), settings: settings)
+        var scenario = try pace.apply(to: settings.apply(to: resolveScenario(self.scenario), model: input.model != nil), settings: settings)
         // Live, Interactive.open says what was read once the recording is open.
         if input.model != nil {
             scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data,
@@ -208,7 +209,7 @@ final class ProgressBar {
             guard done == total || done % max(1, total / 200) == 0 else { return }
             let width = 30, filled = width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))  \(pace)   ".utf8))
+            StandardStreams.err("\r[\(bar)] \(done)/\(total)  loss \(fmt(loss))  \(pace)   ")
         } else {
             let tenth = 10 * done / total
             if tenth != lastTenth {
@@ -235,6 +236,6 @@ final class ProgressBar {
     }
 
     func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal { StandardStreams.err("\n") }
     }
 }

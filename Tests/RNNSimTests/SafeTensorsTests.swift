@@ -410,7 +410,7 @@ func rejectsEntryMissingAField(_ missing: String) {
 @Test func hostileNamesStayOnOneLine() {
     let name = "line1\nline2\r\u{1B}[31m" + String(repeating: "x", count: 500)
     let header = "{" + "\"line1\\nline2\\r\\u001b[31m" + String(repeating: "x", count: 500) + "\":{\"dtype\":\"NOPE\",\"shape\":[],\"data_offsets\":[0,0]}}"
-    expectRejected(hostileFile(header), .unknownDType(tensor: name, dtype: "NOPE"), mentioning: ["line1\\nline2\\r\\u{1b}[31m", "…"])
+    expectRejected(hostileFile(header), .unknownDType(tensor: name, dtype: "NOPE"), mentioning: ["line1\\nline2\\r\\e[31m", "…"])
 }
 
 // MARK: - Fuzzing

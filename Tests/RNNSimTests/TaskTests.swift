@@ -359,6 +359,6 @@ private func hot(_ batch: Batch<Float>, step: Int, row: Int) -> Int? {
         #expect(throws: CorpusError.tooFewCharacters(path: dull, distinct: 1)) { try Corpus.load(path: dull) }
 
         let directory = FileManager.default.temporaryDirectory.path
-        #expect(throws: CorpusError.unreadable(path: directory)) { try Corpus.load(path: directory) }
+        #expect(throws: CorpusError.unreadable(path: directory, reason: "it is a directory, not a regular file")) { try Corpus.load(path: directory) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScopeView
+import RNNSim
 
 /// The SVG read back cell by cell: what it draws where, in which colours.
 struct DrawnSVG {

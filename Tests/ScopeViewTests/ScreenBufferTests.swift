@@ -39,9 +39,10 @@ import Testing
     }
 
     @Test func wideAndControlCharactersNeverBreakTheGrid() {
-        var buf = ScreenBuffer(width: 4, height: 1)
-        buf.put("a漢\u{7}b", x: 0, y: 0)
-        #expect(buf.lines == ["a? b"])
+        var buf = ScreenBuffer(width: 10, height: 1)
+        buf.put("a漢\u{7}b\u{1B}", x: 0, y: 0)
+        // A control character is shown as its escape, as in messages; cut at the edge.
+        #expect(buf.lines == ["a?\\u{7}b\\e"])
     }
 
     @Test func rectSplitsCoverTheWhole() {

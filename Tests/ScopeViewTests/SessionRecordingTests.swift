@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScopeView
+import RNNSim
 
 /// Just enough of a terminal to replay what AnsiFrame writes: CUP, ED 2, SGR.
 struct ReplayTerminal {

@@ -23,9 +23,9 @@ enum Binary {
         packageRoot.appendingPathComponent("Tests/RNNSimTests/Fixtures/\(path)").path
     }
 
-    static func run(_ args: [String], stdin: Data? = nil) throws -> Run {
+    static func run(_ args: [String], stdin: Data? = nil, executable: URL? = nil) throws -> Run {
         let p = Process()
-        p.executableURL = url
+        p.executableURL = executable ?? url
         p.arguments = args
         p.currentDirectoryURL = packageRoot
         var env = ProcessInfo.processInfo.environment

@@ -282,6 +282,9 @@ struct TmuxTests {
         let screen = pane.screen
         #expect(screen.contains("A: train.clip = 0.0") && screen.contains("B: train.clip = 1.0"))
         #expect(screen.contains("‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A"))
+        // vanishing stops at its claim's moment (iteration 1), whose line replaces any
+        // notice shown before it: export once it has stopped.
+        try pane.wait("stopped at the moment") { $0.contains("stopped at the moment") }
         pane.send("e")
         try pane.wait("exported") { $0.contains("wrote rnnscope-vanishing-it") }
         let svgName = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".svg") })
@@ -308,7 +311,10 @@ struct TmuxTests {
             #expect(["o", "r"].contains(event[1] as? String) && event[2] is String)
         }
         #expect(lines.count >= 3, "the first frame and the one after e at least")
-        #expect(lines.contains { $0.contains("wrote rnnscope-vanishing-it") }, "the recording shows what the screen showed")
+        // Only the cells that changed are written: the notice's text over the moment's
+        // line comes in pieces, the name of the .txt whole.
+        let txtName = svgName.replacingOccurrences(of: ".svg", with: ".txt")
+        #expect(lines.contains { $0.contains(txtName) }, "the recording shows what the screen showed")
     }
 
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
@@ -321,6 +327,23 @@ struct TmuxTests {
         try pane.wait("exited") { $0.contains("exit=") }
         #expect(pane.screen.contains("exit=0"))
         try pane.expectTerminalRestored()
+    }
+
+    /// Ctrl-\\ sends SIGQUIT, whose default action ends the process: it still dies
+    /// of SIGQUIT (status 128 + 3), but on a restored terminal.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func ctrlBackslashLeavesTheTerminalClean() throws {
+        let pane = try Pane(width: 80, height: 24)
+        defer { pane.close() }
+        try pane.wait("running") { $0.contains("RUNNING") || $0.contains("PAUSED") }
+        pane.key("C-\\")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=131"))
+        #expect(!pane.screen.contains("crashed"))
+        try pane.expectTerminalRestored()
+        let cursor = try pane.display("#{cursor_flag}")
+        #expect(cursor == "1", "the cursor is hidden")
     }
 
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
@@ -397,10 +420,11 @@ final class Pane {
         let binary = TmuxTests.binary!.path
         // After the program: its status on screen, the terminal modes in a file, then idle
         // so that the pane stays to be read. The shell survives Ctrl-C as an interactive
-        // one would (a trap, not an ignore: the program must get SIGINT as usual).
+        // one would, and Ctrl-\\ too (a trap, not an ignore: the program must get SIGINT
+        // and SIGQUIT as usual).
         let args = arguments.map { " '\($0)'" }.joined()
         let cd = directory.map { "cd '\($0)' && " } ?? ""
-        let script = "trap 'true' INT; \(cd)'\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        let script = "trap 'true' INT QUIT; \(cd)'\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
         try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 
@@ -476,6 +500,11 @@ final class Pane {
         #expect(flags.contains("icanon") && !flags.contains("-icanon"), "icanon is off: \(modes)")
         let alternate = try tmux(["display-message", "-p", "-t", target, "#{alternate_on}"])
         #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
+    /// A tmux format about the pane, e.g. `#{cursor_flag}`.
+    func display(_ format: String) throws -> String {
+        try tmux(["display-message", "-p", "-t", target, format]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs tmux with posix_spawn and waitpid, its output in a file. Not Foundation's

@@ -17,9 +17,10 @@ public enum Corpus {
         guard FileManager.default.fileExists(atPath: path) else { throw CorpusError.missing(path: path) }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw CorpusError.unreadable(path: path)
+            // The text, its scalars and their indices: about 24 bytes of working memory per byte.
+            data = try InputFile.read(path, bytesPerByte: 24)
+        } catch let error as InputFileError {
+            throw CorpusError.unreadable(path: path, reason: error.reason)
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw CorpusError.notUTF8(path: path)
@@ -276,17 +277,17 @@ the long night, until the grey morning comes back over the hills.
 /// Why a corpus file could not be used; `description` is one line naming the file.
 public enum CorpusError: Error, CustomStringConvertible, Equatable {
     case missing(path: String)
-    case unreadable(path: String)
+    case unreadable(path: String, reason: String)
     case notUTF8(path: String)
     case tooFewCharacters(path: String, distinct: Int)
 
     public var description: String {
         switch self {
-        case .missing(let path): return "corpus file not found: \(path)"
-        case .unreadable(let path): return "corpus file could not be read: \(path)"
-        case .notUTF8(let path): return "corpus file is not valid UTF-8 text: \(path)"
+        case .missing(let path): return "corpus file not found: \(TextSafety.quoted(path, limit: 400))"
+        case .unreadable(let path, let reason): return "corpus file \(TextSafety.quoted(path, limit: 400)) could not be read: \(reason)"
+        case .notUTF8(let path): return "corpus file is not valid UTF-8 text: \(TextSafety.quoted(path, limit: 400))"
         case .tooFewCharacters(let path, let distinct):
-            return "corpus file needs at least 2 distinct characters, \(path) has \(distinct)"
+            return "corpus file needs at least 2 distinct characters, \(TextSafety.quoted(path, limit: 400)) has \(distinct)"
         }
     }
 }

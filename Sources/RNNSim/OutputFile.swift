@@ -1,0 +1,303 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one way rnnscope writes a file (gradients, saved models, figures, CSV,
+/// recordings): `try OutputFile.write(data, to: path)` at once, or
+/// `OutputFile(path:)`, `write` as it comes, and `commit` at the end.
+///
+/// - A new or regular file is replaced atomically: the bytes go to a temporary
+///   file in the same directory, are synced, and renamed over the path, so a
+///   reader sees the old file or the new one, never half of one.
+/// - An existing file keeps its permission bits; a new one gets 0666 less the umask.
+/// - A symbolic link is written through: its target (followed to the end of a
+///   chain of links) is what gets replaced; the link itself stays.
+/// - A FIFO, device, socket or directory is refused with one line: renaming over
+///   it would replace what is not ours to replace (`--out /dev/null` as root).
+/// - The temporary file is removed on every way out: an error, or a signal that
+///   would end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, …) while
+///   the write is under way.
+///
+/// It lives beside the maths because every module (the commands, the view's
+/// recordings, `SafeTensorsFile.write`) must reach it, and it needs nothing
+/// beyond Foundation and POSIX.
+public final class OutputFile {
+    public let path: String
+    private let temporary: String
+    private let target: String
+    private let mode: mode_t
+    private let fd: Int32
+    private let cleanup: TemporaryFileGuard
+    private var pending = Data()
+    private var closed = false
+
+    /// Opens the temporary file beside the target now, so that a bad path fails
+    /// before any work is done; `write` adds to it, `commit` puts it in place,
+    /// `discard` (or dropping it uncommitted) leaves nothing behind.
+    public init(path: String) throws {
+        self.path = path
+        (target, mode) = try Self.destination(path)
+        let directory = (target as NSString).deletingLastPathComponent
+        let name = (target as NSString).lastPathComponent
+        temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        cleanup = try TemporaryFileGuard(temporary, path: path)
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            cleanup.release()
+            throw OutputFileError(path: path, reason: directory.isEmpty || FileManager.default.fileExists(atPath: directory) ? reason : "directory \(TextSafety.quoted(directory)) does not exist")
+        }
+    }
+
+    deinit { discard() }
+
+    public func write(_ data: Data) throws {
+        precondition(!closed, "write after commit or discard")
+        pending.append(data)
+        if pending.count >= 1 << 20 { try flush() }
+    }
+
+    public func write(_ text: String) throws { try write(Data(text.utf8)) }
+
+    /// Syncs the file, gives it the mode, and renames it over the target.
+    public func commit() throws {
+        guard !closed else { return }
+        closed = true
+        defer { cleanup.release() }
+        var failure = Self.writeAll(fd, pending)
+        pending = Data()
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil && fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw OutputFileError(path: path, reason: failure)
+        }
+    }
+
+    /// Removes the temporary file: the target is left as it was.
+    public func discard() {
+        guard !closed else { return }
+        closed = true
+        close(fd)
+        unlink(temporary)
+        cleanup.release()
+    }
+
+    private func flush() throws {
+        if let failure = Self.writeAll(fd, pending) {
+            discard()
+            throw OutputFileError(path: path, reason: failure)
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// A whole file at once.
+    public static func write(_ data: Data, to path: String) throws {
+        let file = try OutputFile(path: path)
+        if let failure = writeAll(file.fd, data) {
+            file.discard()
+            throw OutputFileError(path: path, reason: failure)
+        }
+        try file.commit()
+    }
+
+    public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
+
+    /// Throws what `write` would refuse about `path` itself (not a regular file,
+    /// a missing directory), so that a command refuses it before doing the work
+    /// whose result it would write.
+    public static func check(_ path: String) throws {
+        let (target, _) = try destination(path)
+        let directory = (target as NSString).deletingLastPathComponent
+        var info = stat()
+        if !directory.isEmpty && stat(directory, &info) != 0 {
+            throw OutputFileError(path: path, reason: errno == ENOENT ? "directory \(TextSafety.quoted(directory)) does not exist" : String(cString: strerror(errno)))
+        }
+    }
+
+    /// The regular file a write to `path` replaces (symbolic links followed) and
+    /// the mode it gets: an existing file's own, else 0666 less the umask.
+    private static func destination(_ path: String) throws -> (target: String, mode: mode_t) {
+        guard !path.isEmpty else { throw OutputFileError(path: path, reason: "the path is empty") }
+        let target = try resolveLinks(path)
+        var info = stat()
+        if lstat(target, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw OutputFileError(path: path, reason: "\(target == path ? "it" : "its link target " + TextSafety.quoted(target)) is \(kindName(info.st_mode)), not a regular file; rnnscope replaces only regular files")
+            }
+            return (target, info.st_mode & 0o7777)
+        } else if errno != ENOENT {
+            throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
+        }
+        return (target, 0o666 & ~currentUmask())
+    }
+
+    /// Follows a chain of symbolic links to the path that will be replaced
+    /// (which need not exist yet). Relative links are read from their own directory.
+    static func resolveLinks(_ path: String) throws -> String {
+        var current = path
+        for _ in 0..<40 {  // the kernel's own limit on a chain of links
+            var info = stat()
+            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count >= 0 else { throw OutputFileError(path: path, reason: String(cString: strerror(errno))) }
+            let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = link.hasPrefix("/") ? link : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
+        }
+        throw OutputFileError(path: path, reason: "too many levels of symbolic links")
+    }
+
+    /// For a signal handler that ends the process (the live view's): removes
+    /// the temporary file of a write under way. Async-signal-safe.
+    public static func removeTemporaryFile() { TemporaryFileGuard.removeNow() }
+
+    static func kindName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
+    }
+
+    private static func currentUmask() -> mode_t {
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
+    }
+
+    /// Writes every byte, retrying short writes and EINTR; the error text, or nil.
+    private static func writeAll(_ fd: Int32, _ data: Data) -> String? {
+        data.withUnsafeBytes { raw -> String? in
+            guard var p = raw.baseAddress else { return nil }
+            var left = raw.count
+            while left > 0 {
+                let n = posixWrite(fd, p, min(left, 1 << 30))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                p += n
+                left -= n
+            }
+            return nil
+        }
+    }
+}
+
+public struct OutputFileError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot write \(TextSafety.quoted(path)): \(reason)" }
+}
+
+/// Removes the temporary files of the writes under way if a signal ends the
+/// process. The handler uses only async-signal-safe calls (unlink, sigaction,
+/// raise) on paths copied out beforehand; it is installed while any write is
+/// under way, only for signals whose action is the default one (a program with
+/// its own handler, such as the live view, calls `removeNow` itself). Several
+/// files may be open at once (a recording and a figure, a CSV and an SVG).
+final class TemporaryFileGuard {
+    /// Every signal whose default action ends the process and that can be caught.
+    static let terminating: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+                                       SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL, SIGSYS, SIGTRAP,
+                                       SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSTKFLT, SIGPWR]
+    static let slots = 16
+    private static let width = Int(PATH_MAX) + 1
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static let paths = UnsafeMutablePointer<CChar>.allocate(capacity: slots * width)
+    nonisolated(unsafe) private static let armed: UnsafeMutablePointer<sig_atomic_t> = {
+        let p = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: slots)
+        p.initialize(repeating: 0, count: slots)
+        return p
+    }()
+    nonisolated(unsafe) private static var active = 0
+    nonisolated(unsafe) private static var previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+    nonisolated(unsafe) private static var installed = [Bool](repeating: false, count: 65)
+    private let slot: Int
+    private var released = false
+
+    init(_ temporary: String, path: String) throws {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        guard let free = (0..<Self.slots).first(where: { Self.armed[$0] == 0 }) else {
+            throw OutputFileError(path: path, reason: "\(Self.slots) files are being written already")
+        }
+        slot = free
+        let bytes = Array(temporary.utf8.prefix(Self.width - 1))
+        let base = Self.paths + slot * Self.width
+        for (i, b) in bytes.enumerated() { base[i] = CChar(bitPattern: b) }
+        base[bytes.count] = 0
+        if Self.active == 0 {
+            for s in Self.terminating {
+                var current = sigaction()
+                sigaction(s, nil, &current)
+                guard handlerIsDefault(current) else { continue }
+                var action = sigaction()
+                setHandler(&action, Self.onSignal)
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = 0
+                sigaction(s, &action, Self.previous + Int(s))
+                Self.installed[Int(s)] = true
+            }
+        }
+        Self.active += 1
+        Self.armed[slot] = 1
+    }
+
+    func release() {
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        guard !released else { return }
+        released = true
+        Self.armed[slot] = 0
+        Self.active -= 1
+        if Self.active == 0 {
+            for s in Self.terminating where Self.installed[Int(s)] {
+                sigaction(s, Self.previous + Int(s), nil)
+                Self.installed[Int(s)] = false
+            }
+        }
+    }
+
+    static func removeNow() {
+        for i in 0..<slots where armed[i] != 0 { unlink(paths + i * width) }
+    }
+
+    private static let onSignal: @convention(c) (Int32) -> Void = { signal in
+        TemporaryFileGuard.removeNow()
+        sigaction(signal, TemporaryFileGuard.previous + Int(signal), nil)
+        raise(signal)
+    }
+}
+
+#if canImport(Glibc)
+private let posixWrite = Glibc.write
+#else
+private let posixWrite = Darwin.write
+#endif
+
+private func handlerIsDefault(_ action: sigaction) -> Bool {
+    #if canImport(Glibc)
+    return action.__sigaction_handler.sa_handler == nil  // SIG_DFL is 0
+    #else
+    return action.__sigaction_u.__sa_handler == nil
+    #endif
+}
+
+private func setHandler(_ action: inout sigaction, _ handler: @convention(c) (Int32) -> Void) {
+    #if canImport(Glibc)
+    action.__sigaction_handler.sa_handler = handler
+    #else
+    action.__sigaction_u.__sa_handler = handler
+    #endif
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import RNNSim
+
+/// The one writer every output file goes through: what it replaces, what it
+/// refuses, the mode it keeps, and the temporary file it never leaves behind.
+@Suite struct OutputFileTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-outputfile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    var leftovers: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".tmp") } }
+    func mode(_ p: String) -> mode_t { var s = stat(); lstat(p, &s); return s.st_mode }
+    func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+
+    @Test func aNewFileGetsItsBytesAndTheUmaskMode() throws {
+        defer { cleanUp() }
+        let p = path("new.bin")
+        try OutputFile.write(Data("hello".utf8), to: p)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: p)) == Data("hello".utf8))
+        let mask = umask(0o022); umask(mask)
+        #expect(mode(p) & 0o7777 == 0o666 & ~mask)
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func anExistingFileKeepsItsMode() throws {
+        defer { cleanUp() }
+        let p = path("private.bin")
+        FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+        chmod(p, 0o600)
+        try OutputFile.write(Data("new".utf8), to: p)
+        #expect(mode(p) & 0o7777 == 0o600)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: p)) == Data("new".utf8))
+        chmod(p, 0o640)
+        try OutputFile.write(Data("newer".utf8), to: p)
+        #expect(mode(p) & 0o7777 == 0o640)
+    }
+
+    @Test func aSymlinkIsWrittenThroughAndStaysALink() throws {
+        defer { cleanUp() }
+        let target = path("target.bin"), link = path("link.bin"), chain = path("chain.bin")
+        FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
+        chmod(target, 0o600)
+        symlink("target.bin", link)  // relative: read from the link's own directory
+        symlink(link, chain)
+        try OutputFile.write(Data("through".utf8), to: chain)
+        #expect(mode(link) & S_IFMT == S_IFLNK && mode(chain) & S_IFMT == S_IFLNK)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("through".utf8))
+        #expect(mode(target) & 0o7777 == 0o600)
+        // A dangling link creates its target.
+        let dangling = path("dangling.bin")
+        symlink("created.bin", dangling)
+        try OutputFile.write(Data("made".utf8), to: dangling)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("created.bin"))) == Data("made".utf8))
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func aFIFOADeviceOrADirectoryIsRefusedInOneLine() throws {
+        defer { cleanUp() }
+        let fifo = path("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let viaLink = path("to-null")
+        symlink("/dev/null", viaLink)
+        for (p, kind) in [(fifo, "a FIFO"), ("/dev/null", "a character device"), (viaLink, "a character device"), (directory.path, "a directory")] {
+            let error = #expect(throws: OutputFileError.self) { try OutputFile.write(Data("x".utf8), to: p) }
+            let text = error?.description ?? ""
+            #expect(text.contains(kind) && text.contains("not a regular file") && !text.contains("\n"), "\(p): \(text)")
+        }
+        #expect(mode(fifo) & S_IFMT == S_IFIFO)
+        #expect(mode("/dev/null") & S_IFMT == S_IFCHR)
+        #expect(mode(viaLink) & S_IFMT == S_IFLNK)
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func aFailedWriteLeavesNoTemporaryFileAndTheOldFileWhole() throws {
+        defer { cleanUp() }
+        let missing = path("no/such/dir/out.bin")
+        let error = #expect(throws: OutputFileError.self) { try OutputFile.write(Data("x".utf8), to: missing) }
+        #expect(error?.description.contains("does not exist") == true)
+        // A read-only directory: the temporary file cannot be made (skipped as root, who may write anyway).
+        if getuid() != 0 {
+            let p = path("kept.bin")
+            FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+            chmod(directory.path, 0o500)
+            defer { chmod(directory.path, 0o700) }
+            #expect(throws: OutputFileError.self) { try OutputFile.write(Data("new".utf8), to: p) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: p)) == Data("old".utf8))
+        }
+        #expect(leftovers.isEmpty)
+    }
+
+    /// A recording and a figure, a CSV and an SVG: files written as they come,
+    /// several at once, each put in place by `commit` or left as it was by `discard`.
+    @Test func streamedFilesAreOpenTogetherAndCommittedOrDiscarded() throws {
+        defer { cleanUp() }
+        let kept = path("kept.csv"), dropped = path("dropped.cast")
+        FileManager.default.createFile(atPath: dropped, contents: Data("old".utf8))
+        chmod(dropped, 0o600)
+        let a = try OutputFile(path: kept), b = try OutputFile(path: dropped)
+        #expect(leftovers.count == 2, "both temporary files exist while written")
+        for i in 0..<3 {
+            try a.write("row \(i)\n")
+            try b.write(String(repeating: "x", count: 1 << 19))  // past the buffer: bytes reach the temporary file
+        }
+        #expect(!FileManager.default.fileExists(atPath: kept), "nothing is in place before commit")
+        try a.commit()
+        b.discard()
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == "row 0\nrow 1\nrow 2\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dropped)) == Data("old".utf8))
+        #expect(mode(dropped) & 0o7777 == 0o600)
+        #expect(leftovers.isEmpty)
+        // Refused when opened, before any work: the FIFO stays a FIFO.
+        let fifo = path("f.fifo")
+        mkfifo(fifo, 0o600)
+        #expect(throws: OutputFileError.self) { try OutputFile(path: fifo) }
+        #expect(mode(fifo) & S_IFMT == S_IFIFO)
+        // Dropped uncommitted, a file leaves nothing behind.
+        do { let c = try OutputFile(path: path("abandoned.svg")); try c.write("<svg/>") }
+        #expect(leftovers.isEmpty && !FileManager.default.fileExists(atPath: path("abandoned.svg")))
+    }
+
+    @Test func safetensorsWritesGoThroughIt() throws {
+        defer { cleanUp() }
+        let fifo = path("grads.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let file = SafeTensorsFile(tensors: ["w": SafeTensor(floats: [1, 2], shape: [2])])
+        let error = #expect(throws: SafeTensorsError.self) { try file.write(to: URL(fileURLWithPath: fifo)) }
+        #expect(error?.description.contains("a FIFO") == true)
+        #expect(mode(fifo) & S_IFMT == S_IFIFO)
+    }
+}
+
+@Suite struct TextSafetyTests {
+    @Test func controlCharactersAreEscapedAndLongTextCut() {
+        #expect(TextSafety.escaped("\u{1B}]0;PWNED\u{07}\u{1B}[2J") == "\\e]0;PWNED\\u{7}\\e[2J")
+        #expect(TextSafety.escaped("a\nb\tc\r\u{9B}\u{202E}") == "a\\nb\\tc\\r\\u{9b}\\u{202e}")
+        #expect(TextSafety.escaped("ρ(W_hh) ‖∂L/∂h‖") == "ρ(W_hh) ‖∂L/∂h‖")
+        let long = String(repeating: "x", count: 10_000)
+        #expect(TextSafety.escaped(long) == String(repeating: "x", count: TextSafety.defaultLimit) + "…")
+        #expect(TextSafety.quoted("k") == "'k'")
+    }
+}
+
+@Suite struct MemoryBudgetTests {
+    @Test func theLimitComesFromTheEnvironment() throws {
+        #expect(try MemoryBudget.limit(environment: [:]) == 2 * 1024 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"]) == 8 * 1024 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "512MiB"]) == 512 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "1000000"]) == 1_000_000)
+        for bad in ["", "lots", "-1G", "0", "1e999", "8X"] {
+            #expect(throws: SettingsError.self, "\(bad)") { try MemoryBudget.limit(environment: [MemoryBudget.variable: bad]) }
+        }
+    }
+
+    /// The estimate counts what BPTT allocates: the hidden states of every layer
+    /// and step dominate a long run, the readout a character model's.
+    @Test func theEstimateFollowsTheSizes() {
+        var e = MemoryEstimate(steps: 100_000, batch: 1024, inputs: 8, hidden: 1, outputs: 4, layers: 1)
+        e.classTargets = true
+        #expect(e.bytes > 7e9 && e.bytes < 8e9)  // inputs T·B·8 and readout 2·T·B·4 floats, 3.3 GB each, plus the rest
+        let small = MemoryEstimate(steps: 50, batch: 16, inputs: 2, hidden: 32, outputs: 1, layers: 1)
+        #expect(small.bytes < 1e6)
+        // Sizes from a hostile file cannot overflow.
+        let huge = MemoryEstimate(steps: Int.max, batch: Int.max, inputs: 1, hidden: Int.max, outputs: 1, layers: 4)
+        #expect(huge.bytes.isFinite || huge.bytes == .infinity)
+        #expect(huge.bytes > 1e30)
+    }
+}

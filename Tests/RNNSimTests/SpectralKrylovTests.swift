@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import RNNSim
+
+/// ρ(A) above `Spectral.krylovAbove` comes from restarted Arnoldi: checked to
+/// 1e-6 relative against matrices whose spectrum is known by construction, and
+/// against every eigenvalue computed densely for a Gaussian matrix (the case
+/// of spectral initialisation, whose outer eigenvalues crowd the circle's edge).
+@Suite struct SpectralKrylovTests {
+    /// Q T Qᵀ with Q Haar-orthogonal and T upper triangular (or with one 2×2
+    /// rotation block on the diagonal): its eigenvalues are T's diagonal blocks,
+    /// and the random upper part makes it far from normal.
+    static func similar(_ t: [Double], n: Int, seed: UInt64) -> [Double] {
+        var rng = SeededRandom(seed: seed)
+        let q = Spectral.randomOrthogonal(n: n, rng: &rng)
+        var qt = [Double](repeating: 0, count: n * n)  // Q T
+        for i in 0..<n { for k in 0..<n where q[i * n + k] != 0 { for j in 0..<n { qt[i * n + j] += q[i * n + k] * t[k * n + j] } } }
+        var a = [Double](repeating: 0, count: n * n)  // (Q T) Qᵀ
+        for i in 0..<n { for j in 0..<n {
+            var s = 0.0
+            for k in 0..<n { s += qt[i * n + k] * q[j * n + k] }
+            a[i * n + j] = s
+        } }
+        return a
+    }
+
+    static func triangular(n: Int, diagonal: [Double], rotation: (r: Double, angle: Double)?, seed: UInt64) -> [Double] {
+        var rng = SeededRandom(seed: seed)
+        var t = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            t[i * n + i] = diagonal[i]
+            for j in (i + 1)..<n { t[i * n + j] = 0.3 * rng.normal() / Double(n).squareRoot() }
+        }
+        if let (r, angle) = rotation {  // eigenvalues r·e^{±iφ} in the top-left block
+            t[0] = r * cos(angle); t[1] = r * sin(angle); t[n] = -r * sin(angle); t[n + 1] = r * cos(angle)
+        }
+        return t
+    }
+
+    @Test(arguments: [(300, false), (300, true), (512, false), (512, true)])
+    func knownSpectrum(n: Int, complexPair: Bool) throws {
+        var rng = SeededRandom(seed: UInt64(n))
+        // The rest crowd up to 0.97: a gap of 3%, as near the edge of a real spectrum.
+        var diagonal = (0..<n).map { _ in 0.97 * (2 * Double(rng.int(below: 1_000_001)) / 1_000_000 - 1) }
+        diagonal[n - 1] = -1.25  // the outermost: negative, last on the diagonal
+        let a = Self.similar(Self.triangular(n: n, diagonal: diagonal, rotation: complexPair ? (1.3, 0.7) : nil, seed: 9), n: n, seed: 4)
+        let expected = complexPair ? 1.3 : 1.25
+        let rho = try #require(Spectral.spectralRadius(a, n: n))
+        #expect(abs(rho - expected) <= 1e-6 * expected, "n = \(n): ρ = \(rho), expected \(expected)")
+        let krylov = try #require(a.withUnsafeBufferPointer { Spectral.krylovSpectralRadius($0.baseAddress!, n: n) })
+        #expect(abs(krylov - expected) <= 1e-6 * expected, "n = \(n): the Krylov path itself converged to \(krylov)")
+    }
+
+    @Test func gaussianMatrixMatchesEveryEigenvalue() throws {
+        let n = 300
+        var rng = SeededRandom(seed: 21)
+        let a = (0..<(n * n)).map { _ in rng.normal() / Double(n).squareRoot() }
+        let dense = try #require(Spectral.eigenvalues(a, n: n)).map { Double.hypot($0.re, $0.im) }.max()!
+        let krylov = try #require(a.withUnsafeBufferPointer { Spectral.krylovSpectralRadius($0.baseAddress!, n: n) })
+        #expect(abs(krylov - dense) <= 1e-6 * dense, "Krylov \(krylov), dense \(dense)")
+    }
+
+    @Test func aMatrixWithAnInvariantSubspaceOrNothingAtAll() throws {
+        let n = 300
+        var a = [Double](repeating: 0, count: n * n)
+        #expect(Spectral.spectralRadius(a, n: n) == 0)
+        for i in 0..<n { a[i * n + i] = 0.5 }  // 0.5·I: the Krylov space closes at once
+        let rho = try #require(Spectral.spectralRadius(a, n: n))
+        #expect(abs(rho - 0.5) <= 1e-12)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import RNNSim
+
+/// `--csv`, `--svg` and `--record` follow the rules of every output file
+/// (`OutputFile`): what is not a regular file is refused before the run, a
+/// symbolic link is written through, the mode is kept, and a signal leaves no
+/// temporary file.
+@Suite(.serialized) struct ExportHardeningTests {
+    static func directory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func csvSvgAndRecordRefuseWhatIsNotARegularFile() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("out.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for target in [fifo, "/dev/null", dir.path] {
+            for args in [["train", "--headless", "--iterations", "100000000", "--set", "network.hidden=4", "--csv", target],
+                         ["train", "--headless", "--iterations", "100000000", "--set", "network.hidden=4", "--svg", target],
+                         ["run", "vanishing", "--record", target]] {
+                let r = try Binary.run(args)
+                #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("not a regular file"), "\(args): \(r.stderr)")
+            }
+        }
+        var info = stat()
+        lstat(fifo, &info)
+        #expect(info.st_mode & S_IFMT == S_IFIFO)
+        lstat("/dev/null", &info)
+        #expect(info.st_mode & S_IFMT == S_IFCHR)
+    }
+
+    @Test func svgThroughASymlinkKeepsTheLinkAndTheMode() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("figure.svg").path, link = dir.appendingPathComponent("link.svg").path
+        FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
+        chmod(target, 0o600)
+        symlink(target, link)
+        let r = try Binary.run(["train", "--headless", "--iterations", "3", "--set", "network.hidden=4", "--svg", link, "--csv", dir.appendingPathComponent("n.csv").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        var info = stat()
+        lstat(link, &info)
+        #expect(info.st_mode & S_IFMT == S_IFLNK)
+        lstat(target, &info)
+        #expect(info.st_mode & 0o7777 == 0o600)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).contains("<svg"))
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("n.csv").path, encoding: .utf8).hasPrefix("iteration,layer,t,norm\n"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    /// SIGTERM and SIGINT while `--csv` and `--svg` are open through a long
+    /// headless run: the process dies of the signal and both temporary files go.
+    @Test func aSignalDuringALongRunLeavesNoTemporaryFiles() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let errPath = dir.appendingPathComponent("err").path
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for signal in [SIGTERM, SIGINT] {
+            let pid = try HardeningTests.spawn(["train", "--headless", "--iterations", "100000000", "--set", "network.hidden=4",
+                                                "--csv", out.appendingPathComponent("n.csv").path,
+                                                "--svg", out.appendingPathComponent("f.svg").path], errPath: errPath)
+            var status: Int32 = 0
+            let deadline = Date().addingTimeInterval(20)
+            var open = 0
+            while Date() < deadline && waitpid(pid, &status, WNOHANG) == 0 {
+                open = ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { $0.hasSuffix(".tmp") }.count
+                if open == 2 { break }
+                usleep(1000)
+            }
+            #expect(open == 2, "both files are open during the run")
+            usleep(100_000)
+            kill(pid, signal)
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            #expect(status & 0x7f == signal, "died of signal \(signal): status \(status)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: out.path)
+            #expect(left.isEmpty, "signal \(signal) left \(left)")
+        }
+    }
+}
