@@ -114,7 +114,6 @@ public enum DataFile {
         } else {
             batch = Batch(steps: T, size: B, inputWidth: shape.inputs, inputs: inputs, targets: targets, initialHidden: h0)
         }
-        batch.initialHidden = h0
         return DataSet(batch: batch, loss: lossKind, lossFromTargets: loss == nil, batchFirst: batchFirst)
     }
 

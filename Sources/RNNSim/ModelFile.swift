@@ -78,15 +78,18 @@ public struct StockModel: Sendable {
 
     static func shown(_ prefix: String) -> String { prefix.isEmpty ? "(no prefix)" : "'\(prefix.dropLast())'" }
 
-    /// The weights as a safetensors file under exactly the names, shapes and dtypes
-    /// read (and the file's metadata), for `model.load_state_dict(load_file(path), strict=True)`.
-    public func weightsFile(_ parameters: [Float]) -> SafeTensorsFile {
-        precondition(parameters.count == layout.count)
+    /// A network's weights as a safetensors file under exactly the names, shapes and dtypes
+    /// read, for `model.load_state_dict(load_file(path), strict=True)`; the file's metadata
+    /// is kept, with the nonlinearity the weights were trained with added, so that reading
+    /// the file again needs no --nonlinearity.
+    public func weightsFile(_ net: RNN<Float>) -> SafeTensorsFile {
+        precondition(net.layout == layout)
+        let parameters = net.parameters
         var tensors = untouched
         for (i, e) in layout.entries.enumerated() {
             tensors[fileNames[i]] = SafeTensor(values: parameters[e.range].map { Double($0) }, dtype: dtypes[i], shape: e.dims)
         }
-        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+        return SafeTensorsFile(tensors: tensors, metadata: metadata.merging(["nonlinearity": net.activation.rawValue]) { $1 })
     }
 
     /// Gradients under the parameters' own names, as `model.named_parameters()` gives
@@ -165,14 +168,6 @@ public enum ModelFile {
         }
         if let stored { return (stored, .metadata) }
         return (.tanh, .pytorchDefault)
-    }
-
-    /// rnnscope's own network (made from settings) as a safetensors file with
-    /// `nn.RNN` names and a `readout` head.
-    public static func file(_ net: RNN<Float>) -> SafeTensorsFile {
-        var tensors: [String: SafeTensor] = [:]
-        for e in net.layout.entries { tensors[e.name] = SafeTensor(floats: Array(net.parameters[e.range]), shape: e.dims) }
-        return SafeTensorsFile(tensors: tensors, metadata: ["nonlinearity": net.activation.rawValue])
     }
 }
 

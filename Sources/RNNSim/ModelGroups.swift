@@ -19,7 +19,7 @@ enum ModelGroups {
         var names: Set<String> { bias ? [prefix + "weight", prefix + "bias"] : [prefix + "weight"] }
     }
 
-    static let flags = "--rnn PREFIX and --head PREFIX choose"
+    static let flags = "--rnn PREFIX and --head PREFIX"
 
     /// "" as given, "rnn" and "rnn." alike.
     static func normalised(_ prefix: String) -> String {
@@ -41,7 +41,7 @@ enum ModelGroups {
                 throw ModelFileError("no nn.RNN in the file: no tensor named …weight_hh_l0\(hint)")
             }
             guard found.count == 1 else {
-                throw ModelFileError("several nn.RNN in the file: \(found.map(StockModel.shown).joined(separator: ", ")); rnnscope runs one: \(flags)")
+                throw ModelFileError("several nn.RNN in the file: \(found.map(StockModel.shown).joined(separator: ", ")); rnnscope runs one: choose with \(flags)")
             }
             prefix = only
         }
@@ -126,7 +126,7 @@ enum ModelGroups {
             let known = heads.reduce(Set<String>()) { $0.union($1.names) }.union(embeddings.reduce(Set<String>()) { $0.union($1.names) })
             if let stray = rest.subtracting(known).sorted().first {
                 let t = file.tensors[stray]!
-                throw ModelFileError("unexpected tensor '\(stray)' \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN → nn.Linear; choose those groups with \(flags) to leave the rest alone")
+                throw ModelFileError("unexpected tensor '\(stray)' \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN → nn.Linear; give \(flags) to run those groups and leave the rest alone")
             }
         }
         // With the groups chosen, other tensors may stay outside: take the reading that uses most.
@@ -142,7 +142,7 @@ enum ModelGroups {
             let describe = fitting.map { r in
                 "head \(StockModel.shown(r.head.prefix)) [\(r.head.rows), \(rnn.hidden)]" + (r.embedding.map { " with embedding \(StockModel.shown($0.prefix))" } ?? "")
             }
-            throw ModelFileError("ambiguous model: it reads as \(describe.joined(separator: " or as ")); \(flags)")
+            throw ModelFileError("ambiguous model: it reads as \(describe.joined(separator: " or as ")); choose with \(flags)")
         }
         return reading
     }

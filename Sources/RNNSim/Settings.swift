@@ -36,11 +36,23 @@ public struct Settings: Sendable, Equatable {
     public var truncate = 0
     public var loss: LossKind? = nil
     public var temperature = 0.8
+    /// The live view's pace in iterations per second; `.infinity` is `max` (as fast as it goes).
+    public var speed = Settings.defaultSpeed
     /// A model (and data) the user brought with --model: the run trains it instead of
     /// a network made from these settings. Not a key: it comes from the command line.
     public var userModel: UserModel? = nil
 
     public init() {}
+
+    /// Slow enough to follow each iteration on screen.
+    public static let defaultSpeed = 20.0
+    public static let speedRange = 0.1...10_000.0
+
+    /// A pace as it is written: `max`, `20`, `2.5`.
+    public static func speedText(_ speed: Double) -> String {
+        if speed.isInfinite { return "max" }
+        return speed == speed.rounded() ? String(format: "%.0f", speed) : String(format: "%.3g", speed)
+    }
 
     /// Floats the forward and backward passes must keep; runs above this are refused
     /// rather than left to exhaust memory.
@@ -185,6 +197,21 @@ extension Settings {
                    }, current: { $0.loss?.rawValue ?? "default" }),
         double("display.temperature", "sampling temperature of the char-lm text shown", 0.01...10,
                { $0.temperature = $1 }, { "\($0.temperature)" }),
+        SettingKey(name: "display.speed", summary: "the live view's pace: iterations per second, or max (as fast as it can); < and > halve and double it",
+                   accepts: "number \(speedText(speedRange.lowerBound))…\(speedText(speedRange.upperBound)) or max",
+                   apply: { s, v in
+                       let d: Double
+                       switch v {
+                       case .string("max"): s.speed = .infinity; return
+                       case .int(let i): d = Double(i)
+                       case .double(let x): d = x
+                       default: throw typeError("display.speed", v, "a number or \"max\"")
+                       }
+                       guard d.isFinite, speedRange.contains(d) else {
+                           throw SettingsError(key: "display.speed", message: "\(d) is out of range (\(speedText(speedRange.lowerBound))…\(speedText(speedRange.upperBound)), or max)")
+                       }
+                       s.speed = d
+                   }, current: { speedText($0.speed) }),
     ]
 
     static func typeError(_ key: String, _ v: SettingValue, _ expected: String) -> SettingsError {

@@ -5,11 +5,11 @@ extension Scenario {
     /// Watches a live run of this scenario's own settings and says in one line when
     /// a claim's moment arrives: the gradient ratio at its iteration, the first
     /// Inf/NaN, the loss crossing its threshold, the perplexity halving. Only the
-    /// measurements on the file's own settings are watched (not other variants or
-    /// sweep values); nil if there is nothing to watch.
+    /// measurements on the file's own settings are watched (`watchedMeasures`);
+    /// nil if there is nothing to watch.
     public func momentWatcher() -> MomentWatcher? {
         var watchers: [Watcher] = []
-        for m in claims.flatMap(\.measures) where m.settings == settings {
+        for m in watchedMeasures {
             switch m.metric {
             case .gradRatio: watchers.append(GradRatioWatcher(m))
             case .slopeVsLogRho: watchers.append(SlopeWatcher(m))
@@ -20,7 +20,7 @@ extension Scenario {
             case .productGrowth: break  // no live run: the bare product is measured by `check`
             }
         }
-        return watchers.isEmpty ? nil : MomentWatchers(watchers)
+        return watchers.isEmpty ? nil : MomentWatchers(watchers, scenario: self)
     }
 }
 
@@ -41,10 +41,16 @@ class Watcher {
 /// All of a scenario's watchers; lines that arrive together are shown one per iteration.
 final class MomentWatchers: MomentWatcher {
     let watchers: [Watcher]
+    let scenario: Scenario
     private var pending: [String] = []
     private var last = 0
 
-    init(_ watchers: [Watcher]) { self.watchers = watchers }
+    init(_ watchers: [Watcher], scenario: Scenario) {
+        self.watchers = watchers
+        self.scenario = scenario
+    }
+
+    func judges(_ settings: Settings) -> Bool { scenario.claimsApply(to: settings) }
 
     func observe(_ report: IterationReport) -> String? {
         if report.iteration <= last {

@@ -58,4 +58,11 @@ public struct Variant: Sendable, Equatable {
 public protocol MomentWatcher: AnyObject {
     /// Called with every iteration's report; returns a line to show, or nil.
     func observe(_ report: IterationReport) -> String?
+    /// Whether an iteration run on `settings` is one the claims are judged on
+    /// (a toggle such as clipping or truncation moves a run off them).
+    func judges(_ settings: Settings) -> Bool
+}
+
+extension MomentWatcher {
+    public func judges(_ settings: Settings) -> Bool { true }
 }

@@ -56,6 +56,12 @@ public struct AppState: Sendable {
     /// Iterations run with clipping on since it was last switched or retuned.
     public var clipCounted = 0
     public var iterationsPerSecond = 0.0
+    /// The rate last measured while running, for `<` from max (paused, the measured rate is 0).
+    public var runningRate = 0.0
+    /// Why the run paused itself (a claim's moment, --iterations), while it stays paused.
+    public var selfPause: SelfPause?
+    /// The simulation's word that every iteration of this run ran on the claims' settings.
+    public var claimsJudged = true
     public var chanceLoss: Double?
     public var diverged = false
     public var error: String?
@@ -116,6 +122,8 @@ public struct AppState: Sendable {
         clipFired = 0
         clipCounted = 0
         iterationsPerSecond = 0
+        selfPause = nil
+        claimsJudged = true
         diverged = false
         error = nil
         moment = nil

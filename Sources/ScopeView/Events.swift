@@ -49,6 +49,10 @@ public struct SessionUpdate: Sendable {
     public var moment: String?
     /// The loss of the best input-blind guess, for the header.
     public var chanceLoss: Double?
+    /// The simulation paused itself (at a claim's moment, or the iteration asked for); once.
+    public var selfPause: SelfPause?
+    /// Every iteration of this run ran on the settings the scenario's claims are for.
+    public var claimsJudged: Bool
     /// The trainer produced Inf/NaN and stopped updating.
     public var diverged: Bool
     /// The trainer could not be built (invalid settings); shown instead of a chart.
@@ -58,7 +62,8 @@ public struct SessionUpdate: Sendable {
 
     public init(generation: Int, iterations: [IterationSummary] = [], report: IterationReport? = nil,
                 reportOptions: BPTTOptions? = nil, iterationsPerSecond: Double = 0, sample: String? = nil,
-                moment: String? = nil, chanceLoss: Double? = nil, diverged: Bool = false, error: String? = nil) {
+                moment: String? = nil, selfPause: SelfPause? = nil, claimsJudged: Bool = true,
+                chanceLoss: Double? = nil, diverged: Bool = false, error: String? = nil) {
         self.generation = generation
         self.iterations = iterations
         self.report = report
@@ -66,10 +71,20 @@ public struct SessionUpdate: Sendable {
         self.iterationsPerSecond = iterationsPerSecond
         self.sample = sample
         self.moment = moment
+        self.selfPause = selfPause
+        self.claimsJudged = claimsJudged
         self.chanceLoss = chanceLoss
         self.diverged = diverged
         self.error = error
     }
+}
+
+/// Why the simulation paused itself.
+public enum SelfPause: Sendable, Equatable {
+    /// A claim's moment came at this iteration (the line is the update's `moment`).
+    case moment(iteration: Int)
+    /// The run reached the iteration it was asked to stop at (`train --iterations N`).
+    case iterationLimit(Int)
 }
 
 /// The compact record kept of every iteration, for the heatmap and the loss sparkline.
@@ -159,6 +174,8 @@ public enum AppEvent: Sendable {
 /// `reinitialise`, `restart` and `openScenario` start a new run.
 public enum AppCommand: Equatable, Sendable {
     case pause, resume, stepOnce
+    /// The pace, iterations per second (`.infinity`: as fast as it can).
+    case setSpeed(Double)
     /// Global-norm clipping threshold; nil turns clipping off.
     case setClip(Double?)
     /// Truncation length K; nil is full BPTT.

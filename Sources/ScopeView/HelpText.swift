@@ -5,7 +5,9 @@ enum ScreenHelp {
         ("header", "the scenario's title and name and the seed; RUNNING, PAUSED or DIVERGED (an Inf or NaN appeared, "
             + "so the parameters stop changing: r starts again, with clipping if c turned it on); the iteration; the training loss and, "
             + "in brackets, the chance baseline: the loss of the best constant guess that ignores the inputs "
-            + "(for char-lm also the perplexity e^loss); iterations per second."),
+            + "(for char-lm also the perplexity e^loss; none for your own data, which has no such baseline); the pace asked for (display.speed: iterations per second, "
+            + "or max, as fast as it can; < halves it and > doubles it, also while paused) and the iterations per "
+            + "second measured, which fall short of the pace when an iteration takes longer than it allows."),
         ("gradient chart", "one bar per timestep t of the iteration shown: log₁₀‖∂L/∂h_t‖, the norm (over the batch) of "
             + "the loss gradient that reaches the hidden state h_t. Backpropagation through time runs from t = T on "
             + "the right to t = 1 on the left: vanishing gradients shrink towards the left, exploding ones grow. "
@@ -18,12 +20,13 @@ enum ScreenHelp {
             + "colours follow the legend beneath it: the decades at the ends of the scale, blank for zero, × for "
             + "Inf or NaN."),
         ("network panel", "the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "
-            + "sigmoid); the initialisation; H hidden units, T timesteps, B sequences a batch; ρ(W_hh), the spectral "
+            + "sigmoid); the initialisation (\"your model's weights\" for a model opened with --model, whose "
+            + "W_hh i replaces by α·I); H hidden units, T timesteps, B sequences a batch; ρ(W_hh), the spectral "
             + "radius, and σ_max(W_hh), the largest singular value, measured about ten times a second. Pascanu, "
             + "Mikolov & Bengio (2013, §2.1): every step back multiplies the gradient by diag(act'(a_t))·W_hh, whose "
             + "norm is at most γ·σ_max, so when γ·σ_max < 1 the gradient from k steps away shrinks at least like "
             + "(γ·σ_max)^k: it must vanish. γ·σ_max ≥ 1 is necessary for exploding gradients, not sufficient."),
-        ("training panel", "the task and its loss; the optimiser with learning rate η (and momentum μ); clipping: "
+        ("training panel", "the task (\"your data\" with --data: minibatches drawn from its sequences) and its loss; the optimiser with learning rate η (and momentum μ); clipping: "
             + "when the global gradient norm ‖∇θ‖ exceeds the threshold, every gradient is scaled by "
             + "threshold/‖∇θ‖ (Pascanu et al. 2013, Algorithm 1), with how often that fired since clipping was "
             + "last switched or retuned; truncation: truncated BPTT of length K, or full BPTT; ‖∇θ‖ of the "
@@ -33,7 +36,12 @@ enum ScreenHelp {
         ("sampled text", "char-lm only: text the network writes now, one character at a time from its own "
             + "predictions (min-char-rnn style), sampled about once a second."),
         ("notes", "the scenario's lecture notes, shown in full at the top of this help."),
-        ("status line", "what the last key did; the scenario's moment (after *) when what it claims has happened."),
+        ("status line", "what the last key did; the scenario's moment (after *) when what it claims has happened: "
+            + "✓ or ✗ says whether the claim held. The run stops there by itself, so that the moment stays on "
+            + "screen (space goes on), as it does at the iteration train --iterations N names. A claim is judged "
+            + "only on the settings the scenario wrote it for (any seed, any pace): once a toggle (clipping, "
+            + "truncation, IRNN, ...) changes them, the line names what changed instead. r restarts with the "
+            + "toggles kept; s, Enter reopens the scenario as written."),
         ("key bar", "the main keys of the current view; this help lists them all."),
         ("step-through", "b pauses and replays the backward pass of the iteration shown, one timestep per key, "
             + "starting at t = T. The bars appear for the steps the pass has reached; at the cursor you see "

@@ -1,6 +1,8 @@
+import RNNSim
+
 /// Everything a key can do.
 public enum Action: Hashable, Sendable, CaseIterable {
-    case togglePause, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
+    case togglePause, slower, faster, stepOnce, enterStepThrough, toggleClip, raiseClip, lowerClip
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
     case restart, restartNewSeed, openPicker, nextLayer, saveWeights, help, quit
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
@@ -37,6 +39,10 @@ public enum Keymap {
 
         Binding(keys: [.space], keyLabel: "Spc", action: .togglePause, barLabel: "Pause",
                 help: "pause / resume training", context: .main),
+        Binding(keys: [.char("<")], keyLabel: "<>", action: .slower, barLabel: "Pace",
+                help: "halve the pace (iterations per second; also while paused)", context: .main),
+        Binding(keys: [.char(">")], keyLabel: ">", action: .faster, barLabel: nil,
+                help: "double the pace; past \(Settings.speedText(Settings.speedRange.upperBound)) it/s, max: as fast as it can", context: .main),
         Binding(keys: [.char("n")], keyLabel: "n", action: .stepOnce, barLabel: "Step",
                 help: "one training iteration (pauses first if running)", context: .main),
         Binding(keys: [.char("b")], keyLabel: "b", action: .enterStepThrough, barLabel: "BPTT",

@@ -6,6 +6,10 @@ import Scenarios
 /// what happened; neither ever waits for the other beyond a short lock, so keys
 /// stay responsive however long an iteration (or building a big network) takes.
 ///
+/// It runs at the pace `settings.speed` asks (iterations per second), sleeping
+/// between iterations rather than spinning, and pauses itself where the watcher
+/// says a claim's moment has come, or at `stopAt`, so that the moment stays on screen.
+///
 /// While running, most iterations are cheap (`spectrum: false, jacobians: false`);
 /// about ten a second measure ρ and σ_max. The per-step Jacobian norms (as costly
 /// as a backward pass) are measured when step-through asks for them. Every
@@ -14,6 +18,8 @@ public final class LiveSession: @unchecked Sendable {
     /// A command as the simulation thread applies it, between iterations.
     public enum Command: Sendable, Equatable {
         case pause, resume, stepOnce
+        /// Iterations per second; `.infinity` runs as fast as it can.
+        case setSpeed(Double)
         case setClip(Double?)
         case setTruncate(Int?)
         case reinitialise(Settings)
@@ -39,10 +45,13 @@ public final class LiveSession: @unchecked Sendable {
 
     private let initialSettings: Settings
     private let initialWatcher: WatcherBox
+    private let stopAt: Int?
 
-    public init(settings: Settings, watcher: MomentWatcher? = nil, running: Bool = true) {
+    /// `stopAt`: every run pauses itself once it reaches this iteration (`train --iterations N`).
+    public init(settings: Settings, watcher: MomentWatcher? = nil, running: Bool = true, stopAt: Int? = nil) {
         initialSettings = settings
         initialWatcher = WatcherBox(watcher)
+        self.stopAt = stopAt
         published = SessionUpdate(generation: 0)
         if !running { inbox.append((.pause, nil)) }
     }
@@ -50,7 +59,8 @@ public final class LiveSession: @unchecked Sendable {
     /// Starts the simulation thread. The trainer is built there, not here.
     public func start() {
         let thread = Thread { [self] in
-            var simulation = Simulation(session: self, settings: initialSettings, watcher: initialWatcher.watcher)
+            var simulation = Simulation(session: self, settings: initialSettings, watcher: initialWatcher.watcher,
+                                        stopAt: stopAt)
             simulation.run()
         }
         thread.name = "rnnscope-simulation"
@@ -88,6 +98,7 @@ public final class LiveSession: @unchecked Sendable {
         published.reportOptions = nil
         published.sample = nil
         published.notice = nil
+        published.selfPause = nil
         return u
     }
 
@@ -108,11 +119,18 @@ public final class LiveSession: @unchecked Sendable {
 
     // MARK: Called from the simulation thread
 
-    /// Takes the queued commands, waiting while there is nothing to do.
-    fileprivate func takeCommands(idle: Bool) -> (commands: [(Command, WatcherBox?)], stop: Bool) {
+    /// Takes the queued commands, waiting while there is nothing to do, or until
+    /// `until` (a `Simulation.clock()` time: the paced next iteration) if there is.
+    fileprivate func takeCommands(idle: Bool, until: Double? = nil) -> (commands: [(Command, WatcherBox?)], stop: Bool) {
         condition.lock()
         defer { condition.unlock() }
         while idle && inbox.isEmpty && !stopRequested { condition.wait() }
+        if !idle, let until {
+            while inbox.isEmpty && !stopRequested {
+                let left = until - Simulation.clock()
+                if left <= 0 || !condition.wait(until: Date(timeIntervalSinceNow: left)) { break }
+            }
+        }
         let commands = inbox
         inbox.removeAll()
         return (commands, stopRequested)
@@ -159,14 +177,29 @@ private struct Simulation {
     var lastSample = -Double.infinity
     var sampleRandom = SeededRandom(seed: 0x5EED)
     var rate = RateMeter()
+    let stopAt: Int?
+    /// When the last iteration started, for the pace.
+    var lastStart = -Double.infinity
+    /// Every iteration of this run so far ran on settings the watcher's claims are for.
+    var judged = true
+    /// Whether the current settings are ones the claims are for (worked out when they change).
+    var settingsJudged = true
 
     /// Reports are published at about the UI's frame rate, not for every iteration.
     static let publishInterval = 1.0 / 30
 
-    init(session: LiveSession, settings: Settings, watcher: MomentWatcher?) {
+    init(session: LiveSession, settings: Settings, watcher: MomentWatcher?, stopAt: Int?) {
         self.session = session
         self.settings = settings
         self.watcher = watcher
+        self.stopAt = stopAt
+    }
+
+    /// When the next iteration may start, at the pace asked for; nil for at once
+    /// (a first iteration, a step or a measurement asked for by a key is never kept waiting).
+    var nextStart: Double? {
+        guard running, !settings.speed.isInfinite, !showFirstIteration, pendingSteps == 0, !needsJacobians else { return nil }
+        return lastStart + 1 / settings.speed
     }
 
     /// Whether there is an iteration to run now, or the thread should wait for a command.
@@ -181,13 +214,17 @@ private struct Simulation {
         defer { session.markFinished() }
         build()
         while true {
-            let (commands, stop) = session.takeCommands(idle: !hasWork)
+            let (commands, stop) = session.takeCommands(idle: !hasWork, until: nextStart)
             if stop { return }
             // Several restarts queued (r held down) build one network, the last.
             var rebuild = false
             for (command, box) in commands { rebuild = apply(command, box) || rebuild }
             if rebuild { build() }
-            if hasWork, let trainer { iterate(trainer) }
+            if !commands.isEmpty { settingsJudged = watcher?.judges(settings) ?? true }
+            guard hasWork, let trainer else { continue }
+            // Woken by a command before the pace allows the next iteration: wait on.
+            if let due = nextStart, Self.clock() < due { continue }
+            iterate(trainer)
         }
     }
 
@@ -214,6 +251,8 @@ private struct Simulation {
             session.publish { u in u.error = message }
         }
         showFirstIteration = true
+        settingsJudged = watcher?.judges(settings) ?? true
+        judged = settingsJudged
         lastHadJacobians = false
         lastMeasured = -Double.infinity
         lastPublished = -Double.infinity
@@ -229,8 +268,11 @@ private struct Simulation {
             session.publish { u in u.iterationsPerSecond = 0 }
         case .resume:
             running = true
+            rate = RateMeter()
         case .stepOnce:
             pendingSteps += 1
+        case .setSpeed(let speed):
+            settings.speed = speed
         case .setClip(let c):
             settings.clip = c ?? 0
             trainer?.options.clipNorm = c ?? 0
@@ -260,7 +302,7 @@ private struct Simulation {
     func saveWeights() -> String {
         guard let user = settings.userModel else { return "nothing to save: w saves a model opened with --model" }
         guard let trainer else { return "nothing to save yet" }
-        let file = user.model.weightsFile(trainer.network.parameters)
+        let file = user.model.weightsFile(trainer.network)
         do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }
         var text = "saved the weights of iteration \(trainer.iteration) to \(user.savePath)"
         if trainer.network.activation != user.model.network.activation {
@@ -271,6 +313,8 @@ private struct Simulation {
 
     mutating func iterate(_ trainer: Trainer) {
         let start = Self.clock()
+        lastStart = start
+        if !settingsJudged { judged = false }
         // ρ and σ_max about ten times a second, but never more than about a quarter of
         // the time (they cost O(H³): a big network would crawl). The per-step Jacobian
         // norms cost about a whole backward pass, so only step-through asks for them.
@@ -291,7 +335,18 @@ private struct Simulation {
         showFirstIteration = false
         rate.record(at: end)
 
-        let moment = watcher?.observe(report)
+        // A claim is judged only on the run it was written for: off those settings its
+        // line would be about something else, so it is not shown and does not pause.
+        let seen = watcher?.observe(report)
+        let moment = judged ? seen : nil
+        // The run stops at its moment (or at --iterations), for the lecturer to talk.
+        var pause: SelfPause? = nil
+        if running, moment != nil {
+            pause = .moment(iteration: report.iteration)
+        } else if running, let stopAt, report.iteration == stopAt {
+            pause = .iterationLimit(stopAt)
+        }
+        if pause != nil { running = false }
         var sample: String? = nil
         if let lm = trainer.task as? CharLanguageModel, settings.userModel == nil, end - lastSample >= 1 || !running {
             sample = lm.sample(from: trainer.network, length: 400, temperature: settings.temperature, prime: "",
@@ -300,11 +355,14 @@ private struct Simulation {
         }
         // Reports at frame rate, and always the measured ones and the last before the
         // thread goes idle (paused, or a run that diverged), which stays on screen.
+        // At a pace slower than the frame rate every iteration is a frame.
         let publishReport = spectrum || !hasWork || end - lastPublished >= Self.publishInterval
+            || settings.speed <= 1 / Self.publishInterval
         if publishReport { lastPublished = end }
         let summary = IterationSummary(report: report, clipThreshold: options.clipNorm)
         let perSecond = running ? rate.perSecond(at: end) : 0
         let diverged = trainer.diverged
+        let judged = self.judged
         session.publish({ u in
             if publishReport {
                 u.report = report
@@ -313,6 +371,8 @@ private struct Simulation {
             u.iterationsPerSecond = perSecond
             u.diverged = diverged
             if let moment { u.moment = moment }
+            if let pause { u.selfPause = pause }
+            u.claimsJudged = judged
             if let sample { u.sample = sample }
         }, summary: summary)
     }
@@ -327,21 +387,35 @@ private final class WatcherBox: @unchecked Sendable {
     init(_ w: MomentWatcher?) { watcher = w }
 }
 
-/// Iterations per second over the last second or so.
+/// Iterations per second over the last second, or over the last two intervals
+/// when fewer fall in it (a slow pace).
 struct RateMeter {
     private var times: [Double] = []
 
     mutating func record(at t: Double) {
         times.append(t)
-        if times.count > 4096 || (times.count > 2 && t - times[0] > 2) {
-            times.removeFirst(times.firstIndex { t - $0 <= 1 } ?? 0)
+        if times.count > 4096 {
+            times.removeFirst(2048)
+        } else if t - times[0] > 20 {
+            times.removeFirst(firstIndex(within: 10, of: t))
         }
     }
 
+    /// The first recorded time no more than `seconds` before `t` (times are sorted).
+    private func firstIndex(within seconds: Double, of t: Double) -> Int {
+        var lo = 0, hi = times.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if t - times[mid] <= seconds { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
     func perSecond(at t: Double) -> Double {
-        guard let first = times.first(where: { t - $0 <= 1 }), let i = times.firstIndex(of: first) else { return 0 }
-        let n = times.count - i
-        let span = t - first
+        guard times.count > 1 else { return 0 }
+        let first = max(0, min(firstIndex(within: 1, of: t), times.count - 3))
+        let n = times.count - first
+        let span = t - times[first]
         return n > 1 && span > 0 ? Double(n - 1) / span : 0
     }
 }

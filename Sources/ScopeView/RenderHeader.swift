@@ -1,4 +1,5 @@
 import Foundation
+import Scenarios
 
 /// Two rows: the scenario on a title bar, then the run's state and numbers.
 enum Header {
@@ -41,6 +42,9 @@ enum Header {
         } else if let chance = state.chanceLoss {
             out.append(("loss ", "- (chance \(Format.number(chance)))"))
         }
+        // The pace asked for, then the rate measured: they differ when an iteration
+        // takes longer than the pace allows, or at max.
+        out.append(("pace ", Pace.short(state.settings.speed)))
         let rate = state.running && !state.diverged ? state.iterationsPerSecond : 0
         out.append(("", "\(Format.rate(rate)) it/s"))
         return out
@@ -59,8 +63,10 @@ enum StatusLine {
         } else if state.diverged {
             x = buf.put("Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)", x: x, y: rect.y,
                         style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
+        } else if let p = state.selfPause, !state.running {
+            x = buf.put(pauseText(p), x: x, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
         }
-        if let m = state.moment {
+        if let m = claimNote(state) ?? state.moment {
             let text = "* " + m
             let start = x == rect.x + 1 ? x : max(x + 3, rect.maxX - buf.displayWidth(text) - 1)
             if start < rect.maxX - 8 {
@@ -70,6 +76,28 @@ enum StatusLine {
             buf.put("? explains everything on screen   s picks another scenario", x: x, y: rect.y,
                     style: .role(.secondary), limit: rect.maxX)
         }
+    }
+}
+
+extension StatusLine {
+    /// Why the run paused itself, while it stays paused.
+    static func pauseText(_ p: SelfPause) -> String {
+        switch p {
+        case .moment: "stopped at the moment: space goes on"
+        case .iterationLimit(let n): "stopped at iteration \(n) (--iterations): space goes on"
+        }
+    }
+
+    /// Instead of the claim's ✓ or ✗, when the run is not the one the claim is about.
+    /// `r` restarts with the toggles kept, so only reopening the scenario undoes them.
+    static func claimNote(_ state: AppState) -> String? {
+        guard state.scenario.hasLiveClaims else { return nil }
+        let changed = state.settings.trainingDifferences(from: state.scenario.settings)
+        if !changed.isEmpty {
+            return "claim is for the scenario's own settings, not this \(changed.joined(separator: ", ")): s Enter reopens it"
+        }
+        if !state.claimsJudged { return "claim is for the scenario's own settings; this run left them: r restarts on them" }
+        return nil
     }
 }
 

@@ -33,10 +33,24 @@ private func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] 
     case .togglePause:
         if case .stepThrough = state.mode { state.mode = .normal }
         state.running.toggle()
+        state.selfPause = nil
         say(&state, state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
         return [state.running ? .resume : .pause]
 
+    case .slower, .faster:
+        let speed = state.settings.speed
+        let next = action == .faster ? Pace.faster(speed) : Pace.slower(speed, measured: state.runningRate)
+        guard next != speed else {
+            say(&state, action == .faster ? "already as fast as it can (pace max)"
+                                           : "already the slowest pace, \(Pace.text(speed))")
+            return []
+        }
+        state.settings.speed = next
+        say(&state, "pace \(Pace.text(next))" + (next.isInfinite ? ": as fast as it can" : ""))
+        return [.setSpeed(next)]
+
     case .stepOnce:
+        state.selfPause = nil
         var commands: [AppCommand] = []
         if state.running {
             state.running = false
@@ -302,6 +316,14 @@ private func absorb(_ state: inout AppState, _ u: SessionUpdate) {
         }
     }
     state.iterationsPerSecond = u.iterationsPerSecond
+    if u.iterationsPerSecond > 0 { state.runningRate = u.iterationsPerSecond }
+    if let p = u.selfPause {
+        // The run stopped itself: the view says why for as long as it stays paused.
+        state.running = false
+        state.selfPause = p
+        state.status = nil
+    }
+    state.claimsJudged = u.claimsJudged
     if let s = u.sample { state.sample = s }
     if let m = u.moment { state.moment = m }
     if let c = u.chanceLoss { state.chanceLoss = c }

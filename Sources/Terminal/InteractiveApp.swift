@@ -8,8 +8,8 @@ import ScopeView
 public enum InteractiveApp {
     /// Runs the interactive view until the user quits. Returns the exit status:
     /// 0 after q, F10, Ctrl-C or SIGTERM; 2 when there is no usable terminal
-    /// (with a one-line message on stderr).
-    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool,
+    /// (with a one-line message on stderr). `stopAt`: each run pauses at this iteration.
+    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
                                                stdinIsTTY: isatty(STDIN_FILENO) == 1,
@@ -26,7 +26,7 @@ public enum InteractiveApp {
             return 2
         }
         var loop = EventLoop(screen: screen, glyphs: unicode ? .unicode : .ascii, scenario: scenario,
-                             presets: presets, watcherFactory: watcherFactory)
+                             presets: presets, stopAt: stopAt, watcherFactory: watcherFactory)
         loop.run()
         screen.end()
         SignalGuard.restoreTerminalModes()
@@ -48,13 +48,13 @@ struct EventLoop {
     /// The longest wait for a key: the frame period.
     static let frameMilliseconds: Int32 = 33
 
-    init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario],
+    init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario], stopAt: Int?,
          watcherFactory: @escaping (Scenario) -> MomentWatcher?) {
         self.screen = screen
         self.glyphs = glyphs
         self.watcherFactory = watcherFactory
         state = AppState(scenario: scenario, presets: presets, width: screen.width, height: screen.height)
-        session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario))
+        session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt)
     }
 
     mutating func run() {
@@ -107,6 +107,7 @@ struct EventLoop {
         case .pause: session.send(.pause)
         case .resume: session.send(.resume)
         case .stepOnce: session.send(.stepOnce)
+        case .setSpeed(let s): session.send(.setSpeed(s))
         case .setClip(let c): session.send(.setClip(c))
         case .setTruncate(let k): session.send(.setTruncate(k))
         case .measureJacobians: session.send(.measureJacobians)

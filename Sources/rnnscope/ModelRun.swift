@@ -41,7 +41,7 @@ enum ModelRun {
     /// `--save`: the trained weights as the model file had them.
     static func save(_ trainer: Trainer, _ user: UserModel) throws {
         do {
-            try user.model.weightsFile(trainer.network.parameters).write(to: URL(fileURLWithPath: user.savePath))
+            try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
         } catch { throw Failure(error) }
         printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(user.savePath)")
     }

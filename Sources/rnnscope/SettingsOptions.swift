@@ -31,5 +31,9 @@ struct SettingsOptions: ParsableArguments {
 /// A scenario from a name or path, or the settings alone when none is given.
 func resolveScenario(_ nameOrPath: String?) throws -> Scenario {
     guard let nameOrPath else { return Scenario(name: "custom", title: "Custom run (--set)", notes: "") }
+    // A model where a scenario belongs: say how to open it.
+    if nameOrPath.hasSuffix(".safetensors") || nameOrPath.hasSuffix(".pt") || nameOrPath.hasSuffix(".pth") {
+        throw Failure("\(nameOrPath) is not a scenario; to open a model: --model \(nameOrPath) --data D.safetensors")
+    }
     do { return try ScenarioLibrary.load(nameOrPath) } catch { throw Failure(error) }
 }

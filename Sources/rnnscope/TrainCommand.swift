@@ -12,28 +12,34 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A preset name (see 'rnnscope list') or a scenario file; omit to use only --set.")
     var scenario: String?
     @Flag(help: "No terminal UI: train and report on stdout.") var headless = false
-    @Option(help: "Training iterations (headless).") var iterations: Int = 500
+    @Option(help: "Training iterations: --headless trains this many (default 500); the live view pauses when it gets there (space goes on).")
+    var iterations: Int?
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
     @Flag(help: "Draw with ASCII characters only (interactive).") var ascii = false
+    @OptionGroup var pace: PaceOption
     @OptionGroup var settings: SettingsOptions
     @OptionGroup(title: "Your own model") var input: ModelOptions
     @Option(help: "Write the trained weights of --model here, under the names, shapes and dtypes read (headless: at the end; live: the w key).")
     var save: String?
 
     func validate() throws {
-        guard (1...100_000_000).contains(iterations) else {
+        if let iterations, !(1...100_000_000).contains(iterations) {
             throw ValidationError("--iterations must be between 1 and 100000000, got \(iterations)")
         }
         if jsonl && !headless { throw ValidationError("--jsonl needs --headless") }
+        if pace.speed != nil && headless {
+            throw ValidationError("--speed sets the live view's pace; --headless has none (it trains as fast as it can)")
+        }
         if save != nil && input.model == nil { throw ValidationError("--save needs --model M.safetensors") }
     }
 
     func run() throws {
-        var scenario = try settings.apply(to: resolveScenario(self.scenario))
+        var scenario = try pace.apply(to: settings.apply(to: resolveScenario(self.scenario)), settings: settings)
         if input.model != nil { scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data, assignments: settings.assignments) }
         guard headless else {
-            throw ExitCode(Interactive.open(scenario, ascii: ascii))
+            throw ExitCode(Interactive.open(scenario, ascii: ascii, stopAt: iterations))
         }
+        let iterations = self.iterations ?? 500
         let trainer: Trainer
         do { trainer = try Trainer(settings: scenario.settings) } catch { throw Failure(error) }
         let progress = jsonl ? nil : ProgressBar(total: iterations)

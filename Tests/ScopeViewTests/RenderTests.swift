@@ -123,13 +123,17 @@ import Testing
 
     @Test(arguments: [Mode.normal, .stepThrough(cursor: 3)])
     func keyBarShowsEveryLabelOfTheMode(_ mode: Mode) {
-        var s = Fixture.state(report: Fixture.report(norms: norms))
+        // 100 columns (the README's screen) hold every entry; at 80 some give way, never Quit.
+        var s = Fixture.state(width: 100, report: Fixture.report(norms: norms))
         s.mode = mode
         let bar = Fixture.render(s).line(23)
         for b in Keymap.bar(for: mode) {
             #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
                     "\(b.keyLabel) \(b.barLabel ?? "")")
         }
+        var narrow = Fixture.state(width: 80, report: Fixture.report(norms: norms))
+        narrow.mode = mode
+        #expect(Fixture.render(narrow).line(23).contains("qQuit") || Fixture.render(narrow).line(23).contains("q Quit"))
     }
 
     @Test func keyBarIsHtopStyle() {

@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 import Testing
 
 /// The built `rnnscope` under tmux, as a user drives it: keys in, screen out
@@ -10,12 +11,40 @@ struct TmuxTests {
     static let binary = TmuxTests.findBinary()
     static let ready = tmux != nil && binary != nil
 
+    /// `run --model M --data D --save OUT`: the user's model trains live, i re-initialises
+    /// its W_hh and says so, and w writes the weights where --save said, loadable again.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func yourOwnModelLiveAndSaved() throws {
+        let out = NSTemporaryDirectory() + "rnnscope-e2e-model-\(getpid()).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let pane = try Pane(width: 100, height: 30, arguments: [
+            "run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"),
+            "--data", Binary.fixture("stock/fc-2layers/data.safetensors"), "--save", out, "--speed", "max"])
+        defer { pane.close() }
+        try pane.wait("the model running") { $0.contains("Your model: model.safetensors on its data") && $0.contains("RUNNING") }
+        #expect(!pane.screen.contains("chance"), "no chance line for the user's data")
+        #expect(pane.panel("task") == "your data" && pane.panel("init") == "your model's weights")
+        pane.send("w")
+        try pane.wait("saved") { $0.contains("saved the weights of iteration") && $0.contains(out) }
+        let saved = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
+        #expect(saved["fc.weight"]?.shape == [4, 8] && saved["rnn.weight_hh_l1"]?.shape == [8, 8])
+        pane.send("i")
+        try pane.wait("IRNN on the model") { $0.contains("your model's W_hh re-initialised") }
+        try pane.wait("panel shows relu") { _ in pane.panel("activation") == "relu" }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func driveEveryContractKey() throws {
         let pane = try Pane(width: 100, height: 30)
         defer { pane.close() }
 
+        // Starts on vanishing, which stops at its claim's moment (iteration 1); space goes on.
+        try pane.wait("stopped at the moment") { $0.contains("PAUSED") && $0.contains("stopped at the moment") }
+        pane.send(" ")
         // Starts, runs, shows the header and the chart.
         try pane.wait("running") { $0.contains("RUNNING") && $0.range(of: #"iteration [1-9]"#, options: .regularExpression) != nil }
         let first = pane.screen
@@ -116,6 +145,73 @@ struct TmuxTests {
         try pane.expectTerminalRestored()
     }
 
+    /// The issue's test: opened fresh, vanishing is still near its start five seconds later,
+    /// its steep decay on screen; < and > change the pace the header shows, also while paused.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func vanishingStaysOnItsMomentAndThePaceKeysWorkWhilePaused() throws {
+        let pane = try Pane(width: 120, height: 36, arguments: ["run", "vanishing"])
+        defer { pane.close() }
+        try pane.wait("started") { $0.contains("iteration ") && $0.contains("pace ") }
+        Thread.sleep(forTimeInterval: 5)
+        let screen = pane.screen
+        #expect((pane.iteration ?? .max) <= 300, "\(screen)")
+        #expect(screen.contains("PAUSED") && screen.contains("stopped at the moment: space goes on"), "\(screen)")
+        #expect(screen.contains("* ✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = "), "\(screen)")
+        let pace = try #require(pane.pace, "\(screen)")
+        pane.send(">")
+        try pane.wait("pace doubled while paused") { _ in pane.pace == pace * 2 }
+        pane.send("<")
+        pane.send("<")
+        try pane.wait("pace halved while paused") { _ in pane.pace == pace / 2 }
+        #expect(pane.screen.contains("PAUSED"))
+        // Space goes on at that pace: the header measures it.
+        pane.send(" ")
+        try pane.wait("running and measured") { $0.contains("RUNNING") && $0.range(of: #"/s   [0-9.]*[1-9][0-9.]* it/s"#, options: .regularExpression) != nil }
+        // Truncation is not what the claim is about: its ✓ gives way to what the claim is for.
+        pane.send("t")
+        try pane.wait("claim not judged") { $0.contains("* claim is for the scenario's own settings") && !$0.contains("* ✓") }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=") }
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func explodingStillShowsFiniteBarsAfterFiveSeconds() throws {
+        let pane = try Pane(width: 120, height: 36, arguments: ["run", "exploding"])
+        defer { pane.close() }
+        try pane.wait("started") { $0.range(of: #"iteration [1-9]"#, options: .regularExpression) != nil }
+        Thread.sleep(forTimeInterval: 5)
+        let lines = pane.lines
+        let screen = lines.joined(separator: "\n")
+        #expect(!screen.contains("DIVERGED"), "\(screen)")
+        let top = try #require(lines.firstIndex { $0.contains("by timestep") }, "\(screen)")
+        let axis = try #require(lines.firstIndex { $0.contains("└") }, "\(screen)")
+        // The chart's rows (left of the side panel): bars, and no Inf/NaN mark among them.
+        let chart = lines[(top + 1)..<axis].map { String($0.prefix(60)) }
+        #expect(chart.contains { $0.contains("█") }, "\(screen)")
+        #expect(!chart.contains { $0.contains("×") }, "\(screen)")
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=") }
+    }
+
+    /// `train --iterations N` in the live view stops at N, and space goes on past it.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func liveTrainStopsAtItsIterations() throws {
+        let pane = try Pane(width: 100, height: 30, arguments: ["train", "--set", "task.steps=20", "--iterations", "30", "--speed", "max"])
+        defer { pane.close() }
+        try pane.wait("stopped at 30") { $0.contains("stopped at iteration 30 (--iterations): space goes on") }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(pane.iteration == 30)
+        #expect(pane.screen.contains("PAUSED") && pane.screen.contains("pace max"))
+        pane.send(" ")
+        try pane.wait("on past it") { _ in (pane.iteration ?? 0) > 30 }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=") }
+        #expect(pane.screen.contains("exit=0"))
+    }
+
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func ctrlCLeavesTheTerminalClean() throws {
@@ -195,7 +291,7 @@ final class Pane {
     let modesFile: String
     private static let counter = Counter()
 
-    init(width: Int, height: Int) throws {
+    init(width: Int, height: Int, arguments: [String] = []) throws {
         let n = Self.counter.next()
         socket = "rnnscope-test-\(getpid())-\(n)"
         modesFile = NSTemporaryDirectory() + "rnnscope-e2e-\(getpid())-\(n).stty"
@@ -203,7 +299,8 @@ final class Pane {
         // After the program: its status on screen, the terminal modes in a file, then idle
         // so that the pane stays to be read. The shell survives Ctrl-C as an interactive
         // one would (a trap, not an ignore: the program must get SIGINT as usual).
-        let script = "trap 'true' INT; '\(binary)'; echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        let args = arguments.map { " '\($0)'" }.joined()
+        let script = "trap 'true' INT; '\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
         try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 
@@ -235,6 +332,11 @@ final class Pane {
 
     /// The iteration number in the header.
     var iteration: Int? { number(after: "iteration ") }
+
+    /// The pace in the header ("pace 2.5/s"), in iterations per second.
+    var pace: Double? {
+        screen.firstMatch(of: #/pace ([0-9.]+)\/s/#).flatMap { Double($0.1) }
+    }
 
     func number(after prefix: String) -> Int? {
         guard let r = screen.range(of: prefix) else { return nil }
