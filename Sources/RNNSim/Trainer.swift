@@ -132,8 +132,8 @@ public final class Trainer {
     }
 
     /// The last iteration again, from the weights it started with and on its batch, with
-    /// ρ, σ_max and the per-step Jacobian norms measured: the same loss and norms, nothing
-    /// trained. Step-through shows the iteration on screen this way. Returns the options it
+    /// ρ, σ_max, the per-step Jacobian norms and each step's term of ∂L/∂W_hh measured: the
+    /// same loss and norms, nothing trained. Step-through shows the iteration on screen this way. Returns the options it
     /// ran with too (clipping or truncation may have changed since). Nil before the first.
     public func remeasureLastIteration() -> (report: IterationReport, options: BPTTOptions)? {
         guard let last else { return nil }
@@ -141,6 +141,7 @@ public final class Trainer {
         before.parameters = last.parameters
         var opts = last.options
         opts.recordJacobians = true
+        opts.recordStepGradients = true
         let (rho, sigma) = spectrum(of: before)
         var scratch = [Float](repeating: 0, count: network.layout.count)
         let summary = bptt.run(before, last.batch, opts, gradients: &scratch)

@@ -68,6 +68,8 @@ public struct AppState: Sendable {
     /// The simulation's word that every iteration of this run ran on the claims' settings.
     public var claimsJudged = true
     public var chanceLoss: Double?
+    /// The char-LM's n-gram baselines on the held-out text, drawn on the loss chart.
+    public var baselines: [ReferenceLevel] = []
     public var diverged = false
     public var error: String?
     public var moment: String?
@@ -146,6 +148,7 @@ public struct AppState: Sendable {
         moment = nil
         sample = nil
         chanceLoss = nil
+        baselines = []
         layer = min(layer, settings.layers - 1)
         generation += 1
     }

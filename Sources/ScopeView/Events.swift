@@ -49,6 +49,8 @@ public struct SessionUpdate: Sendable {
     public var moment: String?
     /// The loss of the best input-blind guess, for the header.
     public var chanceLoss: Double?
+    /// Reference losses for the loss chart (the char-LM's n-gram baselines); once per run.
+    public var baselines: [ReferenceLevel]?
     /// The simulation paused itself (at a claim's moment, or the iteration asked for); once.
     public var selfPause: SelfPause?
     /// Every iteration of this run ran on the settings the scenario's claims are for.
@@ -63,7 +65,7 @@ public struct SessionUpdate: Sendable {
     public init(generation: Int, iterations: [IterationSummary] = [], report: IterationReport? = nil,
                 reportOptions: BPTTOptions? = nil, iterationsPerSecond: Double = 0, sample: String? = nil,
                 moment: String? = nil, selfPause: SelfPause? = nil, claimsJudged: Bool = true,
-                chanceLoss: Double? = nil, diverged: Bool = false, error: String? = nil) {
+                chanceLoss: Double? = nil, baselines: [ReferenceLevel]? = nil, diverged: Bool = false, error: String? = nil) {
         self.generation = generation
         self.iterations = iterations
         self.report = report
@@ -74,6 +76,7 @@ public struct SessionUpdate: Sendable {
         self.selfPause = selfPause
         self.claimsJudged = claimsJudged
         self.chanceLoss = chanceLoss
+        self.baselines = baselines
         self.diverged = diverged
         self.error = error
     }

@@ -310,6 +310,9 @@ private struct Simulation {
             // The user's data has no chance baseline to quote (NaN): no line for it.
             let chance = t.task.chanceLoss
             if chance.isFinite { session.publish { u in u.chanceLoss = chance } }
+            // Counted once, when the run starts: the text does not change while it trains.
+            let baselines = ReferenceLevel.nGramBaselines(of: t.task)
+            if !baselines.isEmpty { session.publish { u in u.baselines = baselines } }
         } catch {
             let message = (error as? SettingsError)?.description ?? "\(error)"
             session.publish { u in u.error = message }
@@ -394,7 +397,8 @@ private struct Simulation {
         let spectrum = jacobians || showFirstIteration || pendingSteps > 0
             || start - lastMeasured >= max(LiveSession.measurementInterval, 4 * lastMeasuredCost)
         let options = trainer.options
-        let report = trainer.step(spectrum: spectrum, jacobians: jacobians)
+        // Step-through shows each step's term of ∂L/∂W_hh beside the Jacobians: measured only then.
+        let report = trainer.step(spectrum: spectrum, jacobians: jacobians, stepGradients: jacobians)
         let end = Self.clock()
         if spectrum {
             lastMeasured = end

@@ -6,7 +6,9 @@ enum LossSparkline {
     static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2, rect.width >= 8 else { return }
         let values = state.losses.values
-        let lo = values.min() ?? 0, hi = values.max() ?? 0
+        // The reference levels widen the range so that each stays on the chart.
+        let levels = state.referenceLevels.filter { $0.value.isFinite }
+        let lo = (values + levels.map(\.value)).min() ?? 0, hi = (values + levels.map(\.value)).max() ?? 0
         // A loss spanning decades (an early blow-up) would flatten everything else: log scale then.
         let logScale = lo > 0 && hi / lo > 100
         var right = ""
@@ -29,6 +31,9 @@ enum LossSparkline {
         let scaled: (Double) -> Double = logScale ? { log10($0) } : { $0 }
         let heights = Self.heights(resample(values, to: plot.width * perCell).map(scaled), lo: scaled(lo), hi: scaled(hi),
                                    levels: plot.height * dotsPerRow)
+        let rowOf: (Double) -> Int = { v in (Self.heights([scaled(v)], lo: scaled(lo), hi: scaled(hi),
+                                                          levels: plot.height * dotsPerRow)[0] - 1) / dotsPerRow }
+        drawLevels(levels, rowOf: rowOf, glyphs: glyphs, into: &buf, plot, labels: false)
         let style = Style(foreground: .role(.accent))
         for c in 0..<((heights.count + perCell - 1) / perCell) {
             for row in 0..<plot.height {
@@ -43,6 +48,25 @@ enum LossSparkline {
                     if e > 0 { buf.set(plot.x + c, y, glyphs.eighths[e], style) }
                 }
             }
+        }
+        drawLevels(levels, rowOf: rowOf, glyphs: glyphs, into: &buf, plot, labels: true)
+    }
+
+    /// Each reference level as a dotted line across the plot (under the loss) and its
+    /// label at the line's right end (over it); levels that share a row share the label.
+    static func drawLevels(_ levels: [ReferenceLevel], rowOf: (Double) -> Int, glyphs: Glyphs,
+                           into buf: inout ScreenBuffer, _ plot: Rect, labels: Bool) {
+        let style = Style(foreground: .role(.marker))
+        let byRow = Dictionary(grouping: levels) { min(max(rowOf($0.value), 0), plot.height - 1) }
+        for (row, here) in byRow {
+            let y = plot.maxY - 1 - row
+            guard labels else {
+                for x in plot.x..<plot.maxX { buf.set(x, y, glyphs.isUnicode ? "┄" : "-", style) }
+                continue
+            }
+            let text = here.map { "\($0.label) \(Format.number($0.value))" }.joined(separator: " ")
+            let width = min(buf.displayWidth(text), plot.width)
+            buf.put(text, x: plot.maxX - width, y: y, style: style, limit: plot.maxX)
         }
     }
 

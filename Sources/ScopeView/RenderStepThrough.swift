@@ -3,8 +3,8 @@ import RNNSim
 
 /// Step-through of the backward pass (in place of the heatmap): at the cursor's
 /// timestep t, how large the gradient is, the Jacobian factor that carries it one
-/// step further back, the product of those factors so far, and where truncation
-/// and clipping act.
+/// step further back, the product of those factors so far, step t's term of
+/// ∂L/∂W_hh and the share the steps T…t carry, and where truncation and clipping act.
 enum StepThroughPanel {
     struct Row: Equatable {
         var label: String
@@ -54,6 +54,7 @@ enum StepThroughPanel {
             rows.append(Row(label: "‖J_t‖", value: "…", note: "measuring…", long: "measuring this iteration's Jacobians…",
                             style: .role(.secondary)))
         }
+        rows += weightGradientRows(r.stepGradients, layer: state.layer, s: s)
         rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T))
         rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: state.reportOptions?.clipNorm ?? 0))
         return rows
@@ -81,6 +82,40 @@ enum StepThroughPanel {
                         long: lstm ? "mean ∏ f_u, u = t…T: what of ∂L/∂c_T the memory keeps back to c_\(t - 1); f̄_\(t) = \(Format.number(gate))"
                                    : "mean ∏ z_u, u = t…T: what the direct path h_{t−1} → h_t carries from T; z̄_\(t) = \(Format.number(gate))"))
         return rows
+    }
+
+    /// W_hh is used at every step, so ∂L/∂W_hh = Σ_t ∂L/∂W_hh|_(t): step t's term, and the
+    /// share of Σ_u ‖∂L/∂W_hh|_(u)‖ that the steps from T back to t carry (measured with the
+    /// Jacobians when step-through starts; nothing to show before that).
+    static func weightGradientRows(_ terms: StepGradients?, layer: Int, s: Int) -> [Row] {
+        guard let terms, layer < terms.norms.count, s < terms.norms[layer].count else { return [] }
+        let norms = terms.norms[layer], T = norms.count, t = s + 1
+        let all = norms.reduce(0, +)
+        let term = Row(label: "W_hh term", value: Format.scientific(norms[s]), note: "‖∂L/∂W_hh|_(\(t))‖",
+                       long: "‖∂L/∂W_hh|_(\(t))‖: step \(t)'s term of ∂L/∂W_hh = Σ_t ∂L/∂W_hh|_(t)")
+        guard all > 0 && all.isFinite else {
+            return [term, Row(label: "Σ T…t", value: all == 0 ? "0" : "×", note: "no ∂L/∂W_hh",
+                              long: all == 0 ? "∂L/∂W_hh is 0: no step contributes" : "the terms are not finite",
+                              style: .role(.secondary))]
+        }
+        let share = terms.shareOfLast(T - s, layer: layer)
+        let steps = t == T ? "step \(T)" : "steps \(T)…\(t)"
+        return [term, Row(label: "Σ T…t", value: percent(share), note: "carried by \(steps)",
+                          long: "of Σ_t ‖∂L/∂W_hh|_(t)‖ is carried by \(steps)")]
+    }
+
+    /// A share as a percentage, with the decimals it takes not to read 0% or 100% when it is neither.
+    static func percent(_ x: Double) -> String {
+        let p = 100 * x
+        if p == 0 || p == 100 { return String(format: "%.0f%%", p) }
+        if p < 1e-3 { return "<0.001%" }
+        if p > 100 - 1e-3 { return ">99.999%" }
+        if p < 1 { return String(format: "%.2g%%", p) }
+        if p < 10 { return String(format: "%.1f%%", p) }
+        for digits in 0...2 where (p * pow(10, Double(digits))).rounded() < 100 * pow(10, Double(digits)) {
+            return String(format: "%.\(digits)f%%", p)
+        }
+        return String(format: "%.3f%%", p)
     }
 
     /// The cut nearest T on the way from h_T back to the step before s, if any: the

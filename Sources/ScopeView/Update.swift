@@ -395,6 +395,7 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     if let s = u.sample { state.sample = s }
     if let m = u.moment { state.moment = m }
     if let c = u.chanceLoss { state.chanceLoss = c }
+    if let b = u.baselines { state.baselines = b }
     if let n = u.notice { say(&state, state.comparison == nil ? n : "A: " + n) }
     state.diverged = u.diverged
     state.error = u.error
