@@ -39,7 +39,9 @@ enum ScreenHelp {
             + "last switched or retuned; truncation: truncated BPTT of length K, or full BPTT; ‖∇θ‖ of the "
             + "iteration shown, before clipping, and the scale clipping applied."),
         ("loss", "the training loss over the whole run (older iterations are averaged together as the run "
-            + "grows), with its latest value and its range."),
+            + "grows), with its latest value and its range. Dotted lines mark reference levels in the same units: "
+            + "chance (the best input-blind guess) and, for a char-LM with a held-out split, the 1-, 2- and 3-gram "
+            + "models' cross-entropy on the held-out text (nats: log perplexity), counted once when the run starts."),
         ("sampled text", "char-lm only: text the network writes now, one character at a time from its own "
             + "predictions (min-char-rnn style), sampled about once a second."),
         ("notes", "the scenario's lecture notes, shown in full at the top of this help."),
@@ -54,7 +56,9 @@ enum ScreenHelp {
             + "starting at t = T. The bars appear for the steps the pass has reached; at the cursor you see "
             + "‖∂L/∂h_t‖, this step's Jacobian factor ‖diag(act'(a_t))·W_hh‖ (spectral norm, the largest over "
             + "the batch), the product of the factors from T back to t, which bounds ‖∂h_T/∂h_{t−1}‖ (how much of "
-            + "the gradient at T survives; 0 once a truncation cut lies on the way), where truncation cuts, and how "
+            + "the gradient at T survives; 0 once a truncation cut lies on the way), step t's term of "
+            + "∂L/∂W_hh = Σ_t ∂L/∂W_hh|_(t) (W_hh is used at every step; the term is what the copy used at t "
+            + "contributes) and the share of Σ_t ‖∂L/∂W_hh|_(t)‖ the steps T…t carry, where truncation cuts, and how "
             + "clipping scales the gradient afterwards. For an LSTM also ‖∂L/∂c_t‖, the gradient on the cell state, "
             + "and for both gated cells ∏ f T…t (∏ z T…t): the mean product of the direct path's gate from T back "
             + "to t, with the gate's mean f̄_t (z̄_t) at t; ‖J_t‖ is then ‖∂h_t/∂h_{t−1}‖ (for the LSTM with c_{t−1} held)."),
