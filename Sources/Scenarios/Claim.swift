@@ -51,6 +51,12 @@ public enum Metric: String, CaseIterable, Sendable {
     /// char-lm with `task.heldout`: the held-out perplexity of an add-one n-gram
     /// of `order` counted on the training text. No network.
     case nGramPerplexity = "ngram_perplexity"
+    /// A gated cell's direct path at one iteration: Π_{u=step}^{T} of its gate
+    /// (LSTM f, GRU z) for each unit and batch row, then the MEAN of those
+    /// products. A mean of products sits above the product of the mean gate (and
+    /// above σ(b_f)^T at an LSTM's initialisation): the units with larger f
+    /// dominate it.
+    case gatePath = "gate_path"
 
     /// Whether the metric needs a network run at all (the bare product and the n-grams do not).
     var needsRun: Bool { self != .productGrowth && self != .nGramPerplexity }
@@ -58,7 +64,7 @@ public enum Metric: String, CaseIterable, Sendable {
     /// Whether the metric trains (the others measure iteration `iteration` or no network at all).
     var trains: Bool {
         switch self {
-        case .gradRatio, .productGrowth, .slopeVsLogRho, .weightGradSum, .weightGradShare, .nGramPerplexity: false
+        case .gradRatio, .productGrowth, .slopeVsLogRho, .weightGradSum, .weightGradShare, .nGramPerplexity, .gatePath: false
         default: true
         }
     }
@@ -135,7 +141,7 @@ public struct Measure: Sendable {
     var budget: Int {
         switch metric {
         case .productGrowth, .nGramPerplexity: 0
-        case .gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare: iteration
+        case .gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare, .gatePath: iteration
         default: iterations
         }
     }

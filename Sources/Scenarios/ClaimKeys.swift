@@ -21,11 +21,11 @@ public struct ClaimKey: Sendable {
     public static let all: [ClaimKey] = [
         ClaimKey(name: "below", summary: "the figure must be below this (loss_below_start and perplexity_ratio: the ratio; default 1 for loss_below_start)",
                  accepts: "a number", metrics: [.gradRatio, .productGrowth, .lossBelowStart, .finalLoss, .lossReaches, .perplexityRatio,
-                                                .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity]) { m, v in
+                                                .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity, .gatePath]) { m, v in
             m.below = try number(v, "a number")
         },
         ClaimKey(name: "above", summary: "the figure must be above this",
-                 accepts: "a number", metrics: [.gradRatio, .productGrowth, .finalLoss, .weightGradShare, .heldOutPerplexity, .nGramPerplexity]) { m, v in
+                 accepts: "a number", metrics: [.gradRatio, .productGrowth, .finalLoss, .weightGradShare, .heldOutPerplexity, .nGramPerplexity, .gatePath]) { m, v in
             m.above = try number(v, "a number")
         },
         ClaimKey(name: "outside", summary: "[low, high]: the figure must lie outside this range, below low or above high",
@@ -37,7 +37,7 @@ public struct ClaimKey: Sendable {
             m.outside = a...b
         },
         ClaimKey(name: "iteration", summary: "the iteration measured, 1 = the freshly initialised network (default 1)",
-                 accepts: "integer 1…1000000", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare]) { m, v in
+                 accepts: "integer 1…1000000", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare, .gatePath]) { m, v in
             m.iteration = try int(v, 1...1_000_000)
         },
         ClaimKey(name: "iterations", summary: "the training budget: iterations run (fewer if the claim is settled earlier)",
@@ -48,8 +48,8 @@ public struct ClaimKey: Sendable {
                  accepts: "integer 1…100000", metrics: [.lossBelowStart, .finalLoss, .lossReaches, .perplexityRatio]) { m, v in
             m.window = try int(v, 1...100_000)
         },
-        ClaimKey(name: "step", summary: "numerator step t of ‖∂L/∂h_t‖, 1-based (default 1)",
-                 accepts: "integer 1…T", metrics: [.gradRatio]) { m, v in
+        ClaimKey(name: "step", summary: "grad_ratio: numerator step t of ‖∂L/∂h_t‖; gate_path: the product runs from step t to T; 1-based (default 1)",
+                 accepts: "integer 1…T", metrics: [.gradRatio, .gatePath]) { m, v in
             m.step = try int(v, 1...100_000)
         },
         ClaimKey(name: "reference", summary: "denominator step, 1-based (default T, the last)",
@@ -57,7 +57,7 @@ public struct ClaimKey: Sendable {
             m.reference = try int(v, 1...100_000)
         },
         ClaimKey(name: "layer", summary: "layer whose ‖∂L/∂h_t‖ is measured, 1-based (default 1)",
-                 accepts: "integer 1…network.layers", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare]) { m, v in
+                 accepts: "integer 1…network.layers", metrics: [.gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare, .gatePath]) { m, v in
             m.layer = try int(v, 1...4)
         },
         ClaimKey(name: "fit_steps", summary: "[first, last]: the steps t the slope is fitted over; keep last well before T",
@@ -300,6 +300,13 @@ struct ClaimReader {
         case .productGrowth:
             try requireThreshold()
             if T < 2 { throw parser.error(path, "the product needs task.steps ≥ 2") }
+        case .gatePath:
+            try requireThreshold()
+            guard s.cell != .rnn else {
+                throw parser.error(path + ["metric"], "gate_path needs a gated cell (network.cell = \"lstm\" or \"gru\"); this run's cell is rnn")
+            }
+            try within("step", m.step, 1...T, "task.steps = \(T)")
+            try within("layer", m.layer, 1...s.layers, "network.layers = \(s.layers)")
         case .nonfiniteWithin, .finiteFor:
             break
         case .heldOutPerplexity, .nGramPerplexity:

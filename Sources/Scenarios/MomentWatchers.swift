@@ -20,6 +20,7 @@ extension Scenario {
             case .productGrowth: break  // no live run: the bare product is measured by `check`
             case .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity:
                 break  // measured by `check` only: the live run records neither each step's term nor the held-out text
+            case .gatePath: break  // measured by `check`; the live view shows Π f in its side panel
             }
         }
         return watchers.isEmpty ? nil : MomentWatchers(watchers, scenario: self)

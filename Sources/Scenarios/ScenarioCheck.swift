@@ -136,7 +136,8 @@ struct RunPlan: Sendable {
     /// Iterations to train at most.
     var budget: Int { measures.map(\.budget).max() ?? 0 }
     /// Iterations after which the spectrum (ρ of W_hh) must be measured.
-    var spectrumAt: Set<Int> { Set(measures.filter { $0.metric == .slopeVsLogRho }.map(\.iteration)) }
+    /// (A gated cell's gate statistics are recorded with it.)
+    var spectrumAt: Set<Int> { Set(measures.filter { $0.metric == .slopeVsLogRho || $0.metric == .gatePath }.map(\.iteration)) }
     /// Iterations whose full report (‖∂L/∂h_t‖) is kept.
     var reportsAt: Set<Int> { Set(measures.filter { !$0.metric.trains && $0.metric.needsRun }.map(\.iteration)) }
     /// Iterations after which the held-out perplexity is measured.
@@ -157,7 +158,7 @@ struct RunPlan: Sendable {
         let i = trace.losses.count
         return measures.allSatisfy { m in
             switch m.metric {
-            case .gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare: return i >= m.iteration
+            case .gradRatio, .slopeVsLogRho, .weightGradSum, .weightGradShare, .gatePath: return i >= m.iteration
             case .productGrowth, .nGramPerplexity: return true
             case .lossReaches:
                 return i >= m.iterations || trace.reached(m) != nil
@@ -258,6 +259,7 @@ enum Evaluate {
         case .slopeVsLogRho: return slope(m, t)
         case .productGrowth: return productGrowth(m)
         case .weightGradSum, .weightGradShare: return weightGrad(m, t)
+        case .gatePath: return gatePath(m, t)
         case .nGramPerplexity: return nGram(m)
         case .heldOutPerplexity:
             if let dead = diverged(m, t) { return dead }
@@ -354,6 +356,24 @@ enum Evaluate {
         let value = norms[m.step - 1] / norms[ref - 1]
         let (ok, relation) = judge(value, m)
         return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(relation)")
+    }
+
+    /// The mean over units and batch rows of each one's gate product Π_{u=step}^{T},
+    /// beside what one gate at σ(b_f) for every step would give (LSTM only).
+    static func gatePath(_ m: Measure, _ t: Trace) -> Outcome {
+        let T = m.settings.steps, n = T - m.step + 1
+        let lstm = m.settings.cell == .lstm
+        let at = m.iteration == 1 ? "" : " at iteration \(m.iteration)"
+        let layer = m.settings.layers > 1 ? " of layer \(m.layer)" : ""
+        let name = "mean over units of Π_{u=\(m.step)}^{\(T)} \(lstm ? "f_u" : "z_u")\(layer)\(at)"
+        guard let r = t.reports[m.iteration], m.layer - 1 < r.pathProducts.count else {
+            if let k = t.firstNonfinite { return Outcome(passed: false, text: "\(name): Inf/NaN at iteration \(k) first") }
+            return Outcome(passed: false, text: "\(name): not measured")
+        }
+        let value = r.pathProducts[m.layer - 1][m.step - 1]
+        let (ok, relation) = compare(value, below: m.below, above: m.above)
+        let reference = lstm ? " (σ(b_f)^\(n) = \(Format.figure(GatePath.forgetProduct(bias: m.settings.forgetBias, steps: n))))" : ""
+        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(reference)\(relation)")
     }
 
     /// The measurements that need no training run.
@@ -487,4 +507,13 @@ public enum ProductGrowth {
     }
 
     static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}
+
+/// What the LSTM's memory path keeps at initialisation if every forget gate sat
+/// at σ(b_f): shared by the check and the view's status line.
+public enum GatePath {
+    /// σ(b_f)^steps.
+    public static func forgetProduct(bias: Double, steps: Int) -> Double {
+        Foundation.pow(1 / (1 + Foundation.exp(-bias)), Double(steps))
+    }
 }

@@ -7,12 +7,12 @@ public enum ScenarioLibrary {
 
     /// The order of a lecture: the bare product first, then vanishing and its
     /// proof, exploding and its cure, what vanishing costs a language model, what
-    /// truncation costs, a fix by initialisation, and a real model at the end.
+    /// truncation costs, a fix by initialisation, the LSTM's fix by its cell, and a real model at the end.
     /// Other files follow alphabetically.
     public static let lectureOrder = [
         "jacobian-product", "vanishing", "eigen-proof", "gamma-bound", "weight-sum", "exploding",
         "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding",
-        "stacked-layers", "char-lm", "lm-perplexity",
+        "lstm-adding", "forget-bias", "stacked-layers", "char-lm", "lm-perplexity",
     ]
 
     /// Where presets are found, in order: $RNNSCOPE_SCENARIOS, ./Scenarios, then

@@ -13,7 +13,7 @@ let presetDirectory = URL(fileURLWithPath: #filePath)
 let requiredPresets = [
     "jacobian-product", "vanishing", "eigen-proof", "gamma-bound", "weight-sum", "exploding",
     "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding",
-    "stacked-layers", "char-lm", "lm-perplexity",
+    "lstm-adding", "forget-bias", "stacked-layers", "char-lm", "lm-perplexity",
 ]
 
 /// Presets whose full check takes minutes in a DEBUG build, where the
@@ -24,7 +24,7 @@ let requiredPresets = [
 /// runs them through the same `ScenarioCheck.run` path with every training
 /// budget cut to a few iterations (a smoke test of the code path, not of the
 /// claim: the lines are checked for form, not for PASS).
-let slowInDebug: Set<String> = ["vanishing", "clipping-rescue", "truncation-horizon", "irnn-adding", "char-lm", "lm-perplexity"]
+let slowInDebug: Set<String> = ["vanishing", "clipping-rescue", "truncation-horizon", "irnn-adding", "lstm-adding", "forget-bias", "char-lm", "lm-perplexity"]
 
 var runsEverything: Bool {
     #if DEBUG
@@ -57,7 +57,7 @@ var runsEverything: Bool {
     @Test func presetsWhoseLessonIsAComparisonOpenAsOne() throws {
         let presets = try ScenarioLibrary.presets(in: presetDirectory)
         let pairs = Dictionary(uniqueKeysWithValues: presets.compactMap { p in p.compare.map { (p.name, "\($0.a.name) | \($0.b.name)") } })
-        #expect(pairs == ["irnn-adding": "irnn | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped"])
+        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped"])
         let rescue = try #require(presets.first { $0.name == "clipping-rescue" }?.compare)
         #expect(rescue.a.settings.clip > 0 && rescue.b.settings.clip == 0)
         let horizon = try #require(presets.first { $0.name == "truncation-horizon" }?.compare)
@@ -91,6 +91,13 @@ var runsEverything: Bool {
         #expect(sides[1].settings.activation == .tanh)
         // Both sides get PyTorch's input spread: only W_hh and act differ.
         #expect(sides.allSatisfy { $0.settings.inputStd == 0.0577 })
+        let lstm = try load("lstm-adding")
+        #expect(lstm.settings.cell == .lstm && lstm.settings.steps == 100 && lstm.settings.optimizer == .adam)
+        #expect(lstm.claims[0].measures.map(\.settings.cell) == [.lstm, .rnn])
+        #expect(lstm.claims[0].measures[0].below == 0.05 && lstm.claims[0].measures[1].above == 0.15)
+        let bias = try load("forget-bias")
+        let paths = bias.claims.filter { $0.measures[0].metric == .gatePath }.map { $0.measures[0] }
+        #expect(paths.map(\.settings.forgetBias) == [0, 1, 2] && paths.allSatisfy { $0.settings.steps == 100 && $0.iteration == 1 && $0.step == 1 })
         let jp = try load("jacobian-product")
         #expect(jp.settings.hidden == 100 && jp.settings.steps == 20)
         #expect(jp.claims.allSatisfy { $0.measures[0].draws == 2 })
