@@ -181,7 +181,7 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         let step = action == .raiseForgetBias ? 0.5 : -0.5
         state.settings.forgetBias = min(10, max(-10, state.settings.forgetBias + step))
         // At initialisation f ≈ σ(b_f), so the memory path keeps about σ(b_f)^T over T steps.
-        let kept = pow(1 / (1 + exp(-state.settings.forgetBias)), Double(state.steps))
+        let kept = GatePath.forgetProduct(bias: state.settings.forgetBias, steps: state.steps)
         say(&state, "forget bias b_f = \(Format.setting(state.settings.forgetBias)): σ(b_f)^T = \(Format.scientific(kept)) at init; network re-initialised")
         leaveStepThrough(&state)
         state.resetRun()
