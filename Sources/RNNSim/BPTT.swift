@@ -90,6 +90,11 @@ public final class BPTT<T: RNNFloat> {
     private let carry: UnsafeMutablePointer<T>
     /// ∂L/∂c along the memory, from step to step, [B, H] (LSTM).
     private let dcRunning: UnsafeMutablePointer<T>
+    /// ∂L/∂c_t of each step of the window (LSTM), for its norm.
+    private let dcWindow: UnsafeMutablePointer<T>
+    /// Blocks of batch rows the recurrence runs on at once, one per thread (1: the
+    /// rows together, each product split over the threads instead).
+    let rowBlocks: Int
     /// Readout y_t and ∂L/∂y_t for the scored rows, [rows, O]; sized on first use.
     private var y: UnsafeMutablePointer<T>
     private var dy: UnsafeMutablePointer<T>
@@ -142,8 +147,12 @@ public final class BPTT<T: RNNFloat> {
     /// Each step's term of ∂L/∂W_hh, from the last pass that recorded them (else nil).
     public private(set) var stepGradients: StepGradients?
 
-    public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil) {
+    public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil, rowBlocks: Int? = nil) {
         precondition(steps > 0 && batchSize > 0)
+        // Helper threads flush subnormals, as Float passes do; Double keeps every digit on one thread.
+        precondition(rowBlocks.map { $0 >= 1 && ($0 == 1 || T.self == Float.self) } ?? true)
+        self.rowBlocks = min(batchSize, rowBlocks ?? (T.self == Float.self
+            ? Self.rowBlocks(batch: batchSize, hidden: shape.hidden, gates: shape.cell.gates) : 1))
         self.shape = shape
         self.steps = steps
         self.batchSize = batchSize
@@ -161,6 +170,7 @@ public final class BPTT<T: RNNFloat> {
         daFull = (0..<min(2, shape.layers - 1)).map { _ in Self.zeros(steps * batchSize * GH) }
         carry = Self.zeros(block)
         dcRunning = Self.zeros(cell == .lstm ? block : 0)
+        dcWindow = Self.zeros(cell == .lstm ? self.window * block : 0)
         y = Self.zeros(1)
         dy = Self.zeros(1)
         coefficients = Self.zeros(GH)
@@ -176,11 +186,25 @@ public final class BPTT<T: RNNFloat> {
     }
 
     deinit {
-        for p in [hs, gateStore, cs, recurrentScratch, dhWindow, daWindow, dahWindow, carry, dcRunning, y, dy,
+        for p in [hs, gateStore, cs, recurrentScratch, dhWindow, daWindow, dahWindow, carry, dcRunning, dcWindow, y, dy,
                   coefficients, diagonal, stepJacobian, ones] + daFull { p.deallocate() }
         embedded?.deallocate()
         embeddedGradient?.deallocate()
     }
+
+    /// One block of rows per core once every block has enough rows for the
+    /// tiled product (`minimumRows`) and a step enough work to share. Each
+    /// thread then reads all of W_hh at every step, where a product split by
+    /// columns reads its share: measured, rows win while W_hh stays under 1 MB
+    /// (2 MB for the gated cells, whose pointwise work the rows share too), and
+    /// columns win beyond (H = 512, B = 32..64: 5% faster).
+    static func rowBlocks(batch: Int, hidden: Int, gates: Int) -> Int {
+        let weights = gates * hidden * hidden
+        guard batch * weights >= rowSplitWork, weights * MemoryLayout<Float>.size < (gates > 1 ? 2 : 1) << 20 else { return 1 }
+        return max(1, min(KernelThreads.count, batch / minimumRows))
+    }
+    static var minimumRows: Int { 4 }
+    static var rowSplitWork: Int { 1 << 16 }
 
     private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
@@ -348,17 +372,22 @@ public final class BPTT<T: RNNFloat> {
                 }
             }
             recurrentForward.load(p + L.weightHH(k), ldb: H)
-            for s in 0..<steps {
-                let st = step(k, s, C.self, biasHH: bhh)
-                if C.recurrentApart {
-                    // h_{t-1} W_hhᵀ, kept apart for the cell
-                    recurrentForward.product(m: B, a: st.hPrev, lda: H, beta: 0, c: recurrentScratch, ldc: GH)
-                } else {
-                    // a_t += h_{t-1} W_hhᵀ
-                    recurrentForward.product(m: B, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W)
+            // Batch rows never meet in the recurrence: each block of rows runs every step on its own thread.
+            let split = rowBlocks == 1
+            KernelThreads.runRows(B, parts: rowBlocks) { rows in
+                for s in 0..<steps {
+                    let st = step(k, s, C.self, biasHH: bhh).rows(rows, hidden: H, gateWidth: W, recurrentWidth: GH)
+                    if C.recurrentApart {
+                        // h_{t-1} W_hhᵀ, kept apart for the cell
+                        recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 0,
+                                                 c: recurrentScratch + rows.lowerBound * GH, ldc: GH, split: split)
+                    } else {
+                        // a_t += h_{t-1} W_hhᵀ
+                        recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W, split: split)
+                    }
+                    // h_t (and c_t) from the gates
+                    cell.forward(st)
                 }
-                // h_t (and c_t) from the gates
-                cell.forward(st)
             }
         }
         // y_t = h_t W_outᵀ + b_out on the top layer, at the scored steps
@@ -415,6 +444,7 @@ public final class BPTT<T: RNNFloat> {
                 let start = max(0, end - window), n = end - start
                 let daBase = fullDA(k)
                 func dh(_ s: Int) -> UnsafeMutablePointer<T> { dhWindow + (s - start) * BH }
+                func dc(_ s: Int) -> UnsafeMutablePointer<T> { dcWindow + (s - start) * BH }
                 func dax(_ s: Int) -> UnsafeMutablePointer<T> { daBase.map { $0 + s * BG } ?? daWindow + (s - start) * BG }
                 func dah(_ s: Int) -> UnsafeMutablePointer<T> { C.recurrentApart ? dahWindow + (s - start) * BG : dax(s) }
                 // ∂L/∂h_t from outside the recurrence: the readout (top layer) or the layer above
@@ -438,24 +468,35 @@ public final class BPTT<T: RNNFloat> {
                     let last = dh(end - 1)
                     for j in 0..<BH { last[j] += carry[j] }
                 }
-                // Backward through time. Step s (0-based) made h_{s+1} from a_{s+1}.
-                for s in stride(from: end - 1, through: start, by: -1) {
-                    // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1)
+                // Backward through time, each block of batch rows on its own thread.
+                // Step s (0-based) made h_{s+1} from a_{s+1}.
+                let split = rowBlocks == 1
+                KernelThreads.runRows(B, parts: rowBlocks) { rows in
+                    let r0 = rows.lowerBound
+                    for s in stride(from: end - 1, through: start, by: -1) {
+                        // Unless truncation detached h_{t-1}, the step sends ∂L/∂h_{t-1} back: within
+                        // the window to dh(s-1), from the window's first step into the next window.
+                        let carries = s > 0 && !options.cuts(before: s)
+                        let dhPrev: UnsafeMutablePointer<T>? = !carries ? nil : s > start ? dh(s - 1) : carry
+                        if dhPrev == carry { (carry + r0 * H).update(repeating: 0, count: rows.count * H) }
+                        // ∂L/∂a_t (and ∂L/∂c_{t-1}) from ∂L/∂h_t (and ∂L/∂c_t)
+                        let grads = CellGradients(dh: dh(s), dc: C.hasMemory ? dcRunning : nil, dcTotal: C.hasMemory ? dc(s) : nil,
+                                                  dax: dax(s), dah: dah(s), dhPrev: dhPrev, carries: carries)
+                        cell.backward(step(k, s, C.self, biasHH: bhh).rows(rows, hidden: H, gateWidth: C.width * H, recurrentWidth: GH),
+                                      grads.rows(rows, hidden: H, gateWidth: GH))
+                        // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
+                        if let dhPrev {
+                            recurrentBackward.product(m: rows.count, a: dah(s) + r0 * GH, lda: GH, beta: 1,
+                                                      c: dhPrev + r0 * H, ldc: H, split: split)
+                        }
+                    }
+                }
+                for s in start..<end {
+                    // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1); ‖∂L/∂c_t‖
                     hiddenGradNorms[k][s] = Elementwise.norm(dh(s), BH)
-                    // Unless truncation detached h_{t-1}, the step sends ∂L/∂h_{t-1} back: within
-                    // the window to dh(s-1), from the window's first step into the next window.
-                    let carries = s > 0 && !options.cuts(before: s)
-                    let dhPrev: UnsafeMutablePointer<T>? = !carries ? nil : s > start ? dh(s - 1) : carry
-                    if dhPrev == carry { carry.update(repeating: 0, count: BH) }
-                    // ∂L/∂a_t (and ∂L/∂c_{t-1}) from ∂L/∂h_t (and ∂L/∂c_t)
-                    let cellNorm = cell.backward(step(k, s, C.self, biasHH: bhh),
-                                                 CellGradients(dh: dh(s), dc: C.hasMemory ? dcRunning : nil,
-                                                               dax: dax(s), dah: dah(s), dhPrev: dhPrev, carries: carries))
-                    if C.hasMemory { cellGradNorms[k][s] = cellNorm }
+                    if C.hasMemory { cellGradNorms[k][s] = Elementwise.norm(dc(s), BH) }
                     // step t's own term of ∂L/∂W_hh = Σ_t ∂L/∂a_tᵀ h_{t-1}, kept apart when asked for
                     stepGradients?.add(layer: k, step: s, da: dah(s), hPrevious: h + s * BH, batch: B, rows: GH, hidden: H)
-                    // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
-                    if let dhPrev { recurrentBackward.product(m: B, a: dah(s), lda: GH, beta: 1, c: dhPrev, ldc: H) }
                 }
                 let accumulate: T = end == steps ? 0 : 1
                 // ∂L/∂W_hh += Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh)

@@ -48,3 +48,51 @@ import Testing
         }
     }
 }
+
+/// The recurrence split by batch rows over threads (each block of rows runs
+/// every step on its own) gives the bits of the unsplit pass: gradients, loss
+/// and every recorded norm, for each cell, with windows, truncation and layers.
+@Suite struct RowBlockTests {
+    @Test(arguments: CellKind.allCases)
+    func rowBlocksChangeNoBit(cell: CellKind) {
+        let T = 23, I = 3, B = 11
+        let shape = RNNShape(inputs: I, hidden: 37, layers: 2, outputs: 2, cell: cell)
+        let net: RNN<Float> = Initialisation(kind: .spectral, rho: 1.1, forgetBias: 0.5).make(shape, activation: .tanh, seed: 5)
+        var rng = SeededRandom(seed: 6)
+        let batch = Batch<Float>(steps: T, size: B, inputWidth: I, inputs: (0..<(T * B * I)).map { _ in Float(rng.normal()) },
+                                 targets: .real((0..<(T * B * 2)).map { _ in Float(rng.normal()) }))
+        for truncate in [0, 6] {
+            let options = BPTTOptions(loss: .mseAll, truncate: truncate)
+            func run(_ blocks: Int) -> (BPTTSummary, [Float], BPTT<Float>) {
+                let bptt = BPTT<Float>(shape: shape, steps: T, batchSize: B, window: 5, rowBlocks: blocks)
+                #expect(bptt.rowBlocks == blocks)
+                var g = [Float](repeating: 0, count: net.layout.count)
+                return (bptt.run(net, batch, options, gradients: &g), g, bptt)
+            }
+            let (s1, g1, b1) = run(1)
+            #expect(g1.contains { $0 != 0 })
+            for blocks in [2, 3] {
+                let (s, g, b) = run(blocks)
+                #expect(s.loss == s1.loss && s.gradNorm == s1.gradNorm, "\(blocks) blocks, K = \(truncate)")
+                let differing = zip(g, g1).filter { $0 != $1 }.count
+                #expect(differing == 0, "\(blocks) blocks, K = \(truncate): \(differing) of \(g.count) gradients differ")
+                #expect(b.hiddenGradNorms == b1.hiddenGradNorms && b.cellGradNorms == b1.cellGradNorms)
+                let states = zip(b.hiddenStates(layer: 1), b1.hiddenStates(layer: 1)).filter { $0 != $1 }.count
+                #expect(states == 0, "\(blocks) blocks: \(states) hidden states differ")
+            }
+        }
+    }
+
+    /// Rows are split only for Float (the helpers flush subnormals, as Float
+    /// passes do), and only when each block has enough rows for the tiled product.
+    @Test func whenRowsAreSplit() {
+        let lstm = RNNShape(inputs: 8, hidden: 256, outputs: 8, cell: .lstm)
+        #expect(BPTT<Double>(shape: lstm, steps: 4, batchSize: 32).rowBlocks == 1)
+        #expect(BPTT<Float>(shape: lstm, steps: 4, batchSize: 1).rowBlocks == 1)
+        #expect(BPTT<Float>(shape: lstm, steps: 4, batchSize: 32).rowBlocks == min(KernelThreads.count, 32 / BPTT<Float>.minimumRows))
+        // W_hh of 1 MB and more (Elman) or 2 MB (gated): each product split by columns instead
+        #expect(BPTT<Float>.rowBlocks(batch: 64, hidden: 512, gates: 1) == 1)
+        #expect(BPTT<Float>.rowBlocks(batch: 64, hidden: 512, gates: 4) == 1)
+        #expect(BPTT<Float>.rowBlocks(batch: 64, hidden: 256, gates: 1) == min(KernelThreads.count, 16))
+    }
+}

@@ -343,22 +343,27 @@ import Testing
     @Test func packedOperandMatchesGemm() {
         for tb in [false, true] {
             for beta: Float in [0, 1] {
-                for (m, n, k) in [(1, 64, 64), (2, 17, 16), (5, 40, 300), (12, 33, 33), (32, 256, 256), (64, 129, 513)] {
+                for (m, n, k) in [(1, 64, 64), (2, 17, 16), (5, 40, 300), (12, 33, 33), (13, 40, 40), (16, 256, 256),
+                                  (28, 64, 300), (32, 256, 256), (64, 129, 513)] {
                     let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: beta, pad: 3)
                     #expect(Self.check(t, seed: 17) == nil)
                     let o = Self.operands(t, seed: 17)
                     let want = Self.fast(t, o)
-                    var got = o.c
-                    let operand = PackedOperand<Float>(k: k, n: n, transB: tb, rows: m)
-                    o.a.withUnsafeBufferPointer { a in
-                        o.b.withUnsafeBufferPointer { b in
-                            got.withUnsafeMutableBufferPointer { c in
-                                operand.load(b.baseAddress!, ldb: t.ldb)
-                                operand.product(m: m, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc)
+                    // split: over the helper threads as Gemm.run would; not: on this thread alone
+                    for split in [true, false] {
+                        var got = o.c
+                        let operand = PackedOperand<Float>(k: k, n: n, transB: tb, rows: m)
+                        o.a.withUnsafeBufferPointer { a in
+                            o.b.withUnsafeBufferPointer { b in
+                                got.withUnsafeMutableBufferPointer { c in
+                                    operand.load(b.baseAddress!, ldb: t.ldb)
+                                    operand.product(m: m, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc,
+                                                    split: split)
+                                }
                             }
                         }
+                        #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t) split: \(split)")
                     }
-                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
                 }
             }
         }

@@ -12,15 +12,19 @@ struct ElmanCell<T: RNNFloat>: RecurrentCell {
     static var foldedRecurrentBias: Int { 1 }
     static var pathGate: Int? { nil }
 
+    // Row by row, as the gated cells' `Pointwise.run`: a unit's value never
+    // depends on how many rows a step holds (rows may run on separate threads).
     func forward(_ s: CellStep<T>) {
         // h_t = act(a_t), in place
-        Elementwise.activate(activation, s.h, s.batch * hidden)
+        for b in 0..<s.batch { Elementwise.activate(activation, s.h + b * hidden, hidden) }
     }
 
-    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) -> Double {
+    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) {
         // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
-        Elementwise.backprop(activation, h: s.h, dh: g.dh, da: g.dax, s.batch * hidden)
-        return .nan
+        for b in 0..<s.batch {
+            let u = b * hidden
+            Elementwise.backprop(activation, h: s.h + u, dh: g.dh + u, da: g.dax + u, hidden)
+        }
     }
 
     func jacobian(_ s: CellStep<T>, row b: Int, coefficients: UnsafeMutablePointer<T>, diagonal: UnsafeMutablePointer<T>) {

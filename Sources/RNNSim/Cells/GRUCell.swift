@@ -38,9 +38,8 @@ struct GRUCell<T: RNNFloat>: RecurrentCell {
         }
     }
 
-    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) -> Double {
+    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) {
         Pointwise.run(T.self, rows: s.batch, units: hidden, Backward(s: s, g: g, H: hidden))
-        return .nan
     }
 
     struct Backward: LaneKernel {

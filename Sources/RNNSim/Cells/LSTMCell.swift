@@ -34,20 +34,8 @@ struct LSTMCell<T: RNNFloat>: RecurrentCell {
         }
     }
 
-    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) -> Double {
-        let n = s.batch * hidden, dc = g.dc!
+    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) {
         Pointwise.run(T.self, rows: s.batch, units: hidden, Backward(s: s, g: g, H: hidden))
-        let norm = Elementwise.norm(dc, n)  // ‖∂L/∂c_t‖: from h_t and from c_{t+1}
-        // ∂L/∂c_{t−1} = f ⊙ ∂L/∂c_t, unless truncation detached c_{t−1}
-        if g.carries {
-            for b in 0..<s.batch {
-                let f = s.gates + b * 4 * hidden + hidden, d = dc + b * hidden
-                for j in 0..<hidden { d[j] *= f[j] }
-            }
-        } else {
-            dc.update(repeating: 0, count: n)
-        }
-        return norm
     }
 
     struct Backward: LaneKernel {
@@ -60,7 +48,9 @@ struct LSTMCell<T: RNNFloat>: RecurrentCell {
             let dcp = g.dc!.lanes(V.self) + u
             // ∂L/∂c_t = (from c_{t+1}) + ∂L/∂h_t ⊙ o ⊙ tanh'(c_t)
             let dc = V.load(dcp) + dh * o * (V.one - tc * tc)
-            dc.store(dcp)
+            dc.store(g.dcTotal!.lanes(V.self) + u)
+            // ∂L/∂c_{t−1} = f ⊙ ∂L/∂c_t, unless truncation detached c_{t−1}
+            (g.carries ? dc * f : V.zero).store(dcp)
             let da = g.dax.lanes(V.self) + b * 4 * H + j
             (dc * gg * i * (V.one - i)).store(da)                                 // ∂L/∂a_i = dc ⊙ g ⊙ σ'
             (dc * V.load(s.cPrev!.lanes(V.self) + u) * f * (V.one - f)).store(da + H)  // ∂L/∂a_f = dc ⊙ c_{t−1} ⊙ σ'

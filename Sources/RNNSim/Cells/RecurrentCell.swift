@@ -26,13 +26,13 @@ protocol RecurrentCell {
     static var pathGate: Int? { get }
 
     func forward(_ s: CellStep<T>)
-    /// Returns ‖∂L/∂c_t‖ (NaN for cells without memory).
-    func backward(_ s: CellStep<T>, _ g: CellGradients<T>) -> Double
+    func backward(_ s: CellStep<T>, _ g: CellGradients<T>)
     /// ∂h_t/∂h_{t−1} of batch row b (memory held fixed) as Σ_g diag(coefficients_g) W_hh,g + diag(diagonal).
     func jacobian(_ s: CellStep<T>, row b: Int, coefficients: UnsafeMutablePointer<T>, diagonal: UnsafeMutablePointer<T>)
 }
 
-/// The buffers of one step of one layer, batch rows one after another.
+/// The buffers of one step of one layer, batch rows one after another. Rows
+/// never meet inside a step, so a block of rows is a step of its own (`rows`).
 struct CellStep<T: RNNFloat> {
     let batch: Int
     /// [B, width·H]. On entry to `forward`, the first G·H columns of each row
@@ -55,6 +55,8 @@ struct CellGradients<T: RNNFloat> {
     let dh: UnsafePointer<T>
     /// In: ∂L/∂c_t from step t+1; out: ∂L/∂c_{t−1} along the memory (0 if `carries` is false).
     let dc: UnsafeMutablePointer<T>?
+    /// Out: ∂L/∂c_t, everything that reaches c_t (for its norm), [B, H].
+    let dcTotal: UnsafeMutablePointer<T>?
     /// ∂L/∂(pre-activations) on the input side and on the recurrent side, [B, G·H] (the same buffer unless `recurrentApart`).
     let dax: UnsafeMutablePointer<T>
     let dah: UnsafeMutablePointer<T>
@@ -62,4 +64,24 @@ struct CellGradients<T: RNNFloat> {
     let dhPrev: UnsafeMutablePointer<T>?
     /// Whether the graph goes on to step t−1.
     let carries: Bool
+}
+
+extension CellStep {
+    /// Batch rows `rows` of this step (`gateWidth`: floats per row of `gates`, width·H).
+    func rows(_ rows: Range<Int>, hidden H: Int, gateWidth: Int, recurrentWidth: Int) -> CellStep {
+        let r = rows.lowerBound
+        return CellStep(batch: rows.count, gates: gates + r * gateWidth, hPrev: hPrev + r * H, h: h + r * H,
+                        cPrev: cPrev.map { $0 + r * H }, c: c.map { $0 + r * H },
+                        recurrent: recurrent.map { $0 + r * recurrentWidth }, biasHH: biasHH)
+    }
+}
+
+extension CellGradients {
+    /// Batch rows `rows` of these gradients (`gateWidth`: floats per row of `dax` and `dah`, G·H).
+    func rows(_ rows: Range<Int>, hidden H: Int, gateWidth: Int) -> CellGradients {
+        let r = rows.lowerBound
+        return CellGradients(dh: dh + r * H, dc: dc.map { $0 + r * H }, dcTotal: dcTotal.map { $0 + r * H },
+                             dax: dax + r * gateWidth, dah: dah + r * gateWidth, dhPrev: dhPrev.map { $0 + r * H },
+                             carries: carries)
+    }
 }

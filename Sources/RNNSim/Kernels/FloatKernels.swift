@@ -261,10 +261,10 @@ enum FloatKernels {
         while i0 < rows.upperBound {
             let mb = min(mc, rows.upperBound &- i0)
             packA(transA: transA, a, lda, i0: i0, rows: mb, p0: p0, kc: kb, into: aPack)
-            var u = 0
+            var u = 0, panelIndex = 0
             while u < mb {
-                let r = min(MR, mb &- u)
-                let ap = UnsafePointer(aPack + u &* kb)  // panel u/MR: [p][MR] at offset u·kb
+                let r = tileRows(mb &- u)
+                let ap = UnsafePointer(aPack + panelIndex &* MR &* kb)  // [p][MR], as packA wrote it
                 let i = i0 &+ u
                 for t in 0..<panels {
                     let j = cols.lowerBound &+ t &* NR
@@ -282,7 +282,8 @@ enum FloatKernels {
                         raggedTile(r, vectors, w, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
                     }
                 }
-                u &+= MR
+                u &+= r
+                panelIndex &+= 1
             }
             i0 &+= mb
         }

@@ -46,8 +46,9 @@ extension SIMD16: Lanes where Scalar == Float {
     @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
     }
-    @inline(__always) var sigmoid: Self { FloatElementwise.sigmoid(self) }
-    @inline(__always) var tanh: Self { FloatElementwise.tanh(self) }
+    // Inlined into the cells' kernels, where they run 16 lanes wide (see FloatElementwise.exp)
+    var sigmoid: Self { @_transparent get { FloatElementwise.sigmoid(self) } }
+    var tanh: Self { @_transparent get { FloatElementwise.tanh(self) } }
 }
 
 /// The pointwise part of a cell's step: `run(V.self, b, j)` does units j ..< j + lanes of batch row b.

@@ -36,10 +36,15 @@ final class PackedOperand<T: RNNFloat> {
         }
     }
 
-    /// C[m × n] = A[m × k] · op(B) + beta · C, beta 0 or 1.
+    /// C[m × n] = A[m × k] · op(B) + beta · C, beta 0 or 1; on this thread
+    /// alone when `split` is false (the caller is one of several already).
     @inline(__always)
-    func product(m: Int, a: UnsafePointer<T>, lda: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
-        if let panels, m >= 2 {
+    func product(m: Int, a: UnsafePointer<T>, lda: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, split: Bool = true) {
+        if let panels, m >= 2, !split, k > 0 {
+            FloatKernels.packedProduct(rows: 0..<m, cols: 0..<n, n: n, k: k, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+                                       lda: lda, panels: panels,
+                                       c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc, accumulate: beta != 0)
+        } else if let panels, m >= 2 {
             FloatKernels.packedGemm(m: m, n: n, k: k, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                                     panels: panels, accumulate: beta != 0,
                                     c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)

@@ -12,10 +12,10 @@ extension FloatKernels {
         into dst: UnsafeMutablePointer<Float>
     ) {
         let MR = mr
-        var u = 0
+        var u = 0, panelIndex = 0
         while u < rows {
-            let r = min(MR, rows &- u)
-            let panel = dst + u &* kc
+            let r = tileRows(rows &- u)
+            let panel = dst + panelIndex &* MR &* kc
             if transA {
                 // op(A)[i, p] = a[p·lda + i]: MR consecutive floats per step.
                 var src = a + (p0 &* lda &+ i0 &+ u)
@@ -61,9 +61,15 @@ extension FloatKernels {
                     q &+= 1
                 }
             }
-            u &+= MR
+            u &+= r
+            panelIndex &+= 1
         }
     }
+
+    /// Rows of the next tile (and A panel) when `left` rows remain: `mr`, but
+    /// 16 rows as two tiles of 8, not 12 and a 4-row tile that loads B for few products.
+    @inline(__always)
+    static func tileRows(_ left: Int) -> Int { left > mr && left <= 16 ? 8 : min(mr, left) }
 
     /// Stores lanes 0..<12 of v at p.
     @inline(__always)

@@ -8,6 +8,14 @@ import Musl
 import Darwin
 #endif
 
+/// Work the pool runs: `parts` pieces, piece t being `run(context, t)`; the
+/// context (a product, or a closure) lives on the caller's stack meanwhile.
+struct PoolJob {
+    let parts: Int
+    let context: UnsafeRawPointer
+    let run: @convention(c) (UnsafeRawPointer, Int) -> Void
+}
+
 /// The helper threads a large product is split over, started once and kept.
 ///
 /// A product of `parts` pieces is published in one atomic word, the ticket
@@ -32,9 +40,9 @@ final class WorkerPool: @unchecked Sendable {
     /// One job at a time; a caller that finds the pool busy (another thread's
     /// product) does all its pieces itself.
     private let busy = Atomic<Bool>(false)
-    /// The current product, on its caller's stack. Written only while `busy`,
+    /// The current job, on its caller's stack. Written only while `busy`,
     /// before the ticket that publishes it.
-    private var current: UnsafePointer<ProductJob>?
+    private var current: UnsafePointer<PoolJob>?
     private var job = 0
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
@@ -60,17 +68,17 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs every piece of `product`, on this thread and the helpers, and
-    /// returns when all have finished. The caller is already in flush mode when
-    /// the product asks for it.
-    func run(_ product: UnsafePointer<ProductJob>) {
-        let parts = product.pointee.parts
+    /// Runs every piece of `work`, on this thread and the helpers, and returns
+    /// when all have finished. The caller is already in flush mode when the
+    /// work asks for it.
+    func run(_ work: UnsafePointer<PoolJob>) {
+        let parts = work.pointee.parts
         precondition(parts > 0 && parts < 256)
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            for t in 0..<parts { FloatKernels.runPiece(product.pointee, t) }
+            for t in 0..<parts { work.pointee.run(work.pointee.context, t) }
             return
         }
-        current = product
+        current = work
         job &+= 1
         finished.store(0, ordering: .relaxed)
         ticket.store(job << 16 | parts << 8, ordering: .sequentiallyConsistent)
@@ -100,8 +108,9 @@ final class WorkerPool: @unchecked Sendable {
             guard ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged else {
                 continue
             }
-            // The job cannot end before this piece does, so `current` is its product.
-            FloatKernels.runPiece(current.unsafelyUnwrapped.pointee, next)
+            // The job cannot end before this piece does, so `current` is its job.
+            let work = current.unsafelyUnwrapped.pointee
+            work.run(work.context, next)
             finished.add(1, ordering: .releasing)
             ran &+= 1
         }
