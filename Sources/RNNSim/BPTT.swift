@@ -372,23 +372,8 @@ public final class BPTT<T: RNNFloat> {
                 }
             }
             recurrentForward.load(p + L.weightHH(k), ldb: H)
-            // Batch rows never meet in the recurrence: each block of rows runs every step on its own thread.
-            let split = rowBlocks == 1
-            KernelThreads.runRows(B, parts: rowBlocks) { rows in
-                for s in 0..<steps {
-                    let st = step(k, s, C.self, biasHH: bhh).rows(rows, hidden: H, gateWidth: W, recurrentWidth: GH)
-                    if C.recurrentApart {
-                        // h_{t-1} W_hhᵀ, kept apart for the cell
-                        recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 0,
-                                                 c: recurrentScratch + rows.lowerBound * GH, ldc: GH, split: split)
-                    } else {
-                        // a_t += h_{t-1} W_hhᵀ
-                        recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W, split: split)
-                    }
-                    // h_t (and c_t) from the gates
-                    cell.forward(st)
-                }
-            }
+            rowPass = RowPass(phase: .forward, layer: k, biasHH: bhh, activation: net.activation, options: nil)
+            recurrence()
         }
         // y_t = h_t W_outᵀ + b_out on the top layer, at the scored steps
         let O = shape.outputs
@@ -442,11 +427,11 @@ public final class BPTT<T: RNNFloat> {
             while end > 0 {
                 // The window of steps start..<end; dh(s), dax(s), dah(s) are step s's blocks.
                 let start = max(0, end - window), n = end - start
-                let daBase = fullDA(k)
-                func dh(_ s: Int) -> UnsafeMutablePointer<T> { dhWindow + (s - start) * BH }
-                func dc(_ s: Int) -> UnsafeMutablePointer<T> { dcWindow + (s - start) * BH }
-                func dax(_ s: Int) -> UnsafeMutablePointer<T> { daBase.map { $0 + s * BG } ?? daWindow + (s - start) * BG }
-                func dah(_ s: Int) -> UnsafeMutablePointer<T> { C.recurrentApart ? dahWindow + (s - start) * BG : dax(s) }
+                let w = WindowBuffers(self, layer: k, start: start, C.self)
+                func dh(_ s: Int) -> UnsafeMutablePointer<T> { w.dh(s) }
+                func dc(_ s: Int) -> UnsafeMutablePointer<T> { w.dc(s) }
+                func dax(_ s: Int) -> UnsafeMutablePointer<T> { w.dax(s) }
+                func dah(_ s: Int) -> UnsafeMutablePointer<T> { w.dah(s) }
                 // ∂L/∂h_t from outside the recurrence: the readout (top layer) or the layer above
                 if k == top {
                     // dy_t W_out at the scored steps, 0 elsewhere
@@ -468,29 +453,10 @@ public final class BPTT<T: RNNFloat> {
                     let last = dh(end - 1)
                     for j in 0..<BH { last[j] += carry[j] }
                 }
-                // Backward through time, each block of batch rows on its own thread.
-                // Step s (0-based) made h_{s+1} from a_{s+1}.
-                let split = rowBlocks == 1
-                KernelThreads.runRows(B, parts: rowBlocks) { rows in
-                    let r0 = rows.lowerBound
-                    for s in stride(from: end - 1, through: start, by: -1) {
-                        // Unless truncation detached h_{t-1}, the step sends ∂L/∂h_{t-1} back: within
-                        // the window to dh(s-1), from the window's first step into the next window.
-                        let carries = s > 0 && !options.cuts(before: s)
-                        let dhPrev: UnsafeMutablePointer<T>? = !carries ? nil : s > start ? dh(s - 1) : carry
-                        if dhPrev == carry { (carry + r0 * H).update(repeating: 0, count: rows.count * H) }
-                        // ∂L/∂a_t (and ∂L/∂c_{t-1}) from ∂L/∂h_t (and ∂L/∂c_t)
-                        let grads = CellGradients(dh: dh(s), dc: C.hasMemory ? dcRunning : nil, dcTotal: C.hasMemory ? dc(s) : nil,
-                                                  dax: dax(s), dah: dah(s), dhPrev: dhPrev, carries: carries)
-                        cell.backward(step(k, s, C.self, biasHH: bhh).rows(rows, hidden: H, gateWidth: C.width * H, recurrentWidth: GH),
-                                      grads.rows(rows, hidden: H, gateWidth: GH))
-                        // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
-                        if let dhPrev {
-                            recurrentBackward.product(m: rows.count, a: dah(s) + r0 * GH, lda: GH, beta: 1,
-                                                      c: dhPrev + r0 * H, ldc: H, split: split)
-                        }
-                    }
-                }
+                // Backward through time, each block of batch rows on its own thread
+                rowPass = RowPass(phase: .backward(start: start, end: end), layer: k, biasHH: bhh,
+                                  activation: net.activation, options: options)
+                recurrence()
                 for s in start..<end {
                     // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1); ‖∂L/∂c_t‖
                     hiddenGradNorms[k][s] = Elementwise.norm(dh(s), BH)
@@ -528,6 +494,103 @@ public final class BPTT<T: RNNFloat> {
                 for j in 0..<GH { gbhh[j] = gbih[j] }
             }
         }
+    }
+
+    // MARK: The recurrence, by blocks of batch rows
+
+    /// What the row blocks run next: a layer's forward recurrence, or its
+    /// backward pass through the window of steps start..<end.
+    private struct RowPass {
+        enum Phase { case forward, backward(start: Int, end: Int) }
+        var phase: Phase
+        var layer: Int
+        var biasHH: UnsafePointer<T>?
+        var activation: Activation
+        var options: BPTTOptions?
+    }
+    private var rowPass: RowPass?
+
+    /// Runs `rowPass` over the batch rows: in `rowBlocks` blocks at once, or
+    /// all rows here. Rows never meet in the recurrence, so each block runs
+    /// every step of its rows and the threads meet only at the end.
+    private func recurrence() {
+        if rowBlocks == 1 { runRowBlock(0..<batchSize); return }
+        precondition(T.self == Float.self)
+        KernelThreads.runRows(batchSize, parts: rowBlocks, context: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())) {
+            context, lower, upper in
+            Unmanaged<BPTT<Float>>.fromOpaque(context).takeUnretainedValue().runRowBlock(lower..<upper)
+        }
+    }
+
+    private func runRowBlock(_ rows: Range<Int>) {
+        let H = shape.hidden, pass = rowPass!
+        switch shape.cell {
+        case .rnn: runRowBlock(ElmanCell<T>(activation: pass.activation, hidden: H), pass, rows)
+        case .lstm: runRowBlock(LSTMCell<T>(hidden: H), pass, rows)
+        case .gru: runRowBlock(GRUCell<T>(hidden: H), pass, rows)
+        }
+    }
+
+    private func runRowBlock<C: RecurrentCell>(_ cell: C, _ pass: RowPass, _ rows: Range<Int>) where C.T == T {
+        let k = pass.layer, H = shape.hidden, GH = C.gates * H, W = C.width * H, bhh = pass.biasHH
+        // With one block, each product is split over the threads instead
+        let split = rowBlocks == 1
+        switch pass.phase {
+        case .forward:
+            for s in 0..<steps {
+                let st = step(k, s, C.self, biasHH: bhh).rows(rows, hidden: H, gateWidth: W, recurrentWidth: GH)
+                if C.recurrentApart {
+                    // h_{t-1} W_hhᵀ, kept apart for the cell
+                    recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 0,
+                                             c: recurrentScratch + rows.lowerBound * GH, ldc: GH, split: split)
+                } else {
+                    // a_t += h_{t-1} W_hhᵀ
+                    recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W, split: split)
+                }
+                // h_t (and c_t) from the gates
+                cell.forward(st)
+            }
+        case .backward(let start, let end):
+            let options = pass.options!, w = WindowBuffers(self, layer: k, start: start, C.self), r0 = rows.lowerBound
+            // Step s (0-based) made h_{s+1} from a_{s+1}.
+            for s in stride(from: end - 1, through: start, by: -1) {
+                // Unless truncation detached h_{t-1}, the step sends ∂L/∂h_{t-1} back: within
+                // the window to dh(s-1), from the window's first step into the next window.
+                let carries = s > 0 && !options.cuts(before: s)
+                let dhPrev: UnsafeMutablePointer<T>? = !carries ? nil : s > start ? w.dh(s - 1) : carry
+                if dhPrev == carry { (carry + r0 * H).update(repeating: 0, count: rows.count * H) }
+                // ∂L/∂a_t (and ∂L/∂c_{t-1}) from ∂L/∂h_t (and ∂L/∂c_t)
+                let grads = CellGradients(dh: w.dh(s), dc: C.hasMemory ? dcRunning : nil, dcTotal: C.hasMemory ? w.dc(s) : nil,
+                                          dax: w.dax(s), dah: w.dah(s), dhPrev: dhPrev, carries: carries)
+                cell.backward(step(k, s, C.self, biasHH: bhh).rows(rows, hidden: H, gateWidth: W, recurrentWidth: GH),
+                              grads.rows(rows, hidden: H, gateWidth: GH))
+                // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
+                if let dhPrev {
+                    recurrentBackward.product(m: rows.count, a: w.dah(s) + r0 * GH, lda: GH, beta: 1,
+                                              c: dhPrev + r0 * H, ldc: H, split: split)
+                }
+            }
+        }
+    }
+
+    /// Where step s's gradients live in the backward window starting at `start`
+    /// of layer k: ∂L/∂h, ∂L/∂c, and ∂L/∂a on the input and recurrent sides.
+    private struct WindowBuffers {
+        let dhBase: UnsafeMutablePointer<T>, dcBase: UnsafeMutablePointer<T>
+        let daxWindow: UnsafeMutablePointer<T>, daFull: UnsafeMutablePointer<T>?, dahWindow: UnsafeMutablePointer<T>
+        let start: Int, BH: Int, BG: Int, apart: Bool
+
+        init<C: RecurrentCell>(_ b: BPTT<T>, layer k: Int, start: Int, _: C.Type) {
+            let H = b.shape.hidden
+            (dhBase, dcBase, daxWindow, daFull, dahWindow) = (b.dhWindow, b.dcWindow, b.daWindow, b.fullDA(k), b.dahWindow)
+            (self.start, BH, BG, apart) = (start, b.batchSize * H, b.batchSize * C.gates * H, C.recurrentApart)
+        }
+
+        func dh(_ s: Int) -> UnsafeMutablePointer<T> { dhBase + (s - start) * BH }
+        func dc(_ s: Int) -> UnsafeMutablePointer<T> { dcBase + (s - start) * BH }
+        /// All steps for a layer with a layer below (which reads them), else the window's.
+        func dax(_ s: Int) -> UnsafeMutablePointer<T> { daFull.map { $0 + s * BG } ?? daxWindow + (s - start) * BG }
+        func dah(_ s: Int) -> UnsafeMutablePointer<T> { apart ? dahWindow + (s - start) * BG : dax(s) }
     }
 
     // MARK: Diagnostics

@@ -67,28 +67,29 @@ enum KernelThreads {
         }
     }
 
-    /// Runs `body` on `parts` nearly equal blocks of 0..<rows at once, one per
-    /// thread, and returns when all have finished: for work whose rows never
-    /// meet (the batch rows of a recurrence), so that the threads need no
-    /// meeting point until the end. Threads run with subnormals flushed (the
-    /// caller is, as the helpers are), so it is only for Float work.
-    static func runRows(_ rows: Int, parts: Int, _ body: (Range<Int>) -> Void) {
-        if parts <= 1 || rows < 2 { body(0..<rows); return }
-        withoutActuallyEscaping(body) { body in
-            let task = RowTask(rows: rows, parts: min(parts, rows), body: body)
-            withUnsafePointer(to: task) { context in
-                let pool = PoolJob(parts: task.parts, context: UnsafeRawPointer(context)) { context, t in
-                    let task = context.assumingMemoryBound(to: RowTask.self).pointee
-                    task.body(KernelThreads.piece(t, of: task.parts, task.rows, quantum: 1))
-                }
-                withUnsafePointer(to: pool) { WorkerPool.shared.run($0) }
+    /// Runs `run(context, rows)` on `parts` nearly equal blocks of 0..<rows at
+    /// once, one per thread, and returns when all have finished: for work whose
+    /// rows never meet (the batch rows of a recurrence), so that the threads
+    /// need no meeting point until the end. Threads run with subnormals flushed
+    /// (the caller is, as the helpers are), so it is only for Float work. A
+    /// function and a context rather than a closure, so nothing is allocated.
+    static func runRows(_ rows: Int, parts: Int, context: UnsafeRawPointer,
+                        _ run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
+        let task = RowTask(rows: rows, parts: max(1, min(parts, rows)), context: context, run: run)
+        withUnsafePointer(to: task) { task in
+            let pool = PoolJob(parts: task.pointee.parts, context: UnsafeRawPointer(task)) { task, t in
+                let task = task.assumingMemoryBound(to: RowTask.self).pointee
+                let rows = KernelThreads.piece(t, of: task.parts, task.rows, quantum: 1)
+                task.run(task.context, rows.lowerBound, rows.upperBound)
             }
+            withUnsafePointer(to: pool) { WorkerPool.shared.run($0) }
         }
     }
 
     private struct RowTask {
         let rows: Int, parts: Int
-        let body: (Range<Int>) -> Void
+        let context: UnsafeRawPointer
+        let run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
     }
 
     /// Part `t` of `0..<total` cut into `parts` nearly equal pieces whose
