@@ -22,66 +22,83 @@ extension Spectral {
     /// m = 48 takes 18; restarting from the top Ritz vector alone is as fast as
     /// from four, and ten stall. A residual of 1e-9·|θ| gives ρ to 1e-6 relative
     /// or better on the tests' matrices, far-from-normal ones included.
-    static func krylovSpectralRadius(_ a: UnsafePointer<Double>, n: Int, dimension: Int = 100, cycles: Int = 30,
-                                     restartVectors: Int = 1, tolerance: Double = 1e-9) -> Double? {
+    static func krylovSpectralRadius<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, cycles: Int = 30,
+                                                     restartVectors: Int = 1, tolerance: Double = 1e-9) -> Double? {
+        krylovRun(a, n: n, dimension: dimension, cycles: cycles, restartVectors: restartVectors, tolerance: tolerance).rho
+    }
+
+    /// What one run of restarted Arnoldi found and what it took.
+    struct KrylovRun {
+        var rho: Double?
+        var products = 0  // products A v
+        var cycles = 0
+    }
+
+    static func krylovRun<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, cycles: Int = 30,
+                                          restartVectors: Int = 1, tolerance: Double = 1e-9) -> KrylovRun {
+        var run = KrylovRun()
         let m = min(dimension, n - 1)
-        guard m >= 4 else { return nil }
-        var scale = 0.0  // ‖A‖_max, for the test of a closed Krylov space
-        for i in 0..<(n * n) { scale = max(scale, abs(a[i])) }
-        guard scale > 0 else { return 0 }
+        guard m >= 4 else { return run }
+        let scale = DoubleKernels.maxAbs(a, count: n * n)  // ‖A‖_max, for the test of a closed Krylov space
+        guard scale.isFinite else { return run }
+        guard scale > 0 else { run.rho = 0; return run }
         var basis = [Double](repeating: 0, count: (m + 1) * n)
         var start = startVector(n)
+        var c = [Double](repeating: 0, count: m + 1)  // projections Vᵀw
         for _ in 0..<cycles {
+            run.cycles += 1
             var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
             var steps = m, beta = 0.0
-            guard start.withUnsafeBufferPointer({ norm($0.baseAddress!, n) }) > 0 else { return nil }
+            guard start.withUnsafeBufferPointer({ norm($0.baseAddress!, n) }) > 0 else { return run }
             let closed: Bool = basis.withUnsafeMutableBufferPointer { vb in
-                let v = vb.baseAddress!
-                for i in 0..<n { v[i] = start[i] }
-                _ = normalize(v, n)  // checked non-zero before
-                for j in 0..<m {
-                    let w = v + (j + 1) * n
-                    matVec(a, n, n, v + j * n, w)
-                    for _ in 0..<2 {
-                        for i in 0...j {
-                            let c = dot(v + i * n, w, n)
-                            h[i * m + j] += c
-                            axpy(-c, v + i * n, w, n)
+                c.withUnsafeMutableBufferPointer { cb in
+                    let v = vb.baseAddress!, c = cb.baseAddress!
+                    for i in 0..<n { v[i] = start[i] }
+                    _ = normalize(v, n)  // checked non-zero before
+                    for j in 0..<m {
+                        let w = v + (j + 1) * n
+                        DoubleKernels.matVec(a, n, n, v + j * n, w)
+                        run.products += 1
+                        // Classical Gram–Schmidt twice: c = V_jᵀ w, w −= V_j c.
+                        for _ in 0..<2 {
+                            DoubleKernels.rowDots(v, lda: n, rows: 0..<(j + 1), n: n, x: w, y: c)
+                            DoubleKernels.subtractCombination(v, ldv: n, count: j + 1, c, from: w, n: n)
+                            for i in 0...j { h[i * m + j] += c[i] }
                         }
+                        beta = norm(w, n)
+                        h[(j + 1) * m + j] = beta
+                        if !(beta > 1e-12 * scale * Double(n).squareRoot()) {  // closed (or NaN: give up below)
+                            steps = j + 1
+                            return true
+                        }
+                        for i in 0..<n { w[i] /= beta }
                     }
-                    beta = norm(w, n)
-                    h[(j + 1) * m + j] = beta
-                    if !(beta > 1e-12 * scale * Double(n).squareRoot()) {  // closed (or NaN: give up below)
-                        steps = j + 1
-                        return true
-                    }
-                    for i in 0..<n { w[i] /= beta }
+                    return false
                 }
-                return false
             }
-            guard beta.isFinite else { return nil }
+            guard beta.isFinite else { return run }
             var small = [Double](repeating: 0, count: steps * steps)
             for i in 0..<steps { for j in 0..<steps { small[i * steps + j] = h[i * m + j] } }
-            guard let ritz = eigenvalues(small, n: steps), let top = ritz.first else { return nil }
+            guard let ritz = eigenvalues(small, n: steps), let top = ritz.first else { return run }
             let rho = Double.hypot(top.re, top.im)
-            if closed { return rho }
+            if closed { run.rho = rho; return run }
 
             // Ritz vectors of the outermost Ritz values (one of each conjugate pair).
             var wanted: [(re: Double, im: Double)] = []
             for r in ritz where r.im >= 0 && wanted.count < restartVectors { wanted.append(r) }
             var next = [Double](repeating: 0, count: n)
             for (index, theta) in wanted.enumerated() {
-                guard let y = hessenbergEigenvector(small, steps, theta) else { return nil }
+                guard let y = hessenbergEigenvector(small, steps, theta) else { return run }
                 if index == 0 {
                     let last = Double.hypot(y.re[steps - 1], y.im[steps - 1])
-                    if beta * last <= tolerance * rho { return rho }
+                    if beta * last <= tolerance * rho { run.rho = rho; return run }
                 }
                 // x = V (Re y + Im y), each Ritz vector with the same weight
+                let minusY = (0..<steps).map { -(y.re[$0] + y.im[$0]) }
                 var x = [Double](repeating: 0, count: n)
                 basis.withUnsafeBufferPointer { vb in
-                    for i in 0..<steps {
-                        let c = y.re[i] + y.im[i]
-                        if c != 0 { x.withUnsafeMutableBufferPointer { axpy(c, vb.baseAddress! + i * n, $0.baseAddress!, n) } }
+                    x.withUnsafeMutableBufferPointer { xb in
+                        DoubleKernels.subtractCombination(vb.baseAddress!, ldv: n, count: steps, minusY, from: xb.baseAddress!, n: n)
                     }
                 }
                 let s = x.withUnsafeBufferPointer { norm($0.baseAddress!, n) }
@@ -89,7 +106,7 @@ extension Spectral {
             }
             start = next
         }
-        return nil
+        return run
     }
 
     /// A unit eigenvector (re, im parts) of the k×k matrix `h` (row-major) for
