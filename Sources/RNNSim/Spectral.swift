@@ -54,17 +54,32 @@ public enum Spectral {
 
     /// ρ(A) = max |λ|. nil if QR did not converge or the matrix is non-finite.
     public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int) -> Double? {
+        var cold: [Double] = []
+        return spectralRadius(a, n: n, warmStart: &cold)
+    }
+
+    /// ρ(A), starting Arnoldi from `warmStart` when it holds n entries (the
+    /// vector a previous call left there for a similar matrix, such as the same
+    /// W_hh a few training iterations earlier): the same ρ to the same
+    /// tolerance, usually from far fewer products. On return it holds the top
+    /// Ritz vector for the next call ([] when Arnoldi was not used).
+    public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int, warmStart: inout [Double]) -> Double? {
         precondition(n >= 0 && a.count == n * n, "spectralRadius: expected \(n)×\(n) = \(n * n) entries, got \(a.count)")
         // Above a few hundred units only the outermost eigenvalue is sought
         // (Krylov, on the matrix as it is: a Float one is read as Float);
         // every eigenvalue is computed below that, or if it fails.
-        if n > krylovAbove, let rho = krylov(a, n: n) { return rho }
+        if n > krylovAbove {
+            let warm = warmStart.count == n
+            if !warm { warmStart = [Double](repeating: 0, count: n) }
+            let rho = warmStart.withUnsafeMutableBufferPointer { krylovWork(a, n: n, warm: $0.baseAddress!).rho }
+            if let rho { return rho }
+            warmStart = []
+        } else {
+            warmStart = []
+        }
         guard let values = eigenvalues(doubles(a), n: n) else { return nil }
         return values.reduce(0) { max($0, Double.hypot($1.re, $1.im)) }
     }
-
-    /// ρ by restarted Arnoldi on a Float or Double matrix; nil if it did not converge.
-    private static func krylov<T: RNNFloat>(_ a: [T], n: Int) -> Double? { krylovWork(a, n: n).rho }
 
     /// ρ (nil if Arnoldi did not converge), the products A v it took and its cycles,
     /// for `bench --spectral`. Above `krylovAbove` only.
@@ -74,16 +89,17 @@ public enum Spectral {
         return (run.rho, run.products, run.cycles)
     }
 
-    private static func krylovWork<T: RNNFloat>(_ a: [T], n: Int) -> KrylovRun {
+    /// Restarted Arnoldi on a Float or Double matrix (`warm`: see `krylovRun`).
+    private static func krylovWork<T: RNNFloat>(_ a: [T], n: Int, warm: UnsafeMutablePointer<Double>? = nil) -> KrylovRun {
         a.withUnsafeBufferPointer { p -> KrylovRun in
             let raw = UnsafeRawPointer(p.baseAddress!)
             // A Float matrix is read as Float, unless its entries are so small that the
             // split products, which read subnormal Floats as 0, could lose them.
             if T.self == Float.self, DoubleKernels.maxAbs(raw.assumingMemoryBound(to: Float.self), count: n * n) >= 0x1p-100 {
-                return krylovRun(raw.assumingMemoryBound(to: Float.self), n: n)
+                return krylovRun(raw.assumingMemoryBound(to: Float.self), n: n, warm: warm)
             }
-            if T.self == Double.self { return krylovRun(raw.assumingMemoryBound(to: Double.self), n: n) }
-            return doubles(a).withUnsafeBufferPointer { krylovRun($0.baseAddress!, n: n) }
+            if T.self == Double.self { return krylovRun(raw.assumingMemoryBound(to: Double.self), n: n, warm: warm) }
+            return doubles(a).withUnsafeBufferPointer { krylovRun($0.baseAddress!, n: n, warm: warm) }
         }
     }
 
@@ -366,6 +382,14 @@ public enum Spectral {
     ///
     /// The zero matrix gives 0; a non-finite entry gives NaN.
     public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int) -> Double {
+        var cold: [Double] = []
+        return largestSingularValue(a, rows: rows, cols: cols, warmStart: &cold)
+    }
+
+    /// σ_max(A), starting Lanczos from `warmStart` when it holds `cols` entries
+    /// (the right singular vector a previous call left there for a similar
+    /// matrix): the same σ_max to the same tolerance, from fewer products.
+    public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int, warmStart: inout [Double]) -> Double {
         precondition(rows >= 0 && cols >= 0 && a.count == rows * cols,
                      "largestSingularValue: expected \(rows)×\(cols) = \(rows * cols) entries, got \(a.count)")
         if T.self == Float.self, let sigma = a.withUnsafeBufferPointer({ p -> Double? in
@@ -376,7 +400,7 @@ public enum Spectral {
             let maxAbs = DoubleKernels.maxAbs(f, count: rows * cols)
             guard maxAbs.isFinite else { return .nan }
             guard maxAbs >= 0x1p-100 else { return maxAbs == 0 ? 0 : nil }
-            return largestSingularValue(of: f, rows: rows, cols: cols)
+            return largestSingularValue(of: f, rows: rows, cols: cols, warmStart: &warmStart)
         }) {
             return sigma
         }
@@ -386,13 +410,18 @@ public enum Spectral {
         if maxAbs == 0 { return 0 }
         // Work on A / max|a_ij| so that AᵀA can neither overflow nor underflow.
         for i in b.indices { b[i] /= maxAbs }
-        return b.withUnsafeBufferPointer { largestSingularValue(of: $0.baseAddress!, rows: rows, cols: cols) } * maxAbs
+        return b.withUnsafeBufferPointer { largestSingularValue(of: $0.baseAddress!, rows: rows, cols: cols, warmStart: &warmStart) } * maxAbs
     }
 
     /// σ_max of a nonzero finite matrix whose AᵀA does not overflow.
-    private static func largestSingularValue<E: MatrixEntry>(of bp: UnsafePointer<E>, rows: Int, cols: Int) -> Double {
+    private static func largestSingularValue<E: MatrixEntry>(of bp: UnsafePointer<E>, rows: Int, cols: Int,
+                                                           warmStart: inout [Double]) -> Double {
         let k = min(cols, 64)
         var x = startVector(cols)
+        if warmStart.count == cols, warmStart.allSatisfy({ $0.isFinite }), warmStart.contains(where: { $0 != 0 }) {
+            // 1% of the fixed start vector keeps every direction in it (as JacobianNorm does).
+            for i in 0..<cols { x[i] = warmStart[i] + 0.01 * x[i] }
+        }
         var buffer = [Double](repeating: 0, count: LanczosScratch.count(n: cols, dimension: k) + rows)
         let lambda = x.withUnsafeMutableBufferPointer { xx in
                 buffer.withUnsafeMutableBufferPointer { buf in
@@ -415,6 +444,7 @@ public enum Spectral {
                     return result.value
                 }
         }
+        warmStart = lambda > 0 && lambda.isFinite ? x : []
         return max(lambda, 0).squareRoot()
     }
 
