@@ -54,16 +54,53 @@ public enum Spectral {
 
     /// ρ(A) = max |λ|. nil if QR did not converge or the matrix is non-finite.
     public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int) -> Double? {
+        var cold: [Double] = []
+        return spectralRadius(a, n: n, warmStart: &cold)
+    }
+
+    /// ρ(A), starting Arnoldi from `warmStart` when it holds n entries (the
+    /// vector a previous call left there for a similar matrix, such as the same
+    /// W_hh a few training iterations earlier): the same ρ to the same
+    /// tolerance, usually from far fewer products. On return it holds the top
+    /// Ritz vector for the next call ([] when Arnoldi was not used).
+    public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int, warmStart: inout [Double]) -> Double? {
         precondition(n >= 0 && a.count == n * n, "spectralRadius: expected \(n)×\(n) = \(n * n) entries, got \(a.count)")
-        let d = doubles(a)
         // Above a few hundred units only the outermost eigenvalue is sought
-        // (Krylov); every eigenvalue is computed below that, or if it fails.
-        if n > krylovAbove, d.allSatisfy({ $0.isFinite }),
-           let rho = d.withUnsafeBufferPointer({ krylovSpectralRadius($0.baseAddress!, n: n) }) {
-            return rho
+        // (Krylov, on the matrix as it is: a Float one is read as Float);
+        // every eigenvalue is computed below that, or if it fails.
+        if n > krylovAbove {
+            let warm = warmStart.count == n
+            if !warm { warmStart = [Double](repeating: 0, count: n) }
+            let rho = warmStart.withUnsafeMutableBufferPointer { krylovWork(a, n: n, warm: $0.baseAddress!).rho }
+            if let rho { return rho }
+            warmStart = []
+        } else {
+            warmStart = []
         }
-        guard let values = eigenvalues(d, n: n) else { return nil }
+        guard let values = eigenvalues(doubles(a), n: n) else { return nil }
         return values.reduce(0) { max($0, Double.hypot($1.re, $1.im)) }
+    }
+
+    /// ρ (nil if Arnoldi did not converge), the products A v it took and its cycles,
+    /// for `bench --spectral`. Above `krylovAbove` only.
+    public static func spectralRadiusWork<T: RNNFloat>(_ a: [T], n: Int) -> (rho: Double?, products: Int, cycles: Int) {
+        precondition(n > krylovAbove && a.count == n * n)
+        let run = krylovWork(a, n: n)
+        return (run.rho, run.products, run.cycles)
+    }
+
+    /// Restarted Arnoldi on a Float or Double matrix (`warm`: see `krylovRun`).
+    private static func krylovWork<T: RNNFloat>(_ a: [T], n: Int, warm: UnsafeMutablePointer<Double>? = nil) -> KrylovRun {
+        a.withUnsafeBufferPointer { p -> KrylovRun in
+            let raw = UnsafeRawPointer(p.baseAddress!)
+            // A Float matrix is read as Float, unless its entries are so small that the
+            // split products, which read subnormal Floats as 0, could lose them.
+            if T.self == Float.self, DoubleKernels.maxAbs(raw.assumingMemoryBound(to: Float.self), count: n * n) >= 0x1p-100 {
+                return krylovRun(raw.assumingMemoryBound(to: Float.self), n: n, warm: warm)
+            }
+            if T.self == Double.self { return krylovRun(raw.assumingMemoryBound(to: Double.self), n: n, warm: warm) }
+            return doubles(a).withUnsafeBufferPointer { krylovRun($0.baseAddress!, n: n, warm: warm) }
+        }
     }
 
     /// Balancing (EISPACK `balanc`): a diagonal similarity D⁻¹AD, with D made of
@@ -345,29 +382,55 @@ public enum Spectral {
     ///
     /// The zero matrix gives 0; a non-finite entry gives NaN.
     public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int) -> Double {
+        var cold: [Double] = []
+        return largestSingularValue(a, rows: rows, cols: cols, warmStart: &cold)
+    }
+
+    /// σ_max(A), starting Lanczos from `warmStart` when it holds `cols` entries
+    /// (the right singular vector a previous call left there for a similar
+    /// matrix): the same σ_max to the same tolerance, from fewer products.
+    public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int, warmStart: inout [Double]) -> Double {
         precondition(rows >= 0 && cols >= 0 && a.count == rows * cols,
                      "largestSingularValue: expected \(rows)×\(cols) = \(rows * cols) entries, got \(a.count)")
-        var b = doubles(a)
-        var maxAbs = 0.0
-        for x in b {
-            guard x.isFinite else { return .nan }
-            maxAbs = max(maxAbs, abs(x))
+        if T.self == Float.self, let sigma = a.withUnsafeBufferPointer({ p -> Double? in
+            // A Float matrix is read as it is: in Double, AᵀA of Float entries cannot
+            // overflow (|a|² ≤ 1.2e77). Entries so small that the split products, which
+            // read subnormal Floats as 0, could lose them take the scaled path below.
+            let f = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
+            let maxAbs = DoubleKernels.maxAbs(f, count: rows * cols)
+            guard maxAbs.isFinite else { return .nan }
+            guard maxAbs >= 0x1p-100 else { return maxAbs == 0 ? 0 : nil }
+            return largestSingularValue(of: f, rows: rows, cols: cols, warmStart: &warmStart)
+        }) {
+            return sigma
         }
+        var b = doubles(a)
+        let maxAbs = b.withUnsafeBufferPointer { DoubleKernels.maxAbs($0.baseAddress!, count: rows * cols) }
+        guard maxAbs.isFinite else { return .nan }
         if maxAbs == 0 { return 0 }
         // Work on A / max|a_ij| so that AᵀA can neither overflow nor underflow.
         for i in b.indices { b[i] /= maxAbs }
+        return b.withUnsafeBufferPointer { largestSingularValue(of: $0.baseAddress!, rows: rows, cols: cols, warmStart: &warmStart) } * maxAbs
+    }
+
+    /// σ_max of a nonzero finite matrix whose AᵀA does not overflow.
+    private static func largestSingularValue<E: MatrixEntry>(of bp: UnsafePointer<E>, rows: Int, cols: Int,
+                                                           warmStart: inout [Double]) -> Double {
         let k = min(cols, 64)
         var x = startVector(cols)
+        if warmStart.count == cols, warmStart.allSatisfy({ $0.isFinite }), warmStart.contains(where: { $0 != 0 }) {
+            // 1% of the fixed start vector keeps every direction in it (as JacobianNorm does).
+            for i in 0..<cols { x[i] = warmStart[i] + 0.01 * x[i] }
+        }
         var buffer = [Double](repeating: 0, count: LanczosScratch.count(n: cols, dimension: k) + rows)
-        let lambda = b.withUnsafeBufferPointer { bb in
-            x.withUnsafeMutableBufferPointer { xx in
+        let lambda = x.withUnsafeMutableBufferPointer { xx in
                 buffer.withUnsafeMutableBufferPointer { buf in
-                    let bp = bb.baseAddress!, xp = xx.baseAddress!
+                    let xp = xx.baseAddress!
                     let scratch = LanczosScratch(buf.baseAddress!, n: cols, dimension: k)
                     let u = buf.baseAddress! + LanczosScratch.count(n: cols, dimension: k)
                     let apply = { (v: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) in
-                        matVec(bp, rows, cols, v, u)    // u = A v
-                        matTVec(bp, rows, cols, u, y)   // y = Aᵀ u
+                        DoubleKernels.matVec(bp, rows, cols, v, u)    // u = A v
+                        DoubleKernels.matTVec(bp, rows, cols, u, y)   // y = Aᵀ u
                     }
                     var result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-10,
                                                 minSteps: 2, maxSteps: 1000, apply: apply)
@@ -380,9 +443,9 @@ public enum Spectral {
                     }
                     return result.value
                 }
-            }
         }
-        return max(lambda, 0).squareRoot() * maxAbs
+        warmStart = lambda > 0 && lambda.isFinite ? x : []
+        return max(lambda, 0).squareRoot()
     }
 
     // MARK: - Orthogonal initialisation
@@ -470,15 +533,14 @@ public enum Spectral {
         }
     }
 
-    /// y = A x for a row-major m×n matrix.
+    /// y = A x for a row-major m×n matrix (`DoubleKernels`: vector lanes, both cores when large).
     static func matVec(_ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        for i in 0..<m { y[i] = dot(a + i * n, x, n) }
+        DoubleKernels.matVec(a, m, n, x, y)
     }
 
     /// y = Aᵀ x for a row-major m×n matrix, accumulated row by row (contiguous access).
     static func matTVec(_ a: UnsafePointer<Double>, _ m: Int, _ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        for j in 0..<n { y[j] = 0 }
-        for i in 0..<m where x[i] != 0 { axpy(x[i], a + i * n, y, n) }
+        DoubleKernels.matTVec(a, m, n, x, y)
     }
 
     /// x · y, with four partial sums so the loop is not one long dependency chain.
@@ -531,13 +593,16 @@ public enum Spectral {
     }
 
     /// Writes the (normalised) row of A with the largest norm into v.
-    private static func largestRow(_ a: UnsafePointer<Double>, _ m: Int, _ n: Int, into v: UnsafeMutablePointer<Double>) {
+    private static func largestRow<E: MatrixEntry>(_ a: UnsafePointer<E>, _ m: Int, _ n: Int, into v: UnsafeMutablePointer<Double>) {
         var best = 0, bestNorm = -1.0
+        let row = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { row.deallocate() }
         for i in 0..<m {
-            let s = norm(a + i * n, n)
+            for j in 0..<n { row[j] = a[i * n + j].double }
+            let s = norm(row, n)
             if s > bestNorm { best = i; bestNorm = s }
         }
-        for j in 0..<n { v[j] = bestNorm > 0 ? a[best * n + j] / bestNorm : 0 }
+        for j in 0..<n { v[j] = bestNorm > 0 ? a[best * n + j].double / bestNorm : 0 }
     }
 
     // MARK: - Lanczos
@@ -588,13 +653,10 @@ public enum Spectral {
                 var a = dot(q, w, n)
                 axpy(-a, q, w, n)
                 if j > 0 { axpy(-z.beta[j - 1], z.basis + (j - 1) * n, w, n) }
-                // Full reorthogonalisation (one classical Gram–Schmidt pass).
-                for i in 0...j {
-                    let qi = z.basis + i * n
-                    let c = dot(qi, w, n)
-                    axpy(-c, qi, w, n)
-                    if i == j { a += c }
-                }
+                // Full reorthogonalisation: one classical Gram–Schmidt pass, c = Qᵀw, w −= Q c.
+                DoubleKernels.rowDots(z.basis, lda: n, rows: 0..<(j + 1), n: n, x: w, y: z.projections)
+                DoubleKernels.subtractCombination(z.basis, ldv: n, count: j + 1, z.projections, from: w, n: n)
+                a += z.projections[j]
                 z.alpha[j] = a
                 let b = norm(w, n)
                 z.beta[j] = b
@@ -694,8 +756,9 @@ struct LanczosScratch {
     let ritz: UnsafeMutablePointer<Double>      // dimension: top eigenvector s of T
     let pivots: UnsafeMutablePointer<Double>    // dimension: LDLᵀ scratch
     let multipliers: UnsafeMutablePointer<Double>
+    let projections: UnsafeMutablePointer<Double> // dimension: Qᵀw
 
-    static func count(n: Int, dimension k: Int) -> Int { k * n + n + 5 * k }
+    static func count(n: Int, dimension k: Int) -> Int { k * n + n + 6 * k }
 
     init(_ p: UnsafeMutablePointer<Double>, n: Int, dimension k: Int) {
         dimension = k
@@ -706,6 +769,7 @@ struct LanczosScratch {
         ritz = beta + k
         pivots = ritz + k
         multipliers = pivots + k
+        projections = multipliers + k
     }
 }
 

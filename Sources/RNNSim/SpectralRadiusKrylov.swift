@@ -22,74 +22,126 @@ extension Spectral {
     /// m = 48 takes 18; restarting from the top Ritz vector alone is as fast as
     /// from four, and ten stall. A residual of 1e-9·|θ| gives ρ to 1e-6 relative
     /// or better on the tests' matrices, far-from-normal ones included.
-    static func krylovSpectralRadius(_ a: UnsafePointer<Double>, n: Int, dimension: Int = 100, cycles: Int = 30,
-                                     restartVectors: Int = 1, tolerance: Double = 1e-9) -> Double? {
+    static func krylovSpectralRadius<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, cycles: Int = 30,
+                                                     restartVectors: Int = 1, tolerance: Double = 1e-9) -> Double? {
+        krylovRun(a, n: n, dimension: dimension, cycles: cycles, restartVectors: restartVectors, tolerance: tolerance).rho
+    }
+
+    /// What one run of restarted Arnoldi found and what it took.
+    struct KrylovRun {
+        var rho: Double?
+        var products = 0  // products A v
+        var cycles = 0
+    }
+
+    /// `warm`: a start vector (n entries) from a similar matrix, such as the
+    /// last measurement of a slowly trained W_hh, in place of the fixed one; on
+    /// return it holds the top Ritz vector found (unchanged if nil is returned).
+    /// A warm start is also tested for convergence after 8, 16, 32 and 64
+    /// steps, since it may need far fewer than m.
+    static func krylovRun<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, cycles: Int = 30,
+                                          restartVectors: Int = 1, tolerance: Double = 1e-9,
+                                          warm: UnsafeMutablePointer<Double>? = nil) -> KrylovRun {
+        var run = KrylovRun()
         let m = min(dimension, n - 1)
-        guard m >= 4 else { return nil }
-        var scale = 0.0  // ‖A‖_max, for the test of a closed Krylov space
-        for i in 0..<(n * n) { scale = max(scale, abs(a[i])) }
-        guard scale > 0 else { return 0 }
+        guard m >= 4 else { return run }
+        let scale = DoubleKernels.maxAbs(a, count: n * n)  // ‖A‖_max, for the test of a closed Krylov space
+        guard scale.isFinite else { return run }
+        guard scale > 0 else { run.rho = 0; return run }
         var basis = [Double](repeating: 0, count: (m + 1) * n)
         var start = startVector(n)
-        for _ in 0..<cycles {
-            var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
-            var steps = m, beta = 0.0
-            guard start.withUnsafeBufferPointer({ norm($0.baseAddress!, n) }) > 0 else { return nil }
-            let closed: Bool = basis.withUnsafeMutableBufferPointer { vb in
-                let v = vb.baseAddress!
-                for i in 0..<n { v[i] = start[i] }
-                _ = normalize(v, n)  // checked non-zero before
-                for j in 0..<m {
-                    let w = v + (j + 1) * n
-                    matVec(a, n, n, v + j * n, w)
-                    for _ in 0..<2 {
-                        for i in 0...j {
-                            let c = dot(v + i * n, w, n)
-                            h[i * m + j] += c
-                            axpy(-c, v + i * n, w, n)
-                        }
-                    }
-                    beta = norm(w, n)
-                    h[(j + 1) * m + j] = beta
-                    if !(beta > 1e-12 * scale * Double(n).squareRoot()) {  // closed (or NaN: give up below)
-                        steps = j + 1
-                        return true
-                    }
-                    for i in 0..<n { w[i] /= beta }
-                }
-                return false
-            }
-            guard beta.isFinite else { return nil }
-            var small = [Double](repeating: 0, count: steps * steps)
-            for i in 0..<steps { for j in 0..<steps { small[i * steps + j] = h[i * m + j] } }
-            guard let ritz = eigenvalues(small, n: steps), let top = ritz.first else { return nil }
-            let rho = Double.hypot(top.re, top.im)
-            if closed { return rho }
-
-            // Ritz vectors of the outermost Ritz values (one of each conjugate pair).
-            var wanted: [(re: Double, im: Double)] = []
-            for r in ritz where r.im >= 0 && wanted.count < restartVectors { wanted.append(r) }
-            var next = [Double](repeating: 0, count: n)
-            for (index, theta) in wanted.enumerated() {
-                guard let y = hessenbergEigenvector(small, steps, theta) else { return nil }
-                if index == 0 {
-                    let last = Double.hypot(y.re[steps - 1], y.im[steps - 1])
-                    if beta * last <= tolerance * rho { return rho }
-                }
-                // x = V (Re y + Im y), each Ritz vector with the same weight
-                var x = [Double](repeating: 0, count: n)
-                basis.withUnsafeBufferPointer { vb in
-                    for i in 0..<steps {
-                        let c = y.re[i] + y.im[i]
-                        if c != 0 { x.withUnsafeMutableBufferPointer { axpy(c, vb.baseAddress! + i * n, $0.baseAddress!, n) } }
-                    }
-                }
-                let s = x.withUnsafeBufferPointer { norm($0.baseAddress!, n) }
-                if s > 0 && s.isFinite { for i in 0..<n { next[i] += x[i] / s } }
-            }
-            start = next
+        let warmNorm = warm.map { norm($0, n) } ?? 0
+        let isWarm = warmNorm > 0 && warmNorm.isFinite
+        if let warm, isWarm {
+            // 1% of the fixed start vector keeps every direction in it (as JacobianNorm does).
+            for i in 0..<n { start[i] = warm[i] / warmNorm + 0.01 * start[i] }
         }
-        return nil
+        let stops = (isWarm ? [8, 16, 32, 64].filter { $0 < m } : []) + [m]
+        var c = [Double](repeating: 0, count: m + 1)  // projections Vᵀw
+        var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
+        for _ in 0..<cycles {
+            run.cycles += 1
+            for i in h.indices { h[i] = 0 }
+            guard start.withUnsafeBufferPointer({ norm($0.baseAddress!, n) }) > 0 else { return run }
+            basis.withUnsafeMutableBufferPointer { vb in
+                for i in 0..<n { vb[i] = start[i] }
+                _ = normalize(vb.baseAddress!, n)  // checked non-zero before
+            }
+            var built = 0, beta = 0.0, closed = false
+            for stop in stops {
+                // Extend the Arnoldi factorisation from `built` to `stop` steps.
+                closed = basis.withUnsafeMutableBufferPointer { vb in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        let v = vb.baseAddress!, c = cb.baseAddress!
+                        while built < stop {
+                            let j = built
+                            let w = v + (j + 1) * n
+                            DoubleKernels.matVec(a, n, n, v + j * n, w)
+                            run.products += 1
+                            built += 1
+                            // Classical Gram–Schmidt twice: c = V_jᵀ w, w −= V_j c.
+                            for _ in 0..<2 {
+                                DoubleKernels.rowDots(v, lda: n, rows: 0..<(j + 1), n: n, x: w, y: c)
+                                DoubleKernels.subtractCombination(v, ldv: n, count: j + 1, c, from: w, n: n)
+                                for i in 0...j { h[i * m + j] += c[i] }
+                            }
+                            beta = norm(w, n)
+                            h[(j + 1) * m + j] = beta
+                            if !(beta > 1e-12 * scale * Double(n).squareRoot()) { return true }  // closed (or NaN: below)
+                            for i in 0..<n { w[i] /= beta }
+                        }
+                        return false
+                    }
+                }
+                guard beta.isFinite else { return run }
+                let steps = built
+                var small = [Double](repeating: 0, count: steps * steps)
+                for i in 0..<steps { for j in 0..<steps { small[i * steps + j] = h[i * m + j] } }
+                guard let ritz = eigenvalues(small, n: steps), let top = ritz.first else { return run }
+                let rho = Double.hypot(top.re, top.im)
+                if closed && warm == nil { run.rho = rho; return run }
+
+                // Ritz vectors of the outermost Ritz values (one of each conjugate pair):
+                // the test of the top one, then the start of the next cycle (or the warm start).
+                var wanted: [(re: Double, im: Double)] = []
+                for r in ritz where r.im >= 0 && wanted.count < restartVectors { wanted.append(r) }
+                var next = [Double](repeating: 0, count: n)
+                for (index, theta) in wanted.enumerated() {
+                    guard let y = hessenbergEigenvector(small, steps, theta) else {
+                        if closed { run.rho = rho }  // exact, vector or not
+                        return run
+                    }
+                    if index == 0 {
+                        let last = Double.hypot(y.re[steps - 1], y.im[steps - 1])
+                        let converged = closed || beta * last <= tolerance * rho
+                        if converged {
+                            if let warm { ritzVector(basis, n: n, steps: steps, y, into: warm) }
+                            run.rho = rho
+                            return run
+                        }
+                        if stop < m { break }  // not yet: extend the same factorisation
+                    }
+                    var x = [Double](repeating: 0, count: n)
+                    ritzVector(basis, n: n, steps: steps, y, into: &x)
+                    for i in 0..<n { next[i] += x[i] }
+                }
+                if stop == m { start = next }
+            }
+        }
+        return run
+    }
+
+    /// x = V (Re y + Im y), normalised (left as it is if that is zero): a real
+    /// vector in the span of a Ritz vector and, for a complex pair, its conjugate.
+    private static func ritzVector(_ basis: [Double], n: Int, steps: Int, _ y: (re: [Double], im: [Double]),
+                                   into x: UnsafeMutablePointer<Double>) {
+        let minusY = (0..<steps).map { -(y.re[$0] + y.im[$0]) }
+        let t = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { t.deallocate() }
+        t.update(repeating: 0, count: n)
+        basis.withUnsafeBufferPointer { DoubleKernels.subtractCombination($0.baseAddress!, ldv: n, count: steps, minusY, from: t, n: n) }
+        let s = norm(t, n)
+        if s > 0 && s.isFinite { for i in 0..<n { x[i] = t[i] / s } }
     }
 
     /// A unit eigenvector (re, im parts) of the k×k matrix `h` (row-major) for

@@ -169,13 +169,22 @@ public final class Trainer {
     /// gates' blocks [G·H, H]: it has a largest singular value but no eigenvalues (ρ is NaN).
     public func measureSpectrum() -> ([Double], [Double]) { spectrum(of: network) }
 
+    /// Per layer, the top Ritz vectors the last measurement of ρ and σ_max ended
+    /// with: W_hh changes little between measurements, so the next one starts there.
+    private var spectralStarts: [[Double]] = []
+    private var singularStarts: [[Double]] = []
+
     private func spectrum(of net: RNN<Float>) -> ([Double], [Double]) {
         let H = settings.hidden, G = settings.cell.gates
+        if spectralStarts.count != settings.layers {
+            spectralStarts = Array(repeating: [], count: settings.layers)
+            singularStarts = spectralStarts
+        }
         var rho: [Double] = [], sigma: [Double] = []
         for k in 0..<settings.layers {
             let w = net.recurrentWeights(layer: k)
-            rho.append(G == 1 ? Spectral.spectralRadius(w, n: H) ?? .nan : .nan)
-            sigma.append(Spectral.largestSingularValue(w, rows: G * H, cols: H))
+            rho.append(G == 1 ? Spectral.spectralRadius(w, n: H, warmStart: &spectralStarts[k]) ?? .nan : .nan)
+            sigma.append(Spectral.largestSingularValue(w, rows: G * H, cols: H, warmStart: &singularStarts[k]))
         }
         return (rho, sigma)
     }

@@ -68,4 +68,110 @@ import Testing
         let rho = try #require(Spectral.spectralRadius(a, n: n))
         #expect(abs(rho - 0.5) <= 1e-12)
     }
+
+    /// The outermost |λ| of every eigenvalue, computed densely.
+    static func denseRadius(_ a: [Double], n: Int) throws -> Double {
+        try #require(Spectral.eigenvalues(a, n: n)).map { Double.hypot($0.re, $0.im) }.max()!
+    }
+
+    /// The kinds of matrix ρ is asked of, at sizes just above the dense threshold
+    /// and not multiples of 8: Arnoldi agrees with every eigenvalue to 1e-6, read
+    /// as Double and as Float (the trainer's weights), or says nil and the dense
+    /// solver answers; `spectralRadius` itself always agrees.
+    @Test(arguments: ["gaussian", "far-from-normal", "orthogonal", "identity-plus-noise", "complex-pair"], [257, 263, 300])
+    func krylovAgreesWithEveryEigenvalue(kind: String, n: Int) throws {
+        var rng = SeededRandom(seed: UInt64(n) * 31 + UInt64(kind.count))
+        let a: [Double]
+        switch kind {
+        case "gaussian":
+            a = (0..<(n * n)).map { _ in rng.normal() / Double(n).squareRoot() }
+        case "far-from-normal":  // a Jordan-like coupled top pair 1.2, 1.1 over a random upper triangle, rotated
+            var diagonal = (0..<n).map { _ in 0.9 * (2 * rng.uniform() - 1) }
+            diagonal[0] = 1.2
+            diagonal[1] = 1.1
+            var t = Self.triangular(n: n, diagonal: diagonal, rotation: nil, seed: 3)
+            t[1] = 1
+            a = Self.similar(t, n: n, seed: 5)
+        case "orthogonal":  // every |λ| = 0.8: Ritz values approach the circle from inside
+            a = Spectral.randomOrthogonal(n: n, rng: &rng).map { 0.8 * $0 }
+        case "identity-plus-noise":
+            a = (0..<(n * n)).map { ($0 / n == $0 % n ? 1 : 0) + 0.05 * rng.normal() / Double(n).squareRoot() }
+        default:  // a conjugate pair outside a Gaussian disk
+            let t = Self.triangular(n: n, diagonal: (0..<n).map { _ in 0.9 * (2 * rng.uniform() - 1) },
+                                    rotation: (1.1, 2.0), seed: 8)
+            a = Self.similar(t, n: n, seed: 6)
+        }
+        let dense = try Self.denseRadius(a, n: n)
+        let rho = try #require(Spectral.spectralRadius(a, n: n))
+        #expect(abs(rho - dense) <= 1e-6 * dense, "\(kind) n = \(n): ρ = \(rho), dense \(dense)")
+        if let krylov = a.withUnsafeBufferPointer({ Spectral.krylovSpectralRadius($0.baseAddress!, n: n) }) {
+            #expect(abs(krylov - dense) <= 1e-6 * dense, "\(kind) n = \(n): Arnoldi \(krylov), dense \(dense)")
+        } else {
+            #expect(kind == "orthogonal", "\(kind) n = \(n): Arnoldi did not converge")
+        }
+        // The same matrix in Float, read as Float by Arnoldi.
+        let f = a.map { Float($0) }
+        let denseF = try Self.denseRadius(f.map { Double($0) }, n: n)
+        let rhoF = try #require(Spectral.spectralRadius(f, n: n))
+        #expect(abs(rhoF - denseF) <= 1e-6 * denseF, "\(kind) n = \(n) in Float: ρ = \(rhoF), dense \(denseF)")
+    }
+
+    @Test func nilRatherThanAGuessWhenItDoesNotConverge() throws {
+        let n = 300
+        var rng = SeededRandom(seed: 77)
+        let a = (0..<(n * n)).map { _ in rng.normal() / Double(n).squareRoot() }
+        // One short cycle cannot reach a residual of 1e-9 on a crowded edge.
+        let short = a.withUnsafeBufferPointer { Spectral.krylovRun($0.baseAddress!, n: n, dimension: 20, cycles: 1) }
+        #expect(short.rho == nil && short.products == 20 && short.cycles == 1)
+        // Non-finite: nil before any product.
+        var bad = a
+        bad[n * n - 1] = .nan
+        let refused = bad.withUnsafeBufferPointer { Spectral.krylovRun($0.baseAddress!, n: n) }
+        #expect(refused.rho == nil && refused.products == 0)
+        #expect(Spectral.spectralRadius(bad, n: n) == nil)
+    }
+
+    /// A slowly trained W_hh: each measurement warm-started from the last one's
+    /// Ritz vector agrees with a cold one to 1e-6 and takes fewer products in all;
+    /// a warm start from an unrelated matrix still converges to the right ρ.
+    @Test func warmStartAgreesAndSavesProducts() throws {
+        let n = 300
+        var rng = SeededRandom(seed: 91)
+        var a = (0..<(n * n)).map { _ in Float(rng.normal() / Double(n).squareRoot()) }
+        var warm: [Double] = [], sigmaWarm: [Double] = []
+        var warmProducts = 0, coldProducts = 0
+        for step in 0..<6 {
+            for i in a.indices { a[i] += Float(1e-3 * rng.normal() / Double(n).squareRoot()) }
+            let cold = a.withUnsafeBufferPointer { Spectral.krylovRun($0.baseAddress!, n: n) }
+            let dense = try Self.denseRadius(a.map { Double($0) }, n: n)
+            let coldRho = try #require(cold.rho)
+            let before = warm.count == n ? warm : [Double](repeating: 0, count: n)
+            var next = before
+            let run = next.withUnsafeMutableBufferPointer { w in
+                a.withUnsafeBufferPointer { Spectral.krylovRun($0.baseAddress!, n: n, warm: w.baseAddress!) }
+            }
+            let rho = try #require(run.rho)
+            #expect(abs(rho - dense) <= 1e-6 * dense && abs(coldRho - dense) <= 1e-6 * dense,
+                    "step \(step): warm \(rho), cold \(coldRho), dense \(dense)")
+            #expect(next != before, "the Ritz vector is handed back")
+            // The public entry point keeps the vector between calls and gives the same ρ.
+            let viaPublic = try #require(Spectral.spectralRadius(a, n: n, warmStart: &warm))
+            #expect(abs(viaPublic - dense) <= 1e-6 * dense)
+            #expect(warm.count == n)
+            let sigma = Spectral.largestSingularValue(a, rows: n, cols: n, warmStart: &sigmaWarm)
+            let sigmaCold = Spectral.largestSingularValue(a, rows: n, cols: n)
+            #expect(abs(sigma - sigmaCold) <= 1e-8 * sigmaCold && sigmaWarm.count == n)
+            if step > 0 { warmProducts += run.products; coldProducts += cold.products }
+        }
+        #expect(warmProducts < coldProducts, "warm \(warmProducts) vs cold \(coldProducts) products")
+
+        // A warm start left by a different matrix (an unrelated one) is only a start.
+        var other: [Double] = []
+        let b = (0..<(n * n)).map { _ in rng.normal() / Double(n).squareRoot() }
+        _ = Spectral.spectralRadius(b, n: n, warmStart: &other)
+        let c = (0..<(n * n)).map { _ in 1.5 * rng.normal() / Double(n).squareRoot() }
+        let rho = try #require(Spectral.spectralRadius(c, n: n, warmStart: &other))
+        let dense = try Self.denseRadius(c, n: n)
+        #expect(abs(rho - dense) <= 1e-6 * dense)
+    }
 }

@@ -131,6 +131,7 @@ enum FloatKernels {
 
     /// Piece t of a product: its block of rows or columns of C, by the job's kernel.
     static func runPiece(_ job: ProductJob, _ t: Int) {
+        if job.kernel == .doubleRows { return DoubleKernels.runPiece(job.context.unsafelyUnwrapped, t, job.parts) }
         let rowQuantum = job.kernel == .dot ? 2 : mr, colQuantum = job.kernel == .dot ? 16 : nr
         let rows = job.byRows ? KernelThreads.piece(t, of: job.parts, job.m, quantum: rowQuantum) : 0..<job.m
         let cols = job.byRows ? 0..<job.n : KernelThreads.piece(t, of: job.parts, job.n, quantum: colQuantum)
@@ -146,6 +147,8 @@ enum FloatKernels {
         case .packed:
             packedProduct(rows: rows, cols: cols, n: job.n, k: job.k, a: job.a, lda: job.lda, panels: job.b,
                           c: job.c, ldc: job.ldc, accumulate: job.accumulate)
+        case .doubleRows:
+            break  // run above
         }
     }
 

@@ -10,7 +10,7 @@ import Darwin
 /// One product split into `parts` pieces (blocks of rows or of columns of C):
 /// all a piece needs, kept on the caller's stack while the pieces run.
 struct ProductJob {
-    enum Kernel { case dot, broadcast, packed }
+    enum Kernel { case dot, broadcast, packed, doubleRows }
     var kernel: Kernel
     var transA: Bool, transB: Bool
     var m: Int, n: Int, k: Int
@@ -22,6 +22,17 @@ struct ProductJob {
     var parts: Int
     var byRows: Bool
     var flush: Bool
+    /// `.doubleRows`: the job of `DoubleKernels.matVec` (a Double product, not
+    /// this struct's Float operands), behind a pointer to the caller's stack.
+    var context: UnsafeRawPointer? = nil
+
+    /// A job of `parts` pieces for `DoubleKernels.runPiece(context, t, parts)`.
+    /// Subnormals are flushed, as every split job's are.
+    static func doubleRows(parts: Int, context: UnsafeRawPointer) -> ProductJob {
+        ProductJob(kernel: .doubleRows, transA: false, transB: false, m: 0, n: 0, k: 0, a: unused, lda: 0, b: unused, ldb: 0,
+                   c: unused, ldc: 0, accumulate: false, parts: parts, byRows: true, flush: true, context: context)
+    }
+    nonisolated(unsafe) private static let unused = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 }
 
 /// Work splitting for the large products, and per-thread packing memory.
