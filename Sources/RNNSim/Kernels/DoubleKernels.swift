@@ -147,7 +147,11 @@ extension DoubleKernels {
     }
 
     private static func split(_ job: RowDotsJob, parts: Int) {
-        withUnsafePointer(to: job) { KernelThreads.run(.doubleRows(parts: parts, context: UnsafeRawPointer($0))) }
+        withUnsafePointer(to: job) { job in
+            KernelThreads.runPieces(parts, context: UnsafeRawPointer(job)) { context, t, parts in
+                DoubleKernels.runPiece(context, t, parts)
+            }
+        }
     }
 
     /// Piece t of a split `matVec`: its block of rows.

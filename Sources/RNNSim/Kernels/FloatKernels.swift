@@ -77,7 +77,7 @@ enum FloatKernels {
         transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) -> Bool {
-        m &* n &* k >= 1 << 16
+        m &* n &* k >= parallelMatrixVector  // every product split over the cores (threads > 1) is large enough
             || Denormals.anyTiny(a, rows: transA ? k : m, cols: transA ? m : k, ld: lda)
             || (accumulate && Denormals.anyTiny(c, rows: m, cols: n, ld: ldc))
     }
@@ -131,7 +131,6 @@ enum FloatKernels {
 
     /// Piece t of a product: its block of rows or columns of C, by the job's kernel.
     static func runPiece(_ job: ProductJob, _ t: Int) {
-        if job.kernel == .doubleRows { return DoubleKernels.runPiece(job.context.unsafelyUnwrapped, t, job.parts) }
         let rowQuantum = job.kernel == .dot ? 2 : mr, colQuantum = job.kernel == .dot ? 16 : nr
         let rows = job.byRows ? KernelThreads.piece(t, of: job.parts, job.m, quantum: rowQuantum) : 0..<job.m
         let cols = job.byRows ? 0..<job.n : KernelThreads.piece(t, of: job.parts, job.n, quantum: colQuantum)
@@ -147,8 +146,6 @@ enum FloatKernels {
         case .packed:
             packedProduct(rows: rows, cols: cols, n: job.n, k: job.k, a: job.a, lda: job.lda, panels: job.b,
                           c: job.c, ldc: job.ldc, accumulate: job.accumulate)
-        case .doubleRows:
-            break  // run above
         }
     }
 

@@ -10,7 +10,7 @@ import Darwin
 /// One product split into `parts` pieces (blocks of rows or of columns of C):
 /// all a piece needs, kept on the caller's stack while the pieces run.
 struct ProductJob {
-    enum Kernel { case dot, broadcast, packed, doubleRows }
+    enum Kernel { case dot, broadcast, packed }
     var kernel: Kernel
     var transA: Bool, transB: Bool
     var m: Int, n: Int, k: Int
@@ -22,17 +22,6 @@ struct ProductJob {
     var parts: Int
     var byRows: Bool
     var flush: Bool
-    /// `.doubleRows`: the job of `DoubleKernels.matVec` (a Double product, not
-    /// this struct's Float operands), behind a pointer to the caller's stack.
-    var context: UnsafeRawPointer? = nil
-
-    /// A job of `parts` pieces for `DoubleKernels.runPiece(context, t, parts)`.
-    /// Subnormals are flushed, as every split job's are.
-    static func doubleRows(parts: Int, context: UnsafeRawPointer) -> ProductJob {
-        ProductJob(kernel: .doubleRows, transA: false, transB: false, m: 0, n: 0, k: 0, a: unused, lda: 0, b: unused, ldb: 0,
-                   c: unused, ldc: 0, accumulate: false, parts: parts, byRows: true, flush: true, context: context)
-    }
-    nonisolated(unsafe) private static let unused = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 }
 
 /// Work splitting for the large products, and per-thread packing memory.
@@ -70,35 +59,40 @@ enum KernelThreads {
             FloatKernels.runPiece(job, 0)
         } else {
             withUnsafePointer(to: job) { product in
-                let pool = PoolJob(parts: job.parts, context: UnsafeRawPointer(product)) { context, t in
+                runPieces(job.parts, context: UnsafeRawPointer(product)) { context, t, _ in
                     FloatKernels.runPiece(context.assumingMemoryBound(to: ProductJob.self).pointee, t)
                 }
-                withUnsafePointer(to: pool) { WorkerPool.shared.run($0) }
             }
         }
     }
 
-    /// Runs `run(context, rows)` on `parts` nearly equal blocks of 0..<rows at
-    /// once, one per thread, and returns when all have finished: for work whose
-    /// rows never meet (the batch rows of a recurrence), so that the threads
-    /// need no meeting point until the end. Threads run with subnormals flushed
-    /// (the caller is, as the helpers are), so it is only for Float work. A
-    /// function and a context rather than a closure, so nothing is allocated.
+    /// Runs `run(context, t, parts)` for every t in 0..<parts, on this thread
+    /// and the helpers, and returns when all have finished. A function and a
+    /// context rather than a closure, so nothing is allocated.
+    static func runPieces(_ parts: Int, context: UnsafeRawPointer,
+                          _ run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
+        if parts <= 1 { return run(context, 0, 1) }
+        withUnsafePointer(to: PoolJob(parts: parts, context: context, run: run)) { WorkerPool.shared.run($0) }
+    }
+
+    /// Runs `run(context, lower, upper)` on `parts` nearly equal blocks of
+    /// 0..<rows at once, one per thread: for work whose rows never meet (the
+    /// batch rows of a recurrence), so that the threads need no meeting point
+    /// until the end. Threads run with subnormals flushed (the caller is, as
+    /// the helpers are), so it is only for Float work.
     static func runRows(_ rows: Int, parts: Int, context: UnsafeRawPointer,
                         _ run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
-        let task = RowTask(rows: rows, parts: max(1, min(parts, rows)), context: context, run: run)
-        withUnsafePointer(to: task) { task in
-            let pool = PoolJob(parts: task.pointee.parts, context: UnsafeRawPointer(task)) { task, t in
+        withUnsafePointer(to: RowTask(rows: rows, context: context, run: run)) { task in
+            runPieces(max(1, min(parts, rows)), context: UnsafeRawPointer(task)) { task, t, parts in
                 let task = task.assumingMemoryBound(to: RowTask.self).pointee
-                let rows = KernelThreads.piece(t, of: task.parts, task.rows, quantum: 1)
+                let rows = KernelThreads.piece(t, of: parts, task.rows, quantum: 1)
                 task.run(task.context, rows.lowerBound, rows.upperBound)
             }
-            withUnsafePointer(to: pool) { WorkerPool.shared.run($0) }
         }
     }
 
     private struct RowTask {
-        let rows: Int, parts: Int
+        let rows: Int
         let context: UnsafeRawPointer
         let run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
     }

@@ -8,12 +8,12 @@ import Musl
 import Darwin
 #endif
 
-/// Work the pool runs: `parts` pieces, piece t being `run(context, t)`; the
-/// context (a product, or a closure) lives on the caller's stack meanwhile.
+/// Work the pool runs: `parts` pieces, piece t being `run(context, t, parts)`;
+/// the context (a product, a block of rows) lives on the caller's stack meanwhile.
 struct PoolJob {
     let parts: Int
     let context: UnsafeRawPointer
-    let run: @convention(c) (UnsafeRawPointer, Int) -> Void
+    let run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
 }
 
 /// The helper threads a large product is split over, started once and kept.
@@ -75,7 +75,7 @@ final class WorkerPool: @unchecked Sendable {
         let parts = work.pointee.parts
         precondition(parts > 0 && parts < 256)
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            for t in 0..<parts { work.pointee.run(work.pointee.context, t) }
+            for t in 0..<parts { work.pointee.run(work.pointee.context, t, parts) }
             return
         }
         current = work
@@ -110,7 +110,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             // The job cannot end before this piece does, so `current` is its job.
             let work = current.unsafelyUnwrapped.pointee
-            work.run(work.context, next)
+            work.run(work.context, next, work.parts)
             finished.add(1, ordering: .releasing)
             ran &+= 1
         }
