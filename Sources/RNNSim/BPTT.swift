@@ -300,7 +300,7 @@ public final class BPTT<T: RNNFloat> {
             ? StepGradients(layers: shape.layers, rows: C.gates * shape.hidden, hidden: shape.hidden, steps: steps) : nil
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(cell, net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options.loss)
+                forward(C.self, net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options.loss)
             }
         }
         net.parameters.withUnsafeBufferPointer { p in
@@ -308,9 +308,9 @@ public final class BPTT<T: RNNFloat> {
                 gradients.withUnsafeMutableBufferPointer { g in
                     let input = embedded.map { UnsafePointer($0) } ?? x.baseAddress!
                     if let tokens = batch.tokens {
-                        tokens.withUnsafeBufferPointer { backward(cell, net, p.baseAddress!, input, $0.baseAddress!, options, g.baseAddress!) }
+                        tokens.withUnsafeBufferPointer { backward(C.self, net, p.baseAddress!, input, $0.baseAddress!, options, g.baseAddress!) }
                     } else {
-                        backward(cell, net, p.baseAddress!, input, nil, options, g.baseAddress!)
+                        backward(C.self, net, p.baseAddress!, input, nil, options, g.baseAddress!)
                     }
                 }
             }
@@ -350,7 +350,7 @@ public final class BPTT<T: RNNFloat> {
 
     // MARK: Forward
 
-    private func forward<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
+    private func forward<C: RecurrentCell>(_: C.Type, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
                                            _ targets: Batch<T>.Targets, _ lossKind: LossKind) -> Double where C.T == T {
         let H = shape.hidden, B = batchSize, steps = self.steps, L = net.layout, BH = B * H
         let GH = C.gates * H, W = C.width * H
@@ -397,7 +397,7 @@ public final class BPTT<T: RNNFloat> {
     // MARK: Backward
 
     /// `tokens`: the ids x was looked up from, for a network with an embedding.
-    private func backward<C: RecurrentCell>(_ cell: C, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
+    private func backward<C: RecurrentCell>(_: C.Type, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
                                             _ tokens: UnsafePointer<Int32>?, _ options: BPTTOptions,
                                             _ g: UnsafeMutablePointer<T>) where C.T == T {
         let H = shape.hidden, B = batchSize, O = shape.outputs, steps = self.steps, L = net.layout, BH = B * H
@@ -425,32 +425,28 @@ public final class BPTT<T: RNNFloat> {
             if C.hasMemory { dcRunning.update(repeating: 0, count: BH) }
             var end = steps
             while end > 0 {
-                // The window of steps start..<end; dh(s), dax(s), dah(s) are step s's blocks.
+                // The window of steps start..<end; w.dh(s), w.dax(s), w.dah(s) are step s's blocks.
                 let start = max(0, end - window), n = end - start
                 let w = WindowBuffers(self, layer: k, start: start, C.self)
-                func dh(_ s: Int) -> UnsafeMutablePointer<T> { w.dh(s) }
-                func dc(_ s: Int) -> UnsafeMutablePointer<T> { w.dc(s) }
-                func dax(_ s: Int) -> UnsafeMutablePointer<T> { w.dax(s) }
-                func dah(_ s: Int) -> UnsafeMutablePointer<T> { w.dah(s) }
                 // ∂L/∂h_t from outside the recurrence: the readout (top layer) or the layer above
                 if k == top {
                     // dy_t W_out at the scored steps, 0 elsewhere
                     let scoredFrom = min(max(start * B, firstRow), end * B)  // first scored row in the window
-                    dh(start).update(repeating: 0, count: (scoredFrom - start * B) * H)
+                    w.dh(start).update(repeating: 0, count: (scoredFrom - start * B) * H)
                     if end * B > scoredFrom {
                         Gemm.run(transA: false, transB: false, m: end * B - scoredFrom, n: H, k: O,
                                  a: dy + (scoredFrom - firstRow) * O, lda: O, b: p + L.readoutWeight, ldb: H,
-                                 beta: 0, c: dh(start) + (scoredFrom - start * B) * H, ldc: H)
+                                 beta: 0, c: w.dh(start) + (scoredFrom - start * B) * H, ldc: H)
                     }
                 } else {
                     // ∂L/∂h_t = ∂L/∂a_t W_ih, both of the layer above (its x_t is this h_t)
                     Gemm.run(transA: false, transB: false, m: n * B, n: H, k: GH,
                              a: fullDA(k + 1)! + start * BG, lda: GH, b: p + L.weightIH(k + 1), ldb: H,
-                             beta: 0, c: dh(start), ldc: H)
+                             beta: 0, c: w.dh(start), ldc: H)
                 }
                 // ∂L/∂h_{end-1} += what step `end` (first of the later window) sent back
                 if end < steps && !options.cuts(before: end) {
-                    let last = dh(end - 1)
+                    let last = w.dh(end - 1)
                     for j in 0..<BH { last[j] += carry[j] }
                 }
                 // Backward through time, each block of batch rows on its own thread
@@ -459,21 +455,21 @@ public final class BPTT<T: RNNFloat> {
                 recurrence()
                 for s in start..<end {
                     // ‖∂L/∂h_t‖: everything reaching h_t (readout, layer above, step t+1); ‖∂L/∂c_t‖
-                    hiddenGradNorms[k][s] = Elementwise.norm(dh(s), BH)
-                    if C.hasMemory { cellGradNorms[k][s] = Elementwise.norm(dc(s), BH) }
+                    hiddenGradNorms[k][s] = Elementwise.norm(w.dh(s), BH)
+                    if C.hasMemory { cellGradNorms[k][s] = Elementwise.norm(w.dc(s), BH) }
                     // step t's own term of ∂L/∂W_hh = Σ_t ∂L/∂a_tᵀ h_{t-1}, kept apart when asked for
-                    stepGradients?.add(layer: k, step: s, da: dah(s), hPrevious: h + s * BH, batch: B, rows: GH, hidden: H)
+                    stepGradients?.add(layer: k, step: s, da: w.dah(s), hPrevious: h + s * BH, batch: B, rows: GH, hidden: H)
                 }
                 let accumulate: T = end == steps ? 0 : 1
                 // ∂L/∂W_hh += Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh)
                 Gemm.run(transA: true, transB: false, m: GH, n: H, k: n * B,
-                         a: dah(start), lda: GH, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
+                         a: w.dah(start), lda: GH, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
                 // ∂L/∂W_ih += Σ_t ∂L/∂a_tᵀ x_t
                 Gemm.run(transA: true, transB: false, m: GH, n: I, k: n * B,
-                         a: dax(start), lda: GH, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
+                         a: w.dax(start), lda: GH, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
                 // ∂L/∂b_ih = Σ_t ∂L/∂a_t (input side), ∂L/∂b_hh = Σ_t ∂L/∂a_t (recurrent side)
                 if L.bias {
-                    let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k), dxw = dax(start), dhw = dah(start)
+                    let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k), dxw = w.dax(start), dhw = w.dah(start)
                     if end == steps { gbih.update(repeating: 0, count: GH) }
                     for r in 0..<(n * B) { for j in 0..<GH { gbih[j] += dxw[r * GH + j] } }
                     if C.recurrentApart {
@@ -484,7 +480,7 @@ public final class BPTT<T: RNNFloat> {
                 // ∂L/∂E[id_t] += ∂L/∂x_t = ∂L/∂a_t W_ih, at the bottom layer of a network with an embedding
                 if k == 0, let dx = embeddedGradient, let ids = tokens {
                     Gemm.run(transA: false, transB: false, m: n * B, n: I, k: GH,
-                             a: dax(start), lda: GH, b: p + L.weightIH(0), ldb: I, beta: 0, c: dx, ldc: I)
+                             a: w.dax(start), lda: GH, b: p + L.weightIH(0), ldb: I, beta: 0, c: dx, ldc: I)
                     Embedding.backward(dx, width: I, tokens: ids + start * B, rows: n * B, into: g + L.embedding)
                 }
                 end = start
