@@ -78,7 +78,7 @@ import Testing
     /// and not multiples of 8: Arnoldi agrees with every eigenvalue to 1e-6, read
     /// as Double and as Float (the trainer's weights), or says nil and the dense
     /// solver answers; `spectralRadius` itself always agrees.
-    @Test(arguments: ["gaussian", "far-from-normal", "orthogonal", "identity-plus-noise", "complex-pair"], [257, 263, 300])
+    @Test(arguments: ["gaussian", "far-from-normal", "orthogonal", "identity-plus-noise", "complex-pair"], [257, 263, 300, 370])
     func krylovAgreesWithEveryEigenvalue(kind: String, n: Int) throws {
         var rng = SeededRandom(seed: UInt64(n) * 31 + UInt64(kind.count))
         let a: [Double]
@@ -120,7 +120,7 @@ import Testing
         let n = 300
         var rng = SeededRandom(seed: 77)
         let a = (0..<(n * n)).map { _ in rng.normal() / Double(n).squareRoot() }
-        // One short cycle cannot reach a residual of 1e-9 on a crowded edge.
+        // One short cycle cannot reach a residual of 1e-7 on a crowded edge.
         let short = a.withUnsafeBufferPointer { Spectral.krylovRun($0.baseAddress!, n: n, dimension: 20, cycles: 1) }
         #expect(short.rho == nil && short.products == 20 && short.cycles == 1)
         // Non-finite: nil before any product.
