@@ -101,7 +101,7 @@ struct BenchCommand: ParsableCommand {
         let rho = median { Spectral.spectralRadius(w, n: hidden) ?? .nan }
         let sigma = median { Spectral.largestSingularValue(w, rows: hidden, cols: hidden) }
         // Products A v restarted Arnoldi took (0: every eigenvalue, at this size).
-        let products = hidden > 256 ? Spectral.spectralRadiusWork(w, n: hidden).products : 0
+        let products = hidden > Spectral.krylovAbove ? Spectral.spectralRadiusWork(w, n: hidden).products : 0
         // As the live view measures them after the first time: W moved a little (here by
         // N(0, 1e-6/H) per entry), each started from the vectors the last measurement left.
         var rhoStart: [Double] = [], sigmaStart: [Double] = []

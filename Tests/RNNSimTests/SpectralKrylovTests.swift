@@ -78,7 +78,7 @@ import Testing
     /// and not multiples of 8: Arnoldi agrees with every eigenvalue to 1e-6, read
     /// as Double and as Float (the trainer's weights), or says nil and the dense
     /// solver answers; `spectralRadius` itself always agrees.
-    @Test(arguments: ["gaussian", "far-from-normal", "orthogonal", "identity-plus-noise", "complex-pair"], [257, 263, 300, 370])
+    @Test(arguments: ["gaussian", "far-from-normal", "orthogonal", "identity-plus-noise", "complex-pair"], [130, 200, 257, 263, 300, 370])
     func krylovAgreesWithEveryEigenvalue(kind: String, n: Int) throws {
         var rng = SeededRandom(seed: UInt64(n) * 31 + UInt64(kind.count))
         let a: [Double]
