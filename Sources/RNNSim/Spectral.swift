@@ -424,15 +424,14 @@ public enum Spectral {
             // 1% of the fixed start vector keeps every direction in it (as JacobianNorm does).
             for i in 0..<cols { x[i] = warmStart[i] + 0.01 * x[i] }
         }
-        var buffer = [Double](repeating: 0, count: LanczosScratch.count(n: cols, dimension: k) + rows)
+        var buffer = [Double](repeating: 0, count: LanczosScratch.count(n: cols, dimension: k) + cols)
         let lambda = x.withUnsafeMutableBufferPointer { xx in
                 buffer.withUnsafeMutableBufferPointer { buf in
                     let xp = xx.baseAddress!
                     let scratch = LanczosScratch(buf.baseAddress!, n: cols, dimension: k)
-                    let u = buf.baseAddress! + LanczosScratch.count(n: cols, dimension: k)
+                    let partial = buf.baseAddress! + LanczosScratch.count(n: cols, dimension: k)  // gramVec's second sum
                     let apply = { (v: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) in
-                        DoubleKernels.matVec(bp, rows, cols, v, u)    // u = A v
-                        DoubleKernels.matTVec(bp, rows, cols, u, y)   // y = Aᵀ u
+                        DoubleKernels.gramVec(bp, rows, cols, v, y, scratch: partial)  // y = Aᵀ(A v), one pass over A
                     }
                     var result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-10,
                                                 minSteps: 2, maxSteps: 1000, apply: apply)

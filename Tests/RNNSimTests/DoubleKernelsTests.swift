@@ -102,6 +102,48 @@ import Testing
         }
     }
 
+    /// AᵀA x in one pass equals A x followed by Aᵀ(A x), to rounding, for
+    /// Float and Double, small (one piece) and large (two) matrices, with
+    /// rows not a multiple of four and a gated cell's [4H, H] shape.
+    @Test(arguments: [(9, 7), (33, 31), (363, 363), (401, 400), (1028, 257)])
+    func gramProductEqualsTwoProducts(m: Int, n: Int) {
+        let a = gaussian(m * n, seed: UInt64(m + n)), x = gaussian(n, seed: 3)
+        let af = a.map { Float($0) }
+        for float in [false, true] {
+            var u = [Double](repeating: 0, count: m), want = [Double](repeating: 0, count: n)
+            var y = [Double](repeating: .nan, count: n), scratch = y
+            if float {
+                af.withUnsafeBufferPointer {
+                    DoubleKernels.matVec($0.baseAddress!, m, n, x, &u)
+                    DoubleKernels.matTVec($0.baseAddress!, m, n, u, &want)
+                    DoubleKernels.gramVec($0.baseAddress!, m, n, x, &y, scratch: &scratch)
+                }
+            } else {
+                a.withUnsafeBufferPointer {
+                    DoubleKernels.matVec($0.baseAddress!, m, n, x, &u)
+                    DoubleKernels.matTVec($0.baseAddress!, m, n, u, &want)
+                    DoubleKernels.gramVec($0.baseAddress!, m, n, x, &y, scratch: &scratch)
+                }
+            }
+            // Σ|terms| of each y_j bounds what reordering can change.
+            for j in 0..<n {
+                var scale = 0.0
+                for i in 0..<m { scale += abs(a[i * n + j] * u[i]) }
+                #expect(close(y[j], want[j], scale: scale), "\(m)×\(n) float \(float) y[\(j)]: \(y[j]) vs \(want[j])")
+            }
+            // The same bits every time, whichever thread runs which piece.
+            for _ in 0..<3 {
+                var again = [Double](repeating: .nan, count: n)
+                if float {
+                    af.withUnsafeBufferPointer { DoubleKernels.gramVec($0.baseAddress!, m, n, x, &again, scratch: &scratch) }
+                } else {
+                    a.withUnsafeBufferPointer { DoubleKernels.gramVec($0.baseAddress!, m, n, x, &again, scratch: &scratch) }
+                }
+                #expect(again == y)
+            }
+        }
+    }
+
     @Test func maxAbsFindsTheLargestAndRefusesNonFinite() {
         for count in [0, 1, 7, 8, 9, 23, 64] {
             var a = gaussian(count, seed: UInt64(count))

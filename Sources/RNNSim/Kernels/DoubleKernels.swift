@@ -204,3 +204,62 @@ extension DoubleKernels {
         return (poison.sum() + tail).isNaN ? .nan : result
     }
 }
+
+extension DoubleKernels {
+    /// y = AᵀA x for a row-major m×n matrix in one pass over A, what σ_max's
+    /// Lanczos on AᵀA asks for: AᵀA x = Σ_i a_i (a_i · x), so each block of
+    /// four rows gives its dots with x and is then read again, from the L1
+    /// cache, to add those multiples of itself to y. A x followed by Aᵀ(A x)
+    /// streams A from memory twice; this streams it once.
+    ///
+    /// Large matrices run in two pieces of rows (on both cores), each summing
+    /// into its own y, added in piece order: fixed pieces, so the bits do not
+    /// depend on the machine. `scratch` holds n Doubles.
+    static func gramVec<E: MatrixEntry>(_ a: UnsafePointer<E>, _ m: Int, _ n: Int, _ x: UnsafePointer<Double>,
+                                        _ y: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        let parts = m &* n >= splitAbove ? 2 : 1
+        let job = GramJob(a: UnsafeRawPointer(a), float: E.self == Float.self, m: m, n: n, x: x, sums: (y, scratch))
+        withUnsafePointer(to: job) { job in
+            let context = UnsafeRawPointer(job)
+            if parts == 1 { return gramPiece(context, 0, 1) }
+            Denormals.flushed {
+                KernelThreads.runPieces(parts, context: context) { context, t, parts in DoubleKernels.gramPiece(context, t, parts) }
+            }
+        }
+        if parts == 2 { for j in 0..<n { y[j] += scratch[j] } }
+    }
+
+    private struct GramJob {
+        var a: UnsafeRawPointer, float: Bool, m: Int, n: Int
+        var x: UnsafePointer<Double>, sums: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)
+    }
+
+    /// Piece t of `gramVec`: Σ a_i (a_i · x) over its rows, into its own sum.
+    private static func gramPiece(_ context: UnsafeRawPointer, _ t: Int, _ parts: Int) {
+        let job = context.assumingMemoryBound(to: GramJob.self).pointee
+        let rows = KernelThreads.piece(t, of: parts, job.m, quantum: 4)
+        let sum = t == 0 ? job.sums.0 : job.sums.1
+        sum.update(repeating: 0, count: job.n)
+        if job.float {
+            gramRows(job.a.assumingMemoryBound(to: Float.self), rows: rows, n: job.n, x: job.x, into: sum)
+        } else {
+            gramRows(job.a.assumingMemoryBound(to: Double.self), rows: rows, n: job.n, x: job.x, into: sum)
+        }
+    }
+
+    private static func gramRows<E: MatrixEntry>(_ a: UnsafePointer<E>, rows: Range<Int>, n: Int, x: UnsafePointer<Double>,
+                                                 into sum: UnsafeMutablePointer<Double>) {
+        var dots = (0.0, 0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &dots) { raw in
+            let d = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            var i = rows.lowerBound
+            while i < rows.upperBound {
+                let count = min(4, rows.upperBound &- i)
+                rowDots(a + i &* n, lda: n, rows: 0..<count, n: n, x: x, y: d)
+                for r in 0..<count { d[r] = -d[r] }  // subtracting −(a_i · x) a_i adds it
+                subtractCombination(a + i &* n, ldv: n, count: count, d, from: sum, n: n)
+                i &+= count
+            }
+        }
+    }
+}
