@@ -376,11 +376,13 @@ public enum Spectral {
     /// σ_max(A) = ‖A‖₂ of a rows×cols matrix, in Double.
     ///
     /// Algorithm: σ_max² = λ_max(AᵀA), found by Lanczos on AᵀA (see `lanczosLargest`):
-    /// like power iteration it needs only the products Av and Aᵀu, but it keeps
-    /// the best vector of the whole Krylov space, so nearly equal top singular
-    /// values (where power iteration crawls) cost tens of steps, not thousands.
-    /// Stops when the Ritz residual is below 1e-10 relative, or after 1000
-    /// products. Deterministic: a fixed pseudo-random start vector.
+    /// like power iteration it needs only the products AᵀA v (one pass over A
+    /// each, `DoubleKernels.gramVec`), but it keeps the best vector of the whole
+    /// Krylov space, so nearly equal top singular values (where power iteration
+    /// crawls) cost tens of steps, not thousands. Stops when the Ritz residual
+    /// is below 1e-8·θ — AᵀA is symmetric, so θ is then within 1e-8·θ of an
+    /// eigenvalue, the largest, which Lanczos finds first: σ_max to 5e-9 — or
+    /// after 1000 products. Deterministic: a fixed pseudo-random start vector.
     ///
     /// The zero matrix gives 0; a non-finite entry gives NaN.
     public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int) -> Double {
@@ -433,13 +435,13 @@ public enum Spectral {
                     let apply = { (v: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) in
                         DoubleKernels.gramVec(bp, rows, cols, v, y, scratch: partial)  // y = Aᵀ(A v), one pass over A
                     }
-                    var result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-10,
+                    var result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-8,
                                                 minSteps: 2, maxSteps: 1000, apply: apply)
                     if result.value == 0 {
                         // The start vector lay in the null space of A: restart from the largest
                         // row of A, which A does not annihilate (A·rowᵀ has the entry ‖row‖² > 0).
                         largestRow(bp, rows, cols, into: xp)
-                        result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-10,
+                        result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-8,
                                                 minSteps: 2, maxSteps: 1000, apply: apply)
                     }
                     return result.value
