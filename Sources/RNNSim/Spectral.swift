@@ -40,8 +40,12 @@ public enum Spectral {
             reduceToHessenberg(p, n, ld: ld)
             return hessenbergEigenvalues(p, n, ld: ld)
         }
-        guard let values = result else { return nil }
-        return values.sorted { x, y in
+        return result.map(byModulus)
+    }
+
+    /// Sorted by decreasing modulus, a conjugate pair adjacent (positive imaginary part first).
+    static func byModulus(_ values: [(re: Double, im: Double)]) -> [(re: Double, im: Double)] {
+        values.sorted { x, y in
             let mx = Double.hypot(x.re, x.im), my = Double.hypot(y.re, y.im)
             if mx != my { return mx > my }
             if x.re != y.re { return x.re > y.re }
@@ -198,7 +202,7 @@ public enum Spectral {
     /// block (a real pair or a complex-conjugate pair). Ad-hoc "exceptional"
     /// shifts every 10 stalled iterations break the rare cycles of the standard
     /// shift. Destroys `a`. nil if the total budget of 30·n iterations runs out.
-    private static func hessenbergEigenvalues(_ a: UnsafeMutablePointer<Double>, _ n: Int, ld: Int) -> [(re: Double, im: Double)]? {
+    static func hessenbergEigenvalues(_ a: UnsafeMutablePointer<Double>, _ n: Int, ld: Int) -> [(re: Double, im: Double)]? {
         @inline(__always) func at(_ i: Int, _ j: Int) -> Double { a[i * ld + j] }
         @inline(__always) func sign(_ x: Double, _ s: Double) -> Double { s >= 0 ? abs(x) : -abs(x) }
 

@@ -1,31 +1,33 @@
 import Foundation
 
 extension Spectral {
-    /// ρ(A) of a large n×n matrix (row-major Double) by restarted Arnoldi.
+    /// ρ(A) of a large n×n matrix (row-major Double) by implicitly restarted Arnoldi.
     ///
     /// All n eigenvalues cost O(n³) (`eigenvalues`: 5 s at n = 1024); ρ needs
     /// only the one of largest modulus, which a Krylov space finds first. Each
-    /// cycle builds an m-step Arnoldi factorisation A V_m = V_m H_m + β v e_mᵀ
-    /// (classical Gram–Schmidt applied twice, which keeps V orthonormal to
-    /// rounding; each step split over the cores, `ArnoldiStep`), takes the Ritz values — the eigenvalues of the small H_m — and
-    /// stops when the Ritz pair θ, x = V_m y of largest |θ| has a residual
-    /// ‖Ax − θx‖ = β |y_m| below `tolerance`·|θ|. Otherwise it restarts from the
-    /// Ritz vectors of the outermost Ritz values (a conjugate pair gives its real
-    /// and imaginary parts), which keeps what has been found and drops the rest.
+    /// cycle extends an Arnoldi factorisation A V_m = V_m H_m + β v e_mᵀ to m
+    /// steps (classical Gram–Schmidt applied twice, which keeps V orthonormal to
+    /// rounding; each step split over the cores, `ArnoldiStep`), takes the Ritz
+    /// values — the eigenvalues of the small Hessenberg H_m — and stops when the
+    /// Ritz pair θ, x = V_m y of largest |θ| has a residual ‖Ax − θx‖ = β |y_m|
+    /// below `tolerance`·|θ|. Otherwise it restarts by shifting out the m − k
+    /// Ritz values of smallest modulus (`ImplicitShifts`), which leaves a k-step
+    /// factorisation of the k outermost: the next cycle costs m − k products,
+    /// not m, and keeps everything found about the outer spectrum.
     /// A Krylov space that closes early (β ≈ 0) holds exact eigenvalues.
     ///
     /// nil when it has not converged within `cycles` (the caller then computes
     /// every eigenvalue): never a guess.
     ///
     /// The defaults were measured on Gaussian matrices (outer eigenvalues a few
-    /// per cent apart) at n = 1023…2048: m = 100 converges in 5 cycles where
-    /// m = 48 takes 18; restarting from the top Ritz vector alone is as fast as
-    /// from four, and ten stall. A residual of 1e-7·|θ| gives ρ to 1e-6 relative
-    /// on the tests' matrices, far-from-normal ones included (on Gaussian ones
-    /// to about 5e-9), in 400 products at n = 1024 where 1e-9 takes 500.
+    /// per cent apart) at n = 1023 and 1024: m = 100, k = 50 converges in
+    /// 250–300 products where restarting from the top Ritz vector alone took
+    /// 400; m = 80 or 64 take as many or more. A residual of 1e-7·|θ| gives ρ to
+    /// 1e-6 relative on the tests' matrices, far-from-normal ones included (on
+    /// Gaussian ones to about 1e-8).
     static func krylovSpectralRadius<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, cycles: Int = 30,
-                                                     restartVectors: Int = 1, tolerance: Double = 1e-7) -> Double? {
-        krylovRun(a, n: n, dimension: dimension, cycles: cycles, restartVectors: restartVectors, tolerance: tolerance).rho
+                                                     tolerance: Double = 1e-7) -> Double? {
+        krylovRun(a, n: n, dimension: dimension, cycles: cycles, tolerance: tolerance).rho
     }
 
     /// What one run of restarted Arnoldi found and what it took.
@@ -35,20 +37,23 @@ extension Spectral {
         var cycles = 0
     }
 
-    /// `warm`: a start vector (n entries) from a similar matrix, such as the
-    /// last measurement of a slowly trained W_hh, in place of the fixed one; on
-    /// return it holds the top Ritz vector found (unchanged if nil is returned).
-    /// A warm start is also tested for convergence after 8, 16, 32 and 64
-    /// steps, since it may need far fewer than m.
-    static func krylovRun<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, cycles: Int = 30,
-                                          restartVectors: Int = 1, tolerance: Double = 1e-7,
+    /// `keep`: the Ritz values a restart keeps (default m/2; one more when it
+    /// would split a conjugate pair). `warm`: a start vector (n entries) from a
+    /// similar matrix, such as the last measurement of a slowly trained W_hh, in
+    /// place of the fixed one; on return it holds the top Ritz vector found
+    /// (unchanged if nil is returned). A warm start is also tested for
+    /// convergence after 8, 16, 32 and 64 steps, since it may need far fewer than m.
+    static func krylovRun<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, keep: Int? = nil,
+                                          cycles: Int = 30, tolerance: Double = 1e-7,
                                           warm: UnsafeMutablePointer<Double>? = nil) -> KrylovRun {
         var run = KrylovRun()
         let m = min(dimension, n - 1)
         guard m >= 4 else { return run }
+        let k = min(max(keep ?? m / 2, 1), m - 2)  // at least one shift, room for a pair
         let scale = DoubleKernels.maxAbs(a, count: n * n)  // ‖A‖_max, for the test of a closed Krylov space
         guard scale.isFinite else { return run }
         guard scale > 0 else { run.rho = 0; return run }
+        let closedBelow = 1e-12 * scale * Double(n).squareRoot()
         var basis = [Double](repeating: 0, count: (m + 1) * n)
         var start = startVector(n)
         let warmNorm = warm.map { norm($0, n) } ?? 0
@@ -57,75 +62,127 @@ extension Spectral {
             // 1% of the fixed start vector keeps every direction in it (as JacobianNorm does).
             for i in 0..<n { start[i] = warm[i] / warmNorm + 0.01 * start[i] }
         }
-        let stops = (isWarm ? [8, 16, 32, 64].filter { $0 < m } : []) + [m]
-        var c = [Double](repeating: 0, count: m + 1)  // projections Vᵀw
+        guard normalize(&start, n) else { return run }
+        basis.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: start, count: n) }
+        var stops = (isWarm ? [8, 16, 32, 64].filter { $0 < m } : []) + [m]
+        var c = [Double](repeating: 0, count: 2 * (m + 1))  // projections Vᵀw, and the first pass's
         var shares = [Double](repeating: 0, count: ArnoldiStep.pieces(n) * (m + 1))  // each piece's share of them
         var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
+        var built = 0  // steps of the factorisation so far
         for _ in 0..<cycles {
             run.cycles += 1
-            for i in h.indices { h[i] = 0 }
-            guard start.withUnsafeBufferPointer({ norm($0.baseAddress!, n) }) > 0 else { return run }
-            basis.withUnsafeMutableBufferPointer { vb in
-                for i in 0..<n { vb[i] = start[i] }
-                _ = normalize(vb.baseAddress!, n)  // checked non-zero before
-            }
-            var built = 0, beta = 0.0, closed = false
             for stop in stops {
                 // Extend the Arnoldi factorisation from `built` to `stop` steps.
-                closed = basis.withUnsafeMutableBufferPointer { vb in
+                var beta = 0.0
+                let closed = basis.withUnsafeMutableBufferPointer { vb in
                     c.withUnsafeMutableBufferPointer { cb in shares.withUnsafeMutableBufferPointer { sb in
                         let v = vb.baseAddress!, c = cb.baseAddress!
                         while built < stop {
                             let j = built
                             let w = v + (j + 1) * n
-                            ArnoldiStep.extend(a, n: n, basis: v, step: j, projections: c, shares: sb.baseAddress!)
+                            ArnoldiStep.extend(a, n: n, basis: v, step: j, projections: c, first: c + m + 1,
+                                               shares: sb.baseAddress!)
                             run.products += 1
                             built += 1
                             for i in 0...j { h[i * m + j] = c[i] }
                             beta = norm(w, n)
                             h[(j + 1) * m + j] = beta
-                            if !(beta > 1e-12 * scale * Double(n).squareRoot()) { return true }  // closed (or NaN: below)
+                            if !(beta > closedBelow) { return true }  // closed (or NaN: below)
                             for i in 0..<n { w[i] /= beta }
                         }
                         return false
                     } }
                 }
+                beta = h[built * m + built - 1]
                 guard beta.isFinite else { return run }
                 let steps = built
-                var small = [Double](repeating: 0, count: steps * steps)
-                for i in 0..<steps { for j in 0..<steps { small[i * steps + j] = h[i * m + j] } }
-                guard let ritz = eigenvalues(small, n: steps), let top = ritz.first else { return run }
+                guard let ritz = ritzValues(h, ld: m, steps), let top = ritz.first else { return run }
                 let rho = Double.hypot(top.re, top.im)
                 if closed && warm == nil { run.rho = rho; return run }
-
-                // Ritz vectors of the outermost Ritz values (one of each conjugate pair):
-                // the test of the top one, then the start of the next cycle (or the warm start).
-                var wanted: [(re: Double, im: Double)] = []
-                for r in ritz where r.im >= 0 && wanted.count < restartVectors { wanted.append(r) }
-                var next = [Double](repeating: 0, count: n)
-                for (index, theta) in wanted.enumerated() {
-                    guard let y = hessenbergEigenvector(small, steps, theta) else {
-                        if closed { run.rho = rho }  // exact, vector or not
-                        return run
-                    }
-                    if index == 0 {
-                        let last = Double.hypot(y.re[steps - 1], y.im[steps - 1])
-                        let converged = closed || beta * last <= tolerance * rho
-                        if converged {
-                            if let warm { ritzVector(basis, n: n, steps: steps, y, into: warm) }
-                            run.rho = rho
-                            return run
-                        }
-                        if stop < m { break }  // not yet: extend the same factorisation
-                    }
-                    var x = [Double](repeating: 0, count: n)
-                    ritzVector(basis, n: n, steps: steps, y, into: &x)
-                    for i in 0..<n { next[i] += x[i] }
+                guard let y = hessenbergEigenvector(h, ld: m, steps, top) else {
+                    if closed { run.rho = rho }  // exact, vector or not
+                    return run
                 }
-                if stop == m { start = next }
+                let last = Double.hypot(y.re[steps - 1], y.im[steps - 1])
+                if closed || beta * last <= tolerance * rho {
+                    if let warm { ritzVector(basis, n: n, steps: steps, y, into: warm) }
+                    run.rho = rho
+                    return run
+                }
+                if stop == m {
+                    guard let kept = restart(basis: &basis, h: &h, n: n, m: m, keep: k, ritz: ritz) else { return run }
+                    built = kept
+                }
             }
+            stops = [m]
         }
         return run
+    }
+
+    /// The Ritz values of the steps×steps Hessenberg top of h (rows `ld`
+    /// apart), by decreasing modulus. Already Hessenberg: straight to QR.
+    static func ritzValues(_ h: [Double], ld: Int, _ steps: Int) -> [(re: Double, im: Double)]? {
+        var small = [Double](repeating: 0, count: steps * (steps + 1))
+        for i in 0..<steps { for j in max(i - 1, 0)..<steps { small[i * (steps + 1) + j] = h[i * ld + j] } }
+        return small.withUnsafeMutableBufferPointer { hessenbergEigenvalues($0.baseAddress!, steps, ld: steps + 1) }
+            .map(byModulus)
+    }
+
+    /// Implicit restart of the m-step factorisation A V_m = V_m H_m + β v_m e_mᵀ
+    /// in `basis` (v_0 … v_m) and `h`: the m − k unwanted Ritz values (the
+    /// smallest in modulus) are applied as shifts, H⁺ = Qᵀ H_m Q, and the first
+    /// k columns of V_m Q with H⁺'s top k×k are again an Arnoldi factorisation,
+    /// whose residual is v⁺_k H⁺[k, k−1] + v_m β Q[m−1, k−1] (Q's lower bandwidth
+    /// is m − k, so the residual touches column k − 1 only). Returns the steps
+    /// kept (k, or k + 1 not to split a conjugate pair), nil if the residual
+    /// vanished or is not finite (the caller answers densely).
+    static func restart(basis: inout [Double], h: inout [Double], n: Int, m: Int, keep: Int,
+                                ritz: [(re: Double, im: Double)]) -> Int? {
+        var k = keep
+        if ritz[k - 1].im > 0 { k += 1 }  // its conjugate is next: keep both
+        let beta = h[m * m + m - 1]
+        var hm = Array(h[0..<(m * m)])
+        var qt = [Double](repeating: 0, count: m * m)  // Qᵀ
+        for i in 0..<m { qt[i * m + i] = 1 }
+        hm.withUnsafeMutableBufferPointer { hb in qt.withUnsafeMutableBufferPointer { qb in
+            for mu in ritz[k...] {
+                if mu.im == 0 {
+                    ImplicitShifts.applyReal(mu.re, h: hb.baseAddress!, qt: qb.baseAddress!, m: m)
+                } else if mu.im > 0 {  // with its conjugate
+                    ImplicitShifts.applyPair(re: mu.re, im: mu.im, h: hb.baseAddress!, qt: qb.baseAddress!, m: m)
+                }
+            }
+        } }
+        // V⁺ = V_m Q, columns 0…k (column j of Q is zero below row j + m − k)
+        var kept = [Double](repeating: 0, count: (k + 1) * n)
+        // By blocks of 32 entries, so that each block of V (m × 32) is read from
+        // memory once and from L1 for every column of Q.
+        let minusQ = (0...k).map { j in (0..<min(m, j + m - k + 1)).map { -qt[j * m + $0] } }
+        basis.withUnsafeBufferPointer { vb in kept.withUnsafeMutableBufferPointer { kb in
+            for block in stride(from: 0, to: n, by: 32) {
+                let width = min(32, n - block)
+                for j in 0...k {
+                    DoubleKernels.subtractCombination(vb.baseAddress! + block, ldv: n, count: minusQ[j].count, minusQ[j],
+                                                      from: kb.baseAddress! + j * n + block, n: width)
+                }
+            }
+        } }
+        // the new residual f = v⁺_k H⁺[k, k−1] + v_m β Q[m−1, k−1], into v⁺_k's place
+        let along = hm[k * m + k - 1], back = beta * qt[(k - 1) * m + m - 1]
+        var residual = 0.0
+        basis.withUnsafeMutableBufferPointer { vb in kept.withUnsafeMutableBufferPointer { kb in
+            let v = vb.baseAddress!, f = kb.baseAddress! + k * n, vm = v + m * n
+            for i in 0..<n { f[i] = f[i] * along + vm[i] * back }
+            residual = norm(f, n)
+            guard residual > 0 && residual.isFinite else { return }
+            for i in 0..<n { f[i] /= residual }
+            v.update(from: kb.baseAddress!, count: (k + 1) * n)
+        } }
+        guard residual > 0 && residual.isFinite else { return nil }
+        for i in h.indices { h[i] = 0 }
+        for i in 0..<k { for j in max(i - 1, 0)..<k { h[i * m + j] = hm[i * m + j] } }
+        h[k * m + k - 1] = residual
+        return k
     }
 
     /// x = V (Re y + Im y), normalised (left as it is if that is zero): a real
@@ -141,54 +198,61 @@ extension Spectral {
         if s > 0 && s.isFinite { for i in 0..<n { x[i] = t[i] / s } }
     }
 
-    /// A unit eigenvector (re, im parts) of the k×k matrix `h` (row-major) for
-    /// its eigenvalue θ, by two steps of inverse iteration: solve (h − θI) z = b
-    /// by Gaussian elimination with partial pivoting in complex arithmetic; a
-    /// zero pivot (θ exact) is nudged to ε‖h‖, which is what makes z large
-    /// along the eigenvector.
-    static func hessenbergEigenvector(_ h: [Double], _ k: Int, _ theta: (re: Double, im: Double)) -> (re: [Double], im: [Double])? {
+    /// A unit eigenvector (re, im parts) of the k×k upper Hessenberg top of h
+    /// (rows `ld` apart) for its eigenvalue θ, by two steps of inverse iteration:
+    /// (h − θI) z = b solved by Gaussian elimination with partial pivoting in
+    /// complex arithmetic — O(k²), since each column has one entry below the
+    /// diagonal; a zero pivot (θ exact) is nudged to ε‖h‖, which is what makes z
+    /// large along the eigenvector.
+    static func hessenbergEigenvector(_ h: [Double], ld: Int, _ k: Int, _ theta: (re: Double, im: Double)) -> (re: [Double], im: [Double])? {
         var hnorm = 0.0
-        for x in h { hnorm = max(hnorm, abs(x)) }
+        for i in 0..<k { for j in max(i - 1, 0)..<k { hnorm = max(hnorm, abs(h[i * ld + j])) } }
         let tiny = max(hnorm, 1e-300) * 1e-15
+        // U: h − θI reduced to upper triangular form; f, swapped: the elimination, to repeat on b
+        var ur = [Double](repeating: 0, count: k * k), ui = [Double](repeating: 0, count: k * k)
+        for i in 0..<k {
+            for j in max(i - 1, 0)..<k { ur[i * k + j] = h[i * ld + j] }
+            ur[i * k + i] -= theta.re
+            ui[i * k + i] = -theta.im
+        }
+        var fr = [Double](repeating: 0, count: k), fi = [Double](repeating: 0, count: k)
+        var swapped = [Bool](repeating: false, count: k)
+        func nudge(_ d: Int) {
+            if abs(ur[d * k + d]) + abs(ui[d * k + d]) < tiny { ur[d * k + d] = tiny; ui[d * k + d] = 0 }
+        }
+        for col in 0..<(k - 1) {
+            let below = col + 1
+            if abs(ur[below * k + col]) + abs(ui[below * k + col]) > abs(ur[col * k + col]) + abs(ui[col * k + col]) {
+                for j in col..<k { ur.swapAt(below * k + j, col * k + j); ui.swapAt(below * k + j, col * k + j) }
+                swapped[col] = true
+            }
+            nudge(col)
+            let pr = ur[col * k + col], pi = ui[col * k + col], d = pr * pr + pi * pi
+            let ar = ur[below * k + col], ai = ui[below * k + col]
+            let gr = (ar * pr + ai * pi) / d, gi = (ai * pr - ar * pi) / d  // g = a / p
+            fr[col] = gr; fi[col] = gi
+            for j in col..<k {
+                let xr = ur[col * k + j], xi = ui[col * k + j]
+                ur[below * k + j] -= gr * xr - gi * xi
+                ui[below * k + j] -= gr * xi + gi * xr
+            }
+        }
+        nudge(k - 1)
         var zr = [Double](repeating: 1, count: k), zi = [Double](repeating: 0, count: k)
         for _ in 0..<2 {
-            // M = h − θI, augmented with the right-hand side z
-            var mr = h, mi = [Double](repeating: 0, count: k * k)
-            for i in 0..<k { mr[i * k + i] -= theta.re; mi[i * k + i] -= theta.im }
             var br = zr, bi = zi
-            for col in 0..<k {
-                var pivot = col, best = -1.0
-                for r in col..<k {
-                    let mag = abs(mr[r * k + col]) + abs(mi[r * k + col])
-                    if mag > best { best = mag; pivot = r }
-                }
-                if pivot != col {
-                    for j in 0..<k { mr.swapAt(pivot * k + j, col * k + j); mi.swapAt(pivot * k + j, col * k + j) }
-                    br.swapAt(pivot, col); bi.swapAt(pivot, col)
-                }
-                if abs(mr[col * k + col]) + abs(mi[col * k + col]) < tiny { mr[col * k + col] = tiny; mi[col * k + col] = 0 }
-                let pr = mr[col * k + col], pi = mi[col * k + col]
-                let d = pr * pr + pi * pi
-                for r in (col + 1)..<k {
-                    let ar = mr[r * k + col], ai = mi[r * k + col]
-                    guard ar != 0 || ai != 0 else { continue }
-                    let fr = (ar * pr + ai * pi) / d, fi = (ai * pr - ar * pi) / d  // f = a / p
-                    for j in col..<k {
-                        let xr = mr[col * k + j], xi = mi[col * k + j]
-                        mr[r * k + j] -= fr * xr - fi * xi
-                        mi[r * k + j] -= fr * xi + fi * xr
-                    }
-                    br[r] -= fr * br[col] - fi * bi[col]
-                    bi[r] -= fr * bi[col] + fi * br[col]
-                }
+            for col in 0..<(k - 1) {
+                if swapped[col] { br.swapAt(col, col + 1); bi.swapAt(col, col + 1) }
+                br[col + 1] -= fr[col] * br[col] - fi[col] * bi[col]
+                bi[col + 1] -= fr[col] * bi[col] + fi[col] * br[col]
             }
             for i in stride(from: k - 1, through: 0, by: -1) {
                 var sr = br[i], si = bi[i]
                 for j in (i + 1)..<k {
-                    sr -= mr[i * k + j] * zr[j] - mi[i * k + j] * zi[j]
-                    si -= mr[i * k + j] * zi[j] + mi[i * k + j] * zr[j]
+                    sr -= ur[i * k + j] * zr[j] - ui[i * k + j] * zi[j]
+                    si -= ur[i * k + j] * zi[j] + ui[i * k + j] * zr[j]
                 }
-                let pr = mr[i * k + i], pi = mi[i * k + i], d = pr * pr + pi * pi
+                let pr = ur[i * k + i], pi = ui[i * k + i], d = pr * pr + pi * pi
                 zr[i] = (sr * pr + si * pi) / d
                 zi[i] = (si * pr - sr * pi) / d
             }

@@ -43,9 +43,10 @@ import Testing
         }
         var c = [Double](repeating: .nan, count: j + 1)
         var shares = [Double](repeating: .nan, count: ArnoldiStep.pieces(n) * (j + 1))
+        var first = [Double](repeating: .nan, count: j + 1)
         basis.withUnsafeMutableBufferPointer { vb in
             a.withUnsafeBufferPointer {
-                ArnoldiStep.extend($0.baseAddress!, n: n, basis: vb.baseAddress!, step: j, projections: &c, shares: &shares)
+                ArnoldiStep.extend($0.baseAddress!, n: n, basis: vb.baseAddress!, step: j, projections: &c, first: &first, shares: &shares)
             }
         }
         #expect(ArnoldiStep.pieces(n) == (n * n >= DoubleKernels.splitAbove ? 2 : 1))
@@ -67,7 +68,7 @@ import Testing
             var again = basis, c2 = [Double](repeating: .nan, count: j + 1)
             again.withUnsafeMutableBufferPointer { vb in
                 a.withUnsafeBufferPointer {
-                    ArnoldiStep.extend($0.baseAddress!, n: n, basis: vb.baseAddress!, step: j, projections: &c2, shares: &shares)
+                    ArnoldiStep.extend($0.baseAddress!, n: n, basis: vb.baseAddress!, step: j, projections: &c2, first: &first, shares: &shares)
                 }
             }
             #expect(again == basis && c2 == c)

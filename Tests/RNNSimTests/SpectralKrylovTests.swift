@@ -58,6 +58,10 @@ import Testing
         let dense = try #require(Spectral.eigenvalues(a, n: n)).map { Double.hypot($0.re, $0.im) }.max()!
         let krylov = try #require(a.withUnsafeBufferPointer { Spectral.krylovSpectralRadius($0.baseAddress!, n: n) })
         #expect(abs(krylov - dense) <= 1e-6 * dense, "Krylov \(krylov), dense \(dense)")
+        // It took more than one cycle, and each restart kept half the basis:
+        // m products, then m − k (50) a cycle.
+        let run = a.withUnsafeBufferPointer { Spectral.krylovRun($0.baseAddress!, n: n) }
+        #expect(run.cycles >= 2 && run.products <= 100 + 50 * (run.cycles - 1), "\(run.products) products in \(run.cycles) cycles")
     }
 
     @Test func aMatrixWithAnInvariantSubspaceOrNothingAtAll() throws {

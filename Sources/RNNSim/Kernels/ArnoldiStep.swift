@@ -14,9 +14,10 @@ enum ArnoldiStep {
 
     /// Writes w = basis row j + 1 (not normalised) and c[0...j], the sum of
     /// both passes' projections (the column j of H above its diagonal).
-    /// `shares` holds pieces(n)·(j + 1) Doubles of scratch.
+    /// `first` (j + 1 Doubles) and `shares` (pieces(n)·(j + 1)) are scratch.
     static func extend<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, basis: UnsafeMutablePointer<Double>, step j: Int,
-                                       projections c: UnsafeMutablePointer<Double>, shares: UnsafeMutablePointer<Double>) {
+                                       projections c: UnsafeMutablePointer<Double>, first: UnsafeMutablePointer<Double>,
+                                       shares: UnsafeMutablePointer<Double>) {
         let parts = pieces(n)
         var job = Job(a: UnsafeRawPointer(a), float: E.self == Float.self, n: n, basis: basis, j: j, phase: 1,
                       c: UnsafePointer(c), shares: shares)
@@ -24,8 +25,6 @@ enum ArnoldiStep {
         run(job, parts: parts)
         total(shares, parts: parts, count: j &+ 1, into: c)
         // w −= V c, with the second projections
-        let first = UnsafeMutablePointer<Double>.allocate(capacity: j &+ 1)
-        defer { first.deallocate() }
         first.update(from: c, count: j &+ 1)
         job.phase = 2
         job.c = UnsafePointer(first)
@@ -54,7 +53,7 @@ enum ArnoldiStep {
     private static func total(_ shares: UnsafeMutablePointer<Double>, parts: Int, count: Int, into c: UnsafeMutablePointer<Double>) {
         for i in 0..<count {
             var s = shares[i]
-            for t in 1..<max(parts, 1) { s += shares[t &* count &+ i] }
+            for t in 1..<parts { s += shares[t &* count &+ i] }
             c[i] = s
         }
     }
