@@ -8,8 +8,9 @@ public final class Trainer {
     public let loss: LossKind
     public private(set) var network: RNN<Float>
     public private(set) var iteration = 0
-    /// Set once an iteration produced Inf/NaN: from then on nothing is updated.
-    public private(set) var diverged = false
+    /// The first iteration that produced Inf/NaN: from then on nothing is updated.
+    public private(set) var divergedAt: Int?
+    public var diverged: Bool { divergedAt != nil }
     public var options: BPTTOptions
     private var optimiser: Optimiser
     private let bptt: BPTT<Float>
@@ -112,9 +113,14 @@ public final class Trainer {
         let summary = bptt.run(network, batch, opts, gradients: &gradients)
         iteration += 1
         last = (network.parameters, batch, opts)
-        if summary.nonfinite { diverged = true }
+        if summary.nonfinite && divergedAt == nil { divergedAt = iteration }
         if !diverged { optimiser.update(&network.parameters, gradients) }
         return report(summary, opts, rho: rho, sigma: sigma)
+    }
+
+    /// Why a diverged run's weights are not saved, and what to change.
+    public static func divergedRefusal(at iteration: Int) -> String {
+        "the run diverged at iteration \(iteration) (an Inf/NaN gradient; the weights stopped there give it again): lower train.lr or set train.clip"
     }
 
     /// A second run that continues this one exactly: the same weights, optimiser state,
@@ -125,7 +131,7 @@ public final class Trainer {
         t.optimiser = optimiser
         t.batches = batches
         t.iteration = iteration
-        t.diverged = diverged
+        t.divergedAt = divergedAt
         t.options = options
         t.last = last
         return t

@@ -4,7 +4,10 @@ import RNNSim
 /// A user-facing failure: one line on stderr and exit status 2.
 struct Failure: Error, CustomStringConvertible {
     var description: String
+    /// 2 for bad input; 1 for a run that cannot give what was asked (a diverged run's weights).
+    var status: Int32 = 2
     init(_ message: String) { description = message }
+    init(_ message: String, status: Int32) { description = message; self.status = status }
     init(_ error: Error) { description = "\(error)" }
     /// An error about a file's contents, naming the file and what it is (`model`, `data`);
     /// a read error names the path itself.

@@ -58,7 +58,12 @@ enum ModelRun {
     }
 
     /// `--save`: the trained weights as the model file had them.
+    /// A diverged run's weights are refused (exit 1): they are frozen where the gradient
+    /// became Inf/NaN, and loading them would only reproduce the failure.
     static func save(_ trainer: Trainer, _ user: UserModel) throws {
+        if let n = trainer.divergedAt {
+            throw Failure("not saved to \(TextSafety.escaped(user.savePath, limit: 400)): " + Trainer.divergedRefusal(at: n), status: 1)
+        }
         do {
             try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
         } catch { throw Failure(error) }

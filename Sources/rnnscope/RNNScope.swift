@@ -25,7 +25,7 @@ enum Entry {
         } catch let exit as ExitCode {
             StandardStreams.exit(exit.rawValue)
         } catch let failure as Failure {
-            StandardStreams.fail("rnnscope: " + oneLine(failure.description), status: 2)
+            StandardStreams.fail("rnnscope: " + oneLine(failure.description), status: failure.status)
         } catch {
             if RNNScope.exitCode(for: error) == .success {  // --help, --version: through the checked stream
                 print(RNNScope.fullMessage(for: error))

@@ -79,6 +79,24 @@ import Testing
         #expect(saved["rnn.weight_hh_l0"]?.shape == [6, 6] && saved["fc.weight"]?.dtype == .f32)
     }
 
+    /// `w` on a run that diverged saves nothing and says why: its weights are frozen
+    /// where the gradient became Inf/NaN.
+    @Test func wRefusesADivergedRun() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-diverged-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var settings = Self.state(try Self.user(savePath: out.path)).settings
+        settings.optimizer = .sgd
+        settings.learningRate = 1e6
+        let session = LiveSession(settings: settings)
+        session.start()
+        defer { session.stop() }
+        let c = LiveSessionTests.Collector(session)
+        #expect(c.poll { $0.updates.contains { $0.diverged == true } })
+        session.send(.saveWeights)
+        #expect(c.poll { $0.updates.contains { $0.notice?.hasPrefix("not saved: the run diverged at iteration ") == true } })
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// `run --model M --data D --vs key=value`: both runs start from the model's weights and
     /// draw the same minibatches of its data (2 of its 5 sequences, at random), in lockstep.
     @Test func versusOnAUserModelStartsBothFromItsWeightsAndBatches() throws {

@@ -211,6 +211,21 @@ import Testing
         return p.terminationStatus == 0
     }()
 
+    /// A run that diverged saves nothing: its weights are frozen where the gradient
+    /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left.
+    @Test func aDivergedRunIsNotSaved() throws {
+        let out = Self.temporary("diverged.safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try Binary.run(["train", "--model", Self.stock("fc-2layers/model.safetensors"), "--data", Self.stock("fc-2layers/data.safetensors"),
+                                "--headless", "--iterations", "30", "--set", "train.optimizer=sgd", "--set", "train.lr=10",
+                                "--save", out.path])
+        #expect(r.stdout.contains("non-finite (Inf/NaN) first at iteration"), "\(r.stdout)")
+        #expect(r.status == 1, "\(r.stderr)")
+        let last = r.stderr.split(separator: "\n").last ?? ""
+        #expect(last.hasPrefix("rnnscope: not saved to \(out.path): the run diverged at iteration ") && last.contains("train.lr"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// The LSTM trained and saved by `train --model … --save` goes back into the
     /// nn.LSTM it came from with load_state_dict(strict=True), and PyTorch finds its loss lower.
     @Test(.enabled(if: torch, "needs python3 with torch and safetensors (pip install torch safetensors)"))
