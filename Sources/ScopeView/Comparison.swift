@@ -94,11 +94,16 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         if let s = b.status { say(&state, "B: " + s.text) }
         return commands.map { .sideB($0) }
 
-    case .toggleIdentityInit, .restart, .restartNewSeed:
-        // Lockstep needs both runs at the same iteration from the same seed.
+    case .toggleIdentityInit, .cycleCell, .raiseForgetBias, .lowerForgetBias, .restart, .restartNewSeed:
+        // The focused side is re-initialised; lockstep needs both runs at the same
+        // iteration from the same seed, so the other starts again with it.
         var focused = cmp.focus == .a ? state : cmp.b
         var other = cmp.focus == .a ? cmp.b : state
         let changed = perform(&focused, action)
+        guard !changed.isEmpty else {  // refused: nothing restarts
+            if let s = focused.status { say(&state, "\(name): " + s.text) }
+            return []
+        }
         other.settings.seed = focused.settings.seed
         other.resetRun()
         let restarted: [AppCommand] = [.restart(seed: other.settings.seed)]

@@ -138,6 +138,11 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         return []
 
     case .toggleIdentityInit:
+        // Le et al.'s IRNN is a vanilla RNN's: an LSTM or GRU has no activation to make ReLU.
+        if !state.identityInit && state.settings.cell != .rnn {
+            say(&state, "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN: g switches the cell to rnn")
+            return []
+        }
         state.identityInit.toggle()
         let own = state.settings.userModel != nil
         if state.identityInit {
@@ -163,8 +168,14 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         }
         let all = CellKind.allCases
         state.settings.cell = all[(all.firstIndex(of: state.settings.cell)! + 1) % all.count]
+        // IRNN does not carry over to a gated cell (see toggleIdentityInit).
+        let leftIRNN = state.identityInit && state.settings.cell != .rnn
+        if leftIRNN {
+            state.identityInit = false
+            (state.settings.initKind, state.settings.activation) = state.initialisationWithoutIRNN
+        }
         say(&state, "cell \(state.settings.cell.rawValue)" + (state.settings.cell == .rnn ? " (vanilla, \(state.settings.activation.rawValue))" : " (\(state.settings.cell.moduleName)'s equations)")
-            + ": network re-initialised")
+            + ": network re-initialised" + (leftIRNN ? " (IRNN off: it is for the vanilla RNN)" : ""))
         leaveStepThrough(&state)
         state.resetRun()
         return [.reinitialise(state.settings)]

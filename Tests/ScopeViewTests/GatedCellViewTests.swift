@@ -40,6 +40,24 @@ import Testing
         #expect(seen == [.lstm, .gru, .rnn])
     }
 
+    /// IRNN is a vanilla RNN's (α·I with ReLU): `i` on a gated cell is refused, and `g`
+    /// from an IRNN to a gated cell goes back to the scenario's own initialisation.
+    @Test func irnnIsForTheVanillaCellOnly() {
+        for cell in [CellKind.lstm, .gru] {
+            var s = Self.gatedState(cell)
+            #expect(press(&s, .char("i")).isEmpty)
+            #expect(!s.identityInit && s.settings.initKind != .identity && s.report != nil, "nothing re-initialised")
+            #expect(s.status?.text.contains("for the vanilla RNN: g switches the cell to rnn") == true, "\(s.status?.text ?? "")")
+        }
+        var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        _ = press(&s, .char("i"))
+        #expect(s.identityInit && s.settings.activation == .relu)
+        #expect(press(&s, .char("g")) == [.reinitialise(s.settings)])
+        #expect(s.settings.cell == .lstm && !s.identityInit)
+        #expect(s.settings.initKind == s.scenario.settings.initKind && s.settings.activation == s.scenario.settings.activation)
+        #expect(s.status?.text.contains("IRNN off") == true, "\(s.status?.text ?? "")")
+    }
+
     @Test func braceKeysMoveTheForgetBiasOfAnLSTMOnly() {
         var s = Self.gatedState(.lstm)
         #expect(press(&s, .char("}")) == [.reinitialise(s.settings)])

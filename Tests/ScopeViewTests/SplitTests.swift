@@ -71,6 +71,22 @@ import Testing
         #expect(s.comparison?.focus == .b)
     }
 
+    /// `g` (and `{`/`}`) re-initialise the focused side only, and both start again from
+    /// one seed, in lockstep; a refused key restarts nothing.
+    @Test func aNewCellOnTheFocusedSideRestartsBoth() {
+        var s = split()
+        _ = press(&s, .tab)
+        let commands = press(&s, .char("g"))
+        let b = s.comparison!.b
+        #expect(b.settings.cell == .lstm && s.settings.cell == .rnn)
+        #expect(commands == [.restart(seed: s.settings.seed), .sideB(.reinitialise(b.settings))])
+        #expect(s.latestIteration == 0 && b.latestIteration == 0)
+        #expect(s.status?.text.hasPrefix("B: cell lstm") == true && s.status?.text.contains("both runs start again") == true)
+        _ = press(&s, .tab)  // A is a vanilla RNN: no forget bias to raise
+        #expect(press(&s, .char("}")).isEmpty)
+        #expect(s.status?.text.hasPrefix("A: b_f is the LSTM's") == true)
+    }
+
     @Test func whenAStopsItselfBPausesToo() {
         var s = split()
         #expect(s.running && s.comparison?.b.running == true)
