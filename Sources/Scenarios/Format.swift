@@ -18,6 +18,20 @@ enum Format {
         return clean(String(format: "%.\(max(digits - 1, 0))e", x))
     }
 
+    /// A measured figure printed beside the bounds it is judged against: digits are
+    /// added (up to 8) until it reads on the side of each bound it is on, so 0.049996
+    /// is "0.049996 < 0.05", never "0.0500 < 0.05".
+    static func figure(_ x: Double, beside bounds: Double?...) -> String {
+        var digits = 3
+        var s = figure(x)
+        while digits < 8, x.isFinite, let shown = Double(s),
+              bounds.contains(where: { b in b.map { (shown < $0) != (x < $0) || (shown > $0) != (x > $0) } ?? false }) {
+            digits += 1
+            s = figure(x, digits: digits)
+        }
+        return s
+    }
+
     /// A threshold or setting as written: the shortest form ("1e-6", "0.05", "4000").
     static func plain(_ x: Double) -> String {
         if x.isNaN || x.isInfinite { return figure(x) }

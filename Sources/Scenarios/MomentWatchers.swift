@@ -20,7 +20,7 @@ extension Scenario {
             case .productGrowth: break  // no live run: the bare product is measured by `check`
             case .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity:
                 break  // measured by `check` only: the live run records neither each step's term nor the held-out text
-            case .gatePath: break  // measured by `check`; the live view shows Π f in its side panel
+            case .gatePath: watchers.append(GatePathWatcher(m))
             }
         }
         return watchers.isEmpty ? nil : MomentWatchers(watchers, scenario: self)
@@ -96,7 +96,7 @@ final class GradRatioWatcher: Watcher {
         guard m.step <= norms.count, ref >= 1 else { return nil }
         let value = norms[m.step - 1] / norms[ref - 1]
         let (ok, relation) = Evaluate.judge(value, m)
-        return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖ = \(Format.figure(value))\(relation)"
+        return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖ = \(Format.figure(value, beside: m.below, m.above))\(relation)"
     }
 }
 
@@ -114,6 +114,22 @@ final class SlopeWatcher: Watcher {
         let diff = abs(slope - logRho)
         let ok = abs(logRho) < 1e-3 ? diff < m.absoluteTolerance : diff / abs(logRho) < m.tolerance
         return "\(Self.mark(ok)) \(head) vs log ρ = \(Format.signed(logRho))"
+    }
+}
+
+/// `gate_path`: the mean over units of each one's product of its direct-path gates
+/// (LSTM f, GRU z) from `step` to T, at its iteration, as `check` measures it.
+final class GatePathWatcher: Watcher {
+    override func see(_ r: IterationReport) -> String? {
+        let m = measure
+        guard r.iteration == m.iteration, m.layer - 1 < r.pathProducts.count else { return nil }
+        let products = r.pathProducts[m.layer - 1]
+        guard m.step <= products.count else { return nil }
+        let value = products[m.step - 1]
+        let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
+        let gate = m.settings.cell == .lstm ? "f_u" : "z_u"
+        return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): mean over units of Π_{u=\(m.step)}^{\(products.count)} \(gate) = "
+            + "\(Format.figure(value, beside: m.below, m.above))\(relation)"
     }
 }
 
@@ -165,17 +181,18 @@ final class LossWatcher: Watcher {
         let value = window.mean / scale
         let what = m.relativeToChance ? "loss/chance" : "loss"
         let means = m.window > 1 ? " (mean of \(m.window))" : ""
-        // A crossing below is the moment, as long as no `above` bound says it must stay up.
-        if !crossed, m.above == nil, let below = m.below, window.full, value < below {
+        // loss_reaches: crossing below is the moment. final_loss is judged where `check`
+        // judges it, at its iteration, whatever the loss did before.
+        if !crossed, m.metric == .lossReaches, let below = m.below, window.full, value < below {
             crossed = true
             let ok = r.iteration <= m.iterations
-            return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): \(what)\(means) = \(Format.figure(value)) < \(Format.plain(below))"
+            return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): \(what)\(means) = \(Format.figure(value, beside: below)) < \(Format.plain(below))"
         }
         if !judged, r.iteration == m.iterations {
             judged = true
             if crossed { return nil }
             let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
-            return "\(Self.mark(ok)) \(prefix)after \(r.iteration) iterations: \(what)\(means) = \(Format.figure(value))\(relation)"
+            return "\(Self.mark(ok)) \(prefix)after \(r.iteration) iterations: \(what)\(means) = \(Format.figure(value, beside: m.below, m.above))\(relation)"
         }
         return nil
     }
@@ -209,6 +226,6 @@ final class StartRatioWatcher: Watcher {
         crossed = true
         let what = perplexity ? "perplexity" : "loss"
         let target = bound == 1 ? "its start \(Format.figure(start))" : "\(Format.plain(bound)) × its start \(Format.figure(start))"
-        return "\(Self.mark(r.iteration <= m.iterations)) \(prefix)iteration \(r.iteration): \(what) \(Format.figure(value)) < \(target)"
+        return "\(Self.mark(r.iteration <= m.iterations)) \(prefix)iteration \(r.iteration): \(what) \(Format.figure(value, beside: bound * start)) < \(target)"
     }
 }

@@ -265,7 +265,7 @@ enum Evaluate {
             if let dead = diverged(m, t) { return dead }
             let value = Foundation.exp(t.heldOutLoss[m.iterations] ?? .nan)
             let (ok, relation) = compare(value, below: m.below, above: m.above)
-            return Outcome(passed: ok, text: "held-out perplexity after \(m.iterations) iterations = \(Format.figure(value))\(relation)")
+            return Outcome(passed: ok, text: "held-out perplexity after \(m.iterations) iterations = \(Format.figure(value, beside: m.below, m.above))\(relation)")
         case .nonfiniteWithin:
             if let k = t.firstNonfinite, k <= m.iterations {
                 return Outcome(passed: true, text: "first Inf/NaN at iteration \(k) ≤ \(m.iterations)")
@@ -284,12 +284,12 @@ enum Evaluate {
             let n = t.losses.count
             let value = t.mean(n - m.window, n) / (m.relativeToChance ? t.chance : 1)
             let (ok, relation) = compare(value, below: m.below, above: m.above)
-            return Outcome(passed: ok, text: "\(lossName(m, t)) after \(m.iterations) iterations = \(Format.figure(value))\(relation)")
+            return Outcome(passed: ok, text: "\(lossName(m, t)) after \(m.iterations) iterations = \(Format.figure(value, beside: m.below, m.above))\(relation)")
         case .lossReaches:
             let name = lossName(m, t)
             if let k = t.reached(m) {
                 let value = t.mean(k - m.window, k) / (m.relativeToChance ? t.chance : 1)
-                return Outcome(passed: true, text: "\(name) \(Format.figure(value)) < \(Format.plain(m.below!)) at iteration \(k) (within \(m.iterations))")
+                return Outcome(passed: true, text: "\(name) \(Format.figure(value, beside: m.below)) < \(Format.plain(m.below!)) at iteration \(k) (within \(m.iterations))")
             }
             if let k = t.firstNonfinite { return Outcome(passed: false, text: "Inf/NaN at iteration \(k) before \(name) < \(Format.plain(m.below!))") }
             let n = t.losses.count
@@ -355,7 +355,7 @@ enum Evaluate {
         }
         let value = norms[m.step - 1] / norms[ref - 1]
         let (ok, relation) = judge(value, m)
-        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(relation)")
+        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value, beside: m.below, m.above))\(relation)")
     }
 
     /// The mean over units and batch rows of each one's gate product Π_{u=step}^{T},
@@ -373,7 +373,7 @@ enum Evaluate {
         let value = r.pathProducts[m.layer - 1][m.step - 1]
         let (ok, relation) = compare(value, below: m.below, above: m.above)
         let reference = lstm ? " (σ(b_f)^\(n) = \(Format.figure(GatePath.forgetProduct(bias: m.settings.forgetBias, steps: n))))" : ""
-        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(reference)\(relation)")
+        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value, beside: m.below, m.above))\(reference)\(relation)")
     }
 
     /// The measurements that need no training run.
@@ -389,7 +389,7 @@ enum Evaluate {
         }
         let value = Foundation.exp(lm.nGramHeldOutLoss(order: m.order))
         let (ok, relation) = compare(value, below: m.below, above: m.above)
-        return Outcome(passed: ok, text: "held-out perplexity of the add-one \(name) = \(Format.figure(value))\(relation)")
+        return Outcome(passed: ok, text: "held-out perplexity of the add-one \(name) = \(Format.figure(value, beside: m.below, m.above))\(relation)")
     }
 
     /// The repeated weight's gradient as a sum over time: the steps' terms summed
@@ -407,7 +407,7 @@ enum Evaluate {
         }
         let value = m.metric == .weightGradSum ? steps.sumError(layer: m.layer - 1) : steps.shareOfLast(m.lastSteps, layer: m.layer - 1)
         let (ok, relation) = compare(value, below: m.below, above: m.above)
-        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value))\(relation)")
+        return Outcome(passed: ok, text: "\(name) = \(Format.figure(value, beside: m.below, m.above))\(relation)")
     }
 
     /// log‖∂L/∂h_t‖ against k = T − t (steps back), least squares over `fit_steps`.
@@ -458,7 +458,7 @@ enum Evaluate {
         let (ok, relation) = compare(value, below: m.below, above: m.above)
         let what = perplexity ? "perplexity" : (t.lossKind.isCrossEntropy ? "cross-entropy" : "MSE")
         let means = w > 1 ? " (means of \(w))" : ""
-        return Outcome(passed: ok, text: "\(what)\(means) \(Format.figure(a)) → \(Format.figure(b)) in \(m.iterations) iterations, ratio \(Format.figure(value))\(relation)")
+        return Outcome(passed: ok, text: "\(what)\(means) \(Format.figure(a)) → \(Format.figure(b)) in \(m.iterations) iterations, ratio \(Format.figure(value, beside: m.below, m.above))\(relation)")
     }
 
     /// The bare Jacobian product of the lecture slide: dh ← dh·Wᵀ, T − 1 times,

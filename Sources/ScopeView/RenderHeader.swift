@@ -56,17 +56,23 @@ enum StatusLine {
     static func render(_ state: AppState, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard !rect.isEmpty else { return }
         var x = rect.x + 1
+        let moment = claimNote(state) ?? state.moment
+        // The diverged and paused hints repeat what the header says; the claim's ✓ or ✗
+        // does not, so where both do not fit the moment shows alone.
+        func besideMoment(_ text: String) -> Bool {
+            moment.map { buf.displayWidth(text) + 4 + buf.displayWidth("* " + $0) <= rect.width - 1 } ?? true
+        }
+        let diverged = "Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)"
         if let error = state.error {
             x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         } else if let s = state.status {
             x = buf.put(s.text, x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
-        } else if state.diverged {
-            x = buf.put("Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)", x: x, y: rect.y,
-                        style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
-        } else if let p = state.selfPause, !state.running {
+        } else if state.diverged && besideMoment(diverged) {
+            x = buf.put(diverged, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
+        } else if let p = state.selfPause, !state.running, !state.diverged, besideMoment(pauseText(p)) {
             x = buf.put(pauseText(p), x: x, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
         }
-        if let m = claimNote(state) ?? state.moment {
+        if let m = moment {
             // The moment shows whole beside a message, or alone (cut with an ellipsis only
             // when it is wider than the row); it comes back when the message expires.
             var text = "* " + m

@@ -77,6 +77,49 @@ import Testing
         #expect(w.observe(Self.report(4, loss: 0.17)) == "✓ after 4 iterations: loss (mean of 2) = 0.170 > 0.15")
     }
 
+    /// final_loss is judged at its iteration, as `check` judges it: an early crossing
+    /// of `below` is not its moment.
+    @Test func finalLossBelowIsJudgedAtItsIterationNotAtACrossing() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"final_loss\"\niterations = 5\nwindow = 1\nbelow = 0.5")
+        let w = try #require(s.momentWatcher())
+        for (i, l) in [1.0, 0.4, 0.3, 0.2].enumerated() { #expect(w.observe(Self.report(i + 1, loss: l)) == nil, "iteration \(i + 1)") }
+        #expect(w.observe(Self.report(5, loss: 0.1)) == "✓ after 5 iterations: loss = 0.100 < 0.5")
+    }
+
+    /// A figure beside its bound gets the digits that put it on its side of it.
+    @Test func aFigureBesideItsBoundNeverReadsAsTheBound() {
+        #expect(Format.figure(0.049996, beside: 0.05) == "0.049996")
+        #expect(Format.figure(0.04996, beside: 0.05) == "0.04996")
+        #expect(Format.figure(1.5996, beside: 1.6) == "1.5996")
+        #expect(Format.figure(0.0421, beside: 0.05) == "0.0421")
+        #expect(Format.figure(1.0004e-6, beside: nil, 1e-6) == "1.0004e-6")
+        #expect(Format.figure(0.05, beside: 0.05) == "0.0500", "equal: no digits can help")
+        #expect(Format.figure(.nan, beside: 0.05) == "NaN")
+    }
+
+    /// gate_path at its iteration: the recorded mean of the gate products from `step` to T.
+    @Test func gatePathAtItsIteration() throws {
+        let s = try ScenarioLibrary.parse("""
+        title = "w"
+        [network]
+        hidden = 4
+        cell = "lstm"
+        [task]
+        kind = "adding"
+        steps = 10
+        [[expect]]
+        metric = "gate_path"
+        above = 1e-5
+        """, path: "w.toml")
+        let w = try #require(s.momentWatcher())
+        var r = Self.report(1)
+        r.pathProducts = [(1...10).map { Foundation.pow(0.88, Double(11 - $0)) }]
+        #expect(w.observe(r) == "✓ iteration 1: mean over units of Π_{u=1}^{10} f_u = 0.279 > 1e-5")
+        var later = Self.report(2)
+        later.pathProducts = r.pathProducts
+        #expect(w.observe(later) == nil)
+    }
+
     @Test func perplexityHalving() throws {
         let s = try Self.scenario("[[expect]]\nmetric = \"perplexity_ratio\"\niterations = 100\nwindow = 1\nbelow = 0.5",
                                   task: "kind = \"char-lm\"\ntext = \"abcabd\"\nsteps = 3")

@@ -143,6 +143,24 @@ import Testing
         #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix(ascii ? "..." : "…"))
     }
 
+    /// At 80 columns, or after the first Inf/NaN, the claim's ✓ or ✗ wins over the hint
+    /// that repeats the header (PAUSED, DIVERGED).
+    @Test func theMomentWinsOverTheHintsThatRepeatTheHeader() {
+        let moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
+        var s = Fixture.state(width: 80, height: 24, report: Fixture.report(norms: norms))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: moment, selfPause: .moment(iteration: 1))))
+        s.running = false
+        var line = Fixture.render(s).line(22)
+        #expect(line.contains("* " + moment), "\(line)")
+        s.width = 120
+        line = Fixture.render(s).line(22)
+        #expect(line.contains("stopped at the moment") && line.contains("* " + moment), "room for both: \(line)")
+        let inf = "✓ iteration 2: first Inf/NaN — the gradient overflowed float32; the weights are frozen from here"
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: inf, diverged: true)))
+        line = Fixture.render(s).line(22)
+        #expect(line.contains("* " + inf) && !line.contains("r restarts"), "\(line)")
+    }
+
     @Test func oneIterationIsSingular() {
         let buf = Fixture.render(Fixture.state(report: Fixture.report(iteration: 1, norms: norms), rows: 1))
         #expect(buf.text.contains("over the last iteration"))
