@@ -28,4 +28,7 @@ public struct IterationReport: Sendable, Equatable {
     public var pathGateSaturation: [Double] = []
     /// Each step's term of ∂L/∂W_hh (nil unless asked for).
     public var stepGradients: StepGradients? = nil
+    /// A char-LM's mean cross-entropy (nats) on its held-out text after this
+    /// iteration's update (`Trainer.heldOutLoss`); nil where not measured.
+    public var heldOutLoss: Double? = nil
 }

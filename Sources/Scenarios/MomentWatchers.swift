@@ -18,8 +18,9 @@ extension Scenario {
             case .finalLoss, .lossReaches: watchers.append(LossWatcher(m))
             case .lossBelowStart, .perplexityRatio: watchers.append(StartRatioWatcher(m))
             case .productGrowth: break  // no live run: the bare product is measured by `check`
-            case .weightGradSum, .weightGradShare, .heldOutPerplexity, .nGramPerplexity:
-                break  // measured by `check` only: the live run records neither each step's term nor the held-out text
+            case .heldOutPerplexity: watchers.append(HeldOutWatcher(m))
+            case .weightGradSum, .weightGradShare, .nGramPerplexity:
+                break  // measured by `check` only: the live run does not record each step's term; n-grams need no run
             case .gatePath: watchers.append(GatePathWatcher(m))
             }
         }
@@ -54,6 +55,10 @@ final class MomentWatchers: MomentWatcher {
     }
 
     func judges(_ settings: Settings) -> Bool { scenario.claimsApply(to: settings) }
+
+    func measuresHeldOut(at iteration: Int) -> Bool {
+        watchers.contains { $0 is HeldOutWatcher && $0.measure.iterations == iteration }
+    }
 
     func observe(_ report: IterationReport) -> String? {
         if report.iteration <= last {
@@ -129,6 +134,19 @@ final class GatePathWatcher: Watcher {
         let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
         let gate = m.settings.cell == .lstm ? "f_u" : "z_u"
         return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): mean over units of Π_{u=\(m.step)}^{\(products.count)} \(gate) = "
+            + "\(Format.figure(value, beside: m.below, m.above))\(relation)"
+    }
+}
+
+/// `heldout_perplexity`: exp of the held-out loss measured after its iteration, as
+/// `check` measures it (the live view asks for it there: `measuresHeldOut`).
+final class HeldOutWatcher: Watcher {
+    override func see(_ r: IterationReport) -> String? {
+        let m = measure
+        guard r.iteration == m.iterations, let loss = r.heldOutLoss else { return nil }
+        let value = Foundation.exp(loss)
+        let (ok, relation) = Evaluate.compare(value, below: m.below, above: m.above)
+        return "\(Self.mark(ok)) \(prefix)after \(r.iteration) iterations: held-out perplexity = "
             + "\(Format.figure(value, beside: m.below, m.above))\(relation)"
     }
 }

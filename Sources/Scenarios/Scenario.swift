@@ -64,8 +64,11 @@ public protocol MomentWatcher: AnyObject {
     /// Whether an iteration run on `settings` is one the claims are judged on
     /// (a toggle such as clipping or truncation moves a run off them).
     func judges(_ settings: Settings) -> Bool
+    /// Whether a claim needs the held-out loss after this iteration (`IterationReport.heldOutLoss`).
+    func measuresHeldOut(at iteration: Int) -> Bool
 }
 
 extension MomentWatcher {
     public func judges(_ settings: Settings) -> Bool { true }
+    public func measuresHeldOut(at iteration: Int) -> Bool { false }
 }

@@ -57,6 +57,8 @@ public struct AppState: Sendable {
     public var losses = LossHistory()
     public var latestIteration = 0
     public var latestLoss: Double?
+    /// A char-LM's held-out loss, where measured (every `Trainer.heldOutInterval` iterations).
+    public var heldOut: [(iteration: Int, loss: Double)] = []
     public var clipFired = 0
     /// Iterations run with clipping on since it was last switched or retuned.
     public var clipCounted = 0
@@ -138,6 +140,7 @@ public struct AppState: Sendable {
         losses = LossHistory()
         latestIteration = 0
         latestLoss = nil
+        heldOut = []
         clipFired = 0
         clipCounted = 0
         iterationsPerSecond = 0

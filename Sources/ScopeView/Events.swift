@@ -106,6 +106,8 @@ public struct IterationSummary: Sendable, Equatable {
     /// worked out once here so the view's scale need not scan every row every frame.
     public private(set) var smallest: [Float]
     public private(set) var largest: [Float]
+    /// A char-LM's held-out loss after this iteration, where it was measured.
+    public var heldOutLoss: Double?
 
     public static let maximumBins = 512
 
@@ -135,6 +137,7 @@ public struct IterationSummary: Sendable, Equatable {
         self.init(iteration: r.iteration, loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped,
                   clipThreshold: clipThreshold, nonfinite: r.nonfinite,
                   normBins: r.hiddenGradNorms.map { Self.bin($0, into: Self.maximumBins) })
+        heldOutLoss = r.heldOutLoss
     }
 
     /// Bins a per-timestep row: identity when it fits, else the largest of each bin,

@@ -41,7 +41,9 @@ enum ScreenHelp {
         ("loss", "the training loss over the whole run (older iterations are averaged together as the run "
             + "grows), with its latest value and its range. Dotted lines mark reference levels in the same units: "
             + "chance (the best input-blind guess) and, for a char-LM with a held-out split, the 1-, 2- and 3-gram "
-            + "models' cross-entropy on the held-out text (nats: log perplexity), counted once when the run starts."),
+            + "models' cross-entropy on the held-out text (nats: log perplexity), counted once when the run starts; "
+            + "● marks the network's own cross-entropy on that held-out text, measured every 100 iterations (the "
+            + "latest in the title): the figure to report, since the training loss falls as the text is memorised."),
         ("sampled text", "char-lm only: text the network writes now, one character at a time from its own "
             + "predictions (min-char-rnn style), sampled about once a second."),
         ("notes", "the scenario's lecture notes, shown in full at the top of this help."),
@@ -111,7 +113,9 @@ enum HelpOverlay {
             }
         }
         out.append(Line(text: fold("\(state.scenario.title) (\(state.scenario.name))"), style: heading))
-        if !state.scenario.notes.isEmpty { para(state.scenario.notes, indent: 0) }
+        if !state.scenario.notes.isEmpty {
+            for l in Format.reflow(fold(state.scenario.notes), width: max(10, width)) { out.append(Line(text: l)) }
+        }
         out.append(Line(text: ""))
         out.append(Line(text: "KEYS", style: heading))
         for context in KeyContext.allCases {

@@ -399,7 +399,11 @@ private struct Simulation {
             || start - lastMeasured >= max(LiveSession.measurementInterval, 4 * lastMeasuredCost)
         let options = trainer.options
         // Step-through shows each step's term of ∂L/∂W_hh beside the Jacobians: measured only then.
-        let report = trainer.step(spectrum: spectrum, jacobians: jacobians, stepGradients: jacobians)
+        var report = trainer.step(spectrum: spectrum, jacobians: jacobians, stepGradients: jacobians)
+        // A char-LM's held-out loss every `heldOutInterval` iterations and where a claim judges it.
+        if report.iteration % Trainer.heldOutInterval == 0 || watcher?.measuresHeldOut(at: report.iteration) == true {
+            report.heldOutLoss = trainer.heldOutLoss()
+        }
         let end = Self.clock()
         if spectrum {
             lastMeasured = end

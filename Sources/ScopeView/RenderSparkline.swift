@@ -1,18 +1,23 @@
 import Foundation
 
 /// The loss over the whole run: braille (2×4 dots a cell, as btop) where the
-/// terminal has it, eighth-blocks or ASCII bars otherwise.
+/// terminal has it, eighth-blocks or ASCII bars otherwise; a char-LM's held-out
+/// loss as a marker where it was measured, on the same scale as the n-gram levels.
 enum LossSparkline {
     static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2, rect.width >= 8 else { return }
         let values = state.losses.values
-        // The reference levels widen the range so that each stays on the chart.
+        // The reference levels and held-out points widen the range so that each stays on the chart.
         let levels = state.referenceLevels.filter { $0.value.isFinite }
-        let lo = (values + levels.map(\.value)).min() ?? 0, hi = (values + levels.map(\.value)).max() ?? 0
+        let heldOut = state.heldOut.map(\.loss)
+        let all = values + levels.map(\.value) + heldOut
+        let lo = all.min() ?? 0, hi = all.max() ?? 0
         // A loss spanning decades (an early blow-up) would flatten everything else: log scale then.
         let logScale = lo > 0 && hi / lo > 100
+        let marker = glyphs.isUnicode ? "●" : "o"
         var right = ""
         if let now = state.latestLoss { right = "now \(Format.number(now))" }
+        if let last = heldOut.last { right += "  held-out \(marker) \(Format.number(last))" }
         sectionTitle(logScale ? "loss, whole run, log" : "loss, whole run", glyphs: glyphs, into: &buf, rect, right: right)
         var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
         guard values.count >= 2 else {
@@ -50,6 +55,14 @@ enum LossSparkline {
             }
         }
         drawLevels(levels, rowOf: rowOf, glyphs: glyphs, into: &buf, plot, labels: true)
+        // Held-out points over the line, each at the column its iteration's loss is drawn in.
+        let held = Style(foreground: .role(.warn), bold: true)
+        for point in state.heldOut {
+            let index = min((point.iteration - 1) / state.losses.stride, values.count - 1)
+            let column = index * plot.width * perCell / values.count / perCell
+            let row = min(max(rowOf(point.loss), 0), plot.height - 1)
+            buf.set(plot.x + min(column, plot.width - 1), plot.maxY - 1 - row, Character(marker), held)
+        }
     }
 
     /// Each reference level as a dotted line across the plot (under the loss) and its
@@ -93,7 +106,7 @@ enum NotesPanel {
         guard rect.height >= 3, !state.scenario.notes.isEmpty else { return }
         sectionTitle("notes", glyphs: glyphs, into: &buf, rect)
         let text = buf.asciiOnly ? TextFold.ascii(state.scenario.notes) : state.scenario.notes
-        let lines = Format.wrap(text, width: rect.width - 2)
+        let lines = Format.reflow(text, width: rect.width - 2)
         let room = rect.height - 1
         // Cut short, the last row says where the rest is.
         let shown = lines.count > room ? room - 1 : room

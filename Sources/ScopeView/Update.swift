@@ -371,6 +371,7 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
         state.losses.append(s.loss)
         state.latestIteration = s.iteration
         state.latestLoss = s.loss
+        if let h = s.heldOutLoss, h.isFinite { state.heldOut.append((s.iteration, h)) }
         if s.clipThreshold > 0 && s.clipThreshold == state.clip {
             state.clipCounted += 1
             if s.clipped { state.clipFired += 1 }

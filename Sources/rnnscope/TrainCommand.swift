@@ -92,7 +92,9 @@ struct TrainCommand: ParsableCommand {
         var firstNonfinite: Int?
         for i in 0..<iterations {
             // The frame's side panel shows ρ and σ_max of the last iteration.
-            let r = trainer.step(spectrum: jsonl || (view != nil && i == iterations - 1), jacobians: false)
+            var r = trainer.step(spectrum: jsonl || (view != nil && i == iterations - 1), jacobians: false)
+            // A char-LM's held-out loss every heldOutInterval iterations and at the end, as the view measures it.
+            if r.iteration % Trainer.heldOutInterval == 0 || i == iterations - 1 { r.heldOutLoss = trainer.heldOutLoss() }
             if first == nil { first = r }
             last = r
             if r.nonfinite && firstNonfinite == nil { firstNonfinite = r.iteration }
@@ -143,19 +145,34 @@ struct TrainCommand: ParsableCommand {
         return JSONText.encode(.object(fields))
     }
 
+    /// One iteration. A gated cell has no ρ (its W_hh stacks the gate blocks, [G·H, H]):
+    /// in its place the direct-path gate (LSTM f, GRU z) per layer — its mean, the mean
+    /// over units of its product from t = 1 to T, the fraction saturated — and for an
+    /// LSTM ‖∂L/∂c_t‖. `heldout_loss` where it was measured (a char-LM with a held-out split).
     static func jsonLine(_ r: IterationReport) -> String {
-        JSONText.encode(.object([
+        var fields: [(String, JSONText.Value)] = [
             ("iteration", .int(r.iteration)),
             ("loss", .number(r.loss)),
             ("grad_norm", .number(r.gradNorm)),
             ("clip_scale", .number(r.clipScale)),
             ("clipped", .bool(r.clipped)),
             ("nonfinite", .bool(r.nonfinite)),
-            ("spectral_radius", .number(r.spectralRadius[0])),
-            ("spectral_radii", JSONText.numbers(r.spectralRadius)),
-            ("sigma_max", JSONText.numbers(r.largestSingularValue)),
-            ("hidden_grad_norms", JSONText.matrix(r.hiddenGradNorms)),
-        ]), nonFinite: .named)
+        ]
+        if r.pathGateMeans.isEmpty {
+            fields += [("spectral_radius", .number(r.spectralRadius[0])), ("spectral_radii", JSONText.numbers(r.spectralRadius))]
+        }
+        fields.append(("sigma_max", JSONText.numbers(r.largestSingularValue)))
+        if !r.pathGateMeans.isEmpty {
+            fields += [
+                ("gate_mean", JSONText.numbers(r.pathGateMeans.map { $0.reduce(0, +) / Double(max(1, $0.count)) })),
+                ("gate_product", JSONText.numbers(r.pathProducts.map { $0.first ?? .nan })),
+                ("gate_saturation", JSONText.numbers(r.pathGateSaturation)),
+            ]
+        }
+        if let h = r.heldOutLoss { fields.append(("heldout_loss", .number(h))) }
+        fields.append(("hidden_grad_norms", JSONText.matrix(r.hiddenGradNorms)))
+        if !r.cellGradNorms.isEmpty { fields.append(("cell_grad_norms", JSONText.matrix(r.cellGradNorms))) }
+        return JSONText.encode(.object(fields), nonFinite: .named)
     }
 
     /// One CSV row per layer and timestep: iteration, layer and t count from 1, as on screen.
@@ -185,6 +202,9 @@ struct TrainCommand: ParsableCommand {
             // A gated cell's W_hh stacks its gate blocks [G·H, H]: no eigenvalues, only σ_max.
             t.settings.cell == .rnn ? "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))" : "  σ_max(W_hh) = \(fmt(sigma)) (the \(t.settings.cell.rawValue)'s gate blocks stacked)",
         ]
+        if let h = last.heldOutLoss {
+            lines.append("  held-out perplexity \(fmt(Foundation.exp(h))) (cross-entropy \(fmt(h)) nats) after iteration \(last.iteration)")
+        }
         if let n = firstNonfinite {
             lines.append("  non-finite (Inf/NaN) first at iteration \(n): parameters frozen from then on")
         }

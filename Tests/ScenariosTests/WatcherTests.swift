@@ -120,6 +120,18 @@ import Testing
         #expect(w.observe(later) == nil)
     }
 
+    /// heldout_perplexity: asks for the held-out loss at its iteration and judges exp of it.
+    @Test func heldOutPerplexityAtItsIteration() throws {
+        let s = try Self.scenario("[[expect]]\nmetric = \"heldout_perplexity\"\niterations = 3\nbelow = 8",
+                                  task: "kind = \"char-lm\"\ntext = \"abcabdabcabdabcabd\"\nsteps = 3\nheldout = 0.3")
+        let w = try #require(s.momentWatcher())
+        #expect(w.measuresHeldOut(at: 3) && !w.measuresHeldOut(at: 2) && !w.measuresHeldOut(at: 4))
+        #expect(w.observe(Self.report(1)) == nil && w.observe(Self.report(2)) == nil)
+        var r = Self.report(3)
+        r.heldOutLoss = Foundation.log(6.0)
+        #expect(w.observe(r) == "✓ after 3 iterations: held-out perplexity = 6.00 < 8")
+    }
+
     @Test func perplexityHalving() throws {
         let s = try Self.scenario("[[expect]]\nmetric = \"perplexity_ratio\"\niterations = 100\nwindow = 1\nbelow = 0.5",
                                   task: "kind = \"char-lm\"\ntext = \"abcabd\"\nsteps = 3")

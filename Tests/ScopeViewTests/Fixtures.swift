@@ -76,4 +76,6 @@ extension ScreenBuffer {
 
     /// The first row containing `s`.
     func row(containing s: String) -> Int? { lines.firstIndex { $0.contains(s) } }
+    /// The first row below `row` containing `s`.
+    func row(containing s: String, after row: Int) -> Int? { lines.indices.first { $0 > row && lines[$0].contains(s) } }
 }

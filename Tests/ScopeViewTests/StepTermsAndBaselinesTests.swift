@@ -96,4 +96,32 @@ import Testing
         _ = update(&s, .key(.char("r")))
         #expect(s.baselines.isEmpty)
     }
+
+    /// A char-LM's held-out loss: a marker on the loss chart at its iteration, at its
+    /// height on the same scale as the n-gram levels, the latest in the title; a new run clears it.
+    @Test func heldOutLossIsAMarkerOnTheLossChart() throws {
+        var s = Fixture.state(width: 120, height: 36, report: Fixture.report(norms: norms), rows: 0)
+        let losses = (1...200).map { 3.0 - Double($0) / 100 }  // 2.99 → 1.0
+        let summaries = losses.enumerated().map { i, loss in
+            var r = Fixture.report(iteration: i + 1, norms: norms, loss: loss)
+            if i + 1 == 100 { r.heldOutLoss = 2.8 }
+            return IterationSummary(report: r, clipThreshold: 0)
+        }
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: summaries,
+                                             baselines: [ReferenceLevel(label: "3-gram", value: 1.5)])))
+        #expect(s.heldOut.count == 1 && s.heldOut[0].iteration == 100 && s.heldOut[0].loss == 2.8)
+        let buf = Fixture.render(s)
+        let title = try #require(buf.row(containing: "loss, whole run"))
+        #expect(buf.line(title).contains("held-out ● 2.8"), "\(buf.line(title))")
+        let marker = try #require(buf.row(containing: "●", after: title))
+        let gram = try #require(buf.row(containing: "3-gram 1.5"))
+        #expect(marker < gram, "2.8 is drawn above the 1.5 level:\n\(buf.lines[title...].joined(separator: "\n"))")
+        // Halfway along the chart: iteration 100 of 200.
+        let heading = buf.line(title), start = heading.distance(from: heading.startIndex, to: try #require(heading.range(of: "─ loss")).lowerBound)
+        let x = try #require(Array(buf.line(marker)).firstIndex(of: "●"))
+        let width = heading.count - start
+        #expect(abs(Double(x - start) / Double(width) - 0.45) < 0.1, "x \(x) of \(start)…\(start + width)")
+        _ = update(&s, .key(.char("r")))
+        #expect(s.heldOut.isEmpty)
+    }
 }

@@ -117,6 +117,41 @@ enum Binary {
         #expect(c.stdout != a.stdout, "another seed gives another run")
     }
 
+    /// A gated cell has no ρ: its lines carry the direct-path gate per layer in its
+    /// place (and an LSTM ‖∂L/∂c_t‖), never a "NaN" ρ beside "nonfinite": false.
+    @Test(arguments: ["lstm", "gru"])
+    func gatedJSONLHasTheGateInPlaceOfRho(cell: String) throws {
+        let r = try Binary.run(["train", "--headless", "--iterations", "2", "--jsonl", "--set", "network.cell=\(cell)",
+                                "--set", "network.hidden=6", "--set", "network.layers=2", "--set", "task.steps=9"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for line in r.stdout.split(separator: "\n").dropFirst() {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(o["spectral_radius"] == nil && o["spectral_radii"] == nil)
+            let means = try #require(o["gate_mean"] as? [Double]), products = try #require(o["gate_product"] as? [Double])
+            let saturated = try #require(o["gate_saturation"] as? [Double])
+            #expect(means.count == 2 && products.count == 2 && saturated.count == 2)
+            #expect(means.allSatisfy { $0 > 0 && $0 < 1 } && products.allSatisfy { $0 > 0 && $0 < 1 } && saturated.allSatisfy { $0 >= 0 && $0 <= 1 })
+            #expect((o["sigma_max"] as? [Double])?.count == 2)
+            let cellNorms = o["cell_grad_norms"] as? [[Double]]
+            #expect(cell == "lstm" ? cellNorms?.count == 2 && cellNorms?[0].count == 9 : cellNorms == nil)
+        }
+    }
+
+    /// A char-LM with a held-out split: the held-out loss every 100 iterations and at
+    /// the end, in the JSONL and the summary; exactly what `check` measures there.
+    @Test func heldOutLossEveryHundredIterationsAndAtTheEnd() throws {
+        let args = ["train", "lm-perplexity", "--headless", "--iterations", "150", "--set", "network.hidden=16", "--set", "task.steps=8"]
+        let r = try Binary.run(args + ["--jsonl"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let objs = try r.stdout.split(separator: "\n").dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let measured = objs.filter { $0["heldout_loss"] != nil }.map { $0["iteration"] as? Int }
+        #expect(measured == [100, 150])
+        let loss = try #require(objs[99]["heldout_loss"] as? Double)
+        #expect(loss > 0 && exp(loss) < 60, "a perplexity below the vocabulary's size: \(exp(loss))")
+        let summary = try Binary.run(args)
+        #expect(summary.stdout.contains("held-out perplexity "), "\(summary.stdout)")
+    }
+
     @Test func csvRowsAreTheJSONLNormsAndSVGIsTheLastFrame() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-csv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
