@@ -53,6 +53,55 @@ public enum Format {
         return s + String(repeating: " ", count: width - s.count)
     }
 
+    /// Notes as a scenario file writes them (hard-wrapped near 76 columns) for a
+    /// narrower panel. A paragraph's lines are joined and wrapped again, so no word
+    /// is left alone on a row; a blank line ends a paragraph; "- " starts a list item
+    /// whose two-space continuation lines join it, wrapped under its text; any other
+    /// indented line (an equation, a quotation) is kept as written, and only where
+    /// it is too wide wrapped, two columns further in.
+    public static func reflow(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var out: [String] = []
+        var words = "", first = "", hang = ""
+        func flush() {
+            guard !words.isEmpty else { return }
+            out += wrap(words, width: width, first: first, hang: hang)
+            words = ""
+        }
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(raw)
+            let indent = line.prefix { $0 == " " }.count
+            let content = line.dropFirst(indent).trimmingCharacters(in: .whitespaces)
+            if content.isEmpty {
+                flush()
+                out.append("")
+            } else if indent == 0 && content.hasPrefix("- ") {
+                flush()
+                (words, first, hang) = (String(content.dropFirst(2)), "- ", "  ")
+            } else if indent == 2 && hang == "  " && !words.isEmpty {
+                words += " " + content  // the list item goes on
+            } else if indent > 0 {
+                flush()
+                let pad = String(repeating: " ", count: indent)
+                let deeper = indent + 2 < width / 2 ? pad + "  " : ""
+                out += line.count <= width ? [line] : wrap(content, width: width, first: indent < width / 2 ? pad : "", hang: deeper)
+                hang = ""
+            } else {
+                if hang == "  " { flush() }  // a plain line after a list item starts a paragraph
+                if words.isEmpty { (first, hang) = ("", "") }
+                words += (words.isEmpty ? "" : " ") + content
+            }
+        }
+        flush()
+        return out
+    }
+
+    /// `wrap` with a prefix on the first row and another on the rows after it.
+    static func wrap(_ text: String, width: Int, first: String, hang: String) -> [String] {
+        let rows = wrap(text, width: max(1, width - max(first.count, hang.count)))
+        return rows.enumerated().map { ($0.offset == 0 ? first : hang) + $0.element }
+    }
+
     /// Greedy word wrap; words longer than the width are cut.
     public static func wrap(_ text: String, width: Int) -> [String] {
         guard width > 0 else { return [] }

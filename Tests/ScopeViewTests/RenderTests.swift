@@ -1,5 +1,6 @@
 import Foundation
 import RNNSim
+@testable import Scenarios
 import Testing
 @testable import ScopeView
 
@@ -159,6 +160,39 @@ import Testing
         _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: inf, diverged: true)))
         line = Fixture.render(s).line(22)
         #expect(line.contains("* " + inf) && !line.contains("r restarts"), "\(line)")
+    }
+
+    /// Hard-wrapped notes reflow for a narrower panel: a paragraph is joined and
+    /// wrapped again (no orphan words), list items hang, an indented equation stays
+    /// whole where it fits and otherwise wraps under its own indent.
+    static let presetDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scenarios")
+
+    @Test func notesReflowByParagraph() throws {
+        let notes = "The loss is scored at the\nlast step only, so every\nbit of gradient starts at h_T.\n\n"
+            + "- one two\n  three four\n- five\nAfter the list.\n\n    dL/dh = a · b · W_hh\n"
+        #expect(Format.reflow(notes, width: 30) == [
+            "The loss is scored at the last", "step only, so every bit of", "gradient starts at h_T.", "",
+            "- one two three four", "- five", "After the list.", "", "    dL/dh = a · b · W_hh", ""])
+        #expect(Format.reflow(notes, width: 16).suffix(3) == ["    dL/dh = a", "      · b · W_hh", ""])
+        // Every preset's notes at a panel's width: no row wider than it, every word kept.
+        for p in try ScenarioLibrary.presets(in: Self.presetDirectory) {
+            for width in [30, 41, 60] {
+                let rows: [String] = Format.reflow(p.notes, width: width)
+                #expect(rows.allSatisfy { $0.count <= width }, "\(p.name) at \(width)")
+                let shown: [Substring] = rows.joined(separator: " ").split(separator: " ")
+                let written: [Substring] = p.notes.split { $0 == " " || $0 == "\n" }
+                #expect(shown == written, "\(p.name) at \(width): the same words in the same order")
+            }
+        }
+    }
+
+    /// vanishing at 120×36: the BPTT product, W_hh and all, is on screen in the notes.
+    @Test func vanishingShowsItsEquationInTheNotesPanel() throws {
+        let vanishing = try #require(try ScenarioLibrary.presets(in: Self.presetDirectory).first { $0.name == "vanishing" })
+        let buf = Fixture.render(Fixture.state(width: 120, height: 36, scenario: vanishing, report: Fixture.report(norms: norms)))
+        let equation = try #require(buf.row(containing: "∂L/∂h_{t-1} = ∂L/∂h_t ·"))
+        #expect(buf.line(equation + 1).contains("diag(tanh'(a_t)) · W_hh"), "\(buf.text)")
     }
 
     @Test func oneIterationIsSingular() {
