@@ -141,7 +141,9 @@ public enum Keymap {
     /// (leaving the model for a preset) gives way to it, so that the bar still fits 100 columns.
     /// `lstm`: the cell is an LSTM: `{}` (its forget bias) takes the place of `i IRNN` (the
     /// vanilla cell's fix), so that the bar still fits 100 columns.
-    public static func bar(for mode: Mode, hasModel: Bool = false, lstm: Bool = false) -> [Binding] {
+    /// `split`: the split view, which refuses step-through, the picker and the layer key
+    /// (`v` closes it first) and so does not offer them.
+    public static func bar(for mode: Mode, hasModel: Bool = false, lstm: Bool = false, split: Bool = false) -> [Binding] {
         let own: [KeyContext]
         switch mode {
         case .normal: own = [.main]
@@ -156,6 +158,7 @@ public enum Keymap {
             entries += bindings.filter { [.stepOnce, .toggleClip, .toggleTruncation, .help].contains($0.action) }
         }
         entries += bindings.filter { $0.context == .everywhere }
+        if split { entries.removeAll { [.enterStepThrough, .openPicker, .nextLayer].contains($0.action) } }
         return entries
     }
 }

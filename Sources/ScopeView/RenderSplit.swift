@@ -39,7 +39,10 @@ enum SplitScreen {
         guard let cmp = state.comparison else { return }
         let layout = Layout(width: state.width, height: state.height)
         let b = cmp.b
-        let scale = NormScale.covering(shownNorms(state) + shownNorms(b))
+        // A run that diverged stays frozen at its blow-up: in the shared scale it would
+        // flatten the other run's chart for good, so the scale is the live runs'.
+        let live = [state, b].filter { !$0.diverged }
+        let scale = NormScale.covering((live.isEmpty ? [state, b] : live).flatMap(shownNorms))
         let (diffA, diffB) = Comparison.differences(state.settings, b.settings)
         Header.render(state, into: &buf, layout.header)
         side("A", state, differs: diffA, focused: cmp.focus == .a, scale: scale, glyphs: glyphs, into: &buf, layout.chartA)
@@ -47,7 +50,8 @@ enum SplitScreen {
         ratioRow(state, b, glyphs: glyphs, into: &buf, layout.ratio)
         bothLosses(state, b, glyphs: glyphs, into: &buf, layout.loss)
         StatusLine.render(state, into: &buf, layout.status)
-        KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm), into: &buf, layout.keyBar)
+        KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm, split: true),
+                      into: &buf, layout.keyBar)
     }
 
     /// "▶ B: train.clip = 1   iteration 120   loss 0.0312", then that run's chart.
@@ -65,7 +69,21 @@ enum SplitScreen {
         if s.diverged { figures += "   DIVERGED" }
         let fx = top.maxX - buf.displayWidth(figures) - 1
         if fx > x + 2 { x = buf.put(figures, x: fx, y: top.y, style: style, limit: top.maxX) }
-        GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, chart)
+        guard chart.height >= 8 else { return GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, chart) }
+        let (numbers, rest) = chart.splitTop(1)
+        buf.put(panelFigures(s), x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
+        GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, rest)
+    }
+
+    /// What the single view's side panel says of a run, on one row: its recurrent
+    /// matrix (ρ, σ_max, γ·σ_max; a gated cell's gate), how often clipping fired, ‖∇θ‖.
+    static func panelFigures(_ s: AppState) -> String {
+        let names = ["ρ(W_hh)": "ρ", "σ_max(W_hh)": "σ_max", "γ·σ_max": "γ·σ_max", "forget gate f̄": "f̄", "update gate z̄": "z̄",
+                     "∏ f T…1": "∏ f T…1", "∏ z T…1": "∏ z T…1", "  fired": "clipped", "grad norm": "‖∇θ‖"]
+        return SidePanel.lines(s).compactMap { line in
+            guard line.kind == .item, let name = names[line.label] else { return nil }
+            return "\(name) \(line.value)"
+        }.joined(separator: "   ")
     }
 
     /// log₁₀ of B's norm over A's at every timestep: blue where B's gradient is smaller,

@@ -186,6 +186,31 @@ import Testing
         #expect(Array(labels.prefix(half)) == Array(labels.suffix(half)))
     }
 
+    /// Each side says what the side panel would: ρ, σ_max, γ·σ_max, how often clipping
+    /// fired, ‖∇θ‖; the key bar offers only keys the split takes.
+    @Test func eachSideHasThePanelFiguresAndTheBarOnlyItsKeys() throws {
+        var s = split(width: 120, height: 40, b: Fixture.decaying(steps: 50, top: 1, decay: 0.99))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, report: Fixture.report(norms: Fixture.decaying(steps: 50), rho: 0.5, sigma: 0.8))))
+        _ = press(&s, .char("c"))
+        let buf = Fixture.render(s)
+        let a = try #require(buf.row(containing: "▶ A:")), b = try #require(buf.row(containing: "  B:"))
+        #expect(buf.line(a + 1).contains("ρ 0.5   σ_max 0.8   γ·σ_max 0.8   clipped 0 of 0   ‖∇θ‖ 0.5"), "\(buf.line(a + 1))")
+        #expect(buf.line(b + 1).contains("ρ 0.9   σ_max 0.95") && !buf.line(b + 1).contains("clipped"), "\(buf.line(b + 1))")
+        let bar = buf.line(39)
+        #expect(bar.contains("Split") && bar.contains("Clip"))
+        #expect(!bar.contains("BPTT") && !bar.contains("Scen") && !bar.contains("Layer"), "refused in the split: \(bar)")
+    }
+
+    /// A side that diverged keeps its blow-up: the shared scale is the live run's.
+    @Test func aDivergedSideLeavesTheSharedScale() throws {
+        var s = split(width: 120, height: 40, b: Fixture.decaying(steps: 50, top: 1e14, decay: 0.5))
+        let frozen = Fixture.render(s).row(containing: "1e13") ?? Fixture.render(s).row(containing: "1e14")
+        #expect(frozen != nil, "live, B's norms are on the shared scale")
+        _ = update(&s, .reportB(SessionUpdate(generation: 0, diverged: true)))
+        let buf = Fixture.render(s)
+        #expect(buf.row(containing: "1e13") == nil && buf.row(containing: "1e14") == nil, "\(buf.text)")
+    }
+
     @Test func everySizeAndGlyphSetRendersInsideTheBuffer() {
         for ascii in [false, true] {
             for w in stride(from: 1, through: 240, by: 13) {
