@@ -17,8 +17,10 @@ enum LossSparkline {
         let marker = glyphs.isUnicode ? "●" : "o"
         var right = ""
         if let now = state.latestLoss { right = "now \(Format.number(now))" }
-        if let last = heldOut.last { right += "  held-out \(marker) \(Format.number(last))" }
-        sectionTitle(logScale ? "loss, whole run, log" : "loss, whole run", glyphs: glyphs, into: &buf, rect, right: right)
+        if let last = heldOut.last { right += " \(marker) \(Format.number(last))" }
+        // With held-out points the title names them (a side panel has no room for both).
+        let title = heldOut.isEmpty ? "loss, whole run" : "loss, \(marker) held-out"
+        sectionTitle(logScale ? title + ", log" : title, glyphs: glyphs, into: &buf, rect, right: right)
         var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
         guard values.count >= 2 else {
             buf.put("no losses yet", x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
@@ -54,8 +56,8 @@ enum LossSparkline {
                 }
             }
         }
-        drawLevels(levels, rowOf: rowOf, glyphs: glyphs, into: &buf, plot, labels: true)
-        // Held-out points over the line, each at the column its iteration's loss is drawn in.
+        // Held-out points over the line, each at the column its iteration's loss is drawn
+        // in; the levels' labels over them.
         let held = Style(foreground: .role(.warn), bold: true)
         for point in state.heldOut {
             let index = min((point.iteration - 1) / state.losses.stride, values.count - 1)
@@ -63,6 +65,7 @@ enum LossSparkline {
             let row = min(max(rowOf(point.loss), 0), plot.height - 1)
             buf.set(plot.x + min(column, plot.width - 1), plot.maxY - 1 - row, Character(marker), held)
         }
+        drawLevels(levels, rowOf: rowOf, glyphs: glyphs, into: &buf, plot, labels: true)
     }
 
     /// Each reference level as a dotted line across the plot (under the loss) and its
