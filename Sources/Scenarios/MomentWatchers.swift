@@ -42,11 +42,11 @@ class Watcher {
     static func mark(_ ok: Bool) -> String { ok ? "✓" : "✗" }
 }
 
-/// All of a scenario's watchers; lines that arrive together are shown one per iteration.
+/// All of a scenario's watchers. Lines that arrive together are one line: the run
+/// stops at that iteration, and each verdict is on screen while it is paused there.
 final class MomentWatchers: MomentWatcher {
     let watchers: [Watcher]
     let scenario: Scenario
-    private var pending: [String] = []
     private var last = 0
 
     init(_ watchers: [Watcher], scenario: Scenario) {
@@ -62,16 +62,16 @@ final class MomentWatchers: MomentWatcher {
 
     func observe(_ report: IterationReport) -> String? {
         if report.iteration <= last {
-            pending = []
             for w in watchers { w.reset(); w.last = 0 }
         }
         last = report.iteration
+        var lines: [String] = []
         for w in watchers {
             if report.iteration <= w.last { w.reset() }
             w.last = report.iteration
-            if let line = w.see(report) { pending.append(line) }
+            if let line = w.see(report) { lines.append(line) }
         }
-        return pending.isEmpty ? nil : pending.removeFirst()
+        return lines.isEmpty ? nil : lines.joined(separator: "   ")
     }
 }
 

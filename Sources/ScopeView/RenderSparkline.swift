@@ -23,7 +23,9 @@ enum LossSparkline {
         sectionTitle(logScale ? title + ", log" : title, glyphs: glyphs, into: &buf, rect, right: right)
         var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
         guard values.count >= 2 else {
-            buf.put("no losses yet", x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
+            // Losses that are Inf or NaN are not drawn: say so rather than "none yet".
+            let text = values.first.map { "one finite loss so far: \(Format.number($0))" } ?? "no finite losses yet"
+            buf.put(text, x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
         }
         // The range goes in a margin on the right, clear of the line.

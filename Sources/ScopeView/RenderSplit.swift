@@ -159,9 +159,14 @@ enum SplitScreen {
         guard plot.width > 0 else { return }
         let scaled: (Double) -> Double = logScale ? { log10($0) } : { $0 }
         let dotsPerRow = glyphs.hasBraille ? 4 : 1
+        // One iteration axis for both: a run that stopped (diverged) spans only the
+        // iterations it ran, not the whole width.
+        let ran = [a.losses, b.losses].map { $0.values.count * $0.stride }
+        let longest = max(ran.max() ?? 1, 1)
         for (i, values) in series.enumerated() where values.count >= 1 {
             let style = Style(foreground: .role(i == 0 ? .accent : .marker), bold: i == 1)
-            let heights = LossSparkline.heights(LossSparkline.resample(values, to: plot.width).map(scaled),
+            let width = max(1, plot.width * ran[i] / longest)
+            let heights = LossSparkline.heights(LossSparkline.resample(values, to: width).map(scaled),
                                                 lo: scaled(lo), hi: scaled(hi), levels: plot.height * dotsPerRow)
             for (c, h) in heights.enumerated() {
                 let row = (h - 1) / dotsPerRow, y = plot.maxY - 1 - row

@@ -6,7 +6,8 @@ enum TextFold {
         "ρ": "rho", "σ": "sigma", "γ": "gamma", "α": "alpha", "η": "eta", "μ": "mu", "λ": "lambda",
         "θ": "theta", "∇": "grad ", "∂": "d", "‖": "||", "·": "*", "×": "x", "÷": "/", "−": "-",
         "–": "-", "—": "--", "…": "...", "→": "->", "←": "<-", "↑": "^", "↓": "v", "⇒": "=>",
-        "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=", "∞": "inf", "∏": "prod", "Σ": "sum", "∑": "sum",
+        "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=", "∞": "inf", "∏": "prod", "Π": "prod", "Σ": "sum", "∑": "sum",
+        "δ": "delta", "ε": "eps", "τ": "tau", "ℓ": "l", "●": "o",
         "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
         "⁰": "0", "¹": "1", "²": "^2", "³": "^3", "⁻": "-", "ₜ": "_t", "ᵀ": "^T",
         "‘": "'", "’": "'", "“": "\"", "”": "\"", "•": "*", "°": "o", "±": "+/-", "√": "sqrt",
@@ -20,7 +21,15 @@ enum TextFold {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for c in text {
-            if c.isASCII { out.append(c) } else if let s = table[c] { out += s } else { out.append("?") }
+            if c.isASCII {
+                out.append(c)
+            } else if let s = table[c] {
+                out += s
+            } else if let base = c.unicodeScalars.first, base.isASCII, c.unicodeScalars.count > 1 {
+                out.append(Character(base))  // a letter with a combining mark (f̄): the letter
+            } else {
+                out.append("?")
+            }
         }
         return out
     }

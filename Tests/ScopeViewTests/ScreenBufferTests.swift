@@ -36,6 +36,10 @@ import Testing
         #expect(buf.lines == ["rho(W_hh)*sigma ||dL/dh_t|| <="])
         buf.set(0, 0, "█")
         #expect(buf[0, 0].character == "?")
+        // The gate path's letters: Greek capital Π, and f̄ (f with a combining macron) keeps its f.
+        var gate = ScreenBuffer(width: 30, height: 1, asciiOnly: true)
+        gate.put("Π f, forget gate f̄, ∏ z̄", x: 0, y: 0)
+        #expect(gate.lines == ["prod f, forget gate f, prod z "])
     }
 
     @Test func wideAndControlCharactersNeverBreakTheGrid() {

@@ -190,9 +190,9 @@ import Testing
         var split = s
         _ = update(&split, .resize(width: 120, height: 40))
         _ = update(&split, .key(.char("v")))
-        for (state, row) in [(s, 29), (split, 39)] {
+        for (state, row, isSplit) in [(s, 29, false), (split, 39, true)] {
             let bar = Fixture.render(state).line(row)
-            let entries = Keymap.bar(for: .normal, hasModel: true)
+            let entries = Keymap.bar(for: .normal, hasModel: true, split: isSplit)
             #expect(entries.contains { $0.action == .saveWeights } && !entries.contains { $0.action == .openPicker })
             for b in entries {
                 #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
