@@ -45,6 +45,9 @@ public struct SessionUpdate: Sendable {
     public var iterationsPerSecond: Double
     /// Text sampled from the char-LM network, when the task is one.
     public var sample: String?
+    /// The latest ρ, σ_max and gate reading, kept when a later, unmeasured report
+    /// replaced the one that measured them before the view polled.
+    public var spectrum: SpectrumReading?
     /// The scenario's moment line, once its watcher has spoken.
     public var moment: String?
     /// The loss of the best input-blind guess, for the header.

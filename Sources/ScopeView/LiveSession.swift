@@ -200,6 +200,8 @@ private struct Simulation {
     var unpublished: (IterationReport, BPTTOptions)?
     /// After a (re)start one iteration runs even when paused, so the new network shows at once.
     var showFirstIteration = true
+    /// The last iteration measured ρ and σ_max (else going idle measures it again).
+    var lastHadSpectrum = true
     var lastMeasured = -Double.infinity
     var lastMeasuredCost = 0.0
     var lastPublished = -Double.infinity
@@ -249,6 +251,9 @@ private struct Simulation {
         defer { session.markFinished() }
         build()
         while true {
+            // Going idle (paused, or stopped at a moment or --iterations): ρ and σ_max on
+            // screen are the shown iteration's, not one from up to a tenth of a second before.
+            if !hasWork, !lastHadSpectrum, let trainer, !trainer.diverged, trainer.iteration > 0 { publishRemeasured(trainer) }
             let (commands, stop) = session.takeCommands(idle: !hasWork, until: lockstepWait ?? nextStart)
             if stop { return }
             // Several restarts queued (r held down) build one network, the last.
@@ -410,6 +415,7 @@ private struct Simulation {
             lastMeasuredCost = end - start
         }
         lastHadJacobians = jacobians
+        lastHadSpectrum = spectrum
         // A new run's first iteration is its own: an `n` pressed meanwhile still steps once more.
         if pendingSteps > 0 && !showFirstIteration { pendingSteps -= 1 }
         needsJacobians = false
@@ -445,11 +451,13 @@ private struct Simulation {
         let perSecond = running ? rate.perSecond(at: end) : 0
         let diverged = trainer.diverged
         let judged = self.judged
+        let measured = spectrum ? SpectrumReading(measured: report) : nil
         session.publish({ u in
             if publishReport {
                 u.report = report
                 u.reportOptions = options
             }
+            if let measured { u.spectrum = measured }
             u.iterationsPerSecond = perSecond
             u.diverged = diverged
             if let moment { u.moment = moment }
@@ -463,10 +471,13 @@ private struct Simulation {
         remeasure = false
         guard let (report, options) = trainer.remeasureLastIteration() else { return }
         lastHadJacobians = true
+        lastHadSpectrum = true
         unpublished = nil
+        let measured = SpectrumReading(measured: report)
         session.publish { u in
             u.report = report
             u.reportOptions = options
+            u.spectrum = measured
         }
     }
 

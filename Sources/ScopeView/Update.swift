@@ -377,14 +377,11 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
             if s.clipped { state.clipFired += 1 }
         }
     }
+    // The latest measurement, even when a cheap report replaced its own before this poll.
+    if let s = u.spectrum { state.spectrum = s }
     if let r = u.report {
         // Cheap iterations carry NaN here: keep the last measured spectrum.
-        if r.spectralRadius.contains(where: { !$0.isNaN }) || r.largestSingularValue.contains(where: { !$0.isNaN }) {
-            state.spectrum = SpectrumReading(spectralRadius: r.spectralRadius,
-                                             largestSingularValue: r.largestSingularValue, iteration: r.iteration,
-                                             gateMeans: r.pathGateMeans.map { $0.reduce(0, +) / Double(max(1, $0.count)) },
-                                             gateSaturation: r.pathGateSaturation, gateProducts: r.pathProducts.map { $0.first ?? .nan })
-        }
+        if let s = SpectrumReading(measured: r) { state.spectrum = s }
         state.report = r
         state.reportOptions = u.reportOptions
         if r.iteration > state.latestIteration {

@@ -64,6 +64,27 @@ import Testing
         #expect(c.poll { $0.iterations.count > 6 })
     }
 
+    /// Stopped (at --iterations, or paused), ρ and σ_max on screen are the shown
+    /// iteration's own: going idle measures them if that iteration did not; and a
+    /// measurement replaced by a cheap report before the view polled is not lost.
+    @Test func stoppedTheSpectrumIsTheShownIterations() {
+        let session = LiveSession(settings: Self.tiny(speed: .infinity), stopAt: 40)
+        session.start()
+        defer { session.stop() }
+        let c = Collector(session)
+        #expect(c.poll { $0.updates.contains { $0.selfPause == .iterationLimit(40) } })
+        #expect(c.poll { $0.updates.compactMap(\.spectrum).last?.iteration == 40 })
+        #expect(c.lastReport?.iteration == 40 && c.lastReport?.spectralRadius.allSatisfy { !$0.isNaN } == true)
+        var state = AppState(scenario: Scenario(name: "t", title: "t", settings: Self.tiny(speed: .infinity)))
+        for u in c.updates { _ = update(&state, .report(u)) }
+        #expect(state.spectrum?.iteration == 40)
+        // A poll that finds only a cheap report still carries the last measurement.
+        var cheap = SessionUpdate(generation: state.generation, report: Fixture.report(iteration: 41, norms: [1, 1], rho: .nan, sigma: .nan))
+        cheap.spectrum = SpectrumReading(spectralRadius: [0.7], largestSingularValue: [0.8], iteration: 41)
+        _ = update(&state, .report(cheap))
+        #expect(state.spectrum?.iteration == 41 && state.spectrum?.spectralRadius == [0.7])
+    }
+
     @Test func itPausesItselfAtAClaimsMoment() {
         let session = LiveSession(settings: Self.tiny(speed: .infinity), watcher: Moment(at: 3))
         session.start()

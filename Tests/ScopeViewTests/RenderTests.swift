@@ -187,10 +187,11 @@ import Testing
         }
     }
 
-    /// vanishing at 120×36: the BPTT product, W_hh and all, is on screen in the notes.
-    @Test func vanishingShowsItsEquationInTheNotesPanel() throws {
+    /// vanishing at 100×32 and 120×36: the BPTT product, W_hh and all, is on screen in the notes.
+    @Test(arguments: [(100, 32), (120, 36)])
+    func vanishingShowsItsEquationInTheNotesPanel(width: Int, height: Int) throws {
         let vanishing = try #require(try ScenarioLibrary.presets(in: Self.presetDirectory).first { $0.name == "vanishing" })
-        let buf = Fixture.render(Fixture.state(width: 120, height: 36, scenario: vanishing, report: Fixture.report(norms: norms)))
+        let buf = Fixture.render(Fixture.state(width: width, height: height, scenario: vanishing, report: Fixture.report(norms: norms)))
         let equation = try #require(buf.row(containing: "∂L/∂h_{t-1} = ∂L/∂h_t ·"))
         #expect(buf.line(equation + 1).contains("diag(tanh'(a_t)) · W_hh"), "\(buf.text)")
     }
