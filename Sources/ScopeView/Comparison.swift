@@ -73,6 +73,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         var b = cmp.b
         b.running = state.running
         state.comparison?.b = b
+        if !state.running { say(&state, "paused (n: one iteration of both runs; v closes the split for b's step-through)") }
         return forA + [.sideB(state.running ? .resume : .pause)]
 
     case .stepOnce, .slower, .faster:

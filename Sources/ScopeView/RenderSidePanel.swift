@@ -89,7 +89,9 @@ enum SidePanel {
         if state.clip > 0 {
             out.append(Line(kind: .item, label: "clipping", value: "on, ‖g‖ ≤ \(Format.setting(state.clip))",
                             style: Style(foreground: .role(.good), bold: true), priority: 1))
-            let percent = state.clipCounted > 0 ? " (\(state.clipFired * 100 / state.clipCounted)%)" : ""
+            // Whole per cents, but never "0%" for a threshold that did fire.
+            let share = state.clipCounted > 0 ? state.clipFired * 100 / state.clipCounted : 0
+            let percent = state.clipCounted > 0 ? " (\(share == 0 && state.clipFired > 0 ? "<1" : "\(share)")%)" : ""
             out.append(Line(kind: .item, label: "  fired", value: "\(state.clipFired) of \(state.clipCounted)\(percent)", priority: 2))
         } else {
             out.append(Line(kind: .item, label: "clipping", value: "off", priority: 1))

@@ -52,6 +52,7 @@ import Testing
         var s = split()
         #expect(press(&s, .space) == [.pause, .sideB(.pause)])
         #expect(!s.running && s.comparison?.b.running == false)
+        #expect(s.status?.text.hasPrefix("paused (n: one iteration of both runs") == true, "b is not offered: \(s.status?.text ?? "")")
         #expect(press(&s, .char("n")) == [.stepOnce, .sideB(.stepOnce)])
         // A run that paused itself takes the other along when space resumes.
         s.comparison?.b.running = true
@@ -192,12 +193,16 @@ import Testing
         var s = split(width: 120, height: 40, b: Fixture.decaying(steps: 50, top: 1, decay: 0.99))
         _ = update(&s, .report(SessionUpdate(generation: s.generation, report: Fixture.report(norms: Fixture.decaying(steps: 50), rho: 0.5, sigma: 0.8))))
         _ = press(&s, .char("c"))
-        let buf = Fixture.render(s)
+        var buf = Fixture.render(s)
         let a = try #require(buf.row(containing: "▶ A:")), b = try #require(buf.row(containing: "  B:"))
         #expect(buf.line(a + 1).contains("ρ 0.5   σ_max 0.8   γ·σ_max 0.8   clipped 0 of 0   ‖∇θ‖ 0.5"), "\(buf.line(a + 1))")
         #expect(buf.line(b + 1).contains("ρ 0.9   σ_max 0.95") && !buf.line(b + 1).contains("clipped"), "\(buf.line(b + 1))")
         let bar = buf.line(39)
         #expect(bar.contains("Split") && bar.contains("Clip"))
+        // A threshold that fired once in 157 is not "0%".
+        (s.clipFired, s.clipCounted) = (1, 157)
+        buf = Fixture.render(s)
+        #expect(buf.line(a + 1).contains("clipped 1 of 157 (<1%)"), "\(buf.line(a + 1))")
         #expect(!bar.contains("BPTT") && !bar.contains("Scen") && !bar.contains("Layer"), "refused in the split: \(bar)")
     }
 
