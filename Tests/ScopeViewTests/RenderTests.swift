@@ -196,6 +196,14 @@ import Testing
         #expect(buf.line(equation + 1).contains("diag(tanh'(a_t)) · W_hh"), "\(buf.text)")
     }
 
+    /// A title too long for the bar is cut with an ellipsis; the seed stays.
+    @Test(arguments: [false, true])
+    func aLongTitleEndsWithAnEllipsis(ascii: Bool) {
+        let long = Fixture.scenario(title: "Vanishing gradients: tanh RNN, ρ(W_hh) = 0.5, T = 50, plain SGD on the adding problem")
+        let bar = Fixture.render(Fixture.state(width: 80, height: 24, scenario: long, report: Fixture.report(norms: norms)), ascii: ascii).line(0)
+        #expect(bar.contains(ascii ? "..." : "…") && bar.hasSuffix("seed 1 "), "[\(bar)]")
+    }
+
     @Test func oneIterationIsSingular() {
         let buf = Fixture.render(Fixture.state(report: Fixture.report(iteration: 1, norms: norms), rows: 1))
         #expect(buf.text.contains("over the last iteration"))
