@@ -20,6 +20,8 @@ final class CursesScreen {
     private let maximumPairs: Int
     /// What is on the terminal now, so that only changed cells are sent.
     private var shown: ScreenBuffer?
+    /// A key code read right after a lone Esc (a resize): returned by the next read.
+    private var pending: CursesInput?
 
     private struct Pair: Hashable { let foreground: Int32, background: Int32 }
 
@@ -89,6 +91,10 @@ final class CursesScreen {
 
     /// One key, resize or nothing within `milliseconds` (0: only what is already waiting).
     func read(milliseconds: Int32) -> CursesInput? {
+        if let p = pending {
+            pending = nil
+            return p
+        }
         wtimeout(window, milliseconds)
         var ch: wint_t = 0
         let status = wget_wch(window, &ch)
@@ -107,7 +113,12 @@ final class CursesScreen {
             var ch: wint_t = 0
             let status = wget_wch(window, &ch)
             if status == ERR { return after.isEmpty ? .key(.escape) : .ignored }
-            if status == KEY_CODE_YES { return .ignored }
+            if status == KEY_CODE_YES {
+                // Esc, then a key curses knows (a resize): both count, in order.
+                guard after.isEmpty else { return .ignored }
+                pending = CursesInput(keyCode: Int32(ch))
+                return .key(.escape)
+            }
             guard let scalar = Unicode.Scalar(UInt32(ch)) else { return .ignored }
             after.append(scalar)
             switch EscapeSequence.reading(after) {

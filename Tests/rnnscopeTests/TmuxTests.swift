@@ -161,6 +161,16 @@ struct TmuxTests {
         try pane.wait("too small") { $0.contains("terminal too small") && $0.contains("50") && $0.contains("12") }
         pane.resize(width: 100, height: 30)
         try pane.wait("back to full size") { $0.contains("by timestep") && $0.contains("network") }
+        // Esc right before a resize still closes help (neither is swallowed with the other).
+        for (i, size) in [(110, 32), (100, 30), (104, 31)].enumerated() {
+            pane.send("?")
+            try pane.wait("help again (\(i))") { $0.contains("help: everything on screen") }
+            Thread.sleep(forTimeInterval: 0.5)  // idle, as a person would be: the view waits a frame for input
+            pane.key("Escape")
+            pane.resize(width: size.0, height: size.1)
+            try pane.wait("help closed by Esc before a resize (\(i))") { !$0.contains("help: everything on screen") && $0.contains("by timestep") }
+            #expect(pane.lines.count == size.1)
+        }
 
         // q quits with status 0 and leaves the terminal as it found it.
         pane.send("q")
@@ -446,6 +456,7 @@ final class Pane {
     func resize(width: Int, height: Int) {
         _ = try? tmux(["resize-window", "-t", target, "-x", "\(width)", "-y", "\(height)"])
     }
+
 
     var screen: String { (try? tmux(["capture-pane", "-p", "-t", target])) ?? "" }
     var lines: [String] {
