@@ -28,16 +28,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // With --model, the scenario (if any) supplies only the training settings.
         var base = try resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName)
-        var compare: Settings?
-        // A scenario whose lesson is a comparison opens as the split of its two variants
-        // (--vs chooses B instead); --set and --speed apply to both sides. Its variants are
-        // networks of their own, so with --model only --vs opens the split.
-        if versus.isEmpty, input.model == nil, let pair = base.compare {
-            var b = base
-            b.settings = pair.b.settings
-            compare = try pace.apply(to: settings.apply(to: b), settings: settings).settings
-            base.settings = pair.a.settings
-        }
+        // Its variants are networks of their own, so with --model only --vs opens the split.
+        var compare = versus.isEmpty && input.model == nil ? try Self.comparePair(&base, settings: settings, pace: pace) : nil
         var s = try pace.apply(to: settings.apply(to: base, model: input.model != nil), settings: settings)
         if input.model != nil {
             let user = try input.load(savePath: save)
@@ -48,6 +40,17 @@ struct RunCommand: ParsableCommand {
             compare = try Self.versus(s.settings, versus)
         }
         throw ExitCode(try Interactive.open(s, ascii: ascii, record: record, compare: compare))
+    }
+
+    /// A scenario whose lesson is a comparison opens as the split of its two variants
+    /// (its `compare` key): `base` becomes run A, and run B's settings are returned;
+    /// --set and --speed apply to both sides. nil for a scenario without one.
+    static func comparePair(_ base: inout Scenario, settings: SettingsOptions, pace: PaceOption) throws -> Settings? {
+        guard let pair = base.compare else { return nil }
+        var b = base
+        b.settings = pair.b.settings
+        base.settings = pair.a.settings
+        return try pace.apply(to: settings.apply(to: b), settings: settings).settings
     }
 
     /// Run B of `--vs`: run A's settings with these assignments.

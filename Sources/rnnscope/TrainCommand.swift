@@ -59,14 +59,17 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var scenario = try pace.apply(to: settings.apply(to: resolveScenario(self.scenario), model: input.model != nil), settings: settings)
+        var base = try resolveScenario(self.scenario)
+        // Live, a comparison scenario opens as its split, as `run` opens it (headless trains run A).
+        let compare = !headless && input.model == nil ? try RunCommand.comparePair(&base, settings: settings, pace: pace) : nil
+        var scenario = try pace.apply(to: settings.apply(to: base, model: input.model != nil), settings: settings)
         // Live, Interactive.open says what was read once the recording is open.
         if input.model != nil {
             scenario = try ModelRun.scenario(base: scenario, user: input.load(savePath: save), dataPath: input.data,
                                              assignments: settings.assignments, announce: headless)
         }
         guard headless else {
-            throw ExitCode(try Interactive.open(scenario, ascii: ascii, stopAt: iterations, record: record))
+            throw ExitCode(try Interactive.open(scenario, ascii: ascii, stopAt: iterations, record: record, compare: compare))
         }
         let iterations = self.iterations ?? 500
         let trainer: Trainer

@@ -244,6 +244,14 @@ struct TmuxTests {
         pane.send("q")
         try pane.wait("exited") { $0.contains("exit=") }
         #expect(pane.screen.contains("exit=0"))
+        // A comparison scenario opens as its split, as `run` opens it, both runs stopping there.
+        let split = try Pane(width: 120, height: 40, arguments: ["train", "truncation-horizon", "--iterations", "12", "--speed", "max"])
+        defer { split.close() }
+        try split.wait("both stopped at 12") { s in
+            let lines = s.components(separatedBy: "\n")
+            return lines.contains { $0.contains("▶ A: train.truncate = 20") && $0.contains("iteration 12   loss") }
+                && lines.contains { $0.contains("B: train.truncate = 9") && $0.contains("iteration 12   loss") }
+        }
     }
 
     /// `run --model M --data D --vs train.clip=…`: the split on the user's model; w saves the
