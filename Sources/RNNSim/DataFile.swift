@@ -20,13 +20,25 @@ public struct DataSet: Sendable {
 }
 
 /// Data as safetensors: `inputs` [T, B, I] floats (or [T, B] integer token ids for a model
-/// with an embedding), `targets` [T, B, O] floats or [T, B] integer class ids, and
+/// with an embedding), `targets` [T, B, O] floats or [T, B] integer class ids (or the
+/// last step's only: [B, O] floats or [B] class ids, for mse-last and xent-last), and
 /// optionally `h0` [layers, B, H] (and `c0` for an LSTM). With `batchFirst` inputs and targets are [B, T, …]
 /// (h0 is [layers, B, H] either way, as in `nn.RNN`).
 public enum DataFile {
     public static let names: Set<String> = ["inputs", "targets", "h0", "c0"]
 
-    /// `loss` nil: mse-all for real targets, xent-all for class ids.
+    /// The loss the targets' own shape implies: mse-all for real targets, xent-all for
+    /// class ids; mse-last and xent-last for the last step's only ([B, O], [B]).
+    static func impliedLoss(_ targets: SafeTensor) -> LossKind {
+        let integer = targets.dtype.isInteger
+        if isLastStepOnly(targets) { return integer ? .xentLast : .mseLast }
+        return integer ? .xentAll : .mseAll
+    }
+
+    /// [B, O] values or [B] class ids: one target per sequence, for its last step.
+    static func isLastStepOnly(_ targets: SafeTensor) -> Bool { targets.shape.count == (targets.dtype.isInteger ? 1 : 2) }
+
+    /// `loss` nil: the one the targets imply (`impliedLoss`).
     public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
@@ -68,12 +80,22 @@ public enum DataFile {
         }
 
         guard let y = file.tensors["targets"] else { throw ModelFileError("missing tensor 'targets'") }
-        let lossKind = loss ?? (y.dtype.isInteger ? .xentAll : .mseAll)
+        let lossKind = loss ?? impliedLoss(y)
         let targets: Batch<Float>.Targets
         let dims = batchFirst ? [B, T] : [T, B]
+        // The last step's targets alone: every other step gets a placeholder no loss reads.
+        let lastOnly = isLastStepOnly(y)
+        if lastOnly && !lossKind.lastStepOnly {
+            throw ModelFileError("tensor 'targets' has shape \(y.shape), one target per sequence: that is mse-last or xent-last; "
+                + "\(lossKind.rawValue) scores every step and needs " + (lossKind.isCrossEntropy ? "\(dims)" : "\(dims + [shape.outputs])"))
+        }
+        func lastStep<E>(_ v: [E], width: Int, fill: E) -> [E] {
+            [E](repeating: fill, count: (T - 1) * B * width) + v
+        }
         if lossKind.isCrossEntropy {
-            guard y.shape == dims else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs class ids \(dims)")
+            guard y.shape == (lastOnly ? [B] : dims) else {
+                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs class ids \(dims)"
+                    + (lossKind.lastStepOnly ? " or [B] = [\(B)] for the last step" : ""))
             }
             let classes: [Int64]
             do { classes = try y.integers() } catch {
@@ -85,17 +107,19 @@ public enum DataFile {
             if let bad = classes.first(where: { $0 < 0 || $0 >= Int64(shape.outputs) }) {
                 throw ModelFileError("tensor 'targets' holds class \(bad); the head has \(shape.outputs) classes (0…\(shape.outputs - 1))")
             }
-            targets = .classes(timeMajor(classes.map { Int32($0) }, width: 1))
+            let ids = classes.map { Int32($0) }
+            targets = .classes(lastOnly ? lastStep(ids, width: 1, fill: 0) : timeMajor(ids, width: 1))
         } else {
-            guard y.shape == dims + [shape.outputs] else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(dims + [shape.outputs])")
+            guard y.shape == (lastOnly ? [B, shape.outputs] : dims + [shape.outputs]) else {
+                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(dims + [shape.outputs])"
+                    + (lossKind.lastStepOnly ? " or [B, O] = \([B, shape.outputs]) for the last step" : ""))
             }
             let values: [Float]
             do { values = try y.floats() } catch {
                 throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(lossKind.rawValue) needs real-valued targets")
             }
             if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'targets' holds a non-finite value") }
-            targets = .real(timeMajor(values, width: shape.outputs))
+            targets = .real(lastOnly ? lastStep(values, width: shape.outputs, fill: 0) : timeMajor(values, width: shape.outputs))
         }
 
         let h0 = try initialState("h0", file, shape: shape, size: B, batchFirst: batchFirst)

@@ -44,7 +44,7 @@ extension DataFile {
                                       batchFirst: Bool, scalarBytes: Int) -> MemoryEstimate? {
         guard let (T, B) = sizes(file, for: layout, batchFirst: batchFirst) else { return nil }
         let s = layout.shape
-        let lossKind = loss ?? (file.tensors["targets"]?.dtype.isInteger == true ? .xentAll : .mseAll)
+        let lossKind = loss ?? file.tensors["targets"].map(DataFile.impliedLoss) ?? .mseAll
         var e = MemoryEstimate(steps: T, batch: B, inputs: s.inputs, hidden: s.hidden, outputs: s.outputs, layers: s.layers)
         e.cell = s.cell
         e.scalarBytes = scalarBytes

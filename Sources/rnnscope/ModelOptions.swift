@@ -9,7 +9,7 @@ struct ModelOptions: ParsableArguments {
     var model: String?
     @Option(help: "Its data (.safetensors): inputs [T, B, I] (or token ids [T, B]), targets [T, B, O] or class ids [T, B], optionally h0 [layers, B, H] (and c0 for an nn.LSTM).")
     var data: String?
-    @Option(help: "mse-last, mse-all, xent-last or xent-all (default: mse-all for real targets, xent-all for class ids).")
+    @Option(help: "mse-last, mse-all, xent-last or xent-all (default: mse-all for real targets [T, B, O], xent-all for class ids [T, B]; mse-last and xent-last for the last step's only, [B, O] or [B]).")
     var loss: String?
     @Option(name: .customLong("rnn"), help: ArgumentHelp("Which tensors are the nn.RNN, by prefix (e.g. encoder), when the file holds several.", valueName: "prefix"))
     var rnnPrefix: String?

@@ -211,6 +211,39 @@ import Testing
         return p.terminationStatus == 0
     }()
 
+    /// Targets for the last step only, as a model scored on its last output is trained
+    /// ([B, O] values, [B] class ids): mse-last or xent-last, with exactly the gradients
+    /// of the same targets written [T, B, O] or [T, B] (whose other steps no loss reads).
+    @Test(arguments: [("fc-2layers", "mse-last"), ("embedding-lm", "xent-last")])
+    func lastStepTargetsGiveTheLastStepLoss(name: String, loss: String) throws {
+        let full = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Self.stock("\(name)/data.safetensors")))
+        let y = try #require(full["targets"])
+        let (T, B) = (y.shape[0], y.shape[1]), width = y.shape.count == 3 ? y.shape[2] : 1
+        let last: SafeTensor = y.dtype.isInteger
+            ? SafeTensor(int64s: Array(try y.integers().suffix(B)), shape: [B])
+            : SafeTensor(floats: Array(try y.floats().suffix(B * width)), shape: [B, width])
+        var tensors = full.tensors
+        tensors["targets"] = last
+        let data = Self.temporary("last-\(name).safetensors"), a = Self.temporary("last-\(name)-g.safetensors"), b = Self.temporary("full-\(name)-g.safetensors")
+        defer { for u in [data, a, b] { try? FileManager.default.removeItem(at: u) } }
+        try SafeTensorsFile(tensors: tensors).write(to: data)
+        let model = Self.stock("\(name)/model.safetensors")
+        let short = try Binary.run(["grads", "--model", model, "--data", data.path, "--json", "--out", a.path])
+        let long = try Binary.run(["grads", "--model", model, "--data", Self.stock("\(name)/data.safetensors"), "--loss", loss, "--json", "--out", b.path])
+        #expect(short.status == 0 && long.status == 0, "\(short.stderr) \(long.stderr)")
+        #expect(short.stderr.contains("loss \(loss) (from the targets"), "\(short.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(short.stdout.utf8)) as? [String: Any])
+        let p = try #require(try JSONSerialization.jsonObject(with: Data(long.stdout.utf8)) as? [String: Any])
+        #expect(o["loss"] as? Double == p["loss"] as? Double && o["grad_norm"] as? Double == p["grad_norm"] as? Double)
+        let ga = try SafeTensorsFile(contentsOf: a), gb = try SafeTensorsFile(contentsOf: b)
+        #expect(Set(ga.tensors.keys) == Set(gb.tensors.keys))
+        for (k, t) in gb.tensors { #expect(ga[k]?.data == t.data, "\(k)") }
+        #expect(T > 1)
+        // Scored at every step, one target per sequence is refused in one line saying why.
+        let every = try Binary.run(["grads", "--model", model, "--data", data.path, "--loss", loss.replacingOccurrences(of: "last", with: "all")])
+        #expect(every.status == 2 && every.stderr.split(separator: "\n").count == 1 && every.stderr.contains("one target per sequence"), "\(every.stderr)")
+    }
+
     /// A run that diverged saves nothing: its weights are frozen where the gradient
     /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left.
     @Test func aDivergedRunIsNotSaved() throws {
