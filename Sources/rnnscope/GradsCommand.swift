@@ -77,7 +77,8 @@ struct GradsCommand: ParsableCommand {
         for k in 0..<shape.layers {
             let norms = r.hiddenGradNorms[k]
             let ratio = norms[0] / norms[steps - 1]
-            lines.append("layer \(k)     ‖∂L/∂h_1‖ = \(fmt(norms[0])), ‖∂L/∂h_\(steps)‖ = \(fmt(norms[steps - 1])), ratio \(fmt(ratio))")
+            // Counted from 1 as the view and the CSV count; _l0 is PyTorch's name for the first.
+            lines.append("layer \(k + 1) (_l\(k))  ‖∂L/∂h_1‖ = \(fmt(norms[0])), ‖∂L/∂h_\(steps)‖ = \(fmt(norms[steps - 1])), ratio \(fmt(ratio))")
         }
         return lines.joined(separator: "\n")
     }

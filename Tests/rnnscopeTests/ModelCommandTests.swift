@@ -244,6 +244,14 @@ import Testing
         #expect(every.status == 2 && every.stderr.split(separator: "\n").count == 1 && every.stderr.contains("one target per sequence"), "\(every.stderr)")
     }
 
+    /// grads' summary counts layers from 1, as the view and the CSV do, with PyTorch's _l0 beside.
+    @Test func gradsTextCountsLayersFromOne() throws {
+        let r = try Binary.run(["grads", "--model", Self.stock("fc-2layers/model.safetensors"), "--data", Self.stock("fc-2layers/data.safetensors")])
+        #expect(r.status == 0, "\(r.stderr)")
+        let layers = r.stdout.split(separator: "\n").filter { $0.hasPrefix("layer ") }
+        #expect(layers.count == 2 && layers[0].hasPrefix("layer 1 (_l0)  ‖∂L/∂h_1‖ = ") && layers[1].hasPrefix("layer 2 (_l1)  "), "\(r.stdout)")
+    }
+
     /// A run that diverged saves nothing: its weights are frozen where the gradient
     /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left.
     @Test func aDivergedRunIsNotSaved() throws {
