@@ -10,15 +10,20 @@ enum Header {
         let seed = "seed \(state.settings.seed) "
         let titleEnd = rect.maxX - buf.displayWidth(seed) - 1
         var x = buf.put(" rnnscope ", x: rect.x, y: rect.y, style: bar)
+        // A run moved off the scenario's settings (g, c, t, i, …) says so: the title
+        // describes the scenario's own network, not this one.
+        let changed = state.settings.trainingDifferences(from: state.scenario.settings)
+        var mark = changed.isEmpty ? "" : " │ changed: " + changed.joined(separator: ", ")
+        if buf.displayWidth(mark) > (titleEnd - x) / 2 { mark = " │ changed: \(changed.count) settings" }
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
         var title = "│ \(state.scenario.title) (\(state.scenario.name))"
         let ellipsis = buf.asciiOnly ? "..." : "…"
-        let room = titleEnd - x - 1  // a blank before the seed
+        let room = titleEnd - x - 1 - buf.displayWidth(mark)  // a blank before the seed
         if buf.displayWidth(title) > room, room > ellipsis.count + 2 {
             while buf.displayWidth(title) + ellipsis.count > room { title.removeLast() }
             title = title.trimmingCharacters(in: .whitespaces) + ellipsis
         }
-        x = buf.put(title, x: x, y: rect.y, style: bar, limit: titleEnd)
+        x = buf.put(title + mark, x: x, y: rect.y, style: bar, limit: titleEnd)
         if titleEnd > x { buf.put(seed, x: titleEnd + 1, y: rect.y, style: bar) }
 
         let y = rect.y + 1

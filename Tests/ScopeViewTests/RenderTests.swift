@@ -204,6 +204,17 @@ import Testing
         #expect(bar.contains(ascii ? "..." : "…") && bar.hasSuffix("seed 1 "), "[\(bar)]")
     }
 
+    /// A run moved off the scenario's settings says which on the title bar, beside the
+    /// (then shortened) title and the seed.
+    @Test func theTitleBarSaysWhatTheRunChanged() {
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms))
+        #expect(!Fixture.render(s).line(0).contains("changed"))
+        _ = update(&s, .key(.char("g")))
+        _ = update(&s, .key(.char("c")))
+        let bar = Fixture.render(s).line(0)
+        #expect(bar.contains("│ changed: network.cell, train.clip") && bar.contains("seed 1"), "[\(bar)]")
+    }
+
     @Test func oneIterationIsSingular() {
         let buf = Fixture.render(Fixture.state(report: Fixture.report(iteration: 1, norms: norms), rows: 1))
         #expect(buf.text.contains("over the last iteration"))
