@@ -78,6 +78,14 @@ enum StepThroughPanel {
             return rows
         }
         let name = lstm ? "f" : "z"
+        if let cut = blockingCut(state.reportOptions?.truncate ?? 0, s: s, steps: r.pathProducts[layer].count) {
+            // Truncated BPTT detaches the direct path at the cut, whatever the gates hold.
+            rows.append(Row(label: "∏ \(name) T…t", value: "0 (cut)", note: "cut at \(cut)|\(cut + 1)",
+                            long: "the cut at t = \(cut)|\(cut + 1) detaches the \(lstm ? "memory" : "direct") path from T back to t = \(t)"
+                                + " (its gates' product is \(Format.scientific(product)))",
+                            style: Style(foreground: .role(.marker), bold: true)))
+            return rows
+        }
         rows.append(Row(label: "∏ \(name) T…t", value: Format.scientific(product), note: "\(name)̄_\(t) = \(Format.number(gate))",
                         long: lstm ? "mean ∏ f_u, u = t…T: what of ∂L/∂c_T the memory keeps back to c_\(t - 1); f̄_\(t) = \(Format.number(gate))"
                                    : "mean ∏ z_u, u = t…T: what the direct path h_{t−1} → h_t carries from T; z̄_\(t) = \(Format.number(gate))"))

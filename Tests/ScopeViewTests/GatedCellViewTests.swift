@@ -118,5 +118,12 @@ import Testing
         _ = press(&g, .char("b"))
         let gruRows = StepThroughPanel.rows(g, cursor: 49).map(\.label)
         #expect(gruRows.contains("∏ z T…t") && !gruRows.contains("‖∂L/∂c_t‖"))
+        // Truncated at K = 12 (cuts after 12, 24, 36, 48): from t = 48 back the path is cut.
+        s.reportOptions = Fixture.options(truncate: 12)
+        let cut = StepThroughPanel.rows(s, cursor: 47).first { $0.label == "∏ f T…t" }
+        #expect(cut?.value == "0 (cut)" && cut?.note == "cut at 48|49", "\(String(describing: cut))")
+        #expect(cut?.long.contains(Format.scientific(pow(0.75, 3))) == true, "the gates' own product stays said")
+        let uncut = StepThroughPanel.rows(s, cursor: 49).first { $0.label == "∏ f T…t" }
+        #expect(uncut?.value == Format.scientific(0.75), "t = 50 is inside the last chunk")
     }
 }
