@@ -12,6 +12,14 @@ extension Settings {
 }
 
 extension Scenario {
+    /// The scenario as the file of one of its variants would be: its claims judged,
+    /// and watched live, on `s` (the split view's run B).
+    public func withSettings(_ s: Settings) -> Scenario {
+        var copy = self
+        copy.settings = s
+        return copy
+    }
+
     /// Whether a run on `s` is the run this scenario's claims are written for.
     public func claimsApply(to s: Settings) -> Bool {
         s.trainingDifferences(from: settings).isEmpty

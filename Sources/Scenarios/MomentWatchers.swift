@@ -71,7 +71,24 @@ final class MomentWatchers: MomentWatcher {
             w.last = report.iteration
             if let line = w.see(report) { lines.append(line) }
         }
-        return lines.isEmpty ? nil : lines.joined(separator: "   ")
+        guard let first = lines.first else { return nil }
+        // One row for all: each verdict after the first drops what it repeats of the one before.
+        return zip(lines.dropFirst(), lines).reduce(first) { $0 + "  " + Self.shortened($1.0, after: $1.1) }
+    }
+
+    /// "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 2 = …" after the same of layer 3 is
+    /// "✓ layer 2 = …"; "✓ clipped: after 1000 …" after "✓ clipped: 1000 …" is "✓ after 1000 …".
+    /// The words both share are dropped, all of them when they end a heading ("iteration
+    /// 1:", "clipped:"), else all but the last (it names what differs: "layer").
+    static func shortened(_ line: String, after previous: String) -> String {
+        let words = line.split(separator: " ", omittingEmptySubsequences: false)
+        let before = previous.split(separator: " ", omittingEmptySubsequences: false)
+        guard words.count > 2, before.count > 2 else { return line }
+        var shared = 0  // after the mark (✓ or ✗)
+        while shared + 1 < min(words.count, before.count) && words[shared + 1] == before[shared + 1] { shared += 1 }
+        let drop = shared > 0 && words[shared].hasSuffix(":") ? shared : max(shared - 1, 0)
+        guard drop > 0 else { return line }
+        return ([words[0]] + words[(1 + drop)...]).joined(separator: " ")
     }
 }
 
@@ -101,7 +118,8 @@ final class GradRatioWatcher: Watcher {
         guard m.step <= norms.count, ref >= 1 else { return nil }
         let value = norms[m.step - 1] / norms[ref - 1]
         let (ok, relation) = Evaluate.judge(value, m)
-        return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖ = \(Format.figure(value, beside: m.below, m.above))\(relation)"
+        let layer = r.hiddenGradNorms.count > 1 ? " of layer \(m.layer)" : ""
+        return "\(Self.mark(ok)) \(prefix)iteration \(r.iteration): ‖∂L/∂h_\(m.step)‖/‖∂L/∂h_\(ref)‖\(layer) = \(Format.figure(value, beside: m.below, m.above))\(relation)"
     }
 }
 

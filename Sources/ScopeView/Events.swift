@@ -187,6 +187,8 @@ public enum AppEvent: Sendable {
 /// `reinitialise`, `restart` and `openScenario` start a new run.
 public enum AppCommand: Equatable, Sendable {
     case pause, resume, stepOnce
+    /// Pause once this iteration is finished: the split view's other run stopped itself there.
+    case pauseAt(Int)
     /// The pace, iterations per second (`.infinity`: as fast as it can).
     case setSpeed(Double)
     /// Global-norm clipping threshold; nil turns clipping off.

@@ -18,6 +18,9 @@ public final class LiveSession: @unchecked Sendable {
     /// A command as the simulation thread applies it, between iterations.
     public enum Command: Sendable, Equatable {
         case pause, resume, stepOnce
+        /// Pause once iteration n is finished (at once if it is): the split view's
+        /// other run stopped itself there, and this one stops beside it.
+        case pauseAt(Int)
         /// Iterations per second; `.infinity` runs as fast as it can.
         case setSpeed(Double)
         case setClip(Double?)
@@ -202,6 +205,10 @@ private struct Simulation {
     var showFirstIteration = true
     /// The last iteration measured ρ and σ_max (else going idle measures it again).
     var lastHadSpectrum = true
+    /// Pause once this iteration is finished (`Command.pauseAt`).
+    var pauseAfter: Int?
+    /// The last iteration paused the run by itself (its moment, or --iterations).
+    var pausedItself = false
     var lastMeasured = -Double.infinity
     var lastMeasuredCost = 0.0
     var lastPublished = -Double.infinity
@@ -273,7 +280,7 @@ private struct Simulation {
             guard hasWork, let trainer else {
                 // Paused, the other run waits here too (lockstep); diverged, it goes on alone.
                 if let (gate, side) = session.lockstep, let t = self.trainer, t.diverged {
-                    gate.finished(side, iteration: t.iteration, stuck: true)
+                    gate.finished(side, iteration: t.iteration, stuck: true, holding: pausedItself && !running)
                 }
                 continue
             }
@@ -288,7 +295,9 @@ private struct Simulation {
             lockstepWait = nil
             if let (gate, side) = session.lockstep { gate.starting(side, iteration: trainer.iteration + 1) }
             iterate(trainer)
-            if let (gate, side) = session.lockstep { gate.finished(side, iteration: trainer.iteration, stuck: trainer.diverged) }
+            if let (gate, side) = session.lockstep {
+                gate.finished(side, iteration: trainer.iteration, stuck: trainer.diverged, holding: pausedItself)
+            }
         }
     }
 
@@ -299,6 +308,8 @@ private struct Simulation {
         needsJacobians = false
         remeasure = false
         unpublished = nil
+        pauseAfter = nil
+        pausedItself = false
     }
 
     mutating func build() {
@@ -338,12 +349,23 @@ private struct Simulation {
         switch command {
         case .pause:
             running = false
+            pauseAfter = nil
             session.publish { u in u.iterationsPerSecond = 0 }
+        case .pauseAt(let n):
+            if (trainer?.iteration ?? 0) >= n {
+                running = false
+                session.publish { u in u.iterationsPerSecond = 0 }
+            } else {
+                pauseAfter = n
+            }
         case .resume:
             running = true
+            pauseAfter = nil
             rate = RateMeter()
+            if let (gate, side) = session.lockstep { gate.release(side) }
         case .stepOnce:
             pendingSteps += 1
+            if let (gate, side) = session.lockstep { gate.release(side) }
         case .setSpeed(let speed):
             settings.speed = speed
         case .setClip(let c):
@@ -434,6 +456,11 @@ private struct Simulation {
             pause = .iterationLimit(stopAt)
         }
         if pause != nil { running = false }
+        pausedItself = pause != nil
+        if let p = pauseAfter, report.iteration >= p {
+            running = false
+            pauseAfter = nil
+        }
         var sample: String? = nil
         if let lm = trainer.task as? CharLanguageModel, settings.userModel == nil, end - lastSample >= 1 || !running {
             sample = lm.sample(from: trainer.network, length: 400, temperature: settings.temperature, prime: "",

@@ -11,9 +11,19 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
         if state.comparison != nil { return performSplit(&state, action) }
         return perform(&state, action)
     case .reportB(let u):
+        guard let b = state.comparison?.b, u.generation == b.generation else { return [] }
         state.comparison?.b.absorbing(u)
-        // There is one status line: B's notices (its weights saved) show there, marked as B's.
-        if let n = u.notice, u.generation == state.comparison?.b.generation { say(&state, "B: " + n) }
+        // There is one status line: B's notices (its weights saved) show there, marked as B's,
+        // and its moments (named by its variant) as A's do: the latest of either run's.
+        if let n = u.notice { say(&state, "B: " + n) }
+        if let m = u.moment { state.moment = m }
+        // Run B stopped itself (its claim's moment): A stops beside it, at the same iteration.
+        if u.selfPause != nil, state.running {
+            state.running = false
+            state.selfPause = u.selfPause
+            state.status = nil  // the line says why it stopped, as when A stops itself
+            return [.pauseAt(state.comparison?.b.latestIteration ?? state.latestIteration)]
+        }
         return []
     case .resize(let w, let h):
         state.width = max(0, w)
@@ -23,10 +33,10 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     case .report(let u):
         let wasRunning = state.running
         absorb(&state, u)
-        // Run A stopped itself (at its moment): B, held by the lockstep, pauses with it.
+        // Run A stopped itself (at its moment): B finishes the same iteration and pauses there.
         if wasRunning && !state.running, state.comparison?.b.running == true {
             state.comparison?.b.running = false
-            return [.sideB(.pause)]
+            return [.sideB(.pauseAt(state.latestIteration))]
         }
         return []
     case .tick(let now):

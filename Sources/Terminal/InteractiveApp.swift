@@ -81,9 +81,9 @@ struct EventLoop {
             let gate = Lockstep()
             session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt,
                                   lockstep: (gate, 0))
-            partner = LiveSession(settings: compare, stopAt: stopAt, lockstep: (gate, 1))
-            var b = scenario
-            b.settings = compare
+            // Run B is judged on the claims of the variant it is (irnn-adding's tanh side).
+            let b = scenario.withSettings(compare)
+            partner = LiveSession(settings: compare, watcher: watcherFactory(b), stopAt: stopAt, lockstep: (gate, 1))
             state.comparison = Comparison(b: AppState(scenario: b, width: screen.width, height: screen.height))
         } else {
             session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt)
@@ -152,6 +152,7 @@ struct EventLoop {
     private mutating func perform(_ command: AppCommand) {
         switch command {
         case .pause: session.send(.pause)
+        case .pauseAt(let n): session.send(.pauseAt(n))
         case .resume: session.send(.resume)
         case .stepOnce: session.send(.stepOnce)
         case .setSpeed(let s): session.send(.setSpeed(s))
@@ -182,6 +183,7 @@ struct EventLoop {
             guard let partner, let b = state.comparison?.b else { return }
             switch c {
             case .pause: partner.send(.pause)
+            case .pauseAt(let n): partner.send(.pauseAt(n))
             case .resume: partner.send(.resume)
             case .stepOnce: partner.send(.stepOnce)
             case .setSpeed(let s): partner.send(.setSpeed(s))
@@ -189,9 +191,9 @@ struct EventLoop {
             case .setTruncate(let k): partner.send(.setTruncate(k))
             case .measureJacobians: partner.send(.measureJacobians)
             case .saveWeights: partner.send(.saveWeights)
-            // Run B's claims would be about other settings: it has no watcher.
-            case .reinitialise(let s): partner.reinitialise(s, watcher: nil)
-            case .restart: partner.reinitialise(b.settings, watcher: nil)
+            // Run B's own claims: those of the scenario's variant with B's settings.
+            case .reinitialise(let s): partner.reinitialise(s, watcher: watcherFactory(state.scenario.withSettings(s)))
+            case .restart: partner.reinitialise(b.settings, watcher: watcherFactory(state.scenario.withSettings(b.settings)))
             default: break
             }
         case .openSplit(let settings):

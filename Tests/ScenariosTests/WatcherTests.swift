@@ -162,8 +162,17 @@ import Testing
         """)
         let w = try #require(s.momentWatcher())
         let first = try #require(w.observe(Self.report(1, nonfinite: true)))
-        #expect(first.hasPrefix("✓ iteration 1: ‖∂L/∂h_1‖") && first.contains("   ✓ iteration 1: first Inf/NaN"), "\(first)")
+        #expect(first.hasPrefix("✓ iteration 1: ‖∂L/∂h_1‖") && first.contains("  ✓ first Inf/NaN"), "\(first)")
         #expect(w.observe(Self.report(2, nonfinite: true)) == nil)
+    }
+
+    /// Verdicts on one row drop what they repeat of the one before.
+    @Test func joinedVerdictsDropWhatTheyRepeat() {
+        #expect(MomentWatchers.shortened("✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 2 = 5.18e-7 < 1e-5",
+                                         after: "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 1.6e-8 < 1e-5") == "✓ layer 2 = 5.18e-7 < 1e-5")
+        #expect(MomentWatchers.shortened("✓ clipped: after 1000 iterations: loss/chance = 0.0253 < 0.2",
+                                         after: "✓ clipped: 1000 iterations without Inf/NaN") == "✓ after 1000 iterations: loss/chance = 0.0253 < 0.2")
+        #expect(MomentWatchers.shortened("✗ tanh: after 40 iterations", after: "✓ irnn: iteration 40: x") == "✗ tanh: after 40 iterations")
     }
 
     @Test func onlyTheFilesOwnSettingsAreWatched() throws {

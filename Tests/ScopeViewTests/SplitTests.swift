@@ -95,8 +95,22 @@ import Testing
         let commands = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)],
                                                         report: r, selfPause: .moment(iteration: 11))))
         #expect(!s.running && s.comparison?.b.running == false)
-        #expect(commands == [.sideB(.pause)])
+        #expect(commands == [.sideB(.pauseAt(11))], "B finishes iteration 11 too, then pauses")
         #expect(press(&s, .space) == [.resume, .sideB(.resume)])
+    }
+
+    /// Run B's own claim (its variant's): its moment is on the one status line, and A
+    /// stops beside it at the same iteration.
+    @Test func whenBStopsItselfAStopsBesideIt() {
+        var s = split()
+        let r = Fixture.report(iteration: 40, norms: Fixture.decaying(steps: 50))
+        let commands = update(&s, .reportB(SessionUpdate(generation: 0, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r,
+                                                         moment: "✓ tanh: after 40 iterations: loss = 0.170 > 0.15", selfPause: .moment(iteration: 40))))
+        #expect(commands == [.pauseAt(40)])
+        #expect(!s.running && s.comparison?.b.running == false && s.selfPause == .moment(iteration: 40))
+        #expect(Fixture.render(s).text.contains("* ✓ tanh: after 40 iterations"))
+        #expect(update(&s, .reportB(SessionUpdate(generation: 7, moment: "from a replaced run"))).isEmpty)
+        #expect(s.moment == "✓ tanh: after 40 iterations: loss = 0.170 > 0.15")
     }
 
     @Test func vAgainClosesKeepingTheFocusedRun() {
