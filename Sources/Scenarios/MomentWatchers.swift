@@ -260,7 +260,7 @@ final class StartRatioWatcher: Watcher {
         let bound = m.below ?? 1
         guard !crossed, value < bound * start else { return nil }
         crossed = true
-        let what = perplexity ? "perplexity" : "loss"
+        let what = (perplexity ? "perplexity" : "loss") + (m.window > 1 ? " (means of \(m.window))" : "")
         let target = bound == 1 ? "its start \(Format.figure(start))" : "\(Format.plain(bound)) × its start \(Format.figure(start))"
         return "\(Self.mark(r.iteration <= m.iterations)) \(prefix)iteration \(r.iteration): \(what) \(Format.figure(value, beside: bound * start)) < \(target)"
     }

@@ -143,7 +143,8 @@ public enum Keymap {
     /// vanilla cell's fix), so that the bar still fits 100 columns.
     /// `split`: the split view, which refuses step-through, the picker and the layer key
     /// (`v` closes it first) and so does not offer them.
-    public static func bar(for mode: Mode, hasModel: Bool = false, lstm: Bool = false, split: Bool = false) -> [Binding] {
+    /// `gated`: an LSTM or GRU, which IRNN is not for; a model of one's own keeps its cell.
+    public static func bar(for mode: Mode, hasModel: Bool = false, lstm: Bool = false, gated: Bool = false, split: Bool = false) -> [Binding] {
         let own: [KeyContext]
         switch mode {
         case .normal: own = [.main]
@@ -159,6 +160,8 @@ public enum Keymap {
         }
         entries += bindings.filter { $0.context == .everywhere }
         if split { entries.removeAll { [.enterStepThrough, .openPicker, .nextLayer].contains($0.action) } }
+        if gated || lstm { entries.removeAll { $0.action == .toggleIdentityInit } }
+        if hasModel { entries.removeAll { $0.action == .cycleCell } }
         return entries
     }
 }

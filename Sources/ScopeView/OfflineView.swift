@@ -7,11 +7,19 @@ import Scenarios
 public struct OfflineView {
     public private(set) var state: AppState
 
-    public init(scenario: Scenario, width: Int, height: Int, chanceLoss: Double?) {
+    /// `task`: its chance loss and (a char-LM with a held-out split) n-gram levels, as live.
+    public init(scenario: Scenario, width: Int, height: Int, task: any SequenceTask) {
         state = AppState(scenario: scenario, width: width, height: height)
         state.running = false
         // The user's data has no chance baseline to quote (NaN): no line for it, as live.
-        _ = update(&state, .report(SessionUpdate(generation: state.generation, chanceLoss: chanceLoss.flatMap { $0.isFinite ? $0 : nil })))
+        let chance = task.chanceLoss
+        _ = update(&state, .report(SessionUpdate(generation: state.generation, chanceLoss: chance.isFinite ? chance : nil,
+                                                 baselines: ReferenceLevel.nGramBaselines(of: task))))
+    }
+
+    /// Text the char-LM network writes now, for the sampled-text panel.
+    public mutating func show(sample: String) {
+        _ = update(&state, .report(SessionUpdate(generation: state.generation, sample: sample)))
     }
 
     /// One iteration's report, with the options it ran with and the moment it caused, if any.

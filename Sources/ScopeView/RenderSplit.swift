@@ -50,7 +50,8 @@ enum SplitScreen {
         ratioRow(state, b, glyphs: glyphs, into: &buf, layout.ratio)
         bothLosses(state, b, glyphs: glyphs, into: &buf, layout.loss)
         StatusLine.render(state, into: &buf, layout.status)
-        KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm, split: true),
+        KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm,
+                                 gated: state.settings.cell != .rnn, split: true),
                       into: &buf, layout.keyBar)
     }
 

@@ -60,7 +60,8 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         if case .stepThrough = state.mode { state.mode = .normal }
         state.running.toggle()
         state.selfPause = nil
-        say(&state, state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
+        say(&state, state.diverged ? "the run diverged and no longer changes: r restarts it (c first turns clipping on)"
+            : state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
         return [state.running ? .resume : .pause]
 
     case .slower, .faster:
@@ -150,7 +151,8 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     case .toggleIdentityInit:
         // Le et al.'s IRNN is a vanilla RNN's: an LSTM or GRU has no activation to make ReLU.
         if !state.identityInit && state.settings.cell != .rnn {
-            say(&state, "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN: g switches the cell to rnn")
+            say(&state, state.settings.userModel.map { "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN; your model is an \($0.model.shape.cell.moduleName)" }
+                ?? "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN: g switches the cell to rnn")
             return []
         }
         state.identityInit.toggle()

@@ -87,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         let watcher = svg == nil ? nil : scenario.momentWatcher()
         if svgFile != nil {
             let (w, h) = try frameSize()
-            view = OfflineView(scenario: scenario, width: w, height: h, chanceLoss: trainer.task.chanceLoss)
+            view = OfflineView(scenario: scenario, width: w, height: h, task: trainer.task)
         }
         let progress = jsonl ? nil : ProgressBar(total: iterations)
         var first: IterationReport?
@@ -112,7 +112,13 @@ struct TrainCommand: ParsableCommand {
         progress?.finish()
         do {
             try csvFile?.commit()
-            if let svgFile, let view {
+            if let svgFile, var view {
+                // The live view's sampled text, drawn as it would be at the end of the run.
+                if let lm = trainer.task as? CharLanguageModel, scenario.settings.userModel == nil {
+                    var rng = SeededRandom(seed: 0x5EED)
+                    view.show(sample: lm.sample(from: trainer.network, length: 400, temperature: scenario.settings.temperature,
+                                                prime: "", rng: &rng))
+                }
                 try svgFile.write(FrameFigure.svg(view.frame(glyphs: ascii ? .ascii : .unicode)))
                 try svgFile.commit()
             }

@@ -78,8 +78,8 @@ import Testing
         for cell in CellKind.allCases {
             let bar = Fixture.render(Self.gatedState(cell)).line(31)
             #expect(bar.contains("gCell"), "\(bar)")
-            #expect(bar.contains("{}b_f") == (cell == .lstm) && bar.contains("iIRNN") == (cell != .lstm), "in place of each other: \(bar)")
-            for b in Keymap.bar(for: .normal, lstm: cell == .lstm) {
+            #expect(bar.contains("{}b_f") == (cell == .lstm) && bar.contains("iIRNN") == (cell == .rnn), "IRNN is the vanilla RNN's: \(bar)")
+            for b in Keymap.bar(for: .normal, lstm: cell == .lstm, gated: cell != .rnn) {
                 #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")), "\(b.keyLabel) in \(bar)")
             }
             #expect(bar.contains("qQuit"), "every entry fits at 100 columns: \(bar)")

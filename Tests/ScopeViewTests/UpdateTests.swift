@@ -18,6 +18,11 @@ import Testing
         #expect(s.status?.text.hasPrefix("paused") == true)
         #expect(press(&s, .space) == [.resume])
         #expect(s.running)
+        // A diverged run: space says it no longer changes and what restarts it, not "running".
+        s.diverged = true
+        _ = press(&s, .space)
+        _ = press(&s, .space)
+        #expect(s.status?.text.hasPrefix("the run diverged and no longer changes: r restarts it") == true, "\(s.status?.text ?? "")")
     }
 
     @Test func nStepsOnceAndPausesFirstIfRunning() {

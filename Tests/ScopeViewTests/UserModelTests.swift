@@ -40,6 +40,7 @@ import Testing
 
     @Test func theKeyBarShowsSaveOnlyWithAModel() {
         #expect(Keymap.bar(for: .normal, hasModel: true).contains { $0.action == .saveWeights })
+        #expect(!Keymap.bar(for: .normal, hasModel: true).contains { $0.action == .cycleCell }, "the cell is the model's")
         #expect(!Keymap.bar(for: .normal).contains { $0.action == .saveWeights })
         #expect(Keymap.bindings.contains { $0.action == .saveWeights && $0.keys == [.char("w")] && $0.help.contains("--model") })
     }

@@ -152,6 +152,19 @@ enum Binary {
         #expect(summary.stdout.contains("held-out perplexity "), "\(summary.stdout)")
     }
 
+    /// A char-LM's headless figure is the live view's: the n-gram levels on the loss chart
+    /// and the text the network writes at the end.
+    @Test func charLMFigureHasTheNGramLevelsAndASample() throws {
+        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-lm-\(UUID().uuidString).svg")
+        defer { try? FileManager.default.removeItem(at: svg) }
+        let r = try Binary.run(["train", "lm-perplexity", "--headless", "--iterations", "3", "--set", "network.hidden=16",
+                                "--svg", svg.path, "--size", "120x36"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let frame = try String(contentsOf: svg, encoding: .utf8)
+        #expect(frame.contains("3-gram") && frame.contains(">sampled<") && frame.contains(">temperature<"), "the levels and the sample panel")
+        #expect(!frame.contains("(sampled about once a second)"), "a sample, not the placeholder")
+    }
+
     @Test func csvRowsAreTheJSONLNormsAndSVGIsTheLastFrame() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-csv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
