@@ -39,7 +39,10 @@ struct Layout: Equatable {
         (chart, heatmap) = left.splitTop(chartHeight)
         // Right side: the panel as far as its lines go, the loss sparkline, then the notes.
         let sparkRows = min(max(right.height / 5, 2), 8) + 1
-        let panelRows = min(sideLines, max(0, right.height - sparkRows))
+        // The notes keep a few rows (the lecture's figures are there) where the panel can
+        // spare them and still show its first lines; it drops its least important ones.
+        let notesRows = right.height - sparkRows >= 18 ? 5 : 0
+        let panelRows = min(sideLines, max(0, right.height - sparkRows - notesRows))
         (side, right) = right.splitTop(panelRows)
         (sparkline, right) = right.splitTop(sparkRows)
         notes = right.height >= 4 ? right : Rect(x: right.x, y: right.y, width: right.width, height: 0)
