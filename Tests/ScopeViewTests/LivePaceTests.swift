@@ -85,47 +85,25 @@ import Testing
         #expect(state.spectrum?.iteration == 41 && state.spectrum?.spectralRadius == [0.7])
     }
 
-    /// The split view: run B stops itself at its moment and holds A there (the lockstep
-    /// lets A lead by one); told to pause at B's iteration, A stops beside it, and both
-    /// go on together. A stopping itself has B finish the same iteration.
-    @Test func aRunThatStopsItselfHoldsTheOtherBesideIt() {
+    /// The split view: the side that stops itself at its moment holds the other there (the
+    /// lockstep lets A lead by one); told to pause at that iteration, the other stops beside
+    /// it, and both go on together. Either side may be the one with the claim.
+    @Test(arguments: [(1, 7), (0, 5)])
+    func aRunThatStopsItselfHoldsTheOtherBesideIt(stopping: Int, at n: Int) {
         let gate = Lockstep()
-        let a = LiveSession(settings: Self.tiny(speed: .infinity), lockstep: (gate, 0))
-        let b = LiveSession(settings: Self.tiny(speed: .infinity), watcher: Moment(at: 7), lockstep: (gate, 1))
-        a.start()
-        b.start()
-        defer {
-            a.stop()
-            b.stop()
+        let runs = (0...1).map { side in
+            LiveSession(settings: Self.tiny(speed: .infinity), watcher: side == stopping ? Moment(at: n) : nil, lockstep: (gate, side))
         }
-        let ca = Collector(a), cb = Collector(b)
-        #expect(cb.poll { $0.updates.contains { $0.selfPause == .moment(iteration: 7) } })
-        a.send(.pauseAt(7))
+        runs.forEach { $0.start() }
+        defer { runs.forEach { $0.stop() } }
+        let collectors = runs.map { Collector($0) }
+        #expect(collectors[stopping].poll { $0.updates.contains { $0.selfPause == .moment(iteration: n) } })
+        runs[1 - stopping].send(.pauseAt(n))
         Thread.sleep(forTimeInterval: 0.3)
-        ca.poll(until: { _ in false }, timeout: 0.05)
-        cb.poll(until: { _ in false }, timeout: 0.05)
-        #expect(ca.iterations.last?.iteration == 7 && cb.iterations.last?.iteration == 7)
-        a.send(.resume)
-        b.send(.resume)
-        #expect(ca.poll { $0.iterations.count > 12 } && cb.poll { $0.iterations.count > 12 })
-        // A stops itself the same way: B, told to pause at A's iteration, finishes it.
-        gate.release(1)
-        let g2 = Lockstep()
-        let a2 = LiveSession(settings: Self.tiny(speed: .infinity), watcher: Moment(at: 5), lockstep: (g2, 0))
-        let b2 = LiveSession(settings: Self.tiny(speed: .infinity), lockstep: (g2, 1))
-        a2.start()
-        b2.start()
-        defer {
-            a2.stop()
-            b2.stop()
-        }
-        let ca2 = Collector(a2), cb2 = Collector(b2)
-        #expect(ca2.poll { $0.updates.contains { $0.selfPause == .moment(iteration: 5) } })
-        b2.send(.pauseAt(5))
-        Thread.sleep(forTimeInterval: 0.3)
-        ca2.poll(until: { _ in false }, timeout: 0.05)
-        cb2.poll(until: { _ in false }, timeout: 0.05)
-        #expect(ca2.iterations.last?.iteration == 5 && cb2.iterations.last?.iteration == 5)
+        for c in collectors { c.poll(until: { _ in false }, timeout: 0.05) }
+        #expect(collectors.map { $0.iterations.last?.iteration } == [n, n], "both at iteration \(n)")
+        runs.forEach { $0.send(.resume) }
+        #expect(collectors.allSatisfy { c in c.poll { $0.iterations.count > n + 5 } }, "both go on")
     }
 
     @Test func itPausesItselfAtAClaimsMoment() {
