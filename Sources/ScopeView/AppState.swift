@@ -31,7 +31,7 @@ public struct SpectrumReading: Equatable, Sendable {
 
 extension SpectrumReading {
     /// What `r` measured; nil for a cheap iteration, which carries NaN in their place.
-    init?(measured r: IterationReport) {
+    public init?(measured r: IterationReport) {
         guard r.spectralRadius.contains(where: { !$0.isNaN }) || r.largestSingularValue.contains(where: { !$0.isNaN }) else { return nil }
         self.init(spectralRadius: r.spectralRadius, largestSingularValue: r.largestSingularValue, iteration: r.iteration,
                   gateMeans: r.pathGateMeans.map { $0.reduce(0, +) / Double(max(1, $0.count)) },

@@ -171,11 +171,12 @@ struct TrainCommand: ParsableCommand {
             fields += [("spectral_radius", .number(r.spectralRadius[0])), ("spectral_radii", JSONText.numbers(r.spectralRadius))]
         }
         fields.append(("sigma_max", JSONText.numbers(r.largestSingularValue)))
-        if !r.pathGateMeans.isEmpty {
+        // The gate's figures as the side panel reads them.
+        if !r.pathGateMeans.isEmpty, let gate = SpectrumReading(measured: r) {
             fields += [
-                ("gate_mean", JSONText.numbers(r.pathGateMeans.map { $0.reduce(0, +) / Double(max(1, $0.count)) })),
-                ("gate_product", JSONText.numbers(r.pathProducts.map { $0.first ?? .nan })),
-                ("gate_saturation", JSONText.numbers(r.pathGateSaturation)),
+                ("gate_mean", JSONText.numbers(gate.gateMeans)),
+                ("gate_product", JSONText.numbers(gate.gateProducts)),
+                ("gate_saturation", JSONText.numbers(gate.gateSaturation)),
             ]
         }
         if let h = r.heldOutLoss { fields.append(("heldout_loss", .number(h))) }
