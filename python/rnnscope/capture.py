@@ -1,0 +1,112 @@
+"""What one forward call of the watched module needs kept for its exact norms:
+its inputs (and h0/c0), its weights as they were, and the gradients of its
+outputs (registered as tensor hooks, filled in by the user's backward)."""
+from typing import Dict, Optional
+
+import torch
+from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
+
+from .layout import Layout
+from .unroll import Inputs
+
+
+def _engine():
+    return torch.autograd.Variable._execution_engine
+
+
+class Capture:
+    """One forward call. `on_backward` runs once at the end of each backward pass
+    that reached the module's outputs (with the parameters' .grad final)."""
+
+    def __init__(self, layout: Layout, args, kwargs, output, weights: Dict[str, Tensor], on_backward=None):
+        x = args[0] if args else kwargs["input"]
+        hx = args[1] if len(args) > 1 else kwargs.get("hx")
+        out, hidden = output
+        self.layout = layout
+        self.packed = isinstance(x, PackedSequence)
+        self.weights = weights
+        self.ran_dtype = (out.data if self.packed else out).dtype
+        self.grads: Dict[str, Tensor] = {}
+        self.on_backward = on_backward
+        self._pending = False
+        self.hooked = False
+        self.backward_seen = False
+        if self.packed:
+            self.data = x.data.detach()
+            self.batch_sizes = x.batch_sizes.tolist()
+            self.sorted_indices = x.sorted_indices
+            self.unbatched = False
+        else:
+            self.unbatched = x.dim() == 2
+            self.data = x.detach()
+            self.sorted_indices = None
+        h0, c0 = (hx if isinstance(hx, tuple) else (hx, None)) if hx is not None else (None, None)
+        self.h0 = h0.detach() if h0 is not None else None
+        self.c0 = c0.detach() if c0 is not None else None
+        # In-place changes to the inputs before scope.step() would make the rerun wrong: checked then.
+        self.versions = [t._version for t in (self.data, self.h0, self.c0) if t is not None]
+        h_n, c_n = hidden if isinstance(hidden, tuple) else (hidden, None)
+        self._hook("output", out.data if self.packed else out)
+        self._hook("h_n", h_n)
+        self._hook("c_n", c_n)
+
+    def _hook(self, name: str, tensor: Optional[Tensor]):
+        if tensor is not None and tensor.requires_grad:
+            self.hooked = True
+            tensor.register_hook(lambda g: self._receive(name, g))
+
+    def _receive(self, name: str, grad: Optional[Tensor]):
+        self.backward_seen = True
+        # None: an output the loss does not use (its gradient is zero).
+        if grad is not None:
+            # Several backward passes (retain_graph, accumulation) add up, as .grad does.
+            self.grads[name] = grad.detach() if name not in self.grads else self.grads[name] + grad.detach()
+        if self.on_backward is not None and not self._pending:
+            self._pending = True
+            _engine().queue_callback(self._end_of_backward)
+
+    def _end_of_backward(self):
+        # Queued again so that it runs after callbacks queued during the pass, such as
+        # DistributedDataParallel's, which writes the averaged gradients into .grad.
+        _engine().queue_callback(self._after_others)
+
+    def _after_others(self):
+        self._pending = False
+        self.on_backward()
+
+    @property
+    def modified(self) -> bool:
+        current = [t._version for t in (self.data, self.h0, self.c0) if t is not None]
+        return current != self.versions
+
+    def inputs(self) -> Inputs:
+        """Time-major, packed form, rows in sorted order, as the unroll takes it."""
+        L = self.layout
+        data, batch_sizes = self.data, None
+        grad_out = self.grads.get("output")
+        if self.packed:
+            batch_sizes = self.batch_sizes
+        else:
+            if self.unbatched:   # [T, I]: batch_first does not apply
+                data = data.unsqueeze(1)
+                grad_out = grad_out.unsqueeze(1) if grad_out is not None else None
+            elif L.batch_first:
+                data = data.transpose(0, 1)
+                grad_out = grad_out.transpose(0, 1) if grad_out is not None else None
+            T, B = data.shape[:2]
+            batch_sizes = [B] * T
+            data = data.reshape(T * B, -1)
+            grad_out = grad_out.reshape(T * B, -1) if grad_out is not None else None
+        return Inputs(data, batch_sizes, self._state(self.h0), self._state(self.c0), self.weights,
+                      grad_out, self._state(self.grads.get("h_n")), self._state(self.grads.get("c_n")))
+
+    def _state(self, t: Optional[Tensor]) -> Optional[Tensor]:
+        """[L·D, B, ·] in the packed sequence's sorted order (as the module permutes h0)."""
+        if t is None:
+            return None
+        if self.unbatched:
+            t = t.unsqueeze(1)
+        if self.sorted_indices is not None:
+            t = t.index_select(1, self.sorted_indices)
+        return t

@@ -1,0 +1,232 @@
+"""Scope: watches one nn.RNN / nn.LSTM / nn.GRU in the user's own loop and writes the stream."""
+import math
+import os
+import sys
+import time
+from typing import Iterable, Optional, Union
+
+import torch
+from torch import Tensor, nn
+
+from . import distributed, record
+from .capture import Capture
+from .control import Control
+from .layout import describe, find_recurrent
+from .spectral import spectrum
+from .stream import StreamWriter, rank_path
+from .unroll import gradient_norms
+
+
+class Scope:
+    """Records iteration 1 and every `every`-th after it (1, 1+every, …), and every
+    iteration the viewer lets through while it holds the loop paused.
+
+    Between recorded iterations nothing is hooked: the module runs as if unwatched.
+    """
+
+    def __init__(self, module: nn.Module, path: str, every: int = 10, *, control: bool = False,
+                 rank: Union[int, str] = 0, title: Optional[str] = None, spectral: bool = True):
+        if int(every) < 1:
+            raise ValueError(f"every must be 1 or more, got {every}")
+        self.module = find_recurrent(module)
+        self.layout = describe(self.module)
+        self.every = int(every)
+        self.spectral = spectral
+        self.iteration = 0  # iterations completed
+        self.world_size, self.process_rank = distributed.world()
+        self.rank, self.writes, controller = self._ranks(rank)
+        if rank == "all":
+            path = path if path == "-" else rank_path(path, self.process_rank)
+        self.path = path
+        self.title = title or record.default_title(self.module, self.world_size, self.rank)
+        self._controlled = bool(control)
+        self._controller_rank = controller
+        self._control = None
+        if control and self.process_rank == controller:
+            self._control = Control(self._control_path(path))
+        self._writer = StreamWriter(path) if self.writes else None
+        self._hook = None
+        self._recording = False
+        self._captures = []
+        self._snapshot = None
+        self._clip = None
+        self._clip_override: Optional[float] = None
+        self._paused = False
+        self._module_grad_norm = None
+        self._header_written = False
+        self._warned = set()
+        self._set_recording(self._will_record(1))
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def _ranks(self, rank):
+        """(rank the stream is of, whether this process writes, rank that reads the control file)."""
+        if rank == "all":
+            return self.process_rank, True, 0
+        if not isinstance(rank, int) or not 0 <= rank < self.world_size:
+            raise ValueError(f"rank must be \"all\" or 0…{self.world_size - 1}, got {rank!r}")
+        return rank, self.process_rank == rank, rank
+
+    @staticmethod
+    def _control_path(path: str) -> str:
+        # The viewer derives <stream>.control from a file's path; reading standard input it
+        # takes the header's, if that names a .control file.
+        if path == "-":
+            return os.path.abspath(f"rnnscope-{os.getpid()}.control")
+        return path + ".control"
+
+    @property
+    def control_path(self) -> Optional[str]:
+        return self._control.path if self._control is not None else None
+
+    # -- the loop's calls ----------------------------------------------------------------
+
+    def step(self, loss: Union[Tensor, float, None] = None):
+        """Ends an iteration: writes its record if it is a recorded one, then obeys the
+        control file (with control=True)."""
+        self.iteration += 1
+        if self._recording:
+            self._record(loss)
+        self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
+        if self._controlled:
+            self._steer()
+        self._set_recording(self._will_record(self.iteration + 1))
+
+    def clip_grad_norm_(self, parameters: Union[Tensor, Iterable[Tensor]], max_norm: float,
+                        norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach: Optional[bool] = None) -> Tensor:
+        """torch.nn.utils.clip_grad_norm_, recorded; the control file's clip, when set,
+        replaces max_norm (0: measure without clipping). Returns the total norm as torch does."""
+        params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+        if self._clip_override is not None:
+            max_norm = self._clip_override if self._clip_override > 0 else math.inf
+        two_norm = None
+        if self._recording and norm_type != 2:
+            two_norm = total_norm(params)  # before clipping changes the gradients
+        total = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite, foreach)
+        if self._recording:
+            self._clip = (total, float(max_norm), total if two_norm is None else two_norm)
+        return total
+
+    def close(self):
+        self._set_recording(False)
+        if self._writer is not None:
+            self._writer.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def _will_record(self, iteration: int) -> bool:
+        return self.writes and ((iteration - 1) % self.every == 0 or self._paused)
+
+    def _set_recording(self, on: bool):
+        self._recording = on
+        if on and self._hook is None:
+            self._hook = self.module.register_forward_hook(self._on_forward, with_kwargs=True)
+        elif not on and self._hook is not None:
+            self._hook.remove()
+            self._hook = None
+
+    def _on_forward(self, module, args, kwargs, output):
+        if not torch.is_grad_enabled():
+            return  # evaluation: no backward will come
+        cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads)
+        if cap.hooked:
+            self._captures.append(cap)
+
+    def _weights(self):
+        """The weights as this forward used them (the optimiser changes them before step()),
+        copied once per iteration unless they changed in between."""
+        names = self.module._flat_weights_names
+        current = [getattr(self.module, n) for n in names]
+        versions = [(id(w), w._version) for w in current]
+        if self._snapshot is None or self._snapshot[0] != versions:
+            self._snapshot = (versions, {n: w.detach().clone() for n, w in zip(names, current)})
+        return self._snapshot[1]
+
+    def _measure_module_grads(self):
+        grads = [p.grad for p in self.module.parameters() if p.grad is not None]
+        self._module_grad_norm = total_norm_of(grads) if grads else None
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def _warn(self, key: str, message: str):
+        if key not in self._warned:
+            self._warned.add(key)
+            print(f"rnnscope: {message}", file=sys.stderr)
+
+    def _chosen_capture(self) -> Optional[Capture]:
+        graded = [c for c in self._captures if c.backward_seen]
+        if len(graded) > 1:
+            self._warn("calls", f"the watched module ran {len(graded)} times with gradients in iteration "
+                       f"{self.iteration}; its records show the last of them")
+        if not graded:
+            self._warn("none", f"no backward reached the watched module's outputs in iteration {self.iteration}: "
+                       "no record (a record is written only for iterations where one did)")
+            return None
+        if graded[-1].modified:
+            self._warn("modified", f"the watched module's inputs were changed in place before scope.step() in "
+                       f"iteration {self.iteration}: no record")
+            return None
+        return graded[-1]
+
+    def _record(self, loss):
+        cap = self._chosen_capture()
+        if cap is None:
+            return
+        weight_dtype = next(iter(cap.weights.values())).dtype
+        norms = gradient_norms(self.layout, cap.inputs(), weight_dtype)
+        if not self._header_written:
+            self._write_header(cap, weight_dtype)
+        grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)
+        loss_value = None if loss is None else float(loss.detach() if isinstance(loss, Tensor) else loss)
+        figures = spectrum(self.layout, cap.weights) if self.spectral else None
+        self._writer.write(record.record(self.iteration, loss_value, grad_norm, self._clip, self.layout, norms, figures))
+
+    def _write_header(self, cap: Capture, weight_dtype):
+        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype)
+        steps = None if cap.packed else len(cap.inputs().batch_sizes)
+        device = next(iter(cap.weights.values())).device
+        self._writer.write(record.header(
+            self.module, self.layout, title=self.title, steps=steps, device=device, weight_dtype=weight_dtype,
+            ran_dtype=cap.ran_dtype, world_size=self.world_size, rank=self.rank, every=self.every,
+            control=self.control_path, inexact=inexact))
+        self._header_written = True
+
+    # -- control -------------------------------------------------------------------------------
+
+    def _steer(self):
+        """Reads the control file (the controlling rank) and shares it with every rank;
+        waits while the viewer holds the loop."""
+        while True:
+            hold, paused, clip = False, False, None
+            if self._control is not None:
+                self._control.refresh()
+                hold, paused, clip = self._control.hold(), self._control.paused, self._control.clip
+            if self.world_size > 1:
+                hold, paused, clip = distributed.share(hold, paused, clip, self._controller_rank)
+            self._clip_override, self._paused = clip, paused
+            if not hold:
+                return
+            time.sleep(0.05)
+
+
+def total_norm_of(grads) -> Tensor:
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
+def total_norm(params) -> Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
+    return total_norm_of(grads) if grads else torch.zeros(())
+
+
+def watch(module: nn.Module, path: str = "-", every: int = 10, **options) -> Scope:
+    """Watch `module` (an nn.RNN, nn.LSTM or nn.GRU, or a model holding exactly one)
+    and write its run stream to `path` ("-": standard output). Options: control=False,
+    rank=0 (or "all"), title=None, spectral=True."""
+    return Scope(module, path, every, **options)

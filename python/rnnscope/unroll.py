@@ -1,0 +1,214 @@
+"""The exact ‖∂L/∂h_t‖: the module's layers rerun step by step, and autograd asked
+for the total gradient reaching every h_t (and c_t) from the output gradients the
+recorded backward delivered.
+
+Everything above the module is summarised by those gradients: with
+s = Σ ⟨output, ∂L/∂output⟩ + ⟨h_n, ∂L/∂h_n⟩ (+ ⟨c_n, ∂L/∂c_n⟩), ∂s/∂h_t = ∂L/∂h_t.
+Only h0 and c0 require grad here, so no weight gradient is computed and the
+user's .grad is never touched.
+"""
+import contextlib
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .layout import Layout
+
+
+@dataclass
+class Inputs:
+    """One forward call, in time-major packed form (a padded batch is a packed one
+    whose batch sizes are all B). Rows of h0/c0 and grads are in sorted order."""
+    data: Tensor               # [N, I]: the steps' inputs one after another
+    batch_sizes: List[int]     # rows present at each step, non-increasing
+    h0: Optional[Tensor]       # [L·D, B, H_out]
+    c0: Optional[Tensor]       # [L·D, B, H]
+    weights: Dict[str, Tensor]
+    grad_output: Optional[Tensor]  # [N, D·H_out]
+    grad_h_n: Optional[Tensor]     # [L·D, B, H_out]
+    grad_c_n: Optional[Tensor]     # [L·D, B, H]
+
+
+@dataclass
+class Norms:
+    hidden: List[List[float]]           # per row, t = 1…T
+    cell: Optional[List[List[float]]]   # LSTM only
+    gate_mean: Optional[List[float]]    # gated cells only
+    gate_product: Optional[List[float]]
+    gate_saturation: Optional[List[float]]
+
+
+class GateStats:
+    """The direct-path gate (LSTM f, GRU z) of one row over the present steps."""
+
+    def __init__(self, batch: int, units: int, device):
+        self.total = torch.zeros((), dtype=torch.float64, device=device)
+        self.saturated = torch.zeros((), dtype=torch.float64, device=device)
+        self.count = 0
+        self.product = torch.ones(batch, units, dtype=torch.float64, device=device)
+
+    @torch.no_grad()
+    def add(self, gate: Tensor):
+        g = gate.detach().double()
+        self.total += g.sum()
+        self.saturated += ((g < 0.05) | (g > 0.95)).sum()
+        self.count += g.numel()
+        self.product[: g.shape[0]] *= g   # present rows are the first b_t
+
+    def figures(self):
+        return self.total / self.count, self.product.mean(), self.saturated / self.count
+
+
+def rnn_step(act, x_proj, h, c, w_hh, b_hh, w_hr):
+    return act(x_proj + F.linear(h, w_hh, b_hh)), None, None
+
+
+def lstm_step(act, x_proj, h, c, w_hh, b_hh, w_hr):
+    i, f, g, o = (x_proj + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+    f = torch.sigmoid(f)
+    c_new = f * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    if w_hr is not None:
+        h_new = F.linear(h_new, w_hr)
+    return h_new, c_new, f
+
+
+def gru_step(act, x_proj, h, c, w_hh, b_hh, w_hr):
+    xr, xz, xn = x_proj.chunk(3, 1)
+    hr, hz, hn = F.linear(h, w_hh, b_hh).chunk(3, 1)
+    r = torch.sigmoid(xr + hr)
+    z = torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return n + z * (h - n), None, z
+
+
+STEPS = {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}
+
+
+@dataclass
+class Direction:
+    """One layer and direction run over all steps."""
+    hs: List[Tensor]             # h_t of the present rows, t = 0…T-1
+    cs: Optional[List[Tensor]]
+    h_n: Tensor                  # [B, H_out]: each sequence's last real step
+    c_n: Optional[Tensor]
+    gates: Optional[GateStats]
+
+
+def run_direction(layout: Layout, w: Dict[str, Tensor], x_steps: List[Tensor],
+                  batch_sizes: List[int], h0: Tensor, c0: Optional[Tensor], reverse: bool) -> Direction:
+    step = STEPS[layout.cell]
+    act = torch.relu if layout.activation == "relu" else torch.tanh
+    T = len(batch_sizes)
+    hs, cs = [None] * T, [None] * T
+    gates = GateStats(h0.shape[0], layout.hidden, h0.device) if layout.cell != "rnn" else None
+    lstm = layout.cell == "lstm"
+    finished_h, finished_c = [], []
+    # Forward, rows drop out as their sequences end (kept aside: that is their h_n);
+    # reverse, rows join at their last step, starting from their h0.
+    b0 = batch_sizes[-1] if reverse else batch_sizes[0]
+    h, c = h0[:b0], (c0[:b0] if lstm else None)
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        b = batch_sizes[t]
+        if b > h.shape[0]:
+            h = torch.cat([h, h0[h.shape[0]:b]])
+            c = torch.cat([c, c0[c.shape[0]:b]]) if lstm else None
+        elif b < h.shape[0]:
+            finished_h.append(h[b:])
+            h = h[:b]
+            if lstm:
+                finished_c.append(c[b:])
+                c = c[:b]
+        h, c, gate = step(act, x_steps[t], h, c, w["hh"], w["b_hh"], w["hr"])
+        hs[t], cs[t] = h, c
+        if gates is not None:
+            gates.add(gate)
+    h_n = torch.cat([h] + finished_h[::-1])
+    c_n = torch.cat([c] + finished_c[::-1]) if lstm else None
+    return Direction(hs, cs if lstm else None, h_n, c_n, gates)
+
+
+def direction_weights(weights: Dict[str, Tensor], suffix: str) -> Dict[str, Tensor]:
+    return {"ih": weights["weight_ih" + suffix], "hh": weights["weight_hh" + suffix],
+            "b_ih": weights.get("bias_ih" + suffix), "b_hh": weights.get("bias_hh" + suffix),
+            "hr": weights.get("weight_hr" + suffix)}
+
+
+def initial_states(layout: Layout, inp: Inputs, batch: int, dtype, device):
+    """h0 and c0 as leaves that require grad: the graph the gradients flow through
+    hangs from them (the weights and inputs stay detached)."""
+    rows = layout.layers * layout.directions
+    h0 = inp.h0 if inp.h0 is not None else torch.zeros(rows, batch, layout.out_size, dtype=dtype, device=device)
+    h0 = h0.detach().to(dtype).requires_grad_(True)
+    c0 = None
+    if layout.cell == "lstm":
+        c0 = inp.c0 if inp.c0 is not None else torch.zeros(rows, batch, layout.hidden, dtype=dtype, device=device)
+        c0 = c0.detach().to(dtype).requires_grad_(True)
+    return h0, c0
+
+
+def run_layers(layout: Layout, data: Tensor, batch_sizes: List[int], weights: Dict[str, Tensor], h0, c0):
+    """Every layer and direction, in row order, and the top layer's output [N, D·H_out]."""
+    rows, layer_input = [], data
+    for k in range(layout.layers):
+        outputs = []
+        for d in range(layout.directions):
+            w = direction_weights(weights, layout.suffix(k, d))
+            # The input projection of all steps at once; only the recurrence is stepwise.
+            x_steps = F.linear(layer_input, w["ih"], w["b_ih"]).split(batch_sizes)
+            r = k * layout.directions + d
+            run = run_direction(layout, w, x_steps, batch_sizes, h0[r], c0[r] if c0 is not None else None, d == 1)
+            rows.append(run)
+            outputs.append(torch.cat(run.hs))
+        # Inter-layer dropout is not applied: its masks cannot be recovered (the header's inexact says so).
+        layer_input = torch.cat(outputs, 1) if len(outputs) > 1 else outputs[0]
+    return rows, layer_input
+
+
+def pairing(rows: List[Direction], top_output: Tensor, inp: Inputs, dtype) -> Optional[Tensor]:
+    """s = Σ ⟨outputs, their captured gradients⟩; None when no gradient arrived."""
+    terms = []
+    if inp.grad_output is not None:
+        terms.append((top_output * inp.grad_output.to(dtype)).sum())
+    if inp.grad_h_n is not None:
+        terms.append((torch.stack([r.h_n for r in rows]) * inp.grad_h_n.to(dtype)).sum())
+    if inp.grad_c_n is not None:
+        terms.append((torch.stack([r.c_n for r in rows]) * inp.grad_c_n.to(dtype)).sum())
+    return sum(terms) if terms else None
+
+
+def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
+    """The exact per-step norms of one forward call, computed in `dtype`."""
+    device = inp.data.device
+    weights = {n: w.detach().to(dtype) for n, w in inp.weights.items()}
+    data = inp.data.detach().to(dtype)
+    batch, steps = inp.batch_sizes[0], len(inp.batch_sizes)
+    with torch.enable_grad(), autocast_off(device):
+        h0, c0 = initial_states(layout, inp, batch, dtype, device)
+        rows, top = run_layers(layout, data, inp.batch_sizes, weights, h0, c0)
+        s = pairing(rows, top, inp, dtype)
+        targets = [h for r in rows for h in r.hs] + ([c for r in rows for c in r.cs] if c0 is not None else [])
+        grads = torch.autograd.grad(s, targets, allow_unused=True) if s is not None else [None] * len(targets)
+    # A step no gradient reached (allow_unused) has ∂L/∂h_t = 0.
+    norms = torch.stack([torch.linalg.vector_norm(g, dtype=torch.float64) if g is not None
+                         else torch.zeros((), dtype=torch.float64, device=device) for g in grads]).tolist()
+    n = len(rows)
+    table = [norms[i * steps:(i + 1) * steps] for i in range(len(norms) // steps)]
+    return Norms(table[:n], table[n:] if c0 is not None else None, *gate_figures(rows))
+
+
+def gate_figures(rows: List[Direction]):
+    if rows[0].gates is None:
+        return None, None, None
+    stats = torch.stack([torch.stack(r.gates.figures()) for r in rows]).tolist()
+    return [s[0] for s in stats], [s[1] for s in stats], [s[2] for s in stats]
+
+
+def autocast_off(device: torch.device):
+    try:
+        return torch.autocast(device_type=device.type, enabled=False)
+    except RuntimeError:  # a device type autocast does not know: nothing to turn off
+        return contextlib.nullcontext()
