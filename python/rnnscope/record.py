@@ -36,10 +36,10 @@ def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dty
                    "with masks that cannot be recovered: every row's norms and gate figures are computed without "
                    "that dropout, so they are not those of the backward that trained.")
     if ran_dtype != weight_dtype:
-        out.append(f"Under autocast the {name} ran in {dtype_name(ran_dtype)}: its norms are computed in "
-                   f"{dtype_name(weight_dtype)} from the same weights, inputs and output gradients, not in the "
-                   f"{dtype_name(ran_dtype)} arithmetic of the kernel's own backward, which they match only to "
-                   f"{dtype_name(ran_dtype)} precision.")
+        out.append(f"Under autocast the {name} ran in {dtype_name(ran_dtype)}: these norms are a "
+                   f"{dtype_name(weight_dtype)} rerun from the same weights, inputs and output gradients, not the "
+                   f"{dtype_name(ran_dtype)} arithmetic of its own backward, and differ from that by "
+                   f"{dtype_name(ran_dtype)} rounding.")
     return out
 
 

@@ -1,0 +1,35 @@
+import json
+
+import torch
+from torch import nn
+
+
+def strict_lines(path):
+    """Every line of a stream, parsed; a bare NaN or Infinity token fails."""
+    def refuse(token):
+        raise ValueError(f"bare {token} in the stream")
+    return [json.loads(line, parse_constant=refuse) for line in open(path, encoding="utf-8")]
+
+
+class Net(nn.Module):
+    def __init__(self, cell="lstm", hidden=8, inputs=4, layers=1, **kw):
+        super().__init__()
+        kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
+        self.rnn = kind(inputs, hidden, layers, **kw)
+        self.fc = nn.Linear(hidden * (2 if kw.get("bidirectional") else 1), 2)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0])
+
+
+def batches(n, T=6, B=3, inputs=4, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(T, B, inputs, generator=g), torch.randn(T, B, 2, generator=g)) for _ in range(n)]
+
+
+def twins(seed=0, **kw):
+    torch.manual_seed(seed)
+    a = Net(**kw)
+    torch.manual_seed(seed)
+    b = Net(**kw)
+    return a, b

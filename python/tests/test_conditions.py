@@ -1,0 +1,70 @@
+"""What cannot be exact is said: inter-layer dropout in training, autocast."""
+import pytest
+import torch
+
+import rnnscope
+from helpers import Net, batches, strict_lines
+from reference import reference_norms
+
+
+def run(model, path, autocast=None):
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        if autocast:
+            with torch.autocast("cpu", dtype=autocast):
+                loss = torch.nn.functional.mse_loss(model(x).float(), y)
+        else:
+            loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    return strict_lines(path)
+
+
+def test_dropout_between_layers_in_training_is_inexact(tmp_path):
+    model = Net("lstm", layers=2, dropout=0.3).train()
+    header, rec = run(model, tmp_path / "run.jsonl")
+    assert header["exact"] is False
+    assert len(header["inexact"]) == 1
+    assert "dropout=0.3" in header["inexact"][0] and "without" in header["inexact"][0]
+    assert all(v > 0 for row in rec["hidden_grad_norms"] for v in row)
+
+
+def test_dropout_in_eval_mode_is_exact(tmp_path):
+    model = Net("gru", layers=2, dropout=0.3).double().eval()
+    x, y = (t.double() for t in batches(1)[0])
+    want, _ = reference_norms(model, "rnn", lambda m: torch.nn.functional.mse_loss(m(x), y))
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        scope.step()
+    header, rec = strict_lines(path)
+    assert header["exact"] is True and header["inexact"] == []
+    for got_row, want_row in zip(rec["hidden_grad_norms"], want):
+        assert got_row == pytest.approx(want_row, rel=1e-10)
+
+
+def test_autocast_bfloat16_says_what_it_is(tmp_path):
+    model = Net("lstm", layers=2)
+    header, rec = run(model, tmp_path / "run.jsonl", autocast=torch.bfloat16)
+    assert header["dtype"] == "float32 (autocast bfloat16)"
+    assert header["exact"] is False and "autocast" in header["inexact"][0] and "bfloat16" in header["inexact"][0]
+    assert len(rec["hidden_grad_norms"]) == 2
+    assert all(v > 0 and v == v for row in rec["hidden_grad_norms"] for v in row)
+
+
+def test_autocast_close_to_float32(tmp_path):
+    """The float32 rerun from bfloat16-run output gradients agrees with float32 to bfloat16's precision."""
+    torch.manual_seed(3)
+    a = Net("lstm")
+    torch.manual_seed(3)
+    b = Net("lstm")
+    low = run(a, tmp_path / "low.jsonl", autocast=torch.bfloat16)[1]
+    full = run(b, tmp_path / "full.jsonl")[1]
+    for lo, hi in zip(low["hidden_grad_norms"], full["hidden_grad_norms"]):
+        assert lo == pytest.approx(hi, rel=0.05)
+
+
+def test_gru_under_cpu_autocast_ran_in_float32(tmp_path):
+    """CPU autocast leaves nn.GRU in float32: then nothing is inexact."""
+    header, _ = run(Net("gru"), tmp_path / "run.jsonl", autocast=torch.bfloat16)
+    assert header["dtype"] == "float32" and header["exact"] is True

@@ -1,0 +1,142 @@
+"""The loop's side: clipping as torch clips, the user's gradients untouched, which
+iterations are recorded, and what grad_norm is."""
+import math
+
+import pytest
+import torch
+
+import rnnscope
+from helpers import Net, batches, strict_lines, twins
+
+
+def train(model, data, scope=None, clip=None, opt_lr=0.5):
+    """Runs the loop; returns per iteration (returned norm, grads after clipping)."""
+    opt = torch.optim.SGD(model.parameters(), lr=opt_lr)
+    seen = []
+    for x, y in data:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        norm = None
+        if clip is not None:
+            clipper = scope.clip_grad_norm_ if scope else torch.nn.utils.clip_grad_norm_
+            norm = clipper(model.parameters(), clip)
+        seen.append((norm, [p.grad.clone() for p in model.parameters()]))
+        opt.step()
+        opt.zero_grad()
+        if scope:
+            scope.step(loss)
+    return seen
+
+
+@pytest.mark.parametrize("clip", [None, 0.05, 100.0])
+def test_watched_run_is_the_unwatched_run(clip, tmp_path):
+    """Same gradients, same clipped gradients, same returned norm, same weights after."""
+    watched, plain = twins()
+    data = batches(5)
+    with rnnscope.watch(watched.rnn, str(tmp_path / "run.jsonl"), every=2) as scope:
+        a = train(watched, data, scope, clip)
+    b = train(plain, data, None, clip)
+    for (norm_a, grads_a), (norm_b, grads_b) in zip(a, b):
+        if clip is not None:
+            assert torch.equal(norm_a, norm_b)
+        assert all(torch.equal(ga, gb) for ga, gb in zip(grads_a, grads_b))
+    assert all(torch.equal(pa, pb) for pa, pb in zip(watched.parameters(), plain.parameters()))
+
+
+def test_clip_record_is_torchs(tmp_path):
+    model, twin = twins()
+    path = tmp_path / "run.jsonl"
+    data = batches(3)
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        train(model, data, scope, clip=0.05)
+    unclipped = train(twin, data, None, clip=None)  # only its first iteration is the same run
+    records = strict_lines(path)[1:]
+    first = records[0]
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in unclipped[0][1]]))
+    assert first["grad_norm"] == pytest.approx(norm.item(), rel=1e-6)
+    assert first["clip_max_norm"] == 0.05 and first["clipped"]
+    assert first["clip_scale"] == pytest.approx(0.05 / (norm.item() + 1e-6), rel=1e-6)
+    assert all(r["clip_max_norm"] == 0.05 for r in records)
+
+
+def test_grad_norm_without_clipping_is_the_modules(tmp_path):
+    """Measured as the backward ends, although the loop zeroes .grad before step()."""
+    model, twin = twins()
+    path = tmp_path / "run.jsonl"
+    data = batches(2)
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        train(model, data, scope)
+    grads = train(twin, data)
+    records = strict_lines(path)[1:]
+    for rec, (_, g) in zip(records, grads):
+        rnn_grads = g[:len(list(twin.rnn.parameters()))]  # the rnn's parameters come first
+        want = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(x) for x in rnn_grads]))
+        assert rec["grad_norm"] == pytest.approx(want.item(), rel=1e-6)
+        assert rec["clip_scale"] == 1 and rec["clipped"] is False and rec["clip_max_norm"] == 0
+
+
+@pytest.mark.parametrize("every,iterations,want", [(10, 25, [1, 11, 21]), (1, 4, [1, 2, 3, 4]), (3, 3, [1])])
+def test_every(every, iterations, want, tmp_path):
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=every) as scope:
+        train(model, batches(iterations), scope)
+    lines = strict_lines(path)
+    assert lines[0]["every"] == every and "iteration" not in lines[0]
+    assert [r["iteration"] for r in lines[1:]] == want
+
+
+def test_nothing_is_hooked_between_recorded_iterations(tmp_path):
+    model = Net()
+    with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=5) as scope:
+        assert len(model.rnn._forward_hooks) == 1       # iteration 1 is recorded
+        train(model, batches(1), scope)
+        assert len(model.rnn._forward_hooks) == 0       # 2…5 are not
+        train(model, batches(4), scope)
+        assert len(model.rnn._forward_hooks) == 1       # 6 is
+    assert len(model.rnn._forward_hooks) == 0
+
+
+def test_accumulated_backward_passes_add_up(tmp_path):
+    """Two backward passes through one forward call: the output gradients add, as .grad does."""
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward(retain_graph=True)
+        loss.backward()
+        scope.step(loss)
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        (2 * loss).backward()
+        scope.step()
+    once, twice = strict_lines(path)[1:]
+    assert once["loss"] is not None and twice["loss"] is None
+    for a, b in zip(once["hidden_grad_norms"], twice["hidden_grad_norms"]):
+        assert a == pytest.approx(b, rel=1e-6)
+
+
+def test_evaluation_forward_is_not_recorded(tmp_path, capsys):
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        with torch.no_grad():
+            model(x)
+        scope.step()                     # no backward: no record, one warning
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        with torch.no_grad():
+            model(x[:3])                 # evaluation after the backward does not replace it
+        scope.step(loss)
+    lines = strict_lines(path)
+    assert [r["iteration"] for r in lines[1:]] == [2]
+    assert len(lines[1]["hidden_grad_norms"][0]) == 6
+    assert "no backward reached" in capsys.readouterr().err
+
+
+def test_whole_model_may_be_passed(tmp_path):
+    model = Net()
+    assert rnnscope.watch(model, str(tmp_path / "a.jsonl")).module is model.rnn
+    with pytest.raises(TypeError):
+        rnnscope.watch(torch.nn.Linear(2, 2), str(tmp_path / "b.jsonl"))

@@ -1,0 +1,123 @@
+"""The stream as docs/stream.md defines it: header fields, record fields, non-finite numbers."""
+import json
+
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_sequence
+
+import rnnscope
+from helpers import Net, batches, strict_lines
+
+HEADER = {"rnnscope": str, "source": str, "title": str, "cell": str, "activation": (str, type(None)),
+          "layers": int, "directions": int, "hidden": int, "proj_size": int, "input_size": int,
+          "steps": (int, type(None)), "rows": list, "device": str, "dtype": str, "world_size": int,
+          "rank": int, "every": int, "exact": bool, "inexact": list, "control": (str, type(None))}
+RECORD = {"iteration": int, "loss": (float, type(None)), "grad_norm": (float, type(None)), "clip_scale": float,
+          "clipped": bool, "clip_max_norm": float, "nonfinite": bool, "hidden_grad_norms": list}
+
+
+def one_iteration(model, path, x=None, y=None, **options):
+    x, y = (x, y) if x is not None else batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1, **options) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    return strict_lines(path)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_header_and_record_fields(cell, tmp_path):
+    header, rec = one_iteration(Net(cell, layers=2, bidirectional=True), tmp_path / "run.jsonl")
+    for name, kind in HEADER.items():
+        assert isinstance(header[name], kind), name
+    assert header["source"] == "pytorch" and header["rnnscope"] == rnnscope.__version__
+    assert header["cell"] == cell and header["activation"] == ("tanh" if cell == "rnn" else None)
+    assert (header["layers"], header["directions"], header["hidden"], header["input_size"]) == (2, 2, 8, 4)
+    assert header["rows"] == ["layer 1", "layer 1 reverse", "layer 2", "layer 2 reverse"]
+    assert (header["steps"], header["device"], header["dtype"]) == (6, "cpu", "float32")
+    assert (header["world_size"], header["rank"], header["exact"], header["inexact"], header["control"]) == (1, 0, True, [], None)
+    for name, kind in RECORD.items():
+        assert isinstance(rec[name], kind), name
+    assert len(rec["hidden_grad_norms"]) == 4 and all(len(r) == 6 for r in rec["hidden_grad_norms"])
+    assert len(rec["sigma_max"]) == 4
+    assert ("spectral_radii" in rec) == (cell == "rnn") and ("spectral_radius" in rec) == (cell == "rnn")
+    for name in ("gate_mean", "gate_product", "gate_saturation"):
+        assert (name in rec) == (cell != "rnn")
+    assert ("cell_grad_norms" in rec) == (cell == "lstm")
+
+
+def test_packed_header_has_no_steps(tmp_path):
+    model = Net("gru")
+    seqs = [torch.randn(n, 4) for n in (5, 3, 2)]
+    with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
+        out, _ = model.rnn(pack_sequence(seqs))
+        out.data.pow(2).sum().backward()
+        scope.step()
+    header, rec = strict_lines(tmp_path / "run.jsonl")
+    assert header["steps"] is None and len(rec["hidden_grad_norms"][0]) == 5
+
+
+def test_non_finite_numbers_are_strings(tmp_path):
+    model = Net("rnn")
+    path = tmp_path / "run.jsonl"
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = model(x).pow(2).sum() * float("inf")
+        loss.backward()
+        scope.step(loss)
+    text = open(path).read()
+    header, rec = strict_lines(path)
+    assert rec["loss"] == "Infinity" and rec["nonfinite"] is True
+    assert rec["grad_norm"] in ("NaN", "Infinity") and "NaN" in text
+    assert any(isinstance(v, str) for row in rec["hidden_grad_norms"] for v in row)
+
+
+def test_standard_output(capsys):
+    model = Net()
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, "-", every=1) as scope:
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        scope.step()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["source"] == "pytorch"
+
+
+def test_rank_all_names_the_file_per_rank(tmp_path):
+    model = Net()
+    scope = rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), rank="all")
+    scope.close()
+    assert scope.path == str(tmp_path / "run.rank0.jsonl")
+    with pytest.raises(ValueError):
+        rnnscope.watch(model.rnn, str(tmp_path / "x.jsonl"), rank=1)
+
+
+def test_title_and_spectral_off(tmp_path):
+    header, rec = one_iteration(Net(), tmp_path / "run.jsonl", title="my run", spectral=False)
+    assert header["title"] == "my run"
+    assert "sigma_max" not in rec and "gate_mean" in rec
+
+
+def test_spectral_figures(tmp_path):
+    model = Net("rnn", layers=2)
+    _, rec = one_iteration(model, tmp_path / "run.jsonl")
+    for k in range(2):
+        w = getattr(model.rnn, f"weight_hh_l{k}").detach().double()
+        assert rec["spectral_radii"][k] == pytest.approx(torch.linalg.eigvals(w).abs().max().item(), rel=1e-12)
+        assert rec["sigma_max"][k] == pytest.approx(torch.linalg.svdvals(w)[0].item(), rel=1e-12)
+    assert rec["spectral_radius"] == rec["spectral_radii"][0]
+
+
+def test_lstm_gate_figures(tmp_path):
+    """f from the module's own outputs: f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)."""
+    model = Net("lstm")
+    x, y = batches(1)[0]
+    _, rec = one_iteration(model, tmp_path / "run.jsonl", x, y)
+    m, H = model.rnn, 8
+    with torch.no_grad():
+        out, _ = m(x)
+        h_prev = torch.cat([torch.zeros(1, 3, H), out[:-1]])
+        f = torch.sigmoid(x @ m.weight_ih_l0[H:2 * H].t() + m.bias_ih_l0[H:2 * H]
+                          + h_prev @ m.weight_hh_l0[H:2 * H].t() + m.bias_hh_l0[H:2 * H]).double()
+    assert rec["gate_mean"][0] == pytest.approx(f.mean().item(), rel=1e-5)
+    assert rec["gate_product"][0] == pytest.approx(f.prod(0).mean().item(), rel=1e-5)
+    assert rec["gate_saturation"][0] == pytest.approx(((f < 0.05) | (f > 0.95)).double().mean().item(), abs=1e-12)
