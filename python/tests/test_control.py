@@ -1,0 +1,132 @@
+"""control=True: the viewer pauses the loop, lets one iteration through, sets the clip."""
+import json
+import os
+import threading
+import time
+
+import torch
+
+import rnnscope
+from helpers import Net, batches, strict_lines
+
+
+def write_control(path, state):
+    """As the viewer writes it: whole, by rename."""
+    tmp = str(path) + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(state if isinstance(state, str) else json.dumps(state))
+    os.replace(tmp, path)
+
+
+def loop(scope, model, iterations, clip=None, grads=None):
+    for x, y in batches(iterations):
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        if clip is not None:
+            scope.clip_grad_norm_(model.parameters(), clip)
+        if grads is not None:
+            grads.append([p.grad.clone() for p in model.parameters()])
+        model.zero_grad()
+        scope.step(loss)
+
+
+def wait_for(condition, timeout=5.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_pause_step_and_resume(tmp_path):
+    path = tmp_path / "run.jsonl"
+    control = tmp_path / "run.jsonl.control"
+    write_control(control, {"pause": True, "step": 0})
+    model = Net()
+    scope = rnnscope.watch(model.rnn, str(path), every=10, control=True)
+    worker = threading.Thread(target=loop, args=(scope, model, 25))
+    worker.start()
+    try:
+        assert wait_for(lambda: scope.iteration == 1)
+        time.sleep(0.3)
+        assert scope.iteration == 1                       # held in step()
+        write_control(control, {"pause": True, "step": 1})
+        assert wait_for(lambda: scope.iteration == 2)     # one through
+        time.sleep(0.3)
+        assert scope.iteration == 2
+        write_control(control, {"pause": True, "step": 3})
+        assert wait_for(lambda: scope.iteration == 4)     # two more
+        time.sleep(0.3)
+        assert scope.iteration == 4
+    finally:
+        write_control(control, {"pause": False, "step": 3})
+        worker.join(10)
+    scope.close()
+    assert scope.iteration == 25
+    lines = strict_lines(path)
+    assert lines[0]["control"] == str(control)
+    # Iterations let through while paused are recorded as well.
+    assert [r["iteration"] for r in lines[1:]] == [1, 2, 3, 4, 11, 21]
+
+
+def test_clip_from_the_control_file(tmp_path):
+    path = tmp_path / "run.jsonl"
+    control = tmp_path / "run.jsonl.control"
+    model = Net()
+    write_control(control, {"pause": False, "step": 0, "clip": 0.001})
+    with rnnscope.watch(model.rnn, str(path), every=1, control=True) as scope:
+        scope.step()                                # reads the control file
+        loop(scope, model, 2, clip=100.0)
+        write_control(control, {"pause": False, "step": 0, "clip": 0})
+        grads = []
+        loop(scope, model, 2, clip=1e-9, grads=grads)
+    records = strict_lines(path)[1:]
+    override, off = records[0:2], records[3:]
+    for r in override:
+        assert r["clip_max_norm"] == 0.001 and r["clipped"] is True
+        assert r["clip_scale"] < 0.01 and r["grad_norm"] > 0.01
+    for r in off:
+        assert r["clip_max_norm"] == 0 and r["clipped"] is False and r["clip_scale"] == 1
+    # Clipping off: the gradients keep their size though the loop asked for 1e-9.
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads[-1]]))
+    assert norm.item() > 1e-3 and off[-1]["grad_norm"] == norm.item()
+
+
+def test_null_clip_leaves_the_loops_own(tmp_path):
+    path = tmp_path / "run.jsonl"
+    model = Net()
+    write_control(tmp_path / "run.jsonl.control", {"pause": False, "step": 0, "clip": None})
+    with rnnscope.watch(model.rnn, str(path), every=1, control=True) as scope:
+        loop(scope, model, 2, clip=0.5)
+    assert all(r["clip_max_norm"] == 0.5 for r in strict_lines(path)[1:])
+
+
+def test_bad_control_file_warns_once_and_deleted_file_unpauses(tmp_path, capsys):
+    path = tmp_path / "run.jsonl"
+    control = tmp_path / "run.jsonl.control"
+    model = Net()
+    with rnnscope.watch(model.rnn, str(path), every=1, control=True) as scope:
+        write_control(control, "{not json")
+        loop(scope, model, 1)
+        write_control(control, "[1, 2")
+        loop(scope, model, 1)
+        write_control(control, {"pause": True})
+        worker = threading.Thread(target=loop, args=(scope, model, 2))
+        worker.start()
+        assert wait_for(lambda: scope.iteration == 3)
+        time.sleep(0.2)
+        assert scope.iteration == 3
+        os.remove(control)                  # the viewer quit
+        worker.join(5)
+        assert scope.iteration == 4
+    assert capsys.readouterr().err.count("ignoring the control file") == 1
+
+
+def test_control_off_by_default(tmp_path):
+    control = tmp_path / "run.jsonl.control"
+    write_control(control, {"pause": True})
+    model = Net()
+    with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
+        loop(scope, model, 2)                   # not held
+    assert strict_lines(tmp_path / "run.jsonl")[0]["control"] is None
