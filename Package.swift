@@ -29,15 +29,18 @@ let package = Package(
         ),
         // Scenario files and their claims.
         .target(name: "Scenarios", dependencies: ["RNNSim", "TOMLKit"]),
+        // The run stream (JSON lines from `train --jsonl` or the Python package): its
+        // header and records, read while the file grows.
+        .target(name: "RunStream", dependencies: ["RNNSim"]),
         // App state, update(state, event) and render(state) into a screen buffer: no curses.
-        .target(name: "ScopeView", dependencies: ["RNNSim", "Scenarios"]),
+        .target(name: "ScopeView", dependencies: ["RNNSim", "Scenarios", "RunStream"]),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", providers: [.apt(["libncurses-dev"])]),
         // The only code that touches curses.
         .target(name: "Terminal", dependencies: ["ScopeView", "CNCursesW"]),
         .executableTarget(
             name: "rnnscope",
             dependencies: [
-                "RNNSim", "Scenarios", "ScopeView", "Terminal",
+                "RNNSim", "Scenarios", "RunStream", "ScopeView", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A release binary carries the Swift runtime and Foundation inside it:
@@ -48,6 +51,7 @@ let package = Package(
         ),
         .testTarget(name: "RNNSimTests", dependencies: ["RNNSim"], exclude: ["Fixtures"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
+        .testTarget(name: "RunStreamTests", dependencies: ["RunStream"]),
         .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView"]),
         // Runs the built `rnnscope` binary (which `swift test` always builds); not
         // linked against it, so the test bundle keeps the shared Swift runtime.

@@ -31,4 +31,25 @@ public struct IterationReport: Sendable, Equatable {
     /// A char-LM's mean cross-entropy (nats) on its held-out text after this
     /// iteration's update (`Trainer.heldOutLoss`); nil where not measured.
     public var heldOutLoss: Double? = nil
+
+}
+
+extension IterationReport {
+    /// For a report read back (a run stream), outside this module.
+    public init(iteration: Int, loss: Double, gradNorm: Double, clipScale: Double, clipped: Bool, valueClipped: Bool,
+                nonfinite: Bool, spectralRadius: [Double], largestSingularValue: [Double], hiddenGradNorms: [[Double]],
+                jacobianNorms: [[Double]], cellGradNorms: [[Double]] = []) {
+        self.iteration = iteration
+        self.loss = loss
+        self.gradNorm = gradNorm
+        self.clipScale = clipScale
+        self.clipped = clipped
+        self.valueClipped = valueClipped
+        self.nonfinite = nonfinite
+        self.spectralRadius = spectralRadius
+        self.largestSingularValue = largestSingularValue
+        self.hiddenGradNorms = hiddenGradNorms
+        self.jacobianNorms = jacobianNorms
+        self.cellGradNorms = cellGradNorms
+    }
 }

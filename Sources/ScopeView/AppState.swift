@@ -1,4 +1,5 @@
 import RNNSim
+import RunStream
 import Scenarios
 
 /// What the screen is showing besides the main view.
@@ -87,6 +88,11 @@ public struct AppState: Sendable {
     public var moment: String?
     public var sample: String?
 
+    /// The header of the stream this run is read from (`rnnscope watch`); nil for a
+    /// run rnnscope trains. What the view can do to the run depends on it.
+    public var stream: StreamHeader?
+    public var streamProgress: StreamProgress?
+
     /// The split view: run B beside this run (A), nil when there is one run.
     public var comparison: Comparison?
 
@@ -122,6 +128,12 @@ public struct AppState: Sendable {
     var initialisationWithoutIRNN: (InitKind, Activation) {
         let own = scenario.settings
         return Self.isIRNN(own) ? (.xavier, .tanh) : (own.initKind, own.activation)
+    }
+
+    /// What the chart calls row k of the norms: "layer 2", or a stream's "layer 1 reverse".
+    public func rowName(_ k: Int) -> String {
+        if let rows = stream?.rows, rows.indices.contains(k) { return rows[k] }
+        return "layer \(k + 1)"
     }
 
     /// Sequence length T of the current run.

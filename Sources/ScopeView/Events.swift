@@ -1,4 +1,5 @@
 import RNNSim
+import RunStream
 
 /// A key as the view understands it; the terminal layer translates curses codes.
 public enum Key: Hashable, Sendable {
@@ -64,6 +65,12 @@ public struct SessionUpdate: Sendable {
     public var error: String?
     /// A one-off message for the status line (e.g. where the weights were saved).
     public var notice: String?
+    /// A stream's header, once read (`rnnscope watch`): what network the records are about.
+    public var streamHeader: StreamHeader?
+    /// How far a stream has been read.
+    public var streamProgress: StreamProgress?
+    /// The stream was replaced: this is a new run (its generation is the view's next).
+    public var restarted = false
 
     public init(generation: Int, iterations: [IterationSummary] = [], report: IterationReport? = nil,
                 reportOptions: BPTTOptions? = nil, iterationsPerSecond: Double = 0, sample: String? = nil,

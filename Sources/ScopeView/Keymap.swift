@@ -164,4 +164,10 @@ public enum Keymap {
         if hasModel { entries.removeAll { $0.action == .cycleCell } }
         return entries
     }
+
+    /// The key bar for this state: what it can act on (a stream offers only what reaches it).
+    static func bar(for state: AppState, split: Bool = false) -> [Binding] {
+        bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm,
+            gated: state.settings.cell != .rnn, split: split).filter { streamRefusal(state, $0.action) == nil }
+    }
 }

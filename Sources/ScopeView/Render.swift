@@ -37,8 +37,7 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
     NotesPanel.render(state, glyphs: glyphs, into: &buf, layout.notes)
     SampleText.render(state, glyphs: glyphs, into: &buf, layout.sample)
     StatusLine.render(state, into: &buf, layout.status)
-    KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm,
-                             gated: state.settings.cell != .rnn), into: &buf, layout.keyBar)
+    KeyBar.render(Keymap.bar(for: state), into: &buf, layout.keyBar)
 
     renderOverlay(state, glyphs: glyphs, into: &buf)
 }

@@ -16,7 +16,9 @@ enum GradientChart {
         let cuts = state.reportOptions?.truncate ?? 0
         var title = "‖∂L/∂h_t‖ by timestep t (log scale)"
         if let r = state.report { title += " · it \(r.iteration)" }
-        if state.settings.layers > 1 { title += " · layer \(state.layer + 1)/\(state.settings.layers)" }
+        if state.settings.layers > 1 {
+            title += state.stream?.directions == 2 ? " · \(state.rowName(state.layer))" : " · layer \(state.layer + 1)/\(state.settings.layers)"
+        }
         var legend = "\(glyphs.nonFinite) Inf/NaN \(glyphs.zero) zero"
         if cuts > 0 { legend += " \(glyphs.cutLine) cut K=\(cuts)" }
         sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: legend)

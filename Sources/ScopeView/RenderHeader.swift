@@ -7,7 +7,8 @@ enum Header {
         guard rect.height >= 2 else { return }
         let bar = Style(foreground: .color(Palette.white), background: .role(.titleBar), bold: true)
         buf.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: bar)
-        let seed = "seed \(state.settings.seed) "
+        // A stream from your own loop has no seed of rnnscope's to quote.
+        let seed = state.stream.map { $0.seed == nil } == true ? "" : "seed \(state.settings.seed) "
         let titleEnd = rect.maxX - buf.displayWidth(seed) - 1
         var x = buf.put(" rnnscope ", x: rect.x, y: rect.y, style: bar)
         // A run moved off the scenario's settings (g, c, t, i, …) says so: the title
@@ -101,7 +102,7 @@ enum StatusLine {
                 buf.put(text, x: start, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
             }
         } else if x == rect.x + 1 {
-            buf.put("? explains everything on screen   s picks another scenario", x: x, y: rect.y,
+            buf.put(state.stream == nil ? "? explains everything on screen   s picks another scenario" : "? explains everything on screen", x: x, y: rect.y,
                     style: .role(.secondary), limit: rect.maxX)
         }
     }

@@ -16,23 +16,27 @@ enum SidePanel {
     }
 
     static func lines(_ state: AppState) -> [Line] {
+        if let h = state.stream, h.source.isEmpty {
+            return [Line(kind: .section, label: "stream", value: "", priority: 1),
+                    Line(kind: .item, label: "waiting for its header", value: "", priority: 1)]
+        }
         let s = state.settings
         let g = gamma(s.activation)
         let layer = state.layer
         let rho = state.spectrum.flatMap { layer < $0.spectralRadius.count ? $0.spectralRadius[layer] : nil }
         let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         var out: [Line] = [
-            Line(kind: .section, label: state.settings.layers > 1 ? "network (layer \(layer + 1))" : "network", value: "", priority: 1),
+            Line(kind: .section, label: state.settings.layers > 1 ? "network (\(state.rowName(layer)))" : "network", value: "", priority: 1),
             Line(kind: .item, label: "cell", value: s.cell == .rnn ? "rnn (vanilla)" : s.cell.rawValue, style: Style(bold: true), priority: 1),
         ]
         if s.cell != .rnn {
-            return out + gateLines(state) + trainingLines(state)
+            return out + gateLines(state) + (state.stream == nil ? trainingLines(state) : streamLines(state))
         }
         out += [
             Line(kind: .item, label: "activation", value: s.activation.rawValue, priority: 1),
             Line(kind: .item, label: "γ = sup|act'|", value: g == 1 ? "1" : "1/4", priority: 2),
-            Line(kind: .item, label: "init", value: initDescription(s, identity: state.identityInit), priority: 2),
-            Line(kind: .item, label: "size", value: "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : ""), priority: 3),
+            Line(kind: .item, label: "init", value: state.stream.map { $0.source == "pytorch" ? "your loop's weights" : "as recorded" } ?? initDescription(s, identity: state.identityInit), priority: 2),
+            Line(kind: .item, label: "size", value: size(state), priority: 3),
             Line(kind: .item, label: "ρ(W_hh)", value: rho.map(Format.number) ?? "–", priority: 1),
             Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 2),
         ]
@@ -48,7 +52,51 @@ enum SidePanel {
         } else {
             out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
         }
-        return out + trainingLines(state)
+        return out + (state.stream == nil ? trainingLines(state) : streamLines(state))
+    }
+
+    /// "H 32·T 50·B 16·L 2"; a stream says what its header and latest record do.
+    static func size(_ state: AppState) -> String {
+        let s = state.settings
+        guard let h = state.stream else { return "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : "") }
+        var text = "H \(h.hidden)" + (h.projSize > 0 ? "→\(h.projSize)" : "") + "·T \(shownSteps(state))"
+        if h.layers > 1 { text += "·L \(h.layers)" }
+        if h.directions == 2 { text += "·bidir" }
+        return text
+    }
+
+    /// A stream's run: who trains it and where, how it is recorded, and whether every figure is exact.
+    static func streamLines(_ state: AppState) -> [Line] {
+        guard let h = state.stream else { return [] }
+        var out = [Line(kind: .section, label: h.source == "pytorch" ? "your loop" : "stream", value: "", priority: 1)]
+        if let device = h.device { out.append(Line(kind: .item, label: "device", value: device, priority: 3)) }
+        if let dtype = h.dtype { out.append(Line(kind: .item, label: "dtype", value: dtype, priority: 3)) }
+        if h.worldSize > 1 { out.append(Line(kind: .item, label: "ranks", value: "rank \(h.rank)'s batch of \(h.worldSize)", priority: 2)) }
+        out.append(Line(kind: .item, label: "recorded", value: h.every == 1 ? "every iteration" : "every \(h.every) iterations", priority: 3))
+        out.append(h.exact
+            ? Line(kind: .item, label: "norms", value: "exact", priority: 2)
+            : Line(kind: .item, label: "norms", value: "NOT all exact (header)", style: Style(foreground: .role(.warn), bold: true), priority: 1))
+        let clip = state.reportOptions?.clipNorm ?? 0
+        out.append(Line(kind: .item, label: "clipping", value: clip > 0 ? "on, ‖g‖ ≤ \(Format.setting(clip))" : "off",
+                        style: clip > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
+        if clip > 0 && state.clipCounted > 0 {
+            out.append(Line(kind: .item, label: "  fired", value: "\(state.clipFired) of \(state.clipCounted)", priority: 2))
+        }
+        if let r = state.report {
+            var norm = Format.number(r.gradNorm)
+            if r.clipped { norm += " → ×\(Format.number(r.clipScale))" }
+            out.append(Line(kind: .item, label: "grad norm", value: norm, priority: 3))
+        }
+        if let p = state.streamProgress {
+            var read = "\(p.records)"
+            if p.ended { read += ", ended" } else if p.caughtUp { read += ", following" }
+            out.append(Line(kind: .item, label: "records", value: read, priority: 2))
+            if p.skipped > 0 {
+                out.append(Line(kind: .item, label: "skipped", value: "\(p.skipped) bad line\(p.skipped == 1 ? "" : "s")",
+                                style: Style(foreground: .role(.warn), bold: true), priority: 1))
+            }
+        }
+        return out
     }
 
     /// A gated cell: what its direct-path gate (LSTM forget gate f, GRU update gate z)
@@ -59,7 +107,7 @@ enum SidePanel {
         let lstm = s.cell == .lstm
         var out: [Line] = []
         if lstm {
-            out.append(Line(kind: .item, label: "forget bias b_f", value: s.userModel != nil ? "your model's" : Format.setting(s.forgetBias), priority: 2))
+            out.append(Line(kind: .item, label: "forget bias b_f", value: state.stream.map { $0.source == "pytorch" ? "your loop's" : "as recorded" } ?? (s.userModel != nil ? "your model's" : Format.setting(s.forgetBias)), priority: 2))
         }
         // From the last iteration that measured them (with the spectrum, about ten a second).
         func measured(_ values: KeyPath<SpectrumReading, [Double]>) -> Double? {
@@ -73,7 +121,7 @@ enum SidePanel {
         out.append(Line(kind: .item, label: lstm ? "∏ f T…1" : "∏ z T…1", value: products.map(Format.scientific) ?? "–", priority: 1))
         let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         out.append(Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 3))
-        out.append(Line(kind: .item, label: "size", value: "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : ""), priority: 3))
+        out.append(Line(kind: .item, label: "size", value: size(state), priority: 3))
         return out
     }
 

@@ -50,9 +50,7 @@ enum SplitScreen {
         ratioRow(state, b, glyphs: glyphs, into: &buf, layout.ratio)
         bothLosses(state, b, glyphs: glyphs, into: &buf, layout.loss)
         StatusLine.render(state, into: &buf, layout.status)
-        KeyBar.render(Keymap.bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm,
-                                 gated: state.settings.cell != .rnn, split: true),
-                      into: &buf, layout.keyBar)
+        KeyBar.render(Keymap.bar(for: state, split: true), into: &buf, layout.keyBar)
     }
 
     /// "▶ B: train.clip = 1   iteration 120   loss 0.0312", then that run's chart.

@@ -8,6 +8,10 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     switch event {
     case .key(let key):
         guard let action = Keymap.action(for: key, in: state.mode) else { return [] }
+        if let refusal = streamRefusal(state, action) {
+            say(&state, refusal)
+            return []
+        }
         if state.comparison != nil { return performSplit(&state, action) }
         return perform(&state, action)
     case .reportB(let u):
@@ -60,6 +64,13 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         if case .stepThrough = state.mode { state.mode = .normal }
         state.running.toggle()
         state.selfPause = nil
+        if let h = state.stream {
+            let loop = h.control != nil
+            say(&state, state.running ? (loop ? "running: your loop goes on" : "showing the records again")
+                : loop ? "paused: your loop waits at its next scope.step() (n: one iteration)"
+                       : "paused the view; your loop runs on (rnnscope.watch(..., control=True) lets space pause it)")
+            return [state.running ? .resume : .pause]
+        }
         say(&state, state.diverged ? "the run diverged and no longer changes: r restarts it (c first turns clipping on)"
             : state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
         return [state.running ? .resume : .pause]
@@ -225,7 +236,8 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
 
     case .nextLayer:
         state.layer = (state.layer + 1) % max(1, state.settings.layers)
-        say(&state, "showing layer \(state.layer + 1) of \(state.settings.layers)")
+        say(&state, state.stream?.directions == 2 ? "showing \(state.rowName(state.layer)) (\(state.layer + 1) of \(state.settings.layers))"
+                                                 : "showing layer \(state.layer + 1) of \(state.settings.layers)")
         return []
 
     case .saveWeights:
@@ -375,6 +387,11 @@ private func clampHelpScroll(_ scroll: Int, _ state: AppState) -> Int {
 // MARK: Reports
 
 func absorb(_ state: inout AppState, _ u: SessionUpdate) {
+    // A stream replaced while followed is a new run, which the source numbered.
+    if u.restarted && u.generation == state.generation + 1 {
+        state.resetRun()
+        state.streamProgress = nil
+    }
     // A run the view has already replaced (restart, IRNN, another scenario) may still
     // deliver its last numbers: they belong to no run on screen.
     guard u.generation == state.generation else { return }
@@ -418,6 +435,8 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     if let c = u.chanceLoss { state.chanceLoss = c }
     if let b = u.baselines { state.baselines = b }
     if let n = u.notice { say(&state, state.comparison == nil ? n : "A: " + n) }
+    if let h = u.streamHeader { describe(&state, stream: h) }
+    if let p = u.streamProgress { state.streamProgress = p }
     state.diverged = u.diverged
     state.error = u.error
 }

@@ -15,6 +15,29 @@ public enum InteractiveApp {
     public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
                            recording: SessionRecording? = nil, compare: Settings? = nil,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
+        open(ascii: ascii, recording: recording) { screen, glyphs in
+            EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
+                      recording: recording, compare: compare, watcherFactory: watcherFactory)
+        }
+    }
+
+    /// `rnnscope watch`: the live view on one stream, or two side by side. The
+    /// terminal is /dev/tty when standard input carries the stream.
+    public static func watch(_ a: StreamSession, _ b: StreamSession?, names: (String, String?), speed: Double,
+                             ascii: Bool, recording: SessionRecording?) -> Int32 {
+        open(ascii: ascii, recording: recording) { screen, glyphs in
+            var state = watchState(name: names.0, speed: speed, width: screen.width, height: screen.height)
+            if b != nil, let nameB = names.1 {
+                state.comparison = Comparison(b: watchState(name: nameB, speed: speed, width: screen.width, height: screen.height))
+            }
+            return EventLoop(screen: screen, glyphs: glyphs, state: state, session: a, partner: b, recording: recording,
+                             watcherFactory: { _ in nil })
+        }
+    }
+
+    /// Opens the terminal, runs the loop `make` builds until the user quits, and leaves the terminal as it was.
+    private static func open(ascii: Bool, recording: SessionRecording?,
+                             _ make: (CursesScreen, Glyphs) -> EventLoop) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
                                                stdinIsTTY: isatty(STDIN_FILENO) == 1,
                                                stdoutIsTTY: isatty(STDOUT_FILENO) == 1) {
@@ -29,9 +52,7 @@ public enum InteractiveApp {
             TerminalCheck.complain("cannot open the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? ""))")
             return 2
         }
-        var loop = EventLoop(screen: screen, glyphs: unicode ? .unicode : .ascii, scenario: scenario,
-                             presets: presets, stopAt: stopAt, recording: recording, compare: compare,
-                             watcherFactory: watcherFactory)
+        var loop = make(screen, unicode ? .unicode : .ascii)
         loop.run()
         let (width, height) = (screen.width, screen.height)
         screen.end()
@@ -57,9 +78,9 @@ struct EventLoop {
     let glyphs: Glyphs
     let watcherFactory: (Scenario) -> MomentWatcher?
     var state: AppState
-    var session: LiveSession
+    var session: any RunSource
     /// Run B of the split view, in lockstep with `session` (run A).
-    var partner: LiveSession?
+    var partner: (any RunSource)?
     let recording: SessionRecording?
     /// Why the recording stopped, if writing it failed; the view goes on without it.
     var recordingProblem: String?
@@ -67,6 +88,17 @@ struct EventLoop {
 
     /// The longest wait for a key: the frame period.
     static let frameMilliseconds: Int32 = 33
+
+    init(screen: CursesScreen, glyphs: Glyphs, state: AppState, session: any RunSource, partner: (any RunSource)?,
+         recording: SessionRecording?, watcherFactory: @escaping (Scenario) -> MomentWatcher?) {
+        self.screen = screen
+        self.glyphs = glyphs
+        self.state = state
+        self.session = session
+        self.partner = partner
+        self.recording = recording
+        self.watcherFactory = watcherFactory
+    }
 
     init(screen: CursesScreen, glyphs: Glyphs, scenario: Scenario, presets: [Scenario], stopAt: Int?,
          recording: SessionRecording?, compare: Settings?,

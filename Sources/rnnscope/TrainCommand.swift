@@ -82,7 +82,11 @@ struct TrainCommand: ParsableCommand {
             svgFile = try svg.map(OutputFile.init(path:))
         } catch { throw Failure(error) }
         try csvFile?.write("iteration,layer,t,norm\n")
-        if jsonl { print(Self.jsonHeader(scenario)) }
+        // A stream is sent a line at a time, so `rnnscope watch -` can follow it.
+        if jsonl {
+            print(Self.jsonHeader(scenario))
+            StandardStreams.flush()
+        }
         var view: OfflineView?
         let watcher = svg == nil ? nil : scenario.momentWatcher()
         if svgFile != nil {
@@ -102,7 +106,8 @@ struct TrainCommand: ParsableCommand {
             last = r
             if r.nonfinite && firstNonfinite == nil { firstNonfinite = r.iteration }
             if jsonl {
-                print(Self.jsonLine(r))
+                print(Self.jsonLine(r, clipMaxNorm: trainer.options.clipNorm))
+                StandardStreams.flush()
             } else {
                 progress?.update(r.iteration, loss: r.loss)
             }
@@ -139,10 +144,21 @@ struct TrainCommand: ParsableCommand {
             let numeric = k.accepts.hasPrefix("integer") || k.accepts.hasPrefix("number")
             return (k.name, numeric && Double(v) != nil ? .raw(v) : .string(v))
         }
+        // The fields every run stream's header has (docs/stream.md), then this run's own.
+        let net = s.settings
         var fields: [(String, JSONText.Value)] = [
             ("rnnscope", .string(rnnscopeVersion)),
-            ("scenario", .string(s.name)),
+            ("source", .string("rnnscope")),
             ("title", .string(s.title)),
+            ("cell", .string(net.cell.rawValue)),
+            ("activation", net.cell == .rnn ? .string(net.activation.rawValue) : .raw("null")),
+            ("layers", .int(net.layers)),
+            ("directions", .int(1)),
+            ("hidden", .int(net.hidden)),
+            ("steps", .int(net.steps)),
+            ("every", .int(1)),
+            ("exact", .bool(true)),
+            ("scenario", .string(s.name)),
             ("seed", .raw("\(s.settings.seed)")),
             ("settings", .object(settings)),
         ]
@@ -158,13 +174,14 @@ struct TrainCommand: ParsableCommand {
     /// in its place the direct-path gate (LSTM f, GRU z) per layer — its mean, the mean
     /// over units of its product from t = 1 to T, the fraction saturated — and for an
     /// LSTM ‖∂L/∂c_t‖. `heldout_loss` where it was measured (a char-LM with a held-out split).
-    static func jsonLine(_ r: IterationReport) -> String {
+    static func jsonLine(_ r: IterationReport, clipMaxNorm: Double) -> String {
         var fields: [(String, JSONText.Value)] = [
             ("iteration", .int(r.iteration)),
             ("loss", .number(r.loss)),
             ("grad_norm", .number(r.gradNorm)),
             ("clip_scale", .number(r.clipScale)),
             ("clipped", .bool(r.clipped)),
+            ("clip_max_norm", .number(clipMaxNorm)),
             ("nonfinite", .bool(r.nonfinite)),
         ]
         if r.pathGateMeans.isEmpty {

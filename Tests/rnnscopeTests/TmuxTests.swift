@@ -431,7 +431,8 @@ final class Pane {
     let modesFile: String
     private static let counter = Counter()
 
-    init(width: Int, height: Int, arguments: [String] = [], directory: String? = nil) throws {
+    /// `input`: arguments of a first rnnscope whose standard output is piped into this one.
+    init(width: Int, height: Int, arguments: [String] = [], directory: String? = nil, input: [String]? = nil) throws {
         let n = Self.counter.next()
         socket = "rnnscope-test-\(getpid())-\(n)"
         modesFile = NSTemporaryDirectory() + "rnnscope-e2e-\(getpid())-\(n).stty"
@@ -442,7 +443,8 @@ final class Pane {
         // and SIGQUIT as usual).
         let args = arguments.map { " '\($0)'" }.joined()
         let cd = directory.map { "cd '\($0)' && " } ?? ""
-        let script = "trap 'true' INT QUIT; \(cd)'\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
+        let pipe = input.map { "'\(binary)'" + $0.map { " '\($0)'" }.joined() + " | " } ?? ""
+        let script = "trap 'true' INT QUIT; \(cd)\(pipe)'\(binary)'\(args); echo \"exit=$?\"; stty -a > '\(modesFile)'; sleep 60"
         try tmux(["-u", "new-session", "-d", "-s", target, "-x", "\(width)", "-y", "\(height)", "sh", "-c", script])
     }
 

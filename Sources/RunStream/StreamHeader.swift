@@ -1,0 +1,115 @@
+import RNNSim
+
+/// The first line of a run stream (docs/stream.md): what network the records are
+/// about and who wrote them. Every text is made safe for the terminal here.
+public struct StreamHeader: Sendable, Equatable {
+    /// "rnnscope" (a run rnnscope trained) or "pytorch" (the user's own loop).
+    public var source: String
+    public var title: String
+    public var cell: CellKind
+    /// The Elman cell's nonlinearity (tanh for gated cells, where it is unused).
+    public var activation: Activation
+    public var layers: Int
+    public var directions: Int
+    public var hidden: Int
+    public var projSize: Int
+    public var inputSize: Int?
+    /// T when every iteration has it; nil when lengths vary.
+    public var steps: Int?
+    /// What each row of the norms is: "layer 1", "layer 1 reverse", …
+    public var rows: [String]
+    public var device: String?
+    public var dtype: String?
+    public var worldSize: Int
+    public var rank: Int
+    public var every: Int
+    public var exact: Bool
+    /// One sentence per figure that is not exact.
+    public var inexact: [String]
+    /// The control file through which the view may steer the writer's loop.
+    public var control: String?
+    /// `train --jsonl`: the scenario the run is.
+    public var scenario: String?
+    public var seed: UInt64?
+
+    /// Bounds on what a header may ask the view to hold.
+    public static let maximumRows = 64
+    public static let maximumHidden = 1 << 20
+
+    /// The header on this line, or why it is not one.
+    public static func parse(_ line: [UInt8]) -> Result<StreamHeader, StreamError> {
+        StreamJSON.decode(Fields.self, line).flatMap { f in
+            Result { try StreamHeader(f) }.mapError { $0 as? StreamError ?? StreamError("\($0)") }
+        }
+    }
+
+    private struct Fields: Decodable {
+        var rnnscope: String?
+        var source: String?
+        var title: String?
+        var cell: String?
+        var activation: String?
+        var layers: Int?
+        var directions: Int?
+        var hidden: Int?
+        var proj_size: Int?
+        var input_size: Int?
+        var steps: Int?
+        var rows: [String]?
+        var device: String?
+        var dtype: String?
+        var world_size: Int?
+        var rank: Int?
+        var every: Int?
+        var exact: Bool?
+        var inexact: [String]?
+        var control: String?
+        var scenario: String?
+        var seed: UInt64?
+        /// A record where a header should be.
+        var iteration: Int?
+    }
+
+    private init(_ f: Fields) throws {
+        guard f.iteration == nil else { throw StreamError("the first line is a record, not the header (was the header cut off?)") }
+        guard f.rnnscope != nil else { throw StreamError("the first line is not an rnnscope stream header (no \"rnnscope\" field)") }
+        guard let cellName = f.cell, let cell = CellKind(rawValue: cellName) else {
+            throw StreamError("the header's cell must be \"rnn\", \"lstm\" or \"gru\"")
+        }
+        self.cell = cell
+        activation = f.activation.flatMap(Activation.init(rawValue:)) ?? .tanh
+        guard let layers = f.layers, (1...Self.maximumRows).contains(layers) else { throw StreamError("the header's layers must be 1…\(Self.maximumRows)") }
+        let directions = f.directions ?? 1
+        guard directions == 1 || directions == 2 else { throw StreamError("the header's directions must be 1 or 2") }
+        guard layers * directions <= Self.maximumRows else { throw StreamError("more than \(Self.maximumRows) layers × directions") }
+        guard let hidden = f.hidden, (1...Self.maximumHidden).contains(hidden) else { throw StreamError("the header's hidden must be 1…\(Self.maximumHidden)") }
+        self.layers = layers
+        self.directions = directions
+        self.hidden = hidden
+        projSize = max(0, f.proj_size ?? 0)
+        inputSize = f.input_size
+        steps = f.steps.flatMap { $0 > 0 ? $0 : nil }
+        let named = (f.rows ?? []).map { TextSafety.escaped($0, limit: 40) }
+        rows = named.count == layers * directions ? named : Self.rowNames(layers: layers, directions: directions)
+        source = TextSafety.escaped(f.source ?? "rnnscope", limit: 40)
+        title = TextSafety.escaped(f.title ?? "\(cell.moduleName)", limit: 200)
+        device = f.device.map { TextSafety.escaped($0, limit: 40) }
+        dtype = f.dtype.map { TextSafety.escaped($0, limit: 60) }
+        worldSize = max(1, f.world_size ?? 1)
+        rank = max(0, f.rank ?? 0)
+        every = max(1, f.every ?? 1)
+        inexact = (f.inexact ?? []).prefix(16).map { TextSafety.escaped($0, limit: 300) }
+        exact = (f.exact ?? true) && inexact.isEmpty
+        control = f.control
+        scenario = f.scenario.map { TextSafety.escaped($0, limit: 80) }
+        seed = f.seed
+    }
+
+    /// "layer 1", "layer 1 reverse", "layer 2", … in PyTorch's _l0, _l0_reverse order.
+    public static func rowNames(layers: Int, directions: Int) -> [String] {
+        (1...layers).flatMap { k in directions == 2 ? ["layer \(k)", "layer \(k) reverse"] : ["layer \(k)"] }
+    }
+
+    /// Rows of `hidden_grad_norms` each record has.
+    public var rowCount: Int { layers * directions }
+}

@@ -1,0 +1,80 @@
+import RNNSim
+
+/// One recorded iteration of a run stream (docs/stream.md), as the view's
+/// `IterationReport`, checked against its header.
+public struct StreamRecord: Sendable {
+    public var report: IterationReport
+    /// The clipping threshold in force (0 = off).
+    public var clipMaxNorm: Double
+
+    /// The longest T a record may carry: the view bins a row to 512 columns, but
+    /// the report keeps every step, so this bounds the memory one record holds.
+    public static let maximumSteps = 200_000
+
+    public static func parse(_ line: [UInt8], header: StreamHeader) -> Result<StreamRecord, StreamError> {
+        StreamJSON.decode(Fields.self, line).flatMap { f in
+            Result { try StreamRecord(f, header) }.mapError { $0 as? StreamError ?? StreamError("\($0)") }
+        }
+    }
+
+    private struct Fields: Decodable {
+        var iteration: Int?
+        var loss: StreamNumber?
+        var grad_norm: StreamNumber?
+        var clip_scale: StreamNumber?
+        var clipped: Bool?
+        var clip_max_norm: StreamNumber?
+        var nonfinite: Bool?
+        var spectral_radii: [StreamNumber]?
+        var sigma_max: [StreamNumber]?
+        var gate_mean: [StreamNumber]?
+        var gate_product: [StreamNumber]?
+        var gate_saturation: [StreamNumber]?
+        var heldout_loss: StreamNumber?
+        var hidden_grad_norms: [[StreamNumber]]?
+        var cell_grad_norms: [[StreamNumber]]?
+    }
+
+    private init(_ f: Fields, _ h: StreamHeader) throws {
+        guard let iteration = f.iteration, iteration >= 1 else { throw StreamError("no iteration (a whole number from 1)") }
+        let rows = h.rowCount
+        guard let norms = f.hidden_grad_norms?.map({ $0.map(\.value) }), norms.count == rows else {
+            throw StreamError("hidden_grad_norms must have \(rows) row\(rows == 1 ? "" : "s"), one per layer and direction")
+        }
+        let steps = norms[0].count
+        guard steps >= 1, steps <= Self.maximumSteps, norms.allSatisfy({ $0.count == steps }) else {
+            throw StreamError("hidden_grad_norms rows must have the same length, 1…\(Self.maximumSteps)")
+        }
+        // A norm is never negative: one that is was not written by a norm.
+        guard norms.allSatisfy({ $0.allSatisfy { !($0 < 0) } }) else { throw StreamError("a negative norm in hidden_grad_norms") }
+        func perRow(_ v: [StreamNumber]?) -> [Double] {
+            guard let v, v.count == rows else { return [Double](repeating: .nan, count: rows) }
+            return v.map(\.value)
+        }
+        var cells: [[Double]] = []
+        if h.cell == .lstm, let c = f.cell_grad_norms?.map({ $0.map(\.value) }), c.count == rows, c.allSatisfy({ $0.count == steps }) {
+            cells = c
+        }
+        let nan = [[Double]](repeating: [Double](repeating: .nan, count: steps), count: rows)
+        let gated = h.cell != .rnn
+        let gradNorm = f.grad_norm?.value ?? .nan
+        let scale = f.clip_scale?.value ?? 1
+        report = IterationReport(
+            iteration: iteration, loss: f.loss?.value ?? .nan, gradNorm: gradNorm,
+            clipScale: scale.isFinite ? scale : 1, clipped: f.clipped ?? false, valueClipped: false,
+            nonfinite: f.nonfinite ?? norms.contains { $0.contains { !$0.isFinite } },
+            spectralRadius: gated ? [Double](repeating: .nan, count: rows) : perRow(f.spectral_radii),
+            largestSingularValue: perRow(f.sigma_max), hiddenGradNorms: norms, jacobianNorms: nan,
+            cellGradNorms: cells)
+        if gated {
+            // The view reads the gate per step; the stream carries its mean over steps.
+            let means = perRow(f.gate_mean)
+            report.pathGateMeans = means.map { [$0] }
+            report.pathProducts = perRow(f.gate_product).map { [$0] }
+            report.pathGateSaturation = perRow(f.gate_saturation)
+        }
+        report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
+        let threshold = f.clip_max_norm?.value ?? 0
+        clipMaxNorm = threshold.isFinite && threshold > 0 ? threshold : 0
+    }
+}

@@ -1,0 +1,351 @@
+import Foundation
+import RNNSim
+import RunStream
+import Scenarios
+
+/// How far the view has read a stream, for the side panel.
+public struct StreamProgress: Equatable, Sendable {
+    /// Records shown so far.
+    public var records = 0
+    /// Lines that were not a usable record (cut short, garbage, wrong shape).
+    public var skipped = 0
+    /// Why the last skipped line was skipped, with its line number.
+    public var lastProblem: String?
+    /// All that was written has been shown (the writer may add more).
+    public var caughtUp = false
+    /// Standard input was closed: nothing more will come.
+    public var ended = false
+}
+
+/// A run read from a stream (docs/stream.md) on its own thread: records are shown
+/// at the pace in force (a finished file replays; a growing one is followed, as
+/// `tail -f`), and where the writer opted in, pause, step and clipping reach the
+/// user's loop through its control file. Nothing here trains.
+public final class StreamSession: RunSource, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var inbox: [LiveSession.Command] = []
+    private var outbox: [IterationSummary] = []
+    private var published = SessionUpdate(generation: 0)
+    private var hasNews = false
+    private var stopRequested = false
+    private var finished = false
+
+    private let follower: StreamFollower
+    /// The stream's path (nil for standard input): names it and places its control file.
+    private let path: String?
+    private var speed: Double
+    private let name: String
+
+    /// Follows the file at `path` (nil: the descriptor, standard input).
+    public init(path: String?, descriptor: Int32 = 0, speed: Double, running: Bool = true) {
+        self.path = path
+        follower = path.map { StreamFollower(path: $0) } ?? StreamFollower(descriptor: descriptor)
+        self.speed = speed
+        name = path.map { ($0 as NSString).lastPathComponent } ?? "standard input"
+        if !running { inbox.append(.pause) }
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            var reader = Reader(session: self)
+            reader.run()
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = "rnnscope-stream"
+        thread.start()
+    }
+
+    public func send(_ command: LiveSession.Command) {
+        condition.lock()
+        inbox.append(command)
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func reinitialise(_ settings: Settings, watcher: MomentWatcher?) {}
+    public func join(_ lockstep: (gate: Lockstep, side: Int)?) {}
+
+    public func poll() -> SessionUpdate? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard hasNews || !outbox.isEmpty else { return nil }
+        var u = published
+        u.iterations = outbox
+        outbox.removeAll(keepingCapacity: true)
+        hasNews = false
+        published.report = nil
+        published.reportOptions = nil
+        published.notice = nil
+        published.streamHeader = nil
+        published.restarted = false
+        return u
+    }
+
+    @discardableResult
+    public func stop(timeout: Double = 0.5) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        stopRequested = true
+        condition.broadcast()
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while !finished {
+            if !condition.wait(until: deadline) { break }
+        }
+        return finished
+    }
+
+    /// Commands queued since the last call, waiting up to `seconds` for one.
+    fileprivate func takeCommands(waiting seconds: Double) -> (commands: [LiveSession.Command], stop: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        if inbox.isEmpty && !stopRequested && seconds > 0 {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+        }
+        let commands = inbox
+        inbox.removeAll()
+        return (commands, stopRequested)
+    }
+
+    fileprivate func publish(_ change: (inout SessionUpdate) -> Void, summary: IterationSummary? = nil) {
+        condition.lock()
+        defer { condition.unlock() }
+        change(&published)
+        if let summary {
+            outbox.append(summary)
+            if outbox.count > 4096 { outbox.removeFirst(outbox.count - 4096) }
+        }
+        hasNews = true
+    }
+
+    /// The reading thread's own state.
+    private struct Reader {
+        let session: StreamSession
+        var header: StreamHeader?
+        var control: StreamControl?
+        var running = true
+        var pendingSteps = 0
+        var line = 0
+        var progress = StreamProgress()
+        var lastDelivered = -Double.infinity
+        var lastPublished = -Double.infinity
+        var rate = RateMeter()
+        var unpublished: IterationReport?
+        var generation = 0
+        /// A header that could not be read: nothing after it is either.
+        var failed = false
+
+        init(session: StreamSession) { self.session = session }
+
+        /// Waiting for the file to grow is checked this often.
+        static let followInterval = 0.05
+
+        mutating func run() {
+            defer { control?.release() }
+            while true {
+                let wait = nextWait()
+                let (commands, stop) = session.takeCommands(waiting: wait)
+                if stop { return }
+                for c in commands { apply(c) }
+                if failed { continue }
+                if header == nil { readHeader(); continue }
+                deliverDue()
+            }
+        }
+
+        /// How long to wait for a command before reading again.
+        func nextWait() -> Double {
+            if failed { return 1 }
+            let due = running && session.speed.isFinite ? lastDelivered + 1 / session.speed - clock() : 0
+            if header == nil || progress.caughtUp || progress.ended { return max(due, Self.followInterval) }
+            if !running && pendingSteps == 0 { return 1 }
+            return max(0, due)
+        }
+
+        mutating func apply(_ command: LiveSession.Command) {
+            switch command {
+            case .pause, .pauseAt:
+                running = false
+                steer { try $0.pause(true) }
+                session.publish { $0.iterationsPerSecond = 0 }
+            case .resume:
+                running = true
+                rate = RateMeter()
+                steer { try $0.pause(false) }
+            case .stepOnce:
+                pendingSteps += 1
+                // The loop lets one iteration through; the view shows the next record.
+                steer { try $0.step() }
+            case .setSpeed(let s):
+                session.speed = s
+            case .setClip(let c):
+                if control != nil { steer { try $0.setClip(c) } } else { say(Self.notSteered("clipping")) }
+            case .setTruncate:
+                say("truncation is your loop's own: rnnscope can only show it")
+            case .reinitialise, .restart, .fork:
+                say("a stream is shown as it was written: it cannot be restarted from here")
+            case .saveWeights:
+                say("the weights are your loop's: save them there")
+            case .measureJacobians:
+                // The stream has no per-step Jacobian norms: step-through shows ‖∂L/∂h_t‖ alone.
+                break
+            }
+        }
+
+        static func notSteered(_ what: String) -> String {
+            "\(what) is your loop's: rnnscope.watch(..., control=True) lets the view set it"
+        }
+
+        /// Passes a key to the user's loop, if it opted in.
+        mutating func steer(_ act: (StreamControl) throws -> Void) {
+            guard let control else { return }
+            do { try act(control) } catch { say("\(error)") }
+        }
+
+        func say(_ text: String) { session.publish { $0.notice = text } }
+
+        mutating func readHeader() {
+            switch session.follower.next() {
+            case .line(let bytes):
+                line += 1
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+                switch StreamHeader.parse(bytes) {
+                case .success(let h):
+                    header = h
+                    if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
+                    if !running { steer { try $0.pause(true) } }
+                    session.publish { $0.streamHeader = h }
+                case .failure(let e):
+                    failed = true
+                    let name = session.name
+                    session.publish { $0.error = "\(name), line \(line): \(e)" }
+                }
+            case .ended:
+                failed = true
+                let name = session.name
+                session.publish { $0.error = "\(name) ended before its header line" }
+            case .skippedLong:
+                failed = true
+                let name = session.name
+                session.publish { $0.error = "\(name), line 1: longer than \(StreamFollower.maximumLine >> 20) MiB: not a stream header" }
+            case .waiting, .restarted:
+                break
+            }
+        }
+
+        /// Shows the records that are due: one at the pace in force, all there are at max.
+        mutating func deliverDue() {
+            let atMax = running && session.speed.isInfinite
+            var budget = atMax ? 10_000 : (running && clock() >= lastDelivered + 1 / session.speed ? 1 : 0)
+            if !running { budget = pendingSteps > 0 ? 1 : 0 }
+            var delivered = 0
+            while delivered < budget {
+                guard let record = nextRecord() else { break }
+                deliver(record, last: delivered == budget - 1)
+                delivered += 1
+                if !running { pendingSteps -= 1 }
+            }
+            if let r = unpublished, delivered == 0 || atMax {
+                unpublished = nil
+                session.publish { $0.report = r }
+            }
+        }
+
+        /// The next usable record; bad lines are counted and skipped.
+        mutating func nextRecord() -> StreamRecord? {
+            guard let header else { return nil }
+            while true {
+                switch session.follower.next() {
+                case .line(let bytes):
+                    line += 1
+                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    switch StreamRecord.parse(bytes, header: header) {
+                    case .success(let r):
+                        progress.caughtUp = false
+                        return r
+                    case .failure(let e):
+                        skip("line \(line): \(e)")
+                    }
+                case .skippedLong:
+                    line += 1
+                    skip("line \(line): longer than \(StreamFollower.maximumLine >> 20) MiB")
+                case .waiting:
+                    if !progress.caughtUp {
+                        progress.caughtUp = true
+                        publishProgress()
+                    }
+                    return nil
+                case .ended:
+                    if !progress.ended {
+                        progress.ended = true
+                        progress.caughtUp = true
+                        publishProgress()
+                    }
+                    return nil
+                case .restarted:
+                    restart()
+                    return nil
+                }
+            }
+        }
+
+        mutating func skip(_ problem: String) {
+            progress.skipped += 1
+            progress.lastProblem = problem
+            publishProgress()
+        }
+
+        func publishProgress() {
+            let p = progress
+            session.publish { $0.streamProgress = p }
+        }
+
+        /// The file was replaced or truncated: a new run, read from its header.
+        mutating func restart() {
+            header = nil
+            control?.release()
+            control = nil
+            line = 0
+            progress = StreamProgress()
+            generation += 1
+            unpublished = nil
+            let g = generation, name = session.name
+            session.publish { u in
+                u = SessionUpdate(generation: g)
+                u.restarted = true
+                u.notice = "\(name) was replaced: reading it from the start"
+            }
+        }
+
+        mutating func deliver(_ record: StreamRecord, last: Bool) {
+            let now = clock()
+            lastDelivered = now
+            rate.record(at: now)
+            progress.records += 1
+            let report = record.report
+            let summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
+            // Reports go out at about the frame rate; the last of a burst always.
+            let publishReport = last || now - lastPublished >= 1.0 / 30
+            if publishReport { lastPublished = now }
+            unpublished = publishReport ? nil : report
+            let perSecond = running ? rate.perSecond(at: now) : 0
+            let measured = SpectrumReading(measured: report)
+            let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
+            let p = progress
+            session.publish({ u in
+                if publishReport {
+                    u.report = report
+                    u.reportOptions = options
+                }
+                if let measured { u.spectrum = measured }
+                u.iterationsPerSecond = perSecond
+                u.diverged = false
+                u.streamProgress = p
+            }, summary: summary)
+        }
+
+        func clock() -> Double { ProcessInfo.processInfo.systemUptime }
+    }
+}

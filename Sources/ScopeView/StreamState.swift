@@ -1,0 +1,67 @@
+import RNNSim
+import RunStream
+import Scenarios
+
+/// A run read from a stream (`rnnscope watch`): what its header makes of the
+/// state, and which keys can act on it. The view draws it as any run; keys that
+/// would change training act only through the writer's control file, if it has one.
+
+/// The state of a watch before its header arrives: the view opens at once and waits.
+public func watchState(name: String, speed: Double, width: Int, height: Int) -> AppState {
+    var settings = Settings()
+    settings.speed = speed
+    settings.clip = 0
+    settings.truncate = 0
+    let scenario = Scenario(name: name, title: "waiting for the stream's header", settings: settings)
+    var state = AppState(scenario: scenario, width: width, height: height)
+    state.stream = StreamHeader.placeholder
+    return state
+}
+
+/// The header arrived: the network it describes is the run's.
+func describe(_ state: inout AppState, stream h: StreamHeader) {
+    state.stream = h
+    var s = state.settings
+    s.cell = h.cell
+    s.activation = h.activation
+    s.layers = h.rowCount
+    s.hidden = h.projSize > 0 ? h.projSize : h.hidden
+    if let t = h.steps { s.steps = t }
+    if let seed = h.seed { s.seed = seed }
+    state.settings = s
+    state.scenario.settings = s
+    state.scenario.title = h.title
+    state.identityInit = false
+    state.layer = min(state.layer, h.rowCount - 1)
+}
+
+/// Why this key cannot act on a stream, or nil when it can.
+func streamRefusal(_ state: AppState, _ action: Action) -> String? {
+    guard let h = state.stream else { return nil }
+    let steered = h.control != nil
+    switch action {
+    case .toggleClip, .raiseClip, .lowerClip:
+        return steered ? nil : "clipping is your loop's: rnnscope.watch(..., control=True) lets c, + and - set it"
+    case .toggleTruncation, .shorterTruncation, .longerTruncation:
+        return "truncation is the writer's own: a stream can only be shown"
+    case .toggleIdentityInit, .cycleCell, .raiseForgetBias, .lowerForgetBias, .restart, .restartNewSeed:
+        return "a stream is shown as it was written: the network cannot be changed or restarted from here"
+    case .saveWeights:
+        return "the weights are your loop's: save them there"
+    case .toggleSplit:
+        return "two streams side by side: rnnscope watch A.jsonl --vs B.jsonl"
+    case .openPicker:
+        return "a stream has no scenarios to switch to"
+    default:
+        return nil
+    }
+}
+
+extension StreamHeader {
+    /// Before the header is read: a stream, not yet steerable.
+    static let placeholder: StreamHeader = {
+        let line = Array(#"{"rnnscope":"","source":"","title":"waiting for the stream's header","cell":"rnn","layers":1,"hidden":1}"#.utf8)
+        guard case .success(let h) = StreamHeader.parse(line) else { preconditionFailure("the placeholder header parses") }
+        return h
+    }()
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+@testable import RunStream
+
+@Suite struct StreamParsingTests {
+    static let lstmHeader = #"{"rnnscope":"0.2.0","source":"pytorch","title":"model.lstm","cell":"lstm","layers":2,"directions":2,"hidden":8,"proj_size":0,"input_size":4,"steps":3,"rows":["layer 1","layer 1 reverse","layer 2","layer 2 reverse"],"device":"cpu","dtype":"float32","world_size":1,"rank":0,"every":10,"exact":true,"inexact":[],"control":null}"#
+
+    func header(_ text: String = lstmHeader) throws -> StreamHeader {
+        try StreamHeader.parse(Array(text.utf8)).get()
+    }
+
+    @Test func aPyTorchHeaderDescribesItsRows() throws {
+        let h = try header()
+        #expect(h.cell == .lstm && h.layers == 2 && h.directions == 2 && h.hidden == 8 && h.steps == 3)
+        #expect(h.rowCount == 4 && h.rows[1] == "layer 1 reverse" && h.every == 10 && h.exact && h.control == nil)
+    }
+
+    @Test func inexactFiguresMakeTheRunInexact() throws {
+        let h = try header(Self.lstmHeader.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":["dropout between layers cannot be reproduced"]"#))
+        #expect(!h.exact && h.inexact.count == 1)
+    }
+
+    @Test(arguments: [
+        (#"{"iteration":1,"loss":0.5}"#, "record, not the header"),
+        (#"{"source":"x"}"#, "not an rnnscope stream header"),
+        (#"{"rnnscope":"1","cell":"transformer","layers":1,"hidden":4}"#, "cell must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":0,"hidden":4}"#, "layers must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":-4}"#, "hidden must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"directions":3}"#, "directions must be"),
+        ("[1,2,3]", "not a JSON object"),
+        ("{\"rnnscope\": ", "not JSON"),
+        ("garbage", "not a JSON object"),
+    ])
+    func badHeadersSayWhy(line: String, says: String) {
+        guard case .failure(let e) = StreamHeader.parse(Array(line.utf8)) else {
+            Issue.record("accepted \(line)")
+            return
+        }
+        #expect(e.description.contains(says), "\(e)")
+    }
+
+    @Test func deepNestingIsRefusedBeforeParsing() {
+        let deep = "{\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        guard case .failure(let e) = StreamHeader.parse(Array(deep.utf8)) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(e.description.contains("nested deeper"))
+    }
+
+    @Test func titlesAreMadeSafeForTheTerminal() throws {
+        let h = try header(Self.lstmHeader.replacingOccurrences(of: #""title":"model.lstm""#, with: #""title":"evil\u001b[2J\u0007""#))
+        #expect(!h.title.contains("\u{1B}") && !h.title.contains("\u{07}"))
+    }
+
+    @Test func aRecordBecomesAReport() throws {
+        let h = try header()
+        let line = #"{"iteration":20,"loss":1.25,"grad_norm":"Infinity","clip_scale":0.5,"clipped":true,"clip_max_norm":1.0,"nonfinite":false,"sigma_max":[1,2,3,4],"gate_mean":[0.5,0.6,0.7,0.8],"gate_product":[1e-3,2e-3,3e-3,"NaN"],"gate_saturation":[0,0.1,0.2,0.3],"hidden_grad_norms":[[1,2,3],[4,5,6],[7,8,9],[1e-30,0,null]],"cell_grad_norms":[[1,1,1],[2,2,2],[3,3,3],[4,4,4]]}"#
+        let r = try StreamRecord.parse(Array(line.utf8), header: h).get()
+        #expect(r.report.iteration == 20 && r.report.loss == 1.25 && r.report.gradNorm == .infinity)
+        #expect(r.report.clipped && r.report.clipScale == 0.5 && r.clipMaxNorm == 1)
+        #expect(r.report.hiddenGradNorms[3][0] == 1e-30 && r.report.hiddenGradNorms[3][2].isNaN)
+        #expect(r.report.cellGradNorms[2] == [3, 3, 3])
+        #expect(r.report.pathGateMeans[1] == [0.6] && r.report.pathProducts[3][0].isNaN)
+        #expect(r.report.spectralRadius.allSatisfy(\.isNaN) && r.report.largestSingularValue == [1, 2, 3, 4])
+    }
+
+    @Test(arguments: [
+        (#"{"loss":1,"hidden_grad_norms":[[1]]}"#, "no iteration"),
+        (#"{"iteration":0,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "no iteration"),
+        (#"{"iteration":1,"hidden_grad_norms":[[1],[1]]}"#, "4 rows"),
+        (#"{"iteration":1,"hidden_grad_norms":[[1],[1,2],[1],[1]]}"#, "same length"),
+        (#"{"iteration":1,"hidden_grad_norms":[[-1],[1],[1],[1]]}"#, "negative norm"),
+        (#"{"iteration":1,"hidden_grad_norms":[["x"],[1],[1],[1]]}"#, "wrong type"),
+        (#"{"iteration":1,"hidden_grad_norms":[[true],[1],[1],[1]]}"#, "wrong type"),
+        (#"{"iteration":1,"loss":"lots","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "wrong type"),
+    ])
+    func badRecordsSayWhy(line: String, says: String) throws {
+        guard case .failure(let e) = StreamRecord.parse(Array(line.utf8), header: try header()) else {
+            Issue.record("accepted \(line)")
+            return
+        }
+        #expect(e.description.contains(says), "\(e)")
+    }
+
+    @Test func aTrainJSONLHeaderReads() throws {
+        let line = #"{"rnnscope":"0.2.0","source":"rnnscope","scenario":"vanishing","title":"Vanishing","seed":1,"cell":"rnn","activation":"tanh","layers":1,"directions":1,"hidden":32,"steps":50,"settings":{"seed":1,"network.hidden":32}}"#
+        let h = try StreamHeader.parse(Array(line.utf8)).get()
+        #expect(h.cell == .rnn && h.activation == .tanh && h.scenario == "vanishing" && h.seed == 1 && h.rows == ["layer 1"])
+    }
+}
+
+@Suite struct StreamFollowerTests {
+    func temporaryPath() -> String {
+        NSTemporaryDirectory() + "rnnscope-follow-\(UUID().uuidString).jsonl"
+    }
+
+    func append(_ path: String, _ text: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(text.utf8))
+        try h.close()
+    }
+
+    func line(_ next: StreamFollower.Next) -> String? {
+        if case .line(let b) = next { return String(decoding: b, as: UTF8.self) }
+        return nil
+    }
+
+    @Test func followsAFileThatAppearsAndGrows() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let f = StreamFollower(path: path)
+        #expect(f.next() == .waiting)
+        try append(path, "one\ntw")
+        #expect(line(f.next()) == "one")
+        #expect(f.next() == .waiting)  // half a line is not a line yet
+        try append(path, "o\r\nthree\n")
+        #expect(line(f.next()) == "two")
+        #expect(line(f.next()) == "three")
+        #expect(f.next() == .waiting)
+    }
+
+    @Test func aReplacedFileStartsOver() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        try append(path, "old 1\nold 2\n")
+        let f = StreamFollower(path: path)
+        #expect(line(f.next()) == "old 1")
+        #expect(line(f.next()) == "old 2")
+        let other = path + ".new"
+        try append(other, "new 1\n")
+        #expect(rename(other, path) == 0)
+        #expect(f.next() == .restarted)
+        #expect(line(f.next()) == "new 1")
+    }
+
+    @Test func aTruncatedFileStartsOver() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        try append(path, "a long first line\nsecond\n")
+        let f = StreamFollower(path: path)
+        #expect(line(f.next()) == "a long first line")
+        #expect(line(f.next()) == "second")
+        #expect(truncate(path, 0) == 0)
+        try append(path, "x\n")
+        #expect(f.next() == .restarted)
+        #expect(line(f.next()) == "x")
+    }
+
+    @Test func anOverlongLineIsSkippedWithoutBeingHeld() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let f = StreamFollower(path: path)
+        let chunk = String(repeating: "x", count: 1 << 20)
+        for _ in 0..<(StreamFollower.maximumLine >> 20) + 2 { try append(path, chunk) }
+        try append(path, "\nnext\n")
+        var outcomes: [StreamFollower.Next] = []
+        for _ in 0..<10_000 where outcomes.count < 2 {
+            let n = f.next()
+            if n != .waiting { outcomes.append(n) }
+        }
+        #expect(outcomes.first == .skippedLong)
+        #expect(outcomes.count == 2 && line(outcomes[1]) == "next")
+    }
+
+    @Test func aPipeEndsAndItsLastLineCountsWithoutANewline() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let text = Array("first\nlast".utf8)
+        _ = text.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        let f = StreamFollower(descriptor: fds[0])
+        #expect(line(f.next()) == "first")
+        #expect(line(f.next()) == "last")
+        #expect(f.next() == .ended)
+        close(fds[0])
+    }
+}

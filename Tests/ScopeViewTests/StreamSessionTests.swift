@@ -1,0 +1,94 @@
+import Foundation
+import RNNSim
+import RunStream
+import Testing
+@testable import ScopeView
+
+/// A run read from a stream: what reaches the view, at what pace, and what a key can do to it.
+@Suite struct StreamSessionTests {
+    static let header = #"{"rnnscope":"0.2.0","source":"pytorch","title":"model.lstm","cell":"lstm","layers":1,"directions":2,"hidden":4,"steps":2,"every":5,"exact":true,"inexact":[]}"#
+
+    static func record(_ i: Int) -> String {
+        #"{"iteration":\#(i * 5),"loss":\#(1.0 / Double(i)),"grad_norm":2,"clip_scale":1,"clipped":false,"clip_max_norm":0,"nonfinite":false,"sigma_max":[1.5,1.25],"gate_mean":[0.5,0.5],"gate_product":[0.25,0.25],"gate_saturation":[0,0],"hidden_grad_norms":[[0.5,1],[1,0.5]],"cell_grad_norms":[[1,1],[1,1]]}"#
+    }
+
+    func file(_ lines: [String]) throws -> String {
+        let path = NSTemporaryDirectory() + "rnnscope-stream-\(UUID().uuidString).jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Polls until `done` holds of the state, folding every update in as the view does.
+    func follow(_ s: StreamSession, _ state: inout AppState, timeout: Double = 5, until done: (AppState) -> Bool) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline && !done(state) {
+            if let u = s.poll() { _ = update(&state, .report(u)) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    @Test func theHeaderDescribesTheRunAndRecordsArriveInOrder() throws {
+        let path = try file([Self.header] + (1...6).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.latestIteration == 30 && $0.streamProgress?.caughtUp == true }
+        #expect(state.latestIteration == 30)
+        #expect(state.settings.cell == .lstm && state.settings.layers == 2 && state.rowName(1) == "layer 1 reverse")
+        #expect(state.scenario.title == "model.lstm" && state.stream?.every == 5)
+        #expect(state.history.count == 6)
+        #expect(state.spectrum?.largestSingularValue == [1.5, 1.25] && state.spectrum?.gateProducts == [0.25, 0.25])
+        #expect(state.streamProgress?.records == 6 && state.streamProgress?.skipped == 0)
+    }
+
+    @Test func thePaceHoldsRecordsBack() throws {
+        let path = try file([Self.header] + (1...50).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: 10)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: 10, width: 100, height: 32)
+        follow(s, &state, timeout: 0.5) { _ in false }
+        // About 5 records in half a second at 10 a second, never all 50.
+        #expect((2...9).contains(state.streamProgress?.records ?? 0), "\(String(describing: state.streamProgress))")
+    }
+
+    @Test func pausedNothingArrivesAndAStepLetsOneThrough() throws {
+        let path = try file([Self.header] + (1...20).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity, running: false)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
+        state.running = false
+        follow(s, &state, timeout: 0.4) { _ in false }
+        #expect(state.latestIteration == 0 && state.stream?.source == "pytorch")
+        s.send(.stepOnce)
+        follow(s, &state) { $0.latestIteration == 5 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.latestIteration == 5)
+    }
+
+    @Test func keysThatWouldChangeTrainingAreRefusedInOneLine() throws {
+        var state = watchState(name: "run.jsonl", speed: 20, width: 100, height: 32)
+        for key in ["t", "i", "g", "r", "R", "}", "w", "v", "s", "c"] {
+            let commands = update(&state, .key(.char(Character(key))))
+            #expect(commands.isEmpty, "\(key) acted: \(commands)")
+            #expect(state.status != nil)
+        }
+        #expect(state.clip == 0 && state.truncate == 0 && !state.identityInit)
+    }
+
+    @Test func aBadHeaderIsOneLineOnScreen() throws {
+        let path = try file([#"{"iteration":1}"#])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: 20)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: 20, width: 100, height: 32)
+        follow(s, &state) { $0.error != nil }
+        #expect(state.error?.contains("line 1: the first line is a record") == true)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// `rnnscope watch` under tmux: a stream piped in, a finished file replayed at the
+/// pace, a growing file followed, and the keys that reach a loop through its control file.
+@Suite(.serialized)
+struct WatchTmuxTests {
+    static let ready = TmuxTests.ready
+
+    func temporary(_ name: String) -> String {
+        NSTemporaryDirectory() + "rnnscope-watch-\(getpid())-\(name)"
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func aHeadlessRunPipedInDraws() throws {
+        let pane = try Pane(width: 100, height: 32, arguments: ["watch", "-", "--speed", "max"],
+                            input: ["train", "vanishing", "--headless", "--jsonl", "--iterations", "30"])
+        defer { pane.close() }
+        try pane.wait("all 30 records shown") { $0.contains("Vanishing gradients") && $0.contains("iteration 30") }
+        try pane.wait("the side panel reads the stream") { _ in pane.panel("records") == "30, ended" }
+        #expect(pane.panel("σ_max(W_hh)").flatMap(Double.init).map { $0 > 0.5 && $0 < 1 } == true)
+        #expect(pane.screen.contains("by timestep"))
+        // Keys that would change training are not offered, and say why when pressed.
+        #expect(!pane.screen.contains("IRNN") && !pane.screen.contains("Trunc"))
+        pane.send("t")
+        try pane.wait("t refused") { $0.contains("truncation is the writer's own") }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+        try pane.expectTerminalRestored()
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func aFinishedFileReplaysAtThePaceAndPauses() throws {
+        let file = temporary("replay.jsonl")
+        defer { unlink(file) }
+        let run = try Binary.run(["train", "vanishing", "--headless", "--jsonl", "--iterations", "100"])
+        #expect(run.status == 0)
+        try run.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        let pane = try Pane(width: 120, height: 36, arguments: ["watch", file, "--speed", "10"])
+        defer { pane.close() }
+        try pane.wait("replaying") { _ in (pane.iteration ?? 0) >= 3 }
+        // At 10 records a second, 100 records take 10 s: well short of the end after one.
+        Thread.sleep(forTimeInterval: 1)
+        #expect((pane.iteration ?? 0) < 60)
+        pane.send(" ")
+        try pane.wait("paused") { $0.contains("PAUSED") }
+        let held = pane.iteration
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(pane.iteration == held, "the replay stops while paused")
+        pane.send("n")
+        try pane.wait("one record on") { _ in pane.iteration == (held ?? 0) + 1 }
+        pane.send(">>>>>>>>>>>>>>")
+        pane.send(" ")
+        try pane.wait("the rest at max") { _ in pane.iteration == 100 }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
+    /// A stand-in for a loop that opted in: the view writes its control file (space
+    /// pauses, n steps, c sets the clipping) and removes it on quitting.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func keysReachALoopThroughItsControlFile() throws {
+        let file = temporary("steered.jsonl")
+        let control = file + ".control"
+        defer { unlink(file); unlink(control) }
+        let header = #"{"rnnscope":"0.2.0","source":"pytorch","title":"model.rnn","cell":"rnn","activation":"tanh","layers":1,"directions":1,"hidden":4,"steps":3,"every":1,"exact":true,"inexact":[],"control":"elsewhere/ignored.control"}"#
+        var text = header + "\n"
+        for i in 1...5 { text += #"{"iteration":\#(i),"loss":0.5,"grad_norm":1,"clip_scale":1,"clipped":false,"clip_max_norm":0,"nonfinite":false,"sigma_max":[1],"spectral_radii":[0.9],"hidden_grad_norms":[[0.1,0.2,0.3]]}"# + "\n" }
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let pane = try Pane(width: 100, height: 32, arguments: ["watch", file, "--speed", "max"])
+        defer { pane.close() }
+        try pane.wait("the records") { _ in pane.iteration == 5 }
+        pane.send(" ")
+        try pane.wait("paused the loop") { $0.contains("your loop waits") }
+        #expect(try String(contentsOfFile: control, encoding: .utf8).contains(#""pause": true"#))
+        pane.send("n")
+        try pane.wait("one step let through") { _ in
+            ((try? String(contentsOfFile: control, encoding: .utf8)) ?? "").contains(#""step": 1"#)
+        }
+        pane.send("c")
+        try pane.wait("clipping on") { _ in
+            ((try? String(contentsOfFile: control, encoding: .utf8)) ?? "").contains(#""clip": 1.0"#)
+        }
+        // The header's own path is never written: the view derives the control file from the stream's.
+        #expect(!FileManager.default.fileExists(atPath: "elsewhere/ignored.control"))
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+        #expect(!FileManager.default.fileExists(atPath: control), "the control file goes with the view")
+    }
+
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func aBadStreamIsCountedNotFatal() throws {
+        let file = temporary("bad.jsonl")
+        defer { unlink(file) }
+        let header = #"{"rnnscope":"0.2.0","source":"pytorch","title":"bad lines","cell":"gru","layers":1,"hidden":4,"every":1}"#
+        let good = #"{"iteration":1,"loss":0.5,"hidden_grad_norms":[[0.1,0.2]]}"#
+        let lines = [header, good, "garbage", #"{"iteration":2,"hidden_grad_norms":[[1],[2]]}"#, "{\"iteration\":3,\"loss\":\u{1B}[2J}",
+                     String(repeating: "[", count: 50_000), #"{"iteration":4,"loss":"NaN","hidden_grad_norms":[["Infinity",1e308]]}"#]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let pane = try Pane(width: 100, height: 32, arguments: ["watch", file, "--speed", "max"])
+        defer { pane.close() }
+        try pane.wait("the good records shown") { _ in pane.iteration == 4 }
+        try pane.wait("the bad ones counted") { _ in pane.panel("skipped") == "4 bad lines" }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+}
