@@ -17,6 +17,9 @@ from .stream import StreamWriter, rank_path
 from .unroll import gradient_norms
 
 
+MAX_CALLS = 16
+
+
 class Scope:
     """Records iteration 1 and every `every`-th after it (1, 1+every, …), and every
     iteration the viewer lets through while it holds the loop paused.
@@ -36,6 +39,8 @@ class Scope:
         self.world_size, self.process_rank = distributed.world()
         self.rank, self.writes, controller = self._ranks(rank)
         if rank == "all":
+            if path == "-" and self.world_size > 1:
+                raise ValueError('rank="all" writes one file per rank: give a file path, not "-"')
             path = path if path == "-" else rank_path(path, self.process_rank)
         self.path = path
         self.title = title or record.default_title(self.module, self.world_size, self.rank)
@@ -85,6 +90,9 @@ class Scope:
         """Ends an iteration: writes its record if it is a recorded one, then obeys the
         control file (with control=True)."""
         self.iteration += 1
+        if self.world_size == 1 and distributed.active():
+            self._warn("late", "torch.distributed was initialised after rnnscope.watch(): call watch() after "
+                       "init_process_group, or every rank writes as if alone")
         if self._recording:
             self._record(loss)
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
@@ -138,6 +146,10 @@ class Scope:
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads)
         if cap.hooked:
             self._captures.append(cap)
+        if len(self._captures) > MAX_CALLS:  # e.g. a loop of forward calls with no step(): keep the last ones
+            self._warn("many", f"the watched module ran more than {MAX_CALLS} times in one iteration; "
+                       "only its last calls are kept")
+            del self._captures[0]
 
     def _weights(self):
         """The weights as this forward used them (the optimiser changes them before step()),

@@ -12,10 +12,17 @@ def recurrent_matrices(layout: Layout, weights: Dict[str, Tensor]) -> List[Tenso
             for k in range(layout.layers) for d in range(layout.directions)]
 
 
+def largest_singular_value(w: Tensor) -> float:
+    """√λ_max of the smaller Gram matrix: matrix_norm(w, ord=2) to ~1e-15, several times
+    faster than its SVD for a gated cell's stacked [G·H, H] W_hh."""
+    gram = w.t() @ w if w.shape[0] >= w.shape[1] else w @ w.t()
+    return torch.linalg.eigvalsh(gram)[-1].clamp(min=0).sqrt().item()
+
+
 def spectrum(layout: Layout, weights: Dict[str, Tensor]) -> Tuple[Optional[List[float]], List[float]]:
-    """(ρ per row, or None for gated cells, whose stacked [G·H, H] W_hh is not square; σ_max per row)."""
+    """(ρ per row, or None for gated cells, whose stacked W_hh is not square; σ_max per row)."""
     mats = recurrent_matrices(layout, weights)
-    sigma = [torch.linalg.matrix_norm(w, ord=2).item() for w in mats]
+    sigma = [largest_singular_value(w) for w in mats]
     if layout.cell != "rnn":
         return None, sigma
     rho = [torch.linalg.eigvals(w).abs().max().item() for w in mats]

@@ -41,48 +41,46 @@ class Norms:
     gate_saturation: Optional[List[float]]
 
 
-class GateStats:
-    """The direct-path gate (LSTM f, GRU z) of one row over the present steps."""
-
-    def __init__(self, batch: int, units: int, device):
-        self.total = torch.zeros((), dtype=torch.float64, device=device)
-        self.saturated = torch.zeros((), dtype=torch.float64, device=device)
-        self.count = 0
-        self.product = torch.ones(batch, units, dtype=torch.float64, device=device)
-
-    @torch.no_grad()
-    def add(self, gate: Tensor):
-        g = gate.detach().double()
-        self.total += g.sum()
-        self.saturated += ((g < 0.05) | (g > 0.95)).sum()
-        self.count += g.numel()
-        self.product[: g.shape[0]] *= g   # present rows are the first b_t
-
-    def figures(self):
-        return self.total / self.count, self.product.mean(), self.saturated / self.count
+def gate_figures(gates: List[Tensor], batch: int):
+    """The direct-path gate (LSTM f, GRU z) of one row, its values at the present rows
+    of each step: (mean, mean over units and rows of Π_t, fraction < 0.05 or > 0.95)."""
+    with torch.no_grad():
+        flat = torch.cat([g.reshape(-1) for g in gates]).double()
+        saturated = ((flat < 0.05) | (flat > 0.95)).double().mean()
+        if all(g.shape[0] == batch for g in gates):
+            product = torch.stack(gates).double().prod(0)
+        else:  # packed: each sequence's product over its own steps
+            product = torch.ones(batch, gates[0].shape[1], dtype=torch.float64, device=flat.device)
+            for g in gates:
+                product[: g.shape[0]] *= g.double()
+        return torch.stack([flat.mean(), product.mean(), saturated])
 
 
-def rnn_step(act, x_proj, h, c, w_hh, b_hh, w_hr):
-    return act(x_proj + F.linear(h, w_hh, b_hh)), None, None
+# One step of each cell. `x_proj` already holds W_ih x_t + b_ih (and the parts of
+# b_hh that are added outside any gate product); `w_hh_t` is W_hh transposed.
+# Each returns (h_t, c_t or None, the direct-path gate or None).
+
+def rnn_step(w, act, x_proj, h, c):
+    return act(torch.addmm(x_proj, h, w["hh_t"])), None, None
 
 
-def lstm_step(act, x_proj, h, c, w_hh, b_hh, w_hr):
-    i, f, g, o = (x_proj + F.linear(h, w_hh, b_hh)).chunk(4, 1)
-    f = torch.sigmoid(f)
-    c_new = f * c + torch.sigmoid(i) * torch.tanh(g)
-    h_new = torch.sigmoid(o) * torch.tanh(c_new)
-    if w_hr is not None:
-        h_new = F.linear(h_new, w_hr)
+def lstm_step(w, act, x_proj, h, c):
+    gates = torch.addmm(x_proj, h, w["hh_t"])
+    i, f, _, o = torch.sigmoid(gates).chunk(4, 1)
+    H = c.shape[1]
+    c_new = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * H:3 * H]))
+    h_new = o * torch.tanh(c_new)
+    if w["hr"] is not None:
+        h_new = torch.mm(h_new, w["hr"].t())
     return h_new, c_new, f
 
 
-def gru_step(act, x_proj, h, c, w_hh, b_hh, w_hr):
-    xr, xz, xn = x_proj.chunk(3, 1)
-    hr, hz, hn = F.linear(h, w_hh, b_hh).chunk(3, 1)
-    r = torch.sigmoid(xr + hr)
-    z = torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + r * hn)
-    return n + z * (h - n), None, z
+def gru_step(w, act, x_proj, h, c):
+    H = h.shape[1]
+    gh = torch.addmm(w["b_hn_only"], h, w["hh_t"]) if w["b_hn_only"] is not None else torch.mm(h, w["hh_t"])
+    r, z = torch.sigmoid(x_proj[:, :2 * H] + gh[:, :2 * H]).chunk(2, 1)
+    n = torch.tanh(torch.addcmul(x_proj[:, 2 * H:], r, gh[:, 2 * H:]))
+    return torch.lerp(n, h, z), None, z   # (1 − z) n + z h
 
 
 STEPS = {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}
@@ -95,7 +93,7 @@ class Direction:
     cs: Optional[List[Tensor]]
     h_n: Tensor                  # [B, H_out]: each sequence's last real step
     c_n: Optional[Tensor]
-    gates: Optional[GateStats]
+    gates: Optional[List[Tensor]]
 
 
 def run_direction(layout: Layout, w: Dict[str, Tensor], x_steps: List[Tensor],
@@ -103,8 +101,7 @@ def run_direction(layout: Layout, w: Dict[str, Tensor], x_steps: List[Tensor],
     step = STEPS[layout.cell]
     act = torch.relu if layout.activation == "relu" else torch.tanh
     T = len(batch_sizes)
-    hs, cs = [None] * T, [None] * T
-    gates = GateStats(h0.shape[0], layout.hidden, h0.device) if layout.cell != "rnn" else None
+    hs, cs, gates = [None] * T, [None] * T, [None] * T
     lstm = layout.cell == "lstm"
     finished_h, finished_c = [], []
     # Forward, rows drop out as their sequences end (kept aside: that is their h_n);
@@ -122,19 +119,27 @@ def run_direction(layout: Layout, w: Dict[str, Tensor], x_steps: List[Tensor],
             if lstm:
                 finished_c.append(c[b:])
                 c = c[:b]
-        h, c, gate = step(act, x_steps[t], h, c, w["hh"], w["b_hh"], w["hr"])
+        h, c, gates[t] = step(w, act, x_steps[t], h, c)
         hs[t], cs[t] = h, c
-        if gates is not None:
-            gates.add(gate)
     h_n = torch.cat([h] + finished_h[::-1])
     c_n = torch.cat([c] + finished_c[::-1]) if lstm else None
-    return Direction(hs, cs if lstm else None, h_n, c_n, gates)
+    return Direction(hs, cs if lstm else None, h_n, c_n, gates if layout.cell != "rnn" else None)
 
 
-def direction_weights(weights: Dict[str, Tensor], suffix: str) -> Dict[str, Tensor]:
-    return {"ih": weights["weight_ih" + suffix], "hh": weights["weight_hh" + suffix],
-            "b_ih": weights.get("bias_ih" + suffix), "b_hh": weights.get("bias_hh" + suffix),
-            "hr": weights.get("weight_hr" + suffix)}
+def direction_weights(layout: Layout, weights: Dict[str, Tensor], suffix: str) -> Dict[str, Tensor]:
+    """The weights of one layer and direction, arranged for the steps: b_hh joins b_ih
+    where it is added outside a gate product (all of it but the GRU's b_hn)."""
+    b_ih, b_hh = weights.get("bias_ih" + suffix), weights.get("bias_hh" + suffix)
+    w_hh = weights["weight_hh" + suffix]
+    w = {"ih": weights["weight_ih" + suffix], "hh_t": w_hh.t(), "hr": weights.get("weight_hr" + suffix),
+         "bias": b_ih, "b_hn_only": None}
+    if b_hh is not None and layout.cell == "gru":
+        H = layout.hidden
+        w["bias"] = torch.cat([b_ih[:2 * H] + b_hh[:2 * H], b_ih[2 * H:]])
+        w["b_hn_only"] = torch.cat([torch.zeros_like(b_hh[:2 * H]), b_hh[2 * H:]])
+    elif b_hh is not None:
+        w["bias"] = b_ih + b_hh
+    return w
 
 
 def initial_states(layout: Layout, inp: Inputs, batch: int, dtype, device):
@@ -156,9 +161,9 @@ def run_layers(layout: Layout, data: Tensor, batch_sizes: List[int], weights: Di
     for k in range(layout.layers):
         outputs = []
         for d in range(layout.directions):
-            w = direction_weights(weights, layout.suffix(k, d))
+            w = direction_weights(layout, weights, layout.suffix(k, d))
             # The input projection of all steps at once; only the recurrence is stepwise.
-            x_steps = F.linear(layer_input, w["ih"], w["b_ih"]).split(batch_sizes)
+            x_steps = F.linear(layer_input, w["ih"], w["bias"]).split(batch_sizes)
             r = k * layout.directions + d
             run = run_direction(layout, w, x_steps, batch_sizes, h0[r], c0[r] if c0 is not None else None, d == 1)
             rows.append(run)
@@ -197,13 +202,13 @@ def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
                          else torch.zeros((), dtype=torch.float64, device=device) for g in grads]).tolist()
     n = len(rows)
     table = [norms[i * steps:(i + 1) * steps] for i in range(len(norms) // steps)]
-    return Norms(table[:n], table[n:] if c0 is not None else None, *gate_figures(rows))
+    return Norms(table[:n], table[n:] if c0 is not None else None, *row_gate_figures(rows, batch))
 
 
-def gate_figures(rows: List[Direction]):
+def row_gate_figures(rows: List[Direction], batch: int):
     if rows[0].gates is None:
         return None, None, None
-    stats = torch.stack([torch.stack(r.gates.figures()) for r in rows]).tolist()
+    stats = torch.stack([gate_figures(r.gates, batch) for r in rows]).tolist()
     return [s[0] for s in stats], [s[1] for s in stats], [s[2] for s in stats]
 
 

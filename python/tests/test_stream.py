@@ -107,6 +107,15 @@ def test_spectral_figures(tmp_path):
     assert rec["spectral_radius"] == rec["spectral_radii"][0]
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_sigma_max_of_the_stacked_gates(cell, tmp_path):
+    model = Net(cell, bidirectional=True)
+    _, rec = one_iteration(model, tmp_path / "run.jsonl")
+    for row, name in enumerate(["weight_hh_l0", "weight_hh_l0_reverse"]):
+        w = getattr(model.rnn, name).detach().double()
+        assert rec["sigma_max"][row] == pytest.approx(torch.linalg.matrix_norm(w, ord=2).item(), rel=1e-12)
+
+
 def test_lstm_gate_figures(tmp_path):
     """f from the module's own outputs: f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)."""
     model = Net("lstm")
