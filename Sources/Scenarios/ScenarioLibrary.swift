@@ -1,7 +1,8 @@
 import Foundation
 import RNNSim
 
-/// The preset scenarios in `Scenarios/*.toml`, and scenario files anywhere.
+/// The preset scenarios (carried by the binary, from `Scenarios/*.toml`), the
+/// user's own beside them, and scenario files anywhere.
 public enum ScenarioLibrary {
     public static let defaultName = "vanishing"
 
@@ -57,31 +58,41 @@ public enum ScenarioLibrary {
         return files.contains { $0.hasSuffix(".toml") }
     }
 
-    /// Every `.toml` file in `directory()`, parsed, in `lectureOrder`.
+    /// The presets the binary carries, then every `.toml` file in `directory()` (a file
+    /// of a preset's name takes its place: an edited preset is the one run), parsed, in `lectureOrder`.
     public static func presets() throws -> [Scenario] {
-        guard let dir = directory() else {
-            throw ScenarioError(path: "Scenarios", message: "no scenarios folder found (looked at $RNNSCOPE_SCENARIOS, ./Scenarios and above the executable)")
+        var byName: [String: Scenario] = [:]
+        for (name, text) in BuiltInPresets.files { byName[name] = try parse(text, path: builtInPath(name)) }
+        if let dir = directory() {
+            for scenario in try presets(in: dir) { byName[scenario.name] = scenario }
         }
-        return try presets(in: dir)
+        return ordered(Array(byName.values), name: \.name)
     }
+
+    /// How a built-in preset is named in messages: as the file it was made from.
+    static func builtInPath(_ name: String) -> String { "Scenarios/\(name).toml" }
 
     static func presets(in dir: URL) throws -> [Scenario] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
             .filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
         let scenarios = try files.map { try read(dir.appendingPathComponent($0).path, shown: displayPath(dir, $0)) }
-        return scenarios.sorted { a, b in
-            let ia = lectureOrder.firstIndex(of: a.name) ?? Int.max, ib = lectureOrder.firstIndex(of: b.name) ?? Int.max
-            return ia != ib ? ia < ib : a.name < b.name
-        }
+        return ordered(scenarios, name: \.name)
     }
 
-    /// The preset names available, in order (no parsing).
-    static func presetNames(in dir: URL) -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
-            .filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }
-        return names.sorted { a, b in
-            let ia = lectureOrder.firstIndex(of: a) ?? Int.max, ib = lectureOrder.firstIndex(of: b) ?? Int.max
-            return ia != ib ? ia < ib : a < b
+    /// The preset names available, built in and in `dir`, in order (no parsing).
+    static func presetNames(in dir: URL?) -> [String] {
+        let files = dir.map { ((try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? []) } ?? []
+        let names = Set(files.filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) })
+            .union(BuiltInPresets.files.map(\.name))
+        return ordered(Array(names), name: \.self)
+    }
+
+    /// Lecture order first, then alphabetical.
+    static func ordered<T>(_ items: [T], name: (T) -> String) -> [T] {
+        items.sorted { a, b in
+            let na = name(a), nb = name(b)
+            let ia = lectureOrder.firstIndex(of: na) ?? Int.max, ib = lectureOrder.firstIndex(of: nb) ?? Int.max
+            return ia != ib ? ia < ib : na < nb
         }
     }
 
@@ -100,15 +111,17 @@ public enum ScenarioLibrary {
         if looksLikePath {
             return try read(nameOrPath, shown: nameOrPath)
         }
-        guard let dir = directory() else {
-            throw ScenarioError(path: nameOrPath, message: "no preset of that name: no scenarios folder found (looked at $RNNSCOPE_SCENARIOS, ./Scenarios and above the executable)")
+        let dir = directory()
+        if let dir {
+            let file = dir.appendingPathComponent(nameOrPath + ".toml")
+            if FileManager.default.fileExists(atPath: file.path) {
+                return try read(file.path, shown: displayPath(dir, nameOrPath + ".toml"))
+            }
         }
-        let file = dir.appendingPathComponent(nameOrPath + ".toml")
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            let known = presetNames(in: dir)
-            throw ScenarioError(path: nameOrPath, message: "no preset of that name in \(displayPath(dir, "")); the presets are \(known.joined(separator: ", "))")
+        if let builtIn = BuiltInPresets.files.first(where: { $0.name == nameOrPath }) {
+            return try parse(builtIn.text, path: builtInPath(builtIn.name))
         }
-        return try read(file.path, shown: displayPath(dir, nameOrPath + ".toml"))
+        throw ScenarioError(path: nameOrPath, message: "no preset of that name; the presets are \(presetNames(in: dir).joined(separator: ", "))")
     }
 
     /// Parses scenario text; `path` names the file in errors, and its stem is the name.

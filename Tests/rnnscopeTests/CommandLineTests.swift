@@ -312,3 +312,44 @@ enum Binary {
         }
     }
 }
+
+/// A lecturer's copy of the binary, alone in an empty folder: every preset is inside it.
+@Suite struct CopiedBinaryTests {
+    @Test(.enabled(if: TmuxTests.binary != nil, "needs a built rnnscope next to the tests"), .timeLimit(.minutes(2)))
+    func aCopiedBinaryListsAndRunsThePresets() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-copy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("rnnscope")
+        try FileManager.default.copyItem(at: TmuxTests.binary!, to: copy)
+        var environment = ProcessInfo.processInfo.environment
+        environment["RNNSCOPE_SCENARIOS"] = nil
+        func run(_ args: [String]) throws -> Run {
+            let p = Process()
+            p.executableURL = copy
+            p.arguments = args
+            p.currentDirectoryURL = dir
+            p.environment = environment
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        }
+        let list = try run(["list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        for name in ["jacobian-product", "vanishing", "lstm-adding", "lm-perplexity"] { #expect(list.stdout.contains(name)) }
+        // `check vanishing` trains for minutes in a debug build: .ci/run checks it with a copied release binary.
+        let show = try run(["list", "--long"])
+        #expect(show.status == 0 && show.stdout.contains("ρ(W_hh) = 0.5"), "\(show.stderr)")
+        if TmuxTests.ready {
+            let pane = try Pane(width: 100, height: 32, arguments: ["run", "vanishing"], directory: dir.path, executable: copy.path)
+            defer { pane.close() }
+            try pane.wait("the preset runs") { $0.contains("Vanishing gradients") && $0.contains("stopped at the moment") }
+            pane.send("q")
+            try pane.wait("exited") { $0.contains("exit=0") }
+        }
+    }
+}

@@ -432,11 +432,13 @@ final class Pane {
     private static let counter = Counter()
 
     /// `input`: arguments of a first rnnscope whose standard output is piped into this one.
-    init(width: Int, height: Int, arguments: [String] = [], directory: String? = nil, input: [String]? = nil) throws {
+    /// `executable`: another copy of rnnscope to run (a copied binary).
+    init(width: Int, height: Int, arguments: [String] = [], directory: String? = nil, input: [String]? = nil,
+         executable: String? = nil) throws {
         let n = Self.counter.next()
         socket = "rnnscope-test-\(getpid())-\(n)"
         modesFile = NSTemporaryDirectory() + "rnnscope-e2e-\(getpid())-\(n).stty"
-        let binary = TmuxTests.binary!.path
+        let binary = executable ?? TmuxTests.binary!.path
         // After the program: its status on screen, the terminal modes in a file, then idle
         // so that the pane stays to be read. The shell survives Ctrl-C as an interactive
         // one would, and Ctrl-\\ too (a trap, not an ignore: the program must get SIGINT
