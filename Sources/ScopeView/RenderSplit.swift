@@ -61,7 +61,9 @@ enum SplitScreen {
         let style = focused ? Style(foreground: .color(Palette.black), background: .role(.selection), bold: true)
                             : Style(bold: true)
         buf.fill(top, style: style)
-        var x = buf.put((focused ? "▶ " : "  ") + name + ": " + (differs.isEmpty ? "the same settings" : differs.joined(separator: ", ")),
+        // Two streams are named by their files; two simulations by what B changed.
+        let what = s.stream != nil ? "\(s.scenario.name): \(s.scenario.title)" : differs.isEmpty ? "the same settings" : differs.joined(separator: ", ")
+        var x = buf.put((focused ? "▶ " : "  ") + name + ": " + what,
                         x: top.x, y: top.y, style: style, limit: top.maxX)
         var figures = "iteration \(s.latestIteration)"
         if let loss = s.latestLoss { figures += "   loss \(Format.number(loss))" }

@@ -54,7 +54,11 @@ struct WatchCommand: ParsableCommand {
         do {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope watch \(stream)") }
         } catch { throw Failure(error) }
-        let name: (String) -> String = { $0 == "-" ? "stdin" : ($0 as NSString).lastPathComponent }
+        // What the view and its figures call a stream: its file's name without .jsonl.
+        let name: (String) -> String = { path in
+            let file = path == "-" ? "stdin" : (path as NSString).lastPathComponent
+            return file.hasSuffix(".jsonl") && file.count > 6 ? String(file.dropLast(6)) : file
+        }
         throw ExitCode(InteractiveApp.watch(session(stream), versus.map(session), names: (name(stream), versus.map(name)),
                                             speed: pace.speed, ascii: ascii, recording: recording))
     }
