@@ -44,15 +44,32 @@ enum SidePanel {
             let product = g * sigma
             out.append(Line(kind: .item, label: "γ·σ_max", value: Format.number(product), style: Style(bold: true), priority: 1))
             // Pascanu, Mikolov & Bengio 2013, §2.1: ‖∂h_t/∂h_{t−1}‖ ≤ γ·σ_max, so below 1 the
-            // product over k steps shrinks like (γ·σ_max)^k; at or above 1 it only may grow.
-            let verdict = product < 1 ? "< 1: gradients must vanish" : "≥ 1: gradients can explode"
-            out.append(Line(kind: .verdict, label: "", value: verdict,
-                            style: Style(foreground: .role(product < 1 ? .accent : .warn), bold: true),
-                            short: product < 1 ? "< 1: must vanish" : "≥ 1: can explode", priority: 1))
+            // product over k steps shrinks like (γ·σ_max)^k. At or above 1 the bound is silent:
+            // the gradient may still vanish (an orthogonal W_hh, ρ < 1 < σ_max), so no verdict.
+            out.append(product < 1
+                ? Line(kind: .verdict, label: "", value: "< 1: gradients must vanish", style: Style(foreground: .role(.accent), bold: true),
+                       short: "< 1: must vanish", priority: 1)
+                : Line(kind: .verdict, label: "", value: "≥ 1: the bound says nothing", style: Style(foreground: .role(.warn), bold: true),
+                       short: "≥ 1: says nothing", priority: 1))
+            // What decides instead, for the linear network: the spectral radius.
+            if product >= 1, let rho, rho.isFinite {
+                out.append(Line(kind: .item, label: "linear net: ρ", value: rho < 1 ? "< 1, vanishes" : rho > 1 ? "> 1, explodes" : "= 1",
+                                priority: 2))
+            }
         } else {
             out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
         }
+        if let m = measuredDecay(state) { out.append(m) }
         return out + (state.stream == nil ? trainingLines(state) : streamLines(state))
+    }
+
+    /// What the chart shows, in one number: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen.
+    static func measuredDecay(_ state: AppState) -> Line? {
+        guard let r = state.report, state.layer < r.hiddenGradNorms.count, let last = r.hiddenGradNorms[state.layer].last,
+              let first = r.hiddenGradNorms[state.layer].first, last > 0, last.isFinite, first.isFinite else { return nil }
+        let ratio = first / last
+        return Line(kind: .item, label: "measured h_1/h_T", value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""),
+                    priority: 2)
     }
 
     /// "H 32·T 50·B 16·L 2"; a stream says what its header and latest record do.

@@ -101,7 +101,11 @@ import Testing
         #expect(vanish.panelValue("γ·σ_max") == "0.95")
         #expect(vanish.text.contains("< 1: gradients must vanish"))
         let explode = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, sigma: 1.5)))
-        #expect(explode.text.contains("≥ 1: gradients can explode"))
+        // At or above 1 the bound is silent, whatever the chart shows; ρ decides for the linear network.
+        #expect(explode.text.contains("says nothing") && !explode.text.contains("explode"), "\(explode.text)")
+        let orthogonal = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, rho: 0.9, sigma: 1.2)))
+        #expect(orthogonal.panelValue("linear net: ρ") == "< 1, vanishes")
+        #expect(orthogonal.panelValue("measured h_1/h_T") != nil)
         // The sigmoid's γ is 1/4: σ_max = 3 still means vanishing.
         let sigmoid = Fixture.render(Fixture.state(scenario: Fixture.scenario { $0.activation = .sigmoid },
                                                    report: Fixture.report(norms: norms, sigma: 3)))
