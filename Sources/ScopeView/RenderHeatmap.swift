@@ -35,12 +35,16 @@ enum Heatmap {
                 let label = Format.count(row.iteration)
                 buf.put(label, x: plot.x - 1 - buf.displayWidth(label), y: y, style: .role(.secondary))
             }
-            guard state.layer < row.normBins.count, row.normBins[state.layer].count == bins else { continue }
+            guard state.layer < row.normBins.count else { continue }
             let values = row.normBins[state.layer]
+            // Rows of another length (a stream's variable-length batches) share the axis
+            // t = 1, 2, … while neither is binned: a shorter one ends early. Binned rows must match.
+            let unbinned = values.count < IterationSummary.maximumBins && bins < IterationSummary.maximumBins
+            guard values.count == bins || unbinned else { continue }
             for (c, range) in columns.enumerated() where !range.isEmpty {
                 if axis.isGap(c) { continue }
                 var v: Float = 0
-                for b in range {
+                for b in range where b < values.count {
                     let x = values[b]
                     if !x.isFinite { v = x; break }
                     if x > v { v = x }

@@ -35,6 +35,18 @@ func describe(_ state: inout AppState, stream h: StreamHeader) {
     state.layer = min(state.layer, h.rowCount - 1)
 }
 
+/// The clipping a stream's records say the loop applied is the run's own: `c`, `+` and `-`
+/// start from it, and the title marks nothing as changed.
+func adoptClipping(_ state: inout AppState, _ threshold: Double) {
+    guard threshold != state.clip else { return }
+    state.clip = threshold
+    if threshold > 0 { state.clipMemory = threshold }
+    state.settings.clip = threshold
+    state.scenario.settings.clip = threshold
+    state.clipFired = 0
+    state.clipCounted = 0
+}
+
 /// Why this key cannot act on a stream, or nil when it can.
 func streamRefusal(_ state: AppState, _ action: Action) -> String? {
     guard let h = state.stream else { return nil }

@@ -413,6 +413,7 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
         if let s = SpectrumReading(measured: r) { state.spectrum = s }
         state.report = r
         state.reportOptions = u.reportOptions
+        if state.stream != nil, let o = u.reportOptions { adoptClipping(&state, o.clipNorm) }
         if r.iteration > state.latestIteration {
             state.latestIteration = r.iteration
             state.latestLoss = r.loss

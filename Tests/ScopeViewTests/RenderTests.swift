@@ -82,6 +82,24 @@ import Testing
         #expect(buf.line(legend - 1).contains("█"))
     }
 
+    /// A stream's batches of several lengths (packed sequences): every row is drawn on the
+    /// same t axis, a shorter one ending early, instead of being left blank.
+    @Test func heatmapRowsOfOtherLengthsShareTheAxis() {
+        var state = Fixture.state(report: Fixture.report(norms: norms), rows: 1)
+        let short = IterationSummary(iteration: 11, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
+                                     normBins: [[Float](repeating: 0.5, count: norms.count - 3)])
+        let long = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
+                                    normBins: [norms.map { Float($0) }])
+        _ = update(&state, .report(SessionUpdate(generation: state.generation, iterations: [short, long])))
+        let buf = Fixture.render(state)
+        let legend = buf.row(containing: "scale ")!
+        let shorter = buf.line(legend - 2)
+        #expect(shorter.contains("█"), "the shorter row is drawn: \(shorter)")
+        let cells: (String) -> Int = { $0.filter { "░▒▓█".contains($0) }.count }
+        let full = cells(buf.line(legend - 1))
+        #expect(cells(shorter) > full / 2 && cells(shorter) < full, "the shorter row ends early: \(cells(shorter)) of \(full)")
+    }
+
     @Test func heatmapRowsSpreadOverAFastRun() {
         var ring = Ring<IterationSummary>(capacity: 512)
         for i in 1...100 {

@@ -81,6 +81,21 @@ import Testing
         #expect(state.clip == 0 && state.truncate == 0 && !state.identityInit)
     }
 
+    /// The loop's own clipping (its records' clip_max_norm) is what c turns off and + doubles.
+    @Test func theLoopsClippingIsTheRunsOwn() throws {
+        let steered = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+        let path = try file([steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.latestIteration == 5 && $0.report != nil }
+        #expect(state.clip == 5 && state.settings.trainingDifferences(from: state.scenario.settings).isEmpty)
+        #expect(update(&state, .key(.char("+"))) == [.setClip(10)])
+        #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
+    }
+
     @Test func aBadHeaderIsOneLineOnScreen() throws {
         let path = try file([#"{"iteration":1}"#])
         defer { unlink(path) }
