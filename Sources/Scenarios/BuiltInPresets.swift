@@ -797,10 +797,13 @@ A 100×100 matrix W = s·randn has spectral radius close to s·√100 = 10·s.
 about 0.5^19 ≈ 2e-6 (measured 5.9e-7 to 1.0e-5). Nothing else — no tanh, no
 data — is needed for either.
 
-The live view runs the network version: a linear RNN with H = 100, T = 20
-and ρ(W_hh) = 1.5. The gradient panel climbs from h_20 back to h_1.
+The live view runs the network version side by side: a linear RNN with
+H = 100, T = 20, ρ(W_hh) = 1.5 (A) and the same network at ρ(W_hh) = 0.5 (B).
+Read the two charts from h_20 back to h_1: A climbs, B falls, and both stop
+at iteration 1 with the ratio ‖∂L/∂h_1‖/‖∂L/∂h_20‖ each side measured.
 """
 seed = 1
+compare = ["explodes", "vanishes"]  # opens as the split view: A ρ 1.5, B ρ 0.5
 
 [network]
 hidden = 100
@@ -822,6 +825,29 @@ loss = "mse-last"
 
 [display]
 speed = 2             # it/s: slow: the product at iteration 1 is the point
+
+[variants.explodes]   # the file's own settings: ρ(W_hh) = 1.5
+
+[variants.vanishes]
+init.rho = 0.5
+
+[[expect]]
+# the network at ρ 1.5: the gradient reaching h_1 is far larger than at h_20
+variant = "explodes"
+metric = "grad_ratio"
+step = 1
+reference = 20
+iteration = 1
+above = 100
+
+[[expect]]
+# the same network at ρ 0.5: far smaller
+variant = "vanishes"
+metric = "grad_ratio"
+step = 1
+reference = 20
+iteration = 1
+below = 1e-3
 
 [[expect]]
 # 0.15·randn(100,100): growth over T = 20, for each of the two draws

@@ -35,9 +35,11 @@ public enum ScenarioCheck {
     /// With `seeds` = N > 1 every claim is measured on N seeds, the file's own
     /// and the N − 1 after it (`SeedSweep`), and passes when it holds on at
     /// least 90% of them.
-    public static func runAll(_ scenarios: [Scenario], seeds: Int = 1, progress: ((String) -> Void)? = nil) -> [[ClaimResult]] {
-        let sweep = SeedSweep(count: seeds)
-        let copies = scenarios.flatMap { s in sweep.offsets.map { s.reseeded(by: $0) } }
+    public static func runAll(_ scenarios: [Scenario], seeds: Int = 1, fromSeed: UInt64? = nil,
+                              progress: ((String) -> Void)? = nil) -> [[ClaimResult]] {
+        // Each scenario's sweep starts at its own seed, or at the one asked for.
+        let sweeps = scenarios.map { s in SeedSweep(count: seeds, start: fromSeed.map { $0 &- s.settings.seed } ?? 0) }
+        let copies = scenarios.indices.flatMap { i in sweeps[i].offsets.map { scenarios[i].reseeded(by: $0) } }
         let verdicts = measureAll(copies, progress: progress)
         return scenarios.indices.map { i in
             let scenario = scenarios[i]
@@ -45,9 +47,10 @@ public enum ScenarioCheck {
             if scenario.claims.isEmpty {
                 return [ClaimResult(scenario: name, passed: true, line: "PASS \(name): (no claims)")]
             }
+            let sweep = sweeps[i]
             let perSeed = Array(verdicts[(i * sweep.count)..<((i + 1) * sweep.count)])
             return scenario.claims.indices.map { c in
-                sweep.result(name: name, firstSeed: scenario.settings.seed, perSeed.map { $0[c] })
+                sweep.result(name: name, firstSeed: scenario.settings.seed &+ sweep.start, perSeed.map { $0[c] })
             }
         }
     }

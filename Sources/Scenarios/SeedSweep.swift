@@ -13,11 +13,17 @@ struct Verdict: Sendable {
 /// on at least 90% of them.
 struct SeedSweep {
     let count: Int
+    /// The first offset: 0 starts at the file's own seed; `check --from-seed S` starts
+    /// at seed S, so that claims can be tried on seeds nobody calibrated them on.
+    let start: UInt64
 
-    init(count: Int) { self.count = max(count, 1) }
+    init(count: Int, start: UInt64 = 0) {
+        self.count = max(count, 1)
+        self.start = start
+    }
 
     /// Added to every seed of the scenario (its own, its variants', its claims').
-    var offsets: [UInt64] { (0..<count).map(UInt64.init) }
+    var offsets: [UInt64] { (0..<UInt64(count)).map { start &+ $0 } }
 
     /// Holds needed to pass: 90% of the seeds, rounded up (all of them for one seed).
     var needed: Int { (9 * count + 9) / 10 }

@@ -85,7 +85,10 @@ public struct AppState: Sendable {
     public var baselines: [ReferenceLevel] = []
     public var diverged = false
     public var error: String?
+    /// The latest moment line of either run (the split's status line shows it).
     public var moment: String?
+    /// This run's own moment line: in the split, each side's verdict stays on its side.
+    public var ownMoment: String?
     public var sample: String?
 
     /// The header of the stream this run is read from (`rnnscope watch`); nil for a
@@ -171,6 +174,7 @@ public struct AppState: Sendable {
         diverged = false
         error = nil
         moment = nil
+        ownMoment = nil
         sample = nil
         chanceLoss = nil
         baselines = []

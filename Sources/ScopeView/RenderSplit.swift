@@ -72,7 +72,19 @@ enum SplitScreen {
         if fx > x + 2 { x = buf.put(figures, x: fx, y: top.y, style: style, limit: top.maxX) }
         guard chart.height >= 8 else { return GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, chart) }
         let (numbers, rest) = chart.splitTop(1)
-        buf.put(panelFigures(s), x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
+        // The side's own verdict stays on its side, right of its figures (in their place if
+        // both do not fit): both halves of a comparison are judged on screen at once.
+        let figureEnd = buf.put(panelFigures(s), x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
+        if let verdict = s.ownMoment {
+            let style = Style(foreground: .role(verdict.hasPrefix("✗") ? .bad : .good), bold: true)
+            let wide = buf.displayWidth(verdict)
+            if numbers.maxX - 1 - wide > figureEnd + 2 {
+                buf.put(verdict, x: numbers.maxX - 1 - wide, y: numbers.y, style: style)
+            } else {
+                buf.fill(Rect(x: numbers.x, y: numbers.y, width: numbers.width, height: 1), style: .plain)
+                buf.put(verdict, x: numbers.x + 2, y: numbers.y, style: style, limit: numbers.maxX)
+            }
+        }
         GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, rest)
     }
 

@@ -432,7 +432,10 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     }
     state.claimsJudged = u.claimsJudged
     if let s = u.sample { state.sample = s }
-    if let m = u.moment { state.moment = m }
+    if let m = u.moment {
+        state.moment = m
+        state.ownMoment = m
+    }
     if let c = u.chanceLoss { state.chanceLoss = c }
     if let b = u.baselines { state.baselines = b }
     if let n = u.notice { say(&state, state.comparison == nil ? n : "A: " + n) }

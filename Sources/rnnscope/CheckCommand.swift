@@ -6,13 +6,15 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Run the scenarios' expect claims headlessly: one PASS/FAIL line each, with the measured figure.",
-        discussion: "With --seeds N every claim runs on N seeds (the file's own and the N − 1 after it) and passes when it holds on at least 90% of them. Exits 1 when any claim fails.")
+        discussion: "With --seeds N every claim runs on N seeds (the file's own and the N − 1 after it, or from --from-seed S on) and passes when it holds on at least 90% of them. Exits 1 when any claim fails.")
 
     @Argument(help: "Preset names or scenario files (default: every preset).")
     var scenarios: [String] = []
 
     @Option(help: "Run every claim on this many seeds: the file's own and the ones after it (1…1000).")
     var seeds: Int = 1
+    @Option(help: ArgumentHelp("Start the seeds at S instead of the file's own (e.g. 1000: seeds no claim was calibrated on).", valueName: "S"))
+    var fromSeed: UInt64?
 
     func validate() throws {
         guard (1...1000).contains(seeds) else { throw ValidationError("--seeds must be 1…1000, got \(seeds)") }
@@ -26,7 +28,7 @@ struct CheckCommand: ParsableCommand {
         // All scenarios' runs share the two cores; the lines come out in order.
         // What is running goes to stderr on a terminal, so that a minute-long check shows life.
         let progress: ((String) -> Void)? = isatty(STDERR_FILENO) != 0 ? { printError($0) } : nil
-        let results = ScenarioCheck.runAll(list, seeds: seeds, progress: progress).flatMap { $0 }
+        let results = ScenarioCheck.runAll(list, seeds: seeds, fromSeed: fromSeed, progress: progress).flatMap { $0 }
         for r in results { print(r.line) }
         let passed = results.filter(\.passed).count, failed = results.count - passed
         print("\(passed) passed, \(failed) failed")

@@ -25,6 +25,13 @@ import Testing
         """, path: "seeds.toml")
     }
 
+    /// `--from-seed 1000`: the same tally on seeds 1000…1009, each as a file with that seed.
+    @Test func aSweepCanStartOnSeedsNobodyCalibratedOn() throws {
+        let results = ScenarioCheck.runAll([try Self.product(seed: 1)], seeds: 10, fromSeed: 1000)[0]
+        let held = try (1000...1009).filter { try ScenarioCheck.run(Self.product(seed: $0))[0].passed }
+        #expect(results[0].line.contains("held on \(held.count) of 10 seeds (1000…1009"), "\(results[0].line)")
+    }
+
     @Test func tallyCountsTheSeedsOneByOne() throws {
         let s = try Self.product(seed: 1)
         let results = ScenarioCheck.run(s, seeds: 10)

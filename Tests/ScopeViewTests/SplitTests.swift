@@ -22,6 +22,16 @@ import Testing
         return s
     }
 
+    /// Both halves of a comparison judged on screen: each side keeps its own verdict on its
+    /// figures row, whichever arrived last (the status line shows only the latest).
+    @Test func eachSideShowsItsOwnVerdict() {
+        var s = split(b: Fixture.decaying(steps: 50))
+        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: "✓ explodes: growth 516 > 100")))
+        _ = update(&s, .reportB(SessionUpdate(generation: 0, moment: "✓ vanishes: decay 5.7e-7 < 0.001")))
+        let text = Fixture.render(s).text
+        #expect(text.contains("✓ explodes: growth 516 > 100") && text.contains("✓ vanishes: decay 5.7e-7 < 0.001"), "\(text)")
+    }
+
     @Test func vForksTheRunIntoAAndB() {
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("r"))  // a restart: A's run is generation 1, B's new session counts from 0
