@@ -4,7 +4,8 @@ CPU, the plain loop against the same loop watched, in alternating blocks so that
 both see the machine in the same state. Reports the mean time of a plain
 iteration, of a watched iteration that is not recorded and of one that is (the
 extra forward and backward of the recurrent layers, and ρ/σ_max), as a % of the
-plain one, and the average over `every` iterations.
+plain one, and the average over `every` iterations; means, and medians beside
+them (another process's burst moves a mean a lot and a median little).
 
     python3 Benchmarks/watch_overhead.py [--every 10] [--rounds 6] [--threads 2] [--json]
 
@@ -72,17 +73,21 @@ def measure(every, rounds, spectral):
     return times
 
 
-def report(times, every):
-    plain, rec, unrec = (statistics.mean(times[k]) for k in ("plain", "recorded", "unrecorded"))
+def overheads(plain, rec, unrec, every):
     average = (rec + (every - 1) * unrec) / every
-    return {
-        "every": every, "plain_ms": 1000 * plain,
-        "median_ms": {k: 1000 * statistics.median(v) for k, v in times.items()},
-        "recorded_ms": 1000 * rec, "unrecorded_ms": 1000 * unrec,
-        "recorded_overhead_pct": 100 * (rec / plain - 1), "unrecorded_overhead_pct": 100 * (unrec / plain - 1),
-        "average_overhead_pct": 100 * (average / plain - 1),
-        "samples": {k: len(v) for k, v in times.items()},
-    }
+    return {"recorded_pct": 100 * (rec / plain - 1), "unrecorded_pct": 100 * (unrec / plain - 1),
+            "average_pct": 100 * (average / plain - 1)}
+
+
+def report(times, every):
+    """Means, as asked; medians beside them, which a busy machine's stalls do not move."""
+    keys = ("plain", "recorded", "unrecorded")
+    means = {k: 1000 * statistics.mean(times[k]) for k in keys}
+    medians = {k: 1000 * statistics.median(times[k]) for k in keys}
+    return {"every": every, "mean_ms": means, "median_ms": medians,
+            "mean_overhead": overheads(*(means[k] for k in keys), every),
+            "median_overhead": overheads(*(medians[k] for k in keys), every),
+            "samples": {k: len(v) for k, v in times.items()}}
 
 
 def main():
@@ -101,12 +106,15 @@ def main():
         return
     print(f"LSTM H {H}, T {T}, B {B}, I {I}, CPU, {a.threads} threads, torch {torch.__version__}, "
           f"load {r['load']:.1f}, spectral {'on' if r['spectral'] else 'off'}")
-    print(f"plain iteration        {r['plain_ms']:8.1f} ms")
-    print(f"watched, not recorded  {r['unrecorded_ms']:8.1f} ms  {r['unrecorded_overhead_pct']:+6.1f} %")
-    print(f"watched, recorded      {r['recorded_ms']:8.1f} ms  {r['recorded_overhead_pct']:+6.1f} %")
-    print(f"average, every {a.every:<3}     {r['average_overhead_pct']:+14.1f} %")
-    m = r["median_ms"]
-    print(f"medians (ms): plain {m['plain']:.1f}, not recorded {m['unrecorded']:.1f}, recorded {m['recorded']:.1f}")
+    print(f"{'':22} {'mean':>9} {'':>9} {'median':>9}")
+    for label, key in (("plain iteration", "plain"), ("watched, not recorded", "unrecorded"),
+                       ("watched, recorded", "recorded")):
+        mean, median = r["mean_ms"][key], r["median_ms"][key]
+        pct = "" if key == "plain" else f"{r['mean_overhead'][key + '_pct']:+8.1f}%"
+        mpct = "" if key == "plain" else f"{r['median_overhead'][key + '_pct']:+8.1f}%"
+        print(f"{label:22} {mean:7.1f}ms {pct:>9} {median:7.1f}ms {mpct:>9}")
+    print(f"{'average, every ' + str(a.every):22} {'':9} {r['mean_overhead']['average_pct']:+8.1f}% "
+          f"{'':9} {r['median_overhead']['average_pct']:+8.1f}%")
 
 
 if __name__ == "__main__":

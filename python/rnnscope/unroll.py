@@ -56,6 +56,14 @@ def gate_figures(gates: List[Tensor], batch: int):
         return torch.stack([flat.mean(), product.mean(), saturated])
 
 
+def tanh(x: Tensor) -> Tensor:
+    """tanh as 2σ(2x) − 1 (equal to rounding). torch.tanh goes through MKL's vector
+    library, which opens a parallel region for anything above 2048 elements: on a busy
+    machine each of those can wait a scheduler quantum (milliseconds) for its second
+    thread, and the unroll makes hundreds of them. σ stays on one thread at these sizes."""
+    return torch.sigmoid(2 * x).mul(2).sub(1)
+
+
 # One step of each cell. `x_proj` already holds W_ih x_t + b_ih (and the parts of
 # b_hh that are added outside any gate product); `w_hh_t` is W_hh transposed.
 # Each returns (h_t, c_t or None, the direct-path gate or None).
@@ -65,11 +73,11 @@ def rnn_step(w, act, x_proj, h, c):
 
 
 def lstm_step(w, act, x_proj, h, c):
-    gates = torch.addmm(x_proj, h, w["hh_t"])
-    i, f, _, o = torch.sigmoid(gates).chunk(4, 1)
-    H = c.shape[1]
-    c_new = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * H:3 * H]))
-    h_new = o * torch.tanh(c_new)
+    # The g rows come doubled (direction_weights): σ of all four gates at once gives
+    # s = σ(2·pre_g), and g = tanh(pre_g) = 2s − 1, so c' = f c + i g = f c − i + 2 i s.
+    i, f, s, o = torch.sigmoid(torch.addmm(x_proj, h, w["hh_t"])).chunk(4, 1)
+    c_new = torch.addcmul(f * c - i, i, s, value=2)
+    h_new = o * tanh(c_new)
     if w["hr"] is not None:
         h_new = torch.mm(h_new, w["hr"].t())
     return h_new, c_new, f
@@ -79,7 +87,7 @@ def gru_step(w, act, x_proj, h, c):
     H = h.shape[1]
     gh = torch.addmm(w["b_hn_only"], h, w["hh_t"]) if w["b_hn_only"] is not None else torch.mm(h, w["hh_t"])
     r, z = torch.sigmoid(x_proj[:, :2 * H] + gh[:, :2 * H]).chunk(2, 1)
-    n = torch.tanh(torch.addcmul(x_proj[:, 2 * H:], r, gh[:, 2 * H:]))
+    n = tanh(torch.addcmul(x_proj[:, 2 * H:], r, gh[:, 2 * H:]))
     return torch.lerp(n, h, z), None, z   # (1 − z) n + z h
 
 
@@ -99,7 +107,7 @@ class Direction:
 def run_direction(layout: Layout, w: Dict[str, Tensor], x_steps: List[Tensor],
                   batch_sizes: List[int], h0: Tensor, c0: Optional[Tensor], reverse: bool) -> Direction:
     step = STEPS[layout.cell]
-    act = torch.relu if layout.activation == "relu" else torch.tanh
+    act = torch.relu if layout.activation == "relu" else tanh
     T = len(batch_sizes)
     hs, cs, gates = [None] * T, [None] * T, [None] * T
     lstm = layout.cell == "lstm"
@@ -139,6 +147,12 @@ def direction_weights(layout: Layout, weights: Dict[str, Tensor], suffix: str) -
         w["b_hn_only"] = torch.cat([torch.zeros_like(b_hh[:2 * H]), b_hh[2 * H:]])
     elif b_hh is not None:
         w["bias"] = b_ih + b_hh
+    if layout.cell == "lstm":  # see lstm_step
+        H = layout.hidden
+        double_g = torch.ones(4 * H, 1, dtype=w_hh.dtype, device=w_hh.device)
+        double_g[2 * H:3 * H] = 2
+        w["ih"], w["hh_t"] = w["ih"] * double_g, (w_hh * double_g).t()
+        w["bias"] = w["bias"] * double_g[:, 0] if w["bias"] is not None else None
     return w
 
 
