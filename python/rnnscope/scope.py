@@ -237,7 +237,7 @@ def total_norm(params) -> Tensor:
     return total_norm_of(grads) if grads else torch.zeros(())
 
 
-def watch(module: nn.Module, path: str = "-", every: int = 10, **options) -> Scope:
+def watch(module: nn.Module, path: str, every: int = 10, **options) -> Scope:
     """Watch `module` (an nn.RNN, nn.LSTM or nn.GRU, or a model holding exactly one)
     and write its run stream to `path` ("-": standard output). Options: control=False,
     rank=0 (or "all"), title=None, spectral=True."""

@@ -205,7 +205,8 @@ def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
     weights = {n: w.detach().to(dtype) for n, w in inp.weights.items()}
     data = inp.data.detach().to(dtype)
     batch, steps = inp.batch_sizes[0], len(inp.batch_sizes)
-    with torch.enable_grad(), autocast_off(device):
+    # Whatever mode scope.step() is called in, the rerun needs a graph in full precision.
+    with torch.inference_mode(False), torch.enable_grad(), autocast_off(device):
         h0, c0 = initial_states(layout, inp, batch, dtype, device)
         rows, top = run_layers(layout, data, inp.batch_sizes, weights, h0, c0)
         s = pairing(rows, top, inp, dtype)

@@ -140,3 +140,17 @@ def test_whole_model_may_be_passed(tmp_path):
     assert rnnscope.watch(model, str(tmp_path / "a.jsonl")).module is model.rnn
     with pytest.raises(TypeError):
         rnnscope.watch(torch.nn.Linear(2, 2), str(tmp_path / "b.jsonl"))
+
+
+def test_step_inside_inference_mode_and_no_grad(tmp_path):
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        for mode in (torch.inference_mode, torch.no_grad):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            with mode():
+                scope.step(loss)
+    first, second = strict_lines(path)[1:]
+    assert first["hidden_grad_norms"] == second["hidden_grad_norms"]
