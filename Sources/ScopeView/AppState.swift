@@ -106,6 +106,9 @@ public struct AppState: Sendable {
     /// Which layer's gradients the chart and heatmap show (0 = bottom).
     public var layer = 0
     public var now = 0.0
+    /// Mixed into the seeds `R` draws, so each session gets its own (the runtime sets it
+    /// from the clock; 0 in tests, where the seeds are then the same every time).
+    public var sessionSalt: UInt64 = 0
 
     public static let historyRows = 512
     /// How long a status message stays, in seconds.

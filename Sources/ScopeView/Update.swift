@@ -229,7 +229,7 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
 
     case .restartNewSeed:
         leaveStepThrough(&state)
-        state.settings.seed = nextSeed(after: state.settings.seed)
+        state.settings.seed = nextSeed(after: state.settings.seed, salt: state.sessionSalt)
         state.resetRun()
         say(&state, "restarted with a new seed: \(state.settings.seed)")
         return [.restart(seed: state.settings.seed)]
@@ -360,8 +360,8 @@ private func open(_ state: inout AppState, _ scenario: Scenario) {
 
 /// The next seed for `R`: derived from the current one (SplitMix64), so that
 /// `update` stays a pure function, and kept short enough to read out in a lecture.
-func nextSeed(after seed: UInt64) -> UInt64 {
-    var z = seed &+ 0x9E37_79B9_7F4A_7C15
+func nextSeed(after seed: UInt64, salt: UInt64 = 0) -> UInt64 {
+    var z = (seed ^ salt) &+ 0x9E37_79B9_7F4A_7C15
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     z ^= z >> 31

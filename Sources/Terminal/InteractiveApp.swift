@@ -53,6 +53,8 @@ public enum InteractiveApp {
             return 2
         }
         var loop = make(screen, unicode ? .unicode : .ascii)
+        // R's new seeds differ from one session to the next.
+        loop.state.sessionSalt = UInt64(Date().timeIntervalSince1970 * 1000) ^ UInt64(getpid())
         loop.run()
         let (width, height) = (screen.width, screen.height)
         screen.end()

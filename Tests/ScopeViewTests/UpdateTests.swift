@@ -284,6 +284,19 @@ import Testing
         #expect(s.spectrum?.iteration == 10)
     }
 
+    /// R in another session (another salt) draws other seeds; in the same session, the same ones.
+    @Test func eachSessionDrawsItsOwnSeeds() {
+        var a = Fixture.state(), b = Fixture.state(), c = Fixture.state()
+        a.sessionSalt = 1_733_520_000_000
+        b.sessionSalt = 1_733_520_000_777
+        c.sessionSalt = a.sessionSalt
+        _ = update(&a, .key(.char("R")))
+        _ = update(&b, .key(.char("R")))
+        _ = update(&c, .key(.char("R")))
+        #expect(a.settings.seed != b.settings.seed)
+        #expect(a.settings.seed == c.settings.seed)
+    }
+
     @Test func newSeedsAreShortAndChange() {
         var seed: UInt64 = 1
         var seen = Set<UInt64>()
