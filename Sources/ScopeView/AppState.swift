@@ -103,6 +103,10 @@ public struct AppState: Sendable {
     public var status: StatusMessage?
     public var width: Int
     public var height: Int
+    /// `rnnscope lecture`: `presets` are the lecture's, in its order, and PgDn/PgUp walk them.
+    public var lecture = false
+    /// The chart draws the lecture's predicted lines over the bars (`o`, `TheoryOverlay`).
+    public var theory = false
     /// Which layer's gradients the chart and heatmap show (0 = bottom).
     public var layer = 0
     public var now = 0.0

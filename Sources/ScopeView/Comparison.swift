@@ -123,6 +123,12 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         say(&state, "v closes the split first (keeping the focused run)")
         return []
 
+    case .toggleTheory:
+        // Both charts, so that the two sides are read against the same kind of line.
+        let commands = perform(&state, action)
+        state.comparison?.b.theory = state.theory
+        return commands
+
     default:
         return perform(&state, action)
     }

@@ -6,6 +6,7 @@ public enum Action: Hashable, Sendable, CaseIterable {
     case toggleTruncation, shorterTruncation, longerTruncation, toggleIdentityInit
     case cycleCell, raiseForgetBias, lowerForgetBias
     case restart, restartNewSeed, openPicker, nextLayer, saveWeights, exportFrame, toggleSplit, switchFocus, help, quit
+    case toggleTheory, nextSlide, previousSlide
     case stepBack, stepForward, stepToFirst, stepToLast, leaveStepThrough
     case pickerUp, pickerDown, pickerOpen, pickerCancel
     case scrollUp, scrollDown, pageUp, pageDown, closeHelp
@@ -82,6 +83,12 @@ public enum Keymap {
                 help: "split view: move the focus between A and B", context: .main),
         Binding(keys: [.char("e")], keyLabel: "e", action: .exportFrame, barLabel: "SVG",
                 help: "write this frame as rnnscope-<scenario>-it<N>.svg (and .txt) in the current directory; with --model, named after the model file", context: .main),
+        Binding(keys: [.char("o")], keyLabel: "o", action: .toggleTheory, barLabel: nil,
+                help: "theory over the measurement: from t = T back, ρ(W_hh)^ℓ and the bound (γ·σ_max)^ℓ (a gated cell: its mean gate f̄^ℓ or z̄^ℓ)", context: .main),
+        Binding(keys: [.pageDown], keyLabel: "PgDn", action: .nextSlide, barLabel: nil,
+                help: "rnnscope lecture: the next preset of the lecture, opening at its moment (a clicker's key)", context: .main),
+        Binding(keys: [.pageUp], keyLabel: "PgUp", action: .previousSlide, barLabel: nil,
+                help: "rnnscope lecture: the previous preset", context: .main),
         Binding(keys: [.char("L")], keyLabel: "L", action: .nextLayer, barLabel: "Layer",
                 help: "show the next layer (stacked networks)", context: .main),
         Binding(keys: [.char("?"), .function(1)], keyLabel: "?", action: .help, barLabel: "Help",

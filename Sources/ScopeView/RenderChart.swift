@@ -19,6 +19,8 @@ enum GradientChart {
         if state.settings.layers > 1 {
             title += state.stream?.directions == 2 ? " · \(state.rowName(state.layer))" : " · layer \(state.layer + 1)/\(state.settings.layers)"
         }
+        let theory = state.theory ? TheoryOverlay.lines(state, glyphs: glyphs) : []
+        if !theory.isEmpty { title += " · " + TheoryOverlay.legend(theory) }
         var legend = "\(glyphs.nonFinite) Inf/NaN \(glyphs.zero) zero"
         if cuts > 0 { legend += " \(glyphs.cutLine) cut K=\(cuts)" }
         sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: legend)
@@ -49,6 +51,7 @@ enum GradientChart {
             drawBar(v, scale: scale, glyphs: glyphs, x: plot.x + column, plot: plot, into: &buf)
         }
         drawCuts(every: cuts, axis: axis, glyphs: glyphs, plot: plot, into: &buf)
+        TheoryOverlay.draw(theory, scale: scale, axis: axis, plot: plot, into: &buf)
         let cursorLabel = cursor.map { cursorLabelSpan($0, axis: axis, plot: plot) }
         drawTimeAxis(axis, cuts: cuts, glyphs: glyphs, plot: plot, y: axisY, labelY: labelY, avoiding: cursorLabel, into: &buf)
         if let c = cursor { drawCursor(c, axis: axis, glyphs: glyphs, plot: plot, labelY: labelY, into: &buf) }

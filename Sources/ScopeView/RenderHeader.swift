@@ -18,6 +18,10 @@ enum Header {
         if buf.displayWidth(mark) > (titleEnd - x) / 2 { mark = " │ changed: \(changed.count) settings" }
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
         var title = "│ \(state.scenario.title) (\(state.scenario.name))"
+        // In a lecture, where this preset is in it.
+        if state.lecture, let i = state.presets.firstIndex(where: { $0.name == state.scenario.name }) {
+            title = "│ \(i + 1)/\(state.presets.count) " + title
+        }
         let ellipsis = buf.asciiOnly ? "..." : "…"
         let room = titleEnd - x - 1 - buf.displayWidth(mark)  // a blank before the seed
         if buf.displayWidth(title) > room, room > ellipsis.count + 2 {

@@ -234,6 +234,34 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         say(&state, "restarted with a new seed: \(state.settings.seed)")
         return [.restart(seed: state.settings.seed)]
 
+    case .nextSlide, .previousSlide:
+        guard state.lecture, !state.presets.isEmpty else {
+            say(&state, "PgDn and PgUp walk a lecture's presets: rnnscope lecture")
+            return []
+        }
+        let here = state.presets.firstIndex { $0.name == state.scenario.name } ?? -1
+        let next = action == .nextSlide ? here + 1 : here - 1
+        guard state.presets.indices.contains(next) else {
+            say(&state, next < 0 ? "this is the lecture's first preset" : "this is the lecture's last preset: PgUp goes back")
+            return []
+        }
+        let chosen = state.presets[next]
+        leaveStepThrough(&state)
+        open(&state, chosen)
+        say(&state, "\(next + 1) of \(state.presets.count): \(chosen.name) (PgDn next, PgUp previous)")
+        return [.openScenario(chosen.name)]
+
+    case .toggleTheory:
+        state.theory.toggle()
+        guard state.theory else {
+            say(&state, "theory lines off")
+            return []
+        }
+        say(&state, state.settings.cell == .rnn
+            ? "theory from t = T back: • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds"
+            : "theory from t = T back: • \(state.settings.cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
+        return []
+
     case .nextLayer:
         state.layer = (state.layer + 1) % max(1, state.settings.layers)
         say(&state, state.stream?.directions == 2 ? "showing \(state.rowName(state.layer)) (\(state.layer + 1) of \(state.settings.layers))"
@@ -344,8 +372,14 @@ private func truncateChanged(_ state: inout AppState) -> [AppCommand] {
     return [.setTruncate(state.truncate > 0 ? state.truncate : nil)]
 }
 
-/// Switches to another scenario: its own settings, nothing carried over.
-private func open(_ state: inout AppState, _ scenario: Scenario) {
+/// Switches to another scenario: its own settings, nothing carried over. A comparison
+/// scenario opens as its split, run A its first variant and B its second, as `run` opens it.
+func open(_ state: inout AppState, _ chosen: Scenario) {
+    var scenario = chosen
+    if let pair = chosen.compare { scenario.settings = pair.a.settings }
+    state.comparison = chosen.compare.map {
+        Comparison(b: AppState(scenario: chosen.withSettings($0.b.settings), width: state.width, height: state.height))
+    }
     state.scenario = scenario
     state.settings = scenario.settings
     state.identityInit = AppState.isIRNN(scenario.settings)

@@ -12,12 +12,15 @@ public enum InteractiveApp {
     /// With `recording`, every frame drawn is also written to it (`--record`); a recording
     /// that cannot be written ends the view with status 2 and one line on stderr.
     /// `compare`: open the split view with run B on these settings (`--vs`).
+    /// `lecture`: `presets` are a lecture's, in its order; PgDn and PgUp walk them.
     public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
-                           recording: SessionRecording? = nil, compare: Settings? = nil,
+                           recording: SessionRecording? = nil, compare: Settings? = nil, lecture: Bool = false,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         open(ascii: ascii, recording: recording) { screen, glyphs in
-            EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
-                      recording: recording, compare: compare, watcherFactory: watcherFactory)
+            var loop = EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
+                                 recording: recording, compare: compare, watcherFactory: watcherFactory)
+            loop.state.lecture = lecture
+            return loop
         }
     }
 
@@ -200,9 +203,24 @@ struct EventLoop {
         case .restart:
             // state.settings already carries the seed, IRNN and the live clipping/truncation.
             session.reinitialise(state.settings, watcher: watcherFactory(state.scenario))
-        case .openScenario(let name):
-            let scenario = state.presets.first { $0.name == name } ?? state.scenario
-            session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+        case .openScenario:
+            // The view has opened it (update's `open`): run A on its settings, and for a
+            // comparison scenario run B beside it in lockstep; a split it replaces ends.
+            partner?.stop(timeout: 0.2)
+            partner = nil
+            session.join(nil)
+            let scenario = state.scenario
+            if let b = state.comparison?.b {
+                let gate = Lockstep()
+                session.join((gate, 0))
+                session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+                let p = LiveSession(settings: b.settings, watcher: watcherFactory(b.scenario), running: b.running,
+                                    lockstep: (gate, 1))
+                p.start()
+                partner = p
+            } else {
+                session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+            }
         case .exportFrame(let base):
             // The frame as it is on screen now, before the status line reports the export.
             let frame = render(state, glyphs: glyphs, colors: screen.tier)

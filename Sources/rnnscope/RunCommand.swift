@@ -72,8 +72,8 @@ let recordHelp = ArgumentHelp("Record the session as an asciicast v2 file (ascii
 enum Interactive {
     /// Runs the terminal UI on a scenario; returns the exit status. `stopAt`: each run pauses at this iteration.
     static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil, record: String? = nil,
-                     compare: Settings? = nil) throws -> Int32 {
-        let presets = (try? ScenarioLibrary.presets()) ?? []
+                     compare: Settings? = nil, lecture: [Scenario]? = nil) throws -> Int32 {
+        let presets = lecture ?? (try? ScenarioLibrary.presets()) ?? []
         // The file is opened before the terminal is taken over: a bad path is one line on stderr.
         let recording: SessionRecording?
         do {
@@ -81,7 +81,7 @@ enum Interactive {
         } catch { throw Failure(error) }
         if let user = scenario.settings.userModel { ModelOptions.announce(user, dataPath: user.dataPath) }
         return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt, recording: recording,
-                                  compare: compare,
+                                  compare: compare, lecture: lecture != nil,
                                   watcherFactory: { $0.momentWatcher() })
     }
 }

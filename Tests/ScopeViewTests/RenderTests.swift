@@ -100,6 +100,25 @@ import Testing
         #expect(cells(shorter) > full / 2 && cells(shorter) < full, "the shorter row ends early: \(cells(shorter)) of \(full)")
     }
 
+    /// `o`: the theory line ρ^ℓ from t = T rides on the bars of a network that decays at
+    /// exactly ρ per step, and the title names the lines; off, nothing is drawn over the bars.
+    @Test func theoryLinesRideOnTheBarsTheyPredict() {
+        let norms = Fixture.decaying(steps: 40, decay: 0.7)
+        var state = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms, rho: 0.7, sigma: 0.95))
+        #expect(!Fixture.render(state).text.contains("•"))
+        _ = update(&state, .key(.char("o")))
+        let buf = Fixture.render(state)
+        #expect(buf.text.contains("• ρ^ℓ ─ (γσ)^ℓ"))
+        let chart = buf.lines.prefix(20).joined()
+        #expect(chart.filter { $0 == "•" }.count >= 30, "\(buf.text)")
+        // Each mark sits on its column's bar top or the cell above it, never inside the bar.
+        for y in 3..<18 {
+            for x in 6..<60 where buf[x, y].character == "•" {
+                #expect(buf[x, y + 1].character != " ", "a mark floating above an empty cell at \(x), \(y)")
+            }
+        }
+    }
+
     @Test func heatmapRowsSpreadOverAFastRun() {
         var ring = Ring<IterationSummary>(capacity: 512)
         for i in 1...100 {

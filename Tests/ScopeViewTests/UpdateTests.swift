@@ -297,6 +297,27 @@ import Testing
         #expect(a.settings.seed == c.settings.seed)
     }
 
+    /// The picker (and a lecture's PgDn) opens a comparison scenario as its split, as `run` does.
+    @Test func openingAComparisonScenarioOpensItsSplit() throws {
+        let text = """
+        title = "pair"
+        compare = ["a", "b"]
+        [network]
+        hidden = 4
+        [variants.a]
+        [variants.b]
+        init.rho = 0.5
+        """
+        let pair = try ScenarioLibrary.parse(text, path: "pair.toml")
+        var state = AppState(scenario: Fixture.scenario(), presets: [Fixture.scenario(), pair], width: 100, height: 32)
+        state.lecture = true
+        #expect(update(&state, .key(.pageDown)) == [.openScenario("pair")])
+        #expect(state.comparison?.b.settings.rho == 0.5 && state.settings.rho == pair.settings.rho)
+        #expect(update(&state, .key(.pageDown)).isEmpty && state.status?.text.contains("last preset") == true)
+        #expect(update(&state, .key(.pageUp)) == [.openScenario(Fixture.scenario().name)])
+        #expect(state.comparison == nil)
+    }
+
     @Test func newSeedsAreShortAndChange() {
         var seed: UInt64 = 1
         var seen = Set<UInt64>()
