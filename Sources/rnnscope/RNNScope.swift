@@ -7,7 +7,7 @@ struct RNNScope: ParsableCommand {
         abstract: "Watch gradients vanish and explode in a vanilla RNN as it trains.",
         discussion: "With no command, opens the interactive view on the default scenario.",
         version: rnnscopeVersion,
-        subcommands: [RunCommand.self, LectureCommand.self, TrainCommand.self, WatchCommand.self, GradsCommand.self, ListCommand.self, CheckCommand.self, BenchCommand.self],
+        subcommands: [RunCommand.self, LectureCommand.self, TrainCommand.self, WatchCommand.self, GradsCommand.self, ReferenceCommand.self, ListCommand.self, CheckCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
