@@ -80,6 +80,10 @@ struct ScenarioParser {
     static let topLevel = ["title", "notes", "seed"] + sections + ["variants", "compare", "expect"]
 
     static func parse(_ text: String, path: String) throws -> Scenario {
+        // Before TOMLKit, whose parser recurses once per level (TextLimits says why).
+        do { try TextLimits.check(text) } catch {
+            throw ScenarioError(path: path, line: error.line, message: error.message)
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

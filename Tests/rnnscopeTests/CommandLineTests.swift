@@ -23,13 +23,14 @@ enum Binary {
         packageRoot.appendingPathComponent("Tests/RNNSimTests/Fixtures/\(path)").path
     }
 
-    static func run(_ args: [String], stdin: Data? = nil, executable: URL? = nil) throws -> Run {
+    static func run(_ args: [String], stdin: Data? = nil, executable: URL? = nil, environment extra: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = executable ?? url
         p.arguments = args
         p.currentDirectoryURL = packageRoot
         var env = ProcessInfo.processInfo.environment
         env["RNNSCOPE_SCENARIOS"] = packageRoot.appendingPathComponent("Scenarios").path
+        for (k, v) in extra { env[k] = v }
         p.environment = env
         // Output goes to files, so that a large output can never block the process.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-run-\(UUID().uuidString)")

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import RNNSim
+
+/// Issue 20's cases, through the built binary: a stranger's file or setting
+/// never crashes rnnscope, never overwrites an input, never reads outside its
+/// folder, and never runs something other than the user's model silently.
+/// Each case is bounded (seconds, not minutes): they run in `.ci/run`.
+@Suite(.serialized) struct HostileInputTests {
+    /// A fresh folder, removed by the caller's `defer`.
+    static func folder(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func oneLine(_ r: Run) -> Bool {
+        r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("rnnscope: ")
+    }
+
+    // MARK: 1. Nesting
+
+    /// A header of 20,000 dotted parts (a 40 KB file) segfaulted `check`, and
+    /// `list` with it among the presets; now each is one line and status 2.
+    @Test func aDeepHeaderOrDeepNestingIsRefusedNotACrash() throws {
+        let dir = try Self.folder("deep")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let deep: [(String, String)] = [
+            ("header", "title = \"x\"\n[" + Array(repeating: "a", count: 20_000).joined(separator: ".") + "]\n"),
+            ("key", "title = \"x\"\n" + Array(repeating: "a", count: 20_000).joined(separator: ".") + " = 1\n"),
+            ("arrays", "title = \"x\"\na = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n"),
+            ("tables", "title = \"x\"\na = " + String(repeating: "{a=", count: 50_000) + "1" + String(repeating: "}", count: 50_000) + "\n"),
+        ]
+        for (name, text) in deep {
+            let file = dir.appendingPathComponent("\(name).toml")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let r = try Binary.run(["check", file.path])
+            #expect(r.status == 2 && Self.oneLine(r), "\(name): status \(r.status) \(r.stderr.prefix(300))")
+            #expect(r.stderr.contains("\(name).toml:2:"), "\(name): the line of the offending text: \(r.stderr.prefix(300))")
+        }
+        // One such file among the presets: `list` says which, in one line.
+        let presets = dir.appendingPathComponent("presets")
+        try FileManager.default.createDirectory(at: presets, withIntermediateDirectories: true)
+        try deep[0].1.write(to: presets.appendingPathComponent("deep.toml"), atomically: true, encoding: .utf8)
+        let list = try Binary.run(["list"], environment: ["RNNSCOPE_SCENARIOS": presets.path])
+        #expect(list.status == 2 && Self.oneLine(list) && list.stderr.contains("deep.toml:2:"), "status \(list.status) \(list.stderr.prefix(300))")
+    }
+}
