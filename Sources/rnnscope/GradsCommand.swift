@@ -28,6 +28,7 @@ struct GradsCommand: ParsableCommand {
     }
 
     func run() throws {
+        try refuseSameFile(outputs: [("--out", out)], inputs: [("--model", input.model), ("--data", input.data)])
         if let out { do { try OutputFile.check(out) } catch { throw Failure(error) } }
         let user = try input.load { file, layout in
             try Self.checkMemory(file, layout, loss: input.lossKind, batchFirst: input.batchFirst)

@@ -26,6 +26,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        try refuseSameFile(outputs: [("--save", save ?? input.model.map(UserModel.defaultSavePath(for:))), ("--record", record)],
+                           inputs: [("--model", input.model), ("--data", input.data), ("the scenario file", scenarioFile(scenario))])
         // With --model, the scenario (if any) supplies only the training settings.
         var base = try resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName)
         // Its variants are networks of their own, so with --model only --vs opens the split.

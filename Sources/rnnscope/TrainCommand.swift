@@ -59,6 +59,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Live, the w key saves to the default path beside the model.
+        let saving = save ?? (headless ? nil : input.model.map(UserModel.defaultSavePath(for:)))
+        try refuseSameFile(outputs: [("--save", saving), ("--csv", csv), ("--svg", svg), ("--record", record)],
+                           inputs: [("--model", input.model), ("--data", input.data), ("the scenario file", scenarioFile(scenario))])
         var base = try resolveScenario(self.scenario)
         // Live, a comparison scenario opens as its split, as `run` opens it (headless trains run A).
         let compare = !headless && input.model == nil ? try RunCommand.comparePair(&base, settings: settings, pace: pace) : nil

@@ -45,4 +45,32 @@ import Testing
         let list = try Binary.run(["list"], environment: ["RNNSCOPE_SCENARIOS": presets.path])
         #expect(list.status == 2 && Self.oneLine(list) && list.stderr.contains("deep.toml:2:"), "status \(list.status) \(list.stderr.prefix(300))")
     }
+
+    // MARK: 3. Outputs over inputs
+
+    /// `grads --out` equal to `--model` (or `--data`, or a link to either) used to
+    /// replace the model with gradients and exit 0; `train --csv x --svg x` wrote both to x.
+    @Test func anOutputOnAnInputOrOnAnotherOutputIsRefused() throws {
+        let dir = try Self.folder("same")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.safetensors").path, data = dir.appendingPathComponent("d.safetensors").path
+        try FileManager.default.copyItem(atPath: Binary.fixture("tanh-mse-last/model.safetensors"), toPath: model)
+        try FileManager.default.copyItem(atPath: Binary.fixture("tanh-mse-last/data.safetensors"), toPath: data)
+        let link = dir.appendingPathComponent("link").path
+        symlink(model, link)
+        let before = try Data(contentsOf: URL(fileURLWithPath: model)), dataBefore = try Data(contentsOf: URL(fileURLWithPath: data))
+        for out in [model, data, link, dir.path + "/./m.safetensors"] {
+            let r = try Binary.run(["grads", "--model", model, "--data", data, "--loss", "mse-last", "--out", out])
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains("never writes over its inputs"), "\(out): \(r.status) \(r.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: data)) == dataBefore)
+        let x = dir.appendingPathComponent("x").path
+        let both = try Binary.run(["train", "--headless", "--iterations", "2", "--set", "network.hidden=4", "--csv", x, "--svg", x])
+        #expect(both.status == 2 && Self.oneLine(both) && both.stderr.contains("name the same file"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: x))
+        let save = try Binary.run(["train", "--headless", "--iterations", "2", "--model", model, "--data", data, "--save", link])
+        #expect(save.status == 2 && save.stderr.contains("--save is the file given as --model"), "\(save.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
+    }
 }
