@@ -252,9 +252,12 @@ struct ScenarioParser {
         guard var v = value.settingValue else {
             throw error(full, "expected \(key.accepts), got \(value.typeName)")
         }
-        // A corpus named in a file is found next to the file, not in the working directory.
-        if name == "task.corpus", case .string(let file) = v, !file.hasPrefix("/"), let dir = directory {
-            v = .string(dir + "/" + file)
+        // A corpus named in a file is found next to the file, and only there or below.
+        if name == "task.corpus", case .string(let file) = v {
+            switch CorpusPath.resolve(file, folder: directory) {
+            case .success(let path): v = .string(path)
+            case .failure(let refusal): throw error(full, refusal.message)
+            }
         }
         do { try settings.set(name, v) } catch let e as SettingsError {
             throw error(full, e.message)

@@ -208,8 +208,11 @@ import Testing
     @Test func corpusIsFoundNextToTheFile() throws {
         let s = try ScenarioLibrary.parse(replacing("kind = \"adding\"", "kind = \"char-lm\"\ncorpus = \"texts/a.txt\""), path: "lectures/x.toml")
         #expect(s.settings.corpus == "lectures/texts/a.txt")
-        let abs = try ScenarioLibrary.parse(replacing("kind = \"adding\"", "kind = \"char-lm\"\ncorpus = \"/data/a.txt\""), path: "lectures/x.toml")
-        #expect(abs.settings.corpus == "/data/a.txt")
+        // Outside the file's folder: refused, with the line (issue 20: a stranger's scenario read /etc/shadow).
+        for outside in ["/etc/shadow", "../x.txt", "texts/../../x.txt", "~/x.txt"] {
+            let e = error(replacing("kind = \"adding\"", "kind = \"char-lm\"\ncorpus = \"\(outside)\""), path: "lectures/x.toml")
+            #expect(e?.line == 11 && e?.key == "task.corpus" && e?.message.contains("inside its own folder") == true, "\(outside): \(String(describing: e))")
+        }
     }
 
     @Test func missingTitle() {

@@ -73,4 +73,34 @@ import Testing
         #expect(save.status == 2 && save.stderr.contains("--save is the file given as --model"), "\(save.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
     }
+
+    // MARK: 6. Corpus paths
+
+    /// A scenario file's `task.corpus` reads only inside the file's folder: an
+    /// absolute path, `../`, or a link leading out are refused with the line;
+    /// the same path on the command line is the user's own choice and is read.
+    @Test func aScenarioReadsItsCorpusOnlyFromItsOwnFolder() throws {
+        let dir = try Self.folder("corpus")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let secret = dir.appendingPathComponent("secret.txt")
+        try String(repeating: "the secret words of another user. ", count: 40).write(to: secret, atomically: true, encoding: .utf8)
+        let inner = dir.appendingPathComponent("lectures")
+        try FileManager.default.createDirectory(at: inner.appendingPathComponent("texts"), withIntermediateDirectories: true)
+        try String(repeating: "a fair corpus of plain words. ", count: 40).write(to: inner.appendingPathComponent("texts/ok.txt"), atomically: true, encoding: .utf8)
+        symlink(secret.path, inner.appendingPathComponent("link.txt").path)
+        func scenario(_ corpus: String) throws -> String {
+            let file = inner.appendingPathComponent("s\(UUID().uuidString.prefix(6)).toml")
+            try "title = \"x\"\n[network]\nhidden = 4\n[task]\nkind = \"char-lm\"\nsteps = 8\ncorpus = \"\(corpus)\"\n".write(to: file, atomically: true, encoding: .utf8)
+            return file.path
+        }
+        for corpus in [secret.path, "../secret.txt", "texts/../../secret.txt", "link.txt", "/etc/passwd"] {
+            let r = try Binary.run(["train", try scenario(corpus), "--headless", "--iterations", "1"])
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains(":7: task.corpus:"), "\(corpus): \(r.status) \(r.stderr)")
+            #expect(!r.stdout.contains("secret"))
+        }
+        let ok = try Binary.run(["train", try scenario("texts/ok.txt"), "--headless", "--iterations", "1"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let given = try Binary.run(["train", try scenario("texts/ok.txt"), "--headless", "--iterations", "1", "--set", "task.corpus=\(secret.path)"])
+        #expect(given.status == 0, "the command line may name any file: \(given.stderr)")
+    }
 }
