@@ -404,6 +404,7 @@ private struct Simulation {
     func saveWeights() -> String {
         guard let user = settings.userModel else { return "nothing to save: w saves a model opened with --model" }
         guard let trainer else { return "nothing to save yet" }
+        if let refusal = user.model.saveRefusal { return "not saved: " + refusal }
         if let n = trainer.divergedAt { return "not saved: " + Trainer.divergedRefusal(at: n) + " (r restarts)" }
         let file = user.model.weightsFile(trainer.network)
         do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }

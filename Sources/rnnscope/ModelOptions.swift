@@ -21,6 +21,8 @@ struct ModelOptions: ParsableArguments {
     var cell: String?
     @Flag(name: .customLong("batch-first"), help: "The data is [B, T, …], as for nn.RNN(batch_first=True).")
     var batchFirst = false
+    @Flag(name: .customLong("drop-unrun-tensors"), help: "Run a model whose file holds tensors rnnscope cannot run (a LayerNorm, an MLP head) without them: a different model, said on stderr, in the JSON and in the view's title; --save is then refused. Without it such a model is refused.")
+    var dropUnrunTensors = false
 
     func validate() throws {
         if let loss, LossKind(rawValue: loss) == nil {
@@ -34,7 +36,8 @@ struct ModelOptions: ParsableArguments {
         }
         if model == nil {
             let orphans = [(data != nil, "--data"), (rnnPrefix != nil, "--rnn"), (headPrefix != nil, "--head"),
-                           (nonlinearity != nil, "--nonlinearity"), (cell != nil, "--cell"), (batchFirst, "--batch-first")].filter(\.0).map(\.1)
+                           (nonlinearity != nil, "--nonlinearity"), (cell != nil, "--cell"), (batchFirst, "--batch-first"),
+                           (dropUnrunTensors, "--drop-unrun-tensors")].filter(\.0).map(\.1)
             if let first = orphans.first { throw ValidationError("\(first) needs --model M.safetensors") }
         }
     }
@@ -49,11 +52,13 @@ struct ModelOptions: ParsableArguments {
         // A --save that cannot be written is refused before any training it would end.
         if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure("--save: \(error)") } }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
-                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)))
+                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)),
+                                    dropUnrun: dropUnrunTensors)
         let stock: StockModel
         do { stock = try ModelFile.read(contentsOf: URL(fileURLWithPath: model), options: read) } catch {
             throw Failure(error, file: model, role: "model")
         }
+        if let savePath, let refusal = stock.saveRefusal { throw Failure("--save \(TextSafety.escaped(savePath, limit: 400)) refused: \(refusal)") }
         var dataSet: DataSet? = nil
         if let data {
             do {
@@ -84,6 +89,8 @@ struct ModelOptions: ParsableArguments {
             ("head_bias", .bool(m.layout.readoutHasBias)), ("rnn_prefix", .string(m.rnnPrefix)), ("head_prefix", .string(m.headPrefix)),
         ]
         if let v = m.layout.vocabulary { fields.append(("embedding_rows", .int(v))) }
+        // With --drop-unrun-tensors, what the run left out (the figures are not the file's model's).
+        fields.append(("dropped_tensors", .array(m.dropped.keys.sorted().map { .string($0) })))
         if let d = user.data {
             fields += [("steps", .int(d.batch.steps)), ("batch", .int(d.batch.size)), ("batch_first", .bool(d.batchFirst)),
                        ("h0", .bool(d.batch.initialHidden != nil)), ("loss", .string(d.loss.rawValue))]

@@ -25,7 +25,9 @@ enum ModelRun {
             notes += " Data: \(data.summary); minibatches of \(settings.batch) of its \(data.batch.size) sequences."
         }
         notes += " w saves the current weights to \(user.savePath) under the names, shapes and dtypes read."
-        var s = Scenario(name: "model", title: "Your model: \(modelName)" + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
+        // Said in the title too: what runs is not the file's model.
+        let dropped = user.model.dropped.isEmpty ? "" : " without \(user.model.dropped.count) of its tensors (\(ModelReadOptions.dropFlag))"
+        var s = Scenario(name: "model", title: "Your model: \(modelName)" + dropped + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath
         if announce { ModelOptions.announce(user, dataPath: dataPath) }
@@ -61,6 +63,9 @@ enum ModelRun {
     /// A diverged run's weights are refused (exit 1): they are frozen where the gradient
     /// became Inf/NaN, and loading them would only reproduce the failure.
     static func save(_ trainer: Trainer, _ user: UserModel) throws {
+        if let refusal = user.model.saveRefusal {
+            throw Failure("not saved to \(TextSafety.escaped(user.savePath, limit: 400)): \(refusal)")
+        }
         if let n = trainer.divergedAt {
             throw Failure("not saved to \(TextSafety.escaped(user.savePath, limit: 400)): " + Trainer.divergedRefusal(at: n), status: 1)
         }

@@ -103,4 +103,61 @@ import Testing
         let given = try Binary.run(["train", try scenario("texts/ok.txt"), "--headless", "--iterations", "1", "--set", "task.corpus=\(secret.path)"])
         #expect(given.status == 0, "the command line may name any file: \(given.stderr)")
     }
+
+    // MARK: 9. Tensors rnnscope does not run
+
+    /// nn.LSTM(3, 4) → nn.LayerNorm(4) → nn.Linear(4, 2), or an MLP head, with data [T 5, B 2].
+    static func unrunModel(in dir: URL, mlp: Bool = false) throws -> (model: String, data: String) {
+        var rng = SeededRandom(seed: 20)
+        func t(_ shape: [Int]) -> SafeTensor { SafeTensor(floats: (0..<shape.reduce(1, *)).map { _ in Float(rng.normal() * 0.3) }, shape: shape) }
+        let H = 4, I = 3, O = 2
+        var tensors: [String: SafeTensor] = [
+            "lstm.weight_ih_l0": t([4 * H, I]), "lstm.weight_hh_l0": t([4 * H, H]), "lstm.bias_ih_l0": t([4 * H]), "lstm.bias_hh_l0": t([4 * H]),
+        ]
+        if mlp {
+            tensors.merge(["fc1.weight": t([6, H]), "fc1.bias": t([6]), "fc2.weight": t([O, 6]), "fc2.bias": t([O])]) { a, _ in a }
+        } else {
+            tensors.merge(["norm.weight": t([H]), "norm.bias": t([H]), "fc.weight": t([O, H]), "fc.bias": t([O])]) { a, _ in a }
+        }
+        let model = dir.appendingPathComponent(mlp ? "mlp.safetensors" : "ln.safetensors"), data = dir.appendingPathComponent(mlp ? "mlp-data.safetensors" : "ln-data.safetensors")
+        try SafeTensorsFile(tensors: tensors).write(to: model)
+        try SafeTensorsFile(tensors: ["inputs": t([5, 2, I]), "targets": t([5, 2, mlp ? 6 : O])]).write(to: data)
+        return (model.path, data.path)
+    }
+
+    /// Such a model was run as LSTM → Linear after `--rnn/--head`, with one stderr
+    /// line, and saved back as if it had been trained as itself. Now it is refused
+    /// unless --drop-unrun-tensors, which is then said on stderr, in the JSON
+    /// header and in the title, and --save is refused.
+    @Test func aModelWithTensorsRnnscopeDoesNotRunIsRefusedUnlessTheyAreDroppedOutLoud() throws {
+        let dir = try Self.folder("unrun")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (model, data) = try Self.unrunModel(in: dir)
+        for extra in [[], ["--rnn", "lstm", "--head", "fc"]] {
+            let r = try Binary.run(["grads", "--model", model, "--data", data, "--loss", "mse-all"] + extra)
+            #expect(r.status == 2 && Self.oneLine(r), "\(extra): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("'norm.bias' [4], 'norm.weight' [4]") && r.stderr.contains("--drop-unrun-tensors"), "\(r.stderr)")
+        }
+        let mlp = try Self.unrunModel(in: dir, mlp: true)
+        let m = try Binary.run(["grads", "--model", mlp.model, "--data", mlp.data, "--loss", "mse-all", "--head", "fc1"])
+        #expect(m.status == 2 && m.stderr.contains("'fc2.bias'") && m.stderr.contains("'fc2.weight'"), "\(m.stderr)")
+
+        let dropped = try Binary.run(["grads", "--model", model, "--data", data, "--loss", "mse-all", "--drop-unrun-tensors", "--json"])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        #expect(dropped.stderr.contains("--drop-unrun-tensors: running without 'norm.bias', 'norm.weight'"), "\(dropped.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(dropped.stdout.utf8)) as? [String: Any])
+        #expect((o["model"] as? [String: Any])?["dropped_tensors"] as? [String] == ["norm.bias", "norm.weight"])
+
+        let train = try Binary.run(["train", "--headless", "--iterations", "2", "--jsonl", "--model", model, "--data", data, "--drop-unrun-tensors"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data((train.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any])
+        #expect((header["title"] as? String)?.contains("without 2 of its tensors (--drop-unrun-tensors)") == true, "\(header["title"] ?? "")")
+        #expect((header["model"] as? [String: Any])?["dropped_tensors"] as? [String] == ["norm.bias", "norm.weight"])
+        #expect(train.stderr.contains("running without"))
+
+        let out = dir.appendingPathComponent("trained.safetensors").path
+        let save = try Binary.run(["train", "--headless", "--iterations", "2", "--model", model, "--data", data, "--drop-unrun-tensors", "--save", out])
+        #expect(save.status == 2 && Self.oneLine(save) && save.stderr.contains("--save") && save.stderr.contains("would load into your model"), "\(save.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
 }
