@@ -210,7 +210,15 @@ final class TemporaryFileGuard {
     /// Every signal whose default action ends the process and that can be caught.
     static let terminating: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
                                        SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL, SIGSYS, SIGTRAP,
-                                       SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSTKFLT, SIGPWR]
+                                       SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSTKFLT, SIGPWR] + realTime
+    /// SIGRTMIN…SIGRTMAX (34–64 with glibc): their default action ends the process too.
+    static var realTime: [Int32] {
+        #if canImport(Glibc)
+        return Array(__libc_current_sigrtmin()...__libc_current_sigrtmax())
+        #else
+        return []
+        #endif
+    }
     static let slots = 16
     private static let width = Int(PATH_MAX) + 1
     private static let lock = NSLock()

@@ -7,7 +7,9 @@ import ScopeView
 /// `rnnscope` and `rnnscope run NAME`: the live view in the terminal.
 public enum InteractiveApp {
     /// Runs the interactive view until the user quits. Returns the exit status:
-    /// 0 after q, F10, Ctrl-C or SIGTERM; 2 when there is no usable terminal
+    /// 0 after q, F10 or Ctrl-C; after any other signal that ends a
+    /// process (SIGTERM, SIGHUP, SIGQUIT, a real-time signal, …) the process dies
+    /// of it once the terminal is restored and the recording written, as headless does; 2 when there is no usable terminal
     /// (with a one-line message on stderr). `stopAt`: each run pauses at this iteration.
     /// With `recording`, every frame drawn is also written to it (`--record`); a recording
     /// that cannot be written ends the view with status 2 and one line on stderr.
@@ -46,6 +48,8 @@ public enum InteractiveApp {
                 return 2
             }
         }
+        // Ended by a signal (SIGTERM, SIGHUP, a real-time one, …): die of it, as headless does.
+        SignalGuard.endAsSignalled()
         return 0
     }
 }
