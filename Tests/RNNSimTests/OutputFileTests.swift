@@ -147,13 +147,25 @@ import Testing
 
 @Suite struct MemoryBudgetTests {
     @Test func theLimitComesFromTheEnvironment() throws {
-        #expect(try MemoryBudget.limit(environment: [:]) == 2 * 1024 * 1024 * 1024)
-        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"]) == 8 * 1024 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [:], physical: 0x1p40) == 2 * 1024 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"], physical: 0x1p40) == 8 * 1024 * 1024 * 1024)
         #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "512MiB"]) == 512 * 1024 * 1024)
         #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "1000000"]) == 1_000_000)
-        for bad in ["", "lots", "-1G", "0", "1e999", "8X"] {
+        for bad in ["", "lots", "-1G", "0", "1e999", "8X", "1e30", "inf", "٣G"] {
             #expect(throws: SettingsError.self, "\(bad)") { try MemoryBudget.limit(environment: [MemoryBudget.variable: bad]) }
         }
+    }
+
+    /// Issue 20: 99999999999999999999T and 2^64 − 1 were accepted, and no cap is
+    /// then in force; now nothing above the machine's memory is (nor the default).
+    @Test func theLimitIsNeverAboveTheMachinesMemory() throws {
+        let eight = 8 * 0x1p30
+        for huge in ["99999999999999999999T", "18446744073709551615", "9G", "8.001G"] {
+            #expect(throws: SettingsError.self, "\(huge)") { try MemoryBudget.limit(environment: [MemoryBudget.variable: huge], physical: eight) }
+        }
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"], physical: eight) == eight)
+        #expect(try MemoryBudget.limit(environment: [:], physical: 0x1p30) == 0x1p30)
+        #expect(MemoryBudget.physicalMemory > 0x1p26)
     }
 
     /// The estimate counts what BPTT allocates: the hidden states of every layer

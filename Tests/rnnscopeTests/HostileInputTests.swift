@@ -160,4 +160,17 @@ import Testing
         #expect(save.status == 2 && Self.oneLine(save) && save.stderr.contains("--save") && save.stderr.contains("would load into your model"), "\(save.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
+
+    // MARK: 5. The memory limit
+
+    /// 99999999999999999999T (or 2^64 − 1) switched the cap off; the run then
+    /// died with a stack trace. Now it is one line and status 2, before any work.
+    @Test func aMemoryLimitAboveTheMachinesMemoryIsRefused() throws {
+        for value in ["99999999999999999999T", "18446744073709551615", "1e30", "inf"] {
+            let r = try Binary.run(["train", "--headless", "--iterations", "1", "--set", "network.hidden=4"], environment: [MemoryBudget.variable: value])
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains(MemoryBudget.variable), "\(value): \(r.status) \(r.stderr)")
+        }
+        let huge = try Binary.run(["train", "--headless", "--iterations", "1"], environment: [MemoryBudget.variable: "99999999999999999999T"])
+        #expect(huge.stderr.contains("more than this machine's memory"), "\(huge.stderr)")
+    }
 }
