@@ -47,9 +47,12 @@ public final class OutputFile {
         cleanup = try TemporaryFileGuard(temporary, path: path)
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             cleanup.release()
-            throw OutputFileError(path: path, reason: directory.isEmpty || FileManager.default.fileExists(atPath: directory) ? reason : "directory \(TextSafety.quoted(directory)) does not exist")
+            if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+                throw OutputFileError(path: path, reason: "directory \(TextSafety.quoted(directory)) does not exist")
+            }
+            throw OutputFileError(path: path, errno: code)
         }
     }
 
@@ -70,13 +73,13 @@ public final class OutputFile {
         defer { cleanup.release() }
         var failure = Self.writeAll(fd, pending)
         pending = Data()
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if failure == nil && fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil && fsync(fd) != 0 { failure = errno }
+        if failure == nil && fchmod(fd, mode) != 0 { failure = errno }
+        if close(fd) != 0 && failure == nil { failure = errno }
+        if failure == nil && rename(temporary, target) != 0 { failure = errno }
         if let failure {
             unlink(temporary)
-            throw OutputFileError(path: path, reason: failure)
+            throw OutputFileError(path: path, errno: failure)
         }
     }
 
@@ -92,7 +95,7 @@ public final class OutputFile {
     private func flush() throws {
         if let failure = Self.writeAll(fd, pending) {
             discard()
-            throw OutputFileError(path: path, reason: failure)
+            throw OutputFileError(path: path, errno: failure)
         }
         pending.removeAll(keepingCapacity: true)
     }
@@ -102,7 +105,7 @@ public final class OutputFile {
         let file = try OutputFile(path: path)
         if let failure = writeAll(file.fd, data) {
             file.discard()
-            throw OutputFileError(path: path, reason: failure)
+            throw OutputFileError(path: path, errno: failure)
         }
         try file.commit()
     }
@@ -175,16 +178,16 @@ public final class OutputFile {
         return mask
     }
 
-    /// Writes every byte, retrying short writes and EINTR; the error text, or nil.
-    private static func writeAll(_ fd: Int32, _ data: Data) -> String? {
-        data.withUnsafeBytes { raw -> String? in
+    /// Writes every byte, retrying short writes and EINTR; the errno, or nil.
+    private static func writeAll(_ fd: Int32, _ data: Data) -> Int32? {
+        data.withUnsafeBytes { raw -> Int32? in
             guard var p = raw.baseAddress else { return nil }
             var left = raw.count
             while left > 0 {
                 let n = posixWrite(fd, p, min(left, 1 << 30))
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
+                    return errno
                 }
                 p += n
                 left -= n
@@ -197,7 +200,23 @@ public final class OutputFile {
 public struct OutputFileError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: String
+    /// 2 when the path was refused (not a regular file, no such folder): bad input.
+    /// 74 (EX_IOERR) when the system would not store the bytes (a full disk, a
+    /// read-only file system, no permission, an I/O error): the output failed.
+    public var status: Int32 = 2
     public var description: String { "cannot write \(TextSafety.quoted(path)): \(reason)" }
+
+    public init(path: String, reason: String, status: Int32 = 2) {
+        self.path = path
+        self.reason = reason
+        self.status = status
+    }
+
+    /// A failed system call's errno: a path that names nothing usable is bad input, the rest an output failure.
+    init(path: String, errno code: Int32) {
+        self.init(path: path, reason: String(cString: strerror(code)),
+                  status: [ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, EISDIR].contains(code) ? 2 : 74)
+    }
 }
 
 /// Removes the temporary files of the writes under way if a signal ends the

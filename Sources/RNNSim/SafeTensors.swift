@@ -386,6 +386,8 @@ public struct SafeTensorsFile: Sendable, Equatable {
         }
 
         do { try OutputFile.write(serialized(), to: path) } catch let error as OutputFileError {
+            // A write the system refused (a full disk) stays an OutputFileError: it carries status 74.
+            if error.status != 2 { throw error }
             throw SafeTensorsError.cannotWrite(path: path, reason: error.reason)
         }
     }

@@ -12,7 +12,7 @@ public enum InteractiveApp {
     /// of it once the terminal is restored and the recording written, as headless does; 2 when there is no usable terminal
     /// (with a one-line message on stderr). `stopAt`: each run pauses at this iteration.
     /// With `recording`, every frame drawn is also written to it (`--record`); a recording
-    /// that cannot be written ends the view with status 2 and one line on stderr.
+    /// that cannot be written ends the view with status 74 and one line on stderr.
     /// `compare`: open the split view with run B on these settings (`--vs`).
     public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
                            recording: SessionRecording? = nil, compare: Settings? = nil,
@@ -45,7 +45,8 @@ public enum InteractiveApp {
                 try recording.finish(width: width, height: height)
             } catch {
                 TerminalCheck.complain(recordingFailed: "\(error)")
-                return 2
+                // The path was checked when the file was opened: this is the write failing (EX_IOERR).
+                return 74
             }
         }
         // Ended by a signal (SIGTERM, SIGHUP, a real-time one, …): die of it, as headless does.

@@ -173,4 +173,64 @@ import Testing
         let huge = try Binary.run(["train", "--headless", "--iterations", "1"], environment: [MemoryBudget.variable: "99999999999999999999T"])
         #expect(huge.stderr.contains("more than this machine's memory"), "\(huge.stderr)")
     }
+
+    // MARK: 4. Full disks and read-only file systems
+
+    /// A tmpfs of `size` mounted on a fresh folder (root only), or nil.
+    static func mountSmallDisk(_ size: String, readOnly: Bool = false) -> URL? {
+        guard getuid() == 0, let dir = try? folder("disk") else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/mount")
+        p.arguments = ["-t", "tmpfs", "-o", "size=\(size)" + (readOnly ? ",ro" : ""), "tmpfs", dir.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { try? FileManager.default.removeItem(at: dir); return nil }
+        return dir
+    }
+
+    static func unmount(_ dir: URL) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/umount")
+        p.arguments = ["-l", dir.path]
+        try? p.run()
+        p.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    static let canMount: Bool = {
+        guard let d = mountSmallDisk("64k") else { return false }
+        unmount(d)
+        return true
+    }()
+
+    /// A full disk or a read-only file system exited 2 ("bad input"); it is an
+    /// output failure, 74 (EX_IOERR), with one line and nothing left behind.
+    @Test(.enabled(if: canMount, "needs root and mount -t tmpfs: a 64 KiB tmpfs makes the disk full"))
+    func aFullDiskOrAReadOnlyFileSystemIsStatus74() throws {
+        let full = try #require(Self.mountSmallDisk("64k"))
+        defer { Self.unmount(full) }
+        let readOnly = try #require(Self.mountSmallDisk("64k", readOnly: true))
+        defer { Self.unmount(readOnly) }
+        // About 250 KB of CSV rows into 64 KiB.
+        // --jsonl: no progress bar on stderr, so the error is its only line.
+        let train = ["train", "--headless", "--jsonl", "--iterations", "200", "--set", "network.hidden=4", "--set", "task.steps=50"]
+        for dir in [full, readOnly] {
+            let r = try Binary.run(train + ["--csv", dir.appendingPathComponent("norms.csv").path])
+            #expect(r.status == 74 && Self.oneLine(r), "\(dir.path): \(r.status) \(r.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        }
+        let ro = try Binary.run(train + ["--csv", readOnly.appendingPathComponent("norms.csv").path])
+        #expect(ro.stderr.contains("Read-only file system"), "\(ro.stderr)")
+        // grads --out on a disk already full.
+        let fd = open(full.appendingPathComponent("filler").path, O_WRONLY | O_CREAT, 0o600)
+        let block = [UInt8](repeating: 0, count: 4096)
+        while write(fd, block, block.count) > 0 {}
+        close(fd)
+        let g = try Binary.run(["grads", "--model", Binary.fixture("tanh-mse-last/model.safetensors"), "--data", Binary.fixture("tanh-mse-last/data.safetensors"),
+                                "--loss", "mse-last", "--out", full.appendingPathComponent("g.safetensors").path])
+        #expect(g.status == 74 && Self.oneLine(g) && g.stderr.contains("No space left on device"), "\(g.status) \(g.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: full.path).filter { $0 != "filler" }.isEmpty)
+    }
 }
