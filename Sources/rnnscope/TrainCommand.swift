@@ -82,8 +82,8 @@ struct TrainCommand: ParsableCommand {
         let csvFile: OutputFile?
         let svgFile: OutputFile?
         do {
-            csvFile = try csv.map(OutputFile.init(path:))
-            svgFile = try svg.map(OutputFile.init(path:))
+            csvFile = try csv.map { try OutputFile(path: $0) }
+            svgFile = try svg.map { try OutputFile(path: $0) }
         } catch { throw Failure(error) }
         try csvFile?.write("iteration,layer,t,norm\n")
         if jsonl { print(Self.jsonHeader(scenario)) }

@@ -101,7 +101,7 @@ import Testing
         FileManager.default.createFile(atPath: dropped, contents: Data("old".utf8))
         chmod(dropped, 0o600)
         let a = try OutputFile(path: kept), b = try OutputFile(path: dropped)
-        #expect(leftovers.count == 2, "both temporary files exist while written")
+        #expect(leftovers.isEmpty, "no named temporary file while written (O_TMPFILE)")
         for i in 0..<3 {
             try a.write("row \(i)\n")
             try b.write(String(repeating: "x", count: 1 << 19))  // past the buffer: bytes reach the temporary file
@@ -121,6 +121,38 @@ import Testing
         // Dropped uncommitted, a file leaves nothing behind.
         do { let c = try OutputFile(path: path("abandoned.svg")); try c.write("<svg/>") }
         #expect(leftovers.isEmpty && !FileManager.default.fileExists(atPath: path("abandoned.svg")))
+    }
+
+    /// Issue 20: nothing is named in the folder until `commit`, on either path
+    /// (O_TMPFILE, and the fallback that holds the bytes until the end).
+    @Test(arguments: [true, false]) func nothingIsBesideTheTargetUntilTheCommit(unnamed: Bool) throws {
+        defer { cleanUp() }
+        let p = path("stream.csv")
+        let file = try OutputFile(path: p, unnamed: unnamed)
+        for i in 0..<3000 { try file.write("\(i),\(String(repeating: "x", count: 500))\n") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        try file.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])
+        #expect(try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").count == 3000)
+        let dropped = try OutputFile(path: path("dropped.csv"), unnamed: unnamed)
+        try dropped.write("a")
+        dropped.discard()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])
+    }
+
+    /// Issue 20: setuid and setgid bits were kept on a replaced file; `x/` made a file x.
+    @Test func setuidBitsAreDroppedAndATrailingSlashIsRefused() throws {
+        defer { cleanUp() }
+        let p = path("tool")
+        FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+        chmod(p, 0o6755)
+        try OutputFile.write(Data("new".utf8), to: p)
+        #expect(mode(p) & 0o7777 == 0o755)
+        for slashed in [directory.path + "/x/", directory.path + "/tool/"] {
+            #expect(throws: OutputFileError.self) { try OutputFile.check(slashed) }
+            #expect(throws: OutputFileError.self) { try OutputFile.write(Data("a".utf8), to: slashed) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path("x")))
     }
 
     @Test func safetensorsWritesGoThroughIt() throws {

@@ -233,4 +233,32 @@ import Testing
         #expect(g.status == 74 && Self.oneLine(g) && g.stderr.contains("No space left on device"), "\(g.status) \(g.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: full.path).filter { $0 != "filler" }.isEmpty)
     }
+
+    // MARK: 7. Temporary files
+
+    /// SIGKILL during `--csv` left `.NAME.PID.N.tmp` beside the target (10 of 13
+    /// kills): the temporary existed for the whole run. Now the bytes go to a file
+    /// without a name until the end; five kills at different moments leave nothing.
+    @Test func aKillDuringTheRunLeavesNoTemporaryFile() throws {
+        let dir = try Self.folder("kill")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let errPath = dir.path + "/err"
+        var killedMidRun = 0
+        for n in 0..<5 {
+            let out = dir.appendingPathComponent("out")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let pid = try HardeningTests.spawn(["train", "--headless", "--jsonl", "--iterations", "100000", "--set", "network.hidden=4",
+                                                "--set", "task.steps=20", "--csv", out.appendingPathComponent("n.csv").path,
+                                                "--svg", out.appendingPathComponent("f.svg").path], errPath: errPath)
+            usleep(useconds_t(150_000 + 100_000 * n))
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            if status & 0x7f == SIGKILL { killedMidRun += 1 }
+            let left = try FileManager.default.contentsOfDirectory(atPath: out.path)
+            #expect(left.isEmpty, "kill \(n): \(left)")
+            try FileManager.default.removeItem(at: out)
+        }
+        #expect(killedMidRun == 5)
+    }
 }
