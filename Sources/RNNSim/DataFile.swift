@@ -39,7 +39,9 @@ public enum DataFile {
     static func isLastStepOnly(_ targets: SafeTensor) -> Bool { targets.shape.count == (targets.dtype.isInteger ? 1 : 2) }
 
     /// `loss` nil: the one the targets imply (`impliedLoss`).
-    public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
+    /// `ignoreIndex`: a class target that is not scored (nn.CrossEntropyLoss's ignore_index).
+    public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
+                            ignoreIndex: Int = -100) throws -> DataSet {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
             throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
@@ -104,8 +106,11 @@ public enum DataFile {
             guard shape.outputs >= 2 else {
                 throw ModelFileError("\(lossKind.rawValue) needs a head with at least 2 classes; the model's has O = \(shape.outputs)")
             }
-            if let bad = classes.first(where: { $0 < 0 || $0 >= Int64(shape.outputs) }) {
-                throw ModelFileError("tensor 'targets' holds class \(bad); the head has \(shape.outputs) classes (0…\(shape.outputs - 1))")
+            if let bad = classes.first(where: { ($0 < 0 || $0 >= Int64(shape.outputs)) && $0 != Int64(ignoreIndex) }) {
+                throw ModelFileError("tensor 'targets' holds class \(bad); the head has \(shape.outputs) classes (0…\(shape.outputs - 1)), and --ignore-index is \(ignoreIndex)")
+            }
+            guard classes.contains(where: { $0 != Int64(ignoreIndex) }) else {
+                throw ModelFileError("every target is --ignore-index \(ignoreIndex): nothing to score")
             }
             let ids = classes.map { Int32($0) }
             targets = .classes(lastOnly ? lastStep(ids, width: 1, fill: 0) : timeMajor(ids, width: 1))
@@ -150,8 +155,9 @@ public enum DataFile {
         return (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
     }
 
-    public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
-        try read(file(contentsOf: url), for: layout, loss: loss, batchFirst: batchFirst)
+    public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
+                            ignoreIndex: Int = -100) throws -> DataSet {
+        try read(file(contentsOf: url), for: layout, loss: loss, batchFirst: batchFirst, ignoreIndex: ignoreIndex)
     }
 
     /// The file's tensors, not yet converted; a PyTorch pickle is named as such.

@@ -37,7 +37,8 @@ public final class Trainer {
         // The user's model starts from its own weights; settings.userModel.settings(from:) made the sizes agree.
         network = settings.userModel?.network(settings) ?? initialisation.make(shape, activation: settings.activation, seed: seed)
         batches = root.split()
-        options = BPTTOptions(loss: loss, truncate: settings.truncate, clipNorm: settings.clip, clipValue: settings.clipValue)
+        let base = BPTTOptions(loss: loss, truncate: settings.truncate, clipNorm: settings.clip, clipValue: settings.clipValue)
+        options = settings.userModel?.options(base) ?? base
         optimiser = Optimiser(kind: settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
                               parameterCount: network.layout.count)
         bptt = BPTT<Float>(shape: network.shape, steps: settings.steps, batchSize: settings.batch)

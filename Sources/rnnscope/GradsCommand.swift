@@ -35,7 +35,7 @@ struct GradsCommand: ParsableCommand {
         }
         let data = user.data!
         let report = GradientReport.compute(model: user.model.network, batch: data.batch,
-                                            options: BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip))
+                                            options: user.options(BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip)))
         if let out {
             let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms, cellGradNorms: report.cellGradNorms)
             do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }

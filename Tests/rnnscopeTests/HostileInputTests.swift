@@ -261,4 +261,35 @@ import Testing
         }
         #expect(killedMidRun == 5)
     }
+
+    // MARK: 10. padding_idx and ignore_index
+
+    /// −100 targets (nn.CrossEntropyLoss's ignore_index, the usual padding) were
+    /// refused; the padding row of an nn.Embedding(padding_idx=0) got a gradient
+    /// and training moved it. Now: PyTorch's loss, and the row never moves.
+    @Test func paddingAndIgnoredTargetsAreAsPyTorchHasThem() throws {
+        let dir = try Self.folder("padding")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Binary.fixture("stock/padding-ignore/model.safetensors"), data = Binary.fixture("stock/padding-ignore/data.safetensors")
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Binary.fixture("stock/padding-ignore/expected.json")))) as! [String: Any]
+        let r = try Binary.run(["grads", "--model", model, "--data", data, "--padding-idx", "0", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let loss = try #require(o["loss"] as? Double), torchLoss = (expected["loss"] as! NSNumber).doubleValue
+        #expect(abs(loss - torchLoss) < 1e-6 * torchLoss, "loss \(loss), PyTorch \(torchLoss)")
+        #expect((o["model"] as? [String: Any])?["padding_idx"] as? Int == 0 && (o["model"] as? [String: Any])?["ignore_index"] as? Int == -100)
+
+        let out = dir.appendingPathComponent("trained.safetensors").path
+        let t = try Binary.run(["train", "--headless", "--iterations", "20", "--model", model, "--data", data, "--padding-idx", "0", "--save", out])
+        #expect(t.status == 0, "\(t.stderr)")
+        let before = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model))["embedding.weight"]!.floats()
+        let after = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))["embedding.weight"]!.floats()
+        #expect(Array(before[0..<5]) == Array(after[0..<5]), "the padding row never moves")
+        #expect(Array(before[5...]) != Array(after[5...]), "the other rows train")
+
+        for (args, says) in [(["--padding-idx", "7"], "outside the nn.Embedding's 7 rows"), (["--ignore-index", "99999999999"], "--ignore-index must be")] {
+            let bad = try Binary.run(["grads", "--model", model, "--data", data] + args)
+            #expect(bad.status == 2 && Self.oneLine(bad) && bad.stderr.contains(says), "\(args): \(bad.stderr)")
+        }
+    }
 }
