@@ -60,6 +60,10 @@ public struct StockModel: Sendable {
     public let headPrefix: String
     public let embeddingPrefix: String?
     public let nonlinearitySource: NonlinearitySource
+    /// The dropout the model was trained with, if the file's metadata says
+    /// (`dropout`, as `nonlinearity`); nil when it does not. rnnscope never
+    /// applies dropout (a state dict cannot say where nn.Dropout sat).
+    public let trainedDropout: Double?
 
     public var shape: RNNShape { network.shape }
     public var layout: ParameterLayout { network.layout }
@@ -71,6 +75,7 @@ public struct StockModel: Sendable {
         if nonlinearitySource == .pytorchDefault {
             out.append("\(file) does not say its nonlinearity (a state dict does not record it): running it as tanh, nn.RNN's default; for an nn.RNN(..., nonlinearity=\"relu\") give --nonlinearity relu")
         }
+        out.append(dropoutNotice(file: file))
         if !dropped.isEmpty {
             out.append("\(file): \(ModelReadOptions.dropFlag): running without \(droppedList); these figures are not your model's, and its weights are not saved")
         }
@@ -87,6 +92,22 @@ public struct StockModel: Sendable {
         parts.append(layout.bias ? "bias" : "bias=False")
         if !layout.readoutHasBias { parts.append("head bias=False") }
         return parts.joined(separator: ", ")
+    }
+
+    /// Said once per run: rnnscope never applies dropout, and whether the model was
+    /// trained with it is known only from the file's metadata.
+    public func dropoutNotice(file: String) -> String {
+        if let p = trainedDropout, p > 0 {
+            return "\(file) was trained with dropout \(p) (its metadata); rnnscope runs it without dropout, as model.eval() does, so training here is not that training"
+        }
+        if trainedDropout == 0 { return "\(file): no dropout (its metadata); rnnscope applies none" }
+        return "\(file) does not say whether it was trained with dropout (a state dict does not record it); rnnscope never applies dropout, as model.eval()"
+    }
+
+    /// The title's word on dropout: only when the model is known to use it.
+    public var dropoutTitle: String? {
+        guard let p = trainedDropout, p > 0 else { return nil }
+        return "dropout \(p) not applied"
     }
 
     /// The dropped tensors' names, sorted, at most six and a count.
@@ -173,7 +194,16 @@ public enum ModelFile {
         let dropped = file.tensors.filter { !used.contains($0.key) }
         return StockModel(network: net, fileNames: fileNames, dtypes: dtypes, metadata: file.metadata, dropped: dropped,
                           rnnPrefix: rnn.prefix, headPrefix: head.prefix, embeddingPrefix: embedding?.prefix,
-                          nonlinearitySource: source)
+                          nonlinearitySource: source, trainedDropout: try dropout(file))
+    }
+
+    /// `__metadata__` `dropout`: a probability 0 ≤ p < 1, or absent.
+    static func dropout(_ file: SafeTensorsFile) throws -> Double? {
+        guard let text = file.metadata["dropout"] else { return nil }
+        guard let p = Double(text), p >= 0, p < 1 else {
+            throw ModelFileError("__metadata__ dropout \(TextSafety.quoted(text)) is not a probability 0 ≤ p < 1")
+        }
+        return p
     }
 
     /// Reads a model file; a PyTorch pickle is named as such.

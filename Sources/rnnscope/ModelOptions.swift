@@ -113,6 +113,9 @@ struct ModelOptions: ParsableArguments {
         ]
         if let v = m.layout.vocabulary { fields.append(("embedding_rows", .int(v))) }
         fields.append(("padding_idx", user.paddingIndex.map { .int($0) } ?? .raw("null")))
+        // Never applied; what the model was trained with only if its metadata says (else null).
+        fields.append(("dropout_applied", .bool(false)))
+        fields.append(("trained_dropout", m.trainedDropout.map { .number($0) } ?? .raw("null")))
         fields.append(("ignore_index", .int(Int(user.ignoreIndex))))
         // With --drop-unrun-tensors, what the run left out (the figures are not the file's model's).
         fields.append(("dropped_tensors", .array(m.dropped.keys.sorted().map { .string($0) })))

@@ -24,9 +24,11 @@ enum ModelRun {
         if let data = user.data {
             notes += " Data: \(data.summary); minibatches of \(settings.batch) of its \(data.batch.size) sequences."
         }
+        notes += " Dropout is never applied, as model.eval()" + (user.model.trainedDropout.map { $0 > 0 ? " (the model was trained with \($0))." : "." } ?? ".")
         notes += " w saves the current weights to \(user.savePath) under the names, shapes and dtypes read."
         // Said in the title too: what runs is not the file's model.
-        let dropped = user.model.dropped.isEmpty ? "" : " without \(user.model.dropped.count) of its tensors (\(ModelReadOptions.dropFlag))"
+        var dropped = user.model.dropped.isEmpty ? "" : " without \(user.model.dropped.count) of its tensors (\(ModelReadOptions.dropFlag))"
+        if let dropout = user.model.dropoutTitle { dropped += ", \(dropout)" }
         var s = Scenario(name: "model", title: "Your model: \(modelName)" + dropped + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath

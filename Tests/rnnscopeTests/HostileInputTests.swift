@@ -292,4 +292,37 @@ import Testing
             #expect(bad.status == 2 && Self.oneLine(bad) && bad.stderr.contains(says), "\(args): \(bad.stderr)")
         }
     }
+
+    // MARK: 11. Dropout
+
+    /// Dropout was never applied and nothing said so. A state dict cannot say
+    /// whether there was any: every --model run says once that none is applied,
+    /// and a file whose metadata says `dropout` > 0 also has it in the title.
+    @Test func dropoutIsNeverAppliedAndThatIsSaid() throws {
+        let dir = try Self.folder("dropout")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = Binary.fixture("tanh-mse-last/data.safetensors")
+        var file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Binary.fixture("tanh-mse-last/model.safetensors")))
+        let plain = dir.appendingPathComponent("plain.safetensors"), marked = dir.appendingPathComponent("marked.safetensors")
+        try file.write(to: plain)
+        file.metadata["dropout"] = "0.25"
+        try file.write(to: marked)
+
+        let g = try Binary.run(["grads", "--model", plain.path, "--data", data, "--loss", "mse-last", "--json"])
+        #expect(g.status == 0 && g.stderr.components(separatedBy: "never applies dropout").count == 2, "once: \(g.stderr)")
+        let model = try #require((try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as? [String: Any])?["model"] as? [String: Any])
+        #expect(model["dropout_applied"] as? Bool == false && model["trained_dropout"] is NSNull)
+
+        let t = try Binary.run(["train", "--headless", "--jsonl", "--iterations", "2", "--model", marked.path, "--data", data, "--loss", "mse-last"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stderr.components(separatedBy: "trained with dropout 0.25").count == 2, "once: \(t.stderr)")
+        let header = try #require(try JSONSerialization.jsonObject(with: Data((t.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any])
+        #expect((header["title"] as? String)?.contains("dropout 0.25 not applied") == true, "\(header["title"] ?? "")")
+        #expect((header["model"] as? [String: Any])?["trained_dropout"] as? Double == 0.25)
+
+        file.metadata["dropout"] = "half"
+        try file.write(to: marked)
+        let bad = try Binary.run(["grads", "--model", marked.path, "--data", data, "--loss", "mse-last"])
+        #expect(bad.status == 2 && Self.oneLine(bad) && bad.stderr.contains("dropout"), "\(bad.stderr)")
+    }
 }
