@@ -104,7 +104,8 @@ public final class Trainer {
     /// `jacobians` the per-step Jacobian factors; `stepGradients` each step's term of ∂L/∂W_hh.
     @discardableResult
     public func step(spectrum: Bool = true, jacobians: Bool = false, stepGradients: Bool = false) -> IterationReport {
-        let batch = task.batch(size: settings.batch, rng: &batches)
+        let inOrder = sequentialBatches ? (task as? DataFileTask)?.sequentialBatch(iteration, size: settings.batch) : nil
+        let batch = inOrder ?? task.batch(size: settings.batch, rng: &batches)
         var opts = options
         opts.recordJacobians = jacobians
         // A gated cell's gate statistics come with the spectrum: one cheap read of the stored gates.
@@ -117,6 +118,19 @@ public final class Trainer {
         if summary.nonfinite && divergedAt == nil { divergedAt = iteration }
         if !diverged { optimiser.update(&network.parameters, gradients) }
         return report(summary, opts, rho: rho, sigma: sigma)
+    }
+
+    /// `--epochs`: a data file's minibatches in order (`DataFileTask.sequentialBatch`)
+    /// rather than drawn at random, so that a run can be repeated in PyTorch.
+    public var sequentialBatches = false
+
+    /// The loss of the weights as they are now (after the last update) on the
+    /// last iteration's batch: what a file saved now scores there, beside that
+    /// iteration's own loss (before its update). Nil before the first iteration.
+    public func lossAfterLastUpdate() -> Double? {
+        guard let last else { return nil }
+        var scratch = [Float](repeating: 0, count: network.layout.count)
+        return bptt.run(network, last.batch, last.options, gradients: &scratch).loss
     }
 
     /// How often (in iterations) the live view and `train` measure `heldOutLoss`:

@@ -409,6 +409,8 @@ private struct Simulation {
         let file = user.model.weightsFile(trainer.network)
         do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }
         var text = "saved the weights of iteration \(trainer.iteration) to \(user.savePath)"
+        // What the file scores on that iteration's batch (the chart's last point is the loss before the update).
+        if let after = trainer.lossAfterLastUpdate() { text += String(format: " (loss %.4g on its batch after the update)", after) }
         if trainer.network.activation != user.model.network.activation {
             text += " (trained as \(trainer.network.activation.rawValue): nonlinearity=\"\(trainer.network.activation.rawValue)\")"
         }

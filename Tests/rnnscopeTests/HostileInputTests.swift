@@ -325,4 +325,59 @@ import Testing
         let bad = try Binary.run(["grads", "--model", marked.path, "--data", data, "--loss", "mse-last"])
         #expect(bad.status == 2 && Self.oneLine(bad) && bad.stderr.contains("dropout"), "\(bad.stderr)")
     }
+
+    // MARK: 12. The final loss, and runs PyTorch can repeat
+
+    /// `--epochs` takes the data's sequences in order, as DataLoader(shuffle=False,
+    /// drop_last=True): 3 epochs of SGD repeat PyTorch's run (make_epochs_fixture.py)
+    /// to float rounding, loss by loss and weight by weight. The summary gives the
+    /// last iteration's loss before its update and the saved weights' loss on the
+    /// same batch, which `grads` on the saved file confirms.
+    @Test func epochsRepeatPyTorchAndTheFinalLossIsGivenBothWays() throws {
+        let dir = try Self.folder("epochs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func fixture(_ name: String) -> String { Binary.fixture("stock/epochs-sgd/\(name)") }
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture("expected.json")))) as! [String: Any]
+        let out = dir.appendingPathComponent("trained.safetensors").path
+        let args = ["train", "--headless", "--model", fixture("model.safetensors"), "--data", fixture("data.safetensors"),
+                    "--set", "train.clip=0", "--save", out] + (expected["args"] as! [String])
+        let r = try Binary.run(args + ["--jsonl"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("DataLoader(batch_size=2, shuffle=False, drop_last=True)") && r.stderr.contains("the last 1 left out"), "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.first??["minibatches"] as? String == "in order" && lines.first??["epochs"] as? Int == 3)
+        let losses = lines.dropFirst().compactMap { $0?["loss"] as? Double }, torchLosses = expected["losses"] as! [Double]
+        #expect(losses.count == torchLosses.count)
+        for (ours, theirs) in zip(losses, torchLosses) { #expect(abs(ours - theirs) < 1e-5 * max(1, abs(theirs)), "\(ours) vs \(theirs)") }
+        let trained = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: fixture("trained.safetensors")))
+        let saved = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
+        for (name, tensor) in trained.tensors {
+            let a = try tensor.floats(), b = try #require(saved[name]).floats()
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }, "\(name)")
+        }
+
+        // Without --jsonl: both losses; the second is what the saved weights score on that batch.
+        let s = try Binary.run(args.filter { $0 != "--jsonl" })
+        let line = try #require(s.stdout.split(separator: "\n").first { $0.contains("before its update") }, "\(s.stdout)")
+        #expect(line.contains("after it (the weights saved)"))
+        // The batch of iteration 6 is sequences 3 and 4; grads on them alone gives the saved weights' loss.
+        let data = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: fixture("data.safetensors")))
+        func lastTwo(_ tensor: SafeTensor, width: Int) throws -> SafeTensor {
+            let v = try tensor.floats()
+            var picked: [Float] = []
+            for t in 0..<6 {
+                for b in 2..<4 {
+                    let start = (t * 5 + b) * width
+                    picked += v[start..<(start + width)]
+                }
+            }
+            return SafeTensor(floats: picked, shape: [6, 2, width])
+        }
+        let batch = dir.appendingPathComponent("batch.safetensors")
+        try SafeTensorsFile(tensors: ["inputs": try lastTwo(data["inputs"]!, width: 3), "targets": try lastTwo(data["targets"]!, width: 2)]).write(to: batch)
+        let g = try Binary.run(["grads", "--model", out, "--data", batch.path, "--loss", "mse-all", "--json"])
+        let after = try #require((try JSONSerialization.jsonObject(with: Data(g.stdout.utf8)) as? [String: Any])?["loss"] as? Double)
+        #expect(line.contains("\(String(format: "%.5g", after)) after it"), "\(line) vs grads \(after)")
+        #expect(line.contains("\(String(format: "%.5g", torchLosses.last!)) before"), "\(line)")
+    }
 }
