@@ -87,17 +87,25 @@ public enum DataFile {
         let dims = batchFirst ? [B, T] : [T, B]
         // The last step's targets alone: every other step gets a placeholder no loss reads.
         let lastOnly = isLastStepOnly(y)
-        if lastOnly && !lossKind.lastStepOnly {
+        // Said only of a tensor that is [B] or [B, O]; another shape is told by the checks below.
+        let perSequence = y.shape == (y.dtype.isInteger ? [B] : [B, shape.outputs])
+        if lastOnly && perSequence && !lossKind.lastStepOnly {
             throw ModelFileError("tensor 'targets' has shape \(y.shape), one target per sequence: that is mse-last or xent-last; "
                 + "\(lossKind.rawValue) scores every step and needs " + (lossKind.isCrossEntropy ? "\(dims)" : "\(dims + [shape.outputs])"))
         }
         func lastStep<E>(_ v: [E], width: Int, fill: E) -> [E] {
             [E](repeating: fill, count: (T - 1) * B * width) + v
         }
+        // Without --loss, the loss was only guessed from this tensor: a shape that fits
+        // none is told against every loss, not against the guess.
+        func unfitting(_ needs: String) -> ModelFileError {
+            guard loss == nil else { return ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(needs)") }
+            return ModelFileError("tensor 'targets' (\(y.dtype.rawValue)) has shape \(y.shape), which fits no loss: real targets \(dims + [shape.outputs]) (mse-all) "
+                + "or \([B, shape.outputs]) (mse-last), integer class ids \(dims) (xent-all) or [\(B)] (xent-last)")
+        }
         if lossKind.isCrossEntropy {
             guard y.shape == (lastOnly ? [B] : dims) else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs class ids \(dims)"
-                    + (lossKind.lastStepOnly ? " or [B] = [\(B)] for the last step" : ""))
+                throw unfitting("class ids \(dims)" + (lossKind.lastStepOnly ? " or [B] = [\(B)] for the last step" : ""))
             }
             let classes: [Int64]
             do { classes = try y.integers() } catch {
@@ -116,8 +124,7 @@ public enum DataFile {
             targets = .classes(lastOnly ? lastStep(ids, width: 1, fill: 0) : timeMajor(ids, width: 1))
         } else {
             guard y.shape == (lastOnly ? [B, shape.outputs] : dims + [shape.outputs]) else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(dims + [shape.outputs])"
-                    + (lossKind.lastStepOnly ? " or [B, O] = \([B, shape.outputs]) for the last step" : ""))
+                throw unfitting("\(dims + [shape.outputs])" + (lossKind.lastStepOnly ? " or [B, O] = \([B, shape.outputs]) for the last step" : ""))
             }
             let values: [Float]
             do { values = try y.floats() } catch {

@@ -159,6 +159,16 @@ extension ModelGroups {
         // The reading that accounts for most, and what it leaves out.
         let best = readings.max { a, b in a.head.names.count + (a.embedding?.names.count ?? 0) < b.head.names.count + (b.embedding?.names.count ?? 0) }
         let left = rest.subtracting(best.map { $0.head.names.union($0.embedding?.names ?? []) } ?? []).sorted()
+        // A bias without its weight: save_model keeps one name of tied tensors
+        // (decoder.weight = embedding.weight), so the head's weight went under the other.
+        for name in left where name.hasSuffix("bias") && (name == "bias" || name.hasSuffix(".bias")) {
+            let prefix = String(name.dropLast("bias".count)), bias = file.tensors[name]!
+            guard file.tensors[prefix + "weight"] == nil, bias.shape.count == 1 else { continue }
+            let twin = file.tensors.keys.sorted().first { $0.hasSuffix("weight") && file.tensors[$0]!.shape == [bias.shape[0], rnn.hidden] }
+            return ModelFileError("tensor \(TextSafety.quoted(name)) \(bias.shape) has no \(TextSafety.quoted(prefix + "weight")): "
+                + (twin.map { "its weight is tied to \(TextSafety.quoted($0)) \(file.tensors[$0]!.shape) (save_model keeps one name of tied tensors); " } ?? "a head's weight is missing (tied weights saved under another name?); ")
+                + "rnnscope does not run tied weights: untie them (e.g. model.\(prefix)weight = nn.Parameter(model.\(prefix)weight.detach().clone())) and save again")
+        }
         let shown = left.prefix(4).map { "\(TextSafety.quoted($0)) \(file.tensors[$0]!.shape)" }.joined(separator: ", ") + (left.count > 4 ? " and \(left.count - 4) more" : "")
         return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
     }

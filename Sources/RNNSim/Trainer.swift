@@ -146,9 +146,15 @@ public final class Trainer {
     }
 
     /// Why a diverged run's weights are not saved, and what to change.
+    /// At iteration 1 no update has happened: the weights and data as read overflow
+    /// float32, and no learning rate or clipping changes that.
     public static func divergedRefusal(at iteration: Int) -> String {
-        "the run diverged at iteration \(iteration) (an Inf/NaN gradient; the weights stopped there give it again): lower train.lr or set train.clip"
+        if iteration == 1 { return overflowAtStart }
+        return "the run diverged at iteration \(iteration) (an Inf/NaN gradient; the weights stopped there give it again): lower train.lr or set train.clip"
     }
+
+    public static let overflowAtStart = "Inf/NaN at iteration 1, before any update: the weights and data as they are overflow float32 (no learning rate or clipping changes that; grads computes in double precision)"
+
 
     /// A second run that continues this one exactly: the same weights, optimiser state,
     /// batch stream, iteration count and options (the split view's fork).

@@ -243,7 +243,7 @@ struct TrainCommand: ParsableCommand {
             lines.append("  held-out perplexity \(fmt(Foundation.exp(h))) (cross-entropy \(fmt(h)) nats) after iteration \(last.iteration)")
         }
         if let n = firstNonfinite {
-            lines.append("  non-finite (Inf/NaN) first at iteration \(n): parameters frozen from then on")
+            lines.append("  non-finite (Inf/NaN) first at iteration \(n): parameters frozen from then on" + (n == 1 ? "; " + Trainer.overflowAtStart : ""))
         }
         return lines.joined(separator: "\n")
     }

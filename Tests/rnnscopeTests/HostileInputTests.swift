@@ -380,4 +380,42 @@ import Testing
         #expect(line.contains("\(String(format: "%.5g", after)) after it"), "\(line) vs grads \(after)")
         #expect(line.contains("\(String(format: "%.5g", torchLosses.last!)) before"), "\(line)")
     }
+
+    // MARK: 13. Messages that misled
+
+    @Test func messagesNameWhatIsReallyWrong() throws {
+        let dir = try Self.folder("messages")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ tensors: [String: SafeTensor], _ name: String) throws -> String {
+            let url = dir.appendingPathComponent(name)
+            try SafeTensorsFile(tensors: tensors).write(to: url)
+            return url.path
+        }
+        func filled(_ shape: [Int], _ v: Float) -> SafeTensor { SafeTensor(floats: [Float](repeating: v, count: shape.reduce(1, *)), shape: shape) }
+
+        // Tied weights saved by save_model: decoder.weight went under embedding.weight's name ("unexpected tensor 'decoder.bias'").
+        let tied = try write(["embedding.weight": filled([7, 4], 0.1), "rnn.weight_ih_l0": filled([4, 4], 0.1), "rnn.weight_hh_l0": filled([4, 4], 0.1),
+                              "decoder.bias": filled([7], 0)], "tied.safetensors")
+        let tokens = try write(["inputs": SafeTensor(int64s: [Int64](repeating: 1, count: 6), shape: [3, 2]),
+                                "targets": SafeTensor(int64s: [Int64](repeating: 2, count: 6), shape: [3, 2])], "tokens.safetensors")
+        let t = try Binary.run(["grads", "--model", tied, "--data", tokens])
+        #expect(t.status == 2 && Self.oneLine(t) && t.stderr.contains("'decoder.bias' [7] has no 'decoder.weight'")
+                && t.stderr.contains("tied to 'embedding.weight' [7, 4]"), "\(t.stderr)")
+
+        // Real targets [T, B] fit no loss: the message named the loss it guessed (mse-last).
+        let model = Binary.fixture("stock/fc-2layers/model.safetensors")
+        let flat = try write(["inputs": filled([12, 3, 3], 0.5), "targets": filled([12, 3], 0.5)], "flat.safetensors")
+        let f = try Binary.run(["grads", "--model", model, "--data", flat])
+        #expect(f.status == 2 && Self.oneLine(f) && f.stderr.contains("fits no loss") && !f.stderr.contains("mse-last needs"), "\(f.stderr)")
+        let asked = try Binary.run(["grads", "--model", model, "--data", flat, "--loss", "mse-all"])
+        #expect(asked.stderr.contains("mse-all needs [12, 3, 4]"), "with --loss, that loss is named: \(asked.stderr)")
+
+        // Weights that overflow float32 before any update: not a learning-rate problem.
+        let huge = try write(["weight_ih_l0": filled([4, 3], 3e38), "weight_hh_l0": filled([4, 4], 3e38),
+                              "readout.weight": filled([3, 4], 3e38), "readout.bias": filled([3], 3e38)], "huge.safetensors")
+        let data = try write(["inputs": filled([5, 2, 3], 1), "targets": filled([5, 2, 3], 0)], "d.safetensors")
+        let out = dir.appendingPathComponent("out.safetensors").path
+        let h = try Binary.run(["train", "--headless", "--iterations", "3", "--model", huge, "--data", data, "--save", out])
+        #expect(h.stdout.contains("before any update") && h.stderr.contains("before any update") && !h.stderr.contains("lower train.lr"), "\(h.stdout) \(h.stderr)")
+    }
 }
