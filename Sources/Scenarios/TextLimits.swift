@@ -63,8 +63,11 @@ enum TextLimits {
                     // The rest of the header line (`]`, `]]`, a comment) is TOMLKit's to judge.
                     while let c = current, c != UInt8(ascii: "\n") { advance() }
                 } else {
+                    let before = i
                     try key()
                     try value()
+                    // Text that is neither a key nor a value (TOMLKit names it): past it, so the scan ends.
+                    if i == before { while let c = current, c != UInt8(ascii: "\n") { advance() } }
                 }
             }
         }

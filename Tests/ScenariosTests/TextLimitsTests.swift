@@ -48,3 +48,12 @@ import Testing
         } catch { Issue.record("\(error)") }
     }
 }
+
+extension TextLimitsTests {
+    /// Text that is not TOML ends the scan (TOMLKit reports it); found by the fuzz tests as a hang.
+    @Test func textThatIsNotTOMLEndsTheScan() {
+        for text in ["]", "= 1", "title = \"x\"\n]]]\n", "\u{00}", "a = [1,\n", "{", "\"unterminated", "'''", "a.\n"] {
+            #expect(refused(text) == nil, "\(text.debugDescription)")
+        }
+    }
+}
