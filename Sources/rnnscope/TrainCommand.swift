@@ -23,7 +23,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: recordHelp) var record: String?
     @Option(help: ArgumentHelp("Write the view's frame at the end of the run as an SVG (headless).", valueName: "file.svg"))
     var svg: String?
-    @Option(help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
+    // .unconditional: "--size -1x5" is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
     var size: String = "100x32"
     @Option(help: ArgumentHelp("Write ‖∂L/∂h_t‖ of every iteration as CSV rows iteration,layer,t,norm (headless).", valueName: "file.csv"))
     var csv: String?

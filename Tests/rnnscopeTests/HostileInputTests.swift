@@ -418,4 +418,32 @@ import Testing
         let h = try Binary.run(["train", "--headless", "--iterations", "3", "--model", huge, "--data", data, "--save", out])
         #expect(h.stdout.contains("before any update") && h.stderr.contains("before any update") && !h.stderr.contains("lower train.lr"), "\(h.stdout) \(h.stderr)")
     }
+
+    // MARK: 8. Smaller things
+
+    /// A safetensors header naming a tensor (or a field, or a metadata key) twice
+    /// was read as its last copy; the reference loader refuses it, and so does
+    /// rnnscope. `--size -1x5` said "Missing value".
+    @Test func duplicateHeaderKeysAndANegativeSizeAreRefusedForWhatTheyAre() throws {
+        let dir = try Self.folder("dup")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        for header in [#"{"x":\#(entry),"x":\#(entry)}"#,
+                       #"{"x":{"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}}"#,
+                       #"{"__metadata__":{"a":"1","a":"2"},"x":\#(entry)}"#] {
+            var padded = header
+            padded += String(repeating: " ", count: (8 - padded.utf8.count % 8) % 8)
+            var bytes = Data()
+            withUnsafeBytes(of: UInt64(padded.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(Data(padded.utf8))
+            bytes.append(Data(count: 4))
+            let path = dir.appendingPathComponent("dup.safetensors")
+            try bytes.write(to: path)
+            #expect(throws: SafeTensorsError.self, "\(header)") { try SafeTensorsFile(contentsOf: path) }
+            let r = try Binary.run(["grads", "--model", path.path, "--data", path.path])
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains("twice"), "\(header): \(r.stderr)")
+        }
+        let size = try Binary.run(["train", "--headless", "--iterations", "1", "--svg", dir.appendingPathComponent("f.svg").path, "--size", "-1x5"])
+        #expect(size.status == 2 && size.stderr.contains("--size must be 60…1000 wide"), "\(size.stderr)")
+    }
 }
