@@ -43,19 +43,28 @@ public final class OutputFile {
     private let fd: Int32
     private var pending = Data()
     private var closed = false
+    private let way: Way
+
+    /// How the bytes reach the folder: an unnamed file linked at the end (the usual
+    /// way), an unnamed file copied at the end (no /proc, no link), or held in memory
+    /// until the end (no O_TMPFILE).
+    public enum Way: Sendable { case unnamed, unnamedCopied, atTheEnd }
 
     /// Checks the path and opens the unnamed file in its directory now, so that
     /// a bad path fails before any work is done; `write` adds to it, `commit`
     /// puts it in place, `discard` (or dropping it uncommitted) leaves nothing.
-    /// `unnamed: false` takes the other way (for tests of file systems without O_TMPFILE).
-    public init(path: String, unnamed: Bool = true) throws {
+    /// `way` chooses a fallback, for the tests of systems without O_TMPFILE or /proc.
+    public init(path: String, way: Way = .unnamed) throws {
         self.path = path
+        self.way = way
+        let unnamed = way != .atTheEnd
         (target, mode) = try Self.destination(path)
         let parent = (target as NSString).deletingLastPathComponent
         directory = parent.isEmpty ? "." : parent
         var opened: Int32 = -1
         if unnamed {
-            opened = open(directory, Self.unnamedFlag | O_WRONLY | O_CLOEXEC, 0o600)
+            // Read and write: where it cannot be linked, its bytes are read back (`copy`).
+            opened = open(directory, Self.unnamedFlag | O_RDWR | O_CLOEXEC, 0o600)
             if opened < 0 && ![EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
                 throw Self.openError(path, directory, errno)
             }
@@ -111,7 +120,9 @@ public final class OutputFile {
         pending = Data()
         if failure == nil && fsync(file) != 0 { failure = errno }
         if failure == nil && fchmod(file, mode) != 0 { failure = errno }
-        if failure == nil && fd >= 0 && !Self.link(file, to: temporary) { failure = errno }
+        if failure == nil && fd >= 0 && (way == .unnamedCopied || !Self.link(file, to: temporary)) {
+            failure = Self.copy(file, to: temporary, mode: mode)
+        }
         if close(file) != 0 && failure == nil { failure = errno }
         if failure == nil && rename(temporary, target) != 0 { failure = errno }
         if let failure {
@@ -128,6 +139,27 @@ public final class OutputFile {
         if linkat(fd, "", AT_FDCWD, name, 0x1000 /* AT_EMPTY_PATH */) == 0 { return true }
         errno = first
         return false
+    }
+
+    /// Where the unnamed file cannot be linked (no /proc, no CAP_DAC_READ_SEARCH):
+    /// its bytes copied to the named temporary instead; the errno, or nil.
+    private static func copy(_ fd: Int32, to name: String, mode: mode_t) -> Int32? {
+        let out = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else { return errno }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: off_t = 0
+        var failure: Int32?
+        while failure == nil {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if n < 0 { if errno == EINTR { continue }; failure = errno; break }
+            if n == 0 { break }
+            failure = writeAll(out, Data(buffer[0..<n]))
+            offset += off_t(n)
+        }
+        if failure == nil && fsync(out) != 0 { failure = errno }
+        if failure == nil && fchmod(out, mode) != 0 { failure = errno }
+        if close(out) != 0 && failure == nil { failure = errno }
+        return failure
     }
 
     /// Drops what was written: the target is left as it was, and nothing is left beside it.

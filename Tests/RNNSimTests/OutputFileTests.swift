@@ -125,16 +125,16 @@ import Testing
 
     /// Issue 20: nothing is named in the folder until `commit`, on either path
     /// (O_TMPFILE, and the fallback that holds the bytes until the end).
-    @Test(arguments: [true, false]) func nothingIsBesideTheTargetUntilTheCommit(unnamed: Bool) throws {
+    @Test(arguments: [OutputFile.Way.unnamed, .unnamedCopied, .atTheEnd]) func nothingIsBesideTheTargetUntilTheCommit(way: OutputFile.Way) throws {
         defer { cleanUp() }
         let p = path("stream.csv")
-        let file = try OutputFile(path: p, unnamed: unnamed)
+        let file = try OutputFile(path: p, way: way)
         for i in 0..<3000 { try file.write("\(i),\(String(repeating: "x", count: 500))\n") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
         try file.commit()
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])
         #expect(try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").count == 3000)
-        let dropped = try OutputFile(path: path("dropped.csv"), unnamed: unnamed)
+        let dropped = try OutputFile(path: path("dropped.csv"), way: way)
         try dropped.write("a")
         dropped.discard()
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])

@@ -26,7 +26,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-signals-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        for (signal, record) in [(SIGTERM, false), (SIGHUP, false), (Int32(34), true), (Int32(64), false), (SIGUSR1, true)] {
+        for (signal, record) in [(SIGTERM, false), (SIGHUP, false), (Int32(34), true), (Int32(64), false), (SIGUSR1, true), (SIGQUIT, true)] {
             let cast = dir.appendingPathComponent("s\(signal).cast").path
             let pane = try Pane(width: 80, height: 24, arguments: ["run", "vanishing"] + (record ? ["--record", cast] : []))
             defer { pane.close() }
