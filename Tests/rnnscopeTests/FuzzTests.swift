@@ -180,4 +180,31 @@ import Testing
             #expect(left.isEmpty, "case \(i): signal \(signal) left \(left)")
         }
     }
+
+    /// The model's path spelled many ways as `grads --out` (./, //, ../, a link,
+    /// a chain of links, a hard link, the data's path): each is refused before
+    /// anything is written, and the model and data stay byte for byte.
+    @Test func anInputSpelledAnyWayIsNeverAnOutput() throws {
+        let dir = NSTemporaryDirectory() + "rnnscope-fuzz-same-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/m.safetensors", data = dir + "/d.safetensors"
+        try FileManager.default.copyItem(atPath: Binary.fixture("tanh-mse-last/model.safetensors"), toPath: model)
+        try FileManager.default.copyItem(atPath: Binary.fixture("tanh-mse-last/data.safetensors"), toPath: data)
+        symlink(model, dir + "/link1")
+        symlink(dir + "/link1", dir + "/link2")
+        symlink("../m.safetensors", dir + "/sub/relative")
+        link(model, dir + "/hard")
+        let before = (try Data(contentsOf: URL(fileURLWithPath: model)), try Data(contentsOf: URL(fileURLWithPath: data)))
+        var rng = SeededRandom(seed: 22)
+        let spellings = [model, dir + "/./m.safetensors", dir + "//m.safetensors", dir + "/sub/../m.safetensors", dir + "/link1",
+                         dir + "/link2", dir + "/sub/relative", dir + "/hard", data, dir + "/sub/./../d.safetensors"]
+        for i in 0..<12 {
+            let out = spellings[i < spellings.count ? i : rng.int(below: spellings.count)]
+            let o = try Self.run(["grads", "--model", model, "--data", data, "--loss", "mse-last", "--out", out])
+            Self.check(o, "same-path case \(i) (\(out))")
+            #expect(o.status == 2 && o.stderr.contains("never writes over its inputs"), "\(out): \(o.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before.0 && Data(contentsOf: URL(fileURLWithPath: data)) == before.1)
+    }
 }

@@ -231,6 +231,12 @@ import Testing
         let g = try Binary.run(["grads", "--model", Binary.fixture("tanh-mse-last/model.safetensors"), "--data", Binary.fixture("tanh-mse-last/data.safetensors"),
                                 "--loss", "mse-last", "--out", full.appendingPathComponent("g.safetensors").path])
         #expect(g.status == 74 && Self.oneLine(g) && g.stderr.contains("No space left on device"), "\(g.status) \(g.stderr)")
+        let svg = try Binary.run(["train", "--headless", "--jsonl", "--iterations", "2", "--set", "network.hidden=4", "--svg", full.appendingPathComponent("f.svg").path])
+        #expect(svg.status == 74 && Self.oneLine(svg), "--svg: \(svg.status) \(svg.stderr)")
+        let save = try Binary.run(["train", "--headless", "--jsonl", "--iterations", "2", "--model", Binary.fixture("tanh-mse-last/model.safetensors"),
+                                   "--data", Binary.fixture("tanh-mse-last/data.safetensors"), "--save", full.appendingPathComponent("m.safetensors").path])
+        // After what was read (said once the run was known to be possible), the failure as the last line.
+        #expect(save.status == 74 && save.stderr.split(separator: "\n").last?.contains("No space left on device") == true, "--save: \(save.status) \(save.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: full.path).filter { $0 != "filler" }.isEmpty)
     }
 
