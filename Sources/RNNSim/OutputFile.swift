@@ -62,9 +62,9 @@ public final class OutputFile {
         let parent = (target as NSString).deletingLastPathComponent
         directory = parent.isEmpty ? "." : parent
         var opened: Int32 = -1
-        if unnamed {
+        if unnamed, let flag = Self.unnamedFlag {
             // Read and write: where it cannot be linked, its bytes are read back (`copy`).
-            opened = open(directory, Self.unnamedFlag | O_RDWR | O_CLOEXEC, 0o600)
+            opened = open(directory, flag | O_RDWR | O_CLOEXEC, 0o600)
             if opened < 0 && ![EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
                 throw Self.openError(path, directory, errno)
             }
@@ -76,12 +76,13 @@ public final class OutputFile {
         fd = opened
     }
 
-    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), which Glibc's Swift overlay does not export.
-    private static var unnamedFlag: Int32 {
+    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), which Glibc's Swift overlay does
+    /// not export; nil where there is none (the bytes then wait until the end).
+    private static var unnamedFlag: Int32? {
         #if os(Linux)
         return 0o20000000 | O_DIRECTORY
         #else
-        return -1
+        return nil
         #endif
     }
 
@@ -108,7 +109,11 @@ public final class OutputFile {
         closed = true
         let name = (target as NSString).lastPathComponent
         let temporary = directory + "/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let cleanup = try TemporaryFileGuard(temporary, path: path)
+        let cleanup: TemporaryFileGuard
+        do { cleanup = try TemporaryFileGuard(temporary, path: path) } catch {
+            if fd >= 0 { close(fd) }
+            throw error
+        }
         defer { cleanup.release() }
         var failure: Int32?
         var file = fd
