@@ -75,6 +75,22 @@ public enum ScenarioLibrary {
         }
     }
 
+    /// Every preset that reads, in order, and one line for each that does not: the
+    /// live view's picker lists the rest and says which it left out.
+    public static func readablePresets() -> (presets: [Scenario], unreadable: [String]) {
+        directory().map(readablePresets(in:)) ?? ([], [])
+    }
+
+    static func readablePresets(in dir: URL) -> (presets: [Scenario], unreadable: [String]) {
+        var presets: [Scenario] = [], unreadable: [String] = []
+        for name in presetNames(in: dir) {
+            do { presets.append(try read(dir.appendingPathComponent(name + ".toml").path, shown: displayPath(dir, name + ".toml"))) } catch {
+                unreadable.append("\(error)")
+            }
+        }
+        return (presets, unreadable)
+    }
+
     /// The preset names available, in order (no parsing).
     static func presetNames(in dir: URL) -> [String] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])

@@ -14,7 +14,7 @@ public enum InteractiveApp {
     /// With `recording`, every frame drawn is also written to it (`--record`); a recording
     /// that cannot be written ends the view with status 74 and one line on stderr.
     /// `compare`: open the split view with run B on these settings (`--vs`).
-    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
+    public static func run(scenario: Scenario, presets: [Scenario], unreadablePresets: [String] = [], ascii: Bool, stopAt: Int? = nil,
                            recording: SessionRecording? = nil, compare: Settings? = nil,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
@@ -34,6 +34,7 @@ public enum InteractiveApp {
         var loop = EventLoop(screen: screen, glyphs: unicode ? .unicode : .ascii, scenario: scenario,
                              presets: presets, stopAt: stopAt, recording: recording, compare: compare,
                              watcherFactory: watcherFactory)
+        loop.state.unreadablePresets = unreadablePresets
         loop.run()
         let (width, height) = (screen.width, screen.height)
         screen.end()

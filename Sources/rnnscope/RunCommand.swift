@@ -75,14 +75,14 @@ enum Interactive {
     /// Runs the terminal UI on a scenario; returns the exit status. `stopAt`: each run pauses at this iteration.
     static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil, record: String? = nil,
                      compare: Settings? = nil) throws -> Int32 {
-        let presets = (try? ScenarioLibrary.presets()) ?? []
+        let (presets, unreadable) = ScenarioLibrary.readablePresets()
         // The file is opened before the terminal is taken over: a bad path is one line on stderr.
         let recording: SessionRecording?
         do {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope \(scenario.name)") }
         } catch { throw Failure(error) }
         if let user = scenario.settings.userModel { ModelOptions.announce(user, dataPath: user.dataPath) }
-        return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt, recording: recording,
+        return InteractiveApp.run(scenario: scenario, presets: presets, unreadablePresets: unreadable, ascii: ascii, stopAt: stopAt, recording: recording,
                                   compare: compare,
                                   watcherFactory: { $0.momentWatcher() })
     }

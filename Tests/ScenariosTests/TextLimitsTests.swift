@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Scenarios
 
@@ -55,5 +56,20 @@ extension TextLimitsTests {
         for text in ["]", "= 1", "title = \"x\"\n]]]\n", "\u{00}", "a = [1,\n", "{", "\"unterminated", "'''", "a.\n"] {
             #expect(refused(text) == nil, "\(text.debugDescription)")
         }
+    }
+}
+
+extension TextLimitsTests {
+    /// The live view's picker: a preset that does not read is left out and named, the rest listed.
+    @Test func unreadablePresetsAreLeftOutAndNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-presets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "title = \"fine\"\n".write(to: dir.appendingPathComponent("fine.toml"), atomically: true, encoding: .utf8)
+        try ("title = \"x\"\n[" + Array(repeating: "a", count: 20_000).joined(separator: ".") + "]\n")
+            .write(to: dir.appendingPathComponent("deep.toml"), atomically: true, encoding: .utf8)
+        let (presets, unreadable) = ScenarioLibrary.readablePresets(in: dir)
+        #expect(presets.map(\.name) == ["fine"])
+        #expect(unreadable.count == 1 && unreadable[0].contains("deep.toml:2:"), "\(unreadable)")
     }
 }
