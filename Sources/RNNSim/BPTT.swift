@@ -15,6 +15,12 @@ public struct BPTTOptions: Sendable, Equatable {
     public var recordGates = false
     /// Also record each step's term of ∂L/∂W_hh = Σ_t ∂L/∂W_hh|_(t) (O(B·H²) per step).
     public var recordStepGradients: Bool
+    /// A class target equal to this is not scored (`nn.CrossEntropyLoss(ignore_index=…)`,
+    /// −100 by default as there): its row adds no loss and no gradient, and the
+    /// mean is over the targets that are scored, as reduction='mean' takes it.
+    public var ignoreIndex: Int32 = -100
+    /// `nn.Embedding(padding_idx=…)`: this row of the embedding gets no gradient.
+    public var paddingIndex: Int? = nil
 
     public init(loss: LossKind, truncate: Int = 0, clipNorm: Double = 0, clipValue: Double = 0, recordJacobians: Bool = false,
                 recordStepGradients: Bool = false) {
@@ -300,7 +306,7 @@ public final class BPTT<T: RNNFloat> {
             ? StepGradients(layers: shape.layers, rows: C.gates * shape.hidden, hidden: shape.hidden, steps: steps) : nil
         let loss = net.parameters.withUnsafeBufferPointer { p in
             batch.inputs.withUnsafeBufferPointer { x in
-                forward(C.self, net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options.loss)
+                forward(C.self, net, p.baseAddress!, embedded.map { UnsafePointer($0) } ?? x.baseAddress!, batch.targets, options)
             }
         }
         net.parameters.withUnsafeBufferPointer { p in
@@ -314,6 +320,11 @@ public final class BPTT<T: RNNFloat> {
                     }
                 }
             }
+        }
+        // padding_idx: PyTorch's embedding backward skips the row, so it never moves.
+        if let pad = options.paddingIndex, let V = net.layout.vocabulary, (0..<V).contains(pad) {
+            let I = shape.inputs, start = net.layout.embedding + pad * I
+            for i in start..<(start + I) { gradients[i] = 0 }
         }
         if options.recordJacobians {
             net.parameters.withUnsafeBufferPointer { p in recordJacobians(cell, p.baseAddress!, net.layout) }
@@ -351,7 +362,8 @@ public final class BPTT<T: RNNFloat> {
     // MARK: Forward
 
     private func forward<C: RecurrentCell>(_: C.Type, _ net: RNN<T>, _ p: UnsafePointer<T>, _ x: UnsafePointer<T>,
-                                           _ targets: Batch<T>.Targets, _ lossKind: LossKind) -> Double where C.T == T {
+                                           _ targets: Batch<T>.Targets, _ options: BPTTOptions) -> Double where C.T == T {
+        let lossKind = options.loss
         let H = shape.hidden, B = batchSize, steps = self.steps, L = net.layout, BH = B * H
         let GH = C.gates * H, W = C.width * H
         for k in 0..<shape.layers {
@@ -391,7 +403,8 @@ public final class BPTT<T: RNNFloat> {
             let bout = p + L.readoutBias
             for r in 0..<rows { for j in 0..<O { y[r * O + j] += bout[j] } }
         }
-        return Loss.evaluate(lossKind, y: y, dy: dy, rows: rows, outputs: O, targets: targets, rowOffset: firstRow)
+        return Loss.evaluate(lossKind, y: y, dy: dy, rows: rows, outputs: O, targets: targets, rowOffset: firstRow,
+                             ignoreIndex: options.ignoreIndex)
     }
 
     // MARK: Backward

@@ -39,7 +39,9 @@ public enum DataFile {
     static func isLastStepOnly(_ targets: SafeTensor) -> Bool { targets.shape.count == (targets.dtype.isInteger ? 1 : 2) }
 
     /// `loss` nil: the one the targets imply (`impliedLoss`).
-    public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
+    /// `ignoreIndex`: a class target that is not scored (nn.CrossEntropyLoss's ignore_index).
+    public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
+                            ignoreIndex: Int = -100) throws -> DataSet {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
             throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
@@ -85,17 +87,25 @@ public enum DataFile {
         let dims = batchFirst ? [B, T] : [T, B]
         // The last step's targets alone: every other step gets a placeholder no loss reads.
         let lastOnly = isLastStepOnly(y)
-        if lastOnly && !lossKind.lastStepOnly {
+        // Said only of a tensor that is [B] or [B, O]; another shape is told by the checks below.
+        let perSequence = y.shape == (y.dtype.isInteger ? [B] : [B, shape.outputs])
+        if lastOnly && perSequence && !lossKind.lastStepOnly {
             throw ModelFileError("tensor 'targets' has shape \(y.shape), one target per sequence: that is mse-last or xent-last; "
                 + "\(lossKind.rawValue) scores every step and needs " + (lossKind.isCrossEntropy ? "\(dims)" : "\(dims + [shape.outputs])"))
         }
         func lastStep<E>(_ v: [E], width: Int, fill: E) -> [E] {
             [E](repeating: fill, count: (T - 1) * B * width) + v
         }
+        // Without --loss, the loss was only guessed from this tensor: a shape that fits
+        // none is told against every loss, not against the guess.
+        func unfitting(_ needs: String) -> ModelFileError {
+            guard loss == nil else { return ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(needs)") }
+            return ModelFileError("tensor 'targets' (\(y.dtype.rawValue)) has shape \(y.shape), which fits no loss: real targets \(dims + [shape.outputs]) (mse-all) "
+                + "or \([B, shape.outputs]) (mse-last), integer class ids \(dims) (xent-all) or [\(B)] (xent-last)")
+        }
         if lossKind.isCrossEntropy {
             guard y.shape == (lastOnly ? [B] : dims) else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs class ids \(dims)"
-                    + (lossKind.lastStepOnly ? " or [B] = [\(B)] for the last step" : ""))
+                throw unfitting("class ids \(dims)" + (lossKind.lastStepOnly ? " or [B] = [\(B)] for the last step" : ""))
             }
             let classes: [Int64]
             do { classes = try y.integers() } catch {
@@ -104,15 +114,17 @@ public enum DataFile {
             guard shape.outputs >= 2 else {
                 throw ModelFileError("\(lossKind.rawValue) needs a head with at least 2 classes; the model's has O = \(shape.outputs)")
             }
-            if let bad = classes.first(where: { $0 < 0 || $0 >= Int64(shape.outputs) }) {
-                throw ModelFileError("tensor 'targets' holds class \(bad); the head has \(shape.outputs) classes (0…\(shape.outputs - 1))")
+            if let bad = classes.first(where: { ($0 < 0 || $0 >= Int64(shape.outputs)) && $0 != Int64(ignoreIndex) }) {
+                throw ModelFileError("tensor 'targets' holds class \(bad); the head has \(shape.outputs) classes (0…\(shape.outputs - 1)), and --ignore-index is \(ignoreIndex)")
+            }
+            guard classes.contains(where: { $0 != Int64(ignoreIndex) }) else {
+                throw ModelFileError("every target is --ignore-index \(ignoreIndex): nothing to score")
             }
             let ids = classes.map { Int32($0) }
             targets = .classes(lastOnly ? lastStep(ids, width: 1, fill: 0) : timeMajor(ids, width: 1))
         } else {
             guard y.shape == (lastOnly ? [B, shape.outputs] : dims + [shape.outputs]) else {
-                throw ModelFileError("tensor 'targets' has shape \(y.shape); \(lossKind.rawValue) needs \(dims + [shape.outputs])"
-                    + (lossKind.lastStepOnly ? " or [B, O] = \([B, shape.outputs]) for the last step" : ""))
+                throw unfitting("\(dims + [shape.outputs])" + (lossKind.lastStepOnly ? " or [B, O] = \([B, shape.outputs]) for the last step" : ""))
             }
             let values: [Float]
             do { values = try y.floats() } catch {
@@ -150,8 +162,9 @@ public enum DataFile {
         return (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
     }
 
-    public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false) throws -> DataSet {
-        try read(file(contentsOf: url), for: layout, loss: loss, batchFirst: batchFirst)
+    public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
+                            ignoreIndex: Int = -100) throws -> DataSet {
+        try read(file(contentsOf: url), for: layout, loss: loss, batchFirst: batchFirst, ignoreIndex: ignoreIndex)
     }
 
     /// The file's tensors, not yet converted; a PyTorch pickle is named as such.

@@ -21,7 +21,7 @@ enum Loss {
     /// step or only the scored rows (see `Batch.Targets`).
     static func evaluate<T: RNNFloat>(
         _ kind: LossKind, y: UnsafePointer<T>, dy: UnsafeMutablePointer<T>, rows: Int, outputs o: Int,
-        targets: Batch<T>.Targets, rowOffset: Int
+        targets: Batch<T>.Targets, rowOffset: Int, ignoreIndex: Int32 = -100
     ) -> Double {
         var total = 0.0
         switch (kind.isCrossEntropy, targets) {
@@ -38,10 +38,18 @@ enum Loss {
             }
             return total / Double(rows * o)
         case (true, .classes(let classes)):
-            // L = mean −log softmax(y)[c], ∂L/∂y = (softmax(y) − onehot(c)) / rows
-            let inverseRows = 1 / T(rows)
+            // L = mean −log softmax(y)[c] over the n rows whose c is not ignoreIndex,
+            // ∂L/∂y = (softmax(y) − onehot(c)) / n there and 0 on the ignored rows
+            // (nn.CrossEntropyLoss(ignore_index=…), reduction='mean'; n = 0 gives NaN, as there).
+            let first = classes.count == rows ? 0 : rowOffset
+            let scored = (0..<rows).reduce(0) { $0 + (classes[first + $1] == ignoreIndex ? 0 : 1) }
+            let inverseRows = 1 / T(scored)
             for r in 0..<rows {
                 let yr = y + r * o, dr = dy + r * o
+                if classes[first + r] == ignoreIndex {
+                    dr.update(repeating: 0, count: o)
+                    continue
+                }
                 var maxLogit = yr[0]
                 for j in 1..<o where yr[j] > maxLogit { maxLogit = yr[j] }
                 var sum: T = 0
@@ -57,7 +65,7 @@ enum Loss {
                 for j in 0..<o { dr[j] = dr[j] / sum * inverseRows }
                 dr[c] -= inverseRows
             }
-            return total / Double(rows)
+            return scored == 0 ? .nan : total / Double(scored)
         default:
             preconditionFailure("loss \(kind.rawValue) does not match the batch's targets")
         }

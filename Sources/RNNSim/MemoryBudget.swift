@@ -75,9 +75,19 @@ public enum MemoryBudget {
     public static let variable = "RNNSCOPE_MEMORY_LIMIT"
     public static let defaultLimit: Double = 2 * 1024 * 1024 * 1024
 
-    /// The cap in force: `RNNSCOPE_MEMORY_LIMIT` if set, else 2 GiB.
-    public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double {
-        guard let text = environment[variable] else { return defaultLimit }
+    /// The machine's physical memory: no cap may be above it (a cap of 2^64 − 1
+    /// bytes is no cap, and the run then dies in the allocator instead of a refusal).
+    public static var physicalMemory: Double {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return defaultLimit }
+        return Double(pages) * Double(size)
+    }
+
+    /// The cap in force: `RNNSCOPE_MEMORY_LIMIT` if set, else 2 GiB (or the
+    /// machine's memory, if less). A value above the machine's memory is refused.
+    public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment,
+                             physical: Double = physicalMemory) throws -> Double {
+        guard let text = environment[variable] else { return min(defaultLimit, physical) }
         let units: [Character: Double] = ["K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40]
         // 8G, 8GB, 8GiB and 8589934592 all mean the same.
         var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
@@ -88,10 +98,16 @@ public enum MemoryBudget {
             scale = unit
             digits = digits.dropLast()
         }
-        guard let value = Double(digits), value.isFinite, value > 0, digits.allSatisfy({ $0.isNumber || $0 == "." }) else {
+        // Digits and one point only, so that 1e30, inf and 0x… are not sizes; read as a
+        // Double, which cannot overflow (20 nines with T is 1e32, refused below).
+        guard let value = Double(digits), value.isFinite, value > 0, digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) else {
             throw SettingsError(key: variable, message: "\(TextSafety.quoted(text)) is not a size; give bytes or a number with K, M, G or T, e.g. 8G")
         }
-        return value * scale
+        let bytes = value * scale
+        guard bytes <= physical else {
+            throw SettingsError(key: variable, message: "\(TextSafety.quoted(text)) is more than this machine's memory (\(format(physical))); give at most that")
+        }
+        return bytes
     }
 
     /// Throws, saying what the call would need and what to lower, when the

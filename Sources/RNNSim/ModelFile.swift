@@ -16,16 +16,21 @@ public struct ModelReadOptions: Sendable, Equatable {
     public var headPrefix: String?
     public var nonlinearity: Activation?
     public var cell: CellKind?
+    /// `--drop-unrun-tensors`: run the groups rnnscope can run and leave out the
+    /// rest (a LayerNorm, a second Linear). Without it such a model is refused:
+    /// without them it is a different model.
+    public var dropUnrun: Bool
 
-    public init(rnnPrefix: String? = nil, headPrefix: String? = nil, nonlinearity: Activation? = nil, cell: CellKind? = nil) {
+    public init(rnnPrefix: String? = nil, headPrefix: String? = nil, nonlinearity: Activation? = nil, cell: CellKind? = nil,
+                dropUnrun: Bool = false) {
         self.rnnPrefix = rnnPrefix
         self.headPrefix = headPrefix
         self.nonlinearity = nonlinearity
         self.cell = cell
+        self.dropUnrun = dropUnrun
     }
 
-    /// Whether the user chose the groups: tensors outside them are then left alone.
-    var groupsChosen: Bool { rnnPrefix != nil || headPrefix != nil }
+    public static let dropFlag = "--drop-unrun-tensors"
 }
 
 /// A PyTorch model as `safetensors.torch.save_file(model.state_dict(), path)` writes it:
@@ -46,13 +51,19 @@ public struct StockModel: Sendable {
     public let fileNames: [String]
     public let dtypes: [SafeTensor.DType]
     public let metadata: [String: String]
-    /// Tensors outside the chosen groups (only with --rnn/--head): written back as they were.
-    public let untouched: [String: SafeTensor]
+    /// Tensors rnnscope does not run, left out with `--drop-unrun-tensors`: the
+    /// figures are then not those of the model the file came from, and its
+    /// weights are never saved (they would load as a model they were not trained as).
+    public let dropped: [String: SafeTensor]
     /// Prefixes as in the file: `rnn.`, `module.rnn.`, `fc.`, or "" for none.
     public let rnnPrefix: String
     public let headPrefix: String
     public let embeddingPrefix: String?
     public let nonlinearitySource: NonlinearitySource
+    /// The dropout the model was trained with, if the file's metadata says
+    /// (`dropout`, as `nonlinearity`); nil when it does not. rnnscope never
+    /// applies dropout (a state dict cannot say where nn.Dropout sat).
+    public let trainedDropout: Double?
 
     public var shape: RNNShape { network.shape }
     public var layout: ParameterLayout { network.layout }
@@ -64,8 +75,9 @@ public struct StockModel: Sendable {
         if nonlinearitySource == .pytorchDefault {
             out.append("\(file) does not say its nonlinearity (a state dict does not record it): running it as tanh, nn.RNN's default; for an nn.RNN(..., nonlinearity=\"relu\") give --nonlinearity relu")
         }
-        if !untouched.isEmpty {
-            out.append("\(file): \(untouched.count) tensor(s) outside the chosen groups are not run (kept as they are when saved): \(untouched.keys.sorted().prefix(6).map { TextSafety.escaped($0) }.joined(separator: ", "))\(untouched.count > 6 ? ", …" : "")")
+        out.append(dropoutNotice(file: file))
+        if !dropped.isEmpty {
+            out.append("\(file): \(ModelReadOptions.dropFlag): running without \(droppedList); these figures are not your model's, and its weights are not saved")
         }
         return out
     }
@@ -82,6 +94,34 @@ public struct StockModel: Sendable {
         return parts.joined(separator: ", ")
     }
 
+    /// Said once per run: rnnscope never applies dropout, and whether the model was
+    /// trained with it is known only from the file's metadata.
+    public func dropoutNotice(file: String) -> String {
+        if let p = trainedDropout, p > 0 {
+            return "\(file) was trained with dropout \(p) (its metadata); rnnscope runs it without dropout, as model.eval() does, so training here is not that training"
+        }
+        if trainedDropout == 0 { return "\(file): no dropout (its metadata); rnnscope applies none" }
+        return "\(file) does not say whether it was trained with dropout (a state dict does not record it); rnnscope never applies dropout, as model.eval()"
+    }
+
+    /// The title's word on dropout: only when the model is known to use it.
+    public var dropoutTitle: String? {
+        guard let p = trainedDropout, p > 0 else { return nil }
+        return "dropout \(p) not applied"
+    }
+
+    /// The dropped tensors' names, sorted, at most six and a count.
+    public var droppedList: String {
+        let names = dropped.keys.sorted()
+        return names.prefix(6).map { TextSafety.quoted($0) }.joined(separator: ", ") + (names.count > 6 ? " and \(names.count - 6) more" : "")
+    }
+
+    /// Why this model's trained weights may not be saved, if they may not.
+    public var saveRefusal: String? {
+        guard !dropped.isEmpty else { return nil }
+        return "the run left out \(droppedList) (\(ModelReadOptions.dropFlag)); the saved file would load into your model as weights trained without them"
+    }
+
     static func shown(_ prefix: String) -> String { prefix.isEmpty ? "(no prefix)" : TextSafety.quoted(String(prefix.dropLast())) }
 
     /// A network's weights as a safetensors file under exactly the names, shapes and dtypes
@@ -89,9 +129,9 @@ public struct StockModel: Sendable {
     /// is kept, with (for an nn.RNN) the nonlinearity the weights were trained with added,
     /// so that reading the file again needs no --nonlinearity.
     public func weightsFile(_ net: RNN<Float>) -> SafeTensorsFile {
-        precondition(net.layout == layout)
+        precondition(net.layout == layout && dropped.isEmpty)
         let parameters = net.parameters
-        var tensors = untouched
+        var tensors: [String: SafeTensor] = [:]
         for (i, e) in layout.entries.enumerated() {
             tensors[fileNames[i]] = SafeTensor(values: parameters[e.range].map { Double($0) }, dtype: dtypes[i], shape: e.dims)
         }
@@ -151,10 +191,19 @@ public enum ModelFile {
             dtypes.append(t.dtype)
         }
         let used = Set(fileNames)
-        let untouched = file.tensors.filter { !used.contains($0.key) }
-        return StockModel(network: net, fileNames: fileNames, dtypes: dtypes, metadata: file.metadata, untouched: untouched,
+        let dropped = file.tensors.filter { !used.contains($0.key) }
+        return StockModel(network: net, fileNames: fileNames, dtypes: dtypes, metadata: file.metadata, dropped: dropped,
                           rnnPrefix: rnn.prefix, headPrefix: head.prefix, embeddingPrefix: embedding?.prefix,
-                          nonlinearitySource: source)
+                          nonlinearitySource: source, trainedDropout: try dropout(file))
+    }
+
+    /// `__metadata__` `dropout`: a probability 0 ≤ p < 1, or absent.
+    static func dropout(_ file: SafeTensorsFile) throws -> Double? {
+        guard let text = file.metadata["dropout"] else { return nil }
+        guard let p = Double(text), p >= 0, p < 1 else {
+            throw ModelFileError("__metadata__ dropout \(TextSafety.quoted(text)) is not a probability 0 ≤ p < 1")
+        }
+        return p
     }
 
     /// Reads a model file; a PyTorch pickle is named as such.

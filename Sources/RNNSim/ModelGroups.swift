@@ -130,14 +130,8 @@ enum ModelGroups {
             rest.isSubset(of: r.head.names.union(r.embedding?.names ?? []))
         }
         let complete = readings.filter(covers)
-        if complete.isEmpty && !options.groupsChosen {
-            let known = heads.reduce(Set<String>()) { $0.union($1.names) }.union(embeddings.reduce(Set<String>()) { $0.union($1.names) })
-            if let stray = rest.subtracting(known).sorted().first {
-                let t = file.tensors[stray]!
-                throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)) \(t.shape): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear; give \(flags) to run those groups and leave the rest alone")
-            }
-        }
-        // With the groups chosen, other tensors may stay outside: take the reading that uses most.
+        // When none accounts for every tensor, the reading that uses most (an ambiguity is named
+        // first, then what it leaves out is refused unless --drop-unrun-tensors).
         var fitting = complete.isEmpty ? readings : complete
         let most = fitting.map { $0.head.names.count + ($0.embedding?.names.count ?? 0) }.max() ?? 0
         fitting = fitting.filter { $0.head.names.count + ($0.embedding?.names.count ?? 0) == most }
@@ -152,7 +146,31 @@ enum ModelGroups {
             }
             throw ModelFileError("ambiguous model: it reads as \(describe.joined(separator: " or as ")); choose with \(flags)")
         }
+        if complete.isEmpty && !options.dropUnrun { throw unrun(file, rest: rest, rnn: rnn, readings: [reading]) }
         return reading
+    }
+}
+
+extension ModelGroups {
+    /// A model with tensors outside [nn.Embedding →] RNN → nn.Linear: refused, naming
+    /// them, because training without them trains a different model.
+    static func unrun(_ file: SafeTensorsFile, rest: Set<String>, rnn: Recurrent,
+                      readings: [(head: Module, embedding: Module?)]) -> ModelFileError {
+        // The reading that accounts for most, and what it leaves out.
+        let best = readings.max { a, b in a.head.names.count + (a.embedding?.names.count ?? 0) < b.head.names.count + (b.embedding?.names.count ?? 0) }
+        let left = rest.subtracting(best.map { $0.head.names.union($0.embedding?.names ?? []) } ?? []).sorted()
+        // A bias without its weight: save_model keeps one name of tied tensors
+        // (decoder.weight = embedding.weight), so the head's weight went under the other.
+        for name in left where name.hasSuffix("bias") && (name == "bias" || name.hasSuffix(".bias")) {
+            let prefix = String(name.dropLast("bias".count)), bias = file.tensors[name]!
+            guard file.tensors[prefix + "weight"] == nil, bias.shape.count == 1 else { continue }
+            let twin = file.tensors.keys.sorted().first { $0.hasSuffix("weight") && file.tensors[$0]!.shape == [bias.shape[0], rnn.hidden] }
+            return ModelFileError("tensor \(TextSafety.quoted(name)) \(bias.shape) has no \(TextSafety.quoted(prefix + "weight")): "
+                + (twin.map { "its weight is tied to \(TextSafety.quoted($0)) \(file.tensors[$0]!.shape) (save_model keeps one name of tied tensors); " } ?? "a head's weight is missing (tied weights saved under another name?); ")
+                + "rnnscope does not run tied weights: untie them (e.g. model.\(prefix)weight = nn.Parameter(model.\(prefix)weight.detach().clone())) and save again")
+        }
+        let shown = left.prefix(4).map { "\(TextSafety.quoted($0)) \(file.tensors[$0]!.shape)" }.joined(separator: ", ") + (left.count > 4 ? " and \(left.count - 4) more" : "")
+        return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
     }
 }
 

@@ -10,47 +10,87 @@ import Darwin
 /// recordings): `try OutputFile.write(data, to: path)` at once, or
 /// `OutputFile(path:)`, `write` as it comes, and `commit` at the end.
 ///
-/// - A new or regular file is replaced atomically: the bytes go to a temporary
-///   file in the same directory, are synced, and renamed over the path, so a
-///   reader sees the old file or the new one, never half of one.
-/// - An existing file keeps its permission bits; a new one gets 0666 less the umask.
+/// - A new or regular file is replaced atomically: the bytes go to a file
+///   without a name in the target's directory (`O_TMPFILE`), are synced, given
+///   a name beside the target (`linkat`) and renamed over it, so a reader sees
+///   the old file or the new one, never half of one. The named temporary exists
+///   only between the link and the rename: a process killed at any other moment
+///   (SIGKILL included) leaves nothing behind. Where the file system has no
+///   `O_TMPFILE`, the bytes are held in memory and the temporary file is created
+///   only at `commit`.
+/// - An existing file keeps its permission bits, less setuid and setgid (a
+///   program's bits must not pass to a figure or a CSV); a new one gets 0666
+///   less the umask.
 /// - A symbolic link is written through: its target (followed to the end of a
 ///   chain of links) is what gets replaced; the link itself stays.
 /// - A FIFO, device, socket or directory is refused with one line: renaming over
-///   it would replace what is not ours to replace (`--out /dev/null` as root).
-/// - The temporary file is removed on every way out: an error, or a signal that
-///   would end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, …) while
-///   the write is under way.
+///   it would replace what is not ours to replace (`--out /dev/null` as root),
+///   and so is a path ending in `/` (it names a directory).
+/// - The named temporary is removed on every way out: an error, or a signal that
+///   would end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, …) in its
+///   moment.
 ///
 /// It lives beside the maths because every module (the commands, the view's
 /// recordings, `SafeTensorsFile.write`) must reach it, and it needs nothing
 /// beyond Foundation and POSIX.
 public final class OutputFile {
     public let path: String
-    private let temporary: String
     private let target: String
+    private let directory: String
     private let mode: mode_t
+    /// The unnamed file being written, or -1 where the file system has no
+    /// O_TMPFILE (then `pending` holds everything until `commit`).
     private let fd: Int32
-    private let cleanup: TemporaryFileGuard
     private var pending = Data()
     private var closed = false
+    private let way: Way
 
-    /// Opens the temporary file beside the target now, so that a bad path fails
-    /// before any work is done; `write` adds to it, `commit` puts it in place,
-    /// `discard` (or dropping it uncommitted) leaves nothing behind.
-    public init(path: String) throws {
+    /// How the bytes reach the folder: an unnamed file linked at the end (the usual
+    /// way), an unnamed file copied at the end (no /proc, no link), or held in memory
+    /// until the end (no O_TMPFILE).
+    public enum Way: Sendable { case unnamed, unnamedCopied, atTheEnd }
+
+    /// Checks the path and opens the unnamed file in its directory now, so that
+    /// a bad path fails before any work is done; `write` adds to it, `commit`
+    /// puts it in place, `discard` (or dropping it uncommitted) leaves nothing.
+    /// `way` chooses a fallback, for the tests of systems without O_TMPFILE or /proc.
+    public init(path: String, way: Way = .unnamed) throws {
         self.path = path
+        self.way = way
+        let unnamed = way != .atTheEnd
         (target, mode) = try Self.destination(path)
-        let directory = (target as NSString).deletingLastPathComponent
-        let name = (target as NSString).lastPathComponent
-        temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        cleanup = try TemporaryFileGuard(temporary, path: path)
-        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            cleanup.release()
-            throw OutputFileError(path: path, reason: directory.isEmpty || FileManager.default.fileExists(atPath: directory) ? reason : "directory \(TextSafety.quoted(directory)) does not exist")
+        let parent = (target as NSString).deletingLastPathComponent
+        directory = parent.isEmpty ? "." : parent
+        var opened: Int32 = -1
+        if unnamed, let flag = Self.unnamedFlag {
+            // Read and write: where it cannot be linked, its bytes are read back (`copy`).
+            opened = open(directory, flag | O_RDWR | O_CLOEXEC, 0o600)
+            if opened < 0 && ![EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
+                throw Self.openError(path, directory, errno)
+            }
         }
+        if opened < 0 && access(directory, W_OK) != 0 {
+            // The fallback writes nothing until the end: refuse an unwritable folder now.
+            throw Self.openError(path, directory, errno)
+        }
+        fd = opened
+    }
+
+    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), which Glibc's Swift overlay does
+    /// not export; nil where there is none (the bytes then wait until the end).
+    private static var unnamedFlag: Int32? {
+        #if os(Linux)
+        return 0o20000000 | O_DIRECTORY
+        #else
+        return nil
+        #endif
+    }
+
+    private static func openError(_ path: String, _ directory: String, _ code: Int32) -> OutputFileError {
+        if code == ENOENT && !FileManager.default.fileExists(atPath: directory) {
+            return OutputFileError(path: path, reason: "directory \(TextSafety.quoted(directory)) does not exist")
+        }
+        return OutputFileError(path: path, errno: code)
     }
 
     deinit { discard() }
@@ -58,41 +98,87 @@ public final class OutputFile {
     public func write(_ data: Data) throws {
         precondition(!closed, "write after commit or discard")
         pending.append(data)
-        if pending.count >= 1 << 20 { try flush() }
+        if fd >= 0 && pending.count >= 1 << 20 { try flush() }
     }
 
     public func write(_ text: String) throws { try write(Data(text.utf8)) }
 
-    /// Syncs the file, gives it the mode, and renames it over the target.
+    /// Syncs the file, gives it the mode and a name beside the target, and renames it over the target.
     public func commit() throws {
         guard !closed else { return }
         closed = true
+        let name = (target as NSString).lastPathComponent
+        let temporary = directory + "/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let cleanup: TemporaryFileGuard
+        do { cleanup = try TemporaryFileGuard(temporary, path: path) } catch {
+            if fd >= 0 { close(fd) }
+            throw error
+        }
         defer { cleanup.release() }
-        var failure = Self.writeAll(fd, pending)
+        var failure: Int32?
+        var file = fd
+        if file < 0 {
+            file = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if file < 0 { throw Self.openError(path, directory, errno) }
+        }
+        failure = Self.writeAll(file, pending)
         pending = Data()
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if failure == nil && fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil && rename(temporary, target) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil && fsync(file) != 0 { failure = errno }
+        if failure == nil && fchmod(file, mode) != 0 { failure = errno }
+        if failure == nil && fd >= 0 && (way == .unnamedCopied || !Self.link(file, to: temporary)) {
+            failure = Self.copy(file, to: temporary, mode: mode)
+        }
+        if close(file) != 0 && failure == nil { failure = errno }
+        if failure == nil && rename(temporary, target) != 0 { failure = errno }
         if let failure {
             unlink(temporary)
-            throw OutputFileError(path: path, reason: failure)
+            throw OutputFileError(path: path, errno: failure)
         }
     }
 
-    /// Removes the temporary file: the target is left as it was.
+    /// Gives the unnamed file a name: through /proc (any user), else AT_EMPTY_PATH
+    /// (which needs CAP_DAC_READ_SEARCH).
+    private static func link(_ fd: Int32, to name: String) -> Bool {
+        if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 { return true }
+        let first = errno
+        if linkat(fd, "", AT_FDCWD, name, 0x1000 /* AT_EMPTY_PATH */) == 0 { return true }
+        errno = first
+        return false
+    }
+
+    /// Where the unnamed file cannot be linked (no /proc, no CAP_DAC_READ_SEARCH):
+    /// its bytes copied to the named temporary instead; the errno, or nil.
+    private static func copy(_ fd: Int32, to name: String, mode: mode_t) -> Int32? {
+        let out = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else { return errno }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: off_t = 0
+        var failure: Int32?
+        while failure == nil {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if n < 0 { if errno == EINTR { continue }; failure = errno; break }
+            if n == 0 { break }
+            failure = writeAll(out, Data(buffer[0..<n]))
+            offset += off_t(n)
+        }
+        if failure == nil && fsync(out) != 0 { failure = errno }
+        if failure == nil && fchmod(out, mode) != 0 { failure = errno }
+        if close(out) != 0 && failure == nil { failure = errno }
+        return failure
+    }
+
+    /// Drops what was written: the target is left as it was, and nothing is left beside it.
     public func discard() {
         guard !closed else { return }
         closed = true
-        close(fd)
-        unlink(temporary)
-        cleanup.release()
+        if fd >= 0 { close(fd) }
+        pending = Data()
     }
 
     private func flush() throws {
         if let failure = Self.writeAll(fd, pending) {
             discard()
-            throw OutputFileError(path: path, reason: failure)
+            throw OutputFileError(path: path, errno: failure)
         }
         pending.removeAll(keepingCapacity: true)
     }
@@ -100,10 +186,7 @@ public final class OutputFile {
     /// A whole file at once.
     public static func write(_ data: Data, to path: String) throws {
         let file = try OutputFile(path: path)
-        if let failure = writeAll(file.fd, data) {
-            file.discard()
-            throw OutputFileError(path: path, reason: failure)
-        }
+        try file.write(data)
         try file.commit()
     }
 
@@ -125,13 +208,16 @@ public final class OutputFile {
     /// the mode it gets: an existing file's own, else 0666 less the umask.
     private static func destination(_ path: String) throws -> (target: String, mode: mode_t) {
         guard !path.isEmpty else { throw OutputFileError(path: path, reason: "the path is empty") }
+        // `x/` names a directory: never a file called x.
+        guard !path.hasSuffix("/") else { throw OutputFileError(path: path, reason: "it ends in /, so it names a directory; rnnscope writes only regular files") }
         let target = try resolveLinks(path)
         var info = stat()
         if lstat(target, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFREG else {
                 throw OutputFileError(path: path, reason: "\(target == path ? "it" : "its link target " + TextSafety.quoted(target)) is \(kindName(info.st_mode)), not a regular file; rnnscope replaces only regular files")
             }
-            return (target, info.st_mode & 0o7777)
+            // Less setuid and setgid: the bytes written are not the program those bits were for.
+            return (target, info.st_mode & 0o7777 & ~(S_ISUID | S_ISGID))
         } else if errno != ENOENT {
             throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
@@ -175,16 +261,16 @@ public final class OutputFile {
         return mask
     }
 
-    /// Writes every byte, retrying short writes and EINTR; the error text, or nil.
-    private static func writeAll(_ fd: Int32, _ data: Data) -> String? {
-        data.withUnsafeBytes { raw -> String? in
+    /// Writes every byte, retrying short writes and EINTR; the errno, or nil.
+    private static func writeAll(_ fd: Int32, _ data: Data) -> Int32? {
+        data.withUnsafeBytes { raw -> Int32? in
             guard var p = raw.baseAddress else { return nil }
             var left = raw.count
             while left > 0 {
                 let n = posixWrite(fd, p, min(left, 1 << 30))
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
+                    return errno
                 }
                 p += n
                 left -= n
@@ -197,7 +283,23 @@ public final class OutputFile {
 public struct OutputFileError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var reason: String
+    /// 2 when the path was refused (not a regular file, no such folder): bad input.
+    /// 74 (EX_IOERR) when the system would not store the bytes (a full disk, a
+    /// read-only file system, no permission, an I/O error): the output failed.
+    public var status: Int32 = 2
     public var description: String { "cannot write \(TextSafety.quoted(path)): \(reason)" }
+
+    public init(path: String, reason: String, status: Int32 = 2) {
+        self.path = path
+        self.reason = reason
+        self.status = status
+    }
+
+    /// A failed system call's errno: a path that names nothing usable is bad input, the rest an output failure.
+    init(path: String, errno code: Int32) {
+        self.init(path: path, reason: String(cString: strerror(code)),
+                  status: [ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP, EISDIR].contains(code) ? 2 : 74)
+    }
 }
 
 /// Removes the temporary files of the writes under way if a signal ends the
@@ -210,7 +312,15 @@ final class TemporaryFileGuard {
     /// Every signal whose default action ends the process and that can be caught.
     static let terminating: [Int32] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
                                        SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL, SIGSYS, SIGTRAP,
-                                       SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSTKFLT, SIGPWR]
+                                       SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSTKFLT, SIGPWR] + realTime
+    /// SIGRTMIN…SIGRTMAX (34–64 with glibc): their default action ends the process too.
+    static var realTime: [Int32] {
+        #if canImport(Glibc)
+        return Array(__libc_current_sigrtmin()...__libc_current_sigrtmax())
+        #else
+        return []
+        #endif
+    }
     static let slots = 16
     private static let width = Int(PATH_MAX) + 1
     private static let lock = NSLock()

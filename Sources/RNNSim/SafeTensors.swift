@@ -20,6 +20,9 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case headerNotUTF8(offset: Int)
     case headerNotJSON(reason: String)
     case headerNotObject(found: String)
+    /// A name written twice in one object of the header: which one is meant is a
+    /// guess (the reference loader refuses it too).
+    case duplicateKey(key: String, inside: String)
     case entryNotObject(tensor: String, found: String)
     case missingField(tensor: String, field: String)
     case wrongFieldType(tensor: String, field: String, expected: String, found: String)
@@ -59,6 +62,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             return "header is not valid JSON: \(oneLine(reason))"
         case let .headerNotObject(found):
             return "header JSON is \(found), expected an object mapping tensor names to entries"
+        case let .duplicateKey(key, inside):
+            return "header names \(quoted(key)) twice in \(inside); which one is meant cannot be told"
         case let .entryNotObject(tensor, found):
             return "tensor \(quoted(tensor)): entry is \(found), expected an object with dtype, shape and data_offsets"
         case let .missingField(tensor, field):
@@ -386,6 +391,8 @@ public struct SafeTensorsFile: Sendable, Equatable {
         }
 
         do { try OutputFile.write(serialized(), to: path) } catch let error as OutputFileError {
+            // A write the system refused (a full disk) stays an OutputFileError: it carries status 74.
+            if error.status != 2 { throw error }
             throw SafeTensorsError.cannotWrite(path: path, reason: error.reason)
         }
     }
@@ -463,8 +470,20 @@ private struct SafeTensorsReader {
         }
         let json = try HeaderJSON.parse([UInt8](header))
         guard case .object(let pairs) = json else { throw SafeTensorsError.headerNotObject(found: json.described) }
-        // A repeated name keeps its last value, as JSONSerialization did.
+        try Self.refuseDuplicates(pairs, inside: "the header")
+        for pair in pairs {
+            if case .object(let inner) = pair.value {
+                try Self.refuseDuplicates(inner, inside: pair.key == SafeTensorsFile.metadataKey ? "__metadata__" : "the entry of \(quoted(pair.key))")
+            }
+        }
         return Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
+
+    private static func refuseDuplicates(_ pairs: [(key: String, value: HeaderJSON)], inside: String) throws {
+        var seen = Set<String>()
+        for pair in pairs where !seen.insert(pair.key).inserted {
+            throw SafeTensorsError.duplicateKey(key: pair.key, inside: inside)
+        }
     }
 
     private func parseMetadata(_ value: HeaderJSON) throws -> [String: String] {

@@ -37,7 +37,8 @@ public final class Trainer {
         // The user's model starts from its own weights; settings.userModel.settings(from:) made the sizes agree.
         network = settings.userModel?.network(settings) ?? initialisation.make(shape, activation: settings.activation, seed: seed)
         batches = root.split()
-        options = BPTTOptions(loss: loss, truncate: settings.truncate, clipNorm: settings.clip, clipValue: settings.clipValue)
+        let base = BPTTOptions(loss: loss, truncate: settings.truncate, clipNorm: settings.clip, clipValue: settings.clipValue)
+        options = settings.userModel?.options(base) ?? base
         optimiser = Optimiser(kind: settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum,
                               parameterCount: network.layout.count)
         bptt = BPTT<Float>(shape: network.shape, steps: settings.steps, batchSize: settings.batch)
@@ -103,7 +104,8 @@ public final class Trainer {
     /// `jacobians` the per-step Jacobian factors; `stepGradients` each step's term of ∂L/∂W_hh.
     @discardableResult
     public func step(spectrum: Bool = true, jacobians: Bool = false, stepGradients: Bool = false) -> IterationReport {
-        let batch = task.batch(size: settings.batch, rng: &batches)
+        let inOrder = sequentialBatches ? (task as? DataFileTask)?.sequentialBatch(iteration, size: settings.batch) : nil
+        let batch = inOrder ?? task.batch(size: settings.batch, rng: &batches)
         var opts = options
         opts.recordJacobians = jacobians
         // A gated cell's gate statistics come with the spectrum: one cheap read of the stored gates.
@@ -116,6 +118,19 @@ public final class Trainer {
         if summary.nonfinite && divergedAt == nil { divergedAt = iteration }
         if !diverged { optimiser.update(&network.parameters, gradients) }
         return report(summary, opts, rho: rho, sigma: sigma)
+    }
+
+    /// `--epochs`: a data file's minibatches in order (`DataFileTask.sequentialBatch`)
+    /// rather than drawn at random, so that a run can be repeated in PyTorch.
+    public var sequentialBatches = false
+
+    /// The loss of the weights as they are now (after the last update) on the
+    /// last iteration's batch: what a file saved now scores there, beside that
+    /// iteration's own loss (before its update). Nil before the first iteration.
+    public func lossAfterLastUpdate() -> Double? {
+        guard let last else { return nil }
+        var scratch = [Float](repeating: 0, count: network.layout.count)
+        return bptt.run(network, last.batch, last.options, gradients: &scratch).loss
     }
 
     /// How often (in iterations) the live view and `train` measure `heldOutLoss`:
@@ -131,9 +146,15 @@ public final class Trainer {
     }
 
     /// Why a diverged run's weights are not saved, and what to change.
+    /// At iteration 1 no update has happened: the weights and data as read overflow
+    /// float32, and no learning rate or clipping changes that.
     public static func divergedRefusal(at iteration: Int) -> String {
-        "the run diverged at iteration \(iteration) (an Inf/NaN gradient; the weights stopped there give it again): lower train.lr or set train.clip"
+        if iteration == 1 { return overflowAtStart }
+        return "the run diverged at iteration \(iteration) (an Inf/NaN gradient; the weights stopped there give it again): lower train.lr or set train.clip"
     }
+
+    public static let overflowAtStart = "Inf/NaN at iteration 1, before any update: the weights and data as they are overflow float32 (no learning rate or clipping changes that; grads computes in double precision)"
+
 
     /// A second run that continues this one exactly: the same weights, optimiser state,
     /// batch stream, iteration count and options (the split view's fork).

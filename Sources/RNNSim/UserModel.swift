@@ -9,13 +9,28 @@ public final class UserModel: Sendable, Equatable {
     public let dataPath: String?
     /// Where the live view's save key and `train --save` write the weights.
     public let savePath: String
+    /// `--padding-idx`: the embedding row that gets no gradient (nn.Embedding's padding_idx), 0…V−1.
+    public let paddingIndex: Int?
+    /// `--ignore-index`: the class target that is not scored (nn.CrossEntropyLoss's, −100 by default).
+    public let ignoreIndex: Int32
 
-    public init(model: StockModel, data: DataSet?, modelPath: String, dataPath: String? = nil, savePath: String? = nil) {
+    public init(model: StockModel, data: DataSet?, modelPath: String, dataPath: String? = nil, savePath: String? = nil,
+                paddingIndex: Int? = nil, ignoreIndex: Int32 = -100) {
         self.model = model
         self.data = data
         self.modelPath = modelPath
         self.dataPath = dataPath
         self.savePath = savePath ?? Self.defaultSavePath(for: modelPath)
+        self.paddingIndex = paddingIndex
+        self.ignoreIndex = ignoreIndex
+    }
+
+    /// The loss and embedding options of a pass on this model (the rest from `base`).
+    public func options(_ base: BPTTOptions) -> BPTTOptions {
+        var o = base
+        o.paddingIndex = paddingIndex
+        o.ignoreIndex = ignoreIndex
+        return o
     }
 
     public static func == (a: UserModel, b: UserModel) -> Bool { a === b }

@@ -96,6 +96,28 @@ public enum ScenarioLibrary {
         }
     }
 
+    /// Every preset that reads (the carried ones, then the folder's, which replace a
+    /// carried one of their name), in order, and one line for each file that does not:
+    /// the live view's picker lists the rest and says which it left out.
+    public static func readablePresets() -> (presets: [Scenario], unreadable: [String]) { readablePresets(in: directory()) }
+
+    static func readablePresets(in folder: URL?) -> (presets: [Scenario], unreadable: [String]) {
+        var byName: [String: Scenario] = [:], unreadable: [String] = []
+        for (name, text) in BuiltInPresets.files {
+            do { byName[name] = try parse(text, path: builtInPath(name)) } catch { unreadable.append("\(error)") }
+        }
+        if let dir = folder {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
+            for file in files.sorted() {
+                do {
+                    let s = try read(dir.appendingPathComponent(file).path, shown: displayPath(dir, file))
+                    byName[s.name] = s
+                } catch { unreadable.append("\(error)") }
+            }
+        }
+        return (ordered(Array(byName.values), name: \.name), unreadable)
+    }
+
     /// How error messages name a preset file: relative to the working directory when
     /// it is below it (`Scenarios/vanishing.toml`), else the full path.
     static func displayPath(_ dir: URL, _ file: String) -> String {

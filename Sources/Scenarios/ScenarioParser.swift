@@ -80,6 +80,10 @@ struct ScenarioParser {
     static let topLevel = ["title", "notes", "seed"] + sections + ["variants", "compare", "expect"]
 
     static func parse(_ text: String, path: String) throws -> Scenario {
+        // Before TOMLKit, whose parser recurses once per level (TextLimits says why).
+        do { try TextLimits.check(text) } catch {
+            throw ScenarioError(path: path, line: error.line, message: error.message)
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -248,9 +252,12 @@ struct ScenarioParser {
         guard var v = value.settingValue else {
             throw error(full, "expected \(key.accepts), got \(value.typeName)")
         }
-        // A corpus named in a file is found next to the file, not in the working directory.
-        if name == "task.corpus", case .string(let file) = v, !file.hasPrefix("/"), let dir = directory {
-            v = .string(dir + "/" + file)
+        // A corpus named in a file is found next to the file, and only there or below.
+        if name == "task.corpus", case .string(let file) = v {
+            switch CorpusPath.resolve(file, folder: directory) {
+            case .success(let path): v = .string(path)
+            case .failure(let refusal): throw error(full, refusal.message)
+            }
         }
         do { try settings.set(name, v) } catch let e as SettingsError {
             throw error(full, e.message)

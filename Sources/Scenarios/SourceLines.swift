@@ -107,6 +107,9 @@ struct SourceLines: Sendable {
                     }
                     let path = resolve(written, isArray: isArray)
                     table = path
+                    // Implicit tables of a dotted header are written where the header is
+                    // (an unknown [foo.bar] is reported at its own line, not line 1).
+                    for n in 1..<max(1, path.count) { out.record(Array(path[..<n]), start) }
                     out.record(path, start)
                     // For an array element, the array itself also points at its first header.
                     if isArray { out.record(Array(path.dropLast()), start) }

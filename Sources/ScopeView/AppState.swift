@@ -44,6 +44,8 @@ extension SpectrumReading {
 public struct AppState: Sendable {
     public var scenario: Scenario
     public var presets: [Scenario]
+    /// One line for each preset file that does not read (left out of `presets`).
+    public var unreadablePresets: [String] = []
     /// The settings of the current run: the scenario's, with IRNN, seed and the
     /// live clipping and truncation applied (so a restart keeps them).
     public var settings: Settings

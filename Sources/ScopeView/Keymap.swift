@@ -168,7 +168,8 @@ public enum Keymap {
         entries += bindings.filter { $0.context == .everywhere }
         if split { entries.removeAll { [.enterStepThrough, .openPicker, .nextLayer].contains($0.action) } }
         if gated || lstm { entries.removeAll { $0.action == .toggleIdentityInit } }
-        if hasModel { entries.removeAll { $0.action == .cycleCell } }
+        // A model of one's own keeps its cell and its weights: g and { } (which re-initialise) refuse it.
+        if hasModel { entries.removeAll { $0.action == .cycleCell || $0.action == .raiseForgetBias } }
         return entries
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 import Scenarios
 
 /// Two rows: the scenario on a title bar, then the run's state and numbers.
@@ -80,7 +81,8 @@ enum StatusLine {
         func besideMoment(_ text: String) -> Bool {
             moment.map { buf.displayWidth(text) + 4 + buf.displayWidth("* " + $0) <= rect.width - 1 } ?? true
         }
-        let diverged = "Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)"
+        let diverged = state.latestIteration <= 1 ? Trainer.overflowAtStart
+            : "Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)"
         if let error = state.error {
             x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         } else if let s = state.status {

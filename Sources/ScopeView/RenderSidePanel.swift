@@ -11,7 +11,7 @@ enum SidePanel {
         var style: Style = .plain
         /// What a narrow panel shows instead of `value`.
         var short: String? = nil
-        /// 1 is kept longest when the panel is short.
+        /// 1 is kept longest when the panel is short; 4 (what the chart already shows) goes first.
         var priority: Int
     }
 
@@ -54,7 +54,7 @@ enum SidePanel {
             // What decides instead, for the linear network: the spectral radius.
             if product >= 1, let rho, rho.isFinite {
                 out.append(Line(kind: .item, label: "linear net: ρ", value: rho < 1 ? "< 1, vanishes" : rho > 1 ? "> 1, explodes" : "= 1",
-                                priority: 2))
+                                priority: 4))
             }
         } else {
             out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
@@ -69,7 +69,7 @@ enum SidePanel {
               let first = r.hiddenGradNorms[state.layer].first, last > 0, last.isFinite, first.isFinite else { return nil }
         let ratio = first / last
         return Line(kind: .item, label: "measured h_1/h_T", value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""),
-                    priority: 2)
+                    priority: 4)
     }
 
     /// "H 32·T 50·B 16·L 2"; a stream says what its header and latest record do.
@@ -185,7 +185,7 @@ enum SidePanel {
     /// The lines that fit, dropping the least important first, in their order.
     static func fitting(_ lines: [Line], rows: Int) -> [Line] {
         var kept = lines
-        var priority = 3
+        var priority = 4
         while kept.count > rows && priority >= 1 {
             if let i = kept.lastIndex(where: { $0.priority == priority }) { kept.remove(at: i) } else { priority -= 1 }
         }

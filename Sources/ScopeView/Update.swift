@@ -297,12 +297,15 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         return [.exportFrame(baseName: FrameExport.baseName(scenario: state.figureName, iteration: state.latestIteration))]
 
     case .openPicker:
+        // A preset file that does not read is left out of the list, and said so, not hidden.
+        let skipped = state.unreadablePresets.first.map { "skipped \(state.unreadablePresets.count) scenario file(s) that do not read: \($0)" }
         guard !state.presets.isEmpty else {
-            say(&state, "no other scenarios to choose from")
+            say(&state, skipped ?? "no other scenarios to choose from")
             return []
         }
         let current = state.presets.firstIndex { $0.name == state.scenario.name } ?? 0
         state.mode = .picker(selection: current)
+        if let skipped { say(&state, skipped) }
         return []
 
     case .help:

@@ -7,19 +7,23 @@ import ScopeView
 /// `rnnscope` and `rnnscope run NAME`: the live view in the terminal.
 public enum InteractiveApp {
     /// Runs the interactive view until the user quits. Returns the exit status:
-    /// 0 after q, F10, Ctrl-C or SIGTERM; 2 when there is no usable terminal
+    /// 0 after q, F10 or Ctrl-C; after any other signal that ends a
+    /// process (SIGTERM, SIGHUP, SIGQUIT, a real-time signal, …) the process dies
+    /// of it once the terminal is restored and the recording written, as headless does; 2 when there is no usable terminal
     /// (with a one-line message on stderr). `stopAt`: each run pauses at this iteration.
     /// With `recording`, every frame drawn is also written to it (`--record`); a recording
-    /// that cannot be written ends the view with status 2 and one line on stderr.
+    /// that cannot be written ends the view with status 74 and one line on stderr.
     /// `compare`: open the split view with run B on these settings (`--vs`).
     /// `lecture`: `presets` are a lecture's, in its order; PgDn and PgUp walk them.
-    public static func run(scenario: Scenario, presets: [Scenario], ascii: Bool, stopAt: Int? = nil,
+    /// `unreadablePresets`: preset files that did not read, which the picker names.
+    public static func run(scenario: Scenario, presets: [Scenario], unreadablePresets: [String] = [], ascii: Bool, stopAt: Int? = nil,
                            recording: SessionRecording? = nil, compare: Settings? = nil, lecture: Bool = false,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
         open(ascii: ascii, recording: recording) { screen, glyphs in
             var loop = EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
                                  recording: recording, compare: compare, watcherFactory: watcherFactory)
             loop.state.lecture = lecture
+            loop.state.unreadablePresets = unreadablePresets
             return loop
         }
     }
@@ -69,9 +73,12 @@ public enum InteractiveApp {
                 try recording.finish(width: width, height: height)
             } catch {
                 TerminalCheck.complain(recordingFailed: "\(error)")
-                return 2
+                // The path was checked when the file was opened: this is the write failing (EX_IOERR).
+                return 74
             }
         }
+        // Ended by a signal (SIGTERM, SIGHUP, a real-time one, …): die of it, as headless does.
+        SignalGuard.endAsSignalled()
         return 0
     }
 }

@@ -8,7 +8,12 @@ struct Failure: Error, CustomStringConvertible {
     var status: Int32 = 2
     init(_ message: String) { description = message }
     init(_ message: String, status: Int32) { description = message; self.status = status }
-    init(_ error: Error) { description = "\(error)" }
+    /// An output that could not be written keeps its status: 74 when the system
+    /// would not store it (a full disk, a read-only file system), 2 for a bad path.
+    init(_ error: Error) {
+        description = "\(error)"
+        if let output = error as? OutputFileError { status = output.status }
+    }
     /// An error about a file's contents, naming the file and what it is (`model`, `data`);
     /// a read error names the path itself.
     init(_ error: Error, file: String, role: String? = nil) {

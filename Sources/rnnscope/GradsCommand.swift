@@ -28,13 +28,14 @@ struct GradsCommand: ParsableCommand {
     }
 
     func run() throws {
+        try refuseSameFile(outputs: [("--out", out)], inputs: [("--model", input.model), ("--data", input.data)])
         if let out { do { try OutputFile.check(out) } catch { throw Failure(error) } }
         let user = try input.load { file, layout in
             try Self.checkMemory(file, layout, loss: input.lossKind, batchFirst: input.batchFirst)
         }
         let data = user.data!
         let report = GradientReport.compute(model: user.model.network, batch: data.batch,
-                                            options: BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip))
+                                            options: user.options(BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip)))
         if let out {
             let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms, cellGradNorms: report.cellGradNorms)
             do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }

@@ -21,10 +21,20 @@ struct ModelOptions: ParsableArguments {
     var cell: String?
     @Flag(name: .customLong("batch-first"), help: "The data is [B, T, …], as for nn.RNN(batch_first=True).")
     var batchFirst = false
+    @Option(name: .customLong("padding-idx"), parsing: .unconditional, help: ArgumentHelp("The nn.Embedding's padding_idx: its row gets no gradient and never moves, as in PyTorch (negative counts from the end, as there).", valueName: "N"))
+    var paddingIndex: Int?
+    @Option(name: .customLong("ignore-index"), parsing: .unconditional, help: ArgumentHelp("A class target that is not scored, as nn.CrossEntropyLoss(ignore_index=N): the loss is the mean over the other targets (xent-*).", valueName: "N"))
+    var ignoreIndex: Int = -100
+    @Flag(name: .customLong("drop-unrun-tensors"), help: "Run a model whose file holds tensors rnnscope cannot run (a LayerNorm, an MLP head) without them: a different model, said on stderr, in the JSON and in the view's title; --save is then refused. Without it such a model is refused.")
+    var dropUnrunTensors = false
 
     func validate() throws {
         if let loss, LossKind(rawValue: loss) == nil {
             throw ValidationError("--loss \(TextSafety.quoted(loss)) is not one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        // A class id is an Int32 inside: a value beyond it could never match a target.
+        guard Int(Int32.min)...Int(Int32.max) ~= ignoreIndex else {
+            throw ValidationError("--ignore-index must be between \(Int32.min) and \(Int32.max), got \(ignoreIndex)")
         }
         if let nonlinearity, !["tanh", "relu"].contains(nonlinearity) {
             throw ValidationError("--nonlinearity \(TextSafety.quoted(nonlinearity)) is not one of tanh, relu (as nn.RNN takes it)")
@@ -34,7 +44,9 @@ struct ModelOptions: ParsableArguments {
         }
         if model == nil {
             let orphans = [(data != nil, "--data"), (rnnPrefix != nil, "--rnn"), (headPrefix != nil, "--head"),
-                           (nonlinearity != nil, "--nonlinearity"), (cell != nil, "--cell"), (batchFirst, "--batch-first")].filter(\.0).map(\.1)
+                           (nonlinearity != nil, "--nonlinearity"), (cell != nil, "--cell"), (batchFirst, "--batch-first"),
+                           (dropUnrunTensors, "--drop-unrun-tensors"), (paddingIndex != nil, "--padding-idx"),
+                           (ignoreIndex != -100, "--ignore-index")].filter(\.0).map(\.1)
             if let first = orphans.first { throw ValidationError("\(first) needs --model M.safetensors") }
         }
     }
@@ -49,20 +61,36 @@ struct ModelOptions: ParsableArguments {
         // A --save that cannot be written is refused before any training it would end.
         if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure("--save: \(error)") } }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
-                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)))
+                                    nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)),
+                                    dropUnrun: dropUnrunTensors)
         let stock: StockModel
         do { stock = try ModelFile.read(contentsOf: URL(fileURLWithPath: model), options: read) } catch {
             throw Failure(error, file: model, role: "model")
         }
+        var padding: Int? = nil
+        if let paddingIndex {
+            guard let V = stock.layout.vocabulary else {
+                throw Failure("--padding-idx \(paddingIndex): the model has no nn.Embedding")
+            }
+            padding = paddingIndex < 0 ? paddingIndex + V : paddingIndex
+            guard (0..<V).contains(padding!) else {
+                throw Failure("--padding-idx \(paddingIndex) is outside the nn.Embedding's \(V) rows (\(-V)…\(V - 1), as PyTorch takes it)")
+            }
+        }
+        if let savePath, let refusal = stock.saveRefusal { throw Failure("--save \(TextSafety.escaped(savePath, limit: 400)) refused: \(refusal)") }
         var dataSet: DataSet? = nil
         if let data {
             do {
                 let file = try DataFile.file(contentsOf: URL(fileURLWithPath: data))
                 try memory?(file, stock.layout)
-                dataSet = try DataFile.read(file, for: stock.layout, loss: lossKind, batchFirst: batchFirst)
+                dataSet = try DataFile.read(file, for: stock.layout, loss: lossKind, batchFirst: batchFirst, ignoreIndex: ignoreIndex)
             } catch { throw Failure(error, file: data, role: "data") }
         }
-        return UserModel(model: stock, data: dataSet, modelPath: model, dataPath: data, savePath: savePath)
+        if ignoreIndex != -100 && !(dataSet?.loss.isCrossEntropy ?? true) {
+            throw Failure("--ignore-index applies to class targets (xent-*); this data is scored with \(dataSet!.loss.rawValue)")
+        }
+        return UserModel(model: stock, data: dataSet, modelPath: model, dataPath: data, savePath: savePath,
+                         paddingIndex: padding, ignoreIndex: Int32(ignoreIndex))
     }
 
     /// Prints on stderr what was read and anything assumed, once nothing more can fail
@@ -84,6 +112,13 @@ struct ModelOptions: ParsableArguments {
             ("head_bias", .bool(m.layout.readoutHasBias)), ("rnn_prefix", .string(m.rnnPrefix)), ("head_prefix", .string(m.headPrefix)),
         ]
         if let v = m.layout.vocabulary { fields.append(("embedding_rows", .int(v))) }
+        fields.append(("padding_idx", user.paddingIndex.map { .int($0) } ?? .raw("null")))
+        // Never applied; what the model was trained with only if its metadata says (else null).
+        fields.append(("dropout_applied", .bool(false)))
+        fields.append(("trained_dropout", m.trainedDropout.map { .number($0) } ?? .raw("null")))
+        fields.append(("ignore_index", .int(Int(user.ignoreIndex))))
+        // With --drop-unrun-tensors, what the run left out (the figures are not the file's model's).
+        fields.append(("dropped_tensors", .array(m.dropped.keys.sorted().map { .string($0) })))
         if let d = user.data {
             fields += [("steps", .int(d.batch.steps)), ("batch", .int(d.batch.size)), ("batch_first", .bool(d.batchFirst)),
                        ("h0", .bool(d.batch.initialHidden != nil)), ("loss", .string(d.loss.rawValue))]

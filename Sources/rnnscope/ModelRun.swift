@@ -24,8 +24,12 @@ enum ModelRun {
         if let data = user.data {
             notes += " Data: \(data.summary); minibatches of \(settings.batch) of its \(data.batch.size) sequences."
         }
+        notes += " Dropout is never applied, as model.eval()" + (user.model.trainedDropout.map { $0 > 0 ? " (the model was trained with \($0))." : "." } ?? ".")
         notes += " w saves the current weights to \(user.savePath) under the names, shapes and dtypes read."
-        var s = Scenario(name: "model", title: "Your model: \(modelName)" + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
+        // Said in the title too: what runs is not the file's model.
+        var dropped = user.model.dropped.isEmpty ? "" : " without \(user.model.dropped.count) of its tensors (\(ModelReadOptions.dropFlag))"
+        if let dropout = user.model.dropoutTitle { dropped += ", \(dropout)" }
+        var s = Scenario(name: "model", title: "Your model: \(modelName)" + dropped + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath
         if announce { ModelOptions.announce(user, dataPath: dataPath) }
@@ -60,13 +64,17 @@ enum ModelRun {
     /// `--save`: the trained weights as the model file had them.
     /// A diverged run's weights are refused (exit 1): they are frozen where the gradient
     /// became Inf/NaN, and loading them would only reproduce the failure.
-    static func save(_ trainer: Trainer, _ user: UserModel) throws {
+    static func save(_ trainer: Trainer, _ user: UserModel, lastLoss: Double) throws {
+        if let refusal = user.model.saveRefusal {
+            throw Failure("not saved to \(TextSafety.escaped(user.savePath, limit: 400)): \(refusal)")
+        }
         if let n = trainer.divergedAt {
             throw Failure("not saved to \(TextSafety.escaped(user.savePath, limit: 400)): " + Trainer.divergedRefusal(at: n), status: 1)
         }
         do {
             try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
         } catch { throw Failure(error) }
-        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))")
+        let after = trainer.lossAfterLastUpdate().map { ": loss \(fmt($0)) on that iteration's batch (\(fmt(lastLoss)) before its update)" } ?? ""
+        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))" + after)
     }
 }

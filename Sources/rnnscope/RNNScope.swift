@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RNNSim
 
 struct RNNScope: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,8 @@ enum Entry {
             StandardStreams.exit(exit.rawValue)
         } catch let failure as Failure {
             StandardStreams.fail("rnnscope: " + oneLine(failure.description), status: failure.status)
+        } catch let output as OutputFileError {
+            StandardStreams.fail("rnnscope: " + oneLine(output.description), status: output.status)
         } catch {
             if RNNScope.exitCode(for: error) == .success {  // --help, --version: through the checked stream
                 print(RNNScope.fullMessage(for: error))

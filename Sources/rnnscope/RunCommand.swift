@@ -26,6 +26,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        try refuseSameFile(outputs: [("--save", save ?? input.model.map(UserModel.defaultSavePath(for:))), ("--record", record)],
+                           inputs: [("--model", input.model), ("--data", input.data), ("the scenario file", scenarioFile(scenario))])
         // With --model, the scenario (if any) supplies only the training settings.
         var base = try resolveScenario(input.model != nil ? scenario : scenario ?? ScenarioLibrary.defaultName)
         // Its variants are networks of their own, so with --model only --vs opens the split.
@@ -73,15 +75,17 @@ enum Interactive {
     /// Runs the terminal UI on a scenario; returns the exit status. `stopAt`: each run pauses at this iteration.
     static func open(_ scenario: Scenario, ascii: Bool, stopAt: Int? = nil, record: String? = nil,
                      compare: Settings? = nil, lecture: [Scenario]? = nil) throws -> Int32 {
-        let presets = lecture ?? (try? ScenarioLibrary.presets()) ?? []
+        // A lecture's presets are its own; otherwise every preset that reads, the rest named by the picker.
+        let (readable, unreadable) = lecture == nil ? ScenarioLibrary.readablePresets() : ([], [])
+        let presets = lecture ?? readable
         // The file is opened before the terminal is taken over: a bad path is one line on stderr.
         let recording: SessionRecording?
         do {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope \(scenario.name)") }
         } catch { throw Failure(error) }
         if let user = scenario.settings.userModel { ModelOptions.announce(user, dataPath: user.dataPath) }
-        return InteractiveApp.run(scenario: scenario, presets: presets, ascii: ascii, stopAt: stopAt, recording: recording,
-                                  compare: compare, lecture: lecture != nil,
+        return InteractiveApp.run(scenario: scenario, presets: presets, unreadablePresets: unreadable, ascii: ascii, stopAt: stopAt,
+                                  recording: recording, compare: compare, lecture: lecture != nil,
                                   watcherFactory: { $0.momentWatcher() })
     }
 }

@@ -28,6 +28,12 @@ enum StandardStreams {
             if null >= 0 && null != fd { dup2(null, fd); close(null) }
         }
         stdoutIsTerminal = isatty(STDOUT_FILENO) != 0
+        // The Swift runtime's backtracer takes SIGQUIT to print every thread's stack
+        // and then lets the run go on (a headless run wrote its --csv to the end);
+        // Ctrl-\\ and kill -QUIT end rnnscope as they end any program.
+        var standard = sigaction()
+        sigemptyset(&standard.sa_mask)
+        sigaction(SIGQUIT, &standard, nil)
     }
 
     /// One line on stdout (buffered; sent at once on a terminal). Lines of the

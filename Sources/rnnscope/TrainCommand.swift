@@ -16,12 +16,15 @@ struct TrainCommand: ParsableCommand {
     // .unconditional: "--iterations -1" is a value to refuse, not a missing one.
     @Option(parsing: .unconditional, help: "Training iterations: --headless trains this many (default 500); the live view pauses when it gets there (space goes on).")
     var iterations: Int?
+    @Option(parsing: .unconditional, help: "With --model and --data, headless: N passes over the data's sequences in order, in minibatches of train.batch (the last partial one left out), as DataLoader(batch_size=train.batch, shuffle=False, drop_last=True); instead of --iterations, whose minibatches are drawn at random.")
+    var epochs: Int?
     @Flag(help: "Print one JSON object per iteration (headless).") var jsonl = false
     @Flag(help: "Draw with ASCII characters only (interactive; with --svg, the figure).") var ascii = false
     @Option(help: recordHelp) var record: String?
     @Option(help: ArgumentHelp("Write the view's frame at the end of the run as an SVG (headless).", valueName: "file.svg"))
     var svg: String?
-    @Option(help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
+    // .unconditional: "--size -1x5" is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The size of the --svg frame in terminal cells.", valueName: "WxH"))
     var size: String = "100x32"
     @Option(help: ArgumentHelp("Write ‖∂L/∂h_t‖ of every iteration as CSV rows iteration,layer,t,norm (headless).", valueName: "file.csv"))
     var csv: String?
@@ -36,6 +39,11 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--iterations must be between 1 and 100000000, got \(iterations)")
         }
         if jsonl && !headless { throw ValidationError("--jsonl needs --headless") }
+        if let epochs {
+            guard (1...1_000_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 1000000, got \(epochs)") }
+            guard headless, input.data != nil else { throw ValidationError("--epochs needs --headless and --model with --data (it passes over the data's sequences)") }
+            guard iterations == nil else { throw ValidationError("--epochs and --iterations both say how long to train: give one") }
+        }
         if pace.speed != nil && headless {
             throw ValidationError("--speed sets the live view's pace; --headless has none (it trains as fast as it can)")
         }
@@ -59,6 +67,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Live, the w key saves to the default path beside the model.
+        let saving = save ?? (headless ? nil : input.model.map(UserModel.defaultSavePath(for:)))
+        try refuseSameFile(outputs: [("--save", saving), ("--csv", csv), ("--svg", svg), ("--record", record)],
+                           inputs: [("--model", input.model), ("--data", input.data), ("the scenario file", scenarioFile(scenario))])
         var base = try resolveScenario(self.scenario)
         // Live, a comparison scenario opens as its split, as `run` opens it (headless trains run A).
         let compare = !headless && input.model == nil ? try RunCommand.comparePair(&base, settings: settings, pace: pace) : nil
@@ -71,20 +83,29 @@ struct TrainCommand: ParsableCommand {
         guard headless else {
             throw ExitCode(try Interactive.open(scenario, ascii: ascii, stopAt: iterations, record: record, compare: compare))
         }
-        let iterations = self.iterations ?? 500
         let trainer: Trainer
         do { trainer = try Trainer(settings: scenario.settings) } catch { throw Failure(error) }
+        var iterations = self.iterations ?? 500
+        if let epochs, let data = trainer.task as? DataFileTask {
+            let per = data.batchesPerEpoch(size: scenario.settings.batch), n = data.batchSize(for: scenario.settings.batch)
+            iterations = epochs * per
+            guard iterations <= 100_000_000 else { throw Failure("--epochs \(epochs) is \(iterations) iterations, over 100000000") }
+            trainer.sequentialBatches = true
+            let left = data.data.size - per * n
+            printError("rnnscope: --epochs \(epochs): \(per) minibatch\(per == 1 ? "" : "es") of \(n) of the data's \(data.data.size) sequences in order per epoch"
+                       + (left > 0 ? " (the last \(left) left out)" : "") + ", \(iterations) iterations; in PyTorch: DataLoader(batch_size=\(n), shuffle=False, drop_last=True)")
+        }
         // Output files are opened before the run (a bad path fails at once) and put in place only at its end.
         let csvFile: OutputFile?
         let svgFile: OutputFile?
         do {
-            csvFile = try csv.map(OutputFile.init(path:))
-            svgFile = try svg.map(OutputFile.init(path:))
+            csvFile = try csv.map { try OutputFile(path: $0) }
+            svgFile = try svg.map { try OutputFile(path: $0) }
         } catch { throw Failure(error) }
         try csvFile?.write("iteration,layer,t,norm\n")
         // A stream is sent a line at a time, so `rnnscope watch -` can follow it.
         if jsonl {
-            print(Self.jsonHeader(scenario))
+            print(Self.jsonHeader(scenario, epochs: epochs))
             StandardStreams.flush()
         }
         var view: OfflineView?
@@ -131,13 +152,17 @@ struct TrainCommand: ParsableCommand {
         if !jsonl, let first, let last {
             let (rho, sigma) = trainer.measureSpectrum()
             print(Self.summary(scenario, trainer, first: first, last: last, firstNonfinite: firstNonfinite, rho: rho[0], sigma: sigma[0]))
+            // The last line of the loop reported the loss before its update; the weights kept score differently.
+            if let after = trainer.lossAfterLastUpdate() {
+                print("  on iteration \(last.iteration)'s batch: loss \(fmt(last.loss)) before its update, \(fmt(after)) after it (the weights \(save != nil ? "saved" : "at the end"))")
+            }
         }
-        if save != nil, let user = scenario.settings.userModel { try ModelRun.save(trainer, user) }
+        if save != nil, let user = scenario.settings.userModel { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
     }
 
     /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;
     /// with --model, the model and data files and what was read).
-    static func jsonHeader(_ s: Scenario) -> String {
+    static func jsonHeader(_ s: Scenario, epochs: Int? = nil) -> String {
         let settings: [(String, JSONText.Value)] = Settings.keys.map { k in
             let v = k.value(in: s.settings)
             if v.isEmpty { return (k.name, .raw("null")) }
@@ -146,6 +171,7 @@ struct TrainCommand: ParsableCommand {
         }
         // The fields every run stream's header has (docs/stream.md), then this run's own.
         let net = s.settings
+        let dropped = s.settings.userModel?.model.dropped.keys.sorted() ?? []
         var fields: [(String, JSONText.Value)] = [
             ("rnnscope", .string(rnnscopeVersion)),
             ("source", .string("rnnscope")),
@@ -157,10 +183,15 @@ struct TrainCommand: ParsableCommand {
             ("hidden", .int(net.hidden)),
             ("steps", .int(net.steps)),
             ("every", .int(1)),
-            ("exact", .bool(true)),
+            // Exact for the network run; with --drop-unrun-tensors that is not the file's model.
+            ("exact", .bool(dropped.isEmpty)),
+            ("inexact", .array(dropped.isEmpty ? [] : [.string("the model ran without \(dropped.joined(separator: ", ")) (--drop-unrun-tensors): these are the norms of a different network than the file's")])),
             ("scenario", .string(s.name)),
             ("seed", .raw("\(s.settings.seed)")),
             ("settings", .object(settings)),
+            // How minibatches were taken: in order for --epochs N, else drawn at random each iteration.
+            ("epochs", epochs.map { .int($0) } ?? .raw("null")),
+            ("minibatches", .string(epochs == nil ? "random" : "in order")),
         ]
         // Your own model: which files, and what was read from them (as grads --json says it).
         if let user = s.settings.userModel {
@@ -233,7 +264,7 @@ struct TrainCommand: ParsableCommand {
             lines.append("  held-out perplexity \(fmt(Foundation.exp(h))) (cross-entropy \(fmt(h)) nats) after iteration \(last.iteration)")
         }
         if let n = firstNonfinite {
-            lines.append("  non-finite (Inf/NaN) first at iteration \(n): parameters frozen from then on")
+            lines.append("  non-finite (Inf/NaN) first at iteration \(n): parameters frozen from then on" + (n == 1 ? "; " + Trainer.overflowAtStart : ""))
         }
         return lines.joined(separator: "\n")
     }

@@ -101,7 +101,7 @@ import Testing
         FileManager.default.createFile(atPath: dropped, contents: Data("old".utf8))
         chmod(dropped, 0o600)
         let a = try OutputFile(path: kept), b = try OutputFile(path: dropped)
-        #expect(leftovers.count == 2, "both temporary files exist while written")
+        #expect(leftovers.isEmpty, "no named temporary file while written (O_TMPFILE)")
         for i in 0..<3 {
             try a.write("row \(i)\n")
             try b.write(String(repeating: "x", count: 1 << 19))  // past the buffer: bytes reach the temporary file
@@ -121,6 +121,38 @@ import Testing
         // Dropped uncommitted, a file leaves nothing behind.
         do { let c = try OutputFile(path: path("abandoned.svg")); try c.write("<svg/>") }
         #expect(leftovers.isEmpty && !FileManager.default.fileExists(atPath: path("abandoned.svg")))
+    }
+
+    /// Issue 20: nothing is named in the folder until `commit`, on either path
+    /// (O_TMPFILE, and the fallback that holds the bytes until the end).
+    @Test(arguments: [OutputFile.Way.unnamed, .unnamedCopied, .atTheEnd]) func nothingIsBesideTheTargetUntilTheCommit(way: OutputFile.Way) throws {
+        defer { cleanUp() }
+        let p = path("stream.csv")
+        let file = try OutputFile(path: p, way: way)
+        for i in 0..<3000 { try file.write("\(i),\(String(repeating: "x", count: 500))\n") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        try file.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])
+        #expect(try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").count == 3000)
+        let dropped = try OutputFile(path: path("dropped.csv"), way: way)
+        try dropped.write("a")
+        dropped.discard()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])
+    }
+
+    /// Issue 20: setuid and setgid bits were kept on a replaced file; `x/` made a file x.
+    @Test func setuidBitsAreDroppedAndATrailingSlashIsRefused() throws {
+        defer { cleanUp() }
+        let p = path("tool")
+        FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+        chmod(p, 0o6755)
+        try OutputFile.write(Data("new".utf8), to: p)
+        #expect(mode(p) & 0o7777 == 0o755)
+        for slashed in [directory.path + "/x/", directory.path + "/tool/"] {
+            #expect(throws: OutputFileError.self) { try OutputFile.check(slashed) }
+            #expect(throws: OutputFileError.self) { try OutputFile.write(Data("a".utf8), to: slashed) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path("x")))
     }
 
     @Test func safetensorsWritesGoThroughIt() throws {
@@ -147,13 +179,25 @@ import Testing
 
 @Suite struct MemoryBudgetTests {
     @Test func theLimitComesFromTheEnvironment() throws {
-        #expect(try MemoryBudget.limit(environment: [:]) == 2 * 1024 * 1024 * 1024)
-        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"]) == 8 * 1024 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [:], physical: 0x1p40) == 2 * 1024 * 1024 * 1024)
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"], physical: 0x1p40) == 8 * 1024 * 1024 * 1024)
         #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "512MiB"]) == 512 * 1024 * 1024)
         #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "1000000"]) == 1_000_000)
-        for bad in ["", "lots", "-1G", "0", "1e999", "8X"] {
+        for bad in ["", "lots", "-1G", "0", "1e999", "8X", "1e30", "inf", "٣G"] {
             #expect(throws: SettingsError.self, "\(bad)") { try MemoryBudget.limit(environment: [MemoryBudget.variable: bad]) }
         }
+    }
+
+    /// Issue 20: 99999999999999999999T and 2^64 − 1 were accepted, and no cap is
+    /// then in force; now nothing above the machine's memory is (nor the default).
+    @Test func theLimitIsNeverAboveTheMachinesMemory() throws {
+        let eight = 8 * 0x1p30
+        for huge in ["99999999999999999999T", "18446744073709551615", "9G", "8.001G"] {
+            #expect(throws: SettingsError.self, "\(huge)") { try MemoryBudget.limit(environment: [MemoryBudget.variable: huge], physical: eight) }
+        }
+        #expect(try MemoryBudget.limit(environment: [MemoryBudget.variable: "8G"], physical: eight) == eight)
+        #expect(try MemoryBudget.limit(environment: [:], physical: 0x1p30) == 0x1p30)
+        #expect(MemoryBudget.physicalMemory > 0x1p26)
     }
 
     /// The estimate counts what BPTT allocates: the hidden states of every layer

@@ -57,7 +57,8 @@ var runsEverything: Bool {
     @Test func presetsWhoseLessonIsAComparisonOpenAsOne() throws {
         let presets = try ScenarioLibrary.presets(in: presetDirectory)
         let pairs = Dictionary(uniqueKeysWithValues: presets.compactMap { p in p.compare.map { (p.name, "\($0.a.name) | \($0.b.name)") } })
-        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped"])
+        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped",
+                          "jacobian-product": "explodes | vanishes"])
         let rescue = try #require(presets.first { $0.name == "clipping-rescue" }?.compare)
         #expect(rescue.a.settings.clip > 0 && rescue.b.settings.clip == 0)
         let horizon = try #require(presets.first { $0.name == "truncation-horizon" }?.compare)
@@ -100,8 +101,11 @@ var runsEverything: Bool {
         #expect(paths.map(\.settings.forgetBias) == [0, 1, 2] && paths.allSatisfy { $0.settings.steps == 100 && $0.iteration == 1 && $0.step == 1 })
         let jp = try load("jacobian-product")
         #expect(jp.settings.hidden == 100 && jp.settings.steps == 20)
-        #expect(jp.claims.allSatisfy { $0.measures[0].draws == 2 })
-        #expect(jp.claims.map { $0.measures[0].scale } == [0.15, 0.05])
+        let products = jp.claims.map { $0.measures[0] }.filter { $0.metric == .productGrowth }
+        #expect(products.allSatisfy { $0.draws == 2 } && products.map(\.scale) == [0.15, 0.05])
+        // The live halves: the network at ρ 1.5 and 0.5, each judged at iteration 1.
+        let halves = jp.claims.map { $0.measures[0] }.filter { $0.metric == .gradRatio }
+        #expect(halves.map(\.settings.rho) == [1.5, 0.5] && halves.allSatisfy { $0.iteration == 1 })
         let rescue = try load("clipping-rescue")
         #expect(rescue.settings.task == .echo && rescue.settings.clip == 1 && rescue.settings.activation == .linear)
         #expect(rescue.variant("unclipped")?.settings.clip == 0)

@@ -49,6 +49,14 @@ import Testing
         #expect(Keymap.action(for: .char("?"), in: .help(scroll: 0)) == .closeHelp)
     }
 
+    /// Issue 20: the bar offered `{}` b_f on a user's LSTM, and the key then refused it.
+    @Test func aModelOfOnesOwnIsNotOfferedKeysThatRefuseIt() {
+        let own = Keymap.bar(for: .normal, hasModel: true, lstm: true, gated: true).map(\.action)
+        #expect(!own.contains(.raiseForgetBias) && !own.contains(.cycleCell) && !own.contains(.toggleIdentityInit))
+        #expect(own.contains(.saveWeights))
+        #expect(Keymap.bar(for: .normal, lstm: true, gated: true).map(\.action).contains(.raiseForgetBias), "a preset's LSTM keeps it")
+    }
+
     @Test func theBarEndsWithQuitInEveryMode() {
         for mode in [Mode.normal, .stepThrough(cursor: 0), .picker(selection: 0), .help(scroll: 0)] {
             #expect(Keymap.bar(for: mode).last?.action == .quit)

@@ -140,7 +140,8 @@ import Testing
         let explode = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, sigma: 1.5)))
         // At or above 1 the bound is silent, whatever the chart shows; ρ decides for the linear network.
         #expect(explode.text.contains("says nothing") && !explode.text.contains("explode"), "\(explode.text)")
-        let orthogonal = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, rho: 0.9, sigma: 1.2)))
+        // With room to spare (they are the first lines a short panel drops: the chart shows them).
+        let orthogonal = Fixture.render(Fixture.state(width: 120, height: 40, report: Fixture.report(norms: norms, rho: 0.9, sigma: 1.2)))
         #expect(orthogonal.panelValue("linear net: ρ") == "< 1, vanishes")
         #expect(orthogonal.panelValue("measured h_1/h_T") != nil)
         // The sigmoid's γ is 1/4: σ_max = 3 still means vanishing.

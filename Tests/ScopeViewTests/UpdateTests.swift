@@ -183,6 +183,20 @@ import Testing
         #expect(s.report == nil)
     }
 
+    /// Issue 20: a preset file that does not read (a 20,000-part header) crashed s;
+    /// it is left out of the list, which says so.
+    @Test func sSaysWhichPresetFilesWereLeftOut() {
+        var s = measured
+        s.unreadablePresets = ["Scenarios/deep.toml:2: a key or header of more than 16 dotted parts"]
+        _ = press(&s, .char("s"))
+        #expect(s.mode == .picker(selection: 0))
+        #expect(s.status?.text == "skipped 1 scenario file(s) that do not read: Scenarios/deep.toml:2: a key or header of more than 16 dotted parts")
+        var none = AppState(scenario: s.scenario)
+        none.unreadablePresets = s.unreadablePresets
+        _ = press(&none, .char("s"))
+        #expect(none.mode == .normal && none.status?.text.hasPrefix("skipped 1") == true)
+    }
+
     @Test func sOpensThePickerOnTheCurrentScenario() {
         var s = measured
         #expect(press(&s, .char("s")) == [])

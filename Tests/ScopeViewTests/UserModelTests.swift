@@ -98,6 +98,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// Issue 20: with --drop-unrun-tensors (a LayerNorm left out), w refuses to
+    /// write weights that would load into the model as trained with it.
+    @Test func wRefusesAModelRunWithoutSomeOfItsTensors() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-dropped-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let plain = try Self.user(savePath: out.path)
+        var file = SafeTensorsFile(tensors: [:])
+        for (i, e) in plain.model.layout.entries.enumerated() {
+            file.tensors[plain.model.fileNames[i]] = SafeTensor(floats: Array(plain.model.network.parameters[e.range]), shape: e.dims)
+        }
+        file.tensors["norm.weight"] = SafeTensor(floats: [Float](repeating: 1, count: 6), shape: [6])
+        #expect(throws: ModelFileError.self) { try ModelFile.read(file) }
+        let stock = try ModelFile.read(file, options: ModelReadOptions(dropUnrun: true))
+        #expect(stock.dropped.keys.sorted() == ["norm.weight"] && stock.saveRefusal != nil)
+        let user = UserModel(model: stock, data: plain.data, modelPath: "m.safetensors", savePath: out.path)
+        let session = LiveSession(settings: Self.state(user).settings)
+        session.start()
+        defer { session.stop() }
+        let c = LiveSessionTests.Collector(session)
+        session.send(.saveWeights)
+        #expect(c.poll { $0.updates.contains { $0.notice?.hasPrefix("not saved: the run left out 'norm.weight'") == true } })
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// `run --model M --data D --vs key=value`: both runs start from the model's weights and
     /// draw the same minibatches of its data (2 of its 5 sequences, at random), in lockstep.
     @Test func versusOnAUserModelStartsBothFromItsWeightsAndBatches() throws {

@@ -126,4 +126,85 @@ import Testing
         }
         #expect(rejected > 0)
     }
+
+    /// Deep and long text around the limits checked before TOMLKit (issue 20: a
+    /// 20,000-part header segfaulted): headers and keys of 1 to 40,000 parts,
+    /// arrays and inline tables nested 1 to 100,000 deep, mixed, inside strings
+    /// and comments too. Each answers within seconds, as a run or one line.
+    @Test(.timeLimit(.minutes(5))) func deepAndLongScenarioText() throws {
+        let dir = NSTemporaryDirectory() + "rnnscope-fuzz-deep-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededRandom(seed: 20)
+        let sizes = [1, 15, 16, 17, 31, 32, 33, 300, 40_000]
+        for i in 0..<(Self.cases / 3) {
+            let n = rng.int(below: 3) == 0 ? 1 + rng.int(below: 100_000) : sizes[rng.int(below: sizes.count)]
+            let parts = Array(repeating: rng.int(below: 2) == 0 ? "a" : "\"q.q\"", count: n).joined(separator: ".")
+            var nesting = ""
+            for _ in 0..<n { nesting += rng.int(below: 2) == 0 ? "[" : "{x=" }
+            let body: String
+            switch rng.int(below: 5) {
+            case 0: body = "[\(parts)]\nx = 1\n"
+            case 1: body = "\(parts) = 1\n"
+            case 2: body = "a = \(nesting)\n"
+            case 3: body = "notes = \"\(nesting)\"\n# [\(parts)]\n"
+            default: body = "[[expect]]\nsides = \(nesting)\n"
+            }
+            let path = dir + "/deep\(i).toml"
+            try ("title = \"deep\"\n" + body).write(toFile: path, atomically: true, encoding: .utf8)
+            Self.check(try Self.run(["check", path]), "deep case \(i) (n = \(n))")
+        }
+    }
+
+    /// A real-time signal (34–64) or another ending one at a random moment of a
+    /// headless run writing --csv and --svg: the process dies of it, and nothing
+    /// is left in the output folder.
+    @Test(.timeLimit(.minutes(2))) func signalsAtRandomMomentsLeaveNothingBehind() throws {
+        let dir = NSTemporaryDirectory() + "rnnscope-fuzz-signal-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededRandom(seed: 21)
+        let signals: [Int32] = Array(34...64) + [SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM]
+        for i in 0..<8 {
+            let signal = signals[rng.int(below: signals.count)]
+            let out = dir + "/out\(i)"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let pid = try HardeningTests.spawn(["train", "--headless", "--jsonl", "--iterations", "100000", "--set", "network.hidden=4",
+                                                "--csv", out + "/n.csv", "--svg", out + "/f.svg"], errPath: dir + "/err")
+            usleep(useconds_t(50_000 + rng.int(below: 400_000)))
+            kill(pid, signal)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            #expect(status & 0x7f == signal, "case \(i): signal \(signal), status \(status)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: out)
+            #expect(left.isEmpty, "case \(i): signal \(signal) left \(left)")
+        }
+    }
+
+    /// The model's path spelled many ways as `grads --out` (./, //, ../, a link,
+    /// a chain of links, a hard link, the data's path): each is refused before
+    /// anything is written, and the model and data stay byte for byte.
+    @Test func anInputSpelledAnyWayIsNeverAnOutput() throws {
+        let dir = NSTemporaryDirectory() + "rnnscope-fuzz-same-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/m.safetensors", data = dir + "/d.safetensors"
+        try FileManager.default.copyItem(atPath: Binary.fixture("tanh-mse-last/model.safetensors"), toPath: model)
+        try FileManager.default.copyItem(atPath: Binary.fixture("tanh-mse-last/data.safetensors"), toPath: data)
+        symlink(model, dir + "/link1")
+        symlink(dir + "/link1", dir + "/link2")
+        symlink("../m.safetensors", dir + "/sub/relative")
+        link(model, dir + "/hard")
+        let before = (try Data(contentsOf: URL(fileURLWithPath: model)), try Data(contentsOf: URL(fileURLWithPath: data)))
+        var rng = SeededRandom(seed: 22)
+        let spellings = [model, dir + "/./m.safetensors", dir + "//m.safetensors", dir + "/sub/../m.safetensors", dir + "/link1",
+                         dir + "/link2", dir + "/sub/relative", dir + "/hard", data, dir + "/sub/./../d.safetensors"]
+        for i in 0..<12 {
+            let out = spellings[i < spellings.count ? i : rng.int(below: spellings.count)]
+            let o = try Self.run(["grads", "--model", model, "--data", data, "--loss", "mse-last", "--out", out])
+            Self.check(o, "same-path case \(i) (\(out))")
+            #expect(o.status == 2 && o.stderr.contains("never writes over its inputs"), "\(out): \(o.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before.0 && Data(contentsOf: URL(fileURLWithPath: data)) == before.1)
+    }
 }

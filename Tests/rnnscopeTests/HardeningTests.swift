@@ -71,6 +71,15 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.hasSuffix(".tmp") })
     }
 
+    /// How many files `pid` has open in `directory`, named or not (an O_TMPFILE
+    /// file shows in /proc as `directory/#inode (deleted)`).
+    static func filesOpen(by pid: pid_t, in directory: String) -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        return fds.filter { fd in
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? "").hasPrefix(directory + "/")
+        }.count
+    }
+
     /// SIGINT, SIGTERM, SIGHUP and SIGQUIT while `--out` is being written: the
     /// process dies of the signal, and no temporary file is left beside the output.
     @Test func aSignalDuringTheWriteLeavesNoTemporaryFile() throws {
@@ -99,11 +108,11 @@ import Testing
         for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTERM, SIGINT] {
             let pid = try Self.spawn(["grads", "--model", modelPath.path, "--data", dataPath.path, "--loss", "mse-last",
                                       "--out", outDir.appendingPathComponent("g.safetensors").path], errPath: errPath)
-            // Signal as soon as the temporary file exists: the write is under way.
+            // Signal as soon as the output is open: the write is under way.
             var status: Int32 = 0
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline && waitpid(pid, &status, WNOHANG) == 0 {
-                if (try? FileManager.default.contentsOfDirectory(atPath: outDir.path))?.contains(where: { $0.hasSuffix(".tmp") }) == true {
+                if Self.filesOpen(by: pid, in: outDir.path) > 0 {
                     kill(pid, signal)
                     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
                     break

@@ -23,6 +23,22 @@ public struct DataFileTask: SequenceTask {
     /// Sequences per minibatch for a requested size: all of them when the data holds fewer.
     public func batchSize(for requested: Int) -> Int { min(requested, data.size) }
 
+    /// Minibatches per epoch when the data is taken in order (`--epochs`): the
+    /// sequences that do not fill a last minibatch are left out, as
+    /// DataLoader(batch_size=n, shuffle=False, drop_last=True) leaves them.
+    public func batchesPerEpoch(size: Int) -> Int { data.size / batchSize(for: size) }
+
+    /// The `index`-th minibatch in order (0-based, across epochs): sequences
+    /// j·n ..< (j+1)·n of the data, j = index mod batchesPerEpoch.
+    public func sequentialBatch(_ index: Int, size: Int) -> Batch<Float> {
+        let n = batchSize(for: size)
+        guard n < data.size else { return data }
+        let j = index % batchesPerEpoch(size: size)
+        return data.sequences(Array((j * n)..<((j + 1) * n)))
+    }
+
+    /// A minibatch drawn at random: n distinct sequences, drawn afresh each call
+    /// (each iteration), not epochs.
     public func batch(size: Int, rng: inout SeededRandom) -> Batch<Float> {
         let n = batchSize(for: size)
         guard n < data.size else { return data }
