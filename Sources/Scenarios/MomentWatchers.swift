@@ -71,9 +71,22 @@ final class MomentWatchers: MomentWatcher {
             w.last = report.iteration
             if let line = w.see(report) { lines.append(line) }
         }
-        guard let first = lines.first else { return nil }
-        // One row for all: each verdict after the first drops what it repeats of the one before.
-        return zip(lines.dropFirst(), lines).reduce(first) { $0 + "  " + Self.shortened($1.0, after: $1.1) }
+        guard !lines.isEmpty else { return nil }
+        // One row for all: each verdict after the first drops what it repeats of the one before,
+        // and a bound they all share is said once, at the end ("…, each < 1e-5").
+        let bound = Self.sharedBound(lines)
+        let bare = bound.map { b in lines.map { String($0.dropLast(b.count)) } } ?? lines
+        let row = zip(bare.dropFirst(), bare).reduce(bare[0]) { $0 + "  " + Self.shortened($1.0, after: $1.1) }
+        return bound.map { row + ", each" + $0 } ?? row
+    }
+
+    /// " < 1e-5" when every one of several verdicts ends with that same bound.
+    static func sharedBound(_ lines: [String]) -> String? {
+        guard lines.count > 1 else { return nil }
+        let words = lines[0].split(separator: " ")
+        guard words.count >= 2, ["<", ">", "≤", "≥"].contains(words[words.count - 2]) else { return nil }
+        let bound = " " + words.suffix(2).joined(separator: " ")
+        return lines.allSatisfy { $0.hasSuffix(bound) } ? bound : nil
     }
 
     /// "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 2 = …" after the same of layer 3 is

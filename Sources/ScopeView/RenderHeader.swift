@@ -17,6 +17,8 @@ enum Header {
         let changed = state.settings.trainingDifferences(from: state.scenario.settings)
         var mark = changed.isEmpty ? "" : " │ changed: " + changed.joined(separator: ", ")
         if buf.displayWidth(mark) > (titleEnd - x) / 2 { mark = " │ changed: \(changed.count) settings" }
+        // The split: which side the toggles act on (Tab moves it).
+        if let cmp = state.comparison { mark += " │ focus \(cmp.focus == .a ? "A" : "B")" }
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
         var title = "│ \(state.scenario.title) (\(state.scenario.name))"
         // In a lecture, where this preset is in it.

@@ -264,8 +264,8 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
 
     case .nextLayer:
         state.layer = (state.layer + 1) % max(1, state.settings.layers)
-        say(&state, state.stream?.directions == 2 ? "showing \(state.rowName(state.layer)) (\(state.layer + 1) of \(state.settings.layers))"
-                                                 : "showing layer \(state.layer + 1) of \(state.settings.layers)")
+        // The chart's title and the panel name the layer; the status line keeps the verdict.
+        if state.settings.layers < 2 { say(&state, "one layer: L shows the next of a stacked network") }
         return []
 
     case .saveWeights:

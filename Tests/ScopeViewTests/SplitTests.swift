@@ -32,6 +32,13 @@ import Testing
         #expect(text.contains("✓ explodes: growth 516 > 100") && text.contains("✓ vanishes: decay 5.7e-7 < 0.001"), "\(text)")
     }
 
+    @Test func theTitleSaysWhichSideHasTheFocus() {
+        var s = split(b: Fixture.decaying(steps: 50))
+        #expect(Fixture.render(s).lines[0].contains("│ focus A"))
+        _ = press(&s, .tab)
+        #expect(Fixture.render(s).lines[0].contains("│ focus B"))
+    }
+
     @Test func vForksTheRunIntoAAndB() {
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("r"))  // a restart: A's run is generation 1, B's new session counts from 0

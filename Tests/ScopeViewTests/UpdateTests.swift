@@ -332,6 +332,16 @@ import Testing
         #expect(state.comparison == nil)
     }
 
+    /// L changes the layer the chart shows without hiding the verdict line under a status message.
+    @Test func theLayerKeyLeavesTheVerdictOnScreen() {
+        var state = Fixture.state()
+        state.settings.layers = 3
+        state.moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 1.6e-8"
+        _ = update(&state, .key(.char("L")))
+        #expect(state.layer == 1 && state.status == nil)
+        #expect(Fixture.render(state).text.contains("of layer 3 = 1.6e-8"))
+    }
+
     @Test func newSeedsAreShortAndChange() {
         var seed: UInt64 = 1
         var seen = Set<UInt64>()
