@@ -77,7 +77,9 @@ enum StatusLine {
     static func render(_ state: AppState, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard !rect.isEmpty else { return }
         var x = rect.x + 1
-        let moment = claimNote(state) ?? state.moment
+        // A verdict measured before a toggle moved the run off the claim's settings stays: it was judged
+        // on them; the note says why no verdict comes only while there is none.
+        let moment = state.moment ?? claimNote(state)
         // The diverged and paused hints repeat what the header says; the claim's ✓ or ✗
         // does not, so where both do not fit the moment shows alone.
         func besideMoment(_ text: String) -> Bool {
