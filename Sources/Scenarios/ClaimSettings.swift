@@ -6,8 +6,19 @@ extension Settings {
     /// is shown does not change what it computes.
     public func trainingDifferences(from other: Settings) -> [String] {
         Settings.keys.filter { k in
-            k.name != "seed" && !k.name.hasPrefix("display.") && k.value(in: self) != k.value(in: other)
+            k.name != "seed" && !k.name.hasPrefix("display.") && reads(k.name)
+                && k.value(in: self) != k.value(in: other)
         }.map(\.name)
+    }
+
+    /// Whether the cell in use reads this setting: b_f left over from an LSTM is no
+    /// difference on a vanilla RNN or GRU, nor the Elman activation on a gated cell.
+    func reads(_ key: String) -> Bool {
+        switch key {
+        case "init.forget_bias": cell == .lstm
+        case "network.activation": cell == .rnn
+        default: true
+        }
     }
 }
 
@@ -33,4 +44,10 @@ extension Scenario {
 
     /// Whether the live view has a claim of this scenario to watch.
     public var hasLiveClaims: Bool { !watchedMeasures.isEmpty }
+
+    /// The variant whose settings these are, whatever route reached them (keys, --set, s):
+    /// its claims are the ones judged on a run of them.
+    public func variant(matching s: Settings) -> Variant? {
+        variants.first { s.trainingDifferences(from: $0.settings).isEmpty }
+    }
 }

@@ -16,6 +16,8 @@ enum Header {
         // describes the scenario's own network, not this one.
         let changed = state.settings.trainingDifferences(from: state.scenario.settings)
         var mark = changed.isEmpty ? "" : " │ changed: " + changed.joined(separator: ", ")
+        // Settings that are one of the scenario's variants are that variant (its claims are judged).
+        if !changed.isEmpty, let v = state.scenario.variant(matching: state.settings) { mark = " │ variant \(v.name)" }
         if buf.displayWidth(mark) > (titleEnd - x) / 2 { mark = " │ changed: \(changed.count) settings" }
         // The split: which side the toggles act on (Tab moves it).
         if let cmp = state.comparison { mark += " │ focus \(cmp.focus == .a ? "A" : "B")" }
@@ -132,7 +134,9 @@ extension StatusLine {
     static func claimNote(_ state: AppState) -> String? {
         guard state.scenario.hasLiveClaims else { return nil }
         let changed = state.settings.trainingDifferences(from: state.scenario.settings)
-        if !changed.isEmpty {
+        // Off the scenario's own settings but on a variant's with claims of its own: those are judged.
+        let variantJudged = state.scenario.withSettings(state.settings).hasLiveClaims
+        if !changed.isEmpty && !variantJudged {
             return "claim is for the scenario's own settings, not this \(changed.joined(separator: ", ")): s Enter reopens it"
         }
         if !state.claimsJudged { return "claim is for the scenario's own settings; this run left them: r restarts on them" }

@@ -205,11 +205,12 @@ struct EventLoop {
         case .measureJacobians: session.send(.measureJacobians)
         case .saveWeights: session.send(.saveWeights)
         case .reinitialise(let s):
-            // A new run gets a new watcher: its claims are about this run.
-            session.reinitialise(s, watcher: watcherFactory(state.scenario))
+            // A new run gets a new watcher: the claims of the settings it runs on, however
+            // they were reached (b_f keys onto a variant's value judge that variant's claims).
+            session.reinitialise(s, watcher: watcherFactory(state.scenario.withSettings(s)))
         case .restart:
             // state.settings already carries the seed, IRNN and the live clipping/truncation.
-            session.reinitialise(state.settings, watcher: watcherFactory(state.scenario))
+            session.reinitialise(state.settings, watcher: watcherFactory(state.scenario.withSettings(state.settings)))
         case .openScenario:
             // The view has opened it (update's `open`): run A on its settings, and for a
             // comparison scenario run B beside it in lockstep; a split it replaces ends.

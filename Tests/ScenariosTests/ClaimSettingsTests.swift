@@ -84,3 +84,22 @@ import Testing
         #expect(!s.hasLiveClaims, "a claim is for the settings it was written for")
     }
 }
+
+/// Settings that equal a variant's are that variant; a setting the cell in use does not read is no difference.
+@Suite struct VariantMatchingTests {
+    @Test func theForgetBiasKeysReachAVariantAndTheGRUIgnoresBf() throws {
+        let s = try ScenarioLibrary.load("forget-bias")
+        var live = s.settings
+        live.forgetBias = 1
+        #expect(s.variant(matching: live)?.name == "bf1")
+        #expect(s.withSettings(live).hasLiveClaims, "bf1's own claim is judged live")
+        live.cell = .gru
+        #expect(live.trainingDifferences(from: s.settings) == ["network.cell"], "b_f is not read by a GRU")
+        var vanilla = try ScenarioLibrary.load("vanishing").settings
+        let own = vanilla
+        vanilla.forgetBias = 2.5
+        #expect(vanilla.trainingDifferences(from: own).isEmpty)
+        vanilla.cell = .lstm
+        #expect(vanilla.trainingDifferences(from: own) == ["network.cell", "init.forget_bias"])
+    }
+}
