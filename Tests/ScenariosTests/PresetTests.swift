@@ -58,7 +58,8 @@ var runsEverything: Bool {
         let presets = try ScenarioLibrary.presets(in: presetDirectory)
         let pairs = Dictionary(uniqueKeysWithValues: presets.compactMap { p in p.compare.map { (p.name, "\($0.a.name) | \($0.b.name)") } })
         #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped",
-                          "jacobian-product": "explodes | vanishes", "gamma-bound": "sigmoid-rho4 | tanh-orthogonal"])
+                          "jacobian-product": "explodes | vanishes", "gamma-bound": "sigmoid-rho4 | tanh-orthogonal",
+                          "good-init": "orthogonal-linear | glorot-linear"])
         let rescue = try #require(presets.first { $0.name == "clipping-rescue" }?.compare)
         #expect(rescue.a.settings.clip > 0 && rescue.b.settings.clip == 0)
         let horizon = try #require(presets.first { $0.name == "truncation-horizon" }?.compare)
