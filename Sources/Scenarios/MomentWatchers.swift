@@ -105,21 +105,22 @@ final class MomentWatchers: MomentWatcher {
     }
 }
 
-/// A running window mean of the loss, skipping non-finite values.
+/// A window mean of the loss, skipping non-finite values. The sum is taken afresh,
+/// compensated as `check` takes it: a running sum that had a loss of 5.8e13 added
+/// and taken away again kept an error of about 0.006 (clipping-rescue showed 0.0253
+/// live against check's 0.0226 for the same run).
 struct LossWindow {
     let size: Int
     private var values: [Double] = []
-    private var sum = 0.0
     init(size: Int) { self.size = max(size, 1) }
     mutating func add(_ x: Double) {
         guard x.isFinite else { return }
         values.append(x)
-        sum += x
-        if values.count > size { sum -= values.removeFirst() }
+        if values.count > size { values.removeFirst() }
     }
     var full: Bool { values.count >= size }
-    var mean: Double { values.isEmpty ? .nan : sum / Double(values.count) }
-    mutating func clear() { values = []; sum = 0 }
+    var mean: Double { values.isEmpty ? .nan : values.reduce(CompensatedSum(), +).value / Double(values.count) }
+    mutating func clear() { values = [] }
 }
 
 final class GradRatioWatcher: Watcher {

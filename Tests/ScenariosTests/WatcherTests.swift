@@ -187,4 +187,16 @@ import Testing
             #expect(p.momentWatcher() != nil, "\(p.name)")
         }
     }
+
+    /// After a huge first loss (clipping-rescue's 5.8e13 at iteration 1) the window mean
+    /// of later small losses is exact, as `check` computes it.
+    @Test func aHugeLossLeavesNoErrorInTheWindowMean() {
+        var w = LossWindow(size: 50)
+        let small: [Double] = (0..<999).map { (i: Int) -> Double in 0.02 + Double(i % 7) * 1e-4 }
+        w.add(5.7687267688859e13)
+        for x in small { w.add(x) }
+        let last: [Double] = Array(small.suffix(50))
+        let exact: Double = last.reduce(0, +) / 50
+        #expect(abs(w.mean - exact) < 1e-15, "\(w.mean) against \(exact)")
+    }
 }
