@@ -50,6 +50,11 @@ enum Header {
         if state.error != nil { return ("ERROR", Style(foreground: .role(.bad), bold: true)) }
         if state.diverged { return ("DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
         if case .stepThrough = state.mode { return ("PAUSED: STEP-THROUGH", Style(foreground: .role(.warn), bold: true)) }
+        // A stream shown to its end: ENDED when its writer closed it, WAITING while the file may grow.
+        if state.stream != nil, let p = state.streamProgress, p.caughtUp, state.running {
+            return p.ended ? ("ENDED", Style(foreground: .role(.warn), bold: true))
+                           : ("WAITING FOR RECORDS", Style(foreground: .role(.secondary), bold: true))
+        }
         return state.running ? ("RUNNING", Style(foreground: .role(.good), bold: true))
                              : ("PAUSED", Style(foreground: .role(.warn), bold: true))
     }

@@ -50,12 +50,17 @@ enum StepThroughPanel {
                 rows.append(Row(label: "∏ ‖J‖ T…t", value: Format.scientific(product), note: "bounds ‖∂h_T/∂h_\(t - 1)‖",
                                 long: "bounds ‖∂h_T/∂h_\(t - 1)‖: what of ∂L/∂h_T can reach h_\(t - 1)"))
             }
+        } else if state.stream != nil {
+            // A stream carries the norms reaching each h_t, not each step's Jacobian.
+            rows.append(Row(label: "‖J_t‖", value: "–", note: "not in the stream", long: "the stream carries ‖∂L/∂h_t‖, not each step's Jacobian",
+                            style: .role(.secondary)))
         } else {
             rows.append(Row(label: "‖J_t‖", value: "…", note: "measuring…", long: "measuring this iteration's Jacobians…",
                             style: .role(.secondary)))
         }
         rows += weightGradientRows(r.stepGradients, layer: state.layer, s: s)
-        rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T))
+        // Where a stream's writer truncated is not in the stream: no row claims it.
+        if state.stream == nil { rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T)) }
         rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: state.reportOptions?.clipNorm ?? 0))
         return rows
     }
@@ -69,7 +74,8 @@ enum StepThroughPanel {
             rows.append(Row(label: "‖∂L/∂c_t‖", value: Format.scientific(r.cellGradNorms[layer][s]), note: "has reached c_\(t)",
                             long: "the gradient that has reached the cell state c_\(t)"))
         }
-        guard layer < r.pathProducts.count, s < r.pathProducts[layer].count else { return rows }
+        // A stream's gate product is over the whole sequence, not from T back to each t.
+        guard state.stream == nil, layer < r.pathProducts.count, s < r.pathProducts[layer].count else { return rows }
         let lstm = state.settings.cell == .lstm
         let product = r.pathProducts[layer][s], gate = r.pathGateMeans[layer][s]
         guard !product.isNaN else {

@@ -215,7 +215,10 @@ public final class StreamSession: RunSource, @unchecked Sendable {
                 case .success(let h):
                     header = h
                     if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
-                    if !running { steer { try $0.pause(true) } }
+                    // The view's own state, written at once: a control file a viewer killed while
+                    // paused left behind would otherwise hold the loop while this one says RUNNING.
+                    let paused = !running
+                    steer { try $0.pause(paused) }
                     session.publish { $0.streamHeader = h }
                 case .failure(let e):
                     failed = true
@@ -275,6 +278,8 @@ public final class StreamSession: RunSource, @unchecked Sendable {
                     if !progress.caughtUp {
                         progress.caughtUp = true
                         publishProgress()
+                        // Nothing is being shown: no rate to speak of until records come again.
+                        session.publish { $0.iterationsPerSecond = 0 }
                     }
                     return nil
                 case .ended:
@@ -282,6 +287,7 @@ public final class StreamSession: RunSource, @unchecked Sendable {
                         progress.ended = true
                         progress.caughtUp = true
                         publishProgress()
+                        session.publish { $0.iterationsPerSecond = 0 }
                     }
                     return nil
                 case .restarted:

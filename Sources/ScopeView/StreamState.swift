@@ -31,6 +31,7 @@ func describe(_ state: inout AppState, stream h: StreamHeader) {
     state.settings = s
     state.scenario.settings = s
     state.scenario.title = h.title
+    state.scenario.notes = streamNotes(h)
     state.identityInit = false
     state.layer = min(state.layer, h.rowCount - 1)
 }
@@ -47,13 +48,26 @@ func adoptClipping(_ state: inout AppState, _ threshold: Double) {
     state.clipCounted = 0
 }
 
+/// What space says on a stream: whether the writer's loop stops too, or only the view.
+func streamPauseText(_ state: AppState, _ h: StreamHeader) -> String {
+    if state.streamProgress?.ended == true { return "the stream has ended: nothing more will come" }
+    if h.control != nil {
+        return state.running ? "running: your loop goes on" : "paused: your loop waits at its next scope.step() (n: one iteration)"
+    }
+    if state.running { return "showing the records again" }
+    return h.source == "pytorch" ? "paused the view; your loop runs on (rnnscope.watch(..., control=True) lets space pause it)"
+                                 : "paused the view; the run that writes the stream goes on"
+}
+
 /// Why this key cannot act on a stream, or nil when it can.
 func streamRefusal(_ state: AppState, _ action: Action) -> String? {
     guard let h = state.stream else { return nil }
     let steered = h.control != nil
     switch action {
     case .toggleClip, .raiseClip, .lowerClip:
-        return steered ? nil : "clipping is your loop's: rnnscope.watch(..., control=True) lets c, + and - set it"
+        if steered { return nil }
+        return h.source == "pytorch" ? "clipping is your loop's: rnnscope.watch(..., control=True) lets c, + and - set it"
+                                     : "clipping is the writer's own: a stream from rnnscope train can only be shown"
     case .toggleTruncation, .shorterTruncation, .longerTruncation:
         return "truncation is the writer's own: a stream can only be shown"
     case .toggleIdentityInit, .cycleCell, .raiseForgetBias, .lowerForgetBias, .restart, .restartNewSeed:
@@ -76,4 +90,21 @@ extension StreamHeader {
         guard case .success(let h) = StreamHeader.parse(line) else { preconditionFailure("the placeholder header parses") }
         return h
     }()
+}
+
+/// The notes panel (and help) for a stream: what wrote it, and every figure that is not exact.
+func streamNotes(_ h: StreamHeader) -> String {
+    var text = h.source == "pytorch"
+        ? "Recorded from your own PyTorch loop by rnnscope.watch: the \(h.cell.moduleName)'s ‖∂L/∂h_t‖ of every layer and step, every \(h.every == 1 ? "iteration" : "\(h.every) iterations")."
+        : "Recorded by rnnscope train --jsonl, every iteration."
+    if h.worldSize > 1 { text += " The norms are rank \(h.rank)'s batch, of \(h.worldSize) ranks." }
+    if h.exact {
+        text += "\n\nEvery figure is exact for the recorded batch."
+    } else {
+        text += "\n\nNot exact:\n" + h.inexact.map { "- " + $0 }.joined(separator: "\n")
+    }
+    if h.control == nil && h.source == "pytorch" {
+        text += "\n\nThe keys act on the view only; rnnscope.watch(..., control=True) lets space, n and c reach the loop."
+    }
+    return text
 }

@@ -65,10 +65,7 @@ func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         state.running.toggle()
         state.selfPause = nil
         if let h = state.stream {
-            let loop = h.control != nil
-            say(&state, state.running ? (loop ? "running: your loop goes on" : "showing the records again")
-                : loop ? "paused: your loop waits at its next scope.step() (n: one iteration)"
-                       : "paused the view; your loop runs on (rnnscope.watch(..., control=True) lets space pause it)")
+            say(&state, streamPauseText(state, h))
             return [state.running ? .resume : .pause]
         }
         say(&state, state.diverged ? "the run diverged and no longer changes: r restarts it (c first turns clipping on)"
@@ -392,6 +389,8 @@ func open(_ state: inout AppState, _ chosen: Scenario) {
     state.truncateMemory = scenario.settings.truncate > 0 ? scenario.settings.truncate : max(1, scenario.settings.steps / 4)
     state.mode = .normal
     state.layer = 0
+    // It runs to its moment, as `run` opens it, whatever the run before it was doing.
+    state.running = true
     state.resetRun()
 }
 
@@ -432,6 +431,8 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     // A run the view has already replaced (restart, IRNN, another scenario) may still
     // deliver its last numbers: they belong to no run on screen.
     guard u.generation == state.generation else { return }
+    // A stream's loop clips at what its records say: taken before they are counted.
+    if state.stream != nil, let first = u.iterations.first { adoptClipping(&state, first.clipThreshold) }
     for s in u.iterations {
         state.history.append(s)
         state.losses.append(s.loss)
@@ -472,6 +473,8 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate) {
     if let m = u.moment {
         state.moment = m
         state.ownMoment = m
+        // The verdict is what the row is for: it replaces a passing message (a slide's "3 of 16").
+        state.status = nil
     }
     if let c = u.chanceLoss { state.chanceLoss = c }
     if let b = u.baselines { state.baselines = b }

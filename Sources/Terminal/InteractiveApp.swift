@@ -222,13 +222,14 @@ struct EventLoop {
                 let gate = Lockstep()
                 session.join((gate, 0))
                 session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
-                let p = LiveSession(settings: b.settings, watcher: watcherFactory(b.scenario), running: b.running,
-                                    lockstep: (gate, 1))
+                let p = LiveSession(settings: b.settings, watcher: watcherFactory(b.scenario), running: true, lockstep: (gate, 1))
                 p.start()
                 partner = p
             } else {
                 session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
             }
+            // It runs to its moment (the run before may have stopped at its own).
+            session.send(.resume)
         case .exportFrame(let base):
             // The frame as it is on screen now, before the status line reports the export.
             let frame = render(state, glyphs: glyphs, colors: screen.tier)

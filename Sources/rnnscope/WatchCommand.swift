@@ -35,6 +35,11 @@ struct WatchCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 throw ValidationError("\(TextSafety.quoted(path)) is a directory, not a stream")
             }
+            // A file that does not exist yet is waited for; a folder that does not exist is a typo.
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw ValidationError("no folder \(TextSafety.quoted(folder)) for the stream \(TextSafety.quoted(path))")
+            }
         }
     }
 

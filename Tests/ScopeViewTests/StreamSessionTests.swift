@@ -96,6 +96,37 @@ import Testing
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
     }
 
+    /// A control file left by a viewer killed while paused does not hold the loop: the new
+    /// view writes its own state as soon as it reads the header.
+    @Test func aStaleControlFileIsReplacedAtOnce() throws {
+        let steered = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+        let path = try file([steered, Self.record(1)])
+        defer { unlink(path); unlink(path + ".control") }
+        try #"{"pause": true, "step": 7, "clip": null}"#.write(toFile: path + ".control", atomically: true, encoding: .utf8)
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.latestIteration == 5 }
+        #expect(try String(contentsOfFile: path + ".control", encoding: .utf8).contains(#""pause": false"#))
+        s.stop()
+        #expect(!FileManager.default.fileExists(atPath: path + ".control"), "removed when the view goes")
+    }
+
+    /// What is not exact is said in words on screen (the notes panel, and help), not only "NOT all exact".
+    @Test func theInexactSentencesAreInTheNotes() throws {
+        let sentence = "inter-layer dropout in training: its masks cannot be recovered"
+        let inexact = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":["\#(sentence)"]"#)
+        let path = try file([inexact, Self.record(1)])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
+        follow(s, &state) { $0.latestIteration == 5 }
+        #expect(state.scenario.notes.contains(sentence))
+        #expect(Fixture.render(state).text.contains("Not exact"))
+    }
+
     @Test func aBadHeaderIsOneLineOnScreen() throws {
         let path = try file([#"{"iteration":1}"#])
         defer { unlink(path) }

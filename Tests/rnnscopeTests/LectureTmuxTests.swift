@@ -17,11 +17,30 @@ struct LectureTmuxTests {
         // A comparison opens as its split, both halves judged on screen at their moment.
         try pane.wait("the split, both verdicts") { $0.contains("2/3") && $0.contains("✓ explodes") && $0.contains("✓ vanishes") }
         pane.key("PageDown")
-        try pane.wait("the third, alone") { $0.contains("3/3") && $0.contains("Exploding") && !$0.contains("B/A") }
+        try pane.wait("the third, alone, at its moment") { $0.contains("3/3") && $0.contains("Exploding") && !$0.contains("B/A") && $0.contains("✓") }
         pane.key("PageDown")
         try pane.wait("the end said") { $0.contains("the lecture's last preset") }
         pane.key("PageUp")
         try pane.wait("back to the split") { $0.contains("2/3") && $0.contains("✓ vanishes") }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
+    /// A slide after one that stopped at its moment runs to its own: clipping-rescue's
+    /// unclipped side diverges at iteration 2, and its verdict shows, not the slide's message.
+    @Test(.enabled(if: TmuxTests.ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func eachSlideRunsToItsMoment() throws {
+        let order = NSTemporaryDirectory() + "rnnscope-lecture-moment-\(getpid()).txt"
+        defer { unlink(order) }
+        try "vanishing\nclipping-rescue\n".write(toFile: order, atomically: true, encoding: .utf8)
+        let pane = try Pane(width: 120, height: 36, arguments: ["lecture", "--order", order])
+        defer { pane.close() }
+        try pane.wait("the first at its moment") { $0.contains("1/2") && $0.contains("✓ iteration 1") }
+        pane.key("PageDown")
+        try pane.wait("the split at its moment, its verdict on the status line") { s in
+            s.contains("2/2") && s.contains("✓ unclipped") && s.split(separator: "\n").last { $0.contains("✓") }?.contains("unclipped") == true
+        }
         pane.send("q")
         try pane.wait("exited") { $0.contains("exit=0") }
     }

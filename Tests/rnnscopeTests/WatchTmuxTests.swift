@@ -19,6 +19,10 @@ struct WatchTmuxTests {
         defer { pane.close() }
         try pane.wait("all 30 records shown") { $0.contains("Vanishing gradients") && $0.contains("iteration 30") }
         try pane.wait("the side panel reads the stream") { _ in pane.panel("records") == "30, ended" }
+        try pane.wait("the header says it ended, at no rate") { $0.contains("ENDED") && $0.contains(" 0 it/s") }
+        pane.send(" ")
+        try pane.wait("space says so") { $0.contains("the stream has ended") }
+        pane.send(" ")
         #expect(pane.panel("σ_max(W_hh)").flatMap(Double.init).map { $0 > 0.5 && $0 < 1 } == true)
         #expect(pane.screen.contains("by timestep"))
         // Keys that would change training are not offered, and say why when pressed.
@@ -89,6 +93,11 @@ struct WatchTmuxTests {
         pane.send("q")
         try pane.wait("exited") { $0.contains("exit=0") }
         #expect(!FileManager.default.fileExists(atPath: control), "the control file goes with the view")
+    }
+
+    @Test func aStreamInAFolderThatDoesNotExistIsATypo() throws {
+        let run = try Binary.run(["watch", "/nonexistent-\(getpid())/dir/x.jsonl"])
+        #expect(run.status == 2 && run.stderr.contains("no folder"), "\(run.stderr)")
     }
 
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
