@@ -48,7 +48,7 @@ enum Header {
 
     static func runState(_ state: AppState) -> (text: String, style: Style) {
         if state.error != nil { return ("ERROR", Style(foreground: .role(.bad), bold: true)) }
-        if state.diverged { return ("DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
+        if state.diverged { return (state.stream != nil ? "INF/NAN" : "DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
         if case .stepThrough = state.mode { return ("PAUSED: STEP-THROUGH", Style(foreground: .role(.warn), bold: true)) }
         // A stream shown to its end: ENDED when its writer closed it, WAITING while the file may grow.
         if state.stream != nil, let p = state.streamProgress, p.caughtUp, state.running {
@@ -92,7 +92,9 @@ enum StatusLine {
         func besideMoment(_ text: String) -> Bool {
             moment.map { buf.displayWidth(text) + 4 + buf.displayWidth("* " + $0) <= rect.width - 1 } ?? true
         }
-        let diverged = state.latestIteration <= 1 ? Trainer.overflowAtStart
+        // A stream's loop may go on past an Inf/NaN (AMP's GradScaler skips such a step).
+        let diverged = state.stream != nil ? "Inf/NaN in this record's gradient (under AMP, GradScaler skips such a step)"
+            : state.latestIteration <= 1 ? Trainer.overflowAtStart
             : "Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)"
         if let error = state.error {
             x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)

@@ -12,8 +12,10 @@ enum Heatmap {
         guard rect.height >= 3, rect.width > GradientChart.labelWidth + 4 else { return }
         let rowsAvailable = rect.height - 2
         let (rows, every) = sampledRows(state.history, rows: rowsAvailable)
-        let span = rows.count == 0 ? 0 : (rows.count - 1) * every + 1
-        sectionTitle("‖∂L/∂h_t‖ over " + (span == 1 ? "the last iteration" : "the last \(span) iterations") + (every > 1 ? ", a row per \(every)" : ""),
+        // Iterations as the rows' own numbers count them: a stream records every few.
+        let span = rows.isEmpty ? 0 : rows[rows.count - 1].iteration - rows[0].iteration + 1
+        let perRow = rows.count > 1 ? (span - 1) / (rows.count - 1) : every
+        sectionTitle("‖∂L/∂h_t‖ over " + (span == 1 ? "the last iteration" : "the last \(span) iterations") + (perRow > 1 ? ", a row per \(perRow)" : ""),
                      glyphs: glyphs, into: &buf, rect, right: "newest at the bottom")
         let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1,
                         width: rect.width - GradientChart.labelWidth, height: rowsAvailable)

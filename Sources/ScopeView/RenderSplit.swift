@@ -112,7 +112,10 @@ enum SplitScreen {
                      into: &buf, rect, right: range)
         buf.put("B/A", x: rect.x + 1, y: plot.y, style: .role(.secondary))
         guard !ratios.isEmpty else {
-            buf.put("waiting for both runs…", x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
+            // Two streams of different T have no step-by-step ratio: say so rather than wait.
+            let steps = [a, b].compactMap { $0.report.flatMap { r in a.layer < r.hiddenGradNorms.count ? r.hiddenGradNorms[a.layer].count : nil } }
+            let text = steps.count == 2 ? "A has T = \(steps[0]), B T = \(steps[1]): no ratio step by step" : "waiting for both runs…"
+            buf.put(text, x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
         }
         let axis = TimeAxis(count: ratios.count, width: plot.width)

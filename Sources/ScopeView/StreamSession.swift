@@ -347,7 +347,8 @@ public final class StreamSession: RunSource, @unchecked Sendable {
                 }
                 if let measured { u.spectrum = measured }
                 u.iterationsPerSecond = perSecond
-                u.diverged = false
+                // Inf/NaN in the loop's gradient: shown as a diverged run (it leaves the split's shared scale).
+                u.diverged = report.nonfinite
                 u.streamProgress = p
             }, summary: summary)
         }
