@@ -38,6 +38,16 @@ enum ScreenHelp {
             + "threshold/‖∇θ‖ (Pascanu et al. 2013, Algorithm 1), with how often that fired since clipping was "
             + "last switched or retuned; truncation: truncated BPTT of length K, or full BPTT; ‖∇θ‖ of the "
             + "iteration shown, before clipping, and the scale clipping applied."),
+        ("stream panel", "rnnscope watch only: who wrote the stream (your loop, through rnnscope.watch, or rnnscope "
+            + "train --jsonl); the device and dtype; with several ranks, whose batch the norms are; how often a record "
+            + "was written; whether every figure is exact for the recorded batch (what is not is said in words in the "
+            + "notes, e.g. dropout between the layers of a fused module in training); the clipping the loop applied "
+            + "and how often it fired; ‖∇θ‖; the records shown, and whether the view is following a file that may "
+            + "grow or the stream has ended. The header says WAITING FOR RECORDS when all that was written is shown, "
+            + "ENDED when its writer closed it, INF/NAN for a record with Inf or NaN in its gradient. Keys that would "
+            + "change training (t, i, g, r, s, w, v) are left off the key bar and say why; where the loop opted in "
+            + "(control=True), space pauses it at its next scope.step(), n lets one iteration through, and c, + and - "
+            + "set the clipping its scope.clip_grad_norm_ applies."),
         ("loss", "the training loss over the whole run (older iterations are averaged together as the run "
             + "grows), with its latest value and its range. Dotted lines mark reference levels in the same units: "
             + "chance (the best input-blind guess) and, for a char-LM with a held-out split, the 1-, 2- and 3-gram "
@@ -50,8 +60,9 @@ enum ScreenHelp {
         ("status line", "what the last key did; the scenario's moment (after *) when what it claims has happened: "
             + "✓ or ✗ says whether the claim held. The run stops there by itself, so that the moment stays on "
             + "screen (space goes on), as it does at the iteration train --iterations N names. A claim is judged "
-            + "only on the settings the scenario wrote it for (any seed, any pace): once a toggle (clipping, "
-            + "truncation, IRNN, ...) changes them, the line names what changed instead. r restarts with the "
+            + "only on the settings the scenario (or one of its variants) wrote it for (any seed, any pace): a verdict "
+            + "measured on them stays after a toggle (clipping, truncation, IRNN, ...) moves the run off them; a run "
+            + "off them names what changed instead of a verdict. r restarts with the "
             + "toggles kept; s, Enter reopens the scenario as written."),
         ("key bar", "the main keys of the current view; this help lists them all."),
         ("step-through", "b pauses and replays the backward pass of the iteration shown, one timestep per key, "

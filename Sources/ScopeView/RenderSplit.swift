@@ -67,7 +67,7 @@ enum SplitScreen {
                         x: top.x, y: top.y, style: style, limit: top.maxX)
         var figures = "iteration \(s.latestIteration)"
         if let loss = s.latestLoss { figures += "   loss \(Format.number(loss))" }
-        if s.diverged { figures += "   DIVERGED" }
+        if s.diverged { figures += s.stream != nil ? "   INF/NAN" : "   DIVERGED" }
         let fx = top.maxX - buf.displayWidth(figures) - 1
         if fx > x + 2 { x = buf.put(figures, x: fx, y: top.y, style: style, limit: top.maxX) }
         guard chart.height >= 8 else { return GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, chart) }

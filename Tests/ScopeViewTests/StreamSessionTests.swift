@@ -127,6 +127,34 @@ import Testing
         #expect(Fixture.render(state).text.contains("Not exact"))
     }
 
+    /// Two streams whose T differ say so in the ratio row; a stream recording every 5 counts
+    /// the heatmap's span in iterations; a record with Inf/NaN shows INF/NAN, not DIVERGED.
+    @Test func streamsOfOtherLengthsAndAnInfRecordAreSaid() throws {
+        let a = try file([Self.header] + (1...3).map(Self.record))
+        let b = try file([Self.header, Self.record(1).replacingOccurrences(of: "[[0.5,1],[1,0.5]]", with: #"[[0.5,1,"Infinity"],[1,0.5,2]]"#)
+                                               .replacingOccurrences(of: #""nonfinite":false"#, with: #""nonfinite":true"#)
+                                               .replacingOccurrences(of: #","cell_grad_norms":[[1,1],[1,1]]"#, with: "")])
+        defer { unlink(a); unlink(b) }
+        let sa = StreamSession(path: a, speed: .infinity), sb = StreamSession(path: b, speed: .infinity)
+        sa.start(); sb.start()
+        defer { sa.stop(); sb.stop() }
+        var state = watchState(name: "a", speed: .infinity, width: 120, height: 40)
+        state.comparison = Comparison(b: watchState(name: "b", speed: .infinity, width: 120, height: 40))
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && (state.latestIteration < 15 || state.comparison?.b.report == nil) {
+            if let u = sa.poll() { _ = update(&state, .report(u)) }
+            if let u = sb.poll() { _ = update(&state, .reportB(u)) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let text = Fixture.render(state).text
+        #expect(text.contains("A has T = 2, B T = 3: no ratio step by step"), "\(text)")
+        #expect(state.comparison?.b.diverged == true && text.contains("DIVERGED") == false)
+        var single = state
+        single.comparison = nil
+        #expect(Fixture.render(single).text.contains("over the last 11 iterations, a row per 5"))
+        #expect(Header.runState(state.comparison!.b).text == "INF/NAN")
+    }
+
     @Test func aBadHeaderIsOneLineOnScreen() throws {
         let path = try file([#"{"iteration":1}"#])
         defer { unlink(path) }
