@@ -14,7 +14,7 @@ import Scenarios
 /// about ten a second measure ρ and σ_max. The per-step Jacobian norms (as costly
 /// as a backward pass) are measured when step-through asks for them. Every
 /// iteration leaves a compact summary for the heatmap and the loss history.
-public final class LiveSession: @unchecked Sendable {
+public final class LiveSession: RunThread, @unchecked Sendable {
     /// A command as the simulation thread applies it, between iterations.
     public enum Command: Sendable, Equatable {
         case pause, resume, stepOnce
@@ -35,18 +35,10 @@ public final class LiveSession: @unchecked Sendable {
     }
 
     // Shared between the threads; guarded by `condition`.
-    private let condition = NSCondition()
     private var inbox: [(Command, WatcherBox?)] = []
-    private var outbox: [IterationSummary] = []
-    private var published: SessionUpdate
-    private var hasNews = false
-    private var stopRequested = false
-    private var finished = false
 
     /// How often ρ(W_hh) and σ_max(W_hh) are measured while running (at most).
     public static let measurementInterval = 0.1
-    /// Summaries kept when nobody polls (e.g. the terminal is suspended).
-    static let maximumPending = 4096
 
     private let initialSettings: Settings
     private let initialWatcher: WatcherBox
@@ -70,7 +62,7 @@ public final class LiveSession: @unchecked Sendable {
         initialSettings = settings
         initialWatcher = WatcherBox(watcher)
         self.stopAt = stopAt
-        published = SessionUpdate(generation: 0)
+        super.init()
         if !running { inbox.append((.pause, nil)) }
     }
 
@@ -111,39 +103,6 @@ public final class LiveSession: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// What happened since the last poll, or nil if nothing did. Never blocks on an iteration.
-    public func poll() -> SessionUpdate? {
-        condition.lock()
-        defer { condition.unlock() }
-        guard hasNews || !outbox.isEmpty else { return nil }
-        var u = published
-        u.iterations = outbox
-        outbox.removeAll(keepingCapacity: true)
-        hasNews = false
-        // The report and sample are delivered once; the rest is state and repeats.
-        published.report = nil
-        published.reportOptions = nil
-        published.sample = nil
-        published.notice = nil
-        published.selfPause = nil
-        return u
-    }
-
-    /// Asks the thread to finish after the current iteration, and waits at most `timeout` seconds.
-    /// Returns whether it finished (an iteration of a huge network may take longer).
-    @discardableResult
-    public func stop(timeout: Double = 0.5) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        stopRequested = true
-        condition.broadcast()
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while !finished {
-            if !condition.wait(until: deadline) { break }
-        }
-        return finished
-    }
-
     // MARK: Called from the simulation thread
 
     /// Takes the queued commands, waiting while there is nothing to do, or until
@@ -161,26 +120,6 @@ public final class LiveSession: @unchecked Sendable {
         let commands = inbox
         inbox.removeAll()
         return (commands, stopRequested)
-    }
-
-    /// `newRun` drops summaries of the previous run nobody has collected yet.
-    fileprivate func publish(newRun: Bool = false, _ change: (inout SessionUpdate) -> Void, summary: IterationSummary? = nil) {
-        condition.lock()
-        defer { condition.unlock() }
-        if newRun { outbox.removeAll() }
-        change(&published)
-        if let summary {
-            outbox.append(summary)
-            if outbox.count > Self.maximumPending { outbox.removeFirst(outbox.count - Self.maximumPending) }
-        }
-        hasNews = true
-    }
-
-    fileprivate func markFinished() {
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
     }
 }
 

@@ -21,14 +21,9 @@ public struct StreamProgress: Equatable, Sendable {
 /// at the pace in force (a finished file replays; a growing one is followed, as
 /// `tail -f`), and where the writer opted in, pause, step and clipping reach the
 /// user's loop through its control file. Nothing here trains.
-public final class StreamSession: RunSource, @unchecked Sendable {
-    private let condition = NSCondition()
+public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
+    // Guarded by `condition`.
     private var inbox: [LiveSession.Command] = []
-    private var outbox: [IterationSummary] = []
-    private var published = SessionUpdate(generation: 0)
-    private var hasNews = false
-    private var stopRequested = false
-    private var finished = false
 
     private let follower: StreamFollower
     /// The stream's path (nil for standard input): names it and places its control file.
@@ -42,6 +37,7 @@ public final class StreamSession: RunSource, @unchecked Sendable {
         follower = path.map { StreamFollower(path: $0) } ?? StreamFollower(descriptor: descriptor)
         self.speed = speed
         name = path.map { ($0 as NSString).lastPathComponent } ?? "standard input"
+        super.init()
         if !running { inbox.append(.pause) }
     }
 
@@ -49,10 +45,7 @@ public final class StreamSession: RunSource, @unchecked Sendable {
         let thread = Thread { [self] in
             var reader = Reader(session: self)
             reader.run()
-            condition.lock()
-            finished = true
-            condition.broadcast()
-            condition.unlock()
+            markFinished()
         }
         thread.name = "rnnscope-stream"
         thread.start()
@@ -68,35 +61,6 @@ public final class StreamSession: RunSource, @unchecked Sendable {
     public func reinitialise(_ settings: Settings, watcher: MomentWatcher?) {}
     public func join(_ lockstep: (gate: Lockstep, side: Int)?) {}
 
-    public func poll() -> SessionUpdate? {
-        condition.lock()
-        defer { condition.unlock() }
-        guard hasNews || !outbox.isEmpty else { return nil }
-        var u = published
-        u.iterations = outbox
-        outbox.removeAll(keepingCapacity: true)
-        hasNews = false
-        published.report = nil
-        published.reportOptions = nil
-        published.notice = nil
-        published.streamHeader = nil
-        published.restarted = false
-        return u
-    }
-
-    @discardableResult
-    public func stop(timeout: Double = 0.5) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        stopRequested = true
-        condition.broadcast()
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while !finished {
-            if !condition.wait(until: deadline) { break }
-        }
-        return finished
-    }
-
     /// Commands queued since the last call, waiting up to `seconds` for one.
     fileprivate func takeCommands(waiting seconds: Double) -> (commands: [LiveSession.Command], stop: Bool) {
         condition.lock()
@@ -107,17 +71,6 @@ public final class StreamSession: RunSource, @unchecked Sendable {
         let commands = inbox
         inbox.removeAll()
         return (commands, stopRequested)
-    }
-
-    fileprivate func publish(_ change: (inout SessionUpdate) -> Void, summary: IterationSummary? = nil) {
-        condition.lock()
-        defer { condition.unlock() }
-        change(&published)
-        if let summary {
-            outbox.append(summary)
-            if outbox.count > 4096 { outbox.removeFirst(outbox.count - 4096) }
-        }
-        hasNews = true
     }
 
     /// The reading thread's own state.
