@@ -55,6 +55,9 @@ def worker(rank, port, folder):
         with open(os.path.join(folder, f"seen{rank}.json"), "w") as f:
             json.dump(seen, f)
     finally:
+        # Both ranks reach the end before the group is torn down: a rank leaving first
+        # made gloo abort the other now and then (SIGABRT in teardown).
+        dist.barrier()
         dist.destroy_process_group()
 
 
