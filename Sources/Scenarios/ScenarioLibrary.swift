@@ -13,7 +13,7 @@ public enum ScenarioLibrary {
     public static let lectureOrder = [
         "jacobian-product", "vanishing", "eigen-proof", "gamma-bound", "weight-sum", "exploding",
         "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding",
-        "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "char-lm", "lm-perplexity",
+        "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "deep-lstm", "char-lm", "lm-perplexity",
     ]
 
     /// Where presets are found, in order: $RNNSCOPE_SCENARIOS, ./Scenarios, then
