@@ -30,7 +30,7 @@ import Testing
     @Test func anExistingFileKeepsItsMode() throws {
         defer { cleanUp() }
         let p = path("private.bin")
-        FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
         chmod(p, 0o600)
         try OutputFile.write(Data("new".utf8), to: p)
         #expect(mode(p) & 0o7777 == 0o600)
@@ -43,7 +43,7 @@ import Testing
     @Test func aSymlinkIsWrittenThroughAndStaysALink() throws {
         defer { cleanUp() }
         let target = path("target.bin"), link = path("link.bin"), chain = path("chain.bin")
-        FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
         chmod(target, 0o600)
         symlink("target.bin", link)  // relative: read from the link's own directory
         symlink(link, chain)
@@ -84,7 +84,7 @@ import Testing
         // A read-only directory: the temporary file cannot be made (skipped as root, who may write anyway).
         if getuid() != 0 {
             let p = path("kept.bin")
-            FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+            _ = FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
             chmod(directory.path, 0o500)
             defer { chmod(directory.path, 0o700) }
             #expect(throws: OutputFileError.self) { try OutputFile.write(Data("new".utf8), to: p) }
@@ -98,7 +98,7 @@ import Testing
     @Test func streamedFilesAreOpenTogetherAndCommittedOrDiscarded() throws {
         defer { cleanUp() }
         let kept = path("kept.csv"), dropped = path("dropped.cast")
-        FileManager.default.createFile(atPath: dropped, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: dropped, contents: Data("old".utf8))
         chmod(dropped, 0o600)
         let a = try OutputFile(path: kept), b = try OutputFile(path: dropped)
         #expect(leftovers.isEmpty, "no named temporary file while written (O_TMPFILE)")
@@ -144,7 +144,7 @@ import Testing
     @Test func setuidBitsAreDroppedAndATrailingSlashIsRefused() throws {
         defer { cleanUp() }
         let p = path("tool")
-        FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data("old".utf8))
         chmod(p, 0o6755)
         try OutputFile.write(Data("new".utf8), to: p)
         #expect(mode(p) & 0o7777 == 0o755)

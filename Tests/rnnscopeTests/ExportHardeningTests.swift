@@ -37,7 +37,7 @@ import Testing
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let target = dir.appendingPathComponent("figure.svg").path, link = dir.appendingPathComponent("link.svg").path
-        FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
         chmod(target, 0o600)
         symlink(target, link)
         let r = try Binary.run(["train", "--headless", "--iterations", "3", "--set", "network.hidden=4", "--svg", link, "--csv", dir.appendingPathComponent("n.csv").path])

@@ -58,7 +58,7 @@ import Testing
         #expect(info.st_mode & S_IFMT == S_IFCHR)
 
         let target = dir.appendingPathComponent("real.safetensors").path, link = dir.appendingPathComponent("link.safetensors").path
-        FileManager.default.createFile(atPath: target, contents: Data())
+        _ = FileManager.default.createFile(atPath: target, contents: Data())
         chmod(target, 0o600)
         symlink(target, link)
         let r = try Binary.run(["grads", "--model", model, "--data", data, "--loss", "mse-last", "--out", link])

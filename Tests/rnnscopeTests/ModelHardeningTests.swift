@@ -50,7 +50,7 @@ import Testing
         let dir = try Self.directory("save")
         defer { try? FileManager.default.removeItem(at: dir) }
         let target = dir.appendingPathComponent("real.safetensors").path, link = dir.appendingPathComponent("link.safetensors").path
-        FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: target, contents: Data("old".utf8))
         chmod(target, 0o600)
         symlink(target, link)
         let viaLink = try Self.train(save: link)
@@ -63,7 +63,7 @@ import Testing
         #expect(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: target)).tensors["rnn.weight_hh_l0"] != nil)
 
         let plain = dir.appendingPathComponent("plain.safetensors").path
-        FileManager.default.createFile(atPath: plain, contents: Data("old".utf8))
+        _ = FileManager.default.createFile(atPath: plain, contents: Data("old".utf8))
         chmod(plain, 0o640)
         let r = try Self.train(save: plain)
         #expect(r.status == 0, "\(r.stderr)")
