@@ -472,11 +472,13 @@ at 1, 3.3e-4 at 2 (on 10 of 10 seeds: < 1e-12, 1e-12…1e-5, > 1e-5).
 The mean sits far above σ(b_f)^100: f differs from unit to unit and the
 units with the larger f dominate the mean.
 
-With b_f = 2 the LSTM learns the adding problem at T = 100 (MSE < 0.05
-at iteration 493 on this seed; within 800 on 10 of 10 seeds).
-{ and } lower and raise b_f live; the side panel shows Π f.
+Side by side: A at b_f = 2, B at PyTorch's default b_f = 0, each judged at
+iteration 1; with b_f = 2 A goes on to learn the adding problem at T = 100
+(MSE < 0.05 at iteration 493 on this seed; within 800 on 10 of 10 seeds).
+{ and } lower and raise b_f on the focused side: at 1, the bf1 claim is judged.
 """
 seed = 1
+compare = ["bf2", "bf0"]  # opens as the split: A b_f = 2, B PyTorch's default 0
 
 [network]
 hidden = 32

@@ -57,7 +57,7 @@ var runsEverything: Bool {
     @Test func presetsWhoseLessonIsAComparisonOpenAsOne() throws {
         let presets = try ScenarioLibrary.presets(in: presetDirectory)
         let pairs = Dictionary(uniqueKeysWithValues: presets.compactMap { p in p.compare.map { (p.name, "\($0.a.name) | \($0.b.name)") } })
-        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "gru-adding": "gru | tanh", "deep-lstm": "lstm | tanh", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped",
+        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "gru-adding": "gru | tanh", "deep-lstm": "lstm | tanh", "forget-bias": "bf2 | bf0", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped",
                           "jacobian-product": "explodes | vanishes", "gamma-bound": "sigmoid-rho4 | tanh-orthogonal",
                           "good-init": "orthogonal-linear | glorot-linear"])
         let rescue = try #require(presets.first { $0.name == "clipping-rescue" }?.compare)
