@@ -164,8 +164,6 @@ private struct Simulation {
     /// Whether the current settings are ones the claims are for (worked out when they change).
     var settingsJudged = true
 
-    /// Reports are published at about the UI's frame rate, not for every iteration.
-    static let publishInterval = 1.0 / 30
 
     /// Where a forked run B takes its first trainer from (nil: it builds its own).
     var handoff: TrainerHandoff?
@@ -412,8 +410,8 @@ private struct Simulation {
         // Reports at frame rate, and always the measured ones and the last before the
         // thread goes idle (paused, or a run that diverged), which stays on screen.
         // At a pace slower than the frame rate every iteration is a frame.
-        let publishReport = spectrum || !hasWork || end - lastPublished >= Self.publishInterval
-            || settings.speed <= 1 / Self.publishInterval
+        let publishReport = spectrum || !hasWork || end - lastPublished >= RunThread.publishInterval
+            || settings.speed <= 1 / RunThread.publishInterval
         if publishReport { lastPublished = end }
         unpublished = publishReport ? nil : (report, options)
         let summary = IterationSummary(report: report, clipThreshold: options.clipNorm)

@@ -14,6 +14,8 @@ public class RunThread: @unchecked Sendable {
 
     /// Summaries kept when nobody polls (e.g. the terminal is suspended).
     static let maximumPending = 4096
+    /// Full reports go out at about the view's frame rate, not for every iteration.
+    static let publishInterval = 1.0 / 30
 
     /// What happened since the last poll, or nil if nothing did. Never blocks on an iteration.
     public func poll() -> SessionUpdate? {

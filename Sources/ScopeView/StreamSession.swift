@@ -286,7 +286,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let report = record.report
             let summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
             // Reports go out at about the frame rate; the last of a burst always.
-            let publishReport = last || now - lastPublished >= 1.0 / 30
+            let publishReport = last || now - lastPublished >= RunThread.publishInterval
             if publishReport { lastPublished = now }
             unpublished = publishReport ? nil : report
             let perSecond = running ? rate.perSecond(at: now) : 0
