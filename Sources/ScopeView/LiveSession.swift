@@ -164,7 +164,6 @@ private struct Simulation {
     /// Whether the current settings are ones the claims are for (worked out when they change).
     var settingsJudged = true
 
-
     /// Where a forked run B takes its first trainer from (nil: it builds its own).
     var handoff: TrainerHandoff?
 
