@@ -24,7 +24,10 @@ struct TmuxTests {
         defer { pane.close() }
         try pane.wait("the model running") { $0.contains("Your model: model.safetensors on its data") && $0.contains("RUNNING") }
         #expect(!pane.screen.contains("chance"), "no chance line for the user's data")
-        #expect(pane.panel("task") == "your data" && pane.panel("init") == "your model's weights")
+        // Each panel read is a fresh capture, which can land mid-redraw on a busy machine: wait, don't sample once.
+        try pane.wait("the panel names the user's data and weights") { _ in
+            pane.panel("task") == "your data" && pane.panel("init") == "your model's weights"
+        }
         pane.send("w")
         try pane.wait("saved") { $0.contains("saved the weights of iteration") && $0.contains(out) }
         let saved = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
@@ -43,7 +46,7 @@ struct TmuxTests {
         let pane = try Pane(width: 100, height: 32)
         defer { pane.close() }
         try pane.wait("stopped at the moment") { $0.contains("PAUSED") && $0.contains("stopped at the moment") }
-        #expect(pane.panel("cell") == "rnn (vanilla)")
+        try pane.wait("the vanilla cell in the panel") { _ in pane.panel("cell") == "rnn (vanilla)" }
         pane.send("g")
         try pane.wait("the status line says so") { $0.contains("cell lstm") && $0.contains("re-initialised") }
         try pane.wait("lstm in the side panel") { _ in pane.panel("cell") == "lstm" }
@@ -280,7 +283,7 @@ struct TmuxTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("rnnscope-model-it") && $0.hasSuffix(".svg") })
         pane.send("v")
         try pane.wait("closed on B") { $0.contains("split closed: run B goes on") && $0.components(separatedBy: "by timestep t").count == 2 }
-        #expect(pane.panel("clipping")?.contains("0.001") == true, "B's clipping goes on: \(pane.panel("clipping") ?? "")")
+        try pane.wait("B's clipping goes on") { _ in pane.panel("clipping")?.contains("0.001") == true }
         pane.send("q")
         try pane.wait("exited") { $0.contains("exit=0") }
     }
