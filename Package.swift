@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The simulation module is compiled for the building machine's vector width
+/// The vector width of the building machine (see the Kernels target).
+let native: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-cross-module-optimization"])]
+
+// The simulation modules are compiled for the building machine's vector width
 // (`-target-cpu native`, below), and the release binary links the Swift runtime
 // statically; README's "Speed" section says why.
 let package = Package(
@@ -9,7 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "rnnscope", targets: ["rnnscope"]),
-        .library(name: "RNNSim", targets: ["RNNSim"]),
+        .library(name: "RNNSim", targets: ["RNNSim", "Kernels", "Spectral"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,30 +20,38 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // Pure maths: network, BPTT, tasks, optimisers, diagnostics, safetensors.
+        // The number type (RNNFloat), the seeded random stream, and the compute kernels:
+        // blocked GEMM with AVX-512 micro-kernels, packing, the worker pool that splits
+        // rows across cores, Double kernels for the checks. Allocation-free in the hot path.
         .target(
-            name: "RNNSim",
+            name: "Kernels",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            // The GEMM kernels (Sources/RNNSim/Kernels) are written for AVX-512
-            // (SIMD16<Float> in zmm registers, FMA); without this they compile to
-            // SSE. `native` is the build machine's own CPU, so a build never uses
-            // instructions the machine that built it lacks.
-            swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]
+            // The micro-kernels are written for AVX-512 (SIMD16<Float> in zmm registers,
+            // FMA); without this they compile to SSE. `native` is the build machine's own
+            // CPU, so a build never uses instructions the machine that built it lacks.
+            swiftSettings: native
         ),
+        // Eigen- and singular-value solvers: ρ(W_hh) by restarted Arnoldi with implicit
+        // shifts, σ_max by Lanczos, the Jacobian-product norm, random orthogonal matrices.
+        .target(name: "Spectral", dependencies: ["Kernels", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: native),
+        // The maths of a recurrent network: network and parameters, cells (forward beside
+        // backward), the one BPTT loop, tasks, losses, optimisers, training; and the
+        // user's own model and data as files (safetensors, PyTorch names, atomic outputs).
+        .target(name: "RNNSim", dependencies: ["Kernels", "Spectral", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: native),
         // Scenario files and their claims.
-        .target(name: "Scenarios", dependencies: ["RNNSim", "TOMLKit"]),
+        .target(name: "Scenarios", dependencies: ["RNNSim", "Kernels", "Spectral", "TOMLKit"]),
         // The run stream (JSON lines from `train --jsonl` or the Python package): its
         // header and records, read while the file grows.
         .target(name: "RunStream", dependencies: ["RNNSim"]),
         // App state, update(state, event) and render(state) into a screen buffer: no curses.
-        .target(name: "ScopeView", dependencies: ["RNNSim", "Scenarios", "RunStream"]),
+        .target(name: "ScopeView", dependencies: ["RNNSim", "Kernels", "Spectral", "Scenarios", "RunStream"]),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", providers: [.apt(["libncurses-dev"])]),
         // The only code that touches curses.
         .target(name: "Terminal", dependencies: ["ScopeView", "CNCursesW"]),
         .executableTarget(
             name: "rnnscope",
             dependencies: [
-                "RNNSim", "Scenarios", "RunStream", "ScopeView", "Terminal",
+                "RNNSim", "Kernels", "Spectral", "Scenarios", "RunStream", "ScopeView", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A release binary carries the Swift runtime and Foundation inside it:
@@ -49,12 +60,14 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
-        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "SpectralTests", dependencies: ["Spectral", "RNNSim"]),
+        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim", "Kernels", "Spectral"], exclude: ["Fixtures"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
         .testTarget(name: "RunStreamTests", dependencies: ["RunStream"]),
-        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView"]),
+        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView", "Kernels"]),
         // Runs the built `rnnscope` binary (which `swift test` always builds); not
         // linked against it, so the test bundle keeps the shared Swift runtime.
-        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim"]),
+        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim", "Kernels"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Spectral
 /// How one backward pass is run: which loss, where truncation cuts, how gradients are clipped.
 public struct BPTTOptions: Sendable, Equatable {
     public var loss: LossKind

@@ -1,3 +1,4 @@
+import Spectral
 import RealModule
 
 public struct Initialisation: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Spectral
 /// What one training iteration measured.
 public struct IterationReport: Sendable, Equatable {
     /// Iterations completed, counting this one (1-based).

@@ -1,3 +1,4 @@
+import Spectral
 import Foundation
 
 /// A training run: a network, a task, an optimiser and the BPTT workspace.

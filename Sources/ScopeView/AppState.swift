@@ -1,3 +1,4 @@
+import Spectral
 import RNNSim
 import RunStream
 import Scenarios

@@ -1,3 +1,4 @@
+import Spectral
 import RNNSim
 
 /// The numbers that explain the chart: the recurrent matrix's spectrum against

@@ -1,3 +1,4 @@
+import Spectral
 import Foundation
 import RNNSim
 

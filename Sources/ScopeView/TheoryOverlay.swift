@@ -1,3 +1,4 @@
+import Spectral
 import Foundation
 
 /// The line the lecture predicts, drawn over the measured bars (`o`): from the last

@@ -1,3 +1,4 @@
+import Spectral
 import ArgumentParser
 import Foundation
 import RNNSim

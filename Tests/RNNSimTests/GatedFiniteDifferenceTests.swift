@@ -2,6 +2,7 @@ import Foundation
 import RealModule
 import Testing
 @testable import RNNSim
+import Spectral
 
 /// LSTM and GRU BPTT in Double against central finite differences of the loss,
 /// for every loss, 1 and 2 layers, truncation, initial states and windows: the

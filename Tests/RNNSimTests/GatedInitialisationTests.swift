@@ -2,6 +2,7 @@ import Foundation
 import RealModule
 import Testing
 @testable import RNNSim
+import Spectral
 
 @Suite struct GatedInitialisationTests {
     /// Every gate block gets the kind's own W_hh (orthogonal here: each block's

@@ -1,3 +1,4 @@
+import Kernels
 /// The Double products of the spectral measurements (Arnoldi for ρ, Lanczos
 /// for σ_max): y = A x by rows, the projections c = Vᵀw of Gram–Schmidt and
 /// the update w −= V c. Eight lanes of Double per FMA, several rows per pass

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import RNNSim
+@testable import Spectral
+import Kernels
 
 /// One Arnoldi step split by entries over the cores, against the plain
 /// recipe: w = A v_j by `rowDots`, then c = Vᵀw and w −= V c twice on one core.

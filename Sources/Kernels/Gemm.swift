@@ -7,6 +7,8 @@
 /// kernels; any other precision (Double, for gradient checks) to the plain loops.
 public enum Gemm {
     @inline(__always)
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func run<T: RNNFloat>(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, lda: Int,

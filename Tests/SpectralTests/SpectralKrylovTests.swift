@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import RNNSim
+@testable import Spectral
+import Kernels
 
 /// ρ(A) above `Spectral.krylovAbove` comes from restarted Arnoldi: checked to
 /// 1e-6 relative against matrices whose spectrum is known by construction, and

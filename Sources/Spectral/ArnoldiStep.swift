@@ -1,3 +1,4 @@
+import Kernels
 /// One step of Arnoldi: w = A v_j, made orthogonal to v_0 … v_j by classical
 /// Gram–Schmidt applied twice (c = Vᵀw, w −= V c, and again), split over the
 /// cores by entries. Each piece computes its rows of A v_j and its share of

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import RNNSim
+@testable import Spectral
+import Kernels
 
 // Expected values marked "numpy" were computed once with numpy 2.4 from the very
 // same matrices (regenerated here from their seeds) and pasted as literals.

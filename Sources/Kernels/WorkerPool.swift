@@ -11,9 +11,9 @@ import Darwin
 /// Work the pool runs: `parts` pieces, piece t being `run(context, t, parts)`;
 /// the context (a product, a block of rows) lives on the caller's stack meanwhile.
 struct PoolJob {
-    let parts: Int
-    let context: UnsafeRawPointer
-    let run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
+    package let parts: Int
+    package let context: UnsafeRawPointer
+    package let run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
 }
 
 /// The helper threads a large product is split over, started once and kept.
@@ -29,7 +29,7 @@ struct PoolJob {
 /// pass come every few tens of microseconds; see `helperJobs` for how long)
 /// and then sleeps.
 final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool(helpers: KernelThreads.count - 1)
+    package static let shared = WorkerPool(helpers: KernelThreads.count - 1)
 
     /// job << 16 | parts << 8 | next unclaimed piece.
     private let ticket = Atomic<Int>(0)
@@ -71,7 +71,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs every piece of `work`, on this thread and the helpers, and returns
     /// when all have finished. The caller is already in flush mode when the
     /// work asks for it.
-    func run(_ work: UnsafePointer<PoolJob>) {
+    package func run(_ work: UnsafePointer<PoolJob>) {
         let parts = work.pointee.parts
         precondition(parts > 0 && parts < 256)
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {

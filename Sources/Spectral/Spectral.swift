@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 import RealModule
 
@@ -58,6 +59,8 @@ public enum Spectral {
     public static let krylovAbove = 128
 
     /// ρ(A) = max |λ|. nil if QR did not converge or the matrix is non-finite.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int) -> Double? {
         var cold: [Double] = []
         return spectralRadius(a, n: n, warmStart: &cold)
@@ -68,6 +71,8 @@ public enum Spectral {
     /// W_hh a few training iterations earlier): the same ρ to the same
     /// tolerance, usually from far fewer products. On return it holds the top
     /// Ritz vector for the next call ([] when Arnoldi was not used).
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func spectralRadius<T: RNNFloat>(_ a: [T], n: Int, warmStart: inout [Double]) -> Double? {
         precondition(n >= 0 && a.count == n * n, "spectralRadius: expected \(n)×\(n) = \(n * n) entries, got \(a.count)")
         // Above 128 units only the outermost eigenvalue is sought (Krylov, on
@@ -89,6 +94,8 @@ public enum Spectral {
 
     /// ρ (nil if Arnoldi did not converge), the products A v it took and its cycles,
     /// for `bench --spectral`. Above `krylovAbove` only.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func spectralRadiusWork<T: RNNFloat>(_ a: [T], n: Int) -> (rho: Double?, products: Int, cycles: Int) {
         precondition(n > krylovAbove && a.count == n * n)
         let run = krylovWork(a, n: n)
@@ -389,6 +396,8 @@ public enum Spectral {
     /// after 1000 products. Deterministic: a fixed pseudo-random start vector.
     ///
     /// The zero matrix gives 0; a non-finite entry gives NaN.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int) -> Double {
         var cold: [Double] = []
         return largestSingularValue(a, rows: rows, cols: cols, warmStart: &cold)
@@ -397,6 +406,8 @@ public enum Spectral {
     /// σ_max(A), starting Lanczos from `warmStart` when it holds `cols` entries
     /// (the right singular vector a previous call left there for a similar
     /// matrix): the same σ_max to the same tolerance, from fewer products.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int, warmStart: inout [Double]) -> Double {
         precondition(rows >= 0 && cols >= 0 && a.count == rows * cols,
                      "largestSingularValue: expected \(rows)×\(cols) = \(rows * cols) entries, got \(a.count)")
@@ -804,6 +815,8 @@ public struct JacobianNorm<T: RNNFloat>: Sendable {
     /// Products with (DW)ᵀ(DW) taken by the last `norm` call (for tests and benchmarks).
     private(set) var lastSteps = 0
 
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public init(hidden n: Int) {
         precondition(n >= 0)
         hidden = n
@@ -817,6 +830,8 @@ public struct JacobianNorm<T: RNNFloat>: Sendable {
     /// Stops when the Ritz residual for σ² is below 1e-5 relative (σ is then within
     /// ~5e-6 relative at worst, ~1e-10 typically), or after 200 products.
     /// 0 if DW = 0; NaN if any input is non-finite.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public mutating func norm(w weights: UnsafePointer<T>, d: UnsafePointer<T>) -> T {
         let n = hidden
         if n == 0 { lastSteps = 0; return 0 }

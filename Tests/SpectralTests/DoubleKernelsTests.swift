@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import RNNSim
+@testable import Spectral
+import Kernels
 
 /// The Double products of the spectral measurements against plain scalar
 /// loops, for lengths around the 8- and 16-lane steps, Float and Double

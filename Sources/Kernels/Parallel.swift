@@ -11,17 +11,17 @@ import Darwin
 /// all a piece needs, kept on the caller's stack while the pieces run.
 struct ProductJob {
     enum Kernel { case dot, broadcast, packed }
-    var kernel: Kernel
-    var transA: Bool, transB: Bool
-    var m: Int, n: Int, k: Int
-    var a: UnsafePointer<Float>, lda: Int
+    package var kernel: Kernel
+    package var transA: Bool, transB: Bool
+    package var m: Int, n: Int, k: Int
+    package var a: UnsafePointer<Float>, lda: Int
     /// op(B), or for `.packed` its panels (ldb unused).
-    var b: UnsafePointer<Float>, ldb: Int
-    var c: UnsafeMutablePointer<Float>, ldc: Int
-    var accumulate: Bool
-    var parts: Int
+    package var b: UnsafePointer<Float>, ldb: Int
+    package var c: UnsafeMutablePointer<Float>, ldc: Int
+    package var accumulate: Bool
+    package var parts: Int
     var byRows: Bool
-    var flush: Bool
+    package var flush: Bool
 }
 
 /// Work splitting for the large products, and per-thread packing memory.
@@ -29,10 +29,10 @@ struct ProductJob {
 /// Determinism: a product is only ever split into disjoint blocks of C; every
 /// element of C is computed by one thread, in the same order whatever the split,
 /// so the bits never depend on the number of threads or on scheduling.
-enum KernelThreads {
+package enum KernelThreads {
     /// Cores to spread one large product over: those this process may run on
     /// (`taskset` narrows them), at most 8.
-    static let count: Int = {
+    package static let count: Int = {
         if let allowed = allowedCPUs(), allowed > 0 { return min(8, allowed) }
         let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         return max(1, min(8, online > 0 ? Int(online) : 1))
@@ -69,7 +69,7 @@ enum KernelThreads {
     /// Runs `run(context, t, parts)` for every t in 0..<parts, on this thread
     /// and the helpers, and returns when all have finished. A function and a
     /// context rather than a closure, so nothing is allocated.
-    static func runPieces(_ parts: Int, context: UnsafeRawPointer,
+    package static func runPieces(_ parts: Int, context: UnsafeRawPointer,
                           _ run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
         if parts <= 1 { return run(context, 0, 1) }
         withUnsafePointer(to: PoolJob(parts: parts, context: context, run: run)) { WorkerPool.shared.run($0) }
@@ -80,7 +80,7 @@ enum KernelThreads {
     /// batch rows of a recurrence), so that the threads need no meeting point
     /// until the end. Threads run with subnormals flushed (the caller is, as
     /// the helpers are), so it is only for Float work.
-    static func runRows(_ rows: Int, parts: Int, context: UnsafeRawPointer,
+    package static func runRows(_ rows: Int, parts: Int, context: UnsafeRawPointer,
                         _ run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
         withUnsafePointer(to: RowTask(rows: rows, context: context, run: run)) { task in
             runPieces(max(1, min(parts, rows)), context: UnsafeRawPointer(task)) { task, t, parts in
@@ -100,7 +100,7 @@ enum KernelThreads {
     /// Part `t` of `0..<total` cut into `parts` nearly equal pieces whose
     /// boundaries are multiples of `quantum` (the last piece takes the rest).
     @inline(__always)
-    static func piece(_ t: Int, of parts: Int, _ total: Int, quantum: Int) -> Range<Int> {
+    package static func piece(_ t: Int, of parts: Int, _ total: Int, quantum: Int) -> Range<Int> {
         let units = (total + quantum - 1) / quantum
         let lo = min(total, (units * t / parts) * quantum)
         let hi = t == parts - 1 ? total : min(total, (units * (t + 1) / parts) * quantum)
@@ -130,7 +130,7 @@ enum KernelScratch {
 
     /// A buffer of at least `count` floats owned by the calling thread. Valid
     /// until the next call to `floats` with the same slot on the same thread.
-    static func floats(_ count: Int, slot: Int = 0) -> UnsafeMutablePointer<Float> {
+    package static func floats(_ count: Int, slot: Int = 0) -> UnsafeMutablePointer<Float> {
         let key = slot == 0 ? keys.0 : keys.1
         if let block = pthread_getspecific(key) {
             let capacity = block.load(as: Int.self)

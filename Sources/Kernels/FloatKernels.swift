@@ -19,7 +19,7 @@
 /// cores (see `KernelThreads`). Each element of C is always summed in the same
 /// order, whatever the split, so results are bit-for-bit reproducible.
 /// Subnormals are flushed to zero while a product runs (see `Denormals`).
-enum FloatKernels {
+package enum FloatKernels {
     /// k block of the broadcast kernel: the C tile is reloaded every `kc` steps.
     static let kc = 256
     /// Rows of C per block of the transposed path for products with few columns.
@@ -27,7 +27,7 @@ enum FloatKernels {
     /// Rows of A per block of the broadcast path (a multiple of `mr`).
     static let mc = 192
     /// Multiply-adds above which a product is spread over the cores.
-    static let parallelWork = 1 << 20
+    package static let parallelWork = 1 << 20
     /// Matrix-vector products whose matrix has at least this many elements (the
     /// batch-1 steps of the Elman cell from H = 182, of the gated cells from
     /// H = 105) are spread over the cores: each core then streams its half from
@@ -36,7 +36,7 @@ enum FloatKernels {
     /// piece costs about what it saves (Elman H = 192: no change).
     static let parallelMatrixVector = 1 << 15
 
-    static func gemm(
+    package static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
@@ -64,7 +64,7 @@ enum FloatKernels {
 
     /// How many cores a product of this size is spread over.
     @inline(__always)
-    static func threads(m: Int, n: Int, k: Int) -> Int {
+    package static func threads(m: Int, n: Int, k: Int) -> Int {
         let big = m &* n &* k >= parallelWork || (m == 1 && n &* k >= parallelMatrixVector)
         return big ? KernelThreads.count : 1
     }
@@ -83,7 +83,7 @@ enum FloatKernels {
     }
 
     /// Chooses the kernel and the split; `flush` is passed on to worker threads.
-    static func product(
+    package static func product(
         _ parts: Int, flush: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
@@ -150,7 +150,7 @@ enum FloatKernels {
     }
 
     /// C = factor · C (factor 0 writes zeros, whatever C held).
-    static func scale(_ m: Int, _ n: Int, _ factor: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    package static func scale(_ m: Int, _ n: Int, _ factor: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         for i in 0..<m {
             let row = c + i &* ldc
             if factor == 0 {

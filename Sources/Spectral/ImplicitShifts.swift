@@ -1,3 +1,4 @@
+import Kernels
 /// Implicitly shifted QR steps on a small upper Hessenberg matrix, with the
 /// similarity accumulated: H ← Q_stepᵀ H Q_step, Q ← Q Q_step. This is what restarts
 /// Arnoldi without throwing its work away (Sorensen's implicit restart, as

@@ -5,10 +5,10 @@
 ///
 /// Products with a single row of A read B in place (their kernels need no
 /// panels), and other precisions use `Gemm.run` unchanged.
-final class PackedOperand<T: RNNFloat> {
+package final class PackedOperand<T: RNNFloat> {
     /// op(B) is k × n.
-    let k: Int, n: Int
-    let transB: Bool
+    package let k: Int, n: Int
+    package let transB: Bool
     /// The matrix as last loaded; only valid while the caller's pointer is.
     private var b: UnsafePointer<T>?
     private var ldb = 0
@@ -16,7 +16,9 @@ final class PackedOperand<T: RNNFloat> {
     private let panels: UnsafeMutablePointer<Float>?
 
     /// `rows` is the number of rows of A every product will have.
-    init(k: Int, n: Int, transB: Bool, rows: Int) {
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    package init(k: Int, n: Int, transB: Bool, rows: Int) {
         self.k = k
         self.n = n
         self.transB = transB
@@ -27,7 +29,9 @@ final class PackedOperand<T: RNNFloat> {
     deinit { panels?.deallocate() }
 
     /// Takes (and for Float packs) the matrix B, stored with row stride ldb.
-    func load(_ b: UnsafePointer<T>, ldb: Int) {
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    package func load(_ b: UnsafePointer<T>, ldb: Int) {
         self.b = b
         self.ldb = ldb
         if let panels {
@@ -39,7 +43,9 @@ final class PackedOperand<T: RNNFloat> {
     /// C[m × n] = A[m × k] · op(B) + beta · C, beta 0 or 1; on this thread
     /// alone when `split` is false (the caller is one of several already).
     @inline(__always)
-    func product(m: Int, a: UnsafePointer<T>, lda: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, split: Bool = true) {
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    package func product(m: Int, a: UnsafePointer<T>, lda: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, split: Bool = true) {
         if let panels, m >= 2, !split, k > 0 {
             FloatKernels.packedProduct(rows: 0..<m, cols: 0..<n, n: n, k: k, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
                                        lda: lda, panels: panels,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import RNNSim
+@testable import Spectral
+import Kernels
 
 /// The implicit restart of Arnoldi, proved on its own: each shifted QR step is
 /// an orthogonal similarity that keeps H Hessenberg; an exact shift deflates

@@ -1,6 +1,6 @@
 import Dispatch
 import Testing
-@testable import RNNSim
+@testable import Kernels
 
 /// The tuned Float GEMM (`FloatKernels.gemm`, reached through `Gemm.run`)
 /// against the definition evaluated in Double, over every transpose
