@@ -66,9 +66,12 @@ public protocol MomentWatcher: AnyObject {
     func judges(_ settings: Settings) -> Bool
     /// Whether a claim needs the held-out loss after this iteration (`IterationReport.heldOutLoss`).
     func measuresHeldOut(at iteration: Int) -> Bool
+    /// Whether a claim needs ρ(W_hh) (and a gated cell's gate statistics) measured on this iteration.
+    func measuresSpectrum(at iteration: Int) -> Bool
 }
 
 extension MomentWatcher {
     public func judges(_ settings: Settings) -> Bool { true }
     public func measuresHeldOut(at iteration: Int) -> Bool { false }
+    public func measuresSpectrum(at iteration: Int) -> Bool { false }
 }

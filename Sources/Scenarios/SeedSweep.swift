@@ -5,6 +5,8 @@ struct Verdict: Sendable {
     var passed: Bool
     var text: String
     var seconds: Double
+    /// Each measurement's figure, in order (nil where nothing was measured).
+    var figures: [Double?] = []
 }
 
 /// `rnnscope check --seeds N`: a claim is a fact about the setup, not about one

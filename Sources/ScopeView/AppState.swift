@@ -50,13 +50,10 @@ public struct AppState: Sendable {
     /// The settings of the current run: the scenario's, with IRNN, seed and the
     /// live clipping and truncation applied (so a restart keeps them).
     public var settings: Settings
-    /// Global-norm clipping threshold in force; 0 = off.
-    public var clip: Double
-    /// The threshold `c` turns clipping on with (kept while it is off, so +/− work then too).
-    public var clipMemory: Double
-    /// Truncation length K in force; 0 = full BPTT.
-    public var truncate: Int
-    public var truncateMemory: Int
+    /// Clipping (c, + and −): its threshold in force is `settings.clip`.
+    public var clipping: Toggle<Double>
+    /// Truncation (t, [ and ]): its K in force is `settings.truncate`.
+    public var truncation: Toggle<Int>
     /// IRNN (identity W_hh, ReLU) in force; starts on for a scenario that is an IRNN itself.
     public var identityInit: Bool
     public var running = true
@@ -127,10 +124,8 @@ public struct AppState: Sendable {
         self.settings = scenario.settings
         self.width = width
         self.height = height
-        clip = scenario.settings.clip
-        clipMemory = scenario.settings.clip > 0 ? scenario.settings.clip : 1.0
-        truncate = scenario.settings.truncate
-        truncateMemory = scenario.settings.truncate > 0 ? scenario.settings.truncate : max(1, scenario.settings.steps / 4)
+        clipping = .clipping(scenario.settings)
+        truncation = .truncation(scenario.settings)
         identityInit = Self.isIRNN(scenario.settings)
     }
 
@@ -148,6 +143,11 @@ public struct AppState: Sendable {
         if let rows = stream?.rows, rows.indices.contains(k) { return rows[k] }
         return "layer \(k + 1)"
     }
+
+    /// Global-norm clipping threshold in force; 0 = off.
+    public var clip: Double { settings.clip }
+    /// Truncation length K in force; 0 = full BPTT.
+    public var truncate: Int { settings.truncate }
 
     /// Sequence length T of the current run.
     public var steps: Int { settings.steps }

@@ -36,7 +36,7 @@ extension AppState {
     mutating func absorbing(_ u: SessionUpdate) { absorb(&self, u) }
 
     /// The state of a split side, and the name it goes by.
-    func side(_ s: Side) -> AppState { s == .a ? self : (comparison?.b ?? self) }
+    public func side(_ s: Side) -> AppState { s == .a ? self : (comparison?.b ?? self) }
 }
 
 /// Keys in the split view: the pace and stepping on both runs (they stay in lockstep),
@@ -81,7 +81,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         let forB = perform(&b, action)
         let forA = perform(&state, action)
         state.comparison?.b = b
-        return forA + forB.map { .sideB($0) }
+        return forA + forB.map(\.onSideB)
 
     case .toggleClip, .raiseClip, .lowerClip, .toggleTruncation, .shorterTruncation, .longerTruncation, .saveWeights:
         if cmp.focus == .a {
@@ -93,7 +93,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         let commands = perform(&b, action)
         state.comparison?.b = b
         if let s = b.status { say(&state, "B: " + s.text) }
-        return commands.map { .sideB($0) }
+        return commands.map(\.onSideB)
 
     case .toggleIdentityInit, .cycleCell, .raiseForgetBias, .lowerForgetBias, .restart, .restartNewSeed:
         // The focused side is re-initialised; lockstep needs both runs at the same
@@ -117,7 +117,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         let message = focused.status.map { "\(name): \($0.text); both runs start again" }
         state = a
         if let message { say(&state, message) }
-        return forA + forB.map { .sideB($0) }
+        return forA + forB.map(\.onSideB)
 
     case .enterStepThrough, .openPicker, .nextLayer:
         say(&state, "v closes the split first (keeping the focused run)")

@@ -190,33 +190,42 @@ public enum AppEvent: Sendable {
     case reportB(SessionUpdate)
 }
 
-/// What the view asks the runtime to do. Toggles apply from the next iteration;
-/// `reinitialise`, `restart` and `openScenario` start a new run.
+/// What the view asks the runtime to do. A run's commands (`RunCommand`) are
+/// forwarded once, to the run on their side; toggles apply from the next
+/// iteration, and `reinitialise`, `restart` and `openScenario` start a new run.
 public enum AppCommand: Equatable, Sendable {
-    case pause, resume, stepOnce
-    /// Pause once this iteration is finished: the split view's other run stopped itself there.
-    case pauseAt(Int)
-    /// The pace, iterations per second (`.infinity`: as fast as it can).
-    case setSpeed(Double)
-    /// Global-norm clipping threshold; nil turns clipping off.
-    case setClip(Double?)
-    /// Truncation length K; nil is full BPTT.
-    case setTruncate(Int?)
-    case reinitialise(Settings)
-    case restart(seed: UInt64)
+    /// For the run on one side (A when there is one run).
+    case run(RunCommand, Side)
     case openScenario(String)
-    /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
-    case measureJacobians
-    /// Write the current weights of a model opened with --model (`UserModel.savePath`).
-    case saveWeights
     /// Write the frame on screen as `<baseName>.svg` and `.txt` in the current directory,
     /// then answer with `.exported`.
     case exportFrame(baseName: String)
-    /// For run B of the split view.
-    indirect case sideB(AppCommand)
     /// Fork the run into A | B from its current weights; B then runs with these settings.
     case openSplit(Settings)
     /// Close the split, keeping run B (true) or A.
     case closeSplit(keepB: Bool)
     case quit
+}
+
+extension AppCommand {
+    /// The commands for run A (the only run outside the split), by their run command's name.
+    static let pause = AppCommand.run(.pause, .a)
+    static let resume = AppCommand.run(.resume, .a)
+    static let stepOnce = AppCommand.run(.stepOnce, .a)
+    static let measureJacobians = AppCommand.run(.measureJacobians, .a)
+    static let saveWeights = AppCommand.run(.saveWeights, .a)
+    static func pauseAt(_ n: Int) -> AppCommand { .run(.pauseAt(n), .a) }
+    static func setSpeed(_ s: Double) -> AppCommand { .run(.setSpeed(s), .a) }
+    static func setClip(_ c: Double?) -> AppCommand { .run(.setClip(c), .a) }
+    static func setTruncate(_ k: Int?) -> AppCommand { .run(.setTruncate(k), .a) }
+    static func reinitialise(_ s: Settings) -> AppCommand { .run(.reinitialise(s), .a) }
+    static func restart(seed: UInt64) -> AppCommand { .run(.restart(seed: seed), .a) }
+    /// For run B of the split view.
+    static func sideB(_ c: RunCommand) -> AppCommand { .run(c, .b) }
+
+    /// The same command for run B (what a key did to the focused side B's own state).
+    var onSideB: AppCommand {
+        if case .run(let c, _) = self { return .run(c, .b) }
+        return self
+    }
 }

@@ -7,9 +7,10 @@ import Scenarios
 /// what a command asks says so in its update's `notice`.
 public protocol RunSource: AnyObject, Sendable {
     func start()
-    func send(_ command: LiveSession.Command)
-    /// A new run on these settings (a simulation; a stream ignores it).
-    func reinitialise(_ settings: Settings, watcher: MomentWatcher?)
+    func send(_ command: RunCommand)
+    /// A command that starts a new run (`RunCommand.startsRun`), judged by `watcher`:
+    /// the claims of the settings it runs on (a stream has none, and starts no run).
+    func send(_ command: RunCommand, judgedBy watcher: MomentWatcher?)
     func poll() -> SessionUpdate?
     @discardableResult func stop(timeout: Double) -> Bool
     /// Joins (or leaves, with nil) a split view's lockstep.

@@ -23,7 +23,7 @@ public struct StreamProgress: Equatable, Sendable {
 /// user's loop through its control file. Nothing here trains.
 public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
     // Guarded by `condition`.
-    private var inbox: [LiveSession.Command] = []
+    private var inbox: [RunCommand] = []
 
     private let follower: StreamFollower
     /// The stream's path (nil for standard input): names it and places its control file.
@@ -51,18 +51,18 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         thread.start()
     }
 
-    public func send(_ command: LiveSession.Command) {
+    public func send(_ command: RunCommand) {
         condition.lock()
         inbox.append(command)
         condition.signal()
         condition.unlock()
     }
 
-    public func reinitialise(_ settings: Settings, watcher: MomentWatcher?) {}
+    public func send(_ command: RunCommand, judgedBy watcher: MomentWatcher?) { send(command) }
     public func join(_ lockstep: (gate: Lockstep, side: Int)?) {}
 
     /// Commands queued since the last call, waiting up to `seconds` for one.
-    fileprivate func takeCommands(waiting seconds: Double) -> (commands: [LiveSession.Command], stop: Bool) {
+    fileprivate func takeCommands(waiting seconds: Double) -> (commands: [RunCommand], stop: Bool) {
         condition.lock()
         defer { condition.unlock() }
         if inbox.isEmpty && !stopRequested && seconds > 0 {
@@ -117,7 +117,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             return max(0, due)
         }
 
-        mutating func apply(_ command: LiveSession.Command) {
+        mutating func apply(_ command: RunCommand) {
             switch command {
             case .pause, .pauseAt:
                 running = false

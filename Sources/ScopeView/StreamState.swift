@@ -40,8 +40,7 @@ func describe(_ state: inout AppState, stream h: StreamHeader) {
 /// start from it, and the title marks nothing as changed.
 func adoptClipping(_ state: inout AppState, _ threshold: Double) {
     guard threshold != state.clip else { return }
-    state.clip = threshold
-    if threshold > 0 { state.clipMemory = threshold }
+    if threshold > 0 { state.clipping.memory = threshold }
     state.settings.clip = threshold
     state.scenario.settings.clip = threshold
     state.clipFired = 0

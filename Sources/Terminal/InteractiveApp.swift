@@ -195,22 +195,13 @@ struct EventLoop {
 
     private mutating func perform(_ command: AppCommand) {
         switch command {
-        case .pause: session.send(.pause)
-        case .pauseAt(let n): session.send(.pauseAt(n))
-        case .resume: session.send(.resume)
-        case .stepOnce: session.send(.stepOnce)
-        case .setSpeed(let s): session.send(.setSpeed(s))
-        case .setClip(let c): session.send(.setClip(c))
-        case .setTruncate(let k): session.send(.setTruncate(k))
-        case .measureJacobians: session.send(.measureJacobians)
-        case .saveWeights: session.send(.saveWeights)
-        case .reinitialise(let s):
+        case .run(let c, let side):
+            guard let run = side == .a ? session : partner else { return }
+            guard c.startsRun else { return run.send(c) }
             // A new run gets a new watcher: the claims of the settings it runs on, however
             // they were reached (b_f keys onto a variant's value judge that variant's claims).
-            session.reinitialise(s, watcher: watcherFactory(state.scenario.withSettings(s)))
-        case .restart:
-            // state.settings already carries the seed, IRNN and the live clipping/truncation.
-            session.reinitialise(state.settings, watcher: watcherFactory(state.scenario.withSettings(state.settings)))
+            let settings = state.side(side).settings
+            run.send(c, judgedBy: watcherFactory(state.scenario.withSettings(settings)))
         case .openScenario:
             // The view has opened it (update's `open`): run A on its settings, and for a
             // comparison scenario run B beside it in lockstep; a split it replaces ends.
@@ -221,12 +212,12 @@ struct EventLoop {
             if let b = state.comparison?.b {
                 let gate = Lockstep()
                 session.join((gate, 0))
-                session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+                session.send(.reinitialise(scenario.settings), judgedBy: watcherFactory(scenario))
                 let p = LiveSession(settings: b.settings, watcher: watcherFactory(b.scenario), running: true, lockstep: (gate, 1))
                 p.start()
                 partner = p
             } else {
-                session.reinitialise(scenario.settings, watcher: watcherFactory(scenario))
+                session.send(.reinitialise(scenario.settings), judgedBy: watcherFactory(scenario))
             }
             // It runs to its moment (the run before may have stopped at its own).
             session.send(.resume)
@@ -240,23 +231,6 @@ struct EventLoop {
                 problem = "\(error)"
             }
             dispatch(.exported(baseName: base, error: problem))
-        case .sideB(let c):
-            guard let partner, let b = state.comparison?.b else { return }
-            switch c {
-            case .pause: partner.send(.pause)
-            case .pauseAt(let n): partner.send(.pauseAt(n))
-            case .resume: partner.send(.resume)
-            case .stepOnce: partner.send(.stepOnce)
-            case .setSpeed(let s): partner.send(.setSpeed(s))
-            case .setClip(let c): partner.send(.setClip(c))
-            case .setTruncate(let k): partner.send(.setTruncate(k))
-            case .measureJacobians: partner.send(.measureJacobians)
-            case .saveWeights: partner.send(.saveWeights)
-            // Run B's own claims: those of the scenario's variant with B's settings.
-            case .reinitialise(let s): partner.reinitialise(s, watcher: watcherFactory(state.scenario.withSettings(s)))
-            case .restart: partner.reinitialise(b.settings, watcher: watcherFactory(state.scenario.withSettings(b.settings)))
-            default: break
-            }
         case .openSplit(let settings):
             let gate = Lockstep()
             let handoff = TrainerHandoff()

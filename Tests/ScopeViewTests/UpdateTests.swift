@@ -153,20 +153,20 @@ import Testing
     @Test func iOnAnIRNNScenarioSwitchesToTanhWithXavier() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.initKind = .identity; $0.activation = .relu })
         #expect(s.identityInit)
-        guard case .reinitialise(let off)? = update(&s, .key(.char("i"))).first else {
+        guard case .run(.reinitialise(let off), .a)? = update(&s, .key(.char("i"))).first else {
             Issue.record("no reinitialise")
             return
         }
         #expect(off.initKind == .xavier && off.activation == .tanh)
         #expect(!s.identityInit)
-        guard case .reinitialise(let on)? = update(&s, .key(.char("i"))).first else { return }
+        guard case .run(.reinitialise(let on), .a)? = update(&s, .key(.char("i"))).first else { return }
         #expect(on.initKind == .identity && on.activation == .relu)
     }
 
     @Test func iKeepsTheLiveClippingAndTruncation() {
         var s = measured
         _ = press(&s, .char("c"), .char("t"))
-        guard case .reinitialise(let settings)? = press(&s, .char("i")).first else {
+        guard case .run(.reinitialise(let settings), .a)? = press(&s, .char("i")).first else {
             Issue.record("no reinitialise")
             return
         }

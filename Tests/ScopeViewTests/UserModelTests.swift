@@ -49,7 +49,7 @@ import Testing
         let user = try Self.user(savePath: "/tmp/x.safetensors")
         var s = Self.state(user)
         let commands = update(&s, .key(.char("i")))
-        guard case .reinitialise(let settings) = commands.first else { Issue.record("no reinitialise: \(commands)"); return }
+        guard case .run(.reinitialise(let settings), .a) = commands.first else { Issue.record("no reinitialise: \(commands)"); return }
         #expect(settings.userModel === user && settings.initKind == .identity && settings.activation == .relu)
         #expect(s.status?.text.contains("your model's W_hh") == true)
         let net = user.network(settings)
@@ -58,7 +58,7 @@ import Testing
         #expect(net.parameters[L.weightIH(0)..<L.weightHH(0)] == user.model.network.parameters[L.weightIH(0)..<L.weightHH(0)])
         // Off again: the weights as loaded, with the model's own nonlinearity.
         let back = update(&s, .key(.char("i")))
-        guard case .reinitialise(let off) = back.first else { Issue.record("no reinitialise"); return }
+        guard case .run(.reinitialise(let off), .a) = back.first else { Issue.record("no reinitialise"); return }
         #expect(user.network(off).parameters == user.model.network.parameters && off.activation == .tanh)
     }
 

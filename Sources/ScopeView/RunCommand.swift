@@ -1,0 +1,35 @@
+import RNNSim
+
+/// What a run is asked to do, the same for every source (`RunSource.send`): the
+/// view says it (`AppCommand.run`), the runtime forwards it once, to the run on
+/// its side, and the source applies it between two iterations.
+public enum RunCommand: Sendable, Equatable {
+    case pause, resume, stepOnce
+    /// Pause once iteration n is finished (at once if it is): the split view's
+    /// other run stopped itself there, and this one stops beside it.
+    case pauseAt(Int)
+    /// Iterations per second; `.infinity` runs as fast as it can.
+    case setSpeed(Double)
+    /// Global-norm clipping threshold; nil turns clipping off.
+    case setClip(Double?)
+    /// Truncation length K; nil is full BPTT.
+    case setTruncate(Int?)
+    /// A new run on these settings.
+    case reinitialise(Settings)
+    /// A new run on the same settings from this seed.
+    case restart(seed: UInt64)
+    /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
+    case measureJacobians
+    /// Writes the current weights of a model opened with --model where it was told to (`UserModel.savePath`).
+    case saveWeights
+    /// Hand a copy of the trainer, as it is now, to the split view's run B.
+    case fork(TrainerHandoff)
+
+    /// Whether it starts a new run, which is judged on the claims of the settings it runs on.
+    public var startsRun: Bool {
+        switch self {
+        case .reinitialise, .restart: true
+        default: false
+        }
+    }
+}
