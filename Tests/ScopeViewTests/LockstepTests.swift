@@ -164,8 +164,10 @@ import Testing
             let start = seen.0
             let deadline = Date().addingTimeInterval(60)
             while seen.0 < start + 1 + round % 7 && Date() < deadline {
+                // B's updates are read too: its last iteration may come before the pause, and an
+                // update after it (the pace set to 0) carries no iteration to read it from.
                 if let u = a.poll() { seen.0 = u.iterations.last?.iteration ?? seen.0 }
-                _ = b.poll()
+                if let u = b.poll() { seen.1 = u.iterations.last?.iteration ?? seen.1 }
                 Thread.sleep(forTimeInterval: 0.001)
             }
             press(.space)
