@@ -42,70 +42,86 @@ extension SpectrumReading {
 }
 
 /// Everything the screen shows, as a value: `update` changes it, `render` draws it.
+/// The runs on screen (one, or A and B in the split), each with what it measured,
+/// and one UI state beside them: what is shown and how, whichever run it is of.
 public struct AppState: Sendable {
-    public var scenario: Scenario
+    /// Run A, and in the split run B: never empty, at most two.
+    public internal(set) var runs: [RunState]
+    public var ui: UIState
+
+    public init(scenario: Scenario, presets: [Scenario] = [], width: Int = 80, height: Int = 24) {
+        self.init(run: RunState(scenario: scenario), presets: presets, width: width, height: height)
+    }
+
+    public init(run: RunState, presets: [Scenario] = [], width: Int = 80, height: Int = 24) {
+        runs = [run]
+        ui = UIState(presets: presets, width: width, height: height)
+    }
+
+    /// The split view: run B beside run A.
+    public var isSplit: Bool { runs.count == 2 }
+
+    /// The run on one side (A outside the split).
+    public subscript(side: Side) -> RunState {
+        get { runs[index(side)] }
+        set { runs[index(side)] = newValue }
+    }
+
+    /// Run A, the only run outside the split.
+    public var a: RunState {
+        get { runs[0] }
+        set { runs[0] = newValue }
+    }
+
+    /// Run B of the split, nil when there is one run.
+    public var b: RunState? { isSplit ? runs[1] : nil }
+
+    /// The side the run keys act on: the UI's focus in the split, else A.
+    public var focus: Side { isSplit ? ui.focus : .a }
+
+    /// Where a side's run is in `runs`.
+    func index(_ side: Side) -> Int { side == .b && isSplit ? 1 : 0 }
+
+    /// Opens the split with run B beside A, the focus on A.
+    public mutating func split(with b: RunState) {
+        runs = [runs[0], b]
+        ui.focus = .a
+    }
+
+    /// Closes the split, keeping the run on one side as the only one.
+    mutating func unsplit(keeping side: Side) {
+        runs = [self[side]]
+        ui.focus = .a
+    }
+
+    /// Forgets everything a side's run measured: a new run is starting there. The status
+    /// line's verdict goes with run A's (the split's latest of either run stays for B's).
+    mutating func restart(_ side: Side) {
+        runs[index(side)].reset()
+        if side == .a { ui.moment = nil }
+        ui.layer = min(ui.layer, self[side].settings.layers - 1)
+    }
+}
+
+public enum Side: Sendable, Equatable { case a, b }
+
+/// What is shown and how: one for the screen, whichever run it shows.
+public struct UIState: Sendable {
+    /// The scenarios the picker offers (a lecture's, in its order).
     public var presets: [Scenario]
     /// One line for each preset file that does not read (left out of `presets`).
     public var unreadablePresets: [String] = []
-    /// The settings of the current run: the scenario's, with IRNN, seed and the
-    /// live clipping and truncation applied (so a restart keeps them).
-    public var settings: Settings
-    /// Clipping (c, + and −): its threshold in force is `settings.clip`.
-    public var clipping: Toggle<Double>
-    /// Truncation (t, [ and ]): its K in force is `settings.truncate`.
-    public var truncation: Toggle<Int>
-    /// IRNN (identity W_hh, ReLU) in force; starts on for a scenario that is an IRNN itself.
-    public var identityInit: Bool
-    public var running = true
-    /// Counts the runs started (see SessionUpdate.generation).
-    public var generation = 0
-
-    public var report: IterationReport?
-    public var reportOptions: BPTTOptions?
-    public var spectrum: SpectrumReading?
-    /// Binned ‖∂L/∂h_t‖ rows of recent iterations, for the heatmap.
-    public var history = Ring<IterationSummary>(capacity: AppState.historyRows)
-    public var losses = LossHistory()
-    public var latestIteration = 0
-    public var latestLoss: Double?
-    /// A char-LM's held-out loss, where measured (every `Trainer.heldOutInterval` iterations).
-    public var heldOut: [(iteration: Int, loss: Double)] = []
-    public var clipFired = 0
-    /// Iterations run with clipping on since it was last switched or retuned.
-    public var clipCounted = 0
-    public var iterationsPerSecond = 0.0
-    /// The rate last measured while running, for `<` from max (paused, the measured rate is 0).
-    public var runningRate = 0.0
-    /// Why the run paused itself (a claim's moment, --iterations), while it stays paused.
-    public var selfPause: SelfPause?
-    /// The simulation's word that every iteration of this run ran on the claims' settings.
-    public var claimsJudged = true
-    public var chanceLoss: Double?
-    /// The char-LM's n-gram baselines on the held-out text, drawn on the loss chart.
-    public var baselines: [ReferenceLevel] = []
-    public var diverged = false
-    public var error: String?
-    /// The latest moment line of either run (the split's status line shows it).
-    public var moment: String?
-    /// This run's own moment line: in the split, each side's verdict stays on its side.
-    public var ownMoment: String?
-    public var sample: String?
-
-    /// The header of the stream this run is read from (`rnnscope watch`); nil for a
-    /// run rnnscope trains. What the view can do to the run depends on it.
-    public var stream: StreamHeader?
-    public var streamProgress: StreamProgress?
-
-    /// The split view: run B beside this run (A), nil when there is one run.
-    public var comparison: Comparison?
-
     public var mode = Mode.normal
     public var status: StatusMessage?
+    /// The latest moment line of either run, which the status line shows.
+    public var moment: String?
     public var width: Int
     public var height: Int
+    /// The split's side the toggles act on (Tab moves it); A outside the split.
+    public var focus = Side.a
     /// `rnnscope lecture`: `presets` are the lecture's, in its order, and PgDn/PgUp walk them.
     public var lecture = false
-    /// The chart draws the lecture's predicted lines over the bars (`o`, `TheoryOverlay`).
+    /// The chart draws the lecture's predicted lines over the bars (`o`, `TheoryOverlay`), on both sides of the split.
     public var theory = false
     /// Which layer's gradients the chart and heatmap show (0 = bottom).
     public var layer = 0
@@ -114,81 +130,12 @@ public struct AppState: Sendable {
     /// from the clock; 0 in tests, where the seeds are then the same every time).
     public var sessionSalt: UInt64 = 0
 
-    public static let historyRows = 512
     /// How long a status message stays, in seconds.
     public static let statusLifetime = 5.0
 
-    public init(scenario: Scenario, presets: [Scenario] = [], width: Int = 80, height: Int = 24) {
-        self.scenario = scenario
+    public init(presets: [Scenario] = [], width: Int, height: Int) {
         self.presets = presets
-        self.settings = scenario.settings
         self.width = width
         self.height = height
-        clipping = .clipping(scenario.settings)
-        truncation = .truncation(scenario.settings)
-        identityInit = Self.isIRNN(scenario.settings)
-    }
-
-    static func isIRNN(_ s: Settings) -> Bool { s.initKind == .identity && s.activation == .relu }
-
-    /// What `i` switches IRNN off to: the scenario's own initialisation and activation,
-    /// or, for a scenario that is an IRNN itself, the usual tanh with Glorot (xavier) init.
-    var initialisationWithoutIRNN: (InitKind, Activation) {
-        let own = scenario.settings
-        return Self.isIRNN(own) ? (.xavier, .tanh) : (own.initKind, own.activation)
-    }
-
-    /// What the chart calls row k of the norms: "layer 2", or a stream's "layer 1 reverse".
-    public func rowName(_ k: Int) -> String {
-        if let rows = stream?.rows, rows.indices.contains(k) { return rows[k] }
-        return "layer \(k + 1)"
-    }
-
-    /// Global-norm clipping threshold in force; 0 = off.
-    public var clip: Double { settings.clip }
-    /// Truncation length K in force; 0 = full BPTT.
-    public var truncate: Int { settings.truncate }
-
-    /// Sequence length T of the current run.
-    public var steps: Int { settings.steps }
-
-    /// The loss the current run is trained with.
-    public var lossKind: LossKind? { reportOptions?.loss ?? settings.loss }
-
-    public var isCharLM: Bool { settings.task == .charLM }
-
-    /// What figures (`e`) are named after: the scenario, or for a model opened with
-    /// --model the model's file (`runs/lm.safetensors` → `lm`).
-    public var figureName: String {
-        guard let path = settings.userModel?.modelPath else { return scenario.name }
-        let file = path.split(separator: "/").last.map(String.init) ?? path
-        let stem = file.hasSuffix(".safetensors") ? String(file.dropLast(".safetensors".count)) : file
-        return stem.isEmpty ? scenario.name : stem
-    }
-
-    /// Forgets everything measured: a new run is starting.
-    mutating func resetRun() {
-        report = nil
-        reportOptions = nil
-        spectrum = nil
-        history.removeAll()
-        losses = LossHistory()
-        latestIteration = 0
-        latestLoss = nil
-        heldOut = []
-        clipFired = 0
-        clipCounted = 0
-        iterationsPerSecond = 0
-        selfPause = nil
-        claimsJudged = true
-        diverged = false
-        error = nil
-        moment = nil
-        ownMoment = nil
-        sample = nil
-        chanceLoss = nil
-        baselines = []
-        layer = min(layer, settings.layers - 1)
-        generation += 1
     }
 }

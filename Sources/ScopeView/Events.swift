@@ -222,10 +222,4 @@ extension AppCommand {
     static func restart(seed: UInt64) -> AppCommand { .run(.restart(seed: seed), .a) }
     /// For run B of the split view.
     static func sideB(_ c: RunCommand) -> AppCommand { .run(c, .b) }
-
-    /// The same command for run B (what a key did to the focused side B's own state).
-    var onSideB: AppCommand {
-        if case .run(let c, _) = self { return .run(c, .b) }
-        return self
-    }
 }

@@ -111,7 +111,7 @@ enum HelpOverlay {
     static func textWidth(width: Int) -> Int { max(20, width - 8) }
 
     /// The whole help text wrapped to `width`; `ascii` folds it first (it is longer then).
-    static func lines(_ state: AppState, width: Int, ascii: Bool = false) -> [Line] {
+    static func lines(_ run: RunState, width: Int, ascii: Bool = false) -> [Line] {
         func fold(_ s: String) -> String { ascii ? TextFold.ascii(s) : s }
         let heading = Style(foreground: .role(.title), bold: true)
         let keyWidth = max(Keymap.bindings.map { keysText($0).count }.max() ?? 8,
@@ -123,9 +123,9 @@ enum HelpOverlay {
                 out.append(Line(key: i == 0 ? key : "", text: l, indent: indent))
             }
         }
-        out.append(Line(text: fold("\(state.scenario.title) (\(state.scenario.name))"), style: heading))
-        if !state.scenario.notes.isEmpty {
-            for l in Format.reflow(fold(state.scenario.notes), width: max(10, width)) { out.append(Line(text: l)) }
+        out.append(Line(text: fold("\(run.scenario.title) (\(run.scenario.name))"), style: heading))
+        if !run.scenario.notes.isEmpty {
+            for l in Format.reflow(fold(run.scenario.notes), width: max(10, width)) { out.append(Line(text: l)) }
         }
         out.append(Line(text: ""))
         out.append(Line(text: "KEYS", style: heading))
@@ -143,11 +143,11 @@ enum HelpOverlay {
     static func keysText(_ b: Binding) -> String { b.keys.map(\.label).joined(separator: " ") }
 
     static func render(_ state: AppState, scroll: Int, glyphs: Glyphs, into buf: inout ScreenBuffer) {
-        let box = box(width: state.width, height: state.height)
+        let box = box(width: state.ui.width, height: state.ui.height)
         drawBox(box, title: "help: everything on screen and every key", footer: "↑↓ PgUp PgDn scroll · Esc ? close · q quit",
                 glyphs: glyphs, into: &buf)
-        let all = lines(state, width: textWidth(width: state.width), ascii: buf.asciiOnly)
-        let visible = visibleRows(height: state.height)
+        let all = lines(state.a, width: textWidth(width: state.ui.width), ascii: buf.asciiOnly)
+        let visible = visibleRows(height: state.ui.height)
         let first = min(max(0, scroll), max(0, all.count - visible))
         let x = box.x + 2
         for (i, line) in all.dropFirst(first).prefix(visible).enumerated() {

@@ -174,8 +174,8 @@ public enum Keymap {
     }
 
     /// The key bar for this state: what it can act on (a stream offers only what reaches it).
-    static func bar(for state: AppState, split: Bool = false) -> [Binding] {
-        bar(for: state.mode, hasModel: state.settings.userModel != nil, lstm: state.settings.cell == .lstm,
-            gated: state.settings.cell != .rnn, split: split).filter { streamRefusal(state, $0.action) == nil }
+    static func bar(for state: AppState) -> [Binding] {
+        bar(for: state.ui.mode, hasModel: state.a.settings.userModel != nil, lstm: state.a.settings.cell == .lstm,
+            gated: state.a.settings.cell != .rnn, split: state.isSplit).filter { streamRefusal(state.a, $0.action) == nil }
     }
 }

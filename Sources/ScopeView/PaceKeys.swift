@@ -1,46 +1,47 @@
 import RNNSim
 
-/// The pace keys: space pauses and resumes, n runs one iteration, < and > set the pace.
-func performPace(_ state: inout AppState, _ action: Action) -> [AppCommand] {
+/// The pace keys: space pauses and resumes, n runs one iteration, < and > set the pace,
+/// for the run on `side`.
+func performPace(_ run: inout RunState, _ ui: inout UIState, _ action: Action, on side: Side) -> [AppCommand] {
     switch action {
     case .togglePause:
-        if case .stepThrough = state.mode { state.mode = .normal }
-        state.running.toggle()
-        state.selfPause = nil
-        if let h = state.stream {
-            say(&state, streamPauseText(state, h))
-            return [state.running ? .resume : .pause]
+        leaveStepThrough(&ui)
+        run.running.toggle()
+        run.selfPause = nil
+        if let h = run.stream {
+            say(&ui, streamPauseText(run, h))
+            return [.run(run.running ? .resume : .pause, side)]
         }
-        say(&state, state.diverged ? "the run diverged and no longer changes: r restarts it (c first turns clipping on)"
-            : state.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
-        return [state.running ? .resume : .pause]
+        say(&ui, run.diverged ? "the run diverged and no longer changes: r restarts it (c first turns clipping on)"
+            : run.running ? "running" : "paused (n: one iteration, b: step through its backward pass)")
+        return [.run(run.running ? .resume : .pause, side)]
 
     case .slower, .faster:
-        let speed = state.settings.speed
-        let next = action == .faster ? Pace.faster(speed) : Pace.slower(speed, measured: state.runningRate)
+        let speed = run.settings.speed
+        let next = action == .faster ? Pace.faster(speed) : Pace.slower(speed, measured: run.runningRate)
         guard next != speed else {
-            say(&state, action == .faster ? "already as fast as it can (pace max)"
-                                           : "already the slowest pace, \(Pace.text(speed))")
+            say(&ui, action == .faster ? "already as fast as it can (pace max)"
+                                        : "already the slowest pace, \(Pace.text(speed))")
             return []
         }
-        state.settings.speed = next
-        say(&state, "pace \(Pace.text(next))" + (next.isInfinite ? ": as fast as it can" : ""))
-        return [.setSpeed(next)]
+        run.settings.speed = next
+        say(&ui, "pace \(Pace.text(next))" + (next.isInfinite ? ": as fast as it can" : ""))
+        return [.run(.setSpeed(next), side)]
 
     case .stepOnce:
-        state.selfPause = nil
+        run.selfPause = nil
         var commands: [AppCommand] = []
-        if state.running {
-            state.running = false
-            commands.append(.pause)
+        if run.running {
+            run.running = false
+            commands.append(.run(.pause, side))
         }
-        say(&state, "one iteration (paused)")
-        if case .stepThrough = state.mode {
+        say(&ui, "one iteration (paused)")
+        if case .stepThrough = ui.mode {
             // A new iteration, measured for stepping: its backward pass starts again at t = T.
-            state.mode = .stepThrough(cursor: max(0, state.steps - 1))
-            return commands + [.stepOnce, .measureJacobians]
+            ui.mode = .stepThrough(cursor: max(0, run.steps - 1))
+            return commands + [.run(.stepOnce, side), .run(.measureJacobians, side)]
         }
-        return commands + [.stepOnce]
+        return commands + [.run(.stepOnce, side)]
 
     default:
         return []

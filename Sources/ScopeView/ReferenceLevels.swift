@@ -24,7 +24,7 @@ public struct ReferenceLevel: Sendable, Equatable {
     }
 }
 
-extension AppState {
+extension RunState {
     /// Every level the loss chart draws: chance, then the n-gram baselines.
     var referenceLevels: [ReferenceLevel] {
         (chanceLoss.map { [ReferenceLevel(label: "chance", value: $0)] } ?? []) + baselines

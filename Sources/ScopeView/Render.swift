@@ -3,39 +3,42 @@ import RNNSim
 /// The whole screen for a state (Elm's view). Widgets each draw into their own
 /// rectangle; the palette then turns semantic roles into the tier's colours.
 public func render(_ state: AppState, glyphs: Glyphs, colors: ColorTier) -> ScreenBuffer {
-    var buf = ScreenBuffer(width: state.width, height: state.height, asciiOnly: !glyphs.isUnicode)
-    if state.comparison != nil {
-        if SplitScreen.fits(width: state.width, height: state.height) {
+    let ui = state.ui
+    var buf = ScreenBuffer(width: ui.width, height: ui.height, asciiOnly: !glyphs.isUnicode)
+    if state.isSplit {
+        if SplitScreen.fits(width: ui.width, height: ui.height) {
             SplitScreen.render(state, glyphs: glyphs, into: &buf)
             renderOverlay(state, glyphs: glyphs, into: &buf)
         } else {
-            TooSmallScreen.render(state, message: SplitTooSmall.message(width: state.width, height: state.height), into: &buf)
+            TooSmallScreen.render(ui, message: SplitTooSmall.message(width: ui.width, height: ui.height), into: &buf)
         }
-    } else if Layout.fits(width: state.width, height: state.height) {
+    } else if Layout.fits(width: ui.width, height: ui.height) {
         renderScreen(state, glyphs: glyphs, into: &buf)
     } else {
-        TooSmallScreen.render(state, into: &buf)
+        TooSmallScreen.render(ui, into: &buf)
     }
     buf.mapStyles(Palette(colors).resolve)
     return buf
 }
 
+/// One run: its chart, heatmap (or step-through), panels and loss, with the UI's header and status lines.
 private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
-    let panel = SidePanel.lines(state)
-    let layout = Layout(width: state.width, height: state.height, sampleText: state.isCharLM, sideLines: panel.count)
-    let scale = NormScale.covering(shownNorms(state))
+    let run = state.a, ui = state.ui
+    let panel = SidePanel.lines(run, ui)
+    let layout = Layout(width: ui.width, height: ui.height, sampleText: run.isCharLM, sideLines: panel.count)
+    let scale = NormScale.covering(shownNorms(run, layer: ui.layer))
 
     Header.render(state, into: &buf, layout.header)
-    GradientChart.render(state, scale: scale, glyphs: glyphs, into: &buf, layout.chart)
-    if case .stepThrough(let cursor) = state.mode {
-        StepThroughPanel.render(state, cursor: cursor, glyphs: glyphs, into: &buf, layout.heatmap)
+    GradientChart.render(run, ui, scale: scale, glyphs: glyphs, into: &buf, layout.chart)
+    if case .stepThrough(let cursor) = ui.mode {
+        StepThroughPanel.render(run, ui, cursor: cursor, glyphs: glyphs, into: &buf, layout.heatmap)
     } else {
-        Heatmap.render(state, scale: scale, glyphs: glyphs, into: &buf, layout.heatmap)
+        Heatmap.render(run, ui, scale: scale, glyphs: glyphs, into: &buf, layout.heatmap)
     }
     SidePanel.render(panel, glyphs: glyphs, into: &buf, layout.side)
-    LossSparkline.render(state, glyphs: glyphs, into: &buf, layout.sparkline)
-    NotesPanel.render(state, glyphs: glyphs, into: &buf, layout.notes)
-    SampleText.render(state, glyphs: glyphs, into: &buf, layout.sample)
+    LossSparkline.render(run, glyphs: glyphs, into: &buf, layout.sparkline)
+    NotesPanel.render(run, glyphs: glyphs, into: &buf, layout.notes)
+    SampleText.render(run, glyphs: glyphs, into: &buf, layout.sample)
     StatusLine.render(state, into: &buf, layout.status)
     KeyBar.render(Keymap.bar(for: state), into: &buf, layout.keyBar)
 
@@ -43,22 +46,22 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
 }
 
 private func renderOverlay(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
-    switch state.mode {
+    switch state.ui.mode {
     case .help(let scroll): HelpOverlay.render(state, scroll: scroll, glyphs: glyphs, into: &buf)
     case .picker(let selection): ScenarioPicker.render(state, selection: selection, glyphs: glyphs, into: &buf)
     case .normal, .stepThrough: break
     }
 }
 
-/// Every ‖∂L/∂h_t‖ on screen (the chart's iteration and the heatmap's rows), for the shared scale.
-func shownNorms(_ state: AppState) -> [Double] {
+/// Every ‖∂L/∂h_t‖ of a run on screen (the chart's iteration and the heatmap's rows), for the shared scale.
+func shownNorms(_ run: RunState, layer: Int) -> [Double] {
     var values: [Double] = []
-    if let r = state.report, state.layer < r.hiddenGradNorms.count { values += r.hiddenGradNorms[state.layer] }
+    if let r = run.report, layer < r.hiddenGradNorms.count { values += r.hiddenGradNorms[layer] }
     // The extremes of every kept row are enough: the scale only needs the smallest and largest.
-    for i in 0..<state.history.count {
-        let row = state.history[i]
-        if state.layer < row.largest.count && row.largest[state.layer] > 0 {
-            values += [Double(row.smallest[state.layer]), Double(row.largest[state.layer])]
+    for i in 0..<run.history.count {
+        let row = run.history[i]
+        if layer < row.largest.count && row.largest[layer] > 0 {
+            values += [Double(row.smallest[layer]), Double(row.largest[layer])]
         }
     }
     return values

@@ -11,15 +11,15 @@ enum GradientChart {
     /// Columns left of the plot: a decade label ("1e-12") and the axis.
     static let labelWidth = 6
 
-    static func render(_ state: AppState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func render(_ run: RunState, _ ui: UIState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 4, rect.width > labelWidth + 4 else { return }
-        let cuts = state.reportOptions?.truncate ?? 0
+        let cuts = run.reportOptions?.truncate ?? 0
         var title = "‖∂L/∂h_t‖ by timestep t (log scale)"
-        if let r = state.report { title += " · it \(r.iteration)" }
-        if state.settings.layers > 1 {
-            title += state.stream?.directions == 2 ? " · \(state.rowName(state.layer))" : " · layer \(state.layer + 1)/\(state.settings.layers)"
+        if let r = run.report { title += " · it \(r.iteration)" }
+        if run.settings.layers > 1 {
+            title += run.stream?.directions == 2 ? " · \(run.rowName(ui.layer))" : " · layer \(ui.layer + 1)/\(run.settings.layers)"
         }
-        let theory = state.theory ? TheoryOverlay.lines(state, glyphs: glyphs) : []
+        let theory = ui.theory ? TheoryOverlay.lines(run, layer: ui.layer, glyphs: glyphs) : []
         if !theory.isEmpty { title += " · " + TheoryOverlay.legend(theory) }
         var legend = "\(glyphs.nonFinite) Inf/NaN \(glyphs.zero) zero"
         if cuts > 0 { legend += " \(glyphs.cutLine) cut K=\(cuts)" }
@@ -29,16 +29,16 @@ enum GradientChart {
         let plot = Rect(x: rect.x + labelWidth, y: rect.y + 1, width: rect.width - labelWidth, height: plotHeight)
         let axisY = plot.maxY, labelY = plot.maxY + 1
 
-        guard let report = state.report, state.layer < report.hiddenGradNorms.count,
-              !report.hiddenGradNorms[state.layer].isEmpty else {
-            let text = state.error.map { "cannot train: \($0)" } ?? "waiting for the first iteration…"
+        guard let report = run.report, ui.layer < report.hiddenGradNorms.count,
+              !report.hiddenGradNorms[ui.layer].isEmpty else {
+            let text = run.error.map { "cannot train: \($0)" } ?? "waiting for the first iteration…"
             buf.put(text, x: plot.x + 1, y: plot.y + plot.height / 2, style: .role(.secondary), limit: plot.maxX)
             return
         }
-        let norms = report.hiddenGradNorms[state.layer]
+        let norms = report.hiddenGradNorms[ui.layer]
         let axis = TimeAxis(count: norms.count, width: plot.width)
         var cursor: Int? = nil
-        if case .stepThrough(let c) = state.mode { cursor = c }
+        if case .stepThrough(let c) = ui.mode { cursor = c }
 
         drawDecadeLabels(scale, glyphs: glyphs, plot: plot, into: &buf, x: rect.x)
         for column in 0..<axis.usedWidth {

@@ -6,26 +6,27 @@ import Scenarios
 enum Header {
     static func render(_ state: AppState, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2 else { return }
+        let run = state.a
         let bar = Style(foreground: .color(Palette.white), background: .role(.titleBar), bold: true)
         buf.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: bar)
         // A stream from your own loop has no seed of rnnscope's to quote.
-        let seed = state.stream.map { $0.seed == nil } == true ? "" : "seed \(state.settings.seed) "
+        let seed = run.stream.map { $0.seed == nil } == true ? "" : "seed \(run.settings.seed) "
         let titleEnd = rect.maxX - buf.displayWidth(seed) - 1
         var x = buf.put(" rnnscope ", x: rect.x, y: rect.y, style: bar)
         // A run moved off the scenario's settings (g, c, t, i, …) says so: the title
         // describes the scenario's own network, not this one.
-        let changed = state.settings.trainingDifferences(from: state.scenario.settings)
+        let changed = run.settings.trainingDifferences(from: run.scenario.settings)
         var mark = changed.isEmpty ? "" : " │ changed: " + changed.joined(separator: ", ")
         // Settings that are one of the scenario's variants are that variant (its claims are judged).
-        if !changed.isEmpty, let v = state.scenario.variant(matching: state.settings) { mark = " │ variant \(v.name)" }
+        if !changed.isEmpty, let v = run.scenario.variant(matching: run.settings) { mark = " │ variant \(v.name)" }
         if buf.displayWidth(mark) > (titleEnd - x) / 2 { mark = " │ changed: \(changed.count) settings" }
         // The split: which side the toggles act on (Tab moves it).
-        if let cmp = state.comparison { mark += " │ focus \(cmp.focus == .a ? "A" : "B")" }
+        if state.isSplit { mark += " │ focus \(state.focus.name)" }
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
-        var title = "│ \(state.scenario.title) (\(state.scenario.name))"
+        var title = "│ \(run.scenario.title) (\(run.scenario.name))"
         // In a lecture, where this preset is in it.
-        if state.lecture, let i = state.presets.firstIndex(where: { $0.name == state.scenario.name }) {
-            title = "│ \(i + 1)/\(state.presets.count) " + title
+        if state.ui.lecture, let i = state.ui.presets.firstIndex(where: { $0.name == run.scenario.name }) {
+            title = "│ \(i + 1)/\(state.ui.presets.count) " + title
         }
         let ellipsis = buf.asciiOnly ? "..." : "…"
         let room = titleEnd - x - 1 - buf.displayWidth(mark)  // a blank before the seed
@@ -38,42 +39,43 @@ enum Header {
 
         let y = rect.y + 1
         x = buf.put(" ", x: rect.x, y: y)
-        x = buf.put(runState(state).text, x: x, y: y, style: runState(state).style)
-        for (label, value) in figures(state) {
+        let shown = runState(run, mode: state.ui.mode)
+        x = buf.put(shown.text, x: x, y: y, style: shown.style)
+        for (label, value) in figures(run) {
             x = buf.put("   ", x: x, y: y)
             x = buf.put(label, x: x, y: y, style: .role(.secondary))
             x = buf.put(value, x: x, y: y, style: Style(bold: true))
         }
     }
 
-    static func runState(_ state: AppState) -> (text: String, style: Style) {
-        if state.error != nil { return ("ERROR", Style(foreground: .role(.bad), bold: true)) }
-        if state.diverged { return (state.stream != nil ? "INF/NAN" : "DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
-        if case .stepThrough = state.mode { return ("PAUSED: STEP-THROUGH", Style(foreground: .role(.warn), bold: true)) }
+    static func runState(_ run: RunState, mode: Mode) -> (text: String, style: Style) {
+        if run.error != nil { return ("ERROR", Style(foreground: .role(.bad), bold: true)) }
+        if run.diverged { return (run.stream != nil ? "INF/NAN" : "DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
+        if case .stepThrough = mode { return ("PAUSED: STEP-THROUGH", Style(foreground: .role(.warn), bold: true)) }
         // A stream shown to its end: ENDED when its writer closed it, WAITING while the file may grow.
-        if state.stream != nil, let p = state.streamProgress, p.caughtUp, state.running {
+        if run.stream != nil, let p = run.streamProgress, p.caughtUp, run.running {
             return p.ended ? ("ENDED", Style(foreground: .role(.warn), bold: true))
                            : ("WAITING FOR RECORDS", Style(foreground: .role(.secondary), bold: true))
         }
-        return state.running ? ("RUNNING", Style(foreground: .role(.good), bold: true))
+        return run.running ? ("RUNNING", Style(foreground: .role(.good), bold: true))
                              : ("PAUSED", Style(foreground: .role(.warn), bold: true))
     }
 
     /// The numbers after the state, most important first (the row cuts off what does not fit).
-    static func figures(_ state: AppState) -> [(String, String)] {
-        var out = [("iteration ", "\(state.latestIteration)")]
-        if let loss = state.latestLoss {
+    static func figures(_ run: RunState) -> [(String, String)] {
+        var out = [("iteration ", "\(run.latestIteration)")]
+        if let loss = run.latestLoss {
             var text = Format.number(loss)
-            if let chance = state.chanceLoss { text += " (chance \(Format.number(chance)))" }
+            if let chance = run.chanceLoss { text += " (chance \(Format.number(chance)))" }
             out.append(("loss ", text))
-            if state.isCharLM && loss.isFinite { out.append(("perplexity ", Format.number(exp(loss)))) }
-        } else if let chance = state.chanceLoss {
+            if run.isCharLM && loss.isFinite { out.append(("perplexity ", Format.number(exp(loss)))) }
+        } else if let chance = run.chanceLoss {
             out.append(("loss ", "- (chance \(Format.number(chance)))"))
         }
         // The pace asked for, then the rate measured: they differ when an iteration
         // takes longer than the pace allows, or at max.
-        out.append(("pace ", Pace.short(state.settings.speed)))
-        let rate = state.running && !state.diverged ? state.iterationsPerSecond : 0
+        out.append(("pace ", Pace.short(run.settings.speed)))
+        let rate = run.running && !run.diverged ? run.iterationsPerSecond : 0
         out.append(("", "\(Format.rate(rate)) it/s"))
         return out
     }
@@ -83,26 +85,27 @@ enum Header {
 enum StatusLine {
     static func render(_ state: AppState, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard !rect.isEmpty else { return }
+        let run = state.a
         var x = rect.x + 1
         // A verdict measured before a toggle moved the run off the claim's settings stays: it was judged
         // on them; the note says why no verdict comes only while there is none.
-        let moment = state.moment ?? claimNote(state)
+        let moment = state.ui.moment ?? claimNote(run)
         // The diverged and paused hints repeat what the header says; the claim's ✓ or ✗
         // does not, so where both do not fit the moment shows alone.
         func besideMoment(_ text: String) -> Bool {
             moment.map { buf.displayWidth(text) + 4 + buf.displayWidth("* " + $0) <= rect.width - 1 } ?? true
         }
         // A stream's loop may go on past an Inf/NaN (AMP's GradScaler skips such a step).
-        let diverged = state.stream != nil ? "Inf/NaN in this record's gradient (under AMP, GradScaler skips such a step)"
-            : state.latestIteration <= 1 ? Trainer.overflowAtStart
+        let diverged = run.stream != nil ? "Inf/NaN in this record's gradient (under AMP, GradScaler skips such a step)"
+            : run.latestIteration <= 1 ? Trainer.overflowAtStart
             : "Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)"
-        if let error = state.error {
+        if let error = run.error {
             x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
-        } else if let s = state.status {
+        } else if let s = state.ui.status {
             x = buf.put(s.text, x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
-        } else if state.diverged && besideMoment(diverged) {
+        } else if run.diverged && besideMoment(diverged) {
             x = buf.put(diverged, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
-        } else if let p = state.selfPause, !state.running, !state.diverged, besideMoment(pauseText(p)) {
+        } else if let p = run.selfPause, !run.running, !run.diverged, besideMoment(pauseText(p)) {
             x = buf.put(pauseText(p), x: x, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
         }
         if let m = moment {
@@ -121,7 +124,7 @@ enum StatusLine {
                 buf.put(text, x: start, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
             }
         } else if x == rect.x + 1 {
-            buf.put(state.stream == nil ? "? explains everything on screen   s picks another scenario" : "? explains everything on screen", x: x, y: rect.y,
+            buf.put(run.stream == nil ? "? explains everything on screen   s picks another scenario" : "? explains everything on screen", x: x, y: rect.y,
                     style: .role(.secondary), limit: rect.maxX)
         }
     }
@@ -138,15 +141,15 @@ extension StatusLine {
 
     /// Instead of the claim's ✓ or ✗, when the run is not the one the claim is about.
     /// `r` restarts with the toggles kept, so only reopening the scenario undoes them.
-    static func claimNote(_ state: AppState) -> String? {
-        guard state.scenario.hasLiveClaims else { return nil }
-        let changed = state.settings.trainingDifferences(from: state.scenario.settings)
+    static func claimNote(_ run: RunState) -> String? {
+        guard run.scenario.hasLiveClaims else { return nil }
+        let changed = run.settings.trainingDifferences(from: run.scenario.settings)
         // Off the scenario's own settings but on a variant's with claims of its own: those are judged.
-        let variantJudged = state.scenario.withSettings(state.settings).hasLiveClaims
+        let variantJudged = run.scenario.withSettings(run.settings).hasLiveClaims
         if !changed.isEmpty && !variantJudged {
             return "claim is for the scenario's own settings, not this \(changed.joined(separator: ", ")): s Enter reopens it"
         }
-        if !state.claimsJudged { return "claim is for the scenario's own settings; this run left them: r restarts on them" }
+        if !run.claimsJudged { return "claim is for the scenario's own settings; this run left them: r restarts on them" }
         return nil
     }
 }

@@ -8,10 +8,10 @@
 ///      1210│░░▒▒▓▓██████
 ///      scale 1e-4 ░░▒▒▓▓██ 1e0   blank 0  × Inf/NaN
 enum Heatmap {
-    static func render(_ state: AppState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func render(_ run: RunState, _ ui: UIState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 3, rect.width > GradientChart.labelWidth + 4 else { return }
         let rowsAvailable = rect.height - 2
-        let (rows, every) = sampledRows(state.history, rows: rowsAvailable)
+        let (rows, every) = sampledRows(run.history, rows: rowsAvailable)
         // Iterations as the rows' own numbers count them: a stream records every few.
         let span = rows.isEmpty ? 0 : rows[rows.count - 1].iteration - rows[0].iteration + 1
         let perRow = rows.count > 1 ? (span - 1) / (rows.count - 1) : every
@@ -22,11 +22,11 @@ enum Heatmap {
         for y in plot.y..<plot.maxY { buf.set(plot.x - 1, y, glyphs.vertical, .role(.secondary)) }
         drawLegend(scale, glyphs: glyphs, x: rect.x + 1, y: rect.maxY - 1, limit: rect.maxX, into: &buf)
 
-        guard let newest = rows.last, state.layer < newest.normBins.count else {
+        guard let newest = rows.last, ui.layer < newest.normBins.count else {
             buf.put("no iterations yet", x: plot.x + 1, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
         }
-        let bins = newest.normBins[state.layer].count
+        let bins = newest.normBins[ui.layer].count
         let axis = TimeAxis(count: bins, width: plot.width)
         // Where each column's bins start and end, worked out once for every row.
         let columns = (0..<axis.usedWidth).map { axis.steps(in: $0) }
@@ -37,8 +37,8 @@ enum Heatmap {
                 let label = Format.count(row.iteration)
                 buf.put(label, x: plot.x - 1 - buf.displayWidth(label), y: y, style: .role(.secondary))
             }
-            guard state.layer < row.normBins.count else { continue }
-            let values = row.normBins[state.layer]
+            guard ui.layer < row.normBins.count else { continue }
+            let values = row.normBins[ui.layer]
             // Rows of another length (a stream's variable-length batches) share the axis
             // t = 1, 2, … while neither is binned: a shorter one ends early. Binned rows must match.
             let unbinned = values.count < IterationSummary.maximumBins && bins < IterationSummary.maximumBins

@@ -16,28 +16,28 @@ enum SidePanel {
         var priority: Int
     }
 
-    static func lines(_ state: AppState) -> [Line] {
-        if let h = state.stream, h.source.isEmpty {
+    static func lines(_ run: RunState, _ ui: UIState) -> [Line] {
+        if let h = run.stream, h.source.isEmpty {
             return [Line(kind: .section, label: "stream", value: "", priority: 1),
                     Line(kind: .item, label: "waiting for its header", value: "", priority: 1)]
         }
-        let s = state.settings
+        let s = run.settings
         let g = gamma(s.activation)
-        let layer = state.layer
-        let rho = state.spectrum.flatMap { layer < $0.spectralRadius.count ? $0.spectralRadius[layer] : nil }
-        let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
+        let layer = ui.layer
+        let rho = run.spectrum.flatMap { layer < $0.spectralRadius.count ? $0.spectralRadius[layer] : nil }
+        let sigma = run.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         var out: [Line] = [
-            Line(kind: .section, label: state.settings.layers > 1 ? "network (\(state.rowName(layer)))" : "network", value: "", priority: 1),
+            Line(kind: .section, label: run.settings.layers > 1 ? "network (\(run.rowName(layer)))" : "network", value: "", priority: 1),
             Line(kind: .item, label: "cell", value: s.cell == .rnn ? "rnn (vanilla)" : s.cell.rawValue, style: Style(bold: true), priority: 1),
         ]
         if s.cell != .rnn {
-            return out + gateLines(state) + (state.stream == nil ? trainingLines(state) : streamLines(state))
+            return out + gateLines(run, ui) + (run.stream == nil ? trainingLines(run) : streamLines(run))
         }
         out += [
             Line(kind: .item, label: "activation", value: s.activation.rawValue, priority: 1),
             Line(kind: .item, label: "γ = sup|act'|", value: g == 1 ? "1" : "1/4", priority: 2),
-            Line(kind: .item, label: "init", value: state.stream.map { $0.source == "pytorch" ? "your loop's weights" : "as recorded" } ?? initDescription(s, identity: state.identityInit), priority: 2),
-            Line(kind: .item, label: "size", value: size(state), priority: 3),
+            Line(kind: .item, label: "init", value: run.stream.map { $0.source == "pytorch" ? "your loop's weights" : "as recorded" } ?? initDescription(s, identity: run.identityInit), priority: 2),
+            Line(kind: .item, label: "size", value: size(run, layer: ui.layer), priority: 3),
             Line(kind: .item, label: "ρ(W_hh)", value: rho.map(Format.number) ?? "–", priority: 1),
             Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 2),
         ]
@@ -60,32 +60,32 @@ enum SidePanel {
         } else {
             out.append(Line(kind: .item, label: "γ·σ_max", value: "–", priority: 1))
         }
-        if let m = measuredDecay(state) { out.append(m) }
-        return out + (state.stream == nil ? trainingLines(state) : streamLines(state))
+        if let m = measuredDecay(run, ui) { out.append(m) }
+        return out + (run.stream == nil ? trainingLines(run) : streamLines(run))
     }
 
     /// What the chart shows, in one number: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen.
-    static func measuredDecay(_ state: AppState) -> Line? {
-        guard let r = state.report, state.layer < r.hiddenGradNorms.count, let last = r.hiddenGradNorms[state.layer].last,
-              let first = r.hiddenGradNorms[state.layer].first, last > 0, last.isFinite, first.isFinite else { return nil }
+    static func measuredDecay(_ run: RunState, _ ui: UIState) -> Line? {
+        guard let r = run.report, ui.layer < r.hiddenGradNorms.count, let last = r.hiddenGradNorms[ui.layer].last,
+              let first = r.hiddenGradNorms[ui.layer].first, last > 0, last.isFinite, first.isFinite else { return nil }
         let ratio = first / last
         return Line(kind: .item, label: "measured h_1/h_T", value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""),
                     priority: 4)
     }
 
     /// "H 32·T 50·B 16·L 2"; a stream says what its header and latest record do.
-    static func size(_ state: AppState) -> String {
-        let s = state.settings
-        guard let h = state.stream else { return "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : "") }
-        var text = "H \(h.hidden)" + (h.projSize > 0 ? "→\(h.projSize)" : "") + "·T \(shownSteps(state))"
+    static func size(_ run: RunState, layer: Int) -> String {
+        let s = run.settings
+        guard let h = run.stream else { return "H \(s.hidden)·T \(s.steps)·B \(s.batch)" + (s.layers > 1 ? "·L \(s.layers)" : "") }
+        var text = "H \(h.hidden)" + (h.projSize > 0 ? "→\(h.projSize)" : "") + "·T \(shownSteps(run, layer: layer))"
         if h.layers > 1 { text += "·L \(h.layers)" }
         if h.directions == 2 { text += "·bidir" }
         return text
     }
 
     /// A stream's run: who trains it and where, how it is recorded, and whether every figure is exact.
-    static func streamLines(_ state: AppState) -> [Line] {
-        guard let h = state.stream else { return [] }
+    static func streamLines(_ run: RunState) -> [Line] {
+        guard let h = run.stream else { return [] }
         var out = [Line(kind: .section, label: h.source == "pytorch" ? "your loop" : "stream", value: "", priority: 1)]
         if let device = h.device { out.append(Line(kind: .item, label: "device", value: device, priority: 3)) }
         if let dtype = h.dtype { out.append(Line(kind: .item, label: "dtype", value: dtype, priority: 3)) }
@@ -94,18 +94,18 @@ enum SidePanel {
         out.append(h.exact
             ? Line(kind: .item, label: "norms", value: "exact", priority: 2)
             : Line(kind: .item, label: "norms", value: "NOT all exact (header)", style: Style(foreground: .role(.warn), bold: true), priority: 1))
-        let clip = state.reportOptions?.clipNorm ?? 0
+        let clip = run.reportOptions?.clipNorm ?? 0
         out.append(Line(kind: .item, label: "clipping", value: clip > 0 ? "on, ‖g‖ ≤ \(Format.setting(clip))" : "off",
                         style: clip > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
-        if clip > 0 && state.clipCounted > 0 {
-            out.append(Line(kind: .item, label: "  fired", value: "\(state.clipFired) of \(state.clipCounted)", priority: 2))
+        if clip > 0 && run.clipCounted > 0 {
+            out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted)", priority: 2))
         }
-        if let r = state.report {
+        if let r = run.report {
             var norm = Format.number(r.gradNorm)
             if r.clipped { norm += " → ×\(Format.number(r.clipScale))" }
             out.append(Line(kind: .item, label: "grad norm", value: norm, priority: 3))
         }
-        if let p = state.streamProgress {
+        if let p = run.streamProgress {
             var read = "\(p.records)"
             if p.ended { read += ", ended" } else if p.caughtUp { read += ", following" }
             out.append(Line(kind: .item, label: "records", value: read, priority: 2))
@@ -120,16 +120,16 @@ enum SidePanel {
     /// A gated cell: what its direct-path gate (LSTM forget gate f, GRU update gate z)
     /// does: near 1 it carries the gradient back, near 0 it cuts it; saturated
     /// (< 0.05 or > 0.95) it barely learns, since σ' ≤ 0.05 there.
-    static func gateLines(_ state: AppState) -> [Line] {
-        let s = state.settings, layer = state.layer
+    static func gateLines(_ run: RunState, _ ui: UIState) -> [Line] {
+        let s = run.settings, layer = ui.layer
         let lstm = s.cell == .lstm
         var out: [Line] = []
         if lstm {
-            out.append(Line(kind: .item, label: "forget bias b_f", value: state.stream.map { $0.source == "pytorch" ? "your loop's" : "as recorded" } ?? (s.userModel != nil ? "your model's" : Format.setting(s.forgetBias)), priority: 2))
+            out.append(Line(kind: .item, label: "forget bias b_f", value: run.stream.map { $0.source == "pytorch" ? "your loop's" : "as recorded" } ?? (s.userModel != nil ? "your model's" : Format.setting(s.forgetBias)), priority: 2))
         }
         // From the last iteration that measured them (with the spectrum, about ten a second).
         func measured(_ values: KeyPath<SpectrumReading, [Double]>) -> Double? {
-            state.spectrum.flatMap { layer < $0[keyPath: values].count ? $0[keyPath: values][layer] : nil }.flatMap { $0.isNaN ? nil : $0 }
+            run.spectrum.flatMap { layer < $0[keyPath: values].count ? $0[keyPath: values][layer] : nil }.flatMap { $0.isNaN ? nil : $0 }
         }
         let mean = measured(\.gateMeans), saturation = measured(\.gateSaturation), products = measured(\.gateProducts)
         out.append(Line(kind: .item, label: lstm ? "forget gate f̄" : "update gate z̄", value: mean.map(Format.number) ?? "–",
@@ -137,35 +137,35 @@ enum SidePanel {
         out.append(Line(kind: .item, label: "  saturated", value: saturation.map { Format.number(($0 * 1000).rounded() / 10) + "%" } ?? "–",
                         short: nil, priority: 2))
         out.append(Line(kind: .item, label: lstm ? "∏ f T…1" : "∏ z T…1", value: products.map(Format.scientific) ?? "–", priority: 1))
-        let sigma = state.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
+        let sigma = run.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         out.append(Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 3))
-        out.append(Line(kind: .item, label: "size", value: size(state), priority: 3))
+        out.append(Line(kind: .item, label: "size", value: size(run, layer: ui.layer), priority: 3))
         return out
     }
 
-    static func trainingLines(_ state: AppState) -> [Line] {
-        let s = state.settings
+    static func trainingLines(_ run: RunState) -> [Line] {
+        let s = run.settings
         var out: [Line] = []
         out.append(Line(kind: .section, label: "training", value: "", priority: 1))
         out.append(Line(kind: .item, label: "task", value: s.userModel?.data != nil ? "your data" : s.task.rawValue, priority: 3))
-        out.append(Line(kind: .item, label: "loss", value: state.lossKind?.rawValue ?? "task's own", priority: 3))
+        out.append(Line(kind: .item, label: "loss", value: run.lossKind?.rawValue ?? "task's own", priority: 3))
         var optimiser = "\(s.optimizer.rawValue) η \(Format.setting(s.learningRate))"
         if s.momentum > 0 { optimiser += " μ \(Format.setting(s.momentum))" }
         out.append(Line(kind: .item, label: "optimiser", value: optimiser, priority: 2))
-        if state.clip > 0 {
-            out.append(Line(kind: .item, label: "clipping", value: "on, ‖g‖ ≤ \(Format.setting(state.clip))",
+        if run.clip > 0 {
+            out.append(Line(kind: .item, label: "clipping", value: "on, ‖g‖ ≤ \(Format.setting(run.clip))",
                             style: Style(foreground: .role(.good), bold: true), priority: 1))
             // Whole per cents, but never "0%" for a threshold that did fire.
-            let share = state.clipCounted > 0 ? state.clipFired * 100 / state.clipCounted : 0
-            let percent = state.clipCounted > 0 ? " (\(share == 0 && state.clipFired > 0 ? "<1" : "\(share)")%)" : ""
-            out.append(Line(kind: .item, label: "  fired", value: "\(state.clipFired) of \(state.clipCounted)\(percent)", priority: 2))
+            let share = run.clipCounted > 0 ? run.clipFired * 100 / run.clipCounted : 0
+            let percent = run.clipCounted > 0 ? " (\(share == 0 && run.clipFired > 0 ? "<1" : "\(share)")%)" : ""
+            out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted)\(percent)", priority: 2))
         } else {
             out.append(Line(kind: .item, label: "clipping", value: "off", priority: 1))
         }
         out.append(Line(kind: .item, label: "truncation",
-                        value: state.truncate > 0 ? "on, K = \(state.truncate)" : "off (full BPTT)",
-                        style: state.truncate > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
-        if let r = state.report {
+                        value: run.truncate > 0 ? "on, K = \(run.truncate)" : "off (full BPTT)",
+                        style: run.truncate > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
+        if let r = run.report {
             var norm = Format.number(r.gradNorm)
             if r.clipped { norm += " → ×\(Format.number(r.clipScale))" }
             out.append(Line(kind: .item, label: "grad norm", value: norm, priority: 3))

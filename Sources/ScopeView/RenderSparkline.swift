@@ -4,19 +4,19 @@ import Foundation
 /// terminal has it, eighth-blocks or ASCII bars otherwise; a char-LM's held-out
 /// loss as a marker where it was measured, on the same scale as the n-gram levels.
 enum LossSparkline {
-    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func render(_ run: RunState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2, rect.width >= 8 else { return }
-        let values = state.losses.values
+        let values = run.losses.values
         // The reference levels and held-out points widen the range so that each stays on the chart.
-        let levels = state.referenceLevels.filter { $0.value.isFinite }
-        let heldOut = state.heldOut.map(\.loss)
+        let levels = run.referenceLevels.filter { $0.value.isFinite }
+        let heldOut = run.heldOut.map(\.loss)
         let all = values + levels.map(\.value) + heldOut
         let lo = all.min() ?? 0, hi = all.max() ?? 0
         // A loss spanning decades (an early blow-up) would flatten everything else: log scale then.
         let logScale = lo > 0 && hi / lo > 100
         let marker = glyphs.isUnicode ? "●" : "o"
         var right = ""
-        if let now = state.latestLoss { right = "now \(Format.number(now))" }
+        if let now = run.latestLoss { right = "now \(Format.number(now))" }
         if let last = heldOut.last { right += " \(marker) \(Format.number(last))" }
         // With held-out points the title names them (a side panel has no room for both).
         let title = heldOut.isEmpty ? "loss, whole run" : "loss, \(marker) held-out"
@@ -61,8 +61,8 @@ enum LossSparkline {
         // Held-out points over the line, each at the column its iteration's loss is drawn
         // in; the levels' labels over them.
         let held = Style(foreground: .role(.warn), bold: true)
-        for point in state.heldOut {
-            let index = min((point.iteration - 1) / state.losses.stride, values.count - 1)
+        for point in run.heldOut {
+            let index = min((point.iteration - 1) / run.losses.stride, values.count - 1)
             let column = index * plot.width * perCell / values.count / perCell
             let row = min(max(rowOf(point.loss), 0), plot.height - 1)
             buf.set(plot.x + min(column, plot.width - 1), plot.maxY - 1 - row, Character(marker), held)
@@ -107,10 +107,10 @@ enum LossSparkline {
 
 /// The scenario's lecture notes, when the right side has room left.
 enum NotesPanel {
-    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
-        guard rect.height >= 3, !state.scenario.notes.isEmpty else { return }
+    static func render(_ run: RunState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+        guard rect.height >= 3, !run.scenario.notes.isEmpty else { return }
         sectionTitle("notes", glyphs: glyphs, into: &buf, rect)
-        let text = buf.asciiOnly ? TextFold.ascii(state.scenario.notes) : state.scenario.notes
+        let text = buf.asciiOnly ? TextFold.ascii(run.scenario.notes) : run.scenario.notes
         let lines = Format.reflow(text, width: rect.width - 2)
         let room = rect.height - 1
         // Cut short, the last row says where the rest is.
@@ -126,11 +126,11 @@ enum NotesPanel {
 
 /// What the char-LM network writes now (Karpathy's min-char-rnn samples).
 enum SampleText {
-    static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func render(_ run: RunState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2 else { return }
         sectionTitle("sampled text", glyphs: glyphs, into: &buf, rect,
-                     right: "temperature \(Format.setting(state.settings.temperature))")
-        guard let sample = state.sample, !sample.isEmpty else {
+                     right: "temperature \(Format.setting(run.settings.temperature))")
+        guard let sample = run.sample, !sample.isEmpty else {
             buf.put("(sampled about once a second)", x: rect.x + 1, y: rect.y + 1, style: .role(.secondary), limit: rect.maxX)
             return
         }

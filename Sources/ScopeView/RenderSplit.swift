@@ -36,25 +36,25 @@ enum SplitScreen {
     }
 
     static func render(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
-        guard let cmp = state.comparison else { return }
-        let layout = Layout(width: state.width, height: state.height)
-        let b = cmp.b
+        guard let b = state.b else { return }
+        let a = state.a, ui = state.ui
+        let layout = Layout(width: ui.width, height: ui.height)
         // A run that diverged stays frozen at its blow-up: in the shared scale it would
         // flatten the other run's chart for good, so the scale is the live runs'.
-        let live = [state, b].filter { !$0.diverged }
-        let scale = NormScale.covering((live.isEmpty ? [state, b] : live).flatMap(shownNorms))
-        let (diffA, diffB) = Comparison.differences(state.settings, b.settings)
+        let live = [a, b].filter { !$0.diverged }
+        let scale = NormScale.covering((live.isEmpty ? [a, b] : live).flatMap { shownNorms($0, layer: ui.layer) })
+        let (diffA, diffB) = Comparison.differences(a.settings, b.settings)
         Header.render(state, into: &buf, layout.header)
-        side("A", state, differs: diffA, focused: cmp.focus == .a, scale: scale, glyphs: glyphs, into: &buf, layout.chartA)
-        side("B", b, differs: diffB, focused: cmp.focus == .b, scale: scale, glyphs: glyphs, into: &buf, layout.chartB)
-        ratioRow(state, b, glyphs: glyphs, into: &buf, layout.ratio)
-        bothLosses(state, b, glyphs: glyphs, into: &buf, layout.loss)
+        side(.a, a, ui, differs: diffA, focused: state.focus == .a, scale: scale, glyphs: glyphs, into: &buf, layout.chartA)
+        side(.b, b, ui, differs: diffB, focused: state.focus == .b, scale: scale, glyphs: glyphs, into: &buf, layout.chartB)
+        ratioRow(a, b, layer: ui.layer, glyphs: glyphs, into: &buf, layout.ratio)
+        bothLosses(a, b, glyphs: glyphs, into: &buf, layout.loss)
         StatusLine.render(state, into: &buf, layout.status)
-        KeyBar.render(Keymap.bar(for: state, split: true), into: &buf, layout.keyBar)
+        KeyBar.render(Keymap.bar(for: state), into: &buf, layout.keyBar)
     }
 
     /// "▶ B: train.clip = 1   iteration 120   loss 0.0312", then that run's chart.
-    static func side(_ name: String, _ s: AppState, differs: [String], focused: Bool, scale: NormScale, glyphs: Glyphs,
+    static func side(_ name: Side, _ s: RunState, _ ui: UIState, differs: [String], focused: Bool, scale: NormScale, glyphs: Glyphs,
                      into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 5 else { return }
         let (top, chart) = rect.splitTop(1)
@@ -63,19 +63,19 @@ enum SplitScreen {
         buf.fill(top, style: style)
         // Two streams are named by their files; two simulations by what B changed.
         let what = s.stream != nil ? "\(s.scenario.name): \(s.scenario.title)" : differs.isEmpty ? "the same settings" : differs.joined(separator: ", ")
-        var x = buf.put((focused ? "▶ " : "  ") + name + ": " + what,
+        var x = buf.put((focused ? "▶ " : "  ") + name.name + ": " + what,
                         x: top.x, y: top.y, style: style, limit: top.maxX)
         var figures = "iteration \(s.latestIteration)"
         if let loss = s.latestLoss { figures += "   loss \(Format.number(loss))" }
         if s.diverged { figures += s.stream != nil ? "   INF/NAN" : "   DIVERGED" }
         let fx = top.maxX - buf.displayWidth(figures) - 1
         if fx > x + 2 { x = buf.put(figures, x: fx, y: top.y, style: style, limit: top.maxX) }
-        guard chart.height >= 8 else { return GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, chart) }
+        guard chart.height >= 8 else { return GradientChart.render(s, ui, scale: scale, glyphs: glyphs, into: &buf, chart) }
         let (numbers, rest) = chart.splitTop(1)
         // The side's own verdict stays on its side, right of its figures (in their place if
         // both do not fit): both halves of a comparison are judged on screen at once.
-        let figureEnd = buf.put(panelFigures(s), x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
-        if let verdict = s.ownMoment {
+        let figureEnd = buf.put(panelFigures(s, ui), x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
+        if let verdict = s.moment {
             let style = Style(foreground: .role(verdict.hasPrefix("✗") ? .bad : .good), bold: true)
             let wide = buf.displayWidth(verdict)
             if numbers.maxX - 1 - wide > figureEnd + 2 {
@@ -85,15 +85,15 @@ enum SplitScreen {
                 buf.put(verdict, x: numbers.x + 2, y: numbers.y, style: style, limit: numbers.maxX)
             }
         }
-        GradientChart.render(s, scale: scale, glyphs: glyphs, into: &buf, rest)
+        GradientChart.render(s, ui, scale: scale, glyphs: glyphs, into: &buf, rest)
     }
 
     /// What the single view's side panel says of a run, on one row: its recurrent
     /// matrix (ρ, σ_max, γ·σ_max; a gated cell's gate), how often clipping fired, ‖∇θ‖.
-    static func panelFigures(_ s: AppState) -> String {
+    static func panelFigures(_ s: RunState, _ ui: UIState) -> String {
         let names = ["ρ(W_hh)": "ρ", "σ_max(W_hh)": "σ_max", "γ·σ_max": "γ·σ_max", "forget gate f̄": "f̄", "update gate z̄": "z̄",
                      "∏ f T…1": "∏ f T…1", "∏ z T…1": "∏ z T…1", "  fired": "clipped", "grad norm": "‖∇θ‖"]
-        return SidePanel.lines(s).compactMap { line in
+        return SidePanel.lines(s, ui).compactMap { line in
             guard line.kind == .item, let name = names[line.label] else { return nil }
             return "\(name) \(line.value)"
         }.joined(separator: "   ")
@@ -101,10 +101,10 @@ enum SplitScreen {
 
     /// log₁₀ of B's norm over A's at every timestep: blue where B's gradient is smaller,
     /// red where it is larger, the scale symmetric about 0.
-    static func ratioRow(_ a: AppState, _ b: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func ratioRow(_ a: RunState, _ b: RunState, layer: Int, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2, rect.width > GradientChart.labelWidth + 4 else { return }
         let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1, width: rect.width - GradientChart.labelWidth, height: 1)
-        let ratios = logRatios(a, b)
+        let ratios = logRatios(a, b, layer: layer)
         let finite = ratios.compactMap { $0 }.filter(\.isFinite)
         let span = max(1, (finite.map(abs).max() ?? 1).rounded(.up))
         let range = finite.isEmpty ? "" : "min \(signed(finite.min()!))  max \(signed(finite.max()!))"
@@ -113,7 +113,7 @@ enum SplitScreen {
         buf.put("B/A", x: rect.x + 1, y: plot.y, style: .role(.secondary))
         guard !ratios.isEmpty else {
             // Two streams of different T have no step-by-step ratio: say so rather than wait.
-            let steps = [a, b].compactMap { $0.report.flatMap { r in a.layer < r.hiddenGradNorms.count ? r.hiddenGradNorms[a.layer].count : nil } }
+            let steps = [a, b].compactMap { $0.report.flatMap { r in layer < r.hiddenGradNorms.count ? r.hiddenGradNorms[layer].count : nil } }
             let text = steps.count == 2 ? "A has T = \(steps[0]), B T = \(steps[1]): no ratio step by step" : "waiting for both runs…"
             buf.put(text, x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
@@ -140,10 +140,10 @@ enum SplitScreen {
     }
 
     /// Per timestep, log₁₀(B / A) of the shown layer's norms; nil where either is 0.
-    static func logRatios(_ a: AppState, _ b: AppState) -> [Double?] {
-        guard let ra = a.report, let rb = b.report, a.layer < ra.hiddenGradNorms.count, a.layer < rb.hiddenGradNorms.count
+    static func logRatios(_ a: RunState, _ b: RunState, layer: Int) -> [Double?] {
+        guard let ra = a.report, let rb = b.report, layer < ra.hiddenGradNorms.count, layer < rb.hiddenGradNorms.count
         else { return [] }
-        let na = ra.hiddenGradNorms[a.layer], nb = rb.hiddenGradNorms[a.layer]
+        let na = ra.hiddenGradNorms[layer], nb = rb.hiddenGradNorms[layer]
         guard na.count == nb.count else { return [] }
         return zip(na, nb).map { x, y in
             if !x.isFinite || !y.isFinite { return .nan }
@@ -154,7 +154,7 @@ enum SplitScreen {
     static func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + String(format: "%.2g", v) }
 
     /// Both runs' losses on one chart and one scale: A in the accent colour, B in the marker's.
-    static func bothLosses(_ a: AppState, _ b: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func bothLosses(_ a: RunState, _ b: RunState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 3, rect.width >= 20 else { return }
         let series = [a.losses.values, b.losses.values]
         let all = series.flatMap { $0 }

@@ -16,10 +16,10 @@ enum StepThroughPanel {
         var style: Style = Style(bold: true)
     }
 
-    static func rows(_ state: AppState, cursor s: Int) -> [Row] {
-        guard let r = state.report, state.layer < r.hiddenGradNorms.count else { return [] }
-        let norms = r.hiddenGradNorms[state.layer]
-        let factors = state.layer < r.jacobianNorms.count ? r.jacobianNorms[state.layer] : []
+    static func rows(_ run: RunState, _ ui: UIState, cursor s: Int) -> [Row] {
+        guard let r = run.report, ui.layer < r.hiddenGradNorms.count else { return [] }
+        let norms = r.hiddenGradNorms[ui.layer]
+        let factors = ui.layer < r.jacobianNorms.count ? r.jacobianNorms[ui.layer] : []
         let T = norms.count
         guard s >= 0 && s < T else { return [] }
         let t = s + 1
@@ -28,18 +28,18 @@ enum StepThroughPanel {
             ? Row(label: "‖∂L/∂h_t‖", value: "0", note: "none reaches h_\(t)", long: "no gradient reaches h_\(t)")
             : Row(label: "‖∂L/∂h_t‖", value: Format.scientific(norms[s]), note: "has reached h_\(t)",
                   long: "the gradient that has reached h_\(t)")]
-        rows += gatedRows(state, r, s: s)
-        if measured && state.settings.cell != .rnn {
+        rows += gatedRows(run, ui, r, s: s)
+        if measured && run.settings.cell != .rnn {
             // A gated cell's ∂h_t/∂h_{t−1} (for the LSTM with c_{t−1} held fixed: the memory path is the row above).
             rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = ∂h_t/∂h_{t−1}",
-                            long: "this step's factor J_t = ∂h_t/∂h_{t−1}" + (state.settings.cell == .lstm ? " with c_{t−1} held" : "")))
+                            long: "this step's factor J_t = ∂h_t/∂h_{t−1}" + (run.settings.cell == .lstm ? " with c_{t−1} held" : "")))
         } else if measured {
             // factors[s] = ‖diag(act'(a_t)) W_hh‖ at t = s + 1: it carries ∂L/∂h_t back to h_{t−1}.
-            let bound = state.spectrum.flatMap { state.layer < $0.largestSingularValue.count ? $0.largestSingularValue[state.layer] : nil }
-                .map { ", at most γ·σ_max = " + Format.number(gamma(state.settings.activation) * $0) } ?? ""
+            let bound = run.spectrum.flatMap { ui.layer < $0.largestSingularValue.count ? $0.largestSingularValue[ui.layer] : nil }
+                .map { ", at most γ·σ_max = " + Format.number(gamma(run.settings.activation) * $0) } ?? ""
             rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = diag(act'(a_t))·W_hh",
                             long: "this step's factor J_t = diag(act'(a_t))·W_hh\(bound)"))
-            let k = state.reportOptions?.truncate ?? 0
+            let k = run.reportOptions?.truncate ?? 0
             if let cut = blockingCut(k, s: s, steps: T) {
                 // The path from h_T back to h_{t−1} crosses a cut: that Jacobian is detached.
                 rows.append(Row(label: "∏ ‖J‖ T…t", value: "0 (cut)", note: "cut at \(cut)|\(cut + 1)",
@@ -51,7 +51,7 @@ enum StepThroughPanel {
                 rows.append(Row(label: "∏ ‖J‖ T…t", value: Format.scientific(product), note: "bounds ‖∂h_T/∂h_\(t - 1)‖",
                                 long: "bounds ‖∂h_T/∂h_\(t - 1)‖: what of ∂L/∂h_T can reach h_\(t - 1)"))
             }
-        } else if state.stream != nil {
+        } else if run.stream != nil {
             // A stream carries the norms reaching each h_t, not each step's Jacobian.
             rows.append(Row(label: "‖J_t‖", value: "–", note: "not in the stream", long: "the stream carries ‖∂L/∂h_t‖, not each step's Jacobian",
                             style: .role(.secondary)))
@@ -59,25 +59,25 @@ enum StepThroughPanel {
             rows.append(Row(label: "‖J_t‖", value: "…", note: "measuring…", long: "measuring this iteration's Jacobians…",
                             style: .role(.secondary)))
         }
-        rows += weightGradientRows(r.stepGradients, layer: state.layer, s: s)
+        rows += weightGradientRows(r.stepGradients, layer: ui.layer, s: s)
         // Where a stream's writer truncated is not in the stream: no row claims it.
-        if state.stream == nil { rows.append(truncationRow(state.reportOptions?.truncate ?? 0, s: s, steps: T)) }
-        rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: state.reportOptions?.clipNorm ?? 0))
+        if run.stream == nil { rows.append(truncationRow(run.reportOptions?.truncate ?? 0, s: s, steps: T)) }
+        rows.append(clippingRow(r.clipped, scale: r.clipScale, norm: r.gradNorm, threshold: run.reportOptions?.clipNorm ?? 0))
         return rows
     }
 
     /// The gated cells' own rows: ‖∂L/∂c_t‖ (LSTM) and the direct path's factor
     /// from T back to t, the mean of Π f_u (LSTM, along c) or Π z_u (GRU, along h).
-    static func gatedRows(_ state: AppState, _ r: IterationReport, s: Int) -> [Row] {
-        let layer = state.layer, t = s + 1
+    static func gatedRows(_ run: RunState, _ ui: UIState, _ r: IterationReport, s: Int) -> [Row] {
+        let layer = ui.layer, t = s + 1
         var rows: [Row] = []
         if layer < r.cellGradNorms.count, s < r.cellGradNorms[layer].count {
             rows.append(Row(label: "‖∂L/∂c_t‖", value: Format.scientific(r.cellGradNorms[layer][s]), note: "has reached c_\(t)",
                             long: "the gradient that has reached the cell state c_\(t)"))
         }
         // A stream's gate product is over the whole sequence, not from T back to each t.
-        guard state.stream == nil, layer < r.pathProducts.count, s < r.pathProducts[layer].count else { return rows }
-        let lstm = state.settings.cell == .lstm
+        guard run.stream == nil, layer < r.pathProducts.count, s < r.pathProducts[layer].count else { return rows }
+        let lstm = run.settings.cell == .lstm
         let product = r.pathProducts[layer][s], gate = r.pathGateMeans[layer][s]
         guard !product.isNaN else {
             rows.append(Row(label: lstm ? "∏ f T…t" : "∏ z T…t", value: "…", note: "measuring…", long: "measuring this iteration's gates…",
@@ -85,7 +85,7 @@ enum StepThroughPanel {
             return rows
         }
         let name = lstm ? "f" : "z"
-        if let cut = blockingCut(state.reportOptions?.truncate ?? 0, s: s, steps: r.pathProducts[layer].count) {
+        if let cut = blockingCut(run.reportOptions?.truncate ?? 0, s: s, steps: r.pathProducts[layer].count) {
             // Truncated BPTT detaches the direct path at the cut, whatever the gates hold.
             rows.append(Row(label: "∏ \(name) T…t", value: "0 (cut)", note: "cut at \(cut)|\(cut + 1)",
                             long: "the cut at t = \(cut)|\(cut + 1) detaches the \(lstm ? "memory" : "direct") path from T back to t = \(t)"
@@ -180,12 +180,12 @@ enum StepThroughPanel {
                    long: "‖∇θ‖ = \(n) ≤ \(limit): nothing scaled", style: .plain)
     }
 
-    static func render(_ state: AppState, cursor: Int, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
+    static func render(_ run: RunState, _ ui: UIState, cursor: Int, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2 else { return }
-        let T = shownSteps(state)
+        let T = shownSteps(run, layer: ui.layer)
         sectionTitle("BPTT step-through: t = \(cursor + 1) of \(T)", glyphs: glyphs, into: &buf, rect,
                      right: "← h back  → l forward  b leave")
-        let rows = rows(state, cursor: cursor)
+        let rows = rows(run, ui, cursor: cursor)
         let labelWidth = rows.map { buf.displayWidth($0.label) }.max() ?? 0
         let valueWidth = max(9, rows.map { buf.displayWidth($0.value) }.max() ?? 0)
         let noteX = rect.x + 3 + labelWidth + valueWidth

@@ -2,45 +2,45 @@
 func performScenarios(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     switch action {
     case .nextSlide, .previousSlide:
-        guard state.lecture, !state.presets.isEmpty else {
-            say(&state, "PgDn and PgUp walk a lecture's presets: rnnscope lecture")
+        guard state.ui.lecture, !state.ui.presets.isEmpty else {
+            say(&state.ui, "PgDn and PgUp walk a lecture's presets: rnnscope lecture")
             return []
         }
-        let here = state.presets.firstIndex { $0.name == state.scenario.name } ?? -1
+        let here = state.ui.presets.firstIndex { $0.name == state.a.scenario.name } ?? -1
         let next = action == .nextSlide ? here + 1 : here - 1
-        guard state.presets.indices.contains(next) else {
-            say(&state, next < 0 ? "this is the lecture's first preset" : "this is the lecture's last preset: PgUp goes back")
+        guard state.ui.presets.indices.contains(next) else {
+            say(&state.ui, next < 0 ? "this is the lecture's first preset" : "this is the lecture's last preset: PgUp goes back")
             return []
         }
-        let chosen = state.presets[next]
-        leaveStepThrough(&state)
+        let chosen = state.ui.presets[next]
+        leaveStepThrough(&state.ui)
         open(&state, chosen)
-        say(&state, "\(next + 1) of \(state.presets.count): \(chosen.name) (PgDn next, PgUp previous)")
+        say(&state.ui, "\(next + 1) of \(state.ui.presets.count): \(chosen.name) (PgDn next, PgUp previous)")
         return [.openScenario(chosen.name)]
 
     case .openPicker:
         // A preset file that does not read is left out of the list, and said so, not hidden.
-        let skipped = state.unreadablePresets.first.map { "skipped \(state.unreadablePresets.count) scenario file(s) that do not read: \($0)" }
-        guard !state.presets.isEmpty else {
-            say(&state, skipped ?? "no other scenarios to choose from")
+        let skipped = state.ui.unreadablePresets.first.map { "skipped \(state.ui.unreadablePresets.count) scenario file(s) that do not read: \($0)" }
+        guard !state.ui.presets.isEmpty else {
+            say(&state.ui, skipped ?? "no other scenarios to choose from")
             return []
         }
-        let current = state.presets.firstIndex { $0.name == state.scenario.name } ?? 0
-        state.mode = .picker(selection: current)
-        if let skipped { say(&state, skipped) }
+        let current = state.ui.presets.firstIndex { $0.name == state.a.scenario.name } ?? 0
+        state.ui.mode = .picker(selection: current)
+        if let skipped { say(&state.ui, skipped) }
         return []
 
     case .pickerUp, .pickerDown:
-        guard case .picker(let sel) = state.mode, !state.presets.isEmpty else { return [] }
-        let n = state.presets.count
-        state.mode = .picker(selection: (sel + (action == .pickerUp ? n - 1 : 1)) % n)
+        guard case .picker(let sel) = state.ui.mode, !state.ui.presets.isEmpty else { return [] }
+        let n = state.ui.presets.count
+        state.ui.mode = .picker(selection: (sel + (action == .pickerUp ? n - 1 : 1)) % n)
         return []
 
     case .pickerOpen:
-        guard case .picker(let sel) = state.mode, state.presets.indices.contains(sel) else { return [] }
-        let chosen = state.presets[sel]
+        guard case .picker(let sel) = state.ui.mode, state.ui.presets.indices.contains(sel) else { return [] }
+        let chosen = state.ui.presets[sel]
         open(&state, chosen)
-        say(&state, "opened \(chosen.name): \(chosen.title)")
+        say(&state.ui, "opened \(chosen.name): \(chosen.title)")
         return [.openScenario(chosen.name)]
 
     default:

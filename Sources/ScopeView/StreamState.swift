@@ -8,59 +8,62 @@ import Scenarios
 
 /// The state of a watch before its header arrives: the view opens at once and waits.
 public func watchState(name: String, speed: Double, width: Int, height: Int) -> AppState {
+    AppState(run: watchedRun(name: name, speed: speed), width: width, height: height)
+}
+
+/// A stream's run before its header arrives.
+public func watchedRun(name: String, speed: Double) -> RunState {
     var settings = Settings()
     settings.speed = speed
     settings.clip = 0
     settings.truncate = 0
-    let scenario = Scenario(name: name, title: "waiting for the stream's header", settings: settings)
-    var state = AppState(scenario: scenario, width: width, height: height)
-    state.stream = StreamHeader.placeholder
-    return state
+    var run = RunState(scenario: Scenario(name: name, title: "waiting for the stream's header", settings: settings))
+    run.stream = StreamHeader.placeholder
+    return run
 }
 
 /// The header arrived: the network it describes is the run's.
-func describe(_ state: inout AppState, stream h: StreamHeader) {
-    state.stream = h
-    var s = state.settings
+func describe(_ run: inout RunState, stream h: StreamHeader) {
+    run.stream = h
+    var s = run.settings
     s.cell = h.cell
     s.activation = h.activation
     s.layers = h.rowCount
     s.hidden = h.projSize > 0 ? h.projSize : h.hidden
     if let t = h.steps { s.steps = t }
     if let seed = h.seed { s.seed = seed }
-    state.settings = s
-    state.scenario.settings = s
-    state.scenario.title = h.title
-    state.scenario.notes = streamNotes(h)
-    state.identityInit = false
-    state.layer = min(state.layer, h.rowCount - 1)
+    run.settings = s
+    run.scenario.settings = s
+    run.scenario.title = h.title
+    run.scenario.notes = streamNotes(h)
+    run.identityInit = false
 }
 
 /// The clipping a stream's records say the loop applied is the run's own: `c`, `+` and `-`
 /// start from it, and the title marks nothing as changed.
-func adoptClipping(_ state: inout AppState, _ threshold: Double) {
-    guard threshold != state.clip else { return }
-    if threshold > 0 { state.clipping.memory = threshold }
-    state.settings.clip = threshold
-    state.scenario.settings.clip = threshold
-    state.clipFired = 0
-    state.clipCounted = 0
+func adoptClipping(_ run: inout RunState, _ threshold: Double) {
+    guard threshold != run.clip else { return }
+    if threshold > 0 { run.clipping.memory = threshold }
+    run.settings.clip = threshold
+    run.scenario.settings.clip = threshold
+    run.clipFired = 0
+    run.clipCounted = 0
 }
 
 /// What space says on a stream: whether the writer's loop stops too, or only the view.
-func streamPauseText(_ state: AppState, _ h: StreamHeader) -> String {
-    if state.streamProgress?.ended == true { return "the stream has ended: nothing more will come" }
+func streamPauseText(_ run: RunState, _ h: StreamHeader) -> String {
+    if run.streamProgress?.ended == true { return "the stream has ended: nothing more will come" }
     if h.control != nil {
-        return state.running ? "running: your loop goes on" : "paused: your loop waits at its next scope.step() (n: one iteration)"
+        return run.running ? "running: your loop goes on" : "paused: your loop waits at its next scope.step() (n: one iteration)"
     }
-    if state.running { return "showing the records again" }
+    if run.running { return "showing the records again" }
     return h.source == "pytorch" ? "paused the view; your loop runs on (rnnscope.watch(..., control=True) lets space pause it)"
                                  : "paused the view; the run that writes the stream goes on"
 }
 
 /// Why this key cannot act on a stream, or nil when it can.
-func streamRefusal(_ state: AppState, _ action: Action) -> String? {
-    guard let h = state.stream else { return nil }
+func streamRefusal(_ run: RunState, _ action: Action) -> String? {
+    guard let h = run.stream else { return nil }
     let steered = h.control != nil
     switch action {
     case .toggleClip, .raiseClip, .lowerClip:

@@ -16,11 +16,11 @@ enum TheoryOverlay {
         var values: [Double?]
     }
 
-    static func lines(_ state: AppState, glyphs: Glyphs) -> [Line] {
-        guard let r = state.report, state.layer < r.hiddenGradNorms.count else { return [] }
-        let norms = r.hiddenGradNorms[state.layer]
+    static func lines(_ run: RunState, layer: Int, glyphs: Glyphs) -> [Line] {
+        guard let r = run.report, layer < r.hiddenGradNorms.count else { return [] }
+        let norms = r.hiddenGradNorms[layer]
         guard let anchor = norms.last, anchor > 0, anchor.isFinite else { return [] }
-        let k = state.reportOptions?.truncate ?? 0
+        let k = run.reportOptions?.truncate ?? 0
         // The first step (0-based) a gradient from T still reaches: after the last cut.
         let reach = k > 0 ? ((norms.count - 1) / k) * k : 0
         func line(_ name: String, _ glyph: Character, rate: Double?) -> Line? {
@@ -31,16 +31,15 @@ enum TheoryOverlay {
             }
             return Line(name: name, glyph: glyph, values: values)
         }
-        let layer = state.layer
-        let spectrum = state.spectrum
-        if state.settings.cell != .rnn {
+        let spectrum = run.spectrum
+        if run.settings.cell != .rnn {
             let gate = spectrum.flatMap { layer < $0.gateMeans.count ? $0.gateMeans[layer] : nil }
-            let name = state.settings.cell == .lstm ? "f̄^ℓ" : "z̄^ℓ"
+            let name = run.settings.cell == .lstm ? "f̄^ℓ" : "z̄^ℓ"
             return [line(name, glyphs.isUnicode ? "•" : "*", rate: gate)].compactMap { $0 }
         }
         let rho = spectrum.flatMap { layer < $0.spectralRadius.count ? $0.spectralRadius[layer] : nil }
         let sigma = spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
-        let gamma = ScopeView.gamma(state.settings.activation)
+        let gamma = ScopeView.gamma(run.settings.activation)
         return [
             line("ρ^ℓ", glyphs.isUnicode ? "•" : "*", rate: rho),
             line("(γσ)^ℓ", glyphs.isUnicode ? "─" : "-", rate: sigma.map { gamma * $0 }),

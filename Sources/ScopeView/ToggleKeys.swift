@@ -1,37 +1,37 @@
-/// Clipping (c, + and −) and truncation (t, [ and ]): one `Toggle` each, the value
-/// in force held in the run's settings.
-func performToggles(_ state: inout AppState, _ action: Action) -> [AppCommand] {
+/// Clipping (c, + and −) and truncation (t, [ and ]) of the run on `side`: one `Toggle`
+/// each, the value in force held in the run's settings.
+func performToggles(_ run: inout RunState, _ ui: inout UIState, _ action: Action, on side: Side) -> [AppCommand] {
     switch action {
     case .toggleClip:
-        state.clipping.switched(&state.settings.clip)
-        say(&state, state.clip > 0 ? "clipping on: threshold \(Format.setting(state.clip))" : "clipping off")
-        return clipChanged(&state)
+        run.clipping.switched(&run.settings.clip)
+        say(&ui, run.clip > 0 ? "clipping on: threshold \(Format.setting(run.clip))" : "clipping off")
+        return clipChanged(&run, side)
 
     case .raiseClip, .lowerClip:
         let factor = action == .raiseClip ? 2.0 : 0.5
-        state.clipping.tune(to: min(max(state.clipping.memory * factor, 1e-6), 1e9), &state.settings.clip)
-        guard state.clip > 0 else {
-            say(&state, "clipping is off; c turns it on at threshold \(Format.setting(state.clipping.memory))")
+        run.clipping.tune(to: min(max(run.clipping.memory * factor, 1e-6), 1e9), &run.settings.clip)
+        guard run.clip > 0 else {
+            say(&ui, "clipping is off; c turns it on at threshold \(Format.setting(run.clipping.memory))")
             return []
         }
-        say(&state, "clipping threshold \(Format.setting(state.clip))")
-        return clipChanged(&state)
+        say(&ui, "clipping threshold \(Format.setting(run.clip))")
+        return clipChanged(&run, side)
 
     case .toggleTruncation:
-        state.truncation.switched(&state.settings.truncate)
-        say(&state, state.truncate > 0 ? "truncation on: K = \(state.truncate), no gradient crosses a cut" : "truncation off: full BPTT")
-        return [.setTruncate(state.truncate > 0 ? state.truncate : nil)]
+        run.truncation.switched(&run.settings.truncate)
+        say(&ui, run.truncate > 0 ? "truncation on: K = \(run.truncate), no gradient crosses a cut" : "truncation off: full BPTT")
+        return [.run(.setTruncate(run.truncate > 0 ? run.truncate : nil), side)]
 
     case .shorterTruncation, .longerTruncation:
-        let next = TruncationLadder.step(from: state.truncation.memory, shorter: action == .shorterTruncation,
-                                         scenario: state.scenario, steps: state.steps)
-        state.truncation.tune(to: next, &state.settings.truncate)
-        guard state.truncate > 0 else {
-            say(&state, "truncation is off; t turns it on with K = \(state.truncation.memory)")
+        let next = TruncationLadder.step(from: run.truncation.memory, shorter: action == .shorterTruncation,
+                                         scenario: run.scenario, steps: run.steps)
+        run.truncation.tune(to: next, &run.settings.truncate)
+        guard run.truncate > 0 else {
+            say(&ui, "truncation is off; t turns it on with K = \(run.truncation.memory)")
             return []
         }
-        say(&state, "truncation K = \(state.truncate)")
-        return [.setTruncate(state.truncate)]
+        say(&ui, "truncation K = \(run.truncate)")
+        return [.run(.setTruncate(run.truncate), side)]
 
     default:
         return []
@@ -39,8 +39,8 @@ func performToggles(_ state: inout AppState, _ action: Action) -> [AppCommand] {
 }
 
 /// A new threshold counts how often clipping fires afresh.
-private func clipChanged(_ state: inout AppState) -> [AppCommand] {
-    state.clipFired = 0
-    state.clipCounted = 0
-    return [.setClip(state.clip > 0 ? state.clip : nil)]
+private func clipChanged(_ run: inout RunState, _ side: Side) -> [AppCommand] {
+    run.clipFired = 0
+    run.clipCounted = 0
+    return [.run(.setClip(run.clip > 0 ? run.clip : nil), side)]
 }

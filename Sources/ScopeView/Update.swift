@@ -7,81 +7,80 @@ import Scenarios
 public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     switch event {
     case .key(let key):
-        guard let action = Keymap.action(for: key, in: state.mode) else { return [] }
-        if let refusal = streamRefusal(state, action) {
-            say(&state, refusal)
+        guard let action = Keymap.action(for: key, in: state.ui.mode) else { return [] }
+        if let refusal = streamRefusal(state.a, action) {
+            say(&state.ui, refusal)
             return []
         }
-        if state.comparison != nil { return performSplit(&state, action) }
-        return perform(&state, action)
+        return state.isSplit ? performSplit(&state, action) : perform(&state, action)
     case .reportB(let u):
-        guard let b = state.comparison?.b, u.generation == b.generation else { return [] }
-        state.comparison?.b.absorbing(u)
-        // There is one status line: B's notices (its weights saved) show there, marked as B's,
-        // and its moments (named by its variant) as A's do: the latest of either run's.
-        if let n = u.notice { say(&state, "B: " + n) }
-        if let m = u.moment { state.moment = m }
+        guard state.isSplit else { return [] }
+        absorb(&state, u, from: .b)
+        guard u.generation == state[.b].generation else { return [] }
         // Run B stopped itself (its claim's moment): A stops beside it, at the same iteration.
-        if u.selfPause != nil, state.running {
-            state.running = false
-            state.selfPause = u.selfPause
-            state.status = nil  // the line says why it stopped, as when A stops itself
-            return [.pauseAt(state.comparison?.b.latestIteration ?? state.latestIteration)]
+        if u.selfPause != nil, state.a.running {
+            state.a.running = false
+            state.a.selfPause = u.selfPause
+            state.ui.status = nil  // the line says why it stopped, as when A stops itself
+            return [.pauseAt(state[.b].latestIteration)]
         }
         return []
     case .resize(let w, let h):
-        state.width = max(0, w)
-        state.height = max(0, h)
-        if case .help(let scroll) = state.mode { state.mode = .help(scroll: clampHelpScroll(scroll, state)) }
+        state.ui.width = max(0, w)
+        state.ui.height = max(0, h)
+        if case .help(let scroll) = state.ui.mode { state.ui.mode = .help(scroll: clampHelpScroll(scroll, state)) }
         return []
     case .report(let u):
-        let wasRunning = state.running
-        absorb(&state, u)
+        let wasRunning = state.a.running
+        absorb(&state, u, from: .a)
         // Run A stopped itself (at its moment): B finishes the same iteration and pauses there.
-        if wasRunning && !state.running, state.comparison?.b.running == true {
-            state.comparison?.b.running = false
-            return [.sideB(.pauseAt(state.latestIteration))]
+        if wasRunning && !state.a.running, state.b?.running == true {
+            state[.b].running = false
+            return [.sideB(.pauseAt(state.a.latestIteration))]
         }
         return []
     case .tick(let now):
-        state.now = now
-        if let s = state.status, now - s.since > AppState.statusLifetime { state.status = nil }
+        state.ui.now = now
+        if let s = state.ui.status, now - s.since > UIState.statusLifetime { state.ui.status = nil }
         return []
     case .exported(let base, let error):
-        say(&state, error.map { "could not write the frame: \($0)" } ?? "wrote \(base).svg and \(base).txt")
+        say(&state.ui, error.map { "could not write the frame: \($0)" } ?? "wrote \(base).svg and \(base).txt")
         return []
     }
 }
 
 // MARK: Keys
 
-/// A key's action outside the split, handed to the handler of its feature.
+/// A key's action outside the split, handed to the handler of its feature; the
+/// handlers of a run's keys act on run A.
 func perform(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     switch action {
     case .quit:
         return [.quit]
     case .togglePause, .stepOnce, .slower, .faster:
-        return performPace(&state, action)
+        return performPace(&state.runs[0], &state.ui, action, on: .a)
     case .enterStepThrough, .stepBack, .stepForward, .stepToFirst, .stepToLast, .leaveStepThrough:
-        return performStepThrough(&state, action)
+        return performStepThrough(&state.runs[0], &state.ui, action)
     case .toggleClip, .raiseClip, .lowerClip, .toggleTruncation, .shorterTruncation, .longerTruncation:
-        return performToggles(&state, action)
+        return performToggles(&state.runs[0], &state.ui, action, on: .a)
     case .toggleIdentityInit, .cycleCell, .raiseForgetBias, .lowerForgetBias, .restart, .restartNewSeed:
-        return performNetwork(&state, action)
+        return performNetwork(&state, action, on: .a)
     case .nextSlide, .previousSlide, .openPicker, .pickerUp, .pickerDown, .pickerOpen:
         return performScenarios(&state, action)
-    case .toggleTheory, .nextLayer, .saveWeights, .toggleSplit, .switchFocus, .exportFrame,
+    case .saveWeights:
+        return saveWeights(state.a, &state.ui, on: .a)
+    case .toggleTheory, .nextLayer, .toggleSplit, .switchFocus, .exportFrame,
          .help, .closeHelp, .pickerCancel, .scrollUp, .scrollDown, .pageUp, .pageDown:
         return performView(&state, action)
     }
 }
 
-func say(_ state: inout AppState, _ text: String) {
-    state.status = StatusMessage(text: text, since: state.now)
+func say(_ ui: inout UIState, _ text: String) {
+    ui.status = StatusMessage(text: text, since: ui.now)
 }
 
-func leaveStepThrough(_ state: inout AppState) {
-    if case .stepThrough = state.mode { state.mode = .normal }
+func leaveStepThrough(_ ui: inout UIState) {
+    if case .stepThrough = ui.mode { ui.mode = .normal }
 }
 
 /// Switches to another scenario: its own settings, nothing carried over. A comparison
@@ -89,19 +88,18 @@ func leaveStepThrough(_ state: inout AppState) {
 func open(_ state: inout AppState, _ chosen: Scenario) {
     var scenario = chosen
     if let pair = chosen.compare { scenario.settings = pair.a.settings }
-    state.comparison = chosen.compare.map {
-        Comparison(b: AppState(scenario: chosen.withSettings($0.b.settings), width: state.width, height: state.height))
-    }
-    state.scenario = scenario
-    state.settings = scenario.settings
-    state.identityInit = AppState.isIRNN(scenario.settings)
-    state.clipping = .clipping(scenario.settings)
-    state.truncation = .truncation(scenario.settings)
-    state.mode = .normal
-    state.layer = 0
+    state.unsplit(keeping: .a)
+    state.a.scenario = scenario
+    state.a.settings = scenario.settings
+    state.a.identityInit = RunState.isIRNN(scenario.settings)
+    state.a.clipping = .clipping(scenario.settings)
+    state.a.truncation = .truncation(scenario.settings)
     // It runs to its moment, as `run` opens it, whatever the run before it was doing.
-    state.running = true
-    state.resetRun()
+    state.a.running = true
+    state.ui.mode = .normal
+    state.ui.layer = 0
+    state.restart(.a)
+    if let pair = chosen.compare { state.split(with: RunState(scenario: chosen.withSettings(pair.b.settings))) }
 }
 
 /// The next seed for `R`: derived from the current one (SplitMix64), so that
@@ -116,81 +114,91 @@ func nextSeed(after seed: UInt64, salt: UInt64 = 0) -> UInt64 {
 }
 
 /// T of the iteration on screen (the report's, else the settings').
-func shownSteps(_ state: AppState) -> Int {
-    if let r = state.report, !r.hiddenGradNorms.isEmpty {
-        return r.hiddenGradNorms[min(state.layer, r.hiddenGradNorms.count - 1)].count
+func shownSteps(_ run: RunState, layer: Int) -> Int {
+    if let r = run.report, !r.hiddenGradNorms.isEmpty {
+        return r.hiddenGradNorms[min(layer, r.hiddenGradNorms.count - 1)].count
     }
-    return state.steps
+    return run.steps
 }
 
 func clampHelpScroll(_ scroll: Int, _ state: AppState) -> Int {
-    let visible = HelpOverlay.visibleRows(height: state.height)
+    let visible = HelpOverlay.visibleRows(height: state.ui.height)
     // The ASCII text wraps to at least as many lines as the Unicode one: the bound fits both.
-    let total = HelpOverlay.lines(state, width: HelpOverlay.textWidth(width: state.width), ascii: true).count
+    let total = HelpOverlay.lines(state.a, width: HelpOverlay.textWidth(width: state.ui.width), ascii: true).count
     return min(max(0, scroll), max(0, total - visible))
 }
 
 // MARK: Reports
 
-func absorb(_ state: inout AppState, _ u: SessionUpdate) {
+/// A run's report taken in: into that side's run, and what the screen says of it.
+func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
     // A stream replaced while followed is a new run, which the source numbered.
-    if u.restarted && u.generation == state.generation + 1 {
-        state.resetRun()
-        state.streamProgress = nil
+    if u.restarted && u.generation == state[side].generation + 1 {
+        state.restart(side)
+        state[side].streamProgress = nil
     }
     // A run the view has already replaced (restart, IRNN, another scenario) may still
     // deliver its last numbers: they belong to no run on screen.
-    guard u.generation == state.generation else { return }
+    guard u.generation == state[side].generation else { return }
+    let i = state.index(side)
+    absorb(u, into: &state.runs[i])
+    // B's step-through and status line are A's screen's: B's report leaves them as they are.
+    if side == .a {
+        if case .stepThrough(let cursor) = state.ui.mode, u.report != nil {
+            state.ui.mode = .stepThrough(cursor: min(cursor, max(0, shownSteps(state.a, layer: state.ui.layer) - 1)))
+        }
+        // The run stopped itself: the view says why for as long as it stays paused; and the
+        // verdict is what the row is for: it replaces a passing message (a slide's "3 of 16").
+        if u.selfPause != nil || u.moment != nil { state.ui.status = nil }
+    }
+    // There is one status line: a notice (weights saved) is marked with its side in the split,
+    // and the moment shown is the latest of either run's.
+    if let m = u.moment { state.ui.moment = m }
+    if let n = u.notice { say(&state.ui, state.isSplit ? (side == .a ? "A: " : "B: ") + n : n) }
+    if let h = u.streamHeader { state.ui.layer = min(state.ui.layer, h.rowCount - 1) }
+}
+
+/// The numbers of one report, into the run they are of.
+func absorb(_ u: SessionUpdate, into run: inout RunState) {
     // A stream's loop clips at what its records say: taken before they are counted.
-    if state.stream != nil, let first = u.iterations.first { adoptClipping(&state, first.clipThreshold) }
+    if run.stream != nil, let first = u.iterations.first { adoptClipping(&run, first.clipThreshold) }
     for s in u.iterations {
-        state.history.append(s)
-        state.losses.append(s.loss)
-        state.latestIteration = s.iteration
-        state.latestLoss = s.loss
-        if let h = s.heldOutLoss, h.isFinite { state.heldOut.append((s.iteration, h)) }
-        if s.clipThreshold > 0 && s.clipThreshold == state.clip {
-            state.clipCounted += 1
-            if s.clipped { state.clipFired += 1 }
+        run.history.append(s)
+        run.losses.append(s.loss)
+        run.latestIteration = s.iteration
+        run.latestLoss = s.loss
+        if let h = s.heldOutLoss, h.isFinite { run.heldOut.append((s.iteration, h)) }
+        if s.clipThreshold > 0 && s.clipThreshold == run.clip {
+            run.clipCounted += 1
+            if s.clipped { run.clipFired += 1 }
         }
     }
     // The latest measurement, even when a cheap report replaced its own before this poll.
-    if let s = u.spectrum { state.spectrum = s }
+    if let s = u.spectrum { run.spectrum = s }
     if let r = u.report {
         // Cheap iterations carry NaN here: keep the last measured spectrum.
-        if let s = SpectrumReading(measured: r) { state.spectrum = s }
-        state.report = r
-        state.reportOptions = u.reportOptions
-        if state.stream != nil, let o = u.reportOptions { adoptClipping(&state, o.clipNorm) }
-        if r.iteration > state.latestIteration {
-            state.latestIteration = r.iteration
-            state.latestLoss = r.loss
-        }
-        if case .stepThrough(let cursor) = state.mode {
-            state.mode = .stepThrough(cursor: min(cursor, max(0, shownSteps(state) - 1)))
+        if let s = SpectrumReading(measured: r) { run.spectrum = s }
+        run.report = r
+        run.reportOptions = u.reportOptions
+        if run.stream != nil, let o = u.reportOptions { adoptClipping(&run, o.clipNorm) }
+        if r.iteration > run.latestIteration {
+            run.latestIteration = r.iteration
+            run.latestLoss = r.loss
         }
     }
-    state.iterationsPerSecond = u.iterationsPerSecond
-    if u.iterationsPerSecond > 0 { state.runningRate = u.iterationsPerSecond }
+    run.iterationsPerSecond = u.iterationsPerSecond
+    if u.iterationsPerSecond > 0 { run.runningRate = u.iterationsPerSecond }
     if let p = u.selfPause {
-        // The run stopped itself: the view says why for as long as it stays paused.
-        state.running = false
-        state.selfPause = p
-        state.status = nil
+        run.running = false
+        run.selfPause = p
     }
-    state.claimsJudged = u.claimsJudged
-    if let s = u.sample { state.sample = s }
-    if let m = u.moment {
-        state.moment = m
-        state.ownMoment = m
-        // The verdict is what the row is for: it replaces a passing message (a slide's "3 of 16").
-        state.status = nil
-    }
-    if let c = u.chanceLoss { state.chanceLoss = c }
-    if let b = u.baselines { state.baselines = b }
-    if let n = u.notice { say(&state, state.comparison == nil ? n : "A: " + n) }
-    if let h = u.streamHeader { describe(&state, stream: h) }
-    if let p = u.streamProgress { state.streamProgress = p }
-    state.diverged = u.diverged
-    state.error = u.error
+    run.claimsJudged = u.claimsJudged
+    if let s = u.sample { run.sample = s }
+    if let m = u.moment { run.moment = m }
+    if let c = u.chanceLoss { run.chanceLoss = c }
+    if let b = u.baselines { run.baselines = b }
+    if let h = u.streamHeader { describe(&run, stream: h) }
+    if let p = u.streamProgress { run.streamProgress = p }
+    run.diverged = u.diverged
+    run.error = u.error
 }

@@ -1,68 +1,72 @@
 /// The keys that change what is shown or written, not the run: theory lines (o),
-/// the layer (L), help, the split (v, Tab), saving the weights (w) and the frame (e).
+/// the layer (L), help, the split (v, Tab) and the frame (e).
 func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     switch action {
     case .toggleTheory:
-        state.theory.toggle()
-        guard state.theory else {
-            say(&state, "theory lines off")
+        state.ui.theory.toggle()
+        guard state.ui.theory else {
+            say(&state.ui, "theory lines off")
             return []
         }
-        say(&state, state.settings.cell == .rnn
+        let cell = state.a.settings.cell
+        say(&state.ui, cell == .rnn
             ? "theory from t = T back: • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds"
-            : "theory from t = T back: • \(state.settings.cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
+            : "theory from t = T back: • \(cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
         return []
 
     case .nextLayer:
-        state.layer = (state.layer + 1) % max(1, state.settings.layers)
+        let layers = state.a.settings.layers
+        state.ui.layer = (state.ui.layer + 1) % max(1, layers)
         // The chart's title and the panel name the layer; the status line keeps the verdict.
-        if state.settings.layers < 2 { say(&state, "one layer: L shows the next of a stacked network") }
+        if layers < 2 { say(&state.ui, "one layer: L shows the next of a stacked network") }
         return []
 
-    case .saveWeights:
-        guard let user = state.settings.userModel else {
-            say(&state, "nothing to save: w saves a model opened with --model")
-            return []
-        }
-        say(&state, "saving to \(user.savePath)…")
-        return [.saveWeights]
-
     case .toggleSplit:
-        guard state.error == nil, state.report != nil else {
-            say(&state, "no run to split yet")
+        guard state.a.error == nil, state.a.report != nil else {
+            say(&state.ui, "no run to split yet")
             return []
         }
-        leaveStepThrough(&state)
+        leaveStepThrough(&state.ui)
         // B's run is a new session: its reports count generations from 0.
-        var b = state
+        var b = state.a
         b.generation = 0
-        state.comparison = Comparison(b: b)
-        say(&state, "split: B continues from A's weights in lockstep; Tab moves the focus, toggles act on the focused side")
-        return [.openSplit(state.settings)]
+        state.split(with: b)
+        say(&state.ui, "split: B continues from A's weights in lockstep; Tab moves the focus, toggles act on the focused side")
+        return [.openSplit(state.a.settings)]
 
     case .switchFocus:
-        say(&state, "Tab moves the focus in the split view (v opens it)")
+        say(&state.ui, "Tab moves the focus in the split view (v opens it)")
         return []
 
     case .exportFrame:
-        return [.exportFrame(baseName: FrameExport.baseName(scenario: state.figureName, iteration: state.latestIteration))]
+        return [.exportFrame(baseName: FrameExport.baseName(scenario: state.a.figureName, iteration: state.a.latestIteration))]
 
     case .help:
-        state.mode = .help(scroll: 0)
+        state.ui.mode = .help(scroll: 0)
         return []
 
     case .pickerCancel, .closeHelp:
-        state.mode = .normal
+        state.ui.mode = .normal
         return []
 
     case .scrollUp, .scrollDown, .pageUp, .pageDown:
-        guard case .help(let scroll) = state.mode else { return [] }
-        let page = max(1, state.height - 6)
+        guard case .help(let scroll) = state.ui.mode else { return [] }
+        let page = max(1, state.ui.height - 6)
         let delta = [.scrollUp: -1, .scrollDown: 1, .pageUp: -page, .pageDown: page][action] ?? 0
-        state.mode = .help(scroll: clampHelpScroll(scroll + delta, state))
+        state.ui.mode = .help(scroll: clampHelpScroll(scroll + delta, state))
         return []
 
     default:
         return []
     }
+}
+
+/// w: writes the weights of the run on `side` back to the model file it was opened from.
+func saveWeights(_ run: RunState, _ ui: inout UIState, on side: Side) -> [AppCommand] {
+    guard let user = run.settings.userModel else {
+        say(&ui, "nothing to save: w saves a model opened with --model")
+        return []
+    }
+    say(&ui, "saving to \(user.savePath)…")
+    return [.run(.saveWeights, side)]
 }

@@ -22,8 +22,8 @@ public enum InteractiveApp {
         open(ascii: ascii, recording: recording) { screen, glyphs in
             var loop = EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
                                  recording: recording, compare: compare, watcherFactory: watcherFactory)
-            loop.state.lecture = lecture
-            loop.state.unreadablePresets = unreadablePresets
+            loop.state.ui.lecture = lecture
+            loop.state.ui.unreadablePresets = unreadablePresets
             return loop
         }
     }
@@ -35,7 +35,7 @@ public enum InteractiveApp {
         open(ascii: ascii, recording: recording) { screen, glyphs in
             var state = watchState(name: names.0, speed: speed, width: screen.width, height: screen.height)
             if b != nil, let nameB = names.1 {
-                state.comparison = Comparison(b: watchState(name: nameB, speed: speed, width: screen.width, height: screen.height))
+                state.split(with: watchedRun(name: nameB, speed: speed))
             }
             return EventLoop(screen: screen, glyphs: glyphs, state: state, session: a, partner: b, recording: recording,
                              watcherFactory: { _ in nil })
@@ -61,7 +61,7 @@ public enum InteractiveApp {
         }
         var loop = make(screen, unicode ? .unicode : .ascii)
         // R's new seeds differ from one session to the next.
-        loop.state.sessionSalt = UInt64(Date().timeIntervalSince1970 * 1000) ^ UInt64(getpid())
+        loop.state.ui.sessionSalt = UInt64(Date().timeIntervalSince1970 * 1000) ^ UInt64(getpid())
         loop.run()
         let (width, height) = (screen.width, screen.height)
         screen.end()
@@ -128,7 +128,7 @@ struct EventLoop {
             // Run B is judged on the claims of the variant it is (irnn-adding's tanh side).
             let b = scenario.withSettings(compare)
             partner = LiveSession(settings: compare, watcher: watcherFactory(b), stopAt: stopAt, lockstep: (gate, 1))
-            state.comparison = Comparison(b: AppState(scenario: b, width: screen.width, height: screen.height))
+            state.split(with: RunState(scenario: b))
         } else {
             session = LiveSession(settings: scenario.settings, watcher: watcherFactory(scenario), stopAt: stopAt)
         }
@@ -163,9 +163,9 @@ struct EventLoop {
                 dispatch(.reportB(u))
                 dirty = true
             }
-            let status = state.status
+            let status = state.ui.status
             dispatch(.tick(now: ProcessInfo.processInfo.systemUptime))
-            if state.status != status { dirty = true }
+            if state.ui.status != status { dirty = true }
             if dirty && !SignalGuard.crashing {
                 let frame = render(state, glyphs: glyphs, colors: screen.tier)
                 screen.draw(frame)
@@ -200,16 +200,16 @@ struct EventLoop {
             guard c.startsRun else { return run.send(c) }
             // A new run gets a new watcher: the claims of the settings it runs on, however
             // they were reached (b_f keys onto a variant's value judge that variant's claims).
-            let settings = state.side(side).settings
-            run.send(c, judgedBy: watcherFactory(state.scenario.withSettings(settings)))
+            let settings = state[side].settings
+            run.send(c, judgedBy: watcherFactory(state.a.scenario.withSettings(settings)))
         case .openScenario:
             // The view has opened it (update's `open`): run A on its settings, and for a
             // comparison scenario run B beside it in lockstep; a split it replaces ends.
             partner?.stop(timeout: 0.2)
             partner = nil
             session.join(nil)
-            let scenario = state.scenario
-            if let b = state.comparison?.b {
+            let scenario = state.a.scenario
+            if let b = state.b {
                 let gate = Lockstep()
                 session.join((gate, 0))
                 session.send(.reinitialise(scenario.settings), judgedBy: watcherFactory(scenario))
@@ -236,7 +236,7 @@ struct EventLoop {
             let handoff = TrainerHandoff()
             session.join((gate, 0))
             session.send(.fork(handoff))
-            let b = LiveSession(settings: settings, running: state.running, lockstep: (gate, 1), startingFrom: handoff)
+            let b = LiveSession(settings: settings, running: state.a.running, lockstep: (gate, 1), startingFrom: handoff)
             b.start()
             partner = b
         case .closeSplit(let keepB):

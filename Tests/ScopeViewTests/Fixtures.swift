@@ -43,14 +43,14 @@ enum Fixture {
                       report: IterationReport? = nil, options: BPTTOptions = options(),
                       rows: Int = 5, running: Bool = true) -> AppState {
         var state = AppState(scenario: scenario, presets: presets, width: width, height: height)
-        state.running = running
+        state.a.running = running
         if let report {
             let summaries = (0..<rows).map { i in
                 var r = report
                 r.iteration = report.iteration - rows + 1 + i
                 return IterationSummary(report: r, clipThreshold: options.clipNorm)
             }
-            _ = update(&state, .report(SessionUpdate(generation: state.generation, iterations: summaries, report: report,
+            _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: summaries, report: report,
                                                       reportOptions: options, iterationsPerSecond: 123, chanceLoss: 0.1667)))
         }
         return state

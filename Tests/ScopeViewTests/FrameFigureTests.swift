@@ -121,9 +121,9 @@ struct DrawnSVG {
         var s = Fixture.state(report: Fixture.report(iteration: 37, norms: Fixture.decaying(steps: 50)))
         #expect(update(&s, .key(.char("e"))) == [.exportFrame(baseName: "rnnscope-vanishing-it37")])
         _ = update(&s, .exported(baseName: "rnnscope-vanishing-it37", error: nil))
-        #expect(s.status?.text == "wrote rnnscope-vanishing-it37.svg and rnnscope-vanishing-it37.txt")
+        #expect(s.ui.status?.text == "wrote rnnscope-vanishing-it37.svg and rnnscope-vanishing-it37.txt")
         #expect(Fixture.render(s).text.contains("wrote rnnscope-vanishing-it37.svg"))
         _ = update(&s, .exported(baseName: "x", error: "x.svg: permission denied"))
-        #expect(s.status?.text == "could not write the frame: x.svg: permission denied")
+        #expect(s.ui.status?.text == "could not write the frame: x.svg: permission denied")
     }
 }

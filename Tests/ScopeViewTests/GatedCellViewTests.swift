@@ -27,15 +27,15 @@ import Testing
 
     @Test func gCyclesTheCellAndReinitialisesSayingSo() {
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
-        #expect(s.settings.cell == .rnn)
+        #expect(s.a.settings.cell == .rnn)
         var seen: [CellKind] = []
         for _ in 0..<3 {
             let commands = press(&s, .char("g"))
-            seen.append(s.settings.cell)
-            #expect(commands == [.reinitialise(s.settings)])
-            #expect(s.status?.text.hasPrefix("cell \(s.settings.cell.rawValue)") == true && s.status?.text.contains("re-initialised") == true,
-                    "\(s.status?.text ?? "")")
-            #expect(s.report == nil, "the old network's report is gone")
+            seen.append(s.a.settings.cell)
+            #expect(commands == [.reinitialise(s.a.settings)])
+            #expect(s.ui.status?.text.hasPrefix("cell \(s.a.settings.cell.rawValue)") == true && s.ui.status?.text.contains("re-initialised") == true,
+                    "\(s.ui.status?.text ?? "")")
+            #expect(s.a.report == nil, "the old network's report is gone")
         }
         #expect(seen == [.lstm, .gru, .rnn])
     }
@@ -46,32 +46,32 @@ import Testing
         for cell in [CellKind.lstm, .gru] {
             var s = Self.gatedState(cell)
             #expect(press(&s, .char("i")).isEmpty)
-            #expect(!s.identityInit && s.settings.initKind != .identity && s.report != nil, "nothing re-initialised")
-            #expect(s.status?.text.contains("for the vanilla RNN: g switches the cell to rnn") == true, "\(s.status?.text ?? "")")
+            #expect(!s.a.identityInit && s.a.settings.initKind != .identity && s.a.report != nil, "nothing re-initialised")
+            #expect(s.ui.status?.text.contains("for the vanilla RNN: g switches the cell to rnn") == true, "\(s.ui.status?.text ?? "")")
         }
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("i"))
-        #expect(s.identityInit && s.settings.activation == .relu)
-        #expect(press(&s, .char("g")) == [.reinitialise(s.settings)])
-        #expect(s.settings.cell == .lstm && !s.identityInit)
-        #expect(s.settings.initKind == s.scenario.settings.initKind && s.settings.activation == s.scenario.settings.activation)
-        #expect(s.status?.text.contains("IRNN off") == true, "\(s.status?.text ?? "")")
+        #expect(s.a.identityInit && s.a.settings.activation == .relu)
+        #expect(press(&s, .char("g")) == [.reinitialise(s.a.settings)])
+        #expect(s.a.settings.cell == .lstm && !s.a.identityInit)
+        #expect(s.a.settings.initKind == s.a.scenario.settings.initKind && s.a.settings.activation == s.a.scenario.settings.activation)
+        #expect(s.ui.status?.text.contains("IRNN off") == true, "\(s.ui.status?.text ?? "")")
     }
 
     @Test func braceKeysMoveTheForgetBiasOfAnLSTMOnly() {
         var s = Self.gatedState(.lstm)
-        #expect(press(&s, .char("}")) == [.reinitialise(s.settings)])
-        #expect(s.settings.forgetBias == 1.5)
+        #expect(press(&s, .char("}")) == [.reinitialise(s.a.settings)])
+        #expect(s.a.settings.forgetBias == 1.5)
         // σ(1.5)^50 at initialisation, on the status line
         let kept = pow(1 / (1 + exp(-1.5)), 50.0)
-        #expect(s.status?.text.contains("b_f = 1.5") == true && s.status?.text.contains(Format.scientific(kept)) == true, "\(s.status?.text ?? "")")
+        #expect(s.ui.status?.text.contains("b_f = 1.5") == true && s.ui.status?.text.contains(Format.scientific(kept)) == true, "\(s.ui.status?.text ?? "")")
         _ = press(&s, .char("{"), .char("{"), .char("{"))
-        #expect(s.settings.forgetBias == 0)
+        #expect(s.a.settings.forgetBias == 0)
         for _ in 0..<30 { _ = press(&s, .char("{")) }
-        #expect(s.settings.forgetBias == -10, "held in init.forget_bias's range")
+        #expect(s.a.settings.forgetBias == -10, "held in init.forget_bias's range")
         var gru = Self.gatedState(.gru)
         #expect(press(&gru, .char("}")) == [])
-        #expect(gru.settings.forgetBias == 1 && gru.status?.text.contains("g switches the cell to lstm") == true)
+        #expect(gru.a.settings.forgetBias == 1 && gru.ui.status?.text.contains("g switches the cell to lstm") == true)
     }
 
     @Test func theKeyBarHasTheCellKeyAndForAnLSTMTheForgetBiasWithinOneHundredColumns() {
@@ -84,7 +84,7 @@ import Testing
             }
             #expect(bar.contains("qQuit"), "every entry fits at 100 columns: \(bar)")
         }
-        let help = HelpOverlay.lines(Self.gatedState(.lstm), width: 400).map(\.text).joined(separator: " ")
+        let help = HelpOverlay.lines(Self.gatedState(.lstm).a, width: 400).map(\.text).joined(separator: " ")
         #expect(help.contains("rnn (vanilla) → lstm → gru") && help.contains("forget gate bias b_f"))
     }
 
@@ -105,7 +105,7 @@ import Testing
     @Test func stepThroughShowsTheCellGradientAndTheGatePathAtEachT() {
         var s = Self.gatedState(.lstm)
         _ = press(&s, .char("b"), .left, .left)  // t = 48
-        let rows = StepThroughPanel.rows(s, cursor: 47)
+        let rows = StepThroughPanel.rows(s.a, s.ui, cursor: 47)
         let byLabel = Dictionary(rows.map { ($0.label, $0) }, uniquingKeysWith: { a, _ in a })
         let c = Fixture.decaying(steps: 50, top: 0.2, decay: 0.9)[47]
         #expect(byLabel["‖∂L/∂c_t‖"]?.value == Format.scientific(c))
@@ -116,14 +116,14 @@ import Testing
         // The GRU has no cell state: its direct path is Π z.
         var g = Self.gatedState(.gru)
         _ = press(&g, .char("b"))
-        let gruRows = StepThroughPanel.rows(g, cursor: 49).map(\.label)
+        let gruRows = StepThroughPanel.rows(g.a, g.ui, cursor: 49).map(\.label)
         #expect(gruRows.contains("∏ z T…t") && !gruRows.contains("‖∂L/∂c_t‖"))
         // Truncated at K = 12 (cuts after 12, 24, 36, 48): from t = 48 back the path is cut.
-        s.reportOptions = Fixture.options(truncate: 12)
-        let cut = StepThroughPanel.rows(s, cursor: 47).first { $0.label == "∏ f T…t" }
+        s.a.reportOptions = Fixture.options(truncate: 12)
+        let cut = StepThroughPanel.rows(s.a, s.ui, cursor: 47).first { $0.label == "∏ f T…t" }
         #expect(cut?.value == "0 (cut)" && cut?.note == "cut at 48|49", "\(String(describing: cut))")
         #expect(cut?.long.contains(Format.scientific(pow(0.75, 3))) == true, "the gates' own product stays said")
-        let uncut = StepThroughPanel.rows(s, cursor: 49).first { $0.label == "∏ f T…t" }
+        let uncut = StepThroughPanel.rows(s.a, s.ui, cursor: 49).first { $0.label == "∏ f T…t" }
         #expect(uncut?.value == Format.scientific(0.75), "t = 50 is inside the last chunk")
     }
 }

@@ -77,12 +77,12 @@ import Testing
         #expect(c.lastReport?.iteration == 40 && c.lastReport?.spectralRadius.allSatisfy { !$0.isNaN } == true)
         var state = AppState(scenario: Scenario(name: "t", title: "t", settings: Self.tiny(speed: .infinity)))
         for u in c.updates { _ = update(&state, .report(u)) }
-        #expect(state.spectrum?.iteration == 40)
+        #expect(state.a.spectrum?.iteration == 40)
         // A poll that finds only a cheap report still carries the last measurement.
-        var cheap = SessionUpdate(generation: state.generation, report: Fixture.report(iteration: 41, norms: [1, 1], rho: .nan, sigma: .nan))
+        var cheap = SessionUpdate(generation: state.a.generation, report: Fixture.report(iteration: 41, norms: [1, 1], rho: .nan, sigma: .nan))
         cheap.spectrum = SpectrumReading(spectralRadius: [0.7], largestSingularValue: [0.8], iteration: 41)
         _ = update(&state, .report(cheap))
-        #expect(state.spectrum?.iteration == 41 && state.spectrum?.spectralRadius == [0.7])
+        #expect(state.a.spectrum?.iteration == 41 && state.a.spectrum?.spectralRadius == [0.7])
     }
 
     /// The split view: the side that stops itself at its moment holds the other there (the

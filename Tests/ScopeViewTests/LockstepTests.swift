@@ -145,7 +145,7 @@ import Testing
         var clipped = settings
         clipped.clip = 0.01
         let b = LiveSession(settings: clipped, lockstep: (gate, 1))
-        state.comparison = Comparison(b: AppState(scenario: .init(name: "l", title: "l", settings: clipped), width: 120, height: 36))
+        state.split(with: RunState(scenario: .init(name: "l", title: "l", settings: clipped)))
         a.start()
         b.start()
         defer {
@@ -171,7 +171,7 @@ import Testing
                 Thread.sleep(forTimeInterval: 0.001)
             }
             press(.space)
-            #expect(!state.running)
+            #expect(!state.a.running)
             try #require(Self.standingStill(a, b, &seen), "round \(round): both stand still")
             #expect(seen.0 == seen.1, "round \(round): paused, A at \(seen.0), B at \(seen.1)")
             let paused = seen.0
@@ -183,7 +183,7 @@ import Testing
             try #require(Self.standingStill(a, b, &seen))
             #expect(seen == (paused + 3, paused + 3), "round \(round): after n n, A at \(seen.0), B at \(seen.1)")
             press(.space)
-            #expect(state.running)
+            #expect(state.a.running)
         }
     }
 }

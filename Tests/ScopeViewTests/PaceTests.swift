@@ -29,58 +29,58 @@ import Testing
 
     @Test func lessThanAndGreaterThanHalveAndDoubleThePace() {
         var s = measured
-        #expect(s.settings.speed == 20, "the default: tens of iterations a second")
+        #expect(s.a.settings.speed == 20, "the default: tens of iterations a second")
         #expect(press(&s, .char("<")) == [.setSpeed(10)])
-        #expect(s.settings.speed == 10)
-        #expect(s.status?.text == "pace 10 it/s")
+        #expect(s.a.settings.speed == 10)
+        #expect(s.ui.status?.text == "pace 10 it/s")
         #expect(press(&s, .char("<"), .char("<")) == [.setSpeed(5), .setSpeed(2.5)])
-        #expect(s.status?.text == "pace 2.5 it/s")
+        #expect(s.ui.status?.text == "pace 2.5 it/s")
         #expect(press(&s, .char(">"), .char(">"), .char(">")) == [.setSpeed(5), .setSpeed(10), .setSpeed(20)])
-        #expect(s.settings.speed == 20)
+        #expect(s.a.settings.speed == 20)
     }
 
     @Test func theKeysWorkWhilePausedAndStayPaused() {
         var s = measured
         _ = press(&s, .space)
-        #expect(!s.running)
+        #expect(!s.a.running)
         #expect(press(&s, .char(">")) == [.setSpeed(40)])
-        #expect(!s.running, "changing the pace does not resume")
+        #expect(!s.a.running, "changing the pace does not resume")
         #expect(Fixture.render(s).line(1).contains("pace 40/s"))
         #expect(Fixture.render(s).line(1).contains("PAUSED"))
         // And in step-through, which falls back to the main view's keys.
         _ = press(&s, .char("b"))
         #expect(press(&s, .char("<")) == [.setSpeed(20)])
-        #expect(s.mode == .stepThrough(cursor: 49))
+        #expect(s.ui.mode == .stepThrough(cursor: 49))
     }
 
     @Test func doublingPastTheTopIsMaxAndHalvingMaxStartsFromTheMeasuredRate() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.speed = 8192 })
         #expect(press(&s, .char(">")) == [.setSpeed(.infinity)])
-        #expect(s.status?.text == "pace max: as fast as it can")
+        #expect(s.ui.status?.text == "pace max: as fast as it can")
         #expect(press(&s, .char(">")) == [])
-        #expect(s.status?.text.contains("already as fast") == true)
+        #expect(s.ui.status?.text.contains("already as fast") == true)
         // Measured at 3000 it/s while running at max: < goes to a power of two below half of it.
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterationsPerSecond: 3000)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterationsPerSecond: 3000)))
         _ = press(&s, .space)
-        #expect(s.runningRate == 3000)
+        #expect(s.a.runningRate == 3000)
         #expect(press(&s, .char("<")) == [.setSpeed(1024)])
     }
 
     @Test func halvingStopsAtTheSlowestPace() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.speed = 0.15 })
         #expect(press(&s, .char("<")) == [])
-        #expect(s.settings.speed == 0.15)
-        #expect(s.status?.text == "already the slowest pace, 0.15 it/s")
+        #expect(s.a.settings.speed == 0.15)
+        #expect(s.ui.status?.text == "already the slowest pace, 0.15 it/s")
     }
 
     @Test func thePaceSurvivesARestartAndAnotherScenarioBringsItsOwn() {
         var s = measured
         _ = press(&s, .char("<"))
         _ = press(&s, .char("r"))
-        #expect(s.settings.speed == 10, "r keeps the pace, as it keeps every toggle")
+        #expect(s.a.settings.speed == 10, "r keeps the pace, as it keeps every toggle")
         _ = press(&s, .char("s"), .down, .enter)
-        #expect(s.scenario.name == "exploding")
-        #expect(s.settings.speed == Fixture.presets[1].settings.speed)
+        #expect(s.a.scenario.name == "exploding")
+        #expect(s.a.settings.speed == Fixture.presets[1].settings.speed)
     }
 
     @Test func headerShowsThePaceAndTheMeasuredRate() {
@@ -94,49 +94,49 @@ import Testing
 
     @Test func aRunThatStopsAtItsMomentIsPausedAndSaysSo() {
         var s = Fixture.state(scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
-        #expect(s.running)
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: "✓ iteration 10: it happened",
+        #expect(s.a.running)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ iteration 10: it happened",
                                              selfPause: .moment(iteration: 10))))
-        #expect(!s.running)
-        #expect(s.selfPause == .moment(iteration: 10))
+        #expect(!s.a.running)
+        #expect(s.a.selfPause == .moment(iteration: 10))
         let buf = Fixture.render(s, colors: .x256)
         let status = buf.line(buf.height - 2)
         #expect(buf.line(1).contains("PAUSED"))
         #expect(status.contains("stopped at the moment: space goes on"))
         #expect(status.contains("* ✓ iteration 10: it happened"))
         // Later updates (no new pause) leave it paused; space goes on and the reason goes.
-        _ = update(&s, .report(SessionUpdate(generation: s.generation)))
-        #expect(!s.running)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation)))
+        #expect(!s.a.running)
         #expect(press(&s, .space) == [.resume])
-        #expect(s.selfPause == nil)
+        #expect(s.a.selfPause == nil)
         #expect(!Fixture.render(s).text.contains("stopped at"))
     }
 
     /// Without UTF-8 a claim's mark is still a word, ✓ ok and ✗ no, not a '?'.
     @Test func theClaimsMarkFoldsToASCII() {
         var s = Fixture.state(width: 120, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: "✗ no Inf/NaN within 50 iterations")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✗ no Inf/NaN within 50 iterations")))
         let buf = Fixture.render(s, ascii: true)
         #expect(buf.line(buf.height - 2).contains("* no no Inf/NaN within 50 iterations"))
     }
 
     @Test func aRunStoppedAtItsIterationLimitSaysWhich() {
         var s = measured
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, selfPause: .iterationLimit(500))))
-        #expect(!s.running)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, selfPause: .iterationLimit(500))))
+        #expect(!s.a.running)
         let buf = Fixture.render(s)
         #expect(buf.line(buf.height - 2).contains("stopped at iteration 500 (--iterations): space goes on"))
         // n steps on from there; the reason no longer applies.
         #expect(press(&s, .char("n")) == [.stepOnce])
-        #expect(s.selfPause == nil)
+        #expect(s.a.selfPause == nil)
     }
 
     @Test func aPauseFromARunAlreadyReplacedIsIgnored() {
         var s = measured
         _ = press(&s, .char("r"))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation - 1, selfPause: .moment(iteration: 1))))
-        #expect(s.running)
-        #expect(s.selfPause == nil)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation - 1, selfPause: .moment(iteration: 1))))
+        #expect(s.a.running)
+        #expect(s.a.selfPause == nil)
     }
 
     // MARK: The claim line off the scenario's own settings
@@ -151,54 +151,54 @@ import Testing
     /// new run starts off them, the line says what the claim is for instead.
     @Test func aToggleKeepsTheVerdictMeasuredBeforeIt() {
         var s = Fixture.state(width: 160, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: "✓ iteration 1: ratio = 0 < 1e-6")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ iteration 1: ratio = 0 < 1e-6")))
         #expect(statusLine(s).contains("* ✓ iteration 1"))
         _ = press(&s, .char("t"))
-        s.status = nil
+        s.ui.status = nil
         #expect(statusLine(s).contains("* ✓ iteration 1"), "\(statusLine(s))")
         #expect(Fixture.render(s).lines[0].contains("changed: train.truncate"))
         // IRNN starts a new run: no verdict yet, and the line names what the claim is for.
         _ = press(&s, .char("c"), .char("i"))
-        s.status = nil
+        s.ui.status = nil
         #expect(statusLine(s).contains("not this network.activation, init.kind, train.clip, train.truncate"))
     }
 
     @Test func rKeepsTheTogglesSoOnlyReopeningRestoresTheClaim() {
         var s = Fixture.state(width: 160, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("t"), .char("r"))
-        #expect(s.settings.truncate > 0, "r restarts with the toggles kept")
-        #expect(StatusLine.claimNote(s) != nil)
+        #expect(s.a.settings.truncate > 0, "r restarts with the toggles kept")
+        #expect(StatusLine.claimNote(s.a) != nil)
         _ = press(&s, .char("s"), .enter)
-        #expect(s.settings.truncate == 0)
-        #expect(StatusLine.claimNote(s) == nil)
+        #expect(s.a.settings.truncate == 0)
+        #expect(StatusLine.claimNote(s.a) == nil)
     }
 
     @Test func aRunThatLeftTheSettingsStaysUnjudgedUntilRestarted() {
         var s = Fixture.state(width: 160, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("t"))
         // An iteration ran with truncation; then t switched it off again.
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, claimsJudged: false)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, claimsJudged: false)))
         _ = press(&s, .char("t"))
-        s.status = nil
-        #expect(s.settings.truncate == 0)
+        s.ui.status = nil
+        #expect(s.a.settings.truncate == 0)
         #expect(statusLine(s).contains("claim is for the scenario's own settings; this run left them: r restarts on them"))
         // Here r does restore them: the new run is on the scenario's settings.
         _ = press(&s, .char("r"))
-        s.status = nil
-        #expect(s.claimsJudged)
-        #expect(StatusLine.claimNote(s) == nil)
+        s.ui.status = nil
+        #expect(s.a.claimsJudged)
+        #expect(StatusLine.claimNote(s.a) == nil)
     }
 
     @Test func theSeedAndThePaceDoNotMoveARunOffItsClaims() {
         var s = Fixture.state(width: 160, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("R"), .char("<"), .char("<"))
-        #expect(s.settings.seed != s.scenario.settings.seed)
-        #expect(StatusLine.claimNote(s) == nil, "claims are written to hold on any seed, at any pace")
+        #expect(s.a.settings.seed != s.a.scenario.settings.seed)
+        #expect(StatusLine.claimNote(s.a) == nil, "claims are written to hold on any seed, at any pace")
     }
 
     @Test func withoutAWatchedClaimThereIsNoNote() {
         var s = measured
         _ = press(&s, .char("t"))
-        #expect(StatusLine.claimNote(s) == nil)
+        #expect(StatusLine.claimNote(s.a) == nil)
     }
 }

@@ -90,7 +90,7 @@ import Testing
                                      normBins: [[Float](repeating: 0.5, count: norms.count - 3)])
         let long = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
                                     normBins: [norms.map { Float($0) }])
-        _ = update(&state, .report(SessionUpdate(generation: state.generation, iterations: [short, long])))
+        _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: [short, long])))
         let buf = Fixture.render(state)
         let legend = buf.row(containing: "scale ")!
         let shorter = buf.line(legend - 2)
@@ -168,7 +168,7 @@ import Testing
     func statusLineNeverCutsTheMomentAt100Columns(ascii: Bool) {
         var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
         let moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: moment)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: moment)))
         _ = update(&s, .key(.space))
         let folded = ScreenBuffer(width: 100, height: 1, asciiOnly: ascii)
         var probe = folded
@@ -177,11 +177,11 @@ import Testing
         var line = Fixture.render(s, ascii: ascii).line(28)
         #expect(line.contains("paused (n: one iteration"))
         #expect(line.contains(whole) || !line.contains("* "), "the moment is whole or absent: \(line)")
-        _ = update(&s, .tick(now: s.now + AppState.statusLifetime + 1))
+        _ = update(&s, .tick(now: s.ui.now + UIState.statusLifetime + 1))
         line = Fixture.render(s, ascii: ascii).line(28)
         #expect(line.contains(whole), "alone, the moment shows whole: \(line)")
         // Wider than the row: cut with an ellipsis, never mid-row without one.
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: String(repeating: "long ", count: 30))))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: String(repeating: "long ", count: 30))))
         line = Fixture.render(s, ascii: ascii).line(28)
         #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix(ascii ? "..." : "…"))
     }
@@ -191,15 +191,15 @@ import Testing
     @Test func theMomentWinsOverTheHintsThatRepeatTheHeader() {
         let moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
         var s = Fixture.state(width: 80, height: 24, report: Fixture.report(norms: norms))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: moment, selfPause: .moment(iteration: 1))))
-        s.running = false
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: moment, selfPause: .moment(iteration: 1))))
+        s.a.running = false
         var line = Fixture.render(s).line(22)
         #expect(line.contains("* " + moment), "\(line)")
-        s.width = 120
+        s.ui.width = 120
         line = Fixture.render(s).line(22)
         #expect(line.contains("stopped at the moment") && line.contains("* " + moment), "room for both: \(line)")
         let inf = "✓ iteration 2: first Inf/NaN — the gradient overflowed float32; the weights are frozen from here"
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: inf, diverged: true)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: inf, diverged: true)))
         line = Fixture.render(s).line(22)
         #expect(line.contains("* " + inf) && !line.contains("r restarts"), "\(line)")
     }
@@ -267,21 +267,21 @@ import Testing
     func keyBarShowsEveryLabelOfTheMode(_ mode: Mode) {
         // 100 columns (the README's screen) hold every entry; at 80 some give way, never Quit.
         var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
-        s.mode = mode
+        s.ui.mode = mode
         let bar = Fixture.render(s).line(29)
         for b in Keymap.bar(for: mode) {
             #expect(bar.contains(b.keyLabel + (b.barLabel ?? "")) || bar.contains(b.keyLabel + " " + (b.barLabel ?? "")),
                     "\(b.keyLabel) \(b.barLabel ?? "")")
         }
         var narrow = Fixture.state(width: 80, report: Fixture.report(norms: norms))
-        narrow.mode = mode
+        narrow.ui.mode = mode
         #expect(Fixture.render(narrow).line(23).contains("qQuit") || Fixture.render(narrow).line(23).contains("q Quit"))
     }
 
     @Test(arguments: [Mode.normal, .stepThrough(cursor: 3), .help(scroll: 0)])
     func narrowKeyBarKeepsHelpAndQuit(_ mode: Mode) {
         var s = Fixture.state(width: 60, height: 24, report: Fixture.report(norms: norms))
-        s.mode = mode
+        s.ui.mode = mode
         let bar = Fixture.render(s).line(23)
         #expect(bar.contains("qQuit") || bar.contains("q Quit"))
         #expect(bar.contains(mode == .help(scroll: 0) ? "Close" : "Help"))
@@ -300,7 +300,7 @@ import Testing
 
     @Test func helpListsEveryBindingAndEveryElement() {
         let state = Fixture.state(width: 200, height: 60, report: Fixture.report(norms: norms))
-        let text = HelpOverlay.lines(state, width: HelpOverlay.textWidth(width: 200)).map { $0.key + " " + $0.text }
+        let text = HelpOverlay.lines(state.a, width: HelpOverlay.textWidth(width: 200)).map { $0.key + " " + $0.text }
         for b in Keymap.bindings {
             #expect(text.contains { $0.hasPrefix(HelpOverlay.keysText(b)) && $0.contains(b.help) }, "\(b.action)")
         }
@@ -334,7 +334,7 @@ import Testing
         let narrow = Fixture.render(s)
         #expect(narrow.text.contains("cut 48|49 blocks h_T"))
         // Without truncation the product runs all the way: 0.5³ for J_48 … J_50.
-        s.reportOptions = Fixture.options(clip: 0.25)
+        s.a.reportOptions = Fixture.options(clip: 0.25)
         let whole = Fixture.render(s)
         #expect(whole.text.contains("∏ ‖J‖ T…t  1.25e-01"))
         #expect(whole.text.contains("bounds ‖∂h_T/∂h_47‖"))
@@ -361,7 +361,7 @@ import Testing
 
     @Test func charLMShowsItsSampledText() {
         var s = Fixture.state(scenario: Fixture.presets[2], report: Fixture.report(norms: Fixture.decaying(steps: 25)))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, sample: "the cat\nsat")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, sample: "the cat\nsat")))
         let buf = Fixture.render(s)
         #expect(buf.text.contains("sampled text"))
         #expect(buf.text.contains("the cat↵sat"))
@@ -392,8 +392,8 @@ import Testing
         for (w, h) in Self.sizes {
             var s = Fixture.state(width: w, height: h, report: Fixture.report(norms: withCuts, jacobians: withCuts),
                                   options: Fixture.options(truncate: 7, clip: 1))
-            _ = update(&s, .report(SessionUpdate(generation: s.generation, sample: "naïve café ρ", moment: "ρ → ∞!")))
-            s.mode = mode
+            _ = update(&s, .report(SessionUpdate(generation: s.a.generation, sample: "naïve café ρ", moment: "ρ → ∞!")))
+            s.ui.mode = mode
             let buf = Fixture.render(s, ascii: true)
             let bad = buf.lines.flatMap { $0.filter { !$0.isASCII } }
             #expect(bad.isEmpty, "\(w)×\(h) \(mode): \(String(bad))")
@@ -402,7 +402,7 @@ import Testing
 
     @Test func noColourTierUsesNoColours() {
         var s = Fixture.state(report: Fixture.report(norms: norms), options: Fixture.options(truncate: 7))
-        s.mode = .stepThrough(cursor: 20)
+        s.ui.mode = .stepThrough(cursor: 20)
         for tier in ColorTier.allCases {
             let buf = Fixture.render(s, colors: tier)
             let limit = tier == .eight ? 8 : 256
@@ -437,7 +437,7 @@ import Testing
         var values = Fixture.decaying(steps: 50)
         values[49] = .nan
         var s = Fixture.state(report: Fixture.report(norms: values))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterationsPerSecond: 900, diverged: true)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterationsPerSecond: 900, diverged: true)))
         let buf = Fixture.render(s)
         #expect(buf.line(1).contains("DIVERGED"))
         #expect(buf.line(1).contains(" 0 it/s"))
@@ -446,7 +446,7 @@ import Testing
 
     @Test func anErrorReplacesTheChart() {
         var s = Fixture.state()
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, error: "task.lag: lag 50 must be below task.steps (12)")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, error: "task.lag: lag 50 must be below task.steps (12)")))
         let buf = Fixture.render(s)
         #expect(buf.line(1).contains("ERROR"))
         #expect(buf.text.contains("cannot train: task.lag"))
@@ -455,22 +455,22 @@ import Testing
 
     @Test func theLossSparklineGoesLogarithmicOverDecades() {
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
-        for v in [1e6, 1e3, 1, 0.5, 0.4] { s.losses.append(v) }
+        for v in [1e6, 1e3, 1, 0.5, 0.4] { s.a.losses.append(v) }
         let buf = Fixture.render(s)
         #expect(buf.text.contains("loss, whole run, log"))
         #expect(buf.text.contains("1.00e+06"))
-        s.losses = LossHistory()
-        for v in [0.5, 0.4, 0.3] { s.losses.append(v) }
+        s.a.losses = LossHistory()
+        for v in [0.5, 0.4, 0.3] { s.a.losses.append(v) }
         #expect(!Fixture.render(s).text.contains("whole run, log"))
     }
 
     @Test func layersCycleWithL() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.layers = 3 })
         _ = update(&s, .key(.char("L")))
-        #expect(s.layer == 1)
+        #expect(s.ui.layer == 1)
         _ = update(&s, .key(.char("L")))
         _ = update(&s, .key(.char("L")))
-        #expect(s.layer == 0)
+        #expect(s.ui.layer == 0)
     }
 }
 

@@ -17,11 +17,11 @@ import Testing
         var norms = Fixture.decaying(steps: 1000, decay: 0.98)
         norms[700] = .infinity
         var state = Fixture.state(width: 200, height: 60, report: Fixture.report(norms: norms, jacobians: norms),
-                                  options: Fixture.options(truncate: 50, clip: 1), rows: AppState.historyRows)
-        for i in 0..<5000 { state.losses.append(1 / Double(i + 1)) }
+                                  options: Fixture.options(truncate: 50, clip: 1), rows: RunState.historyRows)
+        for i in 0..<5000 { state.a.losses.append(1 / Double(i + 1)) }
         var drawn = 0
         for mode in [Mode.normal, .stepThrough(cursor: 500)] {
-            state.mode = mode
+            state.ui.mode = mode
             _ = Fixture.render(state)  // warm up
             let n = 100
             let wall = Date(), cpu = Self.threadCPUSeconds()
@@ -29,7 +29,7 @@ import Testing
             let wallMs = Date().timeIntervalSince(wall) * 1000 / Double(n)
             let cpuMs = (Self.threadCPUSeconds() - cpu) * 1000 / Double(n)
             print(String(format: "render 200×60, T = 1000, %d history rows, %@: %.2f ms CPU, %.2f ms wall a frame",
-                         AppState.historyRows, "\(mode)", cpuMs, wallMs))
+                         RunState.historyRows, "\(mode)", cpuMs, wallMs))
         }
         #expect(drawn == 200 * 200)
     }

@@ -87,7 +87,7 @@ struct ReplayTerminal {
         try rec.record(a, at: 100.0)
         try rec.record(b, at: 100.25)
         var small = Fixture.state(width: 80, height: 24, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
-        small.running = true
+        small.a.running = true
         try rec.record(Fixture.render(small), at: 101.5)
         #expect(!FileManager.default.fileExists(atPath: path), "nothing is in place before the session ends")
         try rec.finish(width: 80, height: 24)

@@ -26,7 +26,7 @@ import Testing
     /// figures row, whichever arrived last (the status line shows only the latest).
     @Test func eachSideShowsItsOwnVerdict() {
         var s = split(b: Fixture.decaying(steps: 50))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, moment: "✓ explodes: growth 516 > 100")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ explodes: growth 516 > 100")))
         _ = update(&s, .reportB(SessionUpdate(generation: 0, moment: "✓ vanishes: decay 5.7e-7 < 0.001")))
         let text = Fixture.render(s).text
         #expect(text.contains("✓ explodes: growth 516 > 100") && text.contains("✓ vanishes: decay 5.7e-7 < 0.001"), "\(text)")
@@ -43,50 +43,50 @@ import Testing
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("r"))  // a restart: A's run is generation 1, B's new session counts from 0
         let r = Fixture.report(norms: Fixture.decaying(steps: 50))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
-        #expect(press(&s, .char("v")) == [.openSplit(s.settings)])
-        let b = try! #require(s.comparison?.b)
-        #expect(b.settings == s.settings && b.latestIteration == s.latestIteration)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        #expect(press(&s, .char("v")) == [.openSplit(s.a.settings)])
+        let b = try! #require(s.b)
+        #expect(b.settings == s.a.settings && b.latestIteration == s.a.latestIteration)
         #expect(b.generation == 0)
-        #expect(s.comparison?.focus == .a)
+        #expect(s.focus == .a)
     }
 
     @Test func togglesActOnTheFocusedSide() {
         var s = split()
         #expect(press(&s, .char("c")) == [.setClip(1)])
-        #expect(s.clip == 1 && s.comparison?.b.clip == 0)
-        #expect(s.status?.text.hasPrefix("A: clipping on") == true)
+        #expect(s.a.clip == 1 && s.b?.clip == 0)
+        #expect(s.ui.status?.text.hasPrefix("A: clipping on") == true)
         _ = press(&s, .tab)
-        #expect(s.comparison?.focus == .b)
+        #expect(s.focus == .b)
         #expect(press(&s, .char("t")) == [.sideB(.setTruncate(12))])
-        #expect(s.truncate == 0 && s.comparison?.b.truncate == 12)
-        #expect(s.status?.text.hasPrefix("B: truncation on") == true)
+        #expect(s.a.truncate == 0 && s.b?.truncate == 12)
+        #expect(s.ui.status?.text.hasPrefix("B: truncation on") == true)
         _ = press(&s, .tab)
-        #expect(s.comparison?.focus == .a)
+        #expect(s.focus == .a)
     }
 
     @Test func pauseAndStepsGoToBothRuns() {
         var s = split()
         #expect(press(&s, .space) == [.pause, .sideB(.pause)])
-        #expect(!s.running && s.comparison?.b.running == false)
-        #expect(s.status?.text.hasPrefix("paused (n: one iteration of both runs") == true, "b is not offered: \(s.status?.text ?? "")")
+        #expect(!s.a.running && s.b?.running == false)
+        #expect(s.ui.status?.text.hasPrefix("paused (n: one iteration of both runs") == true, "b is not offered: \(s.ui.status?.text ?? "")")
         #expect(press(&s, .char("n")) == [.stepOnce, .sideB(.stepOnce)])
         // A run that paused itself takes the other along when space resumes.
-        s.comparison?.b.running = true
+        s[.b].running = true
         #expect(press(&s, .space) == [.resume, .sideB(.resume)])
-        #expect(s.running && s.comparison?.b.running == true)
+        #expect(s.a.running && s.b?.running == true)
     }
 
     @Test func aNewNetworkOnOneSideRestartsBothFromOneSeed() {
         var s = split()
         _ = press(&s, .tab)
         let commands = press(&s, .char("R"))
-        let seed = s.comparison!.b.settings.seed
+        let seed = s.b!.settings.seed
         #expect(seed != 1)
-        #expect(s.settings.seed == seed)
+        #expect(s.a.settings.seed == seed)
         #expect(commands == [.restart(seed: seed), .sideB(.restart(seed: seed))])
-        #expect(s.latestIteration == 0 && s.comparison?.b.latestIteration == 0)
-        #expect(s.comparison?.focus == .b)
+        #expect(s.a.latestIteration == 0 && s.b?.latestIteration == 0)
+        #expect(s.focus == .b)
     }
 
     /// `g` (and `{`/`}`) re-initialise the focused side only, and both start again from
@@ -95,23 +95,23 @@ import Testing
         var s = split()
         _ = press(&s, .tab)
         let commands = press(&s, .char("g"))
-        let b = s.comparison!.b
-        #expect(b.settings.cell == .lstm && s.settings.cell == .rnn)
-        #expect(commands == [.restart(seed: s.settings.seed), .sideB(.reinitialise(b.settings))])
-        #expect(s.latestIteration == 0 && b.latestIteration == 0)
-        #expect(s.status?.text.hasPrefix("B: cell lstm") == true && s.status?.text.contains("both runs start again") == true)
+        let b = s.b!
+        #expect(b.settings.cell == .lstm && s.a.settings.cell == .rnn)
+        #expect(commands == [.restart(seed: s.a.settings.seed), .sideB(.reinitialise(b.settings))])
+        #expect(s.a.latestIteration == 0 && b.latestIteration == 0)
+        #expect(s.ui.status?.text.hasPrefix("B: cell lstm") == true && s.ui.status?.text.contains("both runs start again") == true)
         _ = press(&s, .tab)  // A is a vanilla RNN: no forget bias to raise
         #expect(press(&s, .char("}")).isEmpty)
-        #expect(s.status?.text.hasPrefix("A: b_f is the LSTM's") == true)
+        #expect(s.ui.status?.text.hasPrefix("A: b_f is the LSTM's") == true)
     }
 
     @Test func whenAStopsItselfBPausesToo() {
         var s = split()
-        #expect(s.running && s.comparison?.b.running == true)
+        #expect(s.a.running && s.b?.running == true)
         let r = Fixture.report(iteration: 11, norms: Fixture.decaying(steps: 50))
-        let commands = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)],
+        let commands = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)],
                                                         report: r, selfPause: .moment(iteration: 11))))
-        #expect(!s.running && s.comparison?.b.running == false)
+        #expect(!s.a.running && s.b?.running == false)
         #expect(commands == [.sideB(.pauseAt(11))], "B finishes iteration 11 too, then pauses")
         #expect(press(&s, .space) == [.resume, .sideB(.resume)])
     }
@@ -124,28 +124,28 @@ import Testing
         let commands = update(&s, .reportB(SessionUpdate(generation: 0, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r,
                                                          moment: "✓ tanh: after 40 iterations: loss = 0.170 > 0.15", selfPause: .moment(iteration: 40))))
         #expect(commands == [.pauseAt(40)])
-        #expect(!s.running && s.comparison?.b.running == false && s.selfPause == .moment(iteration: 40))
+        #expect(!s.a.running && s.b?.running == false && s.a.selfPause == .moment(iteration: 40))
         #expect(Fixture.render(s).text.contains("* ✓ tanh: after 40 iterations"))
         #expect(update(&s, .reportB(SessionUpdate(generation: 7, moment: "from a replaced run"))).isEmpty)
-        #expect(s.moment == "✓ tanh: after 40 iterations: loss = 0.170 > 0.15")
+        #expect(s.ui.moment == "✓ tanh: after 40 iterations: loss = 0.170 > 0.15")
     }
 
     @Test func vAgainClosesKeepingTheFocusedRun() {
         var s = split()
         _ = press(&s, .tab, .char("c"))
         #expect(press(&s, .char("v")) == [.closeSplit(keepB: true)])
-        #expect(s.comparison == nil)
-        #expect(s.clip == 1, "B's run, with its clipping, goes on")
+        #expect(!s.isSplit)
+        #expect(s.a.clip == 1, "B's run, with its clipping, goes on")
         var t = split()
         _ = press(&t, .tab, .char("c"), .tab)
         #expect(press(&t, .char("v")) == [.closeSplit(keepB: false)])
-        #expect(t.clip == 0)
+        #expect(t.a.clip == 0)
     }
 
     @Test func bsReportsGoToB() {
         let s = split(b: Fixture.decaying(steps: 50, top: 1))
-        #expect(s.comparison?.b.latestLoss == 0.05)
-        #expect(s.latestLoss == 0.12)
+        #expect(s.b?.latestLoss == 0.05)
+        #expect(s.a.latestLoss == 0.12)
     }
 
     @Test func wideIsSideBySideNarrowIsStacked() throws {
@@ -183,14 +183,14 @@ import Testing
         let buf = Fixture.render(s)
         #expect(buf.text.contains("  A: train.clip = 0.0"))
         #expect(buf.text.contains("▶ B: train.clip = 1.0"))
-        #expect(Comparison.differences(s.settings, s.settings).a.isEmpty)
+        #expect(Comparison.differences(s.a.settings, s.a.settings).a.isEmpty)
     }
 
     @Test func ratioRowIsLogBOverAAtEveryStep() throws {
         // B's gradient 10× A's at every step: log₁₀ = +1 throughout, the top of the red side.
         let a = Fixture.decaying(steps: 50)
         let s = split(width: 120, height: 40, b: a.map { $0 * 10 })
-        let ratios = SplitScreen.logRatios(s, s.comparison!.b)
+        let ratios = SplitScreen.logRatios(s.a, s.b!, layer: s.ui.layer)
         #expect(ratios.count == 50)
         #expect(ratios.allSatisfy { abs(($0 ?? 0) - 1) < 1e-12 })
         let buf = Fixture.render(s, colors: .x256)
@@ -222,7 +222,7 @@ import Testing
     /// fired, ‖∇θ‖; the key bar offers only keys the split takes.
     @Test func eachSideHasThePanelFiguresAndTheBarOnlyItsKeys() throws {
         var s = split(width: 120, height: 40, b: Fixture.decaying(steps: 50, top: 1, decay: 0.99))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, report: Fixture.report(norms: Fixture.decaying(steps: 50), rho: 0.5, sigma: 0.8))))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, report: Fixture.report(norms: Fixture.decaying(steps: 50), rho: 0.5, sigma: 0.8))))
         _ = press(&s, .char("c"))
         var buf = Fixture.render(s)
         let a = try #require(buf.row(containing: "▶ A:")), b = try #require(buf.row(containing: "  B:"))
@@ -231,7 +231,7 @@ import Testing
         let bar = buf.line(39)
         #expect(bar.contains("Split") && bar.contains("Clip"))
         // A threshold that fired once in 157 is not "0%".
-        (s.clipFired, s.clipCounted) = (1, 157)
+        (s.a.clipFired, s.a.clipCounted) = (1, 157)
         buf = Fixture.render(s)
         #expect(buf.line(a + 1).contains("clipped 1 of 157 (<1%)"), "\(buf.line(a + 1))")
         #expect(!bar.contains("BPTT") && !bar.contains("Scen") && !bar.contains("Layer"), "refused in the split: \(bar)")

@@ -81,10 +81,10 @@ import Testing
 
     @Test func theLossChartDrawsEachLevelAsALabelledLineAndANewRunClearsThem() {
         var s = Fixture.state(width: 120, height: 36, report: Fixture.report(norms: norms))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation,
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation,
                                              baselines: [ReferenceLevel(label: "1-gram", value: 2.9),
                                                          ReferenceLevel(label: "3-gram", value: 1.2)])))
-        #expect(s.referenceLevels.map(\.label) == ["chance", "1-gram", "3-gram"])
+        #expect(s.a.referenceLevels.map(\.label) == ["chance", "1-gram", "3-gram"])
         let buf = Fixture.render(s)
         let one = try! #require(buf.row(containing: "1-gram 2.9"))
         let three = try! #require(buf.row(containing: "3-gram 1.2"))
@@ -94,7 +94,7 @@ import Testing
         // The range takes the levels in: the chart's bottom label is the lowest level.
         #expect(buf.text.contains("0.1667"))
         _ = update(&s, .key(.char("r")))
-        #expect(s.baselines.isEmpty)
+        #expect(s.a.baselines.isEmpty)
     }
 
     /// A char-LM's held-out loss: a marker on the loss chart at its iteration, at its
@@ -107,9 +107,9 @@ import Testing
             if i + 1 == 100 { r.heldOutLoss = 2.8 }
             return IterationSummary(report: r, clipThreshold: 0)
         }
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: summaries,
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: summaries,
                                              baselines: [ReferenceLevel(label: "3-gram", value: 1.5)])))
-        #expect(s.heldOut.count == 1 && s.heldOut[0].iteration == 100 && s.heldOut[0].loss == 2.8)
+        #expect(s.a.heldOut.count == 1 && s.a.heldOut[0].iteration == 100 && s.a.heldOut[0].loss == 2.8)
         let buf = Fixture.render(s)
         let title = try #require(buf.row(containing: "loss, ● held-out"))
         #expect(buf.line(title).contains("now 1 ● 2.8"), "\(buf.line(title))")
@@ -122,6 +122,6 @@ import Testing
         let width = heading.count - start
         #expect(abs(Double(x - start) / Double(width) - 0.45) < 0.1, "x \(x) of \(start)…\(start + width)")
         _ = update(&s, .key(.char("r")))
-        #expect(s.heldOut.isEmpty)
+        #expect(s.a.heldOut.isEmpty)
     }
 }

@@ -34,13 +34,13 @@ import Testing
         s.start()
         defer { s.stop() }
         var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
-        follow(s, &state) { $0.latestIteration == 30 && $0.streamProgress?.caughtUp == true }
-        #expect(state.latestIteration == 30)
-        #expect(state.settings.cell == .lstm && state.settings.layers == 2 && state.rowName(1) == "layer 1 reverse")
-        #expect(state.scenario.title == "model.lstm" && state.stream?.every == 5)
-        #expect(state.history.count == 6)
-        #expect(state.spectrum?.largestSingularValue == [1.5, 1.25] && state.spectrum?.gateProducts == [0.25, 0.25])
-        #expect(state.streamProgress?.records == 6 && state.streamProgress?.skipped == 0)
+        follow(s, &state) { $0.a.latestIteration == 30 && $0.a.streamProgress?.caughtUp == true }
+        #expect(state.a.latestIteration == 30)
+        #expect(state.a.settings.cell == .lstm && state.a.settings.layers == 2 && state.a.rowName(1) == "layer 1 reverse")
+        #expect(state.a.scenario.title == "model.lstm" && state.a.stream?.every == 5)
+        #expect(state.a.history.count == 6)
+        #expect(state.a.spectrum?.largestSingularValue == [1.5, 1.25] && state.a.spectrum?.gateProducts == [0.25, 0.25])
+        #expect(state.a.streamProgress?.records == 6 && state.a.streamProgress?.skipped == 0)
     }
 
     @Test func thePaceHoldsRecordsBack() throws {
@@ -52,7 +52,7 @@ import Testing
         var state = watchState(name: "run.jsonl", speed: 10, width: 100, height: 32)
         follow(s, &state, timeout: 0.5) { _ in false }
         // About 5 records in half a second at 10 a second, never all 50.
-        #expect((2...9).contains(state.streamProgress?.records ?? 0), "\(String(describing: state.streamProgress))")
+        #expect((2...9).contains(state.a.streamProgress?.records ?? 0), "\(String(describing: state.a.streamProgress))")
     }
 
     @Test func pausedNothingArrivesAndAStepLetsOneThrough() throws {
@@ -62,13 +62,13 @@ import Testing
         s.start()
         defer { s.stop() }
         var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
-        state.running = false
+        state.a.running = false
         follow(s, &state, timeout: 0.4) { _ in false }
-        #expect(state.latestIteration == 0 && state.stream?.source == "pytorch")
+        #expect(state.a.latestIteration == 0 && state.a.stream?.source == "pytorch")
         s.send(.stepOnce)
-        follow(s, &state) { $0.latestIteration == 5 }
+        follow(s, &state) { $0.a.latestIteration == 5 }
         follow(s, &state, timeout: 0.3) { _ in false }
-        #expect(state.latestIteration == 5)
+        #expect(state.a.latestIteration == 5)
     }
 
     @Test func keysThatWouldChangeTrainingAreRefusedInOneLine() throws {
@@ -76,9 +76,9 @@ import Testing
         for key in ["t", "i", "g", "r", "R", "}", "w", "v", "s", "c"] {
             let commands = update(&state, .key(.char(Character(key))))
             #expect(commands.isEmpty, "\(key) acted: \(commands)")
-            #expect(state.status != nil)
+            #expect(state.ui.status != nil)
         }
-        #expect(state.clip == 0 && state.truncate == 0 && !state.identityInit)
+        #expect(state.a.clip == 0 && state.a.truncate == 0 && !state.a.identityInit)
     }
 
     /// The loop's own clipping (its records' clip_max_norm) is what c turns off and + doubles.
@@ -90,8 +90,8 @@ import Testing
         s.start()
         defer { s.stop() }
         var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
-        follow(s, &state) { $0.latestIteration == 5 && $0.report != nil }
-        #expect(state.clip == 5 && state.settings.trainingDifferences(from: state.scenario.settings).isEmpty)
+        follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        #expect(state.a.clip == 5 && state.a.settings.trainingDifferences(from: state.a.scenario.settings).isEmpty)
         #expect(update(&state, .key(.char("+"))) == [.setClip(10)])
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
     }
@@ -106,7 +106,7 @@ import Testing
         let s = StreamSession(path: path, speed: .infinity)
         s.start()
         var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
-        follow(s, &state) { $0.latestIteration == 5 }
+        follow(s, &state) { $0.a.latestIteration == 5 }
         #expect(try String(contentsOfFile: path + ".control", encoding: .utf8).contains(#""pause": false"#))
         s.stop()
         #expect(!FileManager.default.fileExists(atPath: path + ".control"), "removed when the view goes")
@@ -122,8 +122,8 @@ import Testing
         s.start()
         defer { s.stop() }
         var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
-        follow(s, &state) { $0.latestIteration == 5 }
-        #expect(state.scenario.notes.contains(sentence))
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        #expect(state.a.scenario.notes.contains(sentence))
         #expect(Fixture.render(state).text.contains("Not exact"))
     }
 
@@ -139,20 +139,20 @@ import Testing
         sa.start(); sb.start()
         defer { sa.stop(); sb.stop() }
         var state = watchState(name: "a", speed: .infinity, width: 120, height: 40)
-        state.comparison = Comparison(b: watchState(name: "b", speed: .infinity, width: 120, height: 40))
+        state.split(with: watchedRun(name: "b", speed: .infinity))
         let deadline = Date().addingTimeInterval(5)
-        while Date() < deadline && (state.latestIteration < 15 || state.comparison?.b.report == nil) {
+        while Date() < deadline && (state.a.latestIteration < 15 || state.b?.report == nil) {
             if let u = sa.poll() { _ = update(&state, .report(u)) }
             if let u = sb.poll() { _ = update(&state, .reportB(u)) }
             Thread.sleep(forTimeInterval: 0.01)
         }
         let text = Fixture.render(state).text
         #expect(text.contains("A has T = 2, B T = 3: no ratio step by step"), "\(text)")
-        #expect(state.comparison?.b.diverged == true && text.contains("DIVERGED") == false)
+        #expect(state.b?.diverged == true && text.contains("DIVERGED") == false)
         var single = state
-        single.comparison = nil
+        single.unsplit(keeping: .a)
         #expect(Fixture.render(single).text.contains("over the last 11 iterations, a row per 5"))
-        #expect(Header.runState(state.comparison!.b).text == "INF/NAN")
+        #expect(Header.runState(state.b!, mode: state.ui.mode).text == "INF/NAN")
     }
 
     @Test func aBadHeaderIsOneLineOnScreen() throws {
@@ -162,7 +162,7 @@ import Testing
         s.start()
         defer { s.stop() }
         var state = watchState(name: "run.jsonl", speed: 20, width: 100, height: 32)
-        follow(s, &state) { $0.error != nil }
-        #expect(state.error?.contains("line 1: the first line is a record") == true)
+        follow(s, &state) { $0.a.error != nil }
+        #expect(state.a.error?.contains("line 1: the first line is a record") == true)
     }
 }

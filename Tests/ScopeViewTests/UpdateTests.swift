@@ -14,67 +14,67 @@ import Testing
     @Test func spacePausesAndResumes() {
         var s = measured
         #expect(press(&s, .space) == [.pause])
-        #expect(!s.running)
-        #expect(s.status?.text.hasPrefix("paused") == true)
+        #expect(!s.a.running)
+        #expect(s.ui.status?.text.hasPrefix("paused") == true)
         #expect(press(&s, .space) == [.resume])
-        #expect(s.running)
+        #expect(s.a.running)
         // A diverged run: space says it no longer changes and what restarts it, not "running".
-        s.diverged = true
+        s.a.diverged = true
         _ = press(&s, .space)
         _ = press(&s, .space)
-        #expect(s.status?.text.hasPrefix("the run diverged and no longer changes: r restarts it") == true, "\(s.status?.text ?? "")")
+        #expect(s.ui.status?.text.hasPrefix("the run diverged and no longer changes: r restarts it") == true, "\(s.ui.status?.text ?? "")")
     }
 
     @Test func nStepsOnceAndPausesFirstIfRunning() {
         var s = measured
         #expect(press(&s, .char("n")) == [.pause, .stepOnce])
-        #expect(!s.running)
+        #expect(!s.a.running)
         #expect(press(&s, .char("n")) == [.stepOnce])
     }
 
     @Test func bEntersStepThroughAtTheLastStepAndMeasures() {
         var s = measured
         #expect(press(&s, .char("b")) == [.pause, .measureJacobians])
-        #expect(s.mode == .stepThrough(cursor: 49))
-        #expect(!s.running)
+        #expect(s.ui.mode == .stepThrough(cursor: 49))
+        #expect(!s.a.running)
         _ = press(&s, .left, .char("h"), .char("h"))
-        #expect(s.mode == .stepThrough(cursor: 46))
+        #expect(s.ui.mode == .stepThrough(cursor: 46))
         _ = press(&s, .right, .char("l"))
-        #expect(s.mode == .stepThrough(cursor: 48))
+        #expect(s.ui.mode == .stepThrough(cursor: 48))
         _ = press(&s, .char("l"), .char("l"), .char("l"))
-        #expect(s.mode == .stepThrough(cursor: 49), "clamped at t = T")
+        #expect(s.ui.mode == .stepThrough(cursor: 49), "clamped at t = T")
         _ = press(&s, .home, .left)
-        #expect(s.mode == .stepThrough(cursor: 0), "clamped at t = 1")
+        #expect(s.ui.mode == .stepThrough(cursor: 0), "clamped at t = 1")
         #expect(press(&s, .char("b")) == [])
-        #expect(s.mode == .normal)
+        #expect(s.ui.mode == .normal)
         _ = press(&s, .char("b"))
         _ = press(&s, .escape)
-        #expect(s.mode == .normal)
+        #expect(s.ui.mode == .normal)
     }
 
     @Test func nInsideStepThroughMeasuresTheNewIterationAndRestartsAtT() {
         var s = measured
         _ = press(&s, .char("b"), .left, .left)
         #expect(press(&s, .char("n")) == [.stepOnce, .measureJacobians])
-        #expect(s.mode == .stepThrough(cursor: 49))
+        #expect(s.ui.mode == .stepThrough(cursor: 49))
     }
 
     @Test func bWithoutAnIterationOnlySaysSo() {
         var s = Fixture.state()
         #expect(press(&s, .char("b")) == [])
-        #expect(s.mode == .normal)
-        #expect(s.status?.text.contains("no iteration") == true)
+        #expect(s.ui.mode == .normal)
+        #expect(s.ui.status?.text.contains("no iteration") == true)
     }
 
     @Test func cTogglesClippingAtOneWhenTheScenarioHadNone() {
         var s = measured
         #expect(press(&s, .char("c")) == [.setClip(1.0)])
-        #expect(s.clip == 1.0)
-        #expect(s.settings.clip == 1.0)
-        #expect(s.status?.text == "clipping on: threshold 1.0")
+        #expect(s.a.clip == 1.0)
+        #expect(s.a.settings.clip == 1.0)
+        #expect(s.ui.status?.text == "clipping on: threshold 1.0")
         #expect(press(&s, .char("c")) == [.setClip(nil)])
-        #expect(s.clip == 0)
-        #expect(s.status?.text == "clipping off")
+        #expect(s.a.clip == 0)
+        #expect(s.ui.status?.text == "clipping off")
     }
 
     @Test func cUsesTheScenariosOwnThreshold() {
@@ -90,18 +90,18 @@ import Testing
         #expect(press(&s, .char("=")) == [.setClip(4)])
         #expect(press(&s, .char("-")) == [.setClip(2)])
         #expect(press(&s, .char("_")) == [.setClip(1)])
-        #expect(s.status?.text == "clipping threshold 1.0")
+        #expect(s.ui.status?.text == "clipping threshold 1.0")
         // While off, the threshold is remembered for the next c.
         _ = press(&s, .char("c"))
         #expect(press(&s, .char("+")) == [])
-        #expect(s.clip == 0)
+        #expect(s.a.clip == 0)
         #expect(press(&s, .char("c")) == [.setClip(2)])
     }
 
     @Test func tTogglesTruncationAtAQuarterOfT() {
         var s = measured
         #expect(press(&s, .char("t")) == [.setTruncate(12)])
-        #expect(s.truncate == 12)
+        #expect(s.a.truncate == 12)
         #expect(press(&s, .char("t")) == [.setTruncate(nil)])
         var short = Fixture.state(scenario: Fixture.scenario { $0.steps = 3 })
         #expect(press(&short, .char("t")) == [.setTruncate(1)])
@@ -113,10 +113,10 @@ import Testing
         #expect(press(&s, .char("[")) == [.setTruncate(6)])
         #expect(press(&s, .char("]")) == [.setTruncate(12)])
         _ = press(&s, .char("]"), .char("]"), .char("]"), .char("]"))
-        #expect(s.truncate == 50)
+        #expect(s.a.truncate == 50)
         _ = press(&s, .char("["), .char("["), .char("["), .char("["), .char("["), .char("["), .char("["))
-        #expect(s.truncate == 1)
-        #expect(s.status?.text == "truncation K = 1")
+        #expect(s.a.truncate == 1)
+        #expect(s.ui.status?.text == "truncation K = 1")
     }
 
     @Test func bracketsReachEveryKTheScenarioUses() {
@@ -126,7 +126,7 @@ import Testing
         k9.truncate = 9
         scenario.variants = [Variant(name: "K9", overrides: [], settings: k9)]
         var s = Fixture.state(scenario: scenario)
-        #expect(s.truncate == 20)
+        #expect(s.a.truncate == 20)
         #expect(press(&s, .char("[")) == [.setTruncate(10)])
         #expect(press(&s, .char("[")) == [.setTruncate(9)])
         #expect(press(&s, .char("[")) == [.setTruncate(5)])
@@ -136,29 +136,29 @@ import Testing
 
     @Test func iReinitialisesWithIdentityAndReLUAndBack() {
         var s = measured
-        let generation = s.generation
+        let generation = s.a.generation
         let commands = press(&s, .char("i"))
-        var expected = s.scenario.settings
+        var expected = s.a.scenario.settings
         expected.initKind = .identity
         expected.activation = .relu
         #expect(commands == [.reinitialise(expected)])
-        #expect(s.identityInit)
-        #expect(s.generation == generation + 1)
-        #expect(s.report == nil && s.history.isEmpty, "the old run's numbers are gone")
+        #expect(s.a.identityInit)
+        #expect(s.a.generation == generation + 1)
+        #expect(s.a.report == nil && s.a.history.isEmpty, "the old run's numbers are gone")
         let back = press(&s, .char("i"))
-        #expect(back == [.reinitialise(s.scenario.settings)])
-        #expect(s.settings.initKind == .spectral && s.settings.activation == .tanh)
+        #expect(back == [.reinitialise(s.a.scenario.settings)])
+        #expect(s.a.settings.initKind == .spectral && s.a.settings.activation == .tanh)
     }
 
     @Test func iOnAnIRNNScenarioSwitchesToTanhWithXavier() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.initKind = .identity; $0.activation = .relu })
-        #expect(s.identityInit)
+        #expect(s.a.identityInit)
         guard case .run(.reinitialise(let off), .a)? = update(&s, .key(.char("i"))).first else {
             Issue.record("no reinitialise")
             return
         }
         #expect(off.initKind == .xavier && off.activation == .tanh)
-        #expect(!s.identityInit)
+        #expect(!s.a.identityInit)
         guard case .run(.reinitialise(let on), .a)? = update(&s, .key(.char("i"))).first else { return }
         #expect(on.initKind == .identity && on.activation == .relu)
     }
@@ -176,70 +176,70 @@ import Testing
     @Test func rRestartsWithTheSameSeedAndRWithANewOne() {
         var s = measured
         #expect(press(&s, .char("r")) == [.restart(seed: 1)])
-        #expect(s.settings.seed == 1)
+        #expect(s.a.settings.seed == 1)
         let commands = press(&s, .char("R"))
-        #expect(s.settings.seed != 1)
-        #expect(commands == [.restart(seed: s.settings.seed)])
-        #expect(s.report == nil)
+        #expect(s.a.settings.seed != 1)
+        #expect(commands == [.restart(seed: s.a.settings.seed)])
+        #expect(s.a.report == nil)
     }
 
     /// Issue 20: a preset file that does not read (a 20,000-part header) crashed s;
     /// it is left out of the list, which says so.
     @Test func sSaysWhichPresetFilesWereLeftOut() {
         var s = measured
-        s.unreadablePresets = ["Scenarios/deep.toml:2: a key or header of more than 16 dotted parts"]
+        s.ui.unreadablePresets = ["Scenarios/deep.toml:2: a key or header of more than 16 dotted parts"]
         _ = press(&s, .char("s"))
-        #expect(s.mode == .picker(selection: 0))
-        #expect(s.status?.text == "skipped 1 scenario file(s) that do not read: Scenarios/deep.toml:2: a key or header of more than 16 dotted parts")
-        var none = AppState(scenario: s.scenario)
-        none.unreadablePresets = s.unreadablePresets
+        #expect(s.ui.mode == .picker(selection: 0))
+        #expect(s.ui.status?.text == "skipped 1 scenario file(s) that do not read: Scenarios/deep.toml:2: a key or header of more than 16 dotted parts")
+        var none = AppState(scenario: s.a.scenario)
+        none.ui.unreadablePresets = s.ui.unreadablePresets
         _ = press(&none, .char("s"))
-        #expect(none.mode == .normal && none.status?.text.hasPrefix("skipped 1") == true)
+        #expect(none.ui.mode == .normal && none.ui.status?.text.hasPrefix("skipped 1") == true)
     }
 
     @Test func sOpensThePickerOnTheCurrentScenario() {
         var s = measured
         #expect(press(&s, .char("s")) == [])
-        #expect(s.mode == .picker(selection: 0))
+        #expect(s.ui.mode == .picker(selection: 0))
         _ = press(&s, .down, .char("j"), .char("j"))
-        #expect(s.mode == .picker(selection: 0), "wraps around")
+        #expect(s.ui.mode == .picker(selection: 0), "wraps around")
         _ = press(&s, .char("k"))
-        #expect(s.mode == .picker(selection: 2))
+        #expect(s.ui.mode == .picker(selection: 2))
         _ = press(&s, .up)
         #expect(press(&s, .enter) == [.openScenario("exploding")])
-        #expect(s.scenario.name == "exploding")
-        #expect(s.settings == Fixture.presets[1].settings)
-        #expect(s.mode == .normal)
-        #expect(s.report == nil)
+        #expect(s.a.scenario.name == "exploding")
+        #expect(s.a.settings == Fixture.presets[1].settings)
+        #expect(s.ui.mode == .normal)
+        #expect(s.a.report == nil)
     }
 
     @Test func escCancelsThePicker() {
         var s = measured
         _ = press(&s, .char("s"), .down)
         #expect(press(&s, .escape) == [])
-        #expect(s.mode == .normal)
-        #expect(s.scenario.name == "vanishing")
+        #expect(s.ui.mode == .normal)
+        #expect(s.a.scenario.name == "vanishing")
     }
 
     @Test func helpOpensScrollsAndCloses() {
         var s = measured
         _ = press(&s, .char("?"))
-        #expect(s.mode == .help(scroll: 0))
+        #expect(s.ui.mode == .help(scroll: 0))
         _ = press(&s, .down, .down)
-        #expect(s.mode == .help(scroll: 2))
+        #expect(s.ui.mode == .help(scroll: 2))
         _ = press(&s, .up, .up, .up)
-        #expect(s.mode == .help(scroll: 0))
+        #expect(s.ui.mode == .help(scroll: 0))
         _ = press(&s, .escape)
-        #expect(s.mode == .normal)
+        #expect(s.ui.mode == .normal)
         _ = press(&s, .function(1))
         _ = press(&s, .function(1))
-        #expect(s.mode == .normal)
+        #expect(s.ui.mode == .normal)
     }
 
     @Test(arguments: [Mode.normal, .stepThrough(cursor: 1), .help(scroll: 0), .picker(selection: 0)])
     func qAndF10QuitFromEveryMode(_ mode: Mode) {
         var s = measured
-        s.mode = mode
+        s.ui.mode = mode
         #expect(press(&s, .char("q")) == [.quit])
         #expect(press(&s, .function(10)) == [.quit])
     }
@@ -254,26 +254,26 @@ import Testing
         _ = update(&s, .tick(now: 100))
         _ = press(&s, .char("c"))
         _ = update(&s, .tick(now: 102))
-        #expect(s.status != nil)
-        _ = update(&s, .tick(now: 100 + AppState.statusLifetime + 0.1))
-        #expect(s.status == nil)
+        #expect(s.ui.status != nil)
+        _ = update(&s, .tick(now: 100 + UIState.statusLifetime + 0.1))
+        #expect(s.ui.status == nil)
     }
 
     @Test func resizeChangesTheSize() {
         var s = measured
         _ = update(&s, .resize(width: 120, height: 40))
-        #expect(s.width == 120 && s.height == 40)
+        #expect(s.ui.width == 120 && s.ui.height == 40)
     }
 
     @Test func reportsOfAReplacedRunAreIgnored() {
         var s = measured
-        let before = s.history.count
+        let before = s.a.history.count
         _ = press(&s, .char("r"))
-        let stale = SessionUpdate(generation: s.generation - 1, iterations: [
+        let stale = SessionUpdate(generation: s.a.generation - 1, iterations: [
             IterationSummary(iteration: 99, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false, normBins: [[1]])])
         _ = update(&s, .report(stale))
-        #expect(s.history.isEmpty && before > 0)
-        #expect(s.latestIteration == 0)
+        #expect(s.a.history.isEmpty && before > 0)
+        #expect(s.a.latestIteration == 0)
     }
 
     @Test func clippingCountsOnlyIterationsUnderTheCurrentThreshold() {
@@ -282,9 +282,9 @@ import Testing
         func summary(_ clipped: Bool, _ threshold: Double) -> IterationSummary {
             IterationSummary(iteration: 1, loss: 1, gradNorm: 3, clipped: clipped, clipThreshold: threshold, nonfinite: false, normBins: [[1]])
         }
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [
             summary(false, 0), summary(true, 1), summary(false, 1), summary(true, 1)])))
-        #expect(s.clipFired == 2 && s.clipCounted == 3)
+        #expect(s.a.clipFired == 2 && s.a.clipCounted == 3)
     }
 
     @Test func theSpectrumIsKeptFromTheLastMeasuredIteration() {
@@ -292,23 +292,23 @@ import Testing
         var cheap = Fixture.report(iteration: 11, norms: Fixture.decaying(steps: 50))
         cheap.spectralRadius = [.nan]
         cheap.largestSingularValue = [.nan]
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, report: cheap, reportOptions: Fixture.options())))
-        #expect(s.report?.iteration == 11)
-        #expect(s.spectrum?.spectralRadius == [0.9])
-        #expect(s.spectrum?.iteration == 10)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, report: cheap, reportOptions: Fixture.options())))
+        #expect(s.a.report?.iteration == 11)
+        #expect(s.a.spectrum?.spectralRadius == [0.9])
+        #expect(s.a.spectrum?.iteration == 10)
     }
 
     /// R in another session (another salt) draws other seeds; in the same session, the same ones.
     @Test func eachSessionDrawsItsOwnSeeds() {
         var a = Fixture.state(), b = Fixture.state(), c = Fixture.state()
-        a.sessionSalt = 1_733_520_000_000
-        b.sessionSalt = 1_733_520_000_777
-        c.sessionSalt = a.sessionSalt
+        a.ui.sessionSalt = 1_733_520_000_000
+        b.ui.sessionSalt = 1_733_520_000_777
+        c.ui.sessionSalt = a.ui.sessionSalt
         _ = update(&a, .key(.char("R")))
         _ = update(&b, .key(.char("R")))
         _ = update(&c, .key(.char("R")))
-        #expect(a.settings.seed != b.settings.seed)
-        #expect(a.settings.seed == c.settings.seed)
+        #expect(a.a.settings.seed != b.a.settings.seed)
+        #expect(a.a.settings.seed == c.a.settings.seed)
     }
 
     /// The picker (and a lecture's PgDn) opens a comparison scenario as its split, as `run` does.
@@ -324,21 +324,21 @@ import Testing
         """
         let pair = try ScenarioLibrary.parse(text, path: "pair.toml")
         var state = AppState(scenario: Fixture.scenario(), presets: [Fixture.scenario(), pair], width: 100, height: 32)
-        state.lecture = true
+        state.ui.lecture = true
         #expect(update(&state, .key(.pageDown)) == [.openScenario("pair")])
-        #expect(state.comparison?.b.settings.rho == 0.5 && state.settings.rho == pair.settings.rho)
-        #expect(update(&state, .key(.pageDown)).isEmpty && state.status?.text.contains("last preset") == true)
+        #expect(state.b?.settings.rho == 0.5 && state.a.settings.rho == pair.settings.rho)
+        #expect(update(&state, .key(.pageDown)).isEmpty && state.ui.status?.text.contains("last preset") == true)
         #expect(update(&state, .key(.pageUp)) == [.openScenario(Fixture.scenario().name)])
-        #expect(state.comparison == nil)
+        #expect(!state.isSplit)
     }
 
     /// L changes the layer the chart shows without hiding the verdict line under a status message.
     @Test func theLayerKeyLeavesTheVerdictOnScreen() {
         var state = Fixture.state()
-        state.settings.layers = 3
-        state.moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 1.6e-8"
+        state.a.settings.layers = 3
+        state.ui.moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 1.6e-8"
         _ = update(&state, .key(.char("L")))
-        #expect(state.layer == 1 && state.status == nil)
+        #expect(state.ui.layer == 1 && state.ui.status == nil)
         #expect(Fixture.render(state).text.contains("of layer 3 = 1.6e-8"))
     }
 

@@ -27,15 +27,15 @@ import Testing
     @Test func wSavesOnlyAUserModelAndSaysWhere() throws {
         var plain = AppState(scenario: Scenario(name: "x", title: "x"))
         #expect(update(&plain, .key(.char("w"))).isEmpty)
-        #expect(plain.status?.text.contains("--model") == true)
+        #expect(plain.ui.status?.text.contains("--model") == true)
         var s = Self.state(try Self.user(savePath: "/tmp/out.safetensors"))
         #expect(update(&s, .key(.char("w"))) == [.saveWeights])
-        #expect(s.status?.text.contains("/tmp/out.safetensors") == true)
+        #expect(s.ui.status?.text.contains("/tmp/out.safetensors") == true)
         // The session's answer lands on the status line.
-        var answer = SessionUpdate(generation: s.generation)
+        var answer = SessionUpdate(generation: s.a.generation)
         answer.notice = "saved the weights of iteration 3 to /tmp/out.safetensors"
         _ = update(&s, .report(answer))
-        #expect(s.status?.text == "saved the weights of iteration 3 to /tmp/out.safetensors")
+        #expect(s.ui.status?.text == "saved the weights of iteration 3 to /tmp/out.safetensors")
     }
 
     @Test func theKeyBarShowsSaveOnlyWithAModel() {
@@ -51,7 +51,7 @@ import Testing
         let commands = update(&s, .key(.char("i")))
         guard case .run(.reinitialise(let settings), .a) = commands.first else { Issue.record("no reinitialise: \(commands)"); return }
         #expect(settings.userModel === user && settings.initKind == .identity && settings.activation == .relu)
-        #expect(s.status?.text.contains("your model's W_hh") == true)
+        #expect(s.ui.status?.text.contains("your model's W_hh") == true)
         let net = user.network(settings)
         let L = net.layout
         #expect(Array(net.parameters[L.weightHH(0)..<(L.weightHH(0) + 36)]) == (0..<36).map { $0 % 7 == 0 ? 1 : 0 })
@@ -66,7 +66,7 @@ import Testing
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-live-\(getpid()).safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
         let user = try Self.user(savePath: out.path)
-        let session = LiveSession(settings: Self.state(user, batch: 2).settings)
+        let session = LiveSession(settings: Self.state(user, batch: 2).a.settings)
         session.start()
         defer { session.stop() }
         let c = LiveSessionTests.Collector(session)
@@ -85,7 +85,7 @@ import Testing
     @Test func wRefusesADivergedRun() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-diverged-\(getpid()).safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
-        var settings = Self.state(try Self.user(savePath: out.path)).settings
+        var settings = Self.state(try Self.user(savePath: out.path)).a.settings
         settings.optimizer = .sgd
         settings.learningRate = 1e6
         let session = LiveSession(settings: settings)
@@ -113,7 +113,7 @@ import Testing
         let stock = try ModelFile.read(file, options: ModelReadOptions(dropUnrun: true))
         #expect(stock.dropped.keys.sorted() == ["norm.weight"] && stock.saveRefusal != nil)
         let user = UserModel(model: stock, data: plain.data, modelPath: "m.safetensors", savePath: out.path)
-        let session = LiveSession(settings: Self.state(user).settings)
+        let session = LiveSession(settings: Self.state(user).a.settings)
         session.start()
         defer { session.stop() }
         let c = LiveSessionTests.Collector(session)
@@ -126,7 +126,7 @@ import Testing
     /// draw the same minibatches of its data (2 of its 5 sequences, at random), in lockstep.
     @Test func versusOnAUserModelStartsBothFromItsWeightsAndBatches() throws {
         let user = try Self.user(savePath: "/tmp/unused.safetensors")
-        let settings = Self.state(user, batch: 2).settings
+        let settings = Self.state(user, batch: 2).a.settings
         var clipped = settings
         clipped.clip = 1e-3
         let gate = Lockstep()
@@ -158,7 +158,7 @@ import Testing
     /// `v` on a model opened with --model: B goes on from A's trainer (weights, optimiser,
     /// the stream of minibatches of the user's data) exactly.
     @Test func aForkOfAUserModelContinuesExactly() throws {
-        let settings = Self.state(try Self.user(savePath: "/tmp/unused.safetensors"), batch: 2).settings
+        let settings = Self.state(try Self.user(savePath: "/tmp/unused.safetensors"), batch: 2).a.settings
         let a = LiveSession(settings: settings, running: false)
         a.start()
         defer { a.stop() }
@@ -188,21 +188,21 @@ import Testing
     @Test func wInTheSplitSavesTheFocusedRun() throws {
         var s = Self.state(try Self.user(savePath: "/tmp/out.safetensors"))
         let r = Fixture.report(norms: Fixture.decaying(steps: 9))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
-        #expect(update(&s, .key(.char("v"))) == [.openSplit(s.settings)])
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        #expect(update(&s, .key(.char("v"))) == [.openSplit(s.a.settings)])
         #expect(update(&s, .key(.char("w"))) == [.saveWeights])
-        #expect(s.status?.text == "A: saving to /tmp/out.safetensors…")
-        var answer = SessionUpdate(generation: s.generation)
+        #expect(s.ui.status?.text == "A: saving to /tmp/out.safetensors…")
+        var answer = SessionUpdate(generation: s.a.generation)
         answer.notice = "saved the weights of iteration 3 to /tmp/out.safetensors"
         _ = update(&s, .report(answer))
-        #expect(s.status?.text == "A: saved the weights of iteration 3 to /tmp/out.safetensors")
+        #expect(s.ui.status?.text == "A: saved the weights of iteration 3 to /tmp/out.safetensors")
         _ = update(&s, .key(.tab))
         #expect(update(&s, .key(.char("w"))) == [.sideB(.saveWeights)])
-        #expect(s.status?.text == "B: saving to /tmp/out.safetensors…")
+        #expect(s.ui.status?.text == "B: saving to /tmp/out.safetensors…")
         answer = SessionUpdate(generation: 0)
         answer.notice = "saved the weights of iteration 5 to /tmp/out.safetensors"
         _ = update(&s, .reportB(answer))
-        #expect(s.status?.text == "B: saved the weights of iteration 5 to /tmp/out.safetensors")
+        #expect(s.ui.status?.text == "B: saved the weights of iteration 5 to /tmp/out.safetensors")
     }
 
     /// With a model, w Save is in the bar and the bar still fits 100 columns, alone and split;
@@ -211,7 +211,7 @@ import Testing
         var s = Self.state(try Self.user(savePath: "/tmp/out.safetensors"))
         _ = update(&s, .resize(width: 100, height: 30))
         let r = Fixture.report(norms: Fixture.decaying(steps: 9))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
         var split = s
         _ = update(&split, .resize(width: 120, height: 40))
         _ = update(&split, .key(.char("v")))
@@ -231,11 +231,11 @@ import Testing
     @Test func figuresOfAModelAreNamedAfterItsFile() throws {
         let user = try Self.user(savePath: "/tmp/out.safetensors")
         var s = Self.state(user)
-        #expect(s.figureName == "m")
+        #expect(s.a.figureName == "m")
         let r = Fixture.report(iteration: 12, norms: Fixture.decaying(steps: 9))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)))
         #expect(update(&s, .key(.char("e"))) == [.exportFrame(baseName: "rnnscope-m-it12")])
         let plain = AppState(scenario: Scenario(name: "vanishing", title: "x"))
-        #expect(plain.figureName == "vanishing")
+        #expect(plain.a.figureName == "vanishing")
     }
 }
