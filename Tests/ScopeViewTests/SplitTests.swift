@@ -259,4 +259,30 @@ import Testing
             }
         }
     }
+
+    /// The split adds a run beside A and closing it keeps one: the UI state (a lecture,
+    /// the theory lines, the session's seeds) is the screen's, whichever run goes on.
+    @Test func closingTheSplitKeepsTheUIState() {
+        var s = AppState(scenario: Fixture.scenario(), presets: Fixture.presets, width: 120, height: 40)
+        s.ui.lecture = true
+        s.ui.sessionSalt = 42
+        s.split(with: RunState(scenario: Fixture.scenario { $0.clip = 1 }))
+        _ = press(&s, .char("o"), .tab)
+        #expect(s.runs.count == 2 && s.focus == .b)
+        #expect(press(&s, .char("v")) == [.closeSplit(keepB: true)])
+        #expect(s.runs.count == 1 && s.a.clip == 1, "B's run goes on")
+        #expect(s.ui.lecture && s.ui.theory && s.ui.sessionSalt == 42 && s.focus == .a)
+    }
+
+    /// B's stream replaced while followed is a new run on side B, as on side A.
+    @Test func aReplacedStreamOnSideBStartsAgain() {
+        var s = split(b: Fixture.decaying(steps: 50))
+        #expect(s.b?.latestIteration == 10)
+        let r = Fixture.report(iteration: 2, norms: Fixture.decaying(steps: 50))
+        var u = SessionUpdate(generation: 1, iterations: [IterationSummary(report: r, clipThreshold: 0)], report: r)
+        u.restarted = true
+        _ = update(&s, .reportB(u))
+        #expect(s.b?.generation == 1 && s.b?.latestIteration == 2 && s.b?.losses.values.count == 1)
+        #expect(s.a.latestIteration == 10, "A's run is untouched")
+    }
 }
