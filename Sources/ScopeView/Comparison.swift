@@ -33,7 +33,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         return []
 
     case .toggleSplit:
-        // The run kept goes on at the pace both were at.
+        // The run kept stays running or paused as both were; kept, B's verdict is the status line's.
         let running = state.a.running
         let moment = state[.b].moment
         state.unsplit(keeping: focus)
