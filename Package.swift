@@ -18,7 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "rnnscope", targets: ["rnnscope"]),
-        .library(name: "RNNSim", targets: ["RNNSim", "Kernels", "Spectral"]),
+        .library(name: "RNNSim", targets: ["RNNSim", "Kernels", "Spectral", "ModelIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,23 +41,26 @@ let package = Package(
         // shifts, σ_max by Lanczos, the Jacobian-product norm, random orthogonal matrices.
         .target(name: "Spectral", dependencies: ["Kernels", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: native),
         // The maths of a recurrent network: network and parameters, cells (forward beside
-        // backward), the one BPTT loop, tasks, losses, optimisers, training; and the
-        // user's own model and data as files (safetensors, PyTorch names, atomic outputs).
+        // backward), the one BPTT loop, tasks, losses, optimisers, training, settings;
+        // and the one way a file is read and written (bounded reads, atomic outputs).
         .target(name: "RNNSim", dependencies: ["Kernels", "Spectral", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: native),
+        // The user's model and data as files: safetensors read and written, PyTorch
+        // state-dict names and shapes, pickled checkpoints refused with advice, data files.
+        .target(name: "ModelIO", dependencies: ["RNNSim"], swiftSettings: testable),
         // Scenario files and their claims.
         .target(name: "Scenarios", dependencies: ["RNNSim", "Kernels", "Spectral", "TOMLKit"], swiftSettings: testable),
         // The run stream (JSON lines from `train --jsonl` or the Python package): its
         // header and records, read while the file grows.
         .target(name: "RunStream", dependencies: ["RNNSim"], swiftSettings: testable),
         // App state, update(state, event) and render(state) into a screen buffer: no curses.
-        .target(name: "ScopeView", dependencies: ["RNNSim", "Kernels", "Spectral", "Scenarios", "RunStream"], swiftSettings: testable),
+        .target(name: "ScopeView", dependencies: ["RNNSim", "Kernels", "Spectral", "ModelIO", "Scenarios", "RunStream"], swiftSettings: testable),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", providers: [.apt(["libncurses-dev"])]),
         // The only code that touches curses.
         .target(name: "Terminal", dependencies: ["ScopeView", "CNCursesW"], swiftSettings: testable),
         .executableTarget(
             name: "rnnscope",
             dependencies: [
-                "RNNSim", "Kernels", "Spectral", "Scenarios", "RunStream", "ScopeView", "Terminal",
+                "RNNSim", "Kernels", "Spectral", "ModelIO", "Scenarios", "RunStream", "ScopeView", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A release binary carries the Swift runtime and Foundation inside it:
@@ -68,12 +71,12 @@ let package = Package(
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "RNNSim"]),
-        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim", "Kernels", "Spectral"], exclude: ["Fixtures"]),
+        .testTarget(name: "RNNSimTests", dependencies: ["RNNSim", "Kernels", "Spectral", "ModelIO"], exclude: ["Fixtures"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
         .testTarget(name: "RunStreamTests", dependencies: ["RunStream"]),
-        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView", "Kernels"]),
+        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView", "Kernels", "ModelIO"]),
         // Runs the built `rnnscope` binary (which `swift test` always builds); not
         // linked against it, so the test bundle keeps the shared Swift runtime.
-        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim", "Kernels"]),
+        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim", "Kernels", "ModelIO"]),
     ]
 )

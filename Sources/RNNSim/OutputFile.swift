@@ -226,7 +226,7 @@ public final class OutputFile {
 
     /// Follows a chain of symbolic links to the path that will be replaced
     /// (which need not exist yet). Relative links are read from their own directory.
-    static func resolveLinks(_ path: String) throws -> String {
+    package static func resolveLinks(_ path: String) throws -> String {
         var current = path
         for _ in 0..<40 {  // the kernel's own limit on a chain of links
             var info = stat()

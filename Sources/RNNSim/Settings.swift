@@ -42,7 +42,7 @@ public struct Settings: Sendable, Equatable {
     public var speed = Settings.defaultSpeed
     /// A model (and data) the user brought with --model: the run trains it instead of
     /// a network made from these settings. Not a key: it comes from the command line.
-    public var userModel: UserModel? = nil
+    @ComparedByIdentity public var userModel: (any SuppliedModel)? = nil
 
     public init() {}
 
@@ -60,7 +60,7 @@ public struct Settings: Sendable, Equatable {
     /// is checked by `Trainer` against `MemoryBudget`, once the task's widths are known.
     public func validate() throws {
         // With the user's data, the task keys do not apply.
-        if userModel?.data == nil { try validateTask() }
+        if userModel?.hasData != true { try validateTask() }
     }
 
     private func validateTask() throws {

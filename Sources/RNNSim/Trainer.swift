@@ -68,7 +68,7 @@ public final class Trainer {
     /// on the user's model, its embedding table and the data held whole as well.
     public static func memoryEstimate(_ s: Settings, task: any SequenceTask) -> MemoryEstimate {
         let loss = s.loss ?? task.defaultLoss
-        let user = s.userModel?.model
+        let user = s.userModel
         // Token ids come in through the embedding: the network's inputs are its width.
         var e = MemoryEstimate(steps: s.steps, batch: s.batch, inputs: user?.shape.inputs ?? task.inputWidth, hidden: s.hidden,
                                outputs: task.outputWidth == 0 ? (user?.shape.outputs ?? 0) : task.outputWidth, layers: s.layers)
@@ -77,7 +77,7 @@ public final class Trainer {
         e.everyStep = !loss.lastStepOnly
         if let user {
             let table = Double(user.layout.vocabulary ?? 0) * Double(user.shape.inputs)
-            e.extraBytes = 4 * table * Double(2 + e.optimiserSlots) + (s.userModel?.data.map { Double($0.batch.bytes) } ?? 0)
+            e.extraBytes = 4 * table * Double(2 + e.optimiserSlots) + (user.dataBytes)
         }
         return e
     }
@@ -90,7 +90,7 @@ public final class Trainer {
                      "readout": "task.steps or train.batch" + wide,
                      "parameters": "network.hidden" + wide]
         // The user's model fixes H, and its data T: only what is left can be lowered.
-        let userLower = s.userModel?.data != nil ? "train.batch (T = \(s.steps) is the data's, H = \(s.hidden) the model's)"
+        let userLower = s.userModel?.hasData == true ? "train.batch (T = \(s.steps) is the data's, H = \(s.hidden) the model's)"
             : "task.steps or train.batch (H = \(s.hidden) is the model's)"
         do {
             try MemoryBudget.check(memoryEstimate(s, task: task), lower: s.userModel == nil ? lower : [:],

@@ -1,3 +1,4 @@
+import ModelIO
 import RNNSim
 
 /// Everything a key can do.
@@ -175,7 +176,7 @@ public enum Keymap {
 
     /// The key bar for this state: what it can act on (a stream offers only what reaches it).
     static func bar(for state: AppState) -> [Binding] {
-        bar(for: state.ui.mode, hasModel: state.a.settings.userModel != nil, lstm: state.a.settings.cell == .lstm,
+        bar(for: state.ui.mode, hasModel: state.a.settings.ownModel != nil, lstm: state.a.settings.cell == .lstm,
             gated: state.a.settings.cell != .rnn, split: state.isSplit).filter { streamRefusal(state.a, $0.action) == nil }
     }
 }

@@ -1,3 +1,4 @@
+import ModelIO
 import RNNSim
 import Scenarios
 
@@ -16,12 +17,12 @@ private func changeNetwork(_ run: inout RunState, _ ui: inout UIState, _ action:
     case .toggleIdentityInit:
         // Le et al.'s IRNN is a vanilla RNN's: an LSTM or GRU has no activation to make ReLU.
         if !run.identityInit && run.settings.cell != .rnn {
-            say(&ui, run.settings.userModel.map { "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN; your model is an \($0.model.shape.cell.moduleName)" }
+            say(&ui, run.settings.ownModel.map { "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN; your model is an \($0.model.shape.cell.moduleName)" }
                 ?? "IRNN (W_hh = α·I with ReLU) is for the vanilla RNN: g switches the cell to rnn")
             return []
         }
         run.identityInit.toggle()
-        let own = run.settings.userModel != nil
+        let own = run.settings.ownModel != nil
         if run.identityInit {
             run.settings.initKind = .identity
             run.settings.activation = .relu
@@ -38,7 +39,7 @@ private func changeNetwork(_ run: inout RunState, _ ui: inout UIState, _ action:
         return [.run(.reinitialise(run.settings), side)]
 
     case .cycleCell:
-        if let user = run.settings.userModel {
+        if let user = run.settings.ownModel {
             say(&ui, "the cell is your model's: \(user.model.shape.cell.moduleName) as read from \(user.modelPath)")
             return []
         }
@@ -60,7 +61,7 @@ private func changeNetwork(_ run: inout RunState, _ ui: inout UIState, _ action:
             say(&ui, "b_f is the LSTM's forget gate bias: g switches the cell to lstm")
             return []
         }
-        guard run.settings.userModel == nil else {
+        guard run.settings.ownModel == nil else {
             say(&ui, "b_f is your model's own (its bias_ih forget slice): { and } set it for networks rnnscope initialises")
             return []
         }

@@ -1,4 +1,5 @@
 import Spectral
+import ModelIO
 import RNNSim
 
 /// The numbers that explain the chart: the recurrent matrix's spectrum against
@@ -125,7 +126,7 @@ enum SidePanel {
         let lstm = s.cell == .lstm
         var out: [Line] = []
         if lstm {
-            out.append(Line(kind: .item, label: "forget bias b_f", value: run.stream.map { $0.source == "pytorch" ? "your loop's" : "as recorded" } ?? (s.userModel != nil ? "your model's" : Format.setting(s.forgetBias)), priority: 2))
+            out.append(Line(kind: .item, label: "forget bias b_f", value: run.stream.map { $0.source == "pytorch" ? "your loop's" : "as recorded" } ?? (s.ownModel != nil ? "your model's" : Format.setting(s.forgetBias)), priority: 2))
         }
         // From the last iteration that measured them (with the spectrum, about ten a second).
         func measured(_ values: KeyPath<SpectrumReading, [Double]>) -> Double? {
@@ -147,7 +148,7 @@ enum SidePanel {
         let s = run.settings
         var out: [Line] = []
         out.append(Line(kind: .section, label: "training", value: "", priority: 1))
-        out.append(Line(kind: .item, label: "task", value: s.userModel?.data != nil ? "your data" : s.task.rawValue, priority: 3))
+        out.append(Line(kind: .item, label: "task", value: s.ownModel?.data != nil ? "your data" : s.task.rawValue, priority: 3))
         out.append(Line(kind: .item, label: "loss", value: run.lossKind?.rawValue ?? "task's own", priority: 3))
         var optimiser = "\(s.optimizer.rawValue) η \(Format.setting(s.learningRate))"
         if s.momentum > 0 { optimiser += " μ \(Format.setting(s.momentum))" }
@@ -174,7 +175,7 @@ enum SidePanel {
     }
 
     static func initDescription(_ s: Settings, identity: Bool) -> String {
-        if s.userModel != nil && s.initKind != .identity { return "your model's weights" }
+        if s.ownModel != nil && s.initKind != .identity { return "your model's weights" }
         return switch s.initKind {
         case .spectral: "spectral ρ \(Format.setting(s.rho))"
         case .xavier: "xavier"

@@ -1,3 +1,4 @@
+import ModelIO
 import RNNSim
 
 /// What a run is asked to do, the same for every source (`RunSource.send`): the

@@ -1,3 +1,4 @@
+import ModelIO
 import RNNSim
 import RunStream
 import Scenarios
@@ -94,7 +95,7 @@ public struct RunState: Sendable {
     /// What figures (`e`) are named after: the scenario, or for a model opened with
     /// --model the model's file (`runs/lm.safetensors` → `lm`).
     public var figureName: String {
-        guard let path = settings.userModel?.modelPath else { return scenario.name }
+        guard let path = settings.ownModel?.modelPath else { return scenario.name }
         let file = path.split(separator: "/").last.map(String.init) ?? path
         let stem = file.hasSuffix(".safetensors") ? String(file.dropLast(".safetensors".count)) : file
         return stem.isEmpty ? scenario.name : stem

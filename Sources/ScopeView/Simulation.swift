@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 import RNNSim
 import Scenarios
 
@@ -192,7 +193,7 @@ struct Simulation {
 
     /// Writes the network as the user's model file had it: the same names, shapes and dtypes.
     func saveWeights() -> String {
-        guard let user = settings.userModel else { return "nothing to save: w saves a model opened with --model" }
+        guard let user = settings.ownModel else { return "nothing to save: w saves a model opened with --model" }
         guard let trainer else { return "nothing to save yet" }
         if let refusal = user.model.saveRefusal { return "not saved: " + refusal }
         if let n = trainer.divergedAt { return "not saved: " + Trainer.divergedRefusal(at: n) + " (r restarts)" }
@@ -251,7 +252,7 @@ struct Simulation {
     mutating func publish(_ report: IterationReport, _ options: BPTTOptions, trainer: Trainer, at end: Double,
                           spectrum: Bool, moment: String?, pause: SelfPause?, running: Bool) {
         var sample: String? = nil
-        if let lm = trainer.task as? CharLanguageModel, settings.userModel == nil, end - timing.lastSample >= 1 || !running {
+        if let lm = trainer.task as? CharLanguageModel, settings.ownModel == nil, end - timing.lastSample >= 1 || !running {
             sample = lm.sample(from: trainer.network, length: 400, temperature: settings.temperature, prime: "",
                                rng: &sampleRandom)
             timing.lastSample = end

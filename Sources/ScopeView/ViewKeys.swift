@@ -1,3 +1,4 @@
+import ModelIO
 /// The keys that change what is shown or written, not the run: theory lines (o),
 /// the layer (L), help, the split (v, Tab) and the frame (e).
 func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
@@ -63,7 +64,7 @@ func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
 
 /// w: writes the weights of the run on `side` back to the model file it was opened from.
 func saveWeights(_ run: RunState, _ ui: inout UIState, on side: Side) -> [AppCommand] {
-    guard let user = run.settings.userModel else {
+    guard let user = run.settings.ownModel else {
         say(&ui, "nothing to save: w saves a model opened with --model")
         return []
     }

@@ -1,3 +1,4 @@
+import ModelIO
 import RNNSim
 
 /// Refuses, before any work, a command whose output would land on one of its

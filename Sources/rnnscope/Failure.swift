@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 import RNNSim
 
 /// A user-facing failure: one line on stderr and exit status 2.

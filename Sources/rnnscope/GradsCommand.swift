@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelIO
 import RNNSim
 
 struct GradsCommand: ParsableCommand {

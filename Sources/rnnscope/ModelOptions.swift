@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelIO
 import RNNSim
 
 /// `--model`, `--data` and what a state dict cannot say about itself; shared by

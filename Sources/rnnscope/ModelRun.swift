@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 import RNNSim
 import Scenarios
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelIO
 import RNNSim
 import Scenarios
 import ScopeView
@@ -83,7 +84,7 @@ enum Interactive {
         do {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope \(scenario.name)") }
         } catch { throw Failure(error) }
-        if let user = scenario.settings.userModel { ModelOptions.announce(user, dataPath: user.dataPath) }
+        if let user = scenario.settings.ownModel { ModelOptions.announce(user, dataPath: user.dataPath) }
         return InteractiveApp.run(scenario: scenario, presets: presets, unreadablePresets: unreadable, ascii: ascii, stopAt: stopAt,
                                   recording: recording, compare: compare, lecture: lecture != nil,
                                   watcherFactory: { $0.momentWatcher() })

@@ -1,6 +1,7 @@
 import Spectral
 import ArgumentParser
 import Foundation
+import ModelIO
 import RNNSim
 import Scenarios
 import ScopeView
@@ -141,7 +142,7 @@ struct TrainCommand: ParsableCommand {
             try csvFile?.commit()
             if let svgFile, var view {
                 // The live view's sampled text, drawn as it would be at the end of the run.
-                if let lm = trainer.task as? CharLanguageModel, scenario.settings.userModel == nil {
+                if let lm = trainer.task as? CharLanguageModel, scenario.settings.ownModel == nil {
                     var rng = SeededRandom(seed: 0x5EED)
                     view.show(sample: lm.sample(from: trainer.network, length: 400, temperature: scenario.settings.temperature,
                                                 prime: "", rng: &rng))
@@ -158,7 +159,7 @@ struct TrainCommand: ParsableCommand {
                 print("  on iteration \(last.iteration)'s batch: loss \(fmt(last.loss)) before its update, \(fmt(after)) after it (the weights \(save != nil ? "saved" : "at the end"))")
             }
         }
-        if save != nil, let user = scenario.settings.userModel { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
+        if save != nil, let user = scenario.settings.ownModel { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
     }
 
     /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;
@@ -172,7 +173,7 @@ struct TrainCommand: ParsableCommand {
         }
         // The fields every run stream's header has (docs/stream.md), then this run's own.
         let net = s.settings
-        let dropped = s.settings.userModel?.model.dropped.keys.sorted() ?? []
+        let dropped = s.settings.ownModel?.model.dropped.keys.sorted() ?? []
         var fields: [(String, JSONText.Value)] = [
             ("rnnscope", .string(rnnscopeVersion)),
             ("source", .string("rnnscope")),
@@ -195,7 +196,7 @@ struct TrainCommand: ParsableCommand {
             ("minibatches", .string(epochs == nil ? "random" : "in order")),
         ]
         // Your own model: which files, and what was read from them (as grads --json says it).
-        if let user = s.settings.userModel {
+        if let user = s.settings.ownModel {
             fields += [("model_file", .string(user.modelPath)), ("data_file", user.dataPath.map { .string($0) } ?? .raw("null")),
                        ("model", ModelOptions.json(user))]
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 /// The gated-* cases in Fixtures/, made by real torch.nn.LSTM and torch.nn.GRU

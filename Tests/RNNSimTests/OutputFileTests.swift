@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 /// The one writer every output file goes through: what it replaces, what it

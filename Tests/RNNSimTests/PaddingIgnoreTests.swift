@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 /// `nn.Embedding(padding_idx=0)` and `nn.CrossEntropyLoss(ignore_index=-100)`

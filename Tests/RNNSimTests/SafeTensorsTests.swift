@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 // MARK: - Helpers

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 /// Real PyTorch modules saved as users save them (Fixtures/stock, made by

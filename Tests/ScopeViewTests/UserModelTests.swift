@@ -1,4 +1,5 @@
 import Foundation
+@testable import ModelIO
 import RNNSim
 import Scenarios
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 /// Issue 20's cases, through the built binary: a stranger's file or setting

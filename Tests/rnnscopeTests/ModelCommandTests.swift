@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ModelIO
 @testable import RNNSim
 
 /// `grads`, `train` and `run` on stock PyTorch files (Fixtures/stock), as a user runs them.

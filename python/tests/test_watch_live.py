@@ -99,7 +99,8 @@ def test_the_view_follows_and_steers_a_running_loop(tmp_path):
     loop = subprocess.Popen([sys.executable, str(script), str(stream), str(count)], env=env)
     pane = Pane(tmp_path, f"'{BIN}' watch '{stream}' --speed max; sleep 30")
     try:
-        pane.wait("the loop's records", lambda s: "forecaster" in s and "following" in s and "gru" in s)
+        # The loop starts by importing torch: on a busy machine that alone can take half a minute.
+        pane.wait("the loop's records", lambda s: "forecaster" in s and "following" in s and "gru" in s, timeout=120)
         assert iterations(count) > 0
         # space: the loop stops at its next scope.step()
         pane.send("Space")

@@ -25,3 +25,14 @@ public enum CellKind: String, CaseIterable, Sendable, Codable {
         }
     }
 }
+
+extension CellKind {
+    /// The PyTorch module a state dict of this cell comes from.
+    public var moduleName: String {
+        switch self {
+        case .rnn: "nn.RNN"
+        case .lstm: "nn.LSTM"
+        case .gru: "nn.GRU"
+        }
+    }
+}

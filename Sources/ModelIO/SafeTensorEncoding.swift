@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 /// Writing values back in the dtype they were read in, so that a model saved

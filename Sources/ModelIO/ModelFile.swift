@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 /// A model or data file that does not fit what rnnscope needs, in one line.

@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 // Reading and writing the safetensors format (https://github.com/huggingface/safetensors):

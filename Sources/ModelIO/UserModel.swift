@@ -1,7 +1,8 @@
+import RNNSim
 /// A model the user brought (`--model`), with its data (`--data`) if given: where a
 /// training run's network and batches come from instead of the settings.
 /// Compared by identity: it is read once and never changes.
-public final class UserModel: Sendable, Equatable {
+public final class UserModel: SuppliedModel, Equatable {
     public let model: StockModel
     public let data: DataSet?
     public let modelPath: String
@@ -34,6 +35,11 @@ public final class UserModel: Sendable, Equatable {
     }
 
     public static func == (a: UserModel, b: UserModel) -> Bool { a === b }
+
+    public var shape: RNNShape { model.shape }
+    public var layout: ParameterLayout { model.layout }
+    public var hasData: Bool { data != nil }
+    public var dataBytes: Double { data.map { Double($0.batch.bytes) } ?? 0 }
 
     /// `model.safetensors` → `model.trained.safetensors`, beside it.
     public static func defaultSavePath(for modelPath: String) -> String {
@@ -88,4 +94,9 @@ public final class UserModel: Sendable, Equatable {
         }
         return net
     }
+}
+
+extension Settings {
+    /// The model the user brought, with the files it came from (nil without --model).
+    public var ownModel: UserModel? { userModel as? UserModel }
 }

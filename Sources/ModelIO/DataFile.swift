@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 /// A data file read for a model: the batch, the loss it is scored with, and how it was laid out.

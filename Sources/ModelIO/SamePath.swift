@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 #if canImport(Glibc)

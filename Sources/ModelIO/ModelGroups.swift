@@ -1,3 +1,4 @@
+import RNNSim
 /// Finding the modules of a state dict from its names and shapes: the `nn.RNN`,
 /// `nn.LSTM` or `nn.GRU` (`{prefix}weight_hh_l0` …, the cell from its rows), the `nn.Linear` head (`{prefix}weight` [O, H],
 /// `{prefix}bias` [O]) and an optional `nn.Embedding` (`{prefix}weight` [V, I]).
@@ -171,16 +172,5 @@ extension ModelGroups {
         }
         let shown = left.prefix(4).map { "\(TextSafety.quoted($0)) \(file.tensors[$0]!.shape)" }.joined(separator: ", ") + (left.count > 4 ? " and \(left.count - 4) more" : "")
         return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
-    }
-}
-
-extension CellKind {
-    /// The PyTorch module a state dict of this cell comes from.
-    public var moduleName: String {
-        switch self {
-        case .rnn: "nn.RNN"
-        case .lstm: "nn.LSTM"
-        case .gru: "nn.GRU"
-        }
     }
 }

@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 /// A JSON value of a safetensors header. Parsed by hand rather than by

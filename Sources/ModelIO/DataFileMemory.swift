@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 /// What a data file costs, from its tensors' shapes alone, before any tensor is

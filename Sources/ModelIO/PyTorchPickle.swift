@@ -1,3 +1,4 @@
+import RNNSim
 import Foundation
 
 /// `torch.save` writes a pickle (in a zip archive since PyTorch 1.6), which
