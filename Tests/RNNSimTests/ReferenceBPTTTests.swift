@@ -101,26 +101,31 @@ import Testing
 
     // MARK: The reference against PyTorch
 
-    /// One-layer `nn.RNN` fixtures written by Fixtures/stock/make_fixtures.py, whose
-    /// expected values PyTorch computed in float64: prefixes of the RNN and its head,
-    /// the nonlinearity, and whether the tensors are batch-first.
-    static let fixtures: [(name: String, rnn: String, head: String, activation: Activation, batchFirst: Bool)] = [
-        ("nobias-relu", "rnn.", "head.", .relu, false),
-        ("batch-first", "rnn.", "out.", .tanh, true),
-        ("dataparallel", "module.rnn.", "module.head.", .tanh, false),
+    /// One-layer `nn.RNN` fixtures whose answers PyTorch computed in float64: three of
+    /// Fixtures/stock/make_fixtures.py, and Fixtures/reference/make_reference_fixtures.py's
+    /// (truncation, h_0, cross-entropy at every step and at the last); the prefixes of
+    /// the RNN and its head, the nonlinearity, and whether the tensors are batch-first.
+    static let fixtures: [(path: String, rnn: String, head: String, activation: Activation, batchFirst: Bool)] = [
+        ("stock/nobias-relu", "rnn.", "head.", .relu, false),
+        ("stock/batch-first", "rnn.", "out.", .tanh, true),
+        ("stock/dataparallel", "module.rnn.", "module.head.", .tanh, false),
+        ("reference/tanh-xent-all-h0-truncate4", "rnn.", "head.", .tanh, false),
+        ("reference/relu-mse-last-h0-truncate3", "rnn.", "head.", .relu, false),
+        ("reference/tanh-xent-last-h0", "rnn.", "head.", .tanh, false),
+        ("reference/tanh-mse-all-h0-truncate5", "rnn.", "head.", .tanh, false),
     ]
 
-    @Test(arguments: fixtures.map(\.name))
-    func referenceMatchesPyTorch(_ name: String) throws {
-        let f = Self.fixtures.first { $0.name == name }!
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/stock/\(name)")
+    @Test(arguments: fixtures.map(\.path))
+    func referenceMatchesPyTorch(_ path: String) throws {
+        let f = Self.fixtures.first { $0.path == path }!, name = path
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(path)")
         let model = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("model.safetensors"))
         let data = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("data.safetensors"))
         let expected = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("expected.safetensors"))
         let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("expected.json"))) as? [String: Any])
         let args = try #require(json["args"] as? [String: Any])
         let loss = try #require(LossKind(rawValue: args["loss"] as? String ?? ""))
-        #expect(args["truncate"] as? Int == 0)
+        let truncate = try #require(args["truncate"] as? Int)
 
         func matrix(_ t: SafeTensor) throws -> [[Double]] {
             let v = try t.doubles(), w = t.shape[1]
@@ -148,11 +153,14 @@ import Testing
                                     : Array(values[(at(t, n) * O)..<((at(t, n) + 1) * O)])
             }
         }
-        let r = ReferenceBPTT.run(params, f.activation, loss, xs: xs, targets: ys, h0: Array(repeating: Array(repeating: 0, count: H), count: B))
+        // h0 [1, B, H], else zeros
+        let h0 = try data["h0"]?.doubles() ?? [Double](repeating: 0, count: B * H)
+        let h0s = (0..<B).map { n in Array(h0[(n * H)..<((n + 1) * H)]) }
+        let r = ReferenceBPTT.run(params, f.activation, loss, truncate: truncate, xs: xs, targets: ys, h0: h0s)
 
         // PyTorch's gradients are after clipping (clip_grad_norm_ scaled them all by clip_scale).
         let tol = 1e-12
-        let scale = try #require((json["clip_scale"] as? NSNumber)?.doubleValue)
+        let scale = (json["clip_scale"] as? NSNumber)?.doubleValue ?? 1
         Self.expectClose([r.loss], [try #require((json["loss"] as? NSNumber)?.doubleValue)], "loss", tol: tol)
         let grads: [(String, [Double])] = [
             (f.rnn + "weight_ih_l0", r.grads.Wxh.flatMap { $0 }), (f.rnn + "weight_hh_l0", r.grads.Whh.flatMap { $0 }),
