@@ -1,5 +1,5 @@
 import Foundation
-@testable import RNNSim
+import RNNSim
 
 /// Backpropagation through time for a one-layer vanilla RNN on plain arrays, one
 /// equation a line, as min-char-rnn writes it: the oracle `BPTT.swift` is tested
@@ -11,7 +11,9 @@ import Foundation
 ///
 /// The scored steps are t = T alone (`-last`) or t = 1…T (`-all`). Truncation K
 /// makes h_{t−1} a constant wherever t − 1 is a multiple of K (no gradient crosses).
-/// xs[n][t−1] is x_t of sequence n, targets[n][t−1] is y*_t, h0[n] is h_0.
+/// xs[n][t−1] is x_t of sequence n, targets[n][t−1] is y*_t, h0[n] is h_0. In
+/// PyTorch's names W_xh is `weight_ih_l0`, b is `bias_ih_l0 + bias_hh_l0`, and
+/// W_hy, b_y are the readout's (`nn.Linear`).
 enum ReferenceBPTT {
     struct Parameters { var Wxh, Whh, Why: [[Double]]; var b, by: [Double] }
     /// ∂L/∂θ, and ‖∂L/∂h_t‖ over all sequences for t = 1…T.
@@ -26,17 +28,18 @@ enum ReferenceBPTT {
         for n in xs.indices {
             var h = [h0[n]], dy = [[Double]](repeating: zero(p.by), count: T + 1)
             for t in 1...T {
-                h.append(add(add(mul(p.Wxh, xs[n][t - 1]), mul(p.Whh, h[t - 1])), p.b).map { act.apply($0) })
+                let a = add(add(mul(p.Wxh, xs[n][t - 1]), mul(p.Whh, h[t - 1])), p.b)    // a_t = W_xh x_t + W_hh h_{t−1} + b
+                h.append(a.map { act.apply($0) })                                       // h_t = act(a_t)
             }
             for t in scored {
-                let y = add(mul(p.Why, h[t]), p.by), target = targets[n][t - 1]
+                let y = add(mul(p.Why, h[t]), p.by), target = targets[n][t - 1]          // y_t = W_hy h_t + b_y
                 if loss.isCrossEntropy {
-                    let logZ = y.max()! + log(y.map { exp($0 - y.max()!) }.reduce(0, +))
+                    let m = y.max()!, logZ = m + log(y.map { exp($0 - m) }.reduce(0, +))  // log Σ_o exp(y_t,o)
                     let logProb = y.map { $0 - logZ }, prob = logProb.map { exp($0) }     // log softmax(y_t), softmax(y_t)
-                    L -= dot(target, logProb) / count
+                    L -= dot(target, logProb) / count                                   // L += −y*ᵀ log softmax(y_t) / count
                     dy[t] = zip(prob, target).map { ($0 - $1) / count }                // ∂L/∂y_t = (p − y*) / count
                 } else {
-                    L += zip(y, target).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / count
+                    L += zip(y, target).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / count  // L += ‖y_t − y*‖² / count
                     dy[t] = zip(y, target).map { 2 * ($0 - $1) / count }               // ∂L/∂y_t = 2 (y − y*) / count
                 }
                 g.Why = add(g.Why, outer(dy[t], h[t]))                                  // ∂L/∂W_hy += ∂L/∂y_t h_tᵀ
@@ -45,12 +48,13 @@ enum ReferenceBPTT {
             var dhNext = zero(h0[n])                                                    // ∂L/∂h_t through h_{t+1}
             for t in stride(from: T, through: 1, by: -1) {
                 let dh = add(mul(transpose(p.Why), dy[t]), dhNext)                      // ∂L/∂h_t = W_hyᵀ ∂L/∂y_t + ∂L/∂h_t|_(t+1)
-                dhSquared[t] += dot(dh, dh)
+                dhSquared[t] += dot(dh, dh)                                             // ‖∂L/∂h_t‖² over the sequences
                 let da = zip(h[t], dh).map { act.derivative(output: $0) * $1 }          // ∂L/∂a_t = act'(a_t) ⊙ ∂L/∂h_t
                 g.Wxh = add(g.Wxh, outer(da, xs[n][t - 1]))                             // ∂L/∂W_xh += ∂L/∂a_t x_tᵀ
                 g.Whh = add(g.Whh, outer(da, h[t - 1]))                                 // ∂L/∂W_hh += ∂L/∂a_t h_{t−1}ᵀ
                 g.b = add(g.b, da)                                                      // ∂L/∂b    += ∂L/∂a_t
-                dhNext = K > 0 && (t - 1) % K == 0 ? zero(dh) : mul(transpose(p.Whh), da) // ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
+                let cut = K > 0 && (t - 1) % K == 0                                     // truncation: h_{t−1} a constant
+                dhNext = cut ? zero(dh) : mul(transpose(p.Whh), da)                     // ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
             }
         }
         return Result(loss: L, grads: g, hiddenGradNorms: dhSquared.dropFirst().map { $0.squareRoot() })
