@@ -63,7 +63,9 @@ import Testing
         let block = Array(lines[(open + 1)..<close])
         let golden = try #require(Self.golden(ScenarioLibrary.defaultName), "no golden frame for \(ScenarioLibrary.defaultName)")
         let diff = Self.differences(golden: golden, now: block)
-        if !diff.isEmpty { Issue.record("README's frame is not Frames/\(ScenarioLibrary.defaultName).txt:\n\(diff)") }
+        if !diff.isEmpty {
+            Issue.record("README's frame is not Frames/\(ScenarioLibrary.defaultName).txt (once the golden is right, copy it into README's first block):\n\(diff)")
+        }
     }
 
     /// The rows that differ, each as the golden has it and as it is now.
