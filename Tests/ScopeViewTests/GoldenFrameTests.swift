@@ -5,11 +5,11 @@ import Testing
 
 /// Every preset's opening frame at 100×32 (`OpeningFrame`), compared whole against
 /// the golden frame committed in Frames/NAME.txt; and README's frame is the
-/// default preset's golden. `RNNSCOPE_RECORD_FRAMES=1 swift test --filter GoldenFrameTests`
+/// default preset's golden. `RNNSCOPE_RECORD_FRAMES=1 swift test -c release --filter GoldenFrameTests`
 /// writes the goldens from what the view draws now (read the diff before committing them).
 @Suite struct GoldenFrameTests {
     static let frames = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Frames")
-    static let regenerate = "RNNSCOPE_RECORD_FRAMES=1 swift test --filter GoldenFrameTests"
+    static let regenerate = "RNNSCOPE_RECORD_FRAMES=1 swift test -c release --filter GoldenFrameTests"
     static var recording: Bool { ProcessInfo.processInfo.environment["RNNSCOPE_RECORD_FRAMES"] == "1" }
     static let library = ScenarioLibrary.readablePresets()
 
