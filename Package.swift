@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "RNNSimTests", dependencies: ["RNNSim", "Kernels", "Spectral", "ModelIO"], exclude: ["Fixtures"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
         .testTarget(name: "RunStreamTests", dependencies: ["RunStream"]),
-        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView", "Kernels", "ModelIO"]),
+        .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView", "Kernels", "ModelIO"], exclude: ["Frames"]),
         // Runs the built `rnnscope` binary (which `swift test` always builds); not
         // linked against it, so the test bundle keeps the shared Swift runtime.
         .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim", "Kernels", "ModelIO"]),
