@@ -47,6 +47,8 @@ public struct RunState: Sendable {
     public var error: String?
     /// This run's own moment line: in the split, each side's verdict stays on its side.
     public var moment: String?
+    /// The iteration `moment` was judged at.
+    public var momentIteration = 0
     public var sample: String?
 
     /// The header of the stream this run is read from (`rnnscope watch`); nil for a

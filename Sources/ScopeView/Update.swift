@@ -152,8 +152,13 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
         if u.selfPause != nil || u.moment != nil { state.ui.status = nil }
     }
     // There is one status line: a notice (weights saved) is marked with its side in the split,
-    // and the moment shown is the latest of either run's.
-    if let m = u.moment { state.ui.moment = m }
+    // and the moment shown is the latest of either run's; two judged at one iteration (a
+    // comparison judged at its first) show the focused side's, whichever report came first.
+    if let m = u.moment {
+        let other = side == .a ? Side.b : .a
+        let tie = state.isSplit && state[other].moment != nil && state[other].momentIteration == state[side].momentIteration
+        if !tie || side == state.ui.focus { state.ui.moment = m }
+    }
     if let n = u.notice { say(&state.ui, state.isSplit ? (side == .a ? "A: " : "B: ") + n : n) }
     if let h = u.streamHeader { state.ui.layer = min(state.ui.layer, h.rowCount - 1) }
 }
@@ -194,7 +199,10 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
     }
     run.claimsJudged = u.claimsJudged
     if let s = u.sample { run.sample = s }
-    if let m = u.moment { run.moment = m }
+    if let m = u.moment {
+        run.moment = m
+        run.momentIteration = run.latestIteration
+    }
     if let c = u.chanceLoss { run.chanceLoss = c }
     if let b = u.baselines { run.baselines = b }
     if let h = u.streamHeader { describe(&run, stream: h) }

@@ -32,6 +32,20 @@ import Testing
         #expect(text.contains("✓ explodes: growth 516 > 100") && text.contains("✓ vanishes: decay 5.7e-7 < 0.001"), "\(text)")
     }
 
+    /// Two verdicts judged at one iteration (forget-bias judges both variants at its first):
+    /// the status line shows the focused side's, in whichever order the reports come.
+    @Test(arguments: [false, true]) func aTieOnTheStatusLineGoesToTheFocus(bFirst: Bool) {
+        for focusB in [false, true] {
+            var s = split(b: Fixture.decaying(steps: 50))
+            if focusB { _ = press(&s, .tab) }
+            #expect(s.a.latestIteration == s.b?.latestIteration)
+            let a = SessionUpdate(generation: s.a.generation, moment: "✓ bf2: 3.32e-4 > 1e-5")
+            let b = SessionUpdate(generation: 0, moment: "✓ bf0: 1.08e-19 < 1e-12")
+            for event in bFirst ? [AppEvent.reportB(b), .report(a)] : [.report(a), .reportB(b)] { _ = update(&s, event) }
+            #expect(s.ui.moment == (focusB ? "✓ bf0: 1.08e-19 < 1e-12" : "✓ bf2: 3.32e-4 > 1e-5"), "focus \(focusB ? "B" : "A"), B first: \(bFirst)")
+        }
+    }
+
     @Test func theTitleSaysWhichSideHasTheFocus() {
         var s = split(b: Fixture.decaying(steps: 50))
         #expect(Fixture.render(s).lines[0].contains("│ focus A"))
