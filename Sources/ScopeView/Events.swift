@@ -92,6 +92,21 @@ public struct SessionUpdate: Sendable {
     }
 }
 
+extension SessionUpdate {
+    /// One iteration's numbers, from a simulation or a stream alike: the whole report only
+    /// when it goes out (about the frame rate), the rest always.
+    mutating func carry(_ report: IterationReport, _ options: BPTTOptions, whole: Bool, spectrum: SpectrumReading?,
+                        perSecond: Double, diverged: Bool) {
+        if whole {
+            self.report = report
+            reportOptions = options
+        }
+        if let spectrum { self.spectrum = spectrum }
+        iterationsPerSecond = perSecond
+        self.diverged = diverged
+    }
+}
+
 /// Why the simulation paused itself.
 public enum SelfPause: Sendable, Equatable {
     /// A claim's moment came at this iteration (the line is the update's `moment`).

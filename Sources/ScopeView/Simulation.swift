@@ -268,13 +268,7 @@ struct Simulation {
         let judged = self.judged
         let measured = spectrum ? SpectrumReading(measured: report) : nil
         session.publish({ u in
-            if publishReport {
-                u.report = report
-                u.reportOptions = options
-            }
-            if let measured { u.spectrum = measured }
-            u.iterationsPerSecond = perSecond
-            u.diverged = diverged
+            u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: diverged)
             if let moment { u.moment = moment }
             if let pause { u.selfPause = pause }
             u.claimsJudged = judged

@@ -294,14 +294,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             let p = progress
             session.publish({ u in
-                if publishReport {
-                    u.report = report
-                    u.reportOptions = options
-                }
-                if let measured { u.spectrum = measured }
-                u.iterationsPerSecond = perSecond
                 // Inf/NaN in the loop's gradient: shown as a diverged run (it leaves the split's shared scale).
-                u.diverged = report.nonfinite
+                u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: report.nonfinite)
                 u.streamProgress = p
             }, summary: summary)
         }
