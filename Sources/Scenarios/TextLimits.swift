@@ -6,7 +6,7 @@
 ///
 /// The scan knows comments, the four string forms, headers, keys (bare, quoted,
 /// dotted), arrays and inline tables; anything else is left to TOMLKit's own
-/// syntax errors.
+/// syntax errors, except the one header shape its parser stops the process on.
 enum TextLimits {
     /// Arrays and inline tables inside one another.
     static let maxNesting = 32
@@ -59,6 +59,12 @@ enum TextLimits {
                 if c == UInt8(ascii: "[") {
                     advance()
                     if current == UInt8(ascii: "[") { advance() }
+                    // TOMLKit's parser asserts (and the process aborts) on a header whose name
+                    // starts with anything but a key (`[[[a]]]`, `[.a]`, `[=]`): said here instead.
+                    skipBlanks()
+                    if let k = current, !Self.isBare(k), k != UInt8(ascii: "\""), k != UInt8(ascii: "'"), k != UInt8(ascii: "]") {
+                        throw Exceeded(line: line, message: "a table header's name must start with a key: [name] or [[name]]")
+                    }
                     try key()
                     // The rest of the header line (`]`, `]]`, a comment) is TOMLKit's to judge.
                     while let c = current, c != UInt8(ascii: "\n") { advance() }

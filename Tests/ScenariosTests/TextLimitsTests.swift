@@ -74,3 +74,22 @@ extension TextLimitsTests {
         #expect(unreadable.count == 1 && unreadable[0].contains("deep.toml:2:"), "\(unreadable)")
     }
 }
+
+extension TextLimitsTests {
+    /// A header whose name starts with neither a key nor `]` stopped the process in
+    /// TOMLKit's parser (an assertion, exit 134): refused at its line instead, and each
+    /// such file goes through the parser to a ScenarioError.
+    @Test(arguments: ["[[[a]]]", "[.a]", "[=]", "[[.a]]", "[ =]", "[\t.b]", "[[#]]"])
+    func aHeaderWithoutAKeyIsRefusedAtItsLine(_ header: String) throws {
+        let text = "title = \"x\"\n\n\(header)\n"
+        #expect(refused(text)?.line == 3)
+        #expect(throws: ScenarioError.self) { try ScenarioLibrary.parse(text, path: "h.toml") }
+    }
+
+    /// Headers TOMLKit reports itself still reach it.
+    @Test func headersTOMLKitReportsPass() {
+        for text in ["[]", "[[]]", "[a.]", "[\"q\".r]", "['lit']", "[ a ]", "[[ a ]]"] {
+            #expect(refused(text) == nil, "\(text)")
+        }
+    }
+}
