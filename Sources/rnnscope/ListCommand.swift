@@ -6,9 +6,10 @@ struct ListCommand: ParsableCommand {
 
     @Flag(help: "Also print each scenario's lecture notes.") var long = false
 
+    /// A preset file that does not read hides none of the others: they are listed,
+    /// then each bad file in one line, and the status says a file was bad.
     func run() throws {
-        let presets: [Scenario]
-        do { presets = try ScenarioLibrary.presets() } catch { throw Failure(error) }
+        let (presets, unreadable) = ScenarioLibrary.readablePresets()
         let width = (presets.map(\.name.count).max() ?? 0) + 2
         for s in presets {
             print(s.name + String(repeating: " ", count: width - s.name.count) + s.title)
@@ -18,6 +19,11 @@ struct ListCommand: ParsableCommand {
                 }
                 print("")
             }
+        }
+        if let first = unreadable.first {
+            StandardStreams.flush()
+            for line in unreadable.dropFirst() { printError("rnnscope: " + line) }
+            throw Failure(first)
         }
     }
 }

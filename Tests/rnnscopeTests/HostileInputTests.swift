@@ -45,6 +45,13 @@ import Testing
         try deep[0].1.write(to: presets.appendingPathComponent("deep.toml"), atomically: true, encoding: .utf8)
         let list = try Binary.run(["list"], environment: ["RNNSCOPE_SCENARIOS": presets.path])
         #expect(list.status == 2 && Self.oneLine(list) && list.stderr.contains("deep.toml:2:"), "status \(list.status) \(list.stderr.prefix(300))")
+        // ... and lists every preset that reads: one bad file hides none of the others.
+        #expect(list.stdout.contains("vanishing ") && list.stdout.contains("lm-perplexity "), "\(list.stdout.prefix(300))")
+        // A header TOMLKit's parser asserted on (the process aborted, 134): one line per bad file, 2.
+        try "title = \"x\"\n[[[a]]]\n".write(to: presets.appendingPathComponent("brackets.toml"), atomically: true, encoding: .utf8)
+        let two = try Binary.run(["list"], environment: ["RNNSCOPE_SCENARIOS": presets.path])
+        #expect(two.status == 2 && two.stderr.contains("brackets.toml:2:") && two.stderr.contains("deep.toml:2:"), "status \(two.status) \(two.stderr.prefix(300))")
+        #expect(two.stdout.contains("vanishing "))
     }
 
     // MARK: 3. Outputs over inputs
