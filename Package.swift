@@ -32,6 +32,7 @@ let package = Package(
         .target(
             name: "Kernels",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            exclude: ["microkernels.py"],
             // The micro-kernels are written for AVX-512 (SIMD16<Float> in zmm registers,
             // FMA); without this they compile to SSE. `native` is the build machine's own
             // CPU, so a build never uses instructions the machine that built it lacks.
