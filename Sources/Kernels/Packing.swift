@@ -20,7 +20,7 @@ extension FloatKernels {
                 // op(A)[i, p] = a[p·lda + i]: MR consecutive floats per step.
                 var src = a + (p0 &* lda &+ i0 &+ u)
                 var d = panel
-                if r == 12 {
+                if r == 12 && MR == 12 {
                     for _ in 0..<kc {
                         UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: F8.self), as: F8.self)
                         UnsafeMutableRawPointer(d + 8).storeBytes(
@@ -34,7 +34,7 @@ extension FloatKernels {
                     }
                 }
             } else {
-                // op(A)[i, p] = a[i·lda + p]: transpose 16 steps of up to 12 rows at a time.
+                // op(A)[i, p] = a[i·lda + p]: transpose 16 steps of up to mr (≤ 12) rows at a time.
                 let src = a + ((i0 &+ u) &* lda &+ p0)
                 var q = 0
                 while q &+ 16 <= kc {
@@ -49,10 +49,11 @@ extension FloatKernels {
                     var r12 = z, r13 = z, r14 = z, r15 = z
                     transpose16(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7, &r8, &r9, &r10, &r11, &r12, &r13, &r14, &r15)
                     let d = panel + q &* MR
-                    store12(r0, d); store12(r1, d + 12); store12(r2, d + 24); store12(r3, d + 36)
-                    store12(r4, d + 48); store12(r5, d + 60); store12(r6, d + 72); store12(r7, d + 84)
-                    store12(r8, d + 96); store12(r9, d + 108); store12(r10, d + 120); store12(r11, d + 132)
-                    store12(r12, d + 144); store12(r13, d + 156); store12(r14, d + 168); store12(r15, d + 180)
+                    storeStep(r0, d); storeStep(r1, d + MR); storeStep(r2, d + 2 &* MR); storeStep(r3, d + 3 &* MR)
+                    storeStep(r4, d + 4 &* MR); storeStep(r5, d + 5 &* MR); storeStep(r6, d + 6 &* MR)
+                    storeStep(r7, d + 7 &* MR); storeStep(r8, d + 8 &* MR); storeStep(r9, d + 9 &* MR)
+                    storeStep(r10, d + 10 &* MR); storeStep(r11, d + 11 &* MR); storeStep(r12, d + 12 &* MR)
+                    storeStep(r13, d + 13 &* MR); storeStep(r14, d + 14 &* MR); storeStep(r15, d + 15 &* MR)
                     q &+= 16
                 }
                 while q < kc {
@@ -69,7 +70,18 @@ extension FloatKernels {
     /// Rows of the next tile (and A panel) when `left` rows remain: `mr`, but
     /// 16 rows as two tiles of 8, not 12 and a 4-row tile that loads B for few products.
     @inline(__always)
-    static func tileRows(_ left: Int) -> Int { left > mr && left <= 16 ? 8 : min(mr, left) }
+    static func tileRows(_ left: Int) -> Int { mr > 8 && left > mr && left <= 16 ? 8 : min(mr, left) }
+
+    /// Stores lanes 0..<mr of v at p: one step of a packed A panel (mr ≤ 12).
+    @inline(__always)
+    static func storeStep(_ v: F16, _ p: UnsafeMutablePointer<Float>) {
+        switch mr {
+        case 12: store12(v, p)
+        case 8: UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: F8.self)
+        case 4: UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf.lowHalf, as: SIMD4<Float>.self)
+        default: for l in 0..<mr { p[l] = v[l] }
+        }
+    }
 
     /// Stores lanes 0..<12 of v at p.
     @inline(__always)
