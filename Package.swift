@@ -13,6 +13,16 @@ let native: [SwiftSetting] = testable + [.unsafeFlags(["-target-cpu", "native", 
 // The simulation modules are compiled for the building machine's vector width
 // (`-target-cpu native`, below), and the release binary links the Swift runtime
 // statically; README's "Speed" section says why.
+
+// The broadcast kernel's main tile (Sources/Kernels/TileShape.swift):
+// 12 rows × 2 vectors unless RNNSCOPE_TILE names another shape for the
+// processor built on (docs/performance.md#tile-shapes).
+let tileShapes = ["12x2", "8x3", "6x4", "4x6"]
+let tile = Context.environment["RNNSCOPE_TILE"] ?? "12x2"
+guard tileShapes.contains(tile) else {
+    fatalError("RNNSCOPE_TILE=\(tile) is not a tile shape: one of \(tileShapes.joined(separator: ", "))")
+}
+
 let package = Package(
     name: "rnnscope",
     platforms: [.macOS(.v15)],
@@ -32,10 +42,11 @@ let package = Package(
         .target(
             name: "Kernels",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            exclude: ["microkernels.py"],
             // The micro-kernels are written for AVX-512 (SIMD16<Float> in zmm registers,
             // FMA); without this they compile to SSE. `native` is the build machine's own
             // CPU, so a build never uses instructions the machine that built it lacks.
-            swiftSettings: native
+            swiftSettings: native + [.define("TILE_\(tile)")]
         ),
         // Eigen- and singular-value solvers: ρ(W_hh) by restarted Arnoldi with implicit
         // shifts, σ_max by Lanczos, the Jacobian-product norm, random orthogonal matrices.

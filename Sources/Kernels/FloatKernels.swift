@@ -3,7 +3,8 @@
 /// Two register-blocked kernels (MicroKernels.swift) do all the arithmetic:
 ///
 /// * the broadcast kernel `vtile` keeps an R×16V tile of C in zmm registers
-///   (12×32 in the main loop: 24 accumulators), broadcasting one element of
+///   (mr×nr in the main loop, 12×32 unless built for another shape:
+///   24 accumulators, TileShape.swift), broadcasting one element of
 ///   op(A) per row and loading V vectors of a row of op(B) per step along k.
 ///   `broadcastProduct` feeds it packed panels of both operands (Packing.swift),
 ///   which also takes care of every transpose combination; a single row of C
@@ -25,7 +26,7 @@ package enum FloatKernels {
     /// Rows of C per block of the transposed path for products with few columns.
     static let transposedRows = 4096
     /// Rows of A per block of the broadcast path (a multiple of `mr`).
-    static let mc = 192
+    static let mc = 16 &* mr
     /// Multiply-adds above which a product is spread over the cores.
     package static let parallelWork = 1 << 20
     /// Matrix-vector products whose matrix has at least this many elements (the
@@ -195,11 +196,6 @@ package enum FloatKernels {
 
     // MARK: - Broadcast path
 
-    /// Rows of the broadcast kernel's main tile (and of a packed A panel).
-    static let mr = 12
-    /// Columns of the broadcast kernel's main tile (and of a packed B panel).
-    static let nr = 32
-
     /// C[rows, cols] (+)= op(A)[rows, :] · op(B)[:, cols].
     ///
     /// Blocked Goto-style: for each block of `kc` steps along k, op(B)'s block is
@@ -275,8 +271,8 @@ package enum FloatKernels {
                     let panel = bPack + t &* kb &* NR, bs = vectors &* 16
                     let cp = c + (i &* ldc &+ j)
                     if w == vectors &* 16 {
-                        if r == 12 && vectors == 2 {
-                            vtile12x2(kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                        if r == MR && vectors &* 16 == NR {
+                            vtileMain(kb, ap, 1, MR, panel, bs, cp, ldc, acc)
                         } else {
                             vtileAny(r, vectors, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
                         }

@@ -11,65 +11,90 @@ extension FloatKernels {
         transA: Bool, _ a: UnsafePointer<Float>, _ lda: Int, i0: Int, rows: Int, p0: Int, kc: Int,
         into dst: UnsafeMutablePointer<Float>
     ) {
+        if transA {
+            packTransposedA(a, lda, i0: i0, rows: rows, p0: p0, kc: kc, into: dst)
+            return
+        }
         let MR = mr
         var u = 0, panelIndex = 0
         while u < rows {
             let r = tileRows(rows &- u)
             let panel = dst + panelIndex &* MR &* kc
-            if transA {
-                // op(A)[i, p] = a[p·lda + i]: MR consecutive floats per step.
-                var src = a + (p0 &* lda &+ i0 &+ u)
-                var d = panel
-                if r == 12 {
-                    for _ in 0..<kc {
-                        UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: F8.self), as: F8.self)
-                        UnsafeMutableRawPointer(d + 8).storeBytes(
-                            of: UnsafeRawPointer(src + 8).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-                        src += lda; d += MR
-                    }
-                } else {
-                    for _ in 0..<kc {
-                        for q in 0..<MR { d[q] = q < r ? src[q] : 0 }
-                        src += lda; d += MR
-                    }
-                }
-            } else {
-                // op(A)[i, p] = a[i·lda + p]: transpose 16 steps of up to 12 rows at a time.
-                let src = a + ((i0 &+ u) &* lda &+ p0)
-                var q = 0
-                while q &+ 16 <= kc {
-                    let s = src + q
-                    let z = F16()
-                    var r0 = load16(s), r1 = r > 1 ? load16(s + lda) : z, r2 = r > 2 ? load16(s + 2 &* lda) : z
-                    var r3 = r > 3 ? load16(s + 3 &* lda) : z, r4 = r > 4 ? load16(s + 4 &* lda) : z
-                    var r5 = r > 5 ? load16(s + 5 &* lda) : z, r6 = r > 6 ? load16(s + 6 &* lda) : z
-                    var r7 = r > 7 ? load16(s + 7 &* lda) : z, r8 = r > 8 ? load16(s + 8 &* lda) : z
-                    var r9 = r > 9 ? load16(s + 9 &* lda) : z, r10 = r > 10 ? load16(s + 10 &* lda) : z
-                    var r11 = r > 11 ? load16(s + 11 &* lda) : z
-                    var r12 = z, r13 = z, r14 = z, r15 = z
-                    transpose16(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7, &r8, &r9, &r10, &r11, &r12, &r13, &r14, &r15)
-                    let d = panel + q &* MR
-                    store12(r0, d); store12(r1, d + 12); store12(r2, d + 24); store12(r3, d + 36)
-                    store12(r4, d + 48); store12(r5, d + 60); store12(r6, d + 72); store12(r7, d + 84)
-                    store12(r8, d + 96); store12(r9, d + 108); store12(r10, d + 120); store12(r11, d + 132)
-                    store12(r12, d + 144); store12(r13, d + 156); store12(r14, d + 168); store12(r15, d + 180)
-                    q &+= 16
-                }
-                while q < kc {
-                    let d = panel + q &* MR
-                    for rr in 0..<MR { d[rr] = rr < r ? src[rr &* lda &+ q] : 0 }
-                    q &+= 1
-                }
+            // op(A)[i, p] = a[i·lda + p]: transpose 16 steps of up to mr (≤ 12) rows at a time.
+            let src = a + ((i0 &+ u) &* lda &+ p0)
+            var q = 0
+            while q &+ 16 <= kc {
+                let s = src + q
+                let z = F16()
+                var r0 = load16(s), r1 = r > 1 ? load16(s + lda) : z, r2 = r > 2 ? load16(s + 2 &* lda) : z
+                var r3 = r > 3 ? load16(s + 3 &* lda) : z, r4 = r > 4 ? load16(s + 4 &* lda) : z
+                var r5 = r > 5 ? load16(s + 5 &* lda) : z, r6 = r > 6 ? load16(s + 6 &* lda) : z
+                var r7 = r > 7 ? load16(s + 7 &* lda) : z, r8 = r > 8 ? load16(s + 8 &* lda) : z
+                var r9 = r > 9 ? load16(s + 9 &* lda) : z, r10 = r > 10 ? load16(s + 10 &* lda) : z
+                var r11 = r > 11 ? load16(s + 11 &* lda) : z
+                var r12 = z, r13 = z, r14 = z, r15 = z
+                transpose16(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7, &r8, &r9, &r10, &r11, &r12, &r13, &r14, &r15)
+                let d = panel + q &* MR
+                storeStep(r0, d); storeStep(r1, d + MR); storeStep(r2, d + 2 &* MR); storeStep(r3, d + 3 &* MR)
+                storeStep(r4, d + 4 &* MR); storeStep(r5, d + 5 &* MR); storeStep(r6, d + 6 &* MR)
+                storeStep(r7, d + 7 &* MR); storeStep(r8, d + 8 &* MR); storeStep(r9, d + 9 &* MR)
+                storeStep(r10, d + 10 &* MR); storeStep(r11, d + 11 &* MR); storeStep(r12, d + 12 &* MR)
+                storeStep(r13, d + 13 &* MR); storeStep(r14, d + 14 &* MR); storeStep(r15, d + 15 &* MR)
+                q &+= 16
+            }
+            while q < kc {
+                let d = panel + q &* MR
+                for rr in 0..<MR { d[rr] = rr < r ? src[rr &* lda &+ q] : 0 }
+                q &+= 1
             }
             u &+= r
             panelIndex &+= 1
         }
     }
 
+    /// packA for op(A) = Aᵀ, op(A)[i, p] = a[p·lda + i]: step p of every panel
+    /// comes from row p0 + p of a, so each row is read once, in order. (Panel by
+    /// panel, every step was a jump of lda floats: at lda = 4H = 1024 a new page
+    /// for each 12 floats, 7% of an LSTM iteration at H = 256, B = 32.)
+    static func packTransposedA(
+        _ a: UnsafePointer<Float>, _ lda: Int, i0: Int, rows: Int, p0: Int, kc: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
+        let MR = mr
+        for p in 0..<kc {
+            let src = a + ((p0 &+ p) &* lda &+ i0)
+            var u = 0, panelIndex = 0
+            while u < rows {
+                let r = tileRows(rows &- u)
+                let d = dst + (panelIndex &* MR &* kc &+ p &* MR), s = src + u
+                if r == 12 && MR == 12 {
+                    UnsafeMutableRawPointer(d).storeBytes(of: UnsafeRawPointer(s).loadUnaligned(as: F8.self), as: F8.self)
+                    UnsafeMutableRawPointer(d + 8).storeBytes(
+                        of: UnsafeRawPointer(s + 8).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                } else {
+                    for q in 0..<MR { d[q] = q < r ? s[q] : 0 }
+                }
+                u &+= r
+                panelIndex &+= 1
+            }
+        }
+    }
+
     /// Rows of the next tile (and A panel) when `left` rows remain: `mr`, but
     /// 16 rows as two tiles of 8, not 12 and a 4-row tile that loads B for few products.
     @inline(__always)
-    static func tileRows(_ left: Int) -> Int { left > mr && left <= 16 ? 8 : min(mr, left) }
+    static func tileRows(_ left: Int) -> Int { mr > 8 && left > mr && left <= 16 ? 8 : min(mr, left) }
+
+    /// Stores lanes 0..<mr of v at p: one step of a packed A panel (mr ≤ 12).
+    @inline(__always)
+    static func storeStep(_ v: F16, _ p: UnsafeMutablePointer<Float>) {
+        switch mr {
+        case 12: store12(v, p)
+        case 8: UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: F8.self)
+        case 4: UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf.lowHalf, as: SIMD4<Float>.self)
+        default: for l in 0..<mr { p[l] = v[l] }
+        }
+    }
 
     /// Stores lanes 0..<12 of v at p.
     @inline(__always)
