@@ -6,6 +6,9 @@ public struct StreamRecord: Sendable {
     public var report: IterationReport
     /// The clipping threshold in force (0 = off).
     public var clipMaxNorm: Double
+    /// How many times the watched module ran with gradients in the iteration: the
+    /// norms are of the last call only when more than 1 (a siamese loss, accumulation).
+    public var calls = 1
 
     /// The longest T a record may carry: the view bins a row to 512 columns, but
     /// the report keeps every step, so this bounds the memory one record holds.
@@ -33,6 +36,7 @@ public struct StreamRecord: Sendable {
         var heldout_loss: StreamNumber?
         var hidden_grad_norms: [[StreamNumber]]?
         var cell_grad_norms: [[StreamNumber]]?
+        var calls: Int?
     }
 
     private init(_ f: Fields, _ h: StreamHeader) throws {
@@ -76,5 +80,9 @@ public struct StreamRecord: Sendable {
         report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
         let threshold = f.clip_max_norm?.value ?? 0
         clipMaxNorm = threshold.isFinite && threshold > 0 ? threshold : 0
+        if let n = f.calls {
+            guard n >= 1 else { throw StreamError("calls must be a whole number from 1") }
+            calls = n
+        }
     }
 }

@@ -69,6 +69,8 @@ public struct SessionUpdate: Sendable {
     public var streamHeader: StreamHeader?
     /// How far a stream has been read.
     public var streamProgress: StreamProgress?
+    /// A stream's latest record: how many calls of the module with gradients its norms are the last of.
+    public var streamCalls: Int?
     /// The stream was replaced: this is a new run (its generation is the view's next).
     public var restarted = false
 

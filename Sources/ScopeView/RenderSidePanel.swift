@@ -92,11 +92,19 @@ enum SidePanel {
         if let dtype = h.dtype { out.append(Line(kind: .item, label: "dtype", value: dtype, priority: 3)) }
         if h.worldSize > 1 { out.append(Line(kind: .item, label: "ranks", value: "rank \(h.rank)'s batch of \(h.worldSize)", priority: 2)) }
         out.append(Line(kind: .item, label: "recorded", value: h.every == 1 ? "every iteration" : "every \(h.every) iterations", priority: 3))
-        out.append(h.exact
-            ? Line(kind: .item, label: "norms", value: "exact", priority: 2)
-            : Line(kind: .item, label: "norms", value: "NOT all exact (header)", style: Style(foreground: .role(.warn), bold: true), priority: 1))
+        let warn = Style(foreground: .role(.warn), bold: true)
+        if run.streamCalls > 1 {
+            // The module ran several times with gradients: these norms are one call's, not the iteration's.
+            out.append(Line(kind: .item, label: "norms", value: "last of \(run.streamCalls) calls", style: warn, priority: 1))
+        } else {
+            out.append(h.exact
+                ? Line(kind: .item, label: "norms", value: "exact", priority: 2)
+                : Line(kind: .item, label: "norms", value: "NOT all exact (header)", style: warn, priority: 1))
+        }
         let clip = run.reportOptions?.clipNorm ?? 0
-        out.append(Line(kind: .item, label: "clipping", value: clip > 0 ? "on, ‖g‖ ≤ \(Format.setting(clip))" : "off",
+        // Only scope.clip_grad_norm_ is seen: a loop that clips with torch's own is not "off".
+        let off = h.source == "pytorch" ? "none via scope" : "off"
+        out.append(Line(kind: .item, label: "clipping", value: clip > 0 ? "on, ‖g‖ ≤ \(Format.setting(clip))" : off,
                         style: clip > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
         if clip > 0 && run.clipCounted > 0 {
             out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted)", priority: 2))

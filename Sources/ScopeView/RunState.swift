@@ -55,6 +55,8 @@ public struct RunState: Sendable {
     /// run rnnscope trains. What the view can do to the run depends on it.
     public var stream: StreamHeader?
     public var streamProgress: StreamProgress?
+    /// The latest record's calls of the watched module with gradients (its norms are the last call's).
+    public var streamCalls = 1
 
     public static let historyRows = 512
 

@@ -293,7 +293,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let measured = SpectrumReading(measured: report)
             let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             let p = progress
+            let calls = record.calls
             session.publish({ u in
+                u.streamCalls = calls
                 // Inf/NaN in the loop's gradient: shown as a diverged run (it leaves the split's shared scale).
                 u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: report.nonfinite)
                 u.streamProgress = p

@@ -101,9 +101,12 @@ func streamNotes(_ h: StreamHeader) -> String {
         : "Recorded by rnnscope train --jsonl, every iteration."
     if h.worldSize > 1 { text += " The norms are rank \(h.rank)'s batch, of \(h.worldSize) ranks." }
     if h.exact {
-        text += "\n\nEvery figure is exact for the recorded batch."
+        text += "\n\nEvery figure is exact for the recorded batch, and for the module's last call with gradients in each iteration: where it ran more than once (a siamese loss, accumulated micro-batches) the panel says \"last of N calls\"."
     } else {
         text += "\n\nNot exact:\n" + h.inexact.map { "- " + $0 }.joined(separator: "\n")
+    }
+    if h.source == "pytorch" {
+        text += "\n\nClipping is seen only through scope.clip_grad_norm_; a loop that clips with torch.nn.utils.clip_grad_norm_ itself shows \"none via scope\"."
     }
     if h.control == nil && h.source == "pytorch" {
         text += "\n\nThe keys act on the view only; rnnscope.watch(..., control=True) lets space, n and c reach the loop."

@@ -207,6 +207,7 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
     if let b = u.baselines { run.baselines = b }
     if let h = u.streamHeader { describe(&run, stream: h) }
     if let p = u.streamProgress { run.streamProgress = p }
+    if let n = u.streamCalls { run.streamCalls = n }
     run.diverged = u.diverged
     run.error = u.error
 }

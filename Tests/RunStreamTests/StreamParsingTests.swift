@@ -63,6 +63,9 @@ import Testing
         #expect(r.report.cellGradNorms[2] == [3, 3, 3])
         #expect(r.report.pathGateMeans[1] == [0.6] && r.report.pathProducts[3][0].isNaN)
         #expect(r.report.spectralRadius.allSatisfy(\.isNaN) && r.report.largestSingularValue == [1, 2, 3, 4])
+        #expect(r.calls == 1, "one call unless the record says more")
+        let twice = line.replacingOccurrences(of: #""iteration":20,"#, with: #""iteration":20,"calls":2,"#)
+        #expect(try StreamRecord.parse(Array(twice.utf8), header: h).get().calls == 2)
     }
 
     @Test(arguments: [
@@ -74,6 +77,7 @@ import Testing
         (#"{"iteration":1,"hidden_grad_norms":[["x"],[1],[1],[1]]}"#, "wrong type"),
         (#"{"iteration":1,"hidden_grad_norms":[[true],[1],[1],[1]]}"#, "wrong type"),
         (#"{"iteration":1,"loss":"lots","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "wrong type"),
+        (#"{"iteration":1,"calls":0,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "calls must be"),
     ])
     func badRecordsSayWhy(line: String, says: String) throws {
         guard case .failure(let e) = StreamRecord.parse(Array(line.utf8), header: try header()) else {

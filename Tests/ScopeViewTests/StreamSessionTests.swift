@@ -112,6 +112,23 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path + ".control"), "removed when the view goes")
     }
 
+    /// A module that ran several times with gradients (a siamese loss, accumulated micro-batches):
+    /// its norms are its last call's, and the panel says so instead of "exact"; a loop that does
+    /// not clip through scope shows "none via scope", not "off" (its own clipping is not seen).
+    @Test func normsOfOneCallOfSeveralAreSaidSo() throws {
+        let path = try file([Self.header, Self.record(1), Self.record(2).replacingOccurrences(of: #""iteration":10,"#, with: #""iteration":10,"calls":4,"#)])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        let text = Fixture.render(state).text
+        #expect(state.a.streamCalls == 4 && text.contains("last of 4 calls") && !text.contains("norms          exact"), "\(text)")
+        #expect(text.contains("none via scope"))
+        #expect(state.a.scenario.notes.contains("clip_grad_norm_"))
+    }
+
     /// What is not exact is said in words on screen (the notes panel, and help), not only "NOT all exact".
     @Test func theInexactSentencesAreInTheNotes() throws {
         let sentence = "inter-layer dropout in training: its masks cannot be recovered"

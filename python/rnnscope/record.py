@@ -79,8 +79,12 @@ def clip_figures(clip) -> dict:
 
 
 def record(iteration: int, loss: Optional[float], grad_norm: Optional[float], clip, layout: Layout,
-           norms: Norms, spectrum) -> dict:
+           norms: Norms, spectrum, calls: int = 1) -> dict:
     fields = {"iteration": iteration, "loss": loss, "grad_norm": grad_norm}
+    if calls > 1:
+        # The module ran several times with gradients (a siamese loss, accumulated micro-batches):
+        # the norms are of its last call only, which the viewer says.
+        fields["calls"] = calls
     fields.update(clip_figures(clip))
     gn = fields["grad_norm"]
     fields["nonfinite"] = (gn is not None and not math.isfinite(gn)) or any(

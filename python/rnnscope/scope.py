@@ -174,9 +174,10 @@ class Scope:
 
     def _chosen_capture(self) -> Optional[Capture]:
         graded = [c for c in self._captures if c.backward_seen]
+        self._graded_calls = len(graded)
         if len(graded) > 1:
             self._warn("calls", f"the watched module ran {len(graded)} times with gradients in iteration "
-                       f"{self.iteration}; its records show the last of them")
+                       f"{self.iteration}; its records show the last of them (and say so: \"calls\")")
         if not graded:
             self._warn("none", f"no backward reached the watched module's outputs in iteration {self.iteration}: "
                        "no record (a record is written only for iterations where one did)")
@@ -198,7 +199,8 @@ class Scope:
         grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)
         loss_value = None if loss is None else float(loss.detach() if isinstance(loss, Tensor) else loss)
         figures = spectrum(self.layout, cap.weights) if self.spectral else None
-        self._writer.write(record.record(self.iteration, loss_value, grad_norm, self._clip, self.layout, norms, figures))
+        self._writer.write(record.record(self.iteration, loss_value, grad_norm, self._clip, self.layout, norms, figures,
+                                         calls=self._graded_calls))
 
     def _write_header(self, cap: Capture, weight_dtype):
         inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype)

@@ -154,3 +154,21 @@ def test_step_inside_inference_mode_and_no_grad(tmp_path):
                 scope.step(loss)
     first, second = strict_lines(path)[1:]
     assert first["hidden_grad_norms"] == second["hidden_grad_norms"]
+
+
+def test_a_module_run_twice_says_its_norms_are_the_last_calls(tmp_path):
+    """A siamese loss runs the module twice with gradients: the record says how many calls
+    its norms are the last of, and one that ran once says nothing."""
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y) + torch.nn.functional.mse_loss(model(2 * x), y)
+        loss.backward()
+        scope.step(loss)
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    twice, once = strict_lines(path)[1:]
+    assert twice["calls"] == 2
+    assert "calls" not in once
