@@ -141,6 +141,7 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
     // deliver its last numbers: they belong to no run on screen.
     guard u.generation == state[side].generation else { return }
     let i = state.index(side)
+    let before = state.runs[i].moment
     absorb(u, into: &state.runs[i])
     // B's step-through and status line are A's screen's: B's report leaves them as they are.
     if side == .a {
@@ -154,7 +155,9 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
     // There is one status line: a notice (weights saved) is marked with its side in the split,
     // and the moment shown is the latest of either run's; two judged at one iteration (a
     // comparison judged at its first) show the focused side's, whichever report came first.
-    if let m = u.moment {
+    // A moment that says again what the run said before (a run stopped beside the other
+    // repeats its verdicts) leaves the line to the other run's new one.
+    if let m = u.moment, m != before {
         let other = side == .a ? Side.b : .a
         let tie = state.isSplit && state[other].moment != nil && state[other].momentIteration == state[side].momentIteration
         if !tie || side == state.ui.focus { state.ui.moment = m }
@@ -199,7 +202,7 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
     }
     run.claimsJudged = u.claimsJudged
     if let s = u.sample { run.sample = s }
-    if let m = u.moment {
+    if let m = u.moment, m != run.moment {
         run.moment = m
         run.momentIteration = run.latestIteration
     }

@@ -46,6 +46,21 @@ import Testing
         }
     }
 
+    /// lstm-adding: A's verdict at 736, then B's at 3,000, where A stops beside it and
+    /// repeats its own verdict: the status line shows B's new one, not A's again.
+    @Test func aRepeatedVerdictLeavesTheLineToTheNewOne() {
+        var s = split(b: Fixture.decaying(steps: 50))
+        let lstm = "✓ lstm: iteration 736: loss (mean of 100) = 0.0489 < 0.05"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: lstm)))
+        #expect(s.ui.moment == lstm)
+        let r = Fixture.report(iteration: 3000, norms: Fixture.decaying(steps: 50), loss: 0.15)
+        let tanh = "✓ tanh: after 3000 iterations: loss (mean of 100) = 0.177 > 0.15"
+        _ = update(&s, .reportB(SessionUpdate(generation: 0, iterations: [IterationSummary(report: r, clipThreshold: 0)], moment: tanh)))
+        let a = Fixture.report(iteration: 3000, norms: Fixture.decaying(steps: 50), loss: 0.01)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: [IterationSummary(report: a, clipThreshold: 0)], moment: lstm)))
+        #expect(s.ui.moment == tanh, "\(s.ui.moment ?? "nil")")
+    }
+
     @Test func theTitleSaysWhichSideHasTheFocus() {
         var s = split(b: Fixture.decaying(steps: 50))
         #expect(Fixture.render(s).lines[0].contains("│ focus A"))
