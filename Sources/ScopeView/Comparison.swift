@@ -7,12 +7,19 @@ public enum Comparison {
     public static func differences(_ a: Settings, _ b: Settings) -> (a: [String], b: [String]) {
         var da: [String] = [], db: [String] = []
         for k in Settings.keys where k.value(in: a) != k.value(in: b) {
-            func shown(_ s: Settings) -> String { k.value(in: s).isEmpty ? "none" : k.value(in: s) }
+            func shown(_ s: Settings) -> String {
+                let v = k.value(in: s)
+                if v.isEmpty { return "none" }
+                // Clipping and truncation at 0 are off, not a threshold or a window of 0.
+                return Self.zeroIsOff.contains(k.name) && Double(v) == 0 ? "off" : v
+            }
             da.append("\(k.name) = \(shown(a))")
             db.append("\(k.name) = \(shown(b))")
         }
         return (da, db)
     }
+
+    static let zeroIsOff: Set<String> = ["train.clip", "train.clip_value", "train.truncate"]
 }
 
 extension Side {

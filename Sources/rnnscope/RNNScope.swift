@@ -5,7 +5,7 @@ import RNNSim
 struct RNNScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnnscope",
-        abstract: "Watch gradients vanish and explode in a vanilla RNN as it trains.",
+        abstract: "Watch gradients vanish and explode in a recurrent network (RNN, LSTM, GRU) as it trains.",
         discussion: "With no command, opens the interactive view on the default scenario.",
         version: rnnscopeVersion,
         subcommands: [RunCommand.self, LectureCommand.self, TrainCommand.self, WatchCommand.self, GradsCommand.self, ReferenceCommand.self, ListCommand.self, CheckCommand.self, BenchCommand.self],

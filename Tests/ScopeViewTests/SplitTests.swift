@@ -210,7 +210,7 @@ import Testing
         var s = split(width: 120, height: 40)
         _ = press(&s, .tab, .char("c"))
         let buf = Fixture.render(s)
-        #expect(buf.text.contains("  A: train.clip = 0.0"))
+        #expect(buf.text.contains("  A: train.clip = off"))
         #expect(buf.text.contains("▶ B: train.clip = 1.0"))
         #expect(Comparison.differences(s.a.settings, s.a.settings).a.isEmpty)
     }

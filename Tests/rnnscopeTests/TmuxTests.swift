@@ -273,7 +273,7 @@ struct TmuxTests {
         defer { pane.close() }
         try pane.wait("two charts of the model") { $0.components(separatedBy: "by timestep t").count == 3 && $0.contains("RUNNING") }
         #expect(pane.screen.contains("Your model: model.safetensors on its data"))
-        #expect(pane.screen.contains("A: train.clip = 0.0") && pane.screen.contains("B: train.clip = 0.001"))
+        #expect(pane.screen.contains("A: train.clip = off") && pane.screen.contains("B: train.clip = 0.001"))
         #expect(pane.screen.contains("w Save") && pane.screen.contains("v Split"))
         pane.key("Tab")
         pane.send("w")
@@ -302,7 +302,7 @@ struct TmuxTests {
         // Two charts, each under its side's header, and the B/A row.
         try pane.wait("two charts") { $0.components(separatedBy: "by timestep t").count == 3 }
         let screen = pane.screen
-        #expect(screen.contains("A: train.clip = 0.0") && screen.contains("B: train.clip = 1.0"))
+        #expect(screen.contains("A: train.clip = off") && screen.contains("B: train.clip = 1.0"))
         #expect(screen.contains("‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A"))
         // vanishing stops at its claim's moment (iteration 1), whose line replaces any
         // notice shown before it: export once it has stopped.
