@@ -14,7 +14,7 @@ func performStepThrough(_ run: inout RunState, _ ui: inout UIState, _ action: Ac
             run.running = false
             commands.append(.pause)
         }
-        say(&ui, "BPTT step-through from t = T: ← h back in time, → l forward, b or Esc leaves")
+        say(&ui, stepThroughHint)
         return commands + [.measureJacobians]
 
     case .stepBack, .stepForward, .stepToFirst, .stepToLast:
@@ -32,9 +32,13 @@ func performStepThrough(_ run: inout RunState, _ ui: inout UIState, _ action: Ac
 
     case .leaveStepThrough:
         ui.mode = .normal
+        // The hint of how to leave is over once left.
+        if ui.status?.text == stepThroughHint { ui.status = nil }
         return []
 
     default:
         return []
     }
 }
+
+let stepThroughHint = "BPTT step-through from t = T: ← h back in time, → l forward, b or Esc leaves"

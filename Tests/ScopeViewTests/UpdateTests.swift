@@ -48,8 +48,10 @@ import Testing
         #expect(press(&s, .char("b")) == [])
         #expect(s.ui.mode == .normal)
         _ = press(&s, .char("b"))
+        #expect(s.ui.status?.text.contains("b or Esc leaves") == true)
         _ = press(&s, .escape)
         #expect(s.ui.mode == .normal)
+        #expect(s.ui.status == nil, "the hint of how to leave goes when left")
     }
 
     @Test func nInsideStepThroughMeasuresTheNewIterationAndRestartsAtT() {
