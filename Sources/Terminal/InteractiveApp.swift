@@ -209,6 +209,10 @@ struct EventLoop {
             partner = nil
             session.join(nil)
             let scenario = state.a.scenario
+            // It runs to its moment (the run before may have stopped at its own): resumed
+            // before the new run is asked for, which keeps running, so that a new run that
+            // reached its moment before a later resume arrived is not sent on past it.
+            session.send(.resume)
             if let b = state.b {
                 let gate = Lockstep()
                 session.join((gate, 0))
@@ -219,8 +223,6 @@ struct EventLoop {
             } else {
                 session.send(.reinitialise(scenario.settings), judgedBy: watcherFactory(scenario))
             }
-            // It runs to its moment (the run before may have stopped at its own).
-            session.send(.resume)
         case .exportFrame(let base):
             // The frame as it is on screen now, before the status line reports the export.
             let frame = render(state, glyphs: glyphs, colors: screen.tier)
