@@ -176,7 +176,7 @@ extension Settings {
                0...10, { $0.inputStd = $1 }, { "\($0.inputStd)" }),
         double("init.forget_bias", "the LSTM's forget gate bias b_f at initialisation, set in b_ih's forget slice (rows H…2H) with b_hh's left at 0, as PyTorch users set it (f ≈ σ(b_f): the memory keeps about σ(b_f)^T over T steps; 1 is Jozefowicz et al.'s advice); { and } lower and raise it live",
                -10...10, { $0.forgetBias = $1 }, { "\($0.forgetBias)" }),
-        choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm, copy (read T/2 symbols, then write them back in order)",
+        choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm, copy (read T/4…T/2 symbols, then write them back in order)",
                TaskKind.self, { $0.task = $1 }, { $0.task.rawValue }),
         int("task.steps", "sequence length T", 1...100_000, { $0.steps = $1 }, { "\($0.steps)" }),
         int("task.lag", "echo lag L (y_t = x_{t-L}), below task.steps", 1...100_000, { $0.lag = $1 }, { "\($0.lag)" }),

@@ -65,7 +65,7 @@ public enum Keymap {
         Binding(keys: [.char("i")], keyLabel: "i", action: .toggleIdentityInit, barLabel: "IRNN",
                 help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); off is the scenario's own init (tanh with xavier if that was IRNN); re-initialises", context: .main),
         Binding(keys: [.char("g")], keyLabel: "g", action: .cycleCell, barLabel: "Cell",
-                help: "the next cell: rnn (vanilla) → lstm → gru (nn.LSTM / nn.GRU equations) → rnn; re-initialises", context: .main),
+                help: "the next cell: rnn (vanilla) → lstm → gru (nn.LSTM / nn.GRU equations) → residual (h_t = h_{t−1} + act(…)) → rnn; re-initialises", context: .main),
         Binding(keys: [.char("}")], keyLabel: "{}", action: .raiseForgetBias, barLabel: "b_f",
                 help: "LSTM: raise the forget gate bias b_f (init.forget_bias) by 0.5; re-initialises", context: .main),
         Binding(keys: [.char("{")], keyLabel: "{", action: .lowerForgetBias, barLabel: nil,
