@@ -17,7 +17,7 @@ import Testing
         var rows = [IterationSummary(report: Fixture.report(iteration: 2, norms: spike), clipThreshold: 0)]
         for i in 0..<after { rows.append(IterationSummary(report: Fixture.report(iteration: 3 + i, norms: calm), clipThreshold: 0)) }
         let last = Fixture.report(iteration: 2 + after, norms: calm)
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, iterations: rows, report: last,
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, iterations: rows, report: last,
                                              reportOptions: Fixture.options(), iterationsPerSecond: 50, chanceLoss: 0.1667)))
         return s
     }
@@ -33,7 +33,7 @@ import Testing
 
     @Test func theSingleViewCoversTheHeatmapRowsItDraws() throws {
         let s = Self.state(width: 120, height: 36, after: 300)
-        let drawn = Heatmap.sampledRows(s.history, rows: 30).rows.map(\.iteration)
+        let drawn = Heatmap.sampledRows(s.a.history, rows: 30).rows.map(\.iteration)
         try #require(!drawn.contains(2), "the spike's row is not among those the heatmap shows")
         let text = Fixture.render(s).text
         #expect(!text.contains("1e4│"), "\(text)")

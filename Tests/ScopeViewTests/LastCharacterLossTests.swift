@@ -16,7 +16,7 @@ import Testing
         var s = Fixture.state(width: 120, height: 36, scenario: scenario,
                               report: Fixture.report(norms: Fixture.decaying(steps: 25), loss: 0.0004),
                               options: BPTTOptions(loss: loss ?? .xentAll))
-        _ = update(&s, .report(SessionUpdate(generation: s.generation, sample: "tttttttttttttttttttt")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, sample: "tttttttttttttttttttt")))
         return s
     }
 

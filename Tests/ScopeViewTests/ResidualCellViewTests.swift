@@ -30,9 +30,9 @@ import Testing
 
     @Test func theTheoryLinesAreTheTwoBounds() throws {
         let s = Self.state(sigma: 0.5, theory: true)
-        let lines = TheoryOverlay.lines(s, glyphs: .unicode)
+        let lines = TheoryOverlay.lines(s.a, layer: 0, glyphs: .unicode)
         #expect(lines.map(\.name) == ["(1+γσ)^ℓ", "(1−γσ)^ℓ"])
-        let anchor = try #require(s.report?.hiddenGradNorms[0].last)
+        let anchor = try #require(s.a.report?.hiddenGradNorms[0].last)
         // one step back from T: anchor·1.5 and anchor·0.5
         #expect(abs((lines[0].values[48] ?? 0) - anchor * 1.5) < 1e-12 * anchor)
         #expect(abs((lines[1].values[48] ?? 0) - anchor * 0.5) < 1e-12 * anchor)

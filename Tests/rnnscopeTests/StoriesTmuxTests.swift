@@ -6,14 +6,24 @@ import Testing
 /// long-range-tickets says what its perplexity and samples are.
 @Suite(.serialized)
 struct StoriesTmuxTests {
+    /// An optimised binary: a debug one takes minutes to train irnn-adding to its moment
+    /// (`swift test -c release`, as CI runs it, or RNNSCOPE_BINARY naming a release build).
+    static let fast: Bool = {
+        #if DEBUG
+        return ProcessInfo.processInfo.environment["RNNSCOPE_BINARY"] != nil
+        #else
+        return true
+        #endif
+    }()
+
     /// At its moment (iteration 409) the IRNN's early blow-up (‖∂L/∂h_t‖ up to 1.4e4 at
     /// iteration 74) is long gone from both charts: their top decade is the drawn bars'.
-    @Test(.enabled(if: TmuxTests.ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+    @Test(.enabled(if: TmuxTests.ready && fast, "needs tmux, and a release rnnscope (swift test -c release, or RNNSCOPE_BINARY)"),
           .timeLimit(.minutes(3)))
     func irnnAddingsChartsFitWhatTheyDraw() throws {
         let pane = try Pane(width: 100, height: 32, arguments: ["run", "irnn-adding", "--speed", "max"])
         defer { pane.close() }
-        try pane.wait("the IRNN's moment", timeout: 150) { $0.contains("✓ irnn: iteration 409") }
+        try pane.wait("the IRNN's moment", timeout: 60) { $0.contains("✓ irnn: iteration 409") }
         let decades = pane.lines.compactMap { $0.firstMatch(of: #/^ *1e(-?[0-9]+)│/#).flatMap { Int($0.1) } }
         #expect(!decades.isEmpty && decades.allSatisfy { $0 <= 1 }, "\(pane.screen)")
         pane.send("q")
