@@ -6,7 +6,7 @@ import Testing
 /// long-range-tickets says what its perplexity and samples are.
 @Suite(.serialized)
 struct StoriesTmuxTests {
-    /// An optimised binary: a debug one takes minutes to train irnn-adding to its moment
+    /// An optimised binary: a debug one takes minutes to train irnn-adding or reverse-input to their moments
     /// (`swift test -c release`, as CI runs it, or RNNSCOPE_BINARY naming a release build).
     static let fast: Bool = {
         #if DEBUG
@@ -55,7 +55,7 @@ struct StoriesTmuxTests {
         try pane.wait("exited") { $0.contains("exit=0") }
     }
 
-    @Test(.enabled(if: TmuxTests.ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+    @Test(.enabled(if: TmuxTests.ready && fast, "needs tmux, and a release rnnscope (swift test -c release, or RNNSCOPE_BINARY)"),
           .timeLimit(.minutes(2)))
     func reverseInputStopsWhereTheReversedSourceHasLearned() throws {
         let pane = try Pane(width: 100, height: 32, arguments: ["run", "reverse-input", "--speed", "max"])
