@@ -77,7 +77,7 @@ public final class BPTT<T: RNNFloat> {
     /// h_t of every layer, [layers, T+1, B, H]; block 0 of each layer is h_0 (the batch's, or 0).
     private let hs: UnsafeMutablePointer<T>
     private let layerStride: Int
-    /// The gates each step keeps, [layers, T, B, width·H] (gated cells; the
+    /// The gates each step keeps, [layers, T, B, width·H] (all cells but the
     /// Elman cell builds a_t in place of h_t).
     private let gateStore: UnsafeMutablePointer<T>
     /// c_t of every layer, [layers, T+1, B, H], block 0 c_0 (LSTM).
@@ -115,7 +115,7 @@ public final class BPTT<T: RNNFloat> {
     private let recurrentForward: PackedOperand<T>
     private let recurrentBackward: PackedOperand<T>
     /// Per batch row, for the Jacobian factor: the cell's coefficients [G·H] and
-    /// diagonal [H], and ∂h_t/∂h_{t−1} itself [H, H] for gated cells.
+    /// diagonal [H], and ∂h_t/∂h_{t−1} itself [H, H] for all cells but the Elman one.
     private let coefficients: UnsafeMutablePointer<T>
     private let diagonal: UnsafeMutablePointer<T>
     private let stepJacobian: UnsafeMutablePointer<T>
@@ -266,6 +266,7 @@ public final class BPTT<T: RNNFloat> {
         case .rnn: return flushed { pass(ElmanCell<T>(activation: net.activation, hidden: H), net, batch, options, &gradients) }
         case .lstm: return flushed { pass(LSTMCell<T>(hidden: H), net, batch, options, &gradients) }
         case .gru: return flushed { pass(GRUCell<T>(hidden: H), net, batch, options, &gradients) }
+        case .residual: return flushed { pass(ResidualCell<T>(activation: net.activation, hidden: H), net, batch, options, &gradients) }
         }
     }
 
@@ -538,6 +539,7 @@ public final class BPTT<T: RNNFloat> {
         case .rnn: runRowBlock(ElmanCell<T>(activation: pass.activation, hidden: H), pass, rows)
         case .lstm: runRowBlock(LSTMCell<T>(hidden: H), pass, rows)
         case .gru: runRowBlock(GRUCell<T>(hidden: H), pass, rows)
+        case .residual: runRowBlock(ResidualCell<T>(activation: pass.activation, hidden: H), pass, rows)
         }
     }
 
@@ -619,7 +621,7 @@ public final class BPTT<T: RNNFloat> {
                 for b in 0..<B {
                     cell.jacobian(st, row: b, coefficients: coefficients, diagonal: diagonal)
                     let n: Double
-                    if C.gates == 1 {
+                    if C.gatesInPlaceOfH {
                         n = Double(jacobian.norm(w: whh, d: coefficients))  // diag(act') W_hh
                     } else {
                         // Σ_g diag(coefficients_g) W_hh,g + diag(diagonal), row by row

@@ -8,6 +8,7 @@ public struct Settings: Sendable, Equatable {
         case adding, echo
         case temporalOrder = "temporal-order"
         case charLM = "char-lm"
+        case copy
     }
 
     public var seed: UInt64 = 1
@@ -25,6 +26,8 @@ public struct Settings: Sendable, Equatable {
     public var task: TaskKind = .adding
     public var steps = 50
     public var lag = 10
+    /// copy: the source shown back to front.
+    public var reverse = false
     public var corpus: String? = nil
     public var text: String? = nil
     /// char-lm: the fraction of the text, at its end, kept out of training.
@@ -76,7 +79,13 @@ public struct Settings: Sendable, Equatable {
         if task == .temporalOrder && steps < 8 {
             throw SettingsError(key: "task.steps", message: "the temporal-order task needs at least 8 steps, got \(steps)")
         }
-        if let loss, task == .charLM || task == .temporalOrder, !loss.isCrossEntropy {
+        if task == .copy && (steps < CopyTask.minimumSteps || steps % 2 != 0) {
+            throw SettingsError(key: "task.steps", message: "the copy task needs an even number of steps (T/2 to read, T/2 to write back), got \(steps)")
+        }
+        if reverse && task != .copy {
+            throw SettingsError(key: "task.reverse", message: "reverses the copy task's source; task.kind is \(task.rawValue)")
+        }
+        if let loss, task == .charLM || task == .temporalOrder || task == .copy, !loss.isCrossEntropy {
             throw SettingsError(key: "train.loss", message: "\(loss.rawValue) needs real targets; the \(task.rawValue) task has classes (use xent-last or xent-all)")
         }
         if let loss, task == .adding || task == .echo, loss.isCrossEntropy {
@@ -154,9 +163,9 @@ extension Settings {
             { $0.seed = UInt64($1) }, { "\($0.seed)" }),
         int("network.hidden", "hidden units per layer (H)", 1...2048, { $0.hidden = $1 }, { "\($0.hidden)" }),
         int("network.layers", "stacked recurrent layers", 1...4, { $0.layers = $1 }, { "\($0.layers)" }),
-        choice("network.cell", "the recurrent cell: rnn (vanilla, Elman), lstm or gru (PyTorch's nn.LSTM / nn.GRU equations and gate order)",
+        choice("network.cell", "the recurrent cell: rnn (vanilla, Elman), lstm or gru (PyTorch's nn.LSTM / nn.GRU equations and gate order), residual (h_t = h_{t-1} + act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh): the vanilla cell with an identity path)",
                CellKind.self, { $0.cell = $1 }, { $0.cell.rawValue }),
-        choice("network.activation", "the nonlinearity act in h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (cell rnn)",
+        choice("network.activation", "the nonlinearity act in h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (cells rnn and residual)",
                Activation.self, { $0.activation = $1 }, { $0.activation.rawValue }),
         choice("init.kind", "initialisation of W_hh (of each gate's block for lstm/gru): spectral (Gaussian scaled to ρ = init.rho), xavier, orthogonal (× init.rho), identity (IRNN: α·I)",
                InitKind.self, { $0.initKind = $1 }, { $0.initKind.rawValue }),
@@ -167,10 +176,12 @@ extension Settings {
                0...10, { $0.inputStd = $1 }, { "\($0.inputStd)" }),
         double("init.forget_bias", "the LSTM's forget gate bias b_f at initialisation, set in b_ih's forget slice (rows H…2H) with b_hh's left at 0, as PyTorch users set it (f ≈ σ(b_f): the memory keeps about σ(b_f)^T over T steps; 1 is Jozefowicz et al.'s advice); { and } lower and raise it live",
                -10...10, { $0.forgetBias = $1 }, { "\($0.forgetBias)" }),
-        choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm",
+        choice("task.kind", "adding (Hochreiter 1997), echo (y_t = x_{t-lag}), temporal-order (Hochreiter 1997 6a), char-lm, copy (read T/4…T/2 symbols, then write them back in order)",
                TaskKind.self, { $0.task = $1 }, { $0.task.rawValue }),
         int("task.steps", "sequence length T", 1...100_000, { $0.steps = $1 }, { "\($0.steps)" }),
         int("task.lag", "echo lag L (y_t = x_{t-L}), below task.steps", 1...100_000, { $0.lag = $1 }, { "\($0.lag)" }),
+        bool("task.reverse", "copy: show the source back to front (Sutskever et al. 2014), so the first symbols to write back are the last read",
+             { $0.reverse = $1 }, { "\($0.reverse)" }),
         string("task.corpus", "text file for char-lm (default: the built-in corpus)", { $0.corpus = $1 }, { $0.corpus ?? "" }),
         string("task.text", "inline text for char-lm, instead of a corpus file", { $0.text = $1 }, { $0.text ?? "" }),
         double("task.heldout", "char-lm: the fraction of the text, at its end, kept out of training (held-out perplexity); 0 = none",
@@ -261,6 +272,15 @@ extension Settings {
                 throw SettingsError(key: name, message: "\(TextSafety.quoted(text)) is not one of \(names)")
             }
             apply(&s, e)
+        }, current: current)
+    }
+
+    static func bool(_ name: String, _ summary: String,
+                     _ apply: @escaping @Sendable (inout Settings, Bool) -> Void,
+                     _ current: @escaping @Sendable (Settings) -> String) -> SettingKey {
+        SettingKey(name: name, summary: summary, accepts: "true or false", apply: { s, v in
+            guard case .bool(let b) = v else { throw typeError(name, v, "true or false") }
+            apply(&s, b)
         }, current: current)
     }
 

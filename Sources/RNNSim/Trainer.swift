@@ -51,6 +51,7 @@ public final class Trainer {
         case .adding: return AddingProblem(steps: s.steps)
         case .echo: return EchoTask(steps: s.steps, lag: s.lag)
         case .temporalOrder: return TemporalOrder(steps: s.steps)
+        case .copy: return CopyTask(steps: s.steps, reversed: s.reverse)
         case .charLM:
             let text = try s.text ?? Corpus.load(path: s.corpus)
             guard Set(text.unicodeScalars).count >= 2 else {
@@ -189,7 +190,7 @@ public final class Trainer {
     }
 
     private func report(_ summary: BPTTSummary, _ opts: BPTTOptions, rho: [Double], sigma: [Double]) -> IterationReport {
-        let gated = settings.cell != .rnn, gates = opts.recordJacobians || opts.recordGates
+        let gated = settings.cell.isGated, gates = opts.recordJacobians || opts.recordGates
         return IterationReport(
             iteration: iteration, loss: summary.loss, gradNorm: summary.gradNorm, clipScale: summary.clipScale,
             clipped: summary.clipScale < 1, valueClipped: summary.valueClipped, nonfinite: summary.nonfinite,

@@ -60,7 +60,7 @@ public struct StreamRecord: Sendable {
             cells = c
         }
         let nan = [[Double]](repeating: [Double](repeating: .nan, count: steps), count: rows)
-        let gated = h.cell != .rnn
+        let gated = h.cell.isGated
         let gradNorm = f.grad_norm?.value ?? .nan
         let scale = f.clip_scale?.value ?? 1
         report = IterationReport(

@@ -293,6 +293,10 @@ struct ClaimReader {
             try within("layer", m.layer, 1...s.layers, "network.layers = \(s.layers)")
         case .slopeVsLogRho:
             try require("fit_steps", "the steps the slope is fitted over")
+            // Only the vanilla cell steps back by diag(act')·W_hh alone, whose slope ρ(W_hh) sets.
+            guard s.cell == .rnn else {
+                throw parser.error(path + ["metric"], "slope_vs_log_rho needs the vanilla cell (network.cell = \"rnn\"), whose step back is diag(act')·W_hh; this run's cell is \(s.cell.rawValue)")
+            }
             if m.fitSteps.upperBound > T {
                 throw parser.error(given["fit_steps"] ?? path, "[\(m.fitSteps.lowerBound), \(m.fitSteps.upperBound)] goes past task.steps = \(T)")
             }
@@ -302,8 +306,8 @@ struct ClaimReader {
             if T < 2 { throw parser.error(path, "the product needs task.steps ≥ 2") }
         case .gatePath:
             try requireThreshold()
-            guard s.cell != .rnn else {
-                throw parser.error(path + ["metric"], "gate_path needs a gated cell (network.cell = \"lstm\" or \"gru\"); this run's cell is rnn")
+            guard s.cell.isGated else {
+                throw parser.error(path + ["metric"], "gate_path needs a gated cell (network.cell = \"lstm\" or \"gru\"); this run's cell is \(s.cell.rawValue)")
             }
             try within("step", m.step, 1...T, "task.steps = \(T)")
             try within("layer", m.layer, 1...s.layers, "network.layers = \(s.layers)")
@@ -344,7 +348,7 @@ struct ClaimReader {
         case .adding: .mseLast
         case .echo: .mseAll
         case .temporalOrder: .xentLast
-        case .charLM: .xentAll
+        case .charLM, .copy: .xentAll
         }
     }
 }

@@ -12,11 +12,11 @@ extension Settings {
     }
 
     /// Whether the cell in use reads this setting: b_f left over from an LSTM is no
-    /// difference on a vanilla RNN or GRU, nor the Elman activation on a gated cell.
+    /// difference on a vanilla RNN or GRU, nor the vanilla cells' activation on a gated cell.
     func reads(_ key: String) -> Bool {
         switch key {
         case "init.forget_bias": cell == .lstm
-        case "network.activation": cell == .rnn
+        case "network.activation": cell.readsActivation
         default: true
         }
     }

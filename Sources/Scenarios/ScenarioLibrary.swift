@@ -12,8 +12,8 @@ public enum ScenarioLibrary {
     /// Other files follow alphabetically.
     public static let lectureOrder = [
         "jacobian-product", "vanishing", "eigen-proof", "gamma-bound", "weight-sum", "exploding",
-        "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding",
-        "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "deep-lstm", "char-lm", "lm-perplexity",
+        "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding", "residual-path",
+        "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "deep-lstm", "char-lm", "lm-perplexity", "reverse-input",
     ]
 
     /// Where presets are found, in order: $RNNSCOPE_SCENARIOS, ./Scenarios, then

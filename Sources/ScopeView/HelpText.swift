@@ -19,7 +19,7 @@ enum ScreenHelp {
             + "numbers of the top and bottom rows are on the left); columns are the chart's timesteps. Shades and "
             + "colours follow the legend beneath it: the decades at the ends of the scale, blank for zero, × for "
             + "Inf or NaN."),
-        ("network panel", "the cell (network.cell; g cycles rnn → lstm → gru). For the vanilla rnn cell: the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "
+        ("network panel", "the cell (network.cell; g cycles rnn → lstm → gru → residual). For the vanilla rnn cell: the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "
             + "sigmoid); the initialisation (\"your model's weights\" for a model opened with --model, whose "
             + "W_hh i replaces by α·I); H hidden units, T timesteps, B sequences a batch; ρ(W_hh), the spectral "
             + "radius, and σ_max(W_hh), the largest singular value, measured about ten times a second. Pascanu, "

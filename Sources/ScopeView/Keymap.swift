@@ -65,7 +65,7 @@ public enum Keymap {
         Binding(keys: [.char("i")], keyLabel: "i", action: .toggleIdentityInit, barLabel: "IRNN",
                 help: "IRNN on/off: W_hh = α·I with ReLU (Le et al. 2015); off is the scenario's own init (tanh with xavier if that was IRNN); re-initialises", context: .main),
         Binding(keys: [.char("g")], keyLabel: "g", action: .cycleCell, barLabel: "Cell",
-                help: "the next cell: rnn (vanilla) → lstm → gru (nn.LSTM / nn.GRU equations) → rnn; re-initialises", context: .main),
+                help: "the next cell: rnn (vanilla) → lstm → gru (nn.LSTM / nn.GRU equations) → residual (h_t = h_{t−1} + act(…)) → rnn; re-initialises", context: .main),
         Binding(keys: [.char("}")], keyLabel: "{}", action: .raiseForgetBias, barLabel: "b_f",
                 help: "LSTM: raise the forget gate bias b_f (init.forget_bias) by 0.5; re-initialises", context: .main),
         Binding(keys: [.char("{")], keyLabel: "{", action: .lowerForgetBias, barLabel: nil,
@@ -85,7 +85,7 @@ public enum Keymap {
         Binding(keys: [.char("e")], keyLabel: "e", action: .exportFrame, barLabel: "SVG",
                 help: "write this frame as rnnscope-<scenario>-it<N>.svg (and .txt) in the current directory; with --model, named after the model file", context: .main),
         Binding(keys: [.char("o")], keyLabel: "o", action: .toggleTheory, barLabel: nil,
-                help: "theory over the measurement: from t = T back, ρ(W_hh)^ℓ and the bound (γ·σ_max)^ℓ (a gated cell: its mean gate f̄^ℓ or z̄^ℓ)", context: .main),
+                help: "theory over the measurement: from t = T back, ρ(W_hh)^ℓ and the bound (γ·σ_max)^ℓ (a gated cell: its mean gate f̄^ℓ or z̄^ℓ; the residual cell: its bounds (1 ± γ·σ_max)^ℓ)", context: .main),
         Binding(keys: [.pageDown], keyLabel: "PgDn", action: .nextSlide, barLabel: nil,
                 help: "rnnscope lecture: the next preset of the lecture, opening at its moment (a clicker's key)", context: .main),
         Binding(keys: [.pageUp], keyLabel: "PgUp", action: .previousSlide, barLabel: nil,
@@ -151,7 +151,7 @@ public enum Keymap {
     /// vanilla cell's fix), so that the bar still fits 100 columns.
     /// `split`: the split view, which refuses step-through, the picker and the layer key
     /// (`v` closes it first) and so does not offer them.
-    /// `gated`: an LSTM or GRU, which IRNN is not for; a model of one's own keeps its cell.
+    /// `gated`: a cell other than the vanilla one (LSTM, GRU, residual), which IRNN is not for; a model of one's own keeps its cell.
     public static func bar(for mode: Mode, hasModel: Bool = false, lstm: Bool = false, gated: Bool = false, split: Bool = false) -> [Binding] {
         let own: [KeyContext]
         switch mode {

@@ -51,7 +51,7 @@ private func changeNetwork(_ run: inout RunState, _ ui: inout UIState, _ action:
             run.identityInit = false
             (run.settings.initKind, run.settings.activation) = run.initialisationWithoutIRNN
         }
-        say(&ui, "cell \(run.settings.cell.rawValue)" + (run.settings.cell == .rnn ? " (vanilla, \(run.settings.activation.rawValue))" : " (\(run.settings.cell.moduleName)'s equations)")
+        say(&ui, "cell \(run.settings.cell.rawValue)" + cellDescription(run.settings)
             + ": network re-initialised" + (leftIRNN ? " (IRNN off: it is for the vanilla RNN)" : ""))
         leaveStepThrough(&ui)
         return [.run(.reinitialise(run.settings), side)]
@@ -86,5 +86,14 @@ private func changeNetwork(_ run: inout RunState, _ ui: inout UIState, _ action:
 
     default:
         return []
+    }
+}
+
+/// How `g` names the cell it switched to.
+private func cellDescription(_ s: Settings) -> String {
+    switch s.cell {
+    case .rnn: " (vanilla, \(s.activation.rawValue))"
+    case .residual: " (h_t = h_{t−1} + \(s.activation.rawValue)(…))"
+    case .lstm, .gru: " (\(s.cell.moduleName)'s equations)"
     }
 }

@@ -26,7 +26,11 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
     let run = state.a, ui = state.ui
     let panel = SidePanel.lines(run, ui)
     let layout = Layout(width: ui.width, height: ui.height, sampleText: run.isCharLM, sideLines: panel.count)
-    let scale = NormScale.covering(shownNorms(run, layer: ui.layer))
+    // The decades of what is drawn: the chart's iteration and the heatmap rows on screen
+    // (step-through draws its own panel there), not every iteration the history keeps.
+    let heatmapRows: Int
+    if case .stepThrough = ui.mode { heatmapRows = 0 } else { heatmapRows = max(0, layout.heatmap.height - 2) }
+    let scale = NormScale.covering(shownNorms(run, layer: ui.layer, heatmapRows: heatmapRows))
 
     Header.render(state, into: &buf, layout.header)
     GradientChart.render(run, ui, scale: scale, glyphs: glyphs, into: &buf, layout.chart)
@@ -53,16 +57,16 @@ private func renderOverlay(_ state: AppState, glyphs: Glyphs, into buf: inout Sc
     }
 }
 
-/// Every ‖∂L/∂h_t‖ of a run on screen (the chart's iteration and the heatmap's rows), for the shared scale.
-func shownNorms(_ run: RunState, layer: Int) -> [Double] {
+/// Every ‖∂L/∂h_t‖ of a run on screen, for the shared scale: the chart's iteration and
+/// the `heatmapRows` rows the heatmap samples from the history (0 where none is drawn).
+/// A blow-up the history still keeps but nothing shows takes no decades.
+func shownNorms(_ run: RunState, layer: Int, heatmapRows: Int) -> [Double] {
     var values: [Double] = []
     if let r = run.report, layer < r.hiddenGradNorms.count { values += r.hiddenGradNorms[layer] }
-    // The extremes of every kept row are enough: the scale only needs the smallest and largest.
-    for i in 0..<run.history.count {
-        let row = run.history[i]
-        if layer < row.largest.count && row.largest[layer] > 0 {
-            values += [Double(row.smallest[layer]), Double(row.largest[layer])]
-        }
+    // The extremes of every drawn row are enough: the scale only needs the smallest and largest.
+    for row in Heatmap.sampledRows(run.history, rows: heatmapRows).rows
+    where layer < row.largest.count && row.largest[layer] > 0 {
+        values += [Double(row.smallest[layer]), Double(row.largest[layer])]
     }
     return values
 }

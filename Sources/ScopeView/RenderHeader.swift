@@ -68,7 +68,10 @@ enum Header {
             var text = Format.number(loss)
             if let chance = run.chanceLoss { text += " (chance \(Format.number(chance)))" }
             out.append(("loss ", text))
-            if run.isCharLM && loss.isFinite { out.append(("perplexity ", Format.number(exp(loss)))) }
+            // With a last-step loss exp(loss) is the perplexity of one character a sequence, not the text's.
+            if run.isCharLM && loss.isFinite {
+                out.append((run.lossKind?.lastStepOnly == true ? "last-char perplexity " : "perplexity ", Format.number(exp(loss))))
+            }
         } else if let chance = run.chanceLoss {
             out.append(("loss ", "- (chance \(Format.number(chance)))"))
         }

@@ -31,7 +31,7 @@ enum SidePanel {
             Line(kind: .section, label: run.settings.layers > 1 ? "network (\(run.rowName(layer)))" : "network", value: "", priority: 1),
             Line(kind: .item, label: "cell", value: s.cell == .rnn ? "rnn (vanilla)" : s.cell.rawValue, style: Style(bold: true), priority: 1),
         ]
-        if s.cell != .rnn {
+        if s.cell.isGated {
             return out + gateLines(run, ui) + (run.stream == nil ? trainingLines(run) : streamLines(run))
         }
         out += [
@@ -42,7 +42,9 @@ enum SidePanel {
             Line(kind: .item, label: "ρ(W_hh)", value: rho.map(Format.number) ?? "–", priority: 1),
             Line(kind: .item, label: "σ_max(W_hh)", value: sigma.map(Format.number) ?? "–", priority: 2),
         ]
-        if let sigma, sigma.isFinite {
+        if s.cell == .residual, let sigma, sigma.isFinite {
+            out += residualBound(g * sigma)
+        } else if let sigma, sigma.isFinite {
             let product = g * sigma
             out.append(Line(kind: .item, label: "γ·σ_max", value: Format.number(product), style: Style(bold: true), priority: 1))
             // Pascanu, Mikolov & Bengio 2013, §2.1: ‖∂h_t/∂h_{t−1}‖ ≤ γ·σ_max, so below 1 the
@@ -63,6 +65,19 @@ enum SidePanel {
         }
         if let m = measuredDecay(run, ui) { out.append(m) }
         return out + (run.stream == nil ? trainingLines(run) : streamLines(run))
+    }
+
+    /// The residual cell's step back, I + diag(act')·W_hh: ‖(I + D·W)ᵀv‖ ≥ (1 − γ·σ_max)‖v‖,
+    /// so below 1 every step keeps at least that share of the gradient: it cannot vanish
+    /// faster than (1 − γ·σ_max)^k; at or above 1 that bound says nothing.
+    static func residualBound(_ product: Double) -> [Line] {
+        [Line(kind: .item, label: "step back", value: "I + diag(act')·W_hh", priority: 2),
+         Line(kind: .item, label: "γ·σ_max", value: Format.number(product), style: Style(bold: true), priority: 1),
+         product < 1
+            ? Line(kind: .verdict, label: "", value: "< 1: each step keeps ≥ 1 − γ·σ_max", style: Style(foreground: .role(.good), bold: true),
+                   short: "< 1: keeps ≥ 1−γσ", priority: 1)
+            : Line(kind: .verdict, label: "", value: "≥ 1: the bound says nothing", style: Style(foreground: .role(.warn), bold: true),
+                   short: "≥ 1: says nothing", priority: 1)]
     }
 
     /// What the chart shows, in one number: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen.
@@ -156,7 +171,7 @@ enum SidePanel {
         let s = run.settings
         var out: [Line] = []
         out.append(Line(kind: .section, label: "training", value: "", priority: 1))
-        out.append(Line(kind: .item, label: "task", value: s.ownModel?.data != nil ? "your data" : s.task.rawValue, priority: 3))
+        out.append(Line(kind: .item, label: "task", value: s.ownModel?.data != nil ? "your data" : s.task == .copy && s.reverse ? "copy, reversed" : s.task.rawValue, priority: 3))
         out.append(Line(kind: .item, label: "loss", value: run.lossKind?.rawValue ?? "task's own", priority: 3))
         var optimiser = "\(s.optimizer.rawValue) η \(Format.setting(s.learningRate))"
         if s.momentum > 0 { optimiser += " μ \(Format.setting(s.momentum))" }

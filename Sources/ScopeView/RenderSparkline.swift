@@ -128,8 +128,11 @@ enum NotesPanel {
 enum SampleText {
     static func render(_ run: RunState, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2 else { return }
-        sectionTitle("sampled text", glyphs: glyphs, into: &buf, rect,
-                     right: "temperature \(Format.setting(run.settings.temperature))")
+        // A last-step loss trains one prediction a sequence: the samples then show what the
+        // network says after anything, not a language it has learned.
+        let lastOnly = run.lossKind?.lastStepOnly == true
+        sectionTitle(lastOnly ? "sampled text · only each sequence's last character is trained" : "sampled text",
+                     glyphs: glyphs, into: &buf, rect, right: "temperature \(Format.setting(run.settings.temperature))")
         guard let sample = run.sample, !sample.isEmpty else {
             buf.put("(sampled about once a second)", x: rect.x + 1, y: rect.y + 1, style: .role(.secondary), limit: rect.maxX)
             return

@@ -42,7 +42,8 @@ enum SplitScreen {
         // A run that diverged stays frozen at its blow-up: in the shared scale it would
         // flatten the other run's chart for good, so the scale is the live runs'.
         let live = [a, b].filter { !$0.diverged }
-        let scale = NormScale.covering((live.isEmpty ? [a, b] : live).flatMap { shownNorms($0, layer: ui.layer) })
+        // The split draws each run's latest iteration and no heatmap: its decades are theirs.
+        let scale = NormScale.covering((live.isEmpty ? [a, b] : live).flatMap { shownNorms($0, layer: ui.layer, heatmapRows: 0) })
         let (diffA, diffB) = Comparison.differences(a.settings, b.settings)
         Header.render(state, into: &buf, layout.header)
         side(.a, a, ui, differs: diffA, focused: state.focus == .a, scale: scale, glyphs: glyphs, into: &buf, layout.chartA)

@@ -29,7 +29,7 @@ enum StepThroughPanel {
             : Row(label: "‖∂L/∂h_t‖", value: Format.scientific(norms[s]), note: "has reached h_\(t)",
                   long: "the gradient that has reached h_\(t)")]
         rows += gatedRows(run, ui, r, s: s)
-        if measured && run.settings.cell != .rnn {
+        if measured && run.settings.cell.isGated {
             // A gated cell's ∂h_t/∂h_{t−1} (for the LSTM with c_{t−1} held fixed: the memory path is the row above).
             rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = ∂h_t/∂h_{t−1}",
                             long: "this step's factor J_t = ∂h_t/∂h_{t−1}" + (run.settings.cell == .lstm ? " with c_{t−1} held" : "")))
@@ -37,8 +37,9 @@ enum StepThroughPanel {
             // factors[s] = ‖diag(act'(a_t)) W_hh‖ at t = s + 1: it carries ∂L/∂h_t back to h_{t−1}.
             let bound = run.spectrum.flatMap { ui.layer < $0.largestSingularValue.count ? $0.largestSingularValue[ui.layer] : nil }
                 .map { ", at most γ·σ_max = " + Format.number(gamma(run.settings.activation) * $0) } ?? ""
-            rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = diag(act'(a_t))·W_hh",
-                            long: "this step's factor J_t = diag(act'(a_t))·W_hh\(bound)"))
+            let residual = run.settings.cell == .residual ? "I + " : ""
+            rows.append(Row(label: "‖J_t‖", value: Format.number(factors[s]), note: "J_t = \(residual)diag(act'(a_t))·W_hh",
+                            long: "this step's factor J_t = \(residual)diag(act'(a_t))·W_hh\(residual.isEmpty ? bound : "")"))
             let k = run.reportOptions?.truncate ?? 0
             if let cut = blockingCut(k, s: s, steps: T) {
                 // The path from h_T back to h_{t−1} crosses a cut: that Jacobian is detached.

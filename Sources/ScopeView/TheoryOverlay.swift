@@ -5,7 +5,8 @@ import Foundation
 /// step's measured ‖∂L/∂h_T‖, ℓ = T − t steps back,
 ///   the Elman cell: ρ(W_hh)^ℓ (what a linear network does) and the bound (γ·σ_max)^ℓ
 ///                   (Pascanu et al. 2013: never above it),
-///   a gated cell:   ḡ^ℓ for the mean gate ḡ on its direct path (LSTM f̄, GRU z̄).
+///   a gated cell:   ḡ^ℓ for the mean gate ḡ on its direct path (LSTM f̄, GRU z̄),
+///   the residual cell: (1 ± γ·σ_max)^ℓ, the bounds of ‖I + diag(act')·W_hh‖ per step.
 /// A truncation cut ends the lines: no gradient crosses it.
 enum TheoryOverlay {
     struct Line {
@@ -32,7 +33,7 @@ enum TheoryOverlay {
             return Line(name: name, glyph: glyph, values: values)
         }
         let spectrum = run.spectrum
-        if run.settings.cell != .rnn {
+        if run.settings.cell.isGated {
             let gate = spectrum.flatMap { layer < $0.gateMeans.count ? $0.gateMeans[layer] : nil }
             let name = run.settings.cell == .lstm ? "f̄^ℓ" : "z̄^ℓ"
             return [line(name, glyphs.isUnicode ? "•" : "*", rate: gate)].compactMap { $0 }
@@ -40,6 +41,14 @@ enum TheoryOverlay {
         let rho = spectrum.flatMap { layer < $0.spectralRadius.count ? $0.spectralRadius[layer] : nil }
         let sigma = spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
         let gamma = ScopeView.gamma(run.settings.activation)
+        if run.settings.cell == .residual {
+            // ‖(I + D·W_hh)ᵀv‖ lies within (1 ± γ·σ_max)‖v‖ at every step back
+            let g = sigma.map { gamma * $0 }
+            return [
+                line("(1+γσ)^ℓ", glyphs.isUnicode ? "─" : "-", rate: g.map { 1 + $0 }),
+                line("(1−γσ)^ℓ", glyphs.isUnicode ? "•" : "*", rate: g.map { 1 - $0 }),
+            ].compactMap { $0 }
+        }
         return [
             line("ρ^ℓ", glyphs.isUnicode ? "•" : "*", rate: rho),
             line("(γσ)^ℓ", glyphs.isUnicode ? "─" : "-", rate: sigma.map { gamma * $0 }),

@@ -10,9 +10,11 @@ func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
             return []
         }
         let cell = state.a.settings.cell
-        say(&state.ui, cell == .rnn
-            ? "theory from t = T back: • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds"
-            : "theory from t = T back: • \(cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
+        switch cell {
+        case .rnn: say(&state.ui, "theory from t = T back: • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds")
+        case .residual: say(&state.ui, "theory from t = T back: ─ (1 ± γ·σ_max)^ℓ, the bounds of I + diag(act')·W_hh the gradient stays between")
+        case .lstm, .gru: say(&state.ui, "theory from t = T back: • \(cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
+        }
         return []
 
     case .nextLayer:

@@ -40,8 +40,10 @@ struct ModelOptions: ParsableArguments {
         if let nonlinearity, !["tanh", "relu"].contains(nonlinearity) {
             throw ValidationError("--nonlinearity \(TextSafety.quoted(nonlinearity)) is not one of tanh, relu (as nn.RNN takes it)")
         }
-        if let cell, CellKind(rawValue: cell) == nil {
-            throw ValidationError("--cell '\(cell)' is not one of \(CellKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        // A state dict comes from a torch.nn module: the residual cell is none.
+        let modules = CellKind.allCases.filter { $0 != .residual }
+        if let cell, CellKind(rawValue: cell).map(modules.contains) != true {
+            throw ValidationError("--cell '\(cell)' is not one of \(modules.map(\.rawValue).joined(separator: ", "))")
         }
         if model == nil {
             let orphans = [(data != nil, "--data"), (rnnPrefix != nil, "--rnn"), (headPrefix != nil, "--head"),

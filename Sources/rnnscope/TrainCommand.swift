@@ -179,7 +179,7 @@ struct TrainCommand: ParsableCommand {
             ("source", .string("rnnscope")),
             ("title", .string(s.title)),
             ("cell", .string(net.cell.rawValue)),
-            ("activation", net.cell == .rnn ? .string(net.activation.rawValue) : .raw("null")),
+            ("activation", net.cell.readsActivation ? .string(net.activation.rawValue) : .raw("null")),
             ("layers", .int(net.layers)),
             ("directions", .int(1)),
             ("hidden", .int(net.hidden)),
@@ -256,11 +256,11 @@ struct TrainCommand: ParsableCommand {
         let norms = last.hiddenGradNorms[0]
         var lines = [
             "\(s.title)",
-            "  \(last.iteration) iterations of \(t.task.name), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
+            "  \(last.iteration) iterations of \(t.task.name), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell == .residual ? "residual \(t.settings.activation.rawValue)" : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
             "  loss \(fmt(first.loss)) → \(fmt(last.loss))" + (t.task.chanceLoss.isFinite ? "   (chance \(fmt(t.task.chanceLoss)))" : ""),
             "  ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = \(fmt(norms[0] / norms[norms.count - 1])) on the last iteration",
             // A gated cell's W_hh stacks its gate blocks [G·H, H]: no eigenvalues, only σ_max.
-            t.settings.cell == .rnn ? "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))" : "  σ_max(W_hh) = \(fmt(sigma)) (the \(t.settings.cell.rawValue)'s gate blocks stacked)",
+            !t.settings.cell.isGated ? "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))" : "  σ_max(W_hh) = \(fmt(sigma)) (the \(t.settings.cell.rawValue)'s gate blocks stacked)",
         ]
         if let h = last.heldOutLoss {
             lines.append("  held-out perplexity \(fmt(Foundation.exp(h))) (cross-entropy \(fmt(h)) nats) after iteration \(last.iteration)")

@@ -4,9 +4,9 @@ import Testing
 @testable import RNNSim
 import Spectral
 
-/// LSTM and GRU BPTT in Double against central finite differences of the loss,
-/// for every loss, 1 and 2 layers, truncation, initial states and windows: the
-/// parameter gradients, ‖∂L/∂h_t‖ and (LSTM) ‖∂L/∂c_t‖ at every step.
+/// LSTM, GRU and residual BPTT in Double against central finite differences of
+/// the loss, for every loss, 1 and 2 layers, truncation, initial states and
+/// windows: the parameter gradients, ‖∂L/∂h_t‖ and (LSTM) ‖∂L/∂c_t‖ at every step.
 ///
 /// The loss is recomputed by a plain forward pass written out from PyTorch's
 /// documented equations, gate by gate. Where truncation cuts, h (and c) are
@@ -69,6 +69,8 @@ import Spectral
                             h[u] = (1 - z) * n + z * hprev[u]
                         case .rnn:
                             h[u] = net.activation.apply(inputSide(below[s], b, j) + recurrentSide(hprev, b, j))
+                        case .residual:
+                            h[u] = hprev[u] + net.activation.apply(inputSide(below[s], b, j) + recurrentSide(hprev, b, j))
                         }
                     }
                 }
@@ -133,7 +135,7 @@ import Spectral
         }
     }
 
-    static let modes: [Mode] = [CellKind.lstm, .gru].flatMap { cell in
+    static let modes: [Mode] = [CellKind.lstm, .gru, .residual].flatMap { cell in
         LossKind.allCases.flatMap { l in
             [(1, 0, 7, false), (2, 0, 3, true), (1, 3, 2, true), (2, 2, 3, false)].map {
                 Mode(cell: cell, loss: l, layers: $0.0, truncate: $0.1, window: $0.2, initialStates: $0.3)
@@ -181,9 +183,10 @@ import Spectral
         }
     }
 
-    /// The Jacobian factor ‖∂h_t/∂h_{t−1}‖₂ (memory held fixed) against the
-    /// matrix of finite differences, and the gate path against the gates themselves.
-    @Test(arguments: [CellKind.lstm, .gru])
+    /// The Jacobian factor ‖∂h_t/∂h_{t−1}‖₂ (memory held fixed; for the residual
+    /// cell I + diag(act')·W_hh) against the matrix of finite differences, and the
+    /// gate path against the gates themselves.
+    @Test(arguments: [CellKind.lstm, .gru, .residual])
     func jacobianFactorAndGatePath(cell: CellKind) throws {
         let (net, batch) = Self.randomCase(cell: cell, loss: .mseAll, layers: 1, initialStates: true, seed: 5)
         let bptt = BPTT<Double>(shape: net.shape, steps: batch.steps, batchSize: batch.size)
@@ -218,6 +221,11 @@ import Spectral
                 largest = max(largest, Spectral.largestSingularValue(J, rows: H, cols: H))
             }
             #expect(abs(bptt.jacobianNorms[0][s] - largest) <= 1e-5 * largest, "step \(s): \(bptt.jacobianNorms[0][s]) vs \(largest)")
+        }
+        guard cell.isGated else {
+            let noGate = bptt.pathGateMeans[0].allSatisfy { $0.isNaN }
+            #expect(noGate, "the residual cell has no gate on its path")
+            return
         }
         // The gate on the direct path (f or z) from the stored gates, and its product from T back.
         var product = [Double](repeating: 1, count: B * H)

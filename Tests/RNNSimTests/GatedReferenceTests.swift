@@ -36,7 +36,9 @@ import Testing
         let shape = RNNShape(inputs: wih.shape[1], hidden: H, layers: layers, outputs: out.shape[0], cell: cell)
         // bias=False: no bias_ih/hh_l{k} in the file, none in the layout.
         let layout = ParameterLayout(shape, bias: file.tensors["bias_ih_l0"] != nil)
-        var model = RNN<Float>(activation: .tanh, layout: layout, parameters: [Float](repeating: 0, count: layout.count))
+        // The residual cell's fixtures name their act (nn.RNN's nonlinearity); the gated cells have none.
+        let activation = try #require(Activation(rawValue: file.metadata["nonlinearity"] ?? "tanh"))
+        var model = RNN<Float>(activation: activation, layout: layout, parameters: [Float](repeating: 0, count: layout.count))
         for e in model.layout.entries {
             let t = try #require(file.tensors[e.name], "model.safetensors lacks \(e.name)")
             #expect(t.shape == e.dims, "\(e.name): \(t.shape) vs \(e.dims)")

@@ -12,8 +12,8 @@ let presetDirectory = URL(fileURLWithPath: #filePath)
 /// The presets the issue asks for, in the lecture order.
 let requiredPresets = [
     "jacobian-product", "vanishing", "eigen-proof", "gamma-bound", "weight-sum", "exploding",
-    "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding",
-    "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "deep-lstm", "char-lm", "lm-perplexity",
+    "clipping-rescue", "long-range-tickets", "truncation-horizon", "good-init", "irnn-adding", "residual-path",
+    "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "deep-lstm", "char-lm", "lm-perplexity", "reverse-input",
 ]
 
 /// Presets whose full check takes minutes in a DEBUG build, where the
@@ -24,7 +24,7 @@ let requiredPresets = [
 /// runs them through the same `ScenarioCheck.run` path with every training
 /// budget cut to a few iterations (a smoke test of the code path, not of the
 /// claim: the lines are checked for form, not for PASS).
-let slowInDebug: Set<String> = ["vanishing", "clipping-rescue", "truncation-horizon", "irnn-adding", "lstm-adding", "gru-adding", "forget-bias", "deep-lstm", "char-lm", "lm-perplexity"]
+let slowInDebug: Set<String> = ["vanishing", "clipping-rescue", "truncation-horizon", "irnn-adding", "lstm-adding", "gru-adding", "forget-bias", "deep-lstm", "char-lm", "lm-perplexity", "reverse-input", "residual-path"]
 
 var runsEverything: Bool {
     #if DEBUG
@@ -57,7 +57,7 @@ var runsEverything: Bool {
     @Test func presetsWhoseLessonIsAComparisonOpenAsOne() throws {
         let presets = try ScenarioLibrary.presets(in: presetDirectory)
         let pairs = Dictionary(uniqueKeysWithValues: presets.compactMap { p in p.compare.map { (p.name, "\($0.a.name) | \($0.b.name)") } })
-        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "gru-adding": "gru | tanh", "deep-lstm": "lstm | tanh", "forget-bias": "bf2 | bf0", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped",
+        #expect(pairs == ["irnn-adding": "irnn | tanh", "lstm-adding": "lstm | tanh", "gru-adding": "gru | tanh", "deep-lstm": "lstm | tanh", "residual-path": "residual | tanh", "reverse-input": "reversed | forward", "forget-bias": "bf2 | bf0", "truncation-horizon": "K20 | K9", "clipping-rescue": "clipped | unclipped",
                           "jacobian-product": "explodes | vanishes", "gamma-bound": "sigmoid-rho4 | tanh-orthogonal",
                           "good-init": "orthogonal-linear | glorot-linear"])
         let rescue = try #require(presets.first { $0.name == "clipping-rescue" }?.compare)

@@ -29,7 +29,7 @@ import Testing
         var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         #expect(s.a.settings.cell == .rnn)
         var seen: [CellKind] = []
-        for _ in 0..<3 {
+        for _ in 0..<4 {
             let commands = press(&s, .char("g"))
             seen.append(s.a.settings.cell)
             #expect(commands == [.reinitialise(s.a.settings)])
@@ -37,7 +37,7 @@ import Testing
                     "\(s.ui.status?.text ?? "")")
             #expect(s.a.report == nil, "the old network's report is gone")
         }
-        #expect(seen == [.lstm, .gru, .rnn])
+        #expect(seen == [.lstm, .gru, .residual, .rnn])
     }
 
     /// IRNN is a vanilla RNN's (α·I with ReLU): `i` on a gated cell is refused, and `g`

@@ -149,6 +149,7 @@ extension CharLanguageModel {
             case .rnn: return step(ElmanCell<Float>(activation: model.activation, hidden: H), input)
             case .lstm: return step(LSTMCell<Float>(hidden: H), input)
             case .gru: return step(GRUCell<Float>(hidden: H), input)
+            case .residual: return step(ResidualCell<Float>(activation: model.activation, hidden: H), input)
             }
         }
 
