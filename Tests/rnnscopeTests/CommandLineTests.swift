@@ -317,6 +317,13 @@ enum Binary {
 
 /// A lecturer's copy of the binary, alone in an empty folder: every preset is inside it.
 @Suite struct CopiedBinaryTests {
+    /// ETXTBSY, as Foundation reports it (itself, or as the underlying error of a Cocoa one).
+    static func isBusy(_ error: NSError) -> Bool {
+        if error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) { return true }
+        if let under = error.userInfo[NSUnderlyingErrorKey] as? NSError { return isBusy(under) }
+        return error.localizedDescription.localizedCaseInsensitiveContains("busy")
+    }
+
     @Test(.enabled(if: TmuxTests.binary != nil, "needs a built rnnscope next to the tests"), .timeLimit(.minutes(2)))
     func aCopiedBinaryListsAndRunsThePresets() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-copy-\(UUID().uuidString)")
@@ -335,7 +342,18 @@ enum Binary {
             let out = Pipe(), err = Pipe()
             p.standardOutput = out
             p.standardError = err
-            try p.run()
+            // A test running beside this one may fork while the copy's descriptor is still
+            // open for writing: its child holds it a moment, and exec says "Text file busy".
+            var attempt = 0
+            while true {
+                do {
+                    try p.run()
+                    break
+                } catch let error as NSError where Self.isBusy(error) && attempt < 100 {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+            }
             let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
             return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
