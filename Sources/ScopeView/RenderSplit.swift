@@ -75,7 +75,13 @@ enum SplitScreen {
         let (numbers, rest) = chart.splitTop(1)
         // The side's own verdict stays on its side, right of its figures (in their place if
         // both do not fit): both halves of a comparison are judged on screen at once.
-        let figureEnd = buf.put(panelFigures(s, ui), x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
+        // Beside a long verdict the figures shorten to what decides the story (ρ, γ·σ_max, the
+        // gate) before they give way: at 100 columns gamma-bound's γ·σ_max stays on screen.
+        var shown = panelFigures(s, ui)
+        if let verdict = s.moment, 2 + buf.displayWidth(shown) + 2 + buf.displayWidth(verdict) + 1 > numbers.width {
+            shown = panelFigures(s, ui, only: ["ρ(W_hh)", "γ·σ_max", "forget gate f̄", "update gate z̄"])
+        }
+        let figureEnd = buf.put(shown, x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
         if let verdict = s.moment {
             let style = Style(foreground: .role(verdict.hasPrefix("✗") ? .bad : .good), bold: true)
             let wide = buf.displayWidth(verdict)
@@ -91,11 +97,11 @@ enum SplitScreen {
 
     /// What the single view's side panel says of a run, on one row: its recurrent
     /// matrix (ρ, σ_max, γ·σ_max; a gated cell's gate), how often clipping fired, ‖∇θ‖.
-    static func panelFigures(_ s: RunState, _ ui: UIState) -> String {
+    static func panelFigures(_ s: RunState, _ ui: UIState, only: Set<String>? = nil) -> String {
         let names = ["ρ(W_hh)": "ρ", "σ_max(W_hh)": "σ_max", "γ·σ_max": "γ·σ_max", "forget gate f̄": "f̄", "update gate z̄": "z̄",
                      "∏ f T…1": "∏ f T…1", "∏ z T…1": "∏ z T…1", "  fired": "clipped", "grad norm": "‖∇θ‖"]
         return SidePanel.lines(s, ui).compactMap { line in
-            guard line.kind == .item, let name = names[line.label] else { return nil }
+            guard line.kind == .item, let name = names[line.label], only?.contains(line.label) ?? true else { return nil }
             return "\(name) \(line.value)"
         }.joined(separator: "   ")
     }
