@@ -308,78 +308,90 @@ public enum Spectral {
                 if i != m + 2 { a[i * ld + i - 3] = 0 }
             }
 
-            // Chase the bulge down with 3×3 Householder reflections.
-            for k in m..<nn {
-                if k != m {
-                    p = at(k, k - 1)
-                    q = at(k + 1, k - 1)
-                    r = k != nn - 1 ? at(k + 2, k - 1) : 0
-                    x = abs(p) + abs(q) + abs(r)
-                    if x != 0 {
-                        p /= x
-                        q /= x
-                        r /= x
-                    }
+            chaseBulge(a, ld: ld, rows: l...nn, from: m, p: p, q: q, r: r)
+        }
+        return (0..<n).map { (re: wr[$0], im: wi[$0]) }
+    }
+
+    /// One double-shift QR sweep's bulge, started at row m with the first column (p, q, r)
+    /// of (H − s1)(H − s2), chased down the active block `rows` (l...nn) by 3×3
+    /// Householder reflections (EISPACK `hqr`'s inner loop).
+    private static func chaseBulge(_ a: UnsafeMutablePointer<Double>, ld: Int, rows: ClosedRange<Int>, from m: Int,
+                                   p: Double, q: Double, r: Double) {
+        @inline(__always) func at(_ i: Int, _ j: Int) -> Double { a[i * ld + j] }
+        @inline(__always) func sign(_ x: Double, _ s: Double) -> Double { s >= 0 ? abs(x) : -abs(x) }
+        let l = rows.lowerBound, nn = rows.upperBound
+        var p = p, q = q, r = r, x = 0.0, y = 0.0
+        // Chase the bulge down with 3×3 Householder reflections.
+        for k in m..<nn {
+            if k != m {
+                p = at(k, k - 1)
+                q = at(k + 1, k - 1)
+                r = k != nn - 1 ? at(k + 2, k - 1) : 0
+                x = abs(p) + abs(q) + abs(r)
+                if x != 0 {
+                    p /= x
+                    q /= x
+                    r /= x
                 }
-                let s = sign((p * p + q * q + r * r).squareRoot(), p)
-                guard s != 0 else { continue }
-                if k == m {
-                    if l != m { a[k * ld + k - 1] = -at(k, k - 1) }
-                } else {
-                    a[k * ld + k - 1] = -s * x
+            }
+            let s = sign((p * p + q * q + r * r).squareRoot(), p)
+            guard s != 0 else { continue }
+            if k == m {
+                if l != m { a[k * ld + k - 1] = -at(k, k - 1) }
+            } else {
+                a[k * ld + k - 1] = -s * x
+            }
+            p += s
+            x = p / s
+            y = q / s
+            let z = r / s
+            q /= p
+            r /= p
+            // Apply the reflector to rows k, k+1 (, k+2) and columns k, k+1 (, k+2).
+            // Plain pointer loops: this is the O(n²)-per-sweep inner loop, and it
+            // must stay fast in debug builds too.
+            let r0 = a + k * ld, r1 = r0 + ld
+            var j = k
+            if k != nn - 1 {
+                let r2 = r1 + ld
+                while j <= nn {
+                    let t = r0[j] + q * r1[j] + r * r2[j]
+                    r2[j] -= t * z
+                    r1[j] -= t * y
+                    r0[j] -= t * x
+                    j += 1
                 }
-                p += s
-                x = p / s
-                y = q / s
-                let z = r / s
-                q /= p
-                r /= p
-                // Apply the reflector to rows k, k+1 (, k+2) and columns k, k+1 (, k+2).
-                // Plain pointer loops: this is the O(n²)-per-sweep inner loop, and it
-                // must stay fast in debug builds too.
-                let r0 = a + k * ld, r1 = r0 + ld
-                var j = k
-                if k != nn - 1 {
-                    let r2 = r1 + ld
-                    while j <= nn {
-                        let t = r0[j] + q * r1[j] + r * r2[j]
-                        r2[j] -= t * z
-                        r1[j] -= t * y
-                        r0[j] -= t * x
-                        j += 1
-                    }
-                } else {
-                    while j <= nn {
-                        let t = r0[j] + q * r1[j]
-                        r1[j] -= t * y
-                        r0[j] -= t * x
-                        j += 1
-                    }
+            } else {
+                while j <= nn {
+                    let t = r0[j] + q * r1[j]
+                    r1[j] -= t * y
+                    r0[j] -= t * x
+                    j += 1
                 }
-                let last = min(nn, k + 3)
-                var c = a + l * ld + k  // &a[i][k] for i = l
-                var i = l
-                if k != nn - 1 {
-                    while i <= last {
-                        let t = x * c[0] + y * c[1] + z * c[2]
-                        c[2] -= t * r
-                        c[1] -= t * q
-                        c[0] -= t
-                        c += ld
-                        i += 1
-                    }
-                } else {
-                    while i <= last {
-                        let t = x * c[0] + y * c[1]
-                        c[1] -= t * q
-                        c[0] -= t
-                        c += ld
-                        i += 1
-                    }
+            }
+            let last = min(nn, k + 3)
+            var c = a + l * ld + k  // &a[i][k] for i = l
+            var i = l
+            if k != nn - 1 {
+                while i <= last {
+                    let t = x * c[0] + y * c[1] + z * c[2]
+                    c[2] -= t * r
+                    c[1] -= t * q
+                    c[0] -= t
+                    c += ld
+                    i += 1
+                }
+            } else {
+                while i <= last {
+                    let t = x * c[0] + y * c[1]
+                    c[1] -= t * q
+                    c[0] -= t
+                    c += ld
+                    i += 1
                 }
             }
         }
-        return (0..<n).map { (re: wr[$0], im: wi[$0]) }
     }
 
     // MARK: - Largest singular value
