@@ -85,7 +85,7 @@ enum ScreenHelp {
             + "and advance in lockstep, at the same iteration. Tab moves the focus (the highlighted header); c, +, -, t, "
             + "[ and ] act on the focused run, space, n, < and > on both, and i, r or R restart both from one seed. "
             + "Each header names the settings that differ. Both gradient charts share one log scale; the B/A row "
-            + "is log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A) per timestep, blue where B's gradient is smaller, red where it "
+            + "is log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A) per timestep, blue where B's gradient is smaller, green where they are equal, red where it "
             + "is larger; the loss chart shows both runs. v again closes the split, keeping the focused run."),
         ("figures out", "e writes the frame on screen as rnnscope-<scenario>-it<N>.svg (colours and text as on "
             + "screen, for slides) and the same as plain text in a .txt beside it, in the current directory."),

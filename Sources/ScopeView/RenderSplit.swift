@@ -115,7 +115,7 @@ enum SplitScreen {
         let finite = ratios.compactMap { $0 }.filter(\.isFinite)
         let span = max(1, (finite.map(abs).max() ?? 1).rounded(.up))
         let range = finite.isEmpty ? "" : "min \(signed(finite.min()!))  max \(signed(finite.max()!))"
-        sectionTitle("log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A) by t: blue B smaller, red B larger, ±\(Int(span)) full", glyphs: glyphs,
+        sectionTitle("log₁₀(B/A) of ‖∂L/∂h_t‖: blue B smaller, green equal, red B larger, ±\(Int(span)) full", glyphs: glyphs,
                      into: &buf, rect, right: range)
         buf.put("B/A", x: rect.x + 1, y: plot.y, style: .role(.secondary))
         guard !ratios.isEmpty else {

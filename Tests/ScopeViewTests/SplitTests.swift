@@ -187,7 +187,7 @@ import Testing
         let a = try #require(narrow.row(containing: "▶ A: ")), b = try #require(narrow.row(containing: "  B: "))
         #expect(b > a + 5, "stacked below 160 columns")
         #expect(narrow.text.components(separatedBy: "by timestep t").count == 3)
-        #expect(narrow.text.contains("log₁₀(‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A)"))
+        #expect(narrow.text.contains("log₁₀(B/A) of ‖∂L/∂h_t‖"))
         #expect(narrow.text.contains("loss, whole run, A and B"))
         #expect(narrow.line(narrow.height - 1).contains("Split"))
 

@@ -303,7 +303,7 @@ struct TmuxTests {
         try pane.wait("two charts") { $0.components(separatedBy: "by timestep t").count == 3 }
         let screen = pane.screen
         #expect(screen.contains("A: train.clip = off") && screen.contains("B: train.clip = 1.0"))
-        #expect(screen.contains("‖∂L/∂h_t‖_B / ‖∂L/∂h_t‖_A"))
+        #expect(screen.contains("log₁₀(B/A) of ‖∂L/∂h_t‖"))
         // vanishing stops at its claim's moment (iteration 1), whose line replaces any
         // notice shown before it: export once it has stopped.
         try pane.wait("stopped at the moment") { $0.contains("stopped at the moment") }
