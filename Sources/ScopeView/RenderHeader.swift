@@ -39,9 +39,11 @@ enum Header {
 
         let y = rect.y + 1
         x = buf.put(" ", x: rect.x, y: y)
-        let shown = runState(run, mode: state.ui.mode)
+        // The numbers row is the focused run's (in the split the toggles act on it; A outside it).
+        let focused = state[state.focus]
+        let shown = runState(focused, mode: state.ui.mode)
         x = buf.put(shown.text, x: x, y: y, style: shown.style)
-        for (label, value) in figures(run) {
+        for (label, value) in figures(focused) {
             x = buf.put("   ", x: x, y: y)
             x = buf.put(label, x: x, y: y, style: .role(.secondary))
             x = buf.put(value, x: x, y: y, style: Style(bold: true))

@@ -122,7 +122,8 @@ enum SidePanel {
         out.append(Line(kind: .item, label: "clipping", value: clip > 0 ? "on, ‖g‖ ≤ \(Format.setting(clip))" : off,
                         style: clip > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
         if clip > 0 && run.clipCounted > 0 {
-            out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted)", priority: 2))
+            // A stream counts the iterations it has records of, not every iteration of the loop.
+            out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted) records", priority: 2))
         }
         if let r = run.report {
             var norm = Format.number(r.gradNorm)

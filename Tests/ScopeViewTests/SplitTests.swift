@@ -61,6 +61,15 @@ import Testing
         #expect(s.ui.moment == tanh, "\(s.ui.moment ?? "nil")")
     }
 
+    /// The numbers row under the title is the focused run's: with the focus on B, B's loss.
+    @Test func theNumbersRowFollowsTheFocus() {
+        var s = split(b: Fixture.decaying(steps: 50))
+        #expect(Fixture.render(s).lines[1].contains("loss \(Format.number(s.a.latestLoss ?? .nan))"))
+        _ = press(&s, .tab)
+        let b = Format.number(s.b?.latestLoss ?? .nan)
+        #expect(s.a.latestLoss != s.b?.latestLoss && Fixture.render(s).lines[1].contains("loss \(b)"), "\(Fixture.render(s).lines[1])")
+    }
+
     @Test func theTitleSaysWhichSideHasTheFocus() {
         var s = split(b: Fixture.decaying(steps: 50))
         #expect(Fixture.render(s).lines[0].contains("│ focus A"))
