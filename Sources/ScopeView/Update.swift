@@ -155,8 +155,8 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
     // There is one status line: a notice (weights saved) is marked with its side in the split,
     // and the moment shown is the latest of either run's; two judged at one iteration (a
     // comparison judged at its first) show the focused side's, whichever report came first.
-    // A moment that says again what the run said before (a run stopped beside the other
-    // repeats its verdicts) leaves the line to the other run's new one.
+    // A run's moment is state: every report repeats its latest (RunThread.poll), so only a
+    // new one takes the line, and a repeat leaves it to the other run's new verdict.
     if let m = u.moment, m != before {
         let other = side == .a ? Side.b : .a
         let tie = state.isSplit && state[other].moment != nil && state[other].momentIteration == state[side].momentIteration

@@ -46,8 +46,8 @@ import Testing
         }
     }
 
-    /// lstm-adding: A's verdict at 736, then B's at 3,000, where A stops beside it and
-    /// repeats its own verdict: the status line shows B's new one, not A's again.
+    /// lstm-adding: A's verdict at 736, then B's at 3,000, where A stops beside it; A's
+    /// reports repeat its moment (it is state): the status line shows B's new one, not A's again.
     @Test func aRepeatedVerdictLeavesTheLineToTheNewOne() {
         var s = split(b: Fixture.decaying(steps: 50))
         let lstm = "✓ lstm: iteration 736: loss (mean of 100) = 0.0489 < 0.05"
