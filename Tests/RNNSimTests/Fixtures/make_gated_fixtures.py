@@ -15,9 +15,9 @@ c_{t+1}) needs c_t before the cell uses it, which a fused module never shows:
 it comes from an unroll of the documented equations, which the script checks
 against the real module (loss, gradients, ‖∂L/∂h_t‖ to 1e-10) before writing.
 """
-import json, os
+import os
 import torch
-from safetensors.torch import save_file
+from fixture_case import close, loss_of, write_case
 
 torch.manual_seed(0)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,16 +34,6 @@ CASES = [
     ("gated-gru-2layers-nobias-mse-all-h0-truncate3", "gru", 2, False, "mse-all", 3, 0.0, True),
 ]
 I, H, O, T, B = 3, 5, 4, 11, 3
-
-
-def loss_of(y, tgt, loss):
-    if loss == "mse-last":
-        return ((y[-1] - tgt[-1]) ** 2).mean()
-    if loss == "mse-all":
-        return ((y - tgt) ** 2).mean()
-    if loss == "xent-last":
-        return torch.nn.functional.cross_entropy(y[-1], tgt[-1])
-    return torch.nn.functional.cross_entropy(y.reshape(T * B, O), tgt.reshape(T * B))
 
 
 def chunks(truncate):
@@ -151,12 +141,6 @@ def equations(cell, layers, bias, state, readout, x, tgt, loss):
     return L, grads, hn, cn
 
 
-def close(a, b, what):
-    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
-    err = float((a - b).abs().max().detach())
-    assert err <= 1e-10 * max(1.0, float(b.abs().max())), f"{what}: {err}"
-
-
 for name, cell, layers, bias, loss, TRUNC, clip, initial in CASES:
     G = {"lstm": 4, "gru": 3}[cell]
     mod = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
@@ -184,31 +168,8 @@ for name, cell, layers, bias, loss, TRUNC, clip, initial in CASES:
         close(grads[k], grads3[k], f"{name} {k} (equations)")
     close(hnorms, hnorms3, f"{name} hidden norms (equations)")
 
-    # torch.nn.utils.clip_grad_norm_: scale by clip / (norm + 1e-6) when norm > clip
-    norm = float(torch.sqrt(sum((g ** 2).sum() for g in grads.values())))
-    scale = min(1.0, clip / (norm + 1e-6)) if clip > 0 else 1.0
-    d = os.path.join(HERE, name)
-    os.makedirs(d, exist_ok=True)
-    model = {k: v.float().contiguous() for k, v in state.items() if k not in ("h0", "c0")}
-    model["readout.weight"] = readout.weight.detach().float().contiguous()
-    model["readout.bias"] = readout.bias.detach().float().contiguous()
-    save_file(model, os.path.join(d, "model.safetensors"), metadata={"cell": cell})
-    data = {"inputs": x.float().contiguous(),
-            "targets": tgt.contiguous() if loss.startswith("xent") else tgt.float().contiguous()}
-    if "h0" in state:
-        data["h0"] = state["h0"].float().contiguous()
-    if "c0" in state:
-        data["c0"] = state["c0"].float().contiguous()
-    save_file(data, os.path.join(d, "data.safetensors"))
-    expected = {k: (g * scale).contiguous() for k, g in grads.items()}
-    for k in range(layers):
-        expected[f"hidden_grad_norms_l{k}"] = torch.tensor(hnorms[k], dtype=torch.float64)
-        if cnorms:
-            expected[f"cell_grad_norms_l{k}"] = torch.tensor(cnorms[k], dtype=torch.float64)
-    save_file(expected, os.path.join(d, "expected.safetensors"))
-    summary = {"loss": float(L.detach()), "grad_norm": norm, "clip_scale": scale,
-               "args": {"cell": cell, "layers": layers, "bias": bias, "loss": loss, "truncate": TRUNC, "clip": clip,
-                        "initial_state": initial}}
-    with open(os.path.join(d, "expected.json"), "w") as f:
-        json.dump(summary, f, indent=1)
+    norm, scale = write_case(os.path.join(HERE, name), state, readout, x, tgt, loss, L, grads, hnorms,
+                             metadata={"cell": cell}, cnorms=cnorms, clip=clip,
+                             args={"cell": cell, "layers": layers, "bias": bias, "loss": loss, "truncate": TRUNC,
+                                   "clip": clip, "initial_state": initial})
     print(f"{name}: loss {float(L.detach()):.6f}, ‖g‖ {norm:.4g}, clip scale {scale:.4g}")

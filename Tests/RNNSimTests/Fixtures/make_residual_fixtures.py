@@ -14,9 +14,9 @@ torch.nn.utils.clip_grad_norm_'s rule. The script checks the residual loop
 against the real nn.RNN where it must agree (without the h_{t-1} term, the
 same loop is nn.RNN's step) before writing.
 """
-import json, os
+import os
 import torch
-from safetensors.torch import save_file
+from fixture_case import close, loss_of, write_case
 
 torch.manual_seed(0)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,16 +28,6 @@ CASES = [
     ("residual-relu-nobias-mse-all-h0", "relu", 1, False, "mse-all", 0, 0.0, True),
 ]
 I, H, O, T, B = 3, 5, 4, 11, 3
-
-
-def loss_of(y, tgt, loss):
-    if loss == "mse-last":
-        return ((y[-1] - tgt[-1]) ** 2).mean()
-    if loss == "mse-all":
-        return ((y - tgt) ** 2).mean()
-    if loss == "xent-last":
-        return torch.nn.functional.cross_entropy(y[-1], tgt[-1])
-    return torch.nn.functional.cross_entropy(y.reshape(T * B, O), tgt.reshape(T * B))
 
 
 def unroll(act, layers, bias, state, readout, x, tgt, loss, truncate, residual=True):
@@ -65,12 +55,6 @@ def unroll(act, layers, bias, state, readout, x, tgt, loss, truncate, residual=T
     L.backward()
     grads = {n: v.grad for n, v in P.items()} | {"readout.weight": readout.weight.grad, "readout.bias": readout.bias.grad}
     return L, grads, [[float(v.grad.norm()) for v in hs[k]] for k in range(layers)]
-
-
-def close(a, b, what):
-    a, b = (torch.as_tensor(v, dtype=torch.float64).detach() for v in (a, b))
-    err = float((a - b).abs().max().detach())
-    assert err <= 1e-10 * max(1.0, float(b.abs().max())), f"{what}: {err}"
 
 
 def check_loop_against_nn_rnn(act, layers, bias, state, readout, x, tgt, loss):
@@ -106,28 +90,9 @@ for name, act, layers, bias, loss, trunc, clip, initial in CASES:
     check_loop_against_nn_rnn(act, layers, bias, state, readout, x, tgt, loss)
     L, grads, hnorms = unroll(act, layers, bias, state, readout, x, tgt, loss, trunc)
 
-    # torch.nn.utils.clip_grad_norm_: scale by clip / (norm + 1e-6) when norm > clip
-    norm = float(torch.sqrt(sum((g ** 2).sum() for g in grads.values())))
-    scale = min(1.0, clip / (norm + 1e-6)) if clip > 0 else 1.0
-    d = os.path.join(HERE, name)
-    os.makedirs(d, exist_ok=True)
-    model = {k: v.float().contiguous() for k, v in state.items() if k != "h0"}
-    model["readout.weight"] = readout.weight.detach().float().contiguous()
-    model["readout.bias"] = readout.bias.detach().float().contiguous()
-    save_file(model, os.path.join(d, "model.safetensors"), metadata={"cell": "residual", "nonlinearity": act})
-    data = {"inputs": x.float().contiguous(),
-            "targets": tgt.contiguous() if loss.startswith("xent") else tgt.float().contiguous()}
-    if "h0" in state:
-        data["h0"] = state["h0"].float().contiguous()
-    save_file(data, os.path.join(d, "data.safetensors"))
-    expected = {k: (g * scale).contiguous() for k, g in grads.items()}
-    for k in range(layers):
-        expected[f"hidden_grad_norms_l{k}"] = torch.tensor(hnorms[k], dtype=torch.float64)
-    save_file(expected, os.path.join(d, "expected.safetensors"))
-    summary = {"loss": float(L.detach()), "grad_norm": norm, "clip_scale": scale,
-               "args": {"cell": "residual", "activation": act, "layers": layers, "bias": bias, "loss": loss,
-                        "truncate": trunc, "clip": clip, "initial_state": initial}}
-    with open(os.path.join(d, "expected.json"), "w") as f:
-        json.dump(summary, f, indent=1)
+    norm, scale = write_case(os.path.join(HERE, name), state, readout, x, tgt, loss, L, grads, hnorms,
+                             metadata={"cell": "residual", "nonlinearity": act}, clip=clip,
+                             args={"cell": "residual", "activation": act, "layers": layers, "bias": bias, "loss": loss,
+                                   "truncate": trunc, "clip": clip, "initial_state": initial})
     print(f"{name}: loss {float(L.detach()):.6f}, ‖g‖ {norm:.4g}, clip scale {scale:.4g}, "
           f"‖∂L/∂h_1‖ {hnorms[0][0]:.4g}, ‖∂L/∂h_T‖ {hnorms[-1][-1]:.4g}")
