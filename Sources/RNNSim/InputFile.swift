@@ -18,6 +18,9 @@ public final class InputFile {
 
     public init(_ path: String) throws {
         self.path = path
+        // open() would read the path only up to the NUL: another file than the one named
+        // (a scenario's corpus = "ok.txt\u0000x" read ok.txt).
+        guard !path.utf8.contains(0) else { throw InputFileError(path: path, reason: "the path holds a NUL character") }
         // O_NONBLOCK: opening a FIFO with no writer must not hang before fstat can refuse it.
         fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw InputFileError(path: path, reason: String(cString: strerror(errno))) }

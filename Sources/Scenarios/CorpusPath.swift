@@ -8,6 +8,7 @@ enum CorpusPath {
     /// The path to read, relative to the working directory as the file's folder is;
     /// or why the file may not name it.
     static func resolve(_ written: String, folder: String?) -> Result<String, Refusal> {
+        if written.isEmpty { return .failure(Refusal(message: "the path is empty; leave task.corpus out for the built-in corpus")) }
         if written.hasPrefix("/") || written.hasPrefix("~") {
             return .failure(Refusal(message: "a scenario file names its corpus inside its own folder; \(written.hasPrefix("~") ? "~" : "an absolute path") is refused there (give it on the command line: --set task.corpus=PATH)"))
         }

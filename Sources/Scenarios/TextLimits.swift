@@ -21,7 +21,15 @@ enum TextLimits {
     }
 
     static func check(_ text: String) throws(Exceeded) {
-        var scanner = Scan(Array(text.utf8))
+        let bytes = Array(text.utf8)
+        // TOMLKit reads the text as a C string: everything after a NUL byte would be
+        // silently left out (a NUL in a comment dropped every setting below it).
+        if let nul = bytes.firstIndex(of: 0) {
+            let line = 1 + bytes[..<nul].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let column = 1 + nul - ((bytes[..<nul].lastIndex(of: 0x0A)).map { $0 + 1 } ?? 0)
+            throw Exceeded(line: line, message: "a NUL byte at column \(column); a scenario file is text, and nothing after a NUL would be read")
+        }
+        var scanner = Scan(bytes)
         try scanner.document()
     }
 
@@ -86,7 +94,7 @@ enum TextLimits {
                 skipBlanks()
                 guard let c = current else { return }
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                    skipString()
+                    try skipString()
                 } else {
                     let before = i
                     while let c = current, Self.isBare(c) { advance() }
@@ -94,7 +102,7 @@ enum TextLimits {
                 }
                 parts += 1
                 if parts > TextLimits.maxKeyParts {
-                    throw Exceeded(line: startLine, message: "a key or header of more than \(TextLimits.maxKeyParts) dotted parts; a scenario's keys have at most 4 (expect.sides.variant)")
+                    throw Exceeded(line: startLine, message: "a key or header of more than \(TextLimits.maxKeyParts) dotted parts; a scenario's deepest key, expect.sides.variant, has 3")
                 }
                 if i - start > TextLimits.maxKeyBytes {
                     throw Exceeded(line: startLine, message: "a key or header longer than \(TextLimits.maxKeyBytes) bytes")
@@ -112,7 +120,7 @@ enum TextLimits {
             while let c = current {
                 switch c {
                 case UInt8(ascii: "\""), UInt8(ascii: "'"):
-                    skipString()
+                    try skipString()
                 case UInt8(ascii: "#"):
                     skipComment()
                 case UInt8(ascii: "\n"):
@@ -146,13 +154,13 @@ enum TextLimits {
         }
 
         /// A string of any of the four forms; stops at the end of the text.
-        mutating func skipString() {
+        mutating func skipString() throws(Exceeded) {
             let quote = b[i]
             let triple = at(1) == quote && at(2) == quote
             if triple {
                 advance(); advance(); advance()
                 while let c = current {
-                    if c == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") { advance(); if current != nil { advance() }; continue }
+                    if c == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") { try nulEscape(); advance(); if current != nil { advance() }; continue }
                     if c == quote && at(1) == quote && at(2) == quote {
                         advance(); advance(); advance()
                         // Up to two more quotes belong to the string (`""""` ends with one inside).
@@ -165,10 +173,18 @@ enum TextLimits {
             }
             advance()
             while let c = current, c != UInt8(ascii: "\n") {
-                if c == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") { advance(); if current != nil && current != UInt8(ascii: "\n") { advance() }; continue }
+                if c == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") { try nulEscape(); advance(); if current != nil && current != UInt8(ascii: "\n") { advance() }; continue }
                 advance()
                 if c == quote { return }
             }
+        }
+
+        /// At a backslash in a basic string: TOMLKit hands strings over as C strings, so
+        /// `\u0000` cut the value there ("ok.txt\u0000x" read as ok.txt, silently).
+        func nulEscape() throws(Exceeded) {
+            let u = at(1), digits = u == UInt8(ascii: "u") ? 4 : u == UInt8(ascii: "U") ? 8 : 0
+            guard digits > 0, (2...(1 + digits)).allSatisfy({ at($0) == UInt8(ascii: "0") }) else { return }
+            throw Exceeded(line: line, message: "a \\\(digits == 4 ? "u0000" : "U00000000") escape (NUL) in a string; the TOML parser would cut the string there")
         }
 
         static func isBare(_ c: UInt8) -> Bool {

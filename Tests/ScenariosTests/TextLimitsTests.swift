@@ -53,7 +53,7 @@ import Testing
 extension TextLimitsTests {
     /// Text that is not TOML ends the scan (TOMLKit reports it); found by the fuzz tests as a hang.
     @Test func textThatIsNotTOMLEndsTheScan() {
-        for text in ["]", "= 1", "title = \"x\"\n]]]\n", "\u{00}", "a = [1,\n", "{", "\"unterminated", "'''", "a.\n"] {
+        for text in ["]", "= 1", "title = \"x\"\n]]]\n", "a = [1,\n", "{", "\"unterminated", "'''", "a.\n"] {
             #expect(refused(text) == nil, "\(text.debugDescription)")
         }
     }
@@ -91,5 +91,25 @@ extension TextLimitsTests {
         for text in ["[]", "[[]]", "[a.]", "[\"q\".r]", "['lit']", "[ a ]", "[[ a ]]"] {
             #expect(refused(text) == nil, "\(text)")
         }
+    }
+}
+
+extension TextLimitsTests {
+    /// TOMLKit reads the text as a C string and stopped at a NUL byte: a NUL in a
+    /// comment left every line below it out, and the run went on without them
+    /// (hidden = 4 after it ran H = 32). Refused at its line and column instead.
+    @Test func aNulByteIsRefusedAtItsLine() {
+        #expect(refused("\u{00}")?.line == 1)
+        let e = refused("title = \"x\"\n# a \u{00} comment\n[network]\nhidden = 4\n")
+        #expect(e?.line == 2 && e?.message.contains("NUL byte at column 5") == true, "\(String(describing: e))")
+        #expect(refused("title = \"n\u{00}ul\"\n")?.line == 1)
+        // Escaped, in a basic string or a key: TOMLKit cut the value there (title "abc\u0000def" listed as abc).
+        #expect(refused("a = 1\ntitle = \"abc\\u0000def\"\n")?.line == 2)
+        #expect(refused("notes = \"\"\"\nx\n\\U00000000\"\"\"\n")?.line == 3)
+        #expect(refused("\"k\\u0000\" = 1\n") != nil)
+        #expect(refused("title = \"\\\\u0000 \\u0001\"\nb = 'lit\\u0000'\nc = '''x\\U00000000'''\n") == nil, "an escaped backslash, another code, literal strings")
+        do { _ = try ScenarioLibrary.parse("title = \"x\"\n[network]\nhidden = 4\u{00}\n[nonsense]\n", path: "nul.toml"); Issue.record("read as the text before the NUL") } catch let e as ScenarioError {
+            #expect(e.description.hasPrefix("nul.toml:3: ") && e.message.contains("NUL"), "\(e)")
+        } catch { Issue.record("\(error)") }
     }
 }

@@ -460,4 +460,35 @@ import Testing
         let size = try Binary.run(["train", "--headless", "--iterations", "1", "--svg", dir.appendingPathComponent("f.svg").path, "--size", "-1x5"])
         #expect(size.status == 2 && size.stderr.contains("--size must be 60…1000 wide"), "\(size.stderr)")
     }
+
+    // MARK: Found by trying more
+
+    /// TOMLKit reads a scenario as a C string: a NUL byte in a comment left every
+    /// line after it out (hidden = 4 ran as H = 32, and `check` passed a file whose
+    /// later lines were nonsense); it also cuts a string at a \u0000 escape, so a
+    /// corpus "ok.txt\u0000x" read ok.txt.
+    @Test func aNulByteIsRefusedNotReadAsTheTextBeforeIt() throws {
+        let dir = try Self.folder("nul")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("s.toml")
+        try Data("title = \"x\"\n# a \u{00} comment\n[network]\nhidden = \"nonsense\"\n[nosuch]\n".utf8).write(to: file)
+        for args in [["check", file.path], ["train", file.path, "--headless", "--iterations", "1"]] {
+            let r = try Binary.run(args)
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains("s.toml:2: a NUL byte at column 5"), "\(args[0]): \(r.status) \(r.stderr)")
+        }
+        try String(repeating: "a fair corpus of plain words. ", count: 40).write(to: dir.appendingPathComponent("ok.txt"), atomically: true, encoding: .utf8)
+        try "title = \"x\"\n[network]\nhidden = 4\n[task]\nkind = \"char-lm\"\nsteps = 8\ncorpus = \"ok.txt\\u0000x\"\n".write(to: file, atomically: true, encoding: .utf8)
+        let corpus = try Binary.run(["train", file.path, "--headless", "--iterations", "1"])
+        #expect(corpus.status == 2 && Self.oneLine(corpus) && corpus.stderr.contains("s.toml:7: a \\u0000 escape (NUL) in a string"), "\(corpus.status) \(corpus.stderr)")
+        // An empty corpus was 'outside the scenario's folder'.
+        try "title = \"x\"\n[network]\nhidden = 4\n[task]\nkind = \"char-lm\"\nsteps = 8\ncorpus = \"\"\n".write(to: file, atomically: true, encoding: .utf8)
+        let empty = try Binary.run(["train", file.path, "--headless", "--iterations", "1"])
+        #expect(empty.status == 2 && Self.oneLine(empty) && empty.stderr.contains(":7: task.corpus: the path is empty"), "\(empty.stderr)")
+        // A lecture's order file naming "DIR/ok.toml\0junk" opened DIR/ok.toml.
+        let order = dir.appendingPathComponent("order.txt")
+        try Data("\(dir.path)/ok.toml\u{00}junk\n".utf8).write(to: order)
+        try "title = \"x\"\n".write(to: dir.appendingPathComponent("ok.toml"), atomically: true, encoding: .utf8)
+        let lecture = try Binary.run(["lecture", "--order", order.path])
+        #expect(lecture.status == 2 && Self.oneLine(lecture) && lecture.stderr.contains("line 1: \(dir.path)/ok.toml\\u{0}junk: the path holds a NUL character"), "\(lecture.stderr)")
+    }
 }
