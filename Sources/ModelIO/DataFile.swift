@@ -78,7 +78,7 @@ public enum DataFile {
             do { inputs = try x.floats() } catch {
                 throw ModelFileError("tensor 'inputs' is \(x.dtype.rawValue); the model takes real-valued inputs (integer token ids need an nn.Embedding in the model)")
             }
-            if inputs.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'inputs' holds a non-finite value") }
+            if let why = x.notFinite(inputs) { throw ModelFileError("tensor 'inputs' \(why)") }
             inputs = timeMajor(inputs, width: shape.inputs)
         }
 
@@ -131,7 +131,7 @@ public enum DataFile {
             do { values = try y.floats() } catch {
                 throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(lossKind.rawValue) needs real-valued targets")
             }
-            if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor 'targets' holds a non-finite value") }
+            if let why = y.notFinite(values) { throw ModelFileError("tensor 'targets' \(why)") }
             targets = .real(lastOnly ? lastStep(values, width: shape.outputs, fill: 0) : timeMajor(values, width: shape.outputs))
         }
 
@@ -158,7 +158,7 @@ public enum DataFile {
         }
         let values: [Float]
         do { values = try h.floats() } catch { throw ModelFileError("tensor '\(name)' is \(h.dtype.rawValue); it must hold real values") }
-        if values.contains(where: { !$0.isFinite }) { throw ModelFileError("tensor '\(name)' holds a non-finite value") }
+        if let why = h.notFinite(values) { throw ModelFileError("tensor '\(name)' \(why)") }
         let block = B * shape.hidden
         return (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
     }

@@ -184,9 +184,7 @@ public enum ModelFile {
                 throw ModelFileError("tensor \(TextSafety.quoted(name)) is \(t.dtype.rawValue); weights are read as F32, F64, F16 or BF16")
             }
             let values = try t.floats()
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelFileError("tensor \(TextSafety.quoted(name)) holds a non-finite weight (\(values[bad])) at index \(bad)")
-            }
+            if let why = t.notFinite(values) { throw ModelFileError("tensor \(TextSafety.quoted(name)) \(why)") }
             net.parameters.replaceSubrange(entry.range, with: values)
             fileNames.append(name)
             dtypes.append(t.dtype)
@@ -244,5 +242,26 @@ extension RNN {
     public init(shape: RNNShape, activation: Activation, layout: ParameterLayout) {
         precondition(layout.shape == shape)
         self.init(activation: activation, layout: layout, parameters: [T](repeating: 0, count: layout.count))
+    }
+}
+
+extension SafeTensor {
+    /// Why `values` (this tensor read as Float) cannot be computed with, or nil:
+    /// the first value that is not finite, where it is, and whether the file holds
+    /// it so or it is a finite F64 beyond float32's range (±3.4e38), which became
+    /// ±inf on the way in. "Holds a non-finite value" of a tensor that
+    /// torch.isfinite passes sent the user looking for a NaN that is not there.
+    func notFinite(_ values: [Float]) -> String? {
+        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        var index: [Int] = [], rest = i
+        for size in shape.reversed() {
+            index.insert(size > 0 ? rest % size : 0, at: 0)
+            rest = size > 0 ? rest / size : 0
+        }
+        let at = shape.isEmpty ? "" : " at \(index)"
+        if dtype == .f64, let d = try? doubles()[i], d.isFinite {
+            return "holds \(d)\(at), beyond float32's range (±3.4e38), in which rnnscope computes; scale the values down"
+        }
+        return "holds \(values[i].isNaN ? "NaN" : values[i] > 0 ? "Inf" : "-Inf")\(at)"
     }
 }

@@ -491,4 +491,38 @@ import Testing
         let lecture = try Binary.run(["lecture", "--order", order.path])
         #expect(lecture.status == 2 && Self.oneLine(lecture) && lecture.stderr.contains("line 1: \(dir.path)/ok.toml\\u{0}junk: the path holds a NUL character"), "\(lecture.stderr)")
     }
+
+    /// A float64 tensor whose values are finite but beyond float32's range was said
+    /// to "hold a non-finite value", which torch.isfinite denies: the value, where,
+    /// and why are said now; a real NaN is named as NaN with its place.
+    @Test func aValueBeyondFloat32IsNamedForWhatItIs() throws {
+        let dir = try Self.folder("range")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Binary.fixture("tanh-mse-last/model.safetensors")
+        var data = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Binary.fixture("tanh-mse-last/data.safetensors")))
+        let inputs = try #require(data["inputs"])
+        var values = try inputs.doubles()
+        values[1] = 1e300
+        data.tensors["inputs"] = SafeTensor(doubles: values, shape: inputs.shape)
+        let big = dir.appendingPathComponent("big.safetensors")
+        try data.write(to: big)
+        let r = try Binary.run(["grads", "--model", model, "--data", big.path, "--loss", "mse-last"])
+        let at = inputs.shape.count == 3 ? "[0, 0, 1]" : "[0, 1]"
+        #expect(r.status == 2 && r.stderr.contains("tensor 'inputs' holds 1e+300 at \(at), beyond float32's range") && !r.stderr.contains("non-finite"), "\(r.stderr)")
+        values[1] = .nan
+        data.tensors["inputs"] = SafeTensor(doubles: values, shape: inputs.shape)
+        try data.write(to: big)
+        let nan = try Binary.run(["grads", "--model", model, "--data", big.path, "--loss", "mse-last"])
+        #expect(nan.status == 2 && nan.stderr.contains("tensor 'inputs' holds NaN at \(at)"), "\(nan.stderr)")
+        var weights = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model))
+        let name = try #require(weights.tensors.keys.sorted().first { $0.contains("weight_hh") })
+        let w = try #require(weights[name])
+        var wv = try w.doubles()
+        wv[0] = -1e39
+        weights.tensors[name] = SafeTensor(doubles: wv, shape: w.shape)
+        let wide = dir.appendingPathComponent("wide.safetensors")
+        try weights.write(to: wide)
+        let m = try Binary.run(["grads", "--model", wide.path, "--data", Binary.fixture("tanh-mse-last/data.safetensors"), "--loss", "mse-last"])
+        #expect(m.status == 2 && Self.oneLine(m) && m.stderr.contains("holds -1e+39 at [0, 0], beyond float32's range"), "\(m.stderr)")
+    }
 }
