@@ -244,7 +244,7 @@ public final class OutputFile {
     /// the temporary file of a write under way. Async-signal-safe.
     public static func removeTemporaryFile() { TemporaryFileGuard.removeNow() }
 
-    static func kindName(_ mode: mode_t) -> String {
+    package static func kindName(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a directory"
         case S_IFIFO: "a FIFO"

@@ -21,6 +21,9 @@ struct LectureCommand: ParsableCommand {
     func run() throws {
         let slides: [Scenario]
         do { slides = try order.map(Self.read) ?? ScenarioLibrary.presets() } catch let f as Failure { throw f } catch { throw Failure(error) }
+        // The recording never replaces the order file or a scenario file of the lecture (it did, with status 0).
+        try refuseSameFile(outputs: [("--record", record)],
+                           inputs: [("--order", order)] + slides.compactMap(\.path).map { ("a scenario file of the lecture", $0) })
         guard var first = slides.first else { throw Failure("\(order ?? "the lecture") names no presets") }
         // A comparison opens as its split, as `run` opens it.
         var compare: Settings?

@@ -32,8 +32,11 @@ struct WatchCommand: ParsableCommand {
                 throw ValidationError("not a usable path: \(TextSafety.quoted(path))")
             }
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw ValidationError("\(TextSafety.quoted(path)) is a directory, not a stream")
+            // A device or a socket is never a stream: it was waited on as a file not yet
+            // written ('waiting for the stream's header' on /dev/zero, for ever).
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFIFO {
+                throw ValidationError("\(TextSafety.quoted(path)) is \(OutputFile.kindName(info.st_mode)), not a stream: watch follows a file, a FIFO or - (standard input)")
             }
             // A file that does not exist yet is waited for; a folder that does not exist is a typo.
             let folder = (path as NSString).deletingLastPathComponent
@@ -50,6 +53,9 @@ struct WatchCommand: ParsableCommand {
                 throw Failure("--speed \(speed): \(e.message)")
             }
         }
+        // The recording never replaces a stream it shows (it did, with status 0).
+        try refuseSameFile(outputs: [("--record", record)],
+                           inputs: [("the stream", stream == "-" ? nil : stream), ("--vs", versus == "-" ? nil : versus)])
         let input = stream == "-" || versus == "-" ? try Self.takeStandardInput() : -1
         func session(_ path: String) -> StreamSession {
             path == "-" ? StreamSession(path: nil, descriptor: input, speed: pace.speed)

@@ -525,4 +525,25 @@ import Testing
         let m = try Binary.run(["grads", "--model", wide.path, "--data", Binary.fixture("tanh-mse-last/data.safetensors"), "--loss", "mse-last"])
         #expect(m.status == 2 && Self.oneLine(m) && m.stderr.contains("holds -1e+39 at [0, 0], beyond float32's range"), "\(m.stderr)")
     }
+
+    /// `watch s.jsonl --record s.jsonl` replaced the stream with the recording and
+    /// `lecture --order o --record o` the order file, each with status 0; `watch
+    /// /dev/zero` waited for ever for a header ("waiting for the stream's header").
+    @Test func watchAndLectureNeverRecordOverWhatTheyShow() throws {
+        let dir = try Self.folder("record")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let stream = dir.appendingPathComponent("s.jsonl"), other = dir.appendingPathComponent("b.jsonl"), order = dir.appendingPathComponent("order.txt")
+        try "{}\n".write(to: stream, atomically: true, encoding: .utf8)
+        try "{}\n".write(to: other, atomically: true, encoding: .utf8)
+        try "vanishing\n".write(to: order, atomically: true, encoding: .utf8)
+        for args in [["watch", stream.path, "--record", stream.path], ["watch", stream.path, "--vs", other.path, "--record", dir.path + "/./b.jsonl"],
+                     ["lecture", "--order", order.path, "--record", order.path]] {
+            let r = try Binary.run(args)
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains("--record is the file given as") && r.stderr.contains("never writes over its inputs"), "\(args): \(r.status) \(r.stderr)")
+        }
+        #expect(try String(contentsOf: stream, encoding: .utf8) == "{}\n" && String(contentsOf: other, encoding: .utf8) == "{}\n")
+        #expect(try String(contentsOf: order, encoding: .utf8) == "vanishing\n")
+        let zero = try Binary.run(["watch", "/dev/zero"])
+        #expect(zero.status == 2 && Self.oneLine(zero) && zero.stderr.contains("'/dev/zero' is a character device, not a stream"), "\(zero.stderr)")
+    }
 }
