@@ -221,6 +221,11 @@ public final class OutputFile {
         } else if errno != ENOENT {
             throw OutputFileError(path: path, reason: String(cString: strerror(errno)))
         }
+        // A link the kernel follows but whose text names no path (/dev/stdout → /proc/self/fd/1
+        // → 'pipe:[…]'): what it leads to, not "No such file or directory".
+        if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw OutputFileError(path: path, reason: "it leads to \(kindName(info.st_mode)), not a regular file; rnnscope replaces only regular files")
+        }
         return (target, 0o666 & ~currentUmask())
     }
 

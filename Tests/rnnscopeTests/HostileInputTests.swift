@@ -546,4 +546,20 @@ import Testing
         let zero = try Binary.run(["watch", "/dev/zero"])
         #expect(zero.status == 2 && Self.oneLine(zero) && zero.stderr.contains("'/dev/zero' is a character device, not a stream"), "\(zero.stderr)")
     }
+
+    /// `--csv /dev/stdout > run.txt` renamed the CSV over run.txt and the lines
+    /// printed went on into the replaced file, lost (status 0); through a pipe,
+    /// /dev/stdout was "No such file or directory".
+    @Test func anOutputOnStandardOutputIsRefused() throws {
+        let train = ["train", "--headless", "--jsonl", "--iterations", "2", "--set", "network.hidden=4"]
+        // Binary.run sends standard output to a regular file.
+        for flag in ["--csv", "--svg"] {
+            let r = try Binary.run(train + [flag, "/dev/stdout"])
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains("\(flag) is the file standard output goes to") && r.stdout.isEmpty, "\(flag): \(r.status) \(r.stderr)")
+        }
+        let err = try Binary.run(train + ["--csv", "/dev/stderr"])
+        #expect(err.status == 2 && err.stderr.contains("--csv is the file standard error goes to"), "\(err.stderr)")
+        let piped = try HardeningTests.shell(#"exec "$0" "$@" | cat"#, train + ["--csv", "/dev/stdout"])
+        #expect(piped.stderr.contains("cannot write '/dev/stdout': it leads to a FIFO, not a regular file"), "\(piped.stderr)")
+    }
 }
