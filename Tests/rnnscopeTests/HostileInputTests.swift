@@ -182,6 +182,19 @@ import Testing
         #expect(huge.stderr.contains("more than this machine's memory"), "\(huge.stderr)")
     }
 
+    /// A scenario file is held at about 32 bytes per byte while it is parsed: a
+    /// file whose parse would pass the cap is refused before it is read.
+    @Test func aScenarioFileIsReadWithinTheMemoryLimit() throws {
+        let dir = try Self.folder("textcap")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("s.toml")
+        try ("title = \"x\"\n# " + String(repeating: "a", count: 100) + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let r = try Binary.run(["check", file.path], environment: [MemoryBudget.variable: "2K"])
+        #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains("needs about 4 KiB, over the 2 KiB memory limit"), "\(r.status) \(r.stderr)")
+        let ok = try Binary.run(["check", file.path], environment: [MemoryBudget.variable: "8K"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
     // MARK: 4. Full disks and read-only file systems
 
     /// A tmpfs of `size` mounted on a fresh folder (root only), or nil.
