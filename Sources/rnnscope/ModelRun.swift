@@ -27,8 +27,13 @@ enum ModelRun {
         }
         notes += " Dropout is never applied, as model.eval()" + (user.model.trainedDropout.map { $0 > 0 ? " (the model was trained with \($0))." : "." } ?? ".")
         notes += " w saves the current weights to \(user.savePath) under the names, shapes and dtypes read."
-        // Said in the title too: what runs is not the file's model.
-        var dropped = user.model.dropped.isEmpty ? "" : " without \(user.model.dropped.count) of its tensors (\(ModelReadOptions.dropFlag))"
+        // Said in the title too, by name (up to three): what runs is not the file's model.
+        let left = user.model.dropped.keys.sorted()
+        let named = left.prefix(3).map { TextSafety.escaped($0, limit: 40) }.joined(separator: ", ") + (left.count > 3 ? " and \(left.count - 3) more" : "")
+        var dropped = left.isEmpty ? "" : " without \(named) (\(ModelReadOptions.dropFlag))"
+        if !left.isEmpty {
+            notes += " Run without \(left.map { TextSafety.quoted($0) }.joined(separator: ", ")) (\(ModelReadOptions.dropFlag)): the figures are those of a different network than the file's, and w does not save it."
+        }
         if let dropout = user.model.dropoutTitle { dropped += ", \(dropout)" }
         var s = Scenario(name: "model", title: "Your model: \(modelName)" + dropped + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)

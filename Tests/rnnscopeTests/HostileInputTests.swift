@@ -149,6 +149,9 @@ import Testing
         let mlp = try Self.unrunModel(in: dir, mlp: true)
         let m = try Binary.run(["grads", "--model", mlp.model, "--data", mlp.data, "--loss", "mse-all", "--head", "fc1"])
         #expect(m.status == 2 && m.stderr.contains("'fc2.bias'") && m.stderr.contains("'fc2.weight'"), "\(m.stderr)")
+        let many = try Binary.run(["train", "--headless", "--iterations", "1", "--jsonl", "--model", mlp.model, "--data", mlp.data, "--loss", "mse-all", "--head", "fc1", "--drop-unrun-tensors"])
+        let manyHeader = try JSONSerialization.jsonObject(with: Data((many.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any]
+        #expect((manyHeader?["title"] as? String)?.contains("without fc2.bias, fc2.weight (--drop-unrun-tensors)") == true, "\(many.stderr) \(manyHeader?["title"] ?? "")")
 
         let dropped = try Binary.run(["grads", "--model", model, "--data", data, "--loss", "mse-all", "--drop-unrun-tensors", "--json"])
         #expect(dropped.status == 0, "\(dropped.stderr)")
@@ -159,7 +162,8 @@ import Testing
         let train = try Binary.run(["train", "--headless", "--iterations", "2", "--jsonl", "--model", model, "--data", data, "--drop-unrun-tensors"])
         #expect(train.status == 0, "\(train.stderr)")
         let header = try #require(try JSONSerialization.jsonObject(with: Data((train.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any])
-        #expect((header["title"] as? String)?.contains("without 2 of its tensors (--drop-unrun-tensors)") == true, "\(header["title"] ?? "")")
+        // The title names them (it said 'without 2 of its tensors').
+        #expect((header["title"] as? String)?.contains("without norm.bias, norm.weight (--drop-unrun-tensors)") == true, "\(header["title"] ?? "")")
         #expect((header["model"] as? [String: Any])?["dropped_tensors"] as? [String] == ["norm.bias", "norm.weight"])
         #expect(train.stderr.contains("running without"))
 
