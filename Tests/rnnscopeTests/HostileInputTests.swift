@@ -579,4 +579,18 @@ import Testing
         let piped = try HardeningTests.shell(#"exec "$0" "$@" | cat"#, train + ["--csv", "/dev/stdout"])
         #expect(piped.stderr.contains("cannot write '/dev/stdout': it leads to a FIFO, not a regular file"), "\(piped.stderr)")
     }
+
+    /// A whole number too large for an integer setting was 'expected an integer,
+    /// got a number' (99999999999999999999 is an integer): now out of range, and a
+    /// fraction is named as what it is.
+    @Test func hugeNumbersInASetSayWhatIsWrong() throws {
+        for (set, says) in [("network.hidden=99999999999999999999", "network.hidden: 1e+20 is out of range (1…2048)"),
+                            ("network.hidden=1e9", "network.hidden: 1000000000 is out of range (1…2048)"),
+                            ("seed=18446744073709551616", "seed: 1.8446744073709552e+19 is out of range (0…)"),
+                            ("task.steps=-1e300", "task.steps: -1e+300 is out of range (1…100000)"),
+                            ("network.hidden=4.5", "network.hidden: expected an integer, got 4.5")] {
+            let r = try Binary.run(["train", "--headless", "--iterations", "1", "--set", set])
+            #expect(r.status == 2 && Self.oneLine(r) && r.stderr.contains(says), "\(set): \(r.stderr)")
+        }
+    }
 }
