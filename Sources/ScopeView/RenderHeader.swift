@@ -81,7 +81,8 @@ enum Header {
         // takes longer than the pace allows, or at max.
         out.append(("pace ", Pace.short(run.settings.speed)))
         let rate = run.running && !run.diverged ? run.iterationsPerSecond : 0
-        out.append(("", "\(Format.rate(rate)) it/s"))
+        // A stream recorded every few iterations shows records, not iterations, at that rate.
+        out.append(("", "\(Format.rate(rate)) \(Pace.unit(run))"))
         return out
     }
 }

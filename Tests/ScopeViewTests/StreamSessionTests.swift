@@ -96,6 +96,24 @@ import Testing
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
     }
 
+    /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
+    /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
+    @Test func everyFewIterationsTheRateIsRecords() throws {
+        let path = try file([Self.header] + (1...6).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 30 }
+        #expect(Fixture.render(state).line(1).contains(" rec/s") && !Fixture.render(state).line(1).contains("it/s"))
+        _ = update(&state, .key(.char("<")))
+        #expect(state.ui.status?.text.contains("rec/s") == true, "\(String(describing: state.ui.status))")
+        var everyIteration = watchState(name: "run", speed: 20, width: 100, height: 32)
+        everyIteration.a.stream = try StreamHeader.parse(Array(Self.header.replacingOccurrences(of: #""every":5"#, with: #""every":1"#).utf8)).get()
+        #expect(Fixture.render(everyIteration).line(1).contains(" it/s"))
+    }
+
     /// A control file left by a viewer killed while paused does not hold the loop: the new
     /// view writes its own state as soon as it reads the header.
     @Test func aStaleControlFileIsReplacedAtOnce() throws {
