@@ -48,6 +48,17 @@ public final class StreamFollower {
 
     deinit { if path != nil && fd >= 0 { close(fd) } }
 
+    /// Bytes of the stream up to the end of the last line returned.
+    public var consumed: Int64 { offset - Int64(buffer.count - start) }
+
+    /// How long the stream is now: the file's size (0 before it exists), or for a pipe what was read of it.
+    public var length: Int64 {
+        var st = stat()
+        if fd >= 0, regular, fstat(fd, &st) == 0 { return Int64(st.st_size) }
+        if fd < 0, let path, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { return Int64(st.st_size) }
+        return offset
+    }
+
     /// The next complete line, without its newline (and a trailing CR).
     public func next() -> Next {
         while true {

@@ -89,6 +89,13 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var generation = 0
         /// A header that could not be read: nothing after it is either.
         var failed = false
+        /// Paused with a loop the view steers: how far the stream reached when the view paused
+        /// (or caught up to). What the loop writes after that (the iteration under way when
+        /// space was pressed, each one n lets through) is its newest state and is shown as it
+        /// comes; what was written before is a backlog that waits, as a replay does.
+        var pausedAt: Int64?
+        /// A record read while paused that belongs to the backlog: the next one shown.
+        var held: StreamRecord?
 
         init(session: StreamSession) { self.session = session }
 
@@ -113,18 +120,23 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             if failed { return 1 }
             let due = running && session.speed.isFinite ? lastDelivered + 1 / session.speed - clock() : 0
             if header == nil || progress.caughtUp || progress.ended { return max(due, Self.followInterval) }
-            if !running && pendingSteps == 0 { return 1 }
+            if !running && pendingSteps == 0 { return control != nil ? Self.followInterval : 1 }
             return max(0, due)
         }
 
         mutating func apply(_ command: RunCommand) {
             switch command {
             case .pause, .pauseAt:
+                if running {
+                    // Caught up, everything not yet shown is newer than what the viewer was looking at.
+                    pausedAt = progress.caughtUp ? session.follower.consumed : session.follower.length
+                }
                 running = false
                 steer { try $0.pause(true) }
                 session.publish { $0.iterationsPerSecond = 0 }
             case .resume:
                 running = true
+                pausedAt = nil
                 rate = RateMeter()
                 steer { try $0.pause(false) }
             case .stepOnce:
@@ -193,20 +205,46 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
 
         /// Shows the records that are due: one at the pace in force, all there are at max.
         mutating func deliverDue() {
-            let atMax = running && session.speed.isInfinite
-            var budget = atMax ? 10_000 : (running && clock() >= lastDelivered + 1 / session.speed ? 1 : 0)
-            if !running { budget = pendingSteps > 0 ? 1 : 0 }
+            if !running {
+                deliverPaused()
+                return
+            }
+            let atMax = session.speed.isInfinite
+            let budget = atMax ? 10_000 : (clock() >= lastDelivered + 1 / session.speed ? 1 : 0)
             var delivered = 0
             while delivered < budget {
-                guard let record = nextRecord() else { break }
+                guard let record = takeRecord() else { break }
                 deliver(record, last: delivered == budget - 1)
                 delivered += 1
-                if !running { pendingSteps -= 1 }
             }
             if let r = unpublished, delivered == 0 || atMax {
                 unpublished = nil
                 session.publish { $0.report = r }
             }
+        }
+
+        /// Paused: n shows the next record; with a loop the view steers, so does each record
+        /// the loop wrote after the pause (see `pausedAt`).
+        mutating func deliverPaused() {
+            while true {
+                let stepped = held != nil
+                guard let record = takeRecord() else { return }
+                let written = !stepped && control != nil && pausedAt.map { session.follower.consumed > $0 } == true
+                guard pendingSteps > 0 || written else {
+                    held = record
+                    return
+                }
+                if pendingSteps > 0 { pendingSteps -= 1 }
+                deliver(record, last: true)
+            }
+        }
+
+        mutating func takeRecord() -> StreamRecord? {
+            if let r = held {
+                held = nil
+                return r
+            }
+            return nextRecord()
         }
 
         /// The next usable record; bad lines are counted and skipped.
@@ -270,6 +308,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             progress = StreamProgress()
             generation += 1
             unpublished = nil
+            held = nil
+            // Paused, a new file is a new run: all of it comes after the pause.
+            if !running { pausedAt = 0 }
             let g = generation, name = session.name
             session.publish { u in
                 u = SessionUpdate(generation: g)

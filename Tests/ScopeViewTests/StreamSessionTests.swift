@@ -114,6 +114,77 @@ import Testing
         #expect(Fixture.render(everyIteration).line(1).contains(" it/s"))
     }
 
+    func append(_ path: String, _ lines: [String]) throws {
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+        try h.close()
+    }
+
+    static let steered = header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+
+    /// Space stops a steered loop at its next scope.step(), after it wrote the iteration under
+    /// way; n lets one more through. Those records are the loop's newest: shown though paused
+    /// (the view stayed one record behind the loop, showing the iteration before the one n let through).
+    @Test func pausedASteeredLoopsNewRecordsAreShown() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
+        s.send(.pause)
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(4)])        // the iteration under way when space was pressed
+        follow(s, &state) { $0.a.latestIteration == 20 }
+        #expect(state.a.latestIteration == 20 && !state.a.running)
+        s.send(.stepOnce)                         // n: the loop writes one more
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(5)])
+        follow(s, &state) { $0.a.latestIteration == 25 }
+        #expect(state.a.latestIteration == 25)
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.history.count == 5, "nothing shown twice or skipped")
+    }
+
+    /// Records written before the pause that the view had not reached (a replay at a slow
+    /// pace) wait while paused, as a replay does, whatever the loop writes after them.
+    @Test func pausedABacklogWaitsForN() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity, running: false)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        state.a.running = false
+        follow(s, &state, timeout: 0.4) { _ in false }
+        try append(path, [Self.record(4)])
+        follow(s, &state, timeout: 0.4) { _ in false }
+        #expect(state.a.latestIteration == 0)
+        s.send(.stepOnce)
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.latestIteration == 5)
+    }
+
+    /// Started paused before the loop wrote anything: everything it writes comes after the pause.
+    @Test func pausedBeforeTheStreamExistsItsRecordsAreShown() throws {
+        let path = NSTemporaryDirectory() + "rnnscope-stream-\(UUID().uuidString).jsonl"
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity, running: false)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try ([Self.steered, Self.record(1)].joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        #expect(state.a.latestIteration == 5)
+        #expect(try String(contentsOfFile: path + ".control", encoding: .utf8).contains(#""pause": true"#))
+    }
+
     /// A control file left by a viewer killed while paused does not hold the loop: the new
     /// view writes its own state as soon as it reads the header.
     @Test func aStaleControlFileIsReplacedAtOnce() throws {
