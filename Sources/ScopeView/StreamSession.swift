@@ -13,6 +13,10 @@ public struct StreamProgress: Equatable, Sendable {
     public var lastProblem: String?
     /// All that was written has been shown (the writer may add more).
     public var caughtUp = false
+    /// About how many records were written that the view has not shown yet (from the
+    /// bytes not yet read and the mean line so far): a loop faster than the pace leaves
+    /// the view behind, which it says instead of looking live.
+    public var behind = 0
     /// Standard input was closed: nothing more will come.
     public var ended = false
 }
@@ -96,6 +100,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var pausedAt: Int64?
         /// A record read while paused that belongs to the backlog: the next one shown.
         var held: StreamRecord?
+        /// Where the header line ends and the records begin, in bytes (and lines).
+        var headerEnd: (bytes: Int64, lines: Int) = (0, 0)
 
         init(session: StreamSession) { self.session = session }
 
@@ -179,6 +185,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 switch StreamHeader.parse(bytes) {
                 case .success(let h):
                     header = h
+                    headerEnd = (session.follower.consumed, line)
                     if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
                     // The view's own state, written at once: a control file a viewer killed while
                     // paused left behind would otherwise hold the loop while this one says RUNNING.
@@ -268,6 +275,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 case .waiting:
                     if !progress.caughtUp {
                         progress.caughtUp = true
+                        progress.behind = 0
                         publishProgress()
                         // Nothing is being shown: no rate to speak of until records come again.
                         session.publish { $0.iterationsPerSecond = 0 }
@@ -328,7 +336,10 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
             // Reports go out at about the frame rate; the last of a burst always.
             let publishReport = last || now - lastPublished >= RunThread.publishInterval
-            if publishReport { lastPublished = now }
+            if publishReport {
+                lastPublished = now
+                progress.behind = estimateBehind()
+            }
             unpublished = publishReport ? nil : report
             let perSecond = running ? rate.perSecond(at: now) : 0
             let measured = SpectrumReading(measured: report)
@@ -344,5 +355,13 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         }
 
         func clock() -> Double { ProcessInfo.processInfo.systemUptime }
+
+        /// Records written and not yet shown, estimated from the bytes left and the mean line.
+        func estimateBehind() -> Int {
+            let f = session.follower
+            let unread = f.length - f.consumed, lines = line - headerEnd.lines
+            guard unread > 0, lines > 0, f.consumed > headerEnd.bytes else { return 0 }
+            return Int(unread / max(1, (f.consumed - headerEnd.bytes) / Int64(lines)))
+        }
     }
 }

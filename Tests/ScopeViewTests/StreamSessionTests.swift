@@ -55,6 +55,21 @@ import Testing
         #expect((2...9).contains(state.a.streamProgress?.records ?? 0), "\(String(describing: state.a.streamProgress))")
     }
 
+    /// Behind the file (a loop faster than the pace, or a replay), the panel says about how
+    /// far: it read "records 455" as if live while the loop had written 1,190.
+    @Test func behindTheFileTheViewSaysHowFar() throws {
+        let path = try file([Self.header] + (1...50).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: 10)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: 10, width: 100, height: 32)
+        follow(s, &state, timeout: 0.5) { _ in false }
+        let p = try #require(state.a.streamProgress)
+        #expect(abs(p.records + p.behind - 50) <= 3 && p.behind >= 35, "\(p)")  // an estimate: lines differ in length
+        #expect(Fixture.render(state).panelValue("records") == "\(p.records), ~\(p.behind) behind")
+    }
+
     @Test func pausedNothingArrivesAndAStepLetsOneThrough() throws {
         let path = try file([Self.header] + (1...20).map(Self.record))
         defer { unlink(path) }
