@@ -17,6 +17,10 @@ public struct StreamProgress: Equatable, Sendable {
     /// bytes not yet read and the mean line so far): a loop faster than the pace leaves
     /// the view behind, which it says instead of looking live.
     public var behind = 0
+    /// Caught up and no record for `StreamSession.idleAfter` seconds: the writer is quiet.
+    /// A loop writing 40 records a second leaves the view caught up between any two of
+    /// them; it is still running, not waiting.
+    public var idle = false
     /// Standard input was closed: nothing more will come.
     public var ended = false
 }
@@ -107,6 +111,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
 
         /// Waiting for the file to grow is checked this often.
         static let followInterval = 0.05
+        /// Caught up for this long without a record, the stream is idle (WAITING FOR RECORDS, 0 it/s).
+        static let idleAfter = 1.0
 
         mutating func run() {
             defer { control?.release() }
@@ -277,6 +283,10 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                         progress.caughtUp = true
                         progress.behind = 0
                         publishProgress()
+                    }
+                    if !progress.idle && clock() - lastDelivered >= Self.idleAfter {
+                        progress.idle = true
+                        publishProgress()
                         // Nothing is being shown: no rate to speak of until records come again.
                         session.publish { $0.iterationsPerSecond = 0 }
                     }
@@ -285,6 +295,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     if !progress.ended {
                         progress.ended = true
                         progress.caughtUp = true
+                        progress.idle = true
                         publishProgress()
                         session.publish { $0.iterationsPerSecond = 0 }
                     }
@@ -332,6 +343,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             lastDelivered = now
             rate.record(at: now)
             progress.records += 1
+            progress.idle = false
             let report = record.report
             let summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
             // Reports go out at about the frame rate; the last of a burst always.

@@ -70,6 +70,28 @@ import Testing
         #expect(Fixture.render(state).panelValue("records") == "\(p.records), ~\(p.behind) behind")
     }
 
+    /// A loop writing a record every 50 ms leaves the view caught up between any two: it is
+    /// RUNNING at about 20 it/s, not "WAITING FOR RECORDS   0 it/s" (as it read for a loop at
+    /// 40 it/s); a second without a record, it is waiting.
+    @Test func aStreamThatKeepsComingIsRunning() throws {
+        let path = try file([Self.header.replacingOccurrences(of: #""every":5"#, with: #""every":1"#), Self.record(1)])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        var seen: [String] = []
+        for i in 2...30 {
+            try append(path, [Self.record(i)])
+            follow(s, &state, timeout: 0.05) { _ in false }
+            if i > 10 { seen.append(Header.runState(state.a, mode: state.ui.mode).text + " \(Int(state.a.iterationsPerSecond))") }
+        }
+        #expect(seen.allSatisfy { $0.hasPrefix("RUNNING") }, "\(seen)")
+        #expect(state.a.iterationsPerSecond > 5 && state.a.streamProgress?.caughtUp == true)
+        follow(s, &state, timeout: 1.6) { _ in false }
+        #expect(Header.runState(state.a, mode: state.ui.mode).text == "WAITING FOR RECORDS" && state.a.iterationsPerSecond == 0)
+    }
+
     @Test func pausedNothingArrivesAndAStepLetsOneThrough() throws {
         let path = try file([Self.header] + (1...20).map(Self.record))
         defer { unlink(path) }
