@@ -30,6 +30,12 @@ public final class StreamFollower {
     private var discarding = false
     private var closedPipe = false
     private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    /// The last bytes read, as they were: a file rewritten in place (`cp other.jsonl run.jsonl`,
+    /// `train --jsonl > run.jsonl` again) keeps its inode and may outgrow what was read before
+    /// the next look, so neither the inode nor the size gives it away; these bytes do.
+    private var tail: [UInt8] = []
+    private var regular = false
+    private static let tailLength = 64
 
     /// Follows the file at `path` (opened when it appears).
     public init(path: String) { self.path = path }
@@ -42,12 +48,27 @@ public final class StreamFollower {
 
     deinit { if path != nil && fd >= 0 { close(fd) } }
 
+    /// Bytes of the stream up to the end of the last line returned.
+    public var consumed: Int64 { offset - Int64(buffer.count - start) }
+
+    /// How long the stream is now: the file's size (0 before it exists), or for a pipe what was read of it.
+    public var length: Int64 {
+        var st = stat()
+        if fd >= 0, regular, fstat(fd, &st) == 0 { return Int64(st.st_size) }
+        if fd < 0, let path, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { return Int64(st.st_size) }
+        return offset
+    }
+
     /// The next complete line, without its newline (and a trailing CR).
     public func next() -> Next {
         while true {
             if let line = takeLine() { return line }
             if closedPipe { return .ended }
             if fd < 0 && !open() { return .waiting }
+            if regular && rewritten() {
+                reset()
+                return .restarted
+            }
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { return .waiting }
@@ -64,6 +85,10 @@ public final class StreamFollower {
                 return .waiting
             }
             offset += Int64(n)
+            if regular {
+                tail = n >= Self.tailLength ? Array(chunk[(n - Self.tailLength)..<n])
+                                            : Array((tail + chunk[0..<n]).suffix(Self.tailLength))
+            }
             if start > 0 && start >= buffer.count / 2 {
                 buffer.removeFirst(start)
                 scanned -= start
@@ -114,6 +139,7 @@ public final class StreamFollower {
             return false
         }
         fd = d
+        regular = (st.st_mode & S_IFMT) == S_IFREG
         identity = (UInt64(st.st_dev), UInt64(st.st_ino))
         offset = 0
         return true
@@ -127,11 +153,21 @@ public final class StreamFollower {
         return (st.st_mode & S_IFMT) == S_IFREG && Int64(st.st_size) < offset
     }
 
+    /// The bytes just before `offset` are no longer those that were read there: the file
+    /// was rewritten in place (truncated and written again), whatever its size now.
+    private func rewritten() -> Bool {
+        guard !tail.isEmpty else { return false }
+        var now = [UInt8](repeating: 0, count: tail.count)
+        let n = now.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset) - off_t(tail.count)) }
+        return n != tail.count || now != tail
+    }
+
     private func reset() {
         if fd >= 0 { close(fd) }
         fd = -1
         identity = nil
         buffer.removeAll()
+        tail.removeAll()
         start = 0
         scanned = 0
         discarding = false

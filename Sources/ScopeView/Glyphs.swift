@@ -52,6 +52,12 @@ public struct Glyphs: Sendable, Equatable {
         return Character(Unicode.Scalar(0x2800 + value)!)
     }
 
+    /// The dots of a braille cell (0 for the blank one), or nil for any other character.
+    public static func brailleBits(_ c: Character) -> UInt32? {
+        guard c.unicodeScalars.count == 1, let v = c.unicodeScalars.first?.value, (0x2800...0x28FF).contains(v) else { return nil }
+        return v - 0x2800
+    }
+
     /// A braille cell whose two columns are filled from the bottom up to `left` and `right` dots (0…4).
     public static func brailleBars(left: Int, right: Int) -> Character {
         let l = min(max(left, 0), 4), r = min(max(right, 0), 4)

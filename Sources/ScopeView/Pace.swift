@@ -28,7 +28,13 @@ enum Pace {
     }
 
     /// `20 it/s`, `max`.
-    static func text(_ speed: Double) -> String {
-        speed.isInfinite ? "max" : "\(Settings.speedText(speed)) it/s"
+    static func text(_ speed: Double, unit: String = "it/s") -> String {
+        speed.isInfinite ? "max" : "\(Settings.speedText(speed)) \(unit)"
+    }
+
+    /// What the pace and the measured rate count: a stream that records every few
+    /// iterations is shown a record at a time, so its rate is records, not iterations.
+    static func unit(_ run: RunState) -> String {
+        (run.stream?.every ?? 1) > 1 ? "rec/s" : "it/s"
     }
 }

@@ -21,11 +21,11 @@ func performPace(_ run: inout RunState, _ ui: inout UIState, _ action: Action, o
         let next = action == .faster ? Pace.faster(speed) : Pace.slower(speed, measured: run.runningRate)
         guard next != speed else {
             say(&ui, action == .faster ? "already as fast as it can (pace max)"
-                                        : "already the slowest pace, \(Pace.text(speed))")
+                                        : "already the slowest pace, \(Pace.text(speed, unit: Pace.unit(run)))")
             return []
         }
         run.settings.speed = next
-        say(&ui, "pace \(Pace.text(next))" + (next.isInfinite ? ": as fast as it can" : ""))
+        say(&ui, "pace \(Pace.text(next, unit: Pace.unit(run)))" + (next.isInfinite ? ": as fast as it can" : ""))
         return [.run(.setSpeed(next), side)]
 
     case .stepOnce:
@@ -35,7 +35,11 @@ func performPace(_ run: inout RunState, _ ui: inout UIState, _ action: Action, o
             run.running = false
             commands.append(.run(.pause, side))
         }
-        say(&ui, "one iteration (paused)")
+        if let h = run.stream {
+            say(&ui, h.control != nil ? "your loop runs one iteration, recorded (paused)" : "the next record (paused)")
+        } else {
+            say(&ui, "one iteration (paused)")
+        }
         if case .stepThrough = ui.mode {
             // A new iteration, measured for stepping: its backward pass starts again at t = T.
             ui.mode = .stepThrough(cursor: max(0, run.steps - 1))

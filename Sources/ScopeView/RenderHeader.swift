@@ -55,7 +55,7 @@ enum Header {
         if run.diverged { return (run.stream != nil ? "INF/NAN" : "DIVERGED", Style(foreground: .role(.bad), bold: true, reverse: true)) }
         if case .stepThrough = mode { return ("PAUSED: STEP-THROUGH", Style(foreground: .role(.warn), bold: true)) }
         // A stream shown to its end: ENDED when its writer closed it, WAITING while the file may grow.
-        if run.stream != nil, let p = run.streamProgress, p.caughtUp, run.running {
+        if run.stream != nil, let p = run.streamProgress, p.caughtUp, p.idle || p.ended, run.running {
             return p.ended ? ("ENDED", Style(foreground: .role(.warn), bold: true))
                            : ("WAITING FOR RECORDS", Style(foreground: .role(.secondary), bold: true))
         }
@@ -81,7 +81,8 @@ enum Header {
         // takes longer than the pace allows, or at max.
         out.append(("pace ", Pace.short(run.settings.speed)))
         let rate = run.running && !run.diverged ? run.iterationsPerSecond : 0
-        out.append(("", "\(Format.rate(rate)) it/s"))
+        // A stream recorded every few iterations shows records, not iterations, at that rate.
+        out.append(("", "\(Format.rate(rate)) \(Pace.unit(run))"))
         return out
     }
 }

@@ -132,7 +132,7 @@ enum SidePanel {
         }
         if let p = run.streamProgress {
             var read = "\(p.records)"
-            if p.ended { read += ", ended" } else if p.caughtUp { read += ", following" }
+            if p.ended { read += ", ended" } else if p.caughtUp { read += ", following" } else if p.behind > 0 { read += ", ~\(p.behind) behind" }
             out.append(Line(kind: .item, label: "records", value: read, priority: 2))
             if p.skipped > 0 {
                 out.append(Line(kind: .item, label: "skipped", value: "\(p.skipped) bad line\(p.skipped == 1 ? "" : "s")",

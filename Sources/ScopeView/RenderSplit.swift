@@ -196,10 +196,18 @@ enum SplitScreen {
                 guard y >= plot.y else { continue }
                 // A line, not bars, so that the two runs stay apart: one dot (A left, B right).
                 let dot = (h - 1) % dotsPerRow
-                let mark: Character = glyphs.hasBraille
+                var mark: Character = glyphs.hasBraille
                     ? Glyphs.braille([(0..<4).map { i == 0 && $0 == 3 - dot }, (0..<4).map { i == 1 && $0 == 3 - dot }])
                     : (i == 0 ? "a" : "b")
-                buf.set(plot.x + c, y, mark, style)
+                var markStyle = style
+                // Where B's dot falls in a cell holding A's, both dots stay (B's replaced A's, and
+                // two close losses showed B alone), in the text colour: the columns say which is which.
+                if i == 1, glyphs.hasBraille, let a = Glyphs.brailleBits(buf[plot.x + c, y].character), a != 0,
+                   let b = Glyphs.brailleBits(mark) {
+                    mark = Character(Unicode.Scalar(0x2800 + (a | b))!)
+                    markStyle = Style(foreground: .standard, bold: true)
+                }
+                buf.set(plot.x + c, y, mark, markStyle)
             }
         }
     }

@@ -13,6 +13,14 @@ public struct StreamProgress: Equatable, Sendable {
     public var lastProblem: String?
     /// All that was written has been shown (the writer may add more).
     public var caughtUp = false
+    /// About how many records were written that the view has not shown yet (from the
+    /// bytes not yet read and the mean line so far): a loop faster than the pace leaves
+    /// the view behind, which it says instead of looking live.
+    public var behind = 0
+    /// Caught up and no record for `StreamSession.idleAfter` seconds: the writer is quiet.
+    /// A loop writing 40 records a second leaves the view caught up between any two of
+    /// them; it is still running, not waiting.
+    public var idle = false
     /// Standard input was closed: nothing more will come.
     public var ended = false
 }
@@ -89,11 +97,22 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var generation = 0
         /// A header that could not be read: nothing after it is either.
         var failed = false
+        /// Paused with a loop the view steers: how far the stream reached when the view paused
+        /// (or caught up to). What the loop writes after that (the iteration under way when
+        /// space was pressed, each one n lets through) is its newest state and is shown as it
+        /// comes; what was written before is a backlog that waits, as a replay does.
+        var pausedAt: Int64?
+        /// A record read while paused that belongs to the backlog: the next one shown.
+        var held: StreamRecord?
+        /// Where the header line ends and the records begin, in bytes (and lines).
+        var headerEnd: (bytes: Int64, lines: Int) = (0, 0)
 
         init(session: StreamSession) { self.session = session }
 
         /// Waiting for the file to grow is checked this often.
         static let followInterval = 0.05
+        /// Caught up for this long without a record, the stream is idle (WAITING FOR RECORDS, 0 it/s).
+        static let idleAfter = 1.0
 
         mutating func run() {
             defer { control?.release() }
@@ -113,18 +132,23 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             if failed { return 1 }
             let due = running && session.speed.isFinite ? lastDelivered + 1 / session.speed - clock() : 0
             if header == nil || progress.caughtUp || progress.ended { return max(due, Self.followInterval) }
-            if !running && pendingSteps == 0 { return 1 }
+            if !running && pendingSteps == 0 { return control != nil ? Self.followInterval : 1 }
             return max(0, due)
         }
 
         mutating func apply(_ command: RunCommand) {
             switch command {
             case .pause, .pauseAt:
+                if running {
+                    // Caught up, everything not yet shown is newer than what the viewer was looking at.
+                    pausedAt = progress.caughtUp ? session.follower.consumed : session.follower.length
+                }
                 running = false
                 steer { try $0.pause(true) }
                 session.publish { $0.iterationsPerSecond = 0 }
             case .resume:
                 running = true
+                pausedAt = nil
                 rate = RateMeter()
                 steer { try $0.pause(false) }
             case .stepOnce:
@@ -167,6 +191,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 switch StreamHeader.parse(bytes) {
                 case .success(let h):
                     header = h
+                    headerEnd = (session.follower.consumed, line)
                     if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
                     // The view's own state, written at once: a control file a viewer killed while
                     // paused left behind would otherwise hold the loop while this one says RUNNING.
@@ -193,20 +218,46 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
 
         /// Shows the records that are due: one at the pace in force, all there are at max.
         mutating func deliverDue() {
-            let atMax = running && session.speed.isInfinite
-            var budget = atMax ? 10_000 : (running && clock() >= lastDelivered + 1 / session.speed ? 1 : 0)
-            if !running { budget = pendingSteps > 0 ? 1 : 0 }
+            if !running {
+                deliverPaused()
+                return
+            }
+            let atMax = session.speed.isInfinite
+            let budget = atMax ? 10_000 : (clock() >= lastDelivered + 1 / session.speed ? 1 : 0)
             var delivered = 0
             while delivered < budget {
-                guard let record = nextRecord() else { break }
+                guard let record = takeRecord() else { break }
                 deliver(record, last: delivered == budget - 1)
                 delivered += 1
-                if !running { pendingSteps -= 1 }
             }
             if let r = unpublished, delivered == 0 || atMax {
                 unpublished = nil
                 session.publish { $0.report = r }
             }
+        }
+
+        /// Paused: n shows the next record; with a loop the view steers, so does each record
+        /// the loop wrote after the pause (see `pausedAt`).
+        mutating func deliverPaused() {
+            while true {
+                let stepped = held != nil
+                guard let record = takeRecord() else { return }
+                let written = !stepped && control != nil && pausedAt.map { session.follower.consumed > $0 } == true
+                guard pendingSteps > 0 || written else {
+                    held = record
+                    return
+                }
+                if pendingSteps > 0 { pendingSteps -= 1 }
+                deliver(record, last: true)
+            }
+        }
+
+        mutating func takeRecord() -> StreamRecord? {
+            if let r = held {
+                held = nil
+                return r
+            }
+            return nextRecord()
         }
 
         /// The next usable record; bad lines are counted and skipped.
@@ -230,6 +281,11 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 case .waiting:
                     if !progress.caughtUp {
                         progress.caughtUp = true
+                        progress.behind = 0
+                        publishProgress()
+                    }
+                    if !progress.idle && clock() - lastDelivered >= Self.idleAfter {
+                        progress.idle = true
                         publishProgress()
                         // Nothing is being shown: no rate to speak of until records come again.
                         session.publish { $0.iterationsPerSecond = 0 }
@@ -239,6 +295,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     if !progress.ended {
                         progress.ended = true
                         progress.caughtUp = true
+                        progress.idle = true
                         publishProgress()
                         session.publish { $0.iterationsPerSecond = 0 }
                     }
@@ -270,6 +327,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             progress = StreamProgress()
             generation += 1
             unpublished = nil
+            held = nil
+            // Paused, a new file is a new run: all of it comes after the pause.
+            if !running { pausedAt = 0 }
             let g = generation, name = session.name
             session.publish { u in
                 u = SessionUpdate(generation: g)
@@ -283,11 +343,15 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             lastDelivered = now
             rate.record(at: now)
             progress.records += 1
+            progress.idle = false
             let report = record.report
             let summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
             // Reports go out at about the frame rate; the last of a burst always.
             let publishReport = last || now - lastPublished >= RunThread.publishInterval
-            if publishReport { lastPublished = now }
+            if publishReport {
+                lastPublished = now
+                progress.behind = estimateBehind()
+            }
             unpublished = publishReport ? nil : report
             let perSecond = running ? rate.perSecond(at: now) : 0
             let measured = SpectrumReading(measured: report)
@@ -303,5 +367,13 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         }
 
         func clock() -> Double { ProcessInfo.processInfo.systemUptime }
+
+        /// Records written and not yet shown, estimated from the bytes left and the mean line.
+        func estimateBehind() -> Int {
+            let f = session.follower
+            let unread = f.length - f.consumed, lines = line - headerEnd.lines
+            guard unread > 0, lines > 0, f.consumed > headerEnd.bytes else { return 0 }
+            return Int(unread / max(1, (f.consumed - headerEnd.bytes) / Int64(lines)))
+        }
     }
 }

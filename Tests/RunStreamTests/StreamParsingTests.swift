@@ -153,6 +153,39 @@ import Testing
         #expect(line(f.next()) == "x")
     }
 
+    /// `cp other.jsonl run.jsonl` (or `train --jsonl > run.jsonl` again) rewrites the file in
+    /// place: the same inode, and by the next look already longer than what was read. It was
+    /// read on from the old offset, mid-line, under the old header.
+    @Test func aFileRewrittenInPlacePastWhatWasReadStartsOver() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        try append(path, "old header\nold 1\n")
+        let f = StreamFollower(path: path)
+        #expect(line(f.next()) == "old header")
+        #expect(line(f.next()) == "old 1")
+        #expect(f.next() == .waiting)
+        var before = stat(), after = stat()
+        stat(path, &before)
+        try "new header\nnew record 1, longer than the old file\nnew 2\n".write(toFile: path, atomically: false, encoding: .utf8)
+        stat(path, &after)
+        #expect(before.st_ino == after.st_ino, "rewritten in place, not replaced")
+        #expect(f.next() == .restarted)
+        #expect(line(f.next()) == "new header")
+        #expect(line(f.next()) == "new record 1, longer than the old file")
+    }
+
+    @Test func appendingIsNotARewrite() throws {
+        let path = temporaryPath()
+        defer { unlink(path) }
+        let f = StreamFollower(path: path)
+        var seen: [String] = []
+        for i in 0..<200 {
+            try append(path, "record \(i) " + String(repeating: "x", count: i * 7) + "\n")
+            while case .line(let b) = f.next() { seen.append(String(decoding: b, as: UTF8.self)) }
+        }
+        #expect(seen.count == 200 && seen.last?.hasPrefix("record 199 ") == true)
+    }
+
     @Test func anOverlongLineIsSkippedWithoutBeingHeld() throws {
         let path = temporaryPath()
         defer { unlink(path) }

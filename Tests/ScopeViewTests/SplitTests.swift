@@ -324,3 +324,33 @@ import Testing
         #expect(s.a.latestIteration == 10, "A's run is untouched")
     }
 }
+
+/// The split's loss chart draws A's dot in the left column of a braille cell and B's in the
+/// right: two losses close enough to share cells keep both dots (B's used to replace A's cell,
+/// and A's line vanished under B's).
+@Suite struct SplitLossChartTests {
+    @Test func closeLossesKeepBothLines() {
+        var s = Fixture.state(width: 120, height: 40, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        _ = update(&s, .key(.char("v")))
+        s[.a].losses = LossHistory()
+        s[.b].losses = LossHistory()
+        for i in 0..<80 {
+            s[.a].losses.append(2 - Double(i) / 80)
+            s[.b].losses.append(2.02 - Double(i) / 80)
+        }
+        let buf = Fixture.render(s)
+        guard let title = (0..<buf.height).first(where: { buf.line($0).contains("loss, whole run, A and B") }) else {
+            Issue.record("no split loss chart:\n\(buf.text)")
+            return
+        }
+        var left = 0, right = 0
+        for y in (title + 1)..<buf.height {
+            for x in 0..<buf.width {
+                guard let bits = Glyphs.brailleBits(buf[x, y].character), bits != 0 else { continue }
+                if bits & 0x47 != 0 { left += 1 }   // dots 1, 2, 3, 7: A's column
+                if bits & 0xB8 != 0 { right += 1 }  // dots 4, 5, 6, 8: B's column
+            }
+        }
+        #expect(left > 40 && right > 40, "A's dots \(left), B's \(right):\n\(buf.text)")
+    }
+}

@@ -55,6 +55,43 @@ import Testing
         #expect((2...9).contains(state.a.streamProgress?.records ?? 0), "\(String(describing: state.a.streamProgress))")
     }
 
+    /// Behind the file (a loop faster than the pace, or a replay), the panel says about how
+    /// far: it read "records 455" as if live while the loop had written 1,190.
+    @Test func behindTheFileTheViewSaysHowFar() throws {
+        let path = try file([Self.header] + (1...50).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: 10)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: 10, width: 100, height: 32)
+        follow(s, &state, timeout: 0.5) { _ in false }
+        let p = try #require(state.a.streamProgress)
+        #expect(abs(p.records + p.behind - 50) <= 3 && p.behind >= 35, "\(p)")  // an estimate: lines differ in length
+        #expect(Fixture.render(state).panelValue("records") == "\(p.records), ~\(p.behind) behind")
+    }
+
+    /// A loop writing a record every 50 ms leaves the view caught up between any two: it is
+    /// RUNNING at about 20 it/s, not "WAITING FOR RECORDS   0 it/s" (as it read for a loop at
+    /// 40 it/s); a second without a record, it is waiting.
+    @Test func aStreamThatKeepsComingIsRunning() throws {
+        let path = try file([Self.header.replacingOccurrences(of: #""every":5"#, with: #""every":1"#), Self.record(1)])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        var seen: [String] = []
+        for i in 2...30 {
+            try append(path, [Self.record(i)])
+            follow(s, &state, timeout: 0.05) { _ in false }
+            if i > 10 { seen.append(Header.runState(state.a, mode: state.ui.mode).text + " \(Int(state.a.iterationsPerSecond))") }
+        }
+        #expect(seen.allSatisfy { $0.hasPrefix("RUNNING") }, "\(seen)")
+        #expect(state.a.iterationsPerSecond > 5 && state.a.streamProgress?.caughtUp == true)
+        follow(s, &state, timeout: 1.6) { _ in false }
+        #expect(Header.runState(state.a, mode: state.ui.mode).text == "WAITING FOR RECORDS" && state.a.iterationsPerSecond == 0)
+    }
+
     @Test func pausedNothingArrivesAndAStepLetsOneThrough() throws {
         let path = try file([Self.header] + (1...20).map(Self.record))
         defer { unlink(path) }
@@ -94,6 +131,95 @@ import Testing
         #expect(state.a.clip == 5 && state.a.settings.trainingDifferences(from: state.a.scenario.settings).isEmpty)
         #expect(update(&state, .key(.char("+"))) == [.setClip(10)])
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
+    }
+
+    /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
+    /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
+    @Test func everyFewIterationsTheRateIsRecords() throws {
+        let path = try file([Self.header] + (1...6).map(Self.record))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 30 }
+        #expect(Fixture.render(state).line(1).contains(" rec/s") && !Fixture.render(state).line(1).contains("it/s"))
+        _ = update(&state, .key(.char("<")))
+        #expect(state.ui.status?.text.contains("rec/s") == true, "\(String(describing: state.ui.status))")
+        var everyIteration = watchState(name: "run", speed: 20, width: 100, height: 32)
+        everyIteration.a.stream = try StreamHeader.parse(Array(Self.header.replacingOccurrences(of: #""every":5"#, with: #""every":1"#).utf8)).get()
+        #expect(Fixture.render(everyIteration).line(1).contains(" it/s"))
+    }
+
+    func append(_ path: String, _ lines: [String]) throws {
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+        try h.close()
+    }
+
+    static let steered = header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+
+    /// Space stops a steered loop at its next scope.step(), after it wrote the iteration under
+    /// way; n lets one more through. Those records are the loop's newest: shown though paused
+    /// (the view stayed one record behind the loop, showing the iteration before the one n let through).
+    @Test func pausedASteeredLoopsNewRecordsAreShown() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
+        s.send(.pause)
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(4)])        // the iteration under way when space was pressed
+        follow(s, &state) { $0.a.latestIteration == 20 }
+        #expect(state.a.latestIteration == 20 && !state.a.running)
+        s.send(.stepOnce)                         // n: the loop writes one more
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(5)])
+        follow(s, &state) { $0.a.latestIteration == 25 }
+        #expect(state.a.latestIteration == 25)
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.history.count == 5, "nothing shown twice or skipped")
+    }
+
+    /// Records written before the pause that the view had not reached (a replay at a slow
+    /// pace) wait while paused, as a replay does, whatever the loop writes after them.
+    @Test func pausedABacklogWaitsForN() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity, running: false)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        state.a.running = false
+        follow(s, &state, timeout: 0.4) { _ in false }
+        try append(path, [Self.record(4)])
+        follow(s, &state, timeout: 0.4) { _ in false }
+        #expect(state.a.latestIteration == 0)
+        s.send(.stepOnce)
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.latestIteration == 5)
+    }
+
+    /// Started paused before the loop wrote anything: everything it writes comes after the pause.
+    @Test func pausedBeforeTheStreamExistsItsRecordsAreShown() throws {
+        let path = NSTemporaryDirectory() + "rnnscope-stream-\(UUID().uuidString).jsonl"
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity, running: false)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try ([Self.steered, Self.record(1)].joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        #expect(state.a.latestIteration == 5)
+        #expect(try String(contentsOfFile: path + ".control", encoding: .utf8).contains(#""pause": true"#))
     }
 
     /// A control file left by a viewer killed while paused does not hold the loop: the new

@@ -135,12 +135,14 @@ class Scope:
     def _set_recording(self, on: bool):
         self._recording = on
         if on and self._hook is None:
-            self._hook = self.module.register_forward_hook(self._on_forward, with_kwargs=True)
+            self._hook = self.module.register_forward_hook(_ForwardHook(self), with_kwargs=True)
         elif not on and self._hook is not None:
             self._hook.remove()
             self._hook = None
 
     def _on_forward(self, module, args, kwargs, output):
+        if module is not self.module:
+            return  # a shallow copy of the module (copy.copy) shares its hooks: it is not the watched one
         if not torch.is_grad_enabled():
             return  # evaluation: no backward will come
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads)
@@ -228,6 +230,33 @@ class Scope:
             if not hold:
                 return
             time.sleep(0.05)
+
+
+class _ForwardHook:
+    """The scope's forward hook on the watched module. A copy of the model
+    (copy.deepcopy for an EMA or a best-so-far snapshot, torch.save of the whole model)
+    gets a hook that does nothing instead of a copy of the scope, its open stream and
+    its control file: a copy is not the watched module."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+
+    def __call__(self, module, args, kwargs, output):
+        self.scope._on_forward(module, args, kwargs, output)
+
+    def __deepcopy__(self, memo):
+        return _inert_hook
+
+    def __reduce__(self):
+        return (_inert, ())
+
+
+def _inert_hook(module, args, kwargs, output):
+    return None
+
+
+def _inert():
+    return _inert_hook
 
 
 def total_norm_of(grads) -> Tensor:

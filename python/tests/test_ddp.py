@@ -94,3 +94,44 @@ def test_rank_zero_writes_its_own_shard(tmp_path):
     assert second["grad_norm"] == pytest.approx(seen[0]["clipped_1"], rel=1e-6)
     for s in seen:
         assert s["after_clip_1"] == pytest.approx(0.01, rel=1e-4)
+
+
+def other_ranks_worker(rank, port, folder):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    try:
+        torch.manual_seed(0)
+        model = Net()
+        ddp = DistributedDataParallel(model)
+        one = rnnscope.watch(model.rnn, os.path.join(folder, "one.jsonl"), every=1, rank=1)
+        each = rnnscope.watch(model.rnn, os.path.join(folder, "each.jsonl"), every=1, rank="all")
+        x, y = shard(rank)
+        loss = torch.nn.functional.mse_loss(ddp(x), y)
+        loss.backward()
+        for scope in (one, each):
+            scope.step(loss)
+            scope.close()
+    finally:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def test_rank_one_and_every_rank_write_their_own_shards(tmp_path):
+    """rank=1 writes rank 1's norms (rank 0 writes nothing); rank="all" one file per rank."""
+    mp.spawn(other_ranks_worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["each.rank0.jsonl", "each.rank1.jsonl", "one.jsonl"]
+    for name, rank in (("one.jsonl", 1), ("each.rank0.jsonl", 0), ("each.rank1.jsonl", 1)):
+        header, rec = strict_lines(tmp_path / name)
+        assert (header["world_size"], header["rank"]) == (2, rank) and f"rank {rank}" in header["batch_note"]
+        torch.manual_seed(0)
+        model = Net()
+        with rnnscope.watch(model.rnn, str(tmp_path / f"single{rank}.jsonl"), every=1) as scope:
+            x, y = shard(rank)
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            scope.step(loss)
+        single = strict_lines(tmp_path / f"single{rank}.jsonl")[1]
+        assert rec["loss"] == pytest.approx(single["loss"], rel=1e-6)
+        for a, b in zip(rec["hidden_grad_norms"] + rec["cell_grad_norms"], single["hidden_grad_norms"] + single["cell_grad_norms"]):
+            assert a == pytest.approx(b, rel=1e-5)

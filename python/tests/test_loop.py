@@ -172,3 +172,29 @@ def test_a_module_run_twice_says_its_norms_are_the_last_calls(tmp_path):
     twice, once = strict_lines(path)[1:]
     assert twice["calls"] == 2
     assert "calls" not in once
+
+
+def test_a_watched_model_can_be_copied_and_saved_whole(tmp_path):
+    """copy.deepcopy (an EMA or best-so-far snapshot) and torch.save of the whole model work
+    while an iteration is being recorded; the copy is not watched, the original still is."""
+    import copy
+    import io
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        snapshot = copy.deepcopy(model)          # raised TypeError: cannot pickle '_io.TextIOWrapper'
+        saved = io.BytesIO()
+        torch.save(model, saved)
+        saved.seek(0)
+        loaded = torch.load(saved, weights_only=False)
+        shallow = copy.copy(model.rnn)           # shares the module's hook dict
+        for other in (snapshot, loaded):
+            torch.nn.functional.mse_loss(other(x), y).backward()
+        shallow(x)[0].sum().backward()
+        scope.step()                             # only copies ran: nothing to record
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    lines = strict_lines(path)
+    assert [r["iteration"] for r in lines[1:]] == [2] and "calls" not in lines[1]

@@ -1,6 +1,7 @@
 """`rnnscope watch` following a PyTorch loop while it trains, under tmux: the view
 draws its records, space stops the loop's iterations and a second space lets them
-go on, n lets one through, and c changes the clipping the loop applies."""
+go on, n lets one through (and the paused screen shows it), c turns the loop's
+clipping off, and -, c turn it on at a threshold the loop's clip scale obeys."""
 import json
 import os
 import shutil
@@ -116,6 +117,9 @@ def test_the_view_follows_and_steers_a_running_loop(tmp_path):
             time.sleep(0.05)
         time.sleep(1.0)
         assert iterations(count) == held + 1
+        # Paused, the screen shows the loop's newest record, the one n let through.
+        newest = last_record(stream)["iteration"]
+        pane.wait("the newest record on screen", lambda s: f"iteration {newest} " in s.splitlines()[1])
         # c: the loop clips at 5.0 (its records say so); c turns it off, the loop applies that
         assert last_record(stream)["clip_max_norm"] == 5.0
         pane.send("c")
@@ -128,6 +132,18 @@ def test_the_view_follows_and_steers_a_running_loop(tmp_path):
         moving = iterations(count)
         time.sleep(1.0)
         assert iterations(count) > moving, "the second space did not let the loop go on"
+        # - (sixteen times, while off) lowers the threshold to 5/65536 and c turns it on: below the
+        # loop's ‖∇θ‖ (about 4e-3 late in a run), so the clip scale the loop applies falls under 1.
+        for _ in range(16):
+            pane.send("-")
+        pane.send("c")
+        deadline = time.time() + 15
+        while last_record(stream)["clip_max_norm"] == 0 and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        rec = last_record(stream)
+        assert abs(rec["clip_max_norm"] - 5.0 / 65536) < 1e-9, rec["clip_max_norm"]
+        assert rec["clipped"] and rec["clip_scale"] < 1 and rec["grad_norm"] * rec["clip_scale"] <= 5.0 / 65536 * 1.001
         pane.send("q")
         time.sleep(0.5)
         assert not os.path.exists(str(stream) + ".control"), "the view leaves no control file behind"
