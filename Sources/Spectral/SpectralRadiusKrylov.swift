@@ -7,8 +7,9 @@ extension Spectral {
     /// All n eigenvalues cost O(n³) (`eigenvalues`: 5 s at n = 1024); ρ needs
     /// only the one of largest modulus, which a Krylov space finds first. Each
     /// cycle extends an Arnoldi factorisation A V_m = V_m H_m + β v e_mᵀ to m
-    /// steps (classical Gram–Schmidt applied twice, which keeps V orthonormal to
-    /// rounding; each step split over the cores, `ArnoldiStep`), takes the Ritz
+    /// steps (classical Gram–Schmidt, applied again where it cancelled most of
+    /// the product, which keeps V orthonormal to rounding; each step split over
+    /// the cores, `ArnoldiStep`), takes the Ritz
     /// values — the eigenvalues of the small Hessenberg H_m — and stops when the
     /// Ritz pair θ, x = V_m y of largest |θ| has a residual ‖Ax − θx‖ = β |y_m|
     /// below `tolerance`·|θ|. Otherwise it restarts by shifting out the m − k
@@ -72,7 +73,7 @@ extension Spectral {
             (isWarm ? (built == 0 ? [8, 16, 24, 32, 40, 48, 56, 64, 80] : [8, 16, 32]).map { built + $0 }.filter { $0 < m } : []) + [m]
         }
         var c = [Double](repeating: 0, count: 2 * (m + 1))  // projections Vᵀw, and the first pass's
-        var shares = [Double](repeating: 0, count: ArnoldiStep.pieces(n) * (m + 1))  // each piece's share of them
+        var shares = [Double](repeating: 0, count: ArnoldiStep.shareCount(n, dimension: m))  // each piece's share of them
         var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
         var built = 0  // steps of the factorisation so far
         for _ in 0..<cycles {
@@ -270,3 +271,4 @@ extension Spectral {
         return (zr, zi)
     }
 }
+
