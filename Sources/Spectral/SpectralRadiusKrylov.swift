@@ -76,6 +76,7 @@ extension Spectral {
         var shares = [Double](repeating: 0, count: ArnoldiStep.shareCount(n, dimension: m))  // each piece's share of them
         var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
         var built = 0  // steps of the factorisation so far
+        var lastTop: (re: Double, im: Double)? = nil  // the outermost Ritz value of the last full test
         for _ in 0..<cycles {
             run.cycles += 1
             for stop in stops(from: built) {
@@ -103,7 +104,19 @@ extension Spectral {
                 beta = h[built * m + built - 1]
                 guard beta.isFinite else { return run }
                 let steps = built
+                // Before m, a test that would fail is told cheaply: the Ritz pair nearest
+                // the last full test's outermost one, by Rayleigh-quotient iteration on H
+                // (O(steps²)), is not converged yet. Only a converged one takes the full
+                // test (every Ritz value, O(steps³): most of a warm ρ at H = 256), which
+                // alone can say it is the outermost.
+                if stop < m && !closed, let guess = lastTop,
+                   let near = nearestRitzPair(h, ld: m, steps, guess),
+                   !(beta * near.last <= tolerance * Double.hypot(near.theta.re, near.theta.im)) {
+                    lastTop = near.theta
+                    continue
+                }
                 guard let ritz = ritzValues(h, ld: m, steps), let top = ritz.first else { return run }
+                lastTop = top
                 let rho = Double.hypot(top.re, top.im)
                 if closed && warm == nil { run.rho = rho; return run }
                 guard let y = hessenbergEigenvector(h, ld: m, steps, top) else {
@@ -202,6 +215,31 @@ extension Spectral {
         basis.withUnsafeBufferPointer { DoubleKernels.subtractCombination($0.baseAddress!, ldv: n, count: steps, minusY, from: t, n: n) }
         let s = norm(t, n)
         if s > 0 && s.isFinite { for i in 0..<n { x[i] = t[i] / s } }
+    }
+
+    /// The eigenpair of the k×k upper Hessenberg top of h nearest `guess`, by three
+    /// steps of Rayleigh-quotient iteration (θ ← y*Hy for the unit y that inverse
+    /// iteration gives for θ): θ and |y_k|, the last entry of its unit vector.
+    static func nearestRitzPair(_ h: [Double], ld: Int, _ k: Int, _ guess: (re: Double, im: Double))
+        -> (theta: (re: Double, im: Double), last: Double)? {
+        var theta = guess, last = Double.nan
+        for _ in 0..<3 {
+            guard let y = hessenbergEigenvector(h, ld: ld, k, theta) else { return nil }
+            var sr = 0.0, si = 0.0  // Σ conj(y_i) (H y)_i
+            for i in 0..<k {
+                var hr = 0.0, hi = 0.0
+                for j in max(i - 1, 0)..<k {
+                    hr += h[i * ld + j] * y.re[j]
+                    hi += h[i * ld + j] * y.im[j]
+                }
+                sr += y.re[i] * hr + y.im[i] * hi
+                si += y.re[i] * hi - y.im[i] * hr
+            }
+            guard sr.isFinite && si.isFinite else { return nil }
+            theta = (sr, si)
+            last = Double.hypot(y.re[k - 1], y.im[k - 1])
+        }
+        return (theta, last)
     }
 
     /// A unit eigenvector (re, im parts) of the k×k upper Hessenberg top of h

@@ -121,18 +121,19 @@ struct BenchCommand: ParsableCommand {
                 ("rho", .number(rho.value)), ("sigma_max", .number(sigma.value)), ("rho_products", .int(products)),
                 ("warm_rho_ms", .number(warmRho.ms)), ("warm_sigma_ms", .number(warmSigma.ms)),
                 ("training_iteration_ms", .number(training.iteration)), ("training_rho_ms", .number(training.rho)),
-                ("training_sigma_ms", .number(training.sigma)),
+                ("training_sigma_ms", .number(training.sigma)), ("training_share", .number(training.share)),
                 ("training_rho_products", .array(training.rhoProducts.map { .int($0) })),
                 ("training_sigma_products", .array(training.sigmaProducts.map { .int($0) })),
             ])))
         } else {
             print(String(format: "H=%d: ρ(W) = %.9g in %.1f ms (%d products), σ_max(W) = %.9g in %.1f ms; warm: %.1f and %.1f ms (median of %d)",
                          hidden, rho.value, rho.ms, products, sigma.value, sigma.ms, warmRho.ms, warmSigma.ms, iterations ?? 3))
-            let share = 100 * (training.rho + training.sigma) / training.iteration
             print(String(format: "in a default run at H=%d: an iteration %.1f ms; ρ(W_hh) %.2f ms (%@ products), σ_max(W_hh) %.2f ms (%@), "
-                         + "each from the last iteration's vectors: together %.1f%% of an iteration; cold ρ %.2f iterations (medians of %d)",
+                         + "each from the last iteration's vectors (medians of %d): together %.1f%% of the iterations' time; "
+                         + "cold ρ %.2f iterations",
                          hidden, training.iteration, training.rho, Self.range(training.rhoProducts), training.sigma,
-                         Self.range(training.sigmaProducts), share, rho.ms / training.iteration, training.rhoProducts.count))
+                         Self.range(training.sigmaProducts), training.rhoProducts.count, 100 * training.share,
+                         rho.ms / training.iteration))
         }
     }
 
@@ -144,11 +145,12 @@ struct BenchCommand: ParsableCommand {
     /// ρ and σ_max as training measures them: a run of the default settings at this
     /// H (`Settings()`: the adding problem, T 50, batch 16, SGD at 0.01), each
     /// measured after every iteration from the vectors the last measurement left.
-    /// Median ms of an iteration (not measuring) and of each measurement, and the
-    /// products each measurement took, over `--iterations` (default 20) iterations
+    /// Median ms of an iteration (not measuring) and of each measurement, the
+    /// products each measurement took, and what both cost in all against the
+    /// iterations' time (`share`), over `--iterations` (default 20) iterations
     /// after the first (whose measurement is cold).
     private func spectrumInTraining() throws
-        -> (iteration: Double, rho: Double, sigma: Double, rhoProducts: [Int], sigmaProducts: [Int]) {
+        -> (iteration: Double, rho: Double, sigma: Double, rhoProducts: [Int], sigmaProducts: [Int], share: Double) {
         var settings = Settings()
         settings.hidden = hidden
         let trainer = try Trainer(settings: settings)
@@ -176,6 +178,7 @@ struct BenchCommand: ParsableCommand {
             sigmaProducts.append(singular.products)
         }
         func median(_ a: [Double]) -> Double { a.sorted()[a.count / 2] }
-        return (median(iteration), median(rho), median(sigma), rhoProducts, sigmaProducts)
+        let share = (rho.reduce(0, +) + sigma.reduce(0, +)) / iteration.reduce(0, +)
+        return (median(iteration), median(rho), median(sigma), rhoProducts, sigmaProducts, share)
     }
 }
