@@ -119,8 +119,9 @@ public enum Spectral {
             let raw = UnsafeRawPointer(p.baseAddress!)
             // A Float matrix is read as Float, unless its entries are so small that the
             // split products, which read subnormal Floats as 0, could lose them.
-            if T.self == Float.self, DoubleKernels.maxAbs(raw.assumingMemoryBound(to: Float.self), count: n * n) >= 0x1p-100 {
-                return krylovRun(raw.assumingMemoryBound(to: Float.self), n: n, warm: warm)
+            if T.self == Float.self {
+                let f = raw.assumingMemoryBound(to: Float.self), scale = DoubleKernels.maxAbs(f, count: n * n)
+                if scale >= 0x1p-100 || !scale.isFinite { return krylovRun(f, n: n, warm: warm, scale: scale) }
             }
             if T.self == Double.self { return krylovRun(raw.assumingMemoryBound(to: Double.self), n: n, warm: warm) }
             return doubles(a).withUnsafeBufferPointer { krylovRun($0.baseAddress!, n: n, warm: warm) }
