@@ -97,8 +97,19 @@ public enum Spectral {
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public static func spectralRadiusWork<T: RNNFloat>(_ a: [T], n: Int) -> (rho: Double?, products: Int, cycles: Int) {
+        var cold: [Double] = []
+        return spectralRadiusWork(a, n: n, warmStart: &cold)
+    }
+
+    /// The same, started from `warmStart` as `spectralRadius(_:n:warmStart:)` is.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public static func spectralRadiusWork<T: RNNFloat>(_ a: [T], n: Int, warmStart: inout [Double])
+        -> (rho: Double?, products: Int, cycles: Int) {
         precondition(n > krylovAbove && a.count == n * n)
-        let run = krylovWork(a, n: n)
+        if warmStart.count != n { warmStart = [Double](repeating: 0, count: n) }
+        let run = warmStart.withUnsafeMutableBufferPointer { krylovWork(a, n: n, warm: $0.baseAddress!) }
+        if run.rho == nil { warmStart = [] }
         return (run.rho, run.products, run.cycles)
     }
 
@@ -108,8 +119,9 @@ public enum Spectral {
             let raw = UnsafeRawPointer(p.baseAddress!)
             // A Float matrix is read as Float, unless its entries are so small that the
             // split products, which read subnormal Floats as 0, could lose them.
-            if T.self == Float.self, DoubleKernels.maxAbs(raw.assumingMemoryBound(to: Float.self), count: n * n) >= 0x1p-100 {
-                return krylovRun(raw.assumingMemoryBound(to: Float.self), n: n, warm: warm)
+            if T.self == Float.self {
+                let f = raw.assumingMemoryBound(to: Float.self), scale = DoubleKernels.maxAbs(f, count: n * n)
+                if scale >= 0x1p-100 || !scale.isFinite { return krylovRun(f, n: n, warm: warm, scale: scale) }
             }
             if T.self == Double.self { return krylovRun(raw.assumingMemoryBound(to: Double.self), n: n, warm: warm) }
             return doubles(a).withUnsafeBufferPointer { krylovRun($0.baseAddress!, n: n, warm: warm) }
@@ -421,6 +433,22 @@ public enum Spectral {
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int, warmStart: inout [Double]) -> Double {
+        var products = 0
+        return largestSingularValue(a, rows: rows, cols: cols, warmStart: &warmStart, products: &products)
+    }
+
+    /// σ_max and the products AᵀA v Lanczos took, for `bench --spectral`.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public static func largestSingularValueWork<T: RNNFloat>(_ a: [T], rows: Int, cols: Int, warmStart: inout [Double])
+        -> (sigma: Double, products: Int) {
+        var products = 0
+        let sigma = largestSingularValue(a, rows: rows, cols: cols, warmStart: &warmStart, products: &products)
+        return (sigma, products)
+    }
+
+    private static func largestSingularValue<T: RNNFloat>(_ a: [T], rows: Int, cols: Int, warmStart: inout [Double],
+                                                          products: inout Int) -> Double {
         precondition(rows >= 0 && cols >= 0 && a.count == rows * cols,
                      "largestSingularValue: expected \(rows)×\(cols) = \(rows * cols) entries, got \(a.count)")
         if T.self == Float.self, let sigma = a.withUnsafeBufferPointer({ p -> Double? in
@@ -431,7 +459,7 @@ public enum Spectral {
             let maxAbs = DoubleKernels.maxAbs(f, count: rows * cols)
             guard maxAbs.isFinite else { return .nan }
             guard maxAbs >= 0x1p-100 else { return maxAbs == 0 ? 0 : nil }
-            return largestSingularValue(of: f, rows: rows, cols: cols, warmStart: &warmStart)
+            return largestSingularValue(of: f, rows: rows, cols: cols, warmStart: &warmStart, products: &products)
         }) {
             return sigma
         }
@@ -441,12 +469,14 @@ public enum Spectral {
         if maxAbs == 0 { return 0 }
         // Work on A / max|a_ij| so that AᵀA can neither overflow nor underflow.
         for i in b.indices { b[i] /= maxAbs }
-        return b.withUnsafeBufferPointer { largestSingularValue(of: $0.baseAddress!, rows: rows, cols: cols, warmStart: &warmStart) } * maxAbs
+        return b.withUnsafeBufferPointer {
+            largestSingularValue(of: $0.baseAddress!, rows: rows, cols: cols, warmStart: &warmStart, products: &products)
+        } * maxAbs
     }
 
     /// σ_max of a nonzero finite matrix whose AᵀA does not overflow.
     private static func largestSingularValue<E: MatrixEntry>(of bp: UnsafePointer<E>, rows: Int, cols: Int,
-                                                           warmStart: inout [Double]) -> Double {
+                                                           warmStart: inout [Double], products: inout Int) -> Double {
         let k = min(cols, 64)
         var x = startVector(cols)
         if warmStart.count == cols, warmStart.allSatisfy({ $0.isFinite }), warmStart.contains(where: { $0 != 0 }) {
@@ -464,12 +494,14 @@ public enum Spectral {
                     }
                     var result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-8,
                                                 minSteps: 2, maxSteps: 1000, apply: apply)
+                    products += result.steps
                     if result.value == 0 {
                         // The start vector lay in the null space of A: restart from the largest
                         // row of A, which A does not annihilate (A·rowᵀ has the entry ‖row‖² > 0).
                         largestRow(bp, rows, cols, into: xp)
                         result = lanczosLargest(n: cols, scratch: scratch, x: xp, tolerance: 1e-8,
                                                 minSteps: 2, maxSteps: 1000, apply: apply)
+                        products += result.steps
                     }
                     return result.value
                 }

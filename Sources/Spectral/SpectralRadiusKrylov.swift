@@ -7,8 +7,9 @@ extension Spectral {
     /// All n eigenvalues cost O(n³) (`eigenvalues`: 5 s at n = 1024); ρ needs
     /// only the one of largest modulus, which a Krylov space finds first. Each
     /// cycle extends an Arnoldi factorisation A V_m = V_m H_m + β v e_mᵀ to m
-    /// steps (classical Gram–Schmidt applied twice, which keeps V orthonormal to
-    /// rounding; each step split over the cores, `ArnoldiStep`), takes the Ritz
+    /// steps (classical Gram–Schmidt, applied again where it cancelled most of
+    /// the product, which keeps V orthonormal to rounding; each step split over
+    /// the cores, `ArnoldiStep`), takes the Ritz
     /// values — the eigenvalues of the small Hessenberg H_m — and stops when the
     /// Ritz pair θ, x = V_m y of largest |θ| has a residual ‖Ax − θx‖ = β |y_m|
     /// below `tolerance`·|θ|. Otherwise it restarts by shifting out the m − k
@@ -42,19 +43,21 @@ extension Spectral {
     /// would split a conjugate pair). `warm`: a start vector (n entries) from a
     /// similar matrix, such as the last measurement of a slowly trained W_hh, in
     /// place of the fixed one; on return it holds the top Ritz vector found
-    /// (unchanged if nil is returned).
+    /// (unchanged if nil is returned). `scale`: max |a_ij| where the caller has it.
     static func krylovRun<E: MatrixEntry>(_ a: UnsafePointer<E>, n: Int, dimension: Int = 100, keep: Int? = nil,
                                           cycles: Int = 30, tolerance: Double = 1e-7,
-                                          warm: UnsafeMutablePointer<Double>? = nil) -> KrylovRun {
+                                          warm: UnsafeMutablePointer<Double>? = nil, scale known: Double? = nil) -> KrylovRun {
         var run = KrylovRun()
         let m = min(dimension, n - 1)
         guard m >= 4 else { return run }
         let k = min(max(keep ?? m / 2, 1), m - 2)  // at least one shift, room for a pair
-        let scale = DoubleKernels.maxAbs(a, count: n * n)  // ‖A‖_max, for the test of a closed Krylov space
+        let scale = known ?? DoubleKernels.maxAbs(a, count: n * n)  // ‖A‖_max, for the test of a closed Krylov space
         guard scale.isFinite else { return run }
         guard scale > 0 else { run.rho = 0; return run }
         let closedBelow = 1e-12 * scale * Double(n).squareRoot()
-        var basis = [Double](repeating: 0, count: (m + 1) * n)
+        // Row j + 1 is written by step j before anything reads it, so the basis
+        // (0.8 MB at n = 1024, where a warm start often needs 9 rows) is not zeroed.
+        var basis = [Double](unsafeUninitializedCapacity: (m + 1) * n) { _, count in count = (m + 1) * n }
         var start = startVector(n)
         let warmNorm = warm.map { norm($0, n) } ?? 0
         let isWarm = warmNorm > 0 && warmNorm.isFinite
@@ -72,9 +75,10 @@ extension Spectral {
             (isWarm ? (built == 0 ? [8, 16, 24, 32, 40, 48, 56, 64, 80] : [8, 16, 32]).map { built + $0 }.filter { $0 < m } : []) + [m]
         }
         var c = [Double](repeating: 0, count: 2 * (m + 1))  // projections Vᵀw, and the first pass's
-        var shares = [Double](repeating: 0, count: ArnoldiStep.pieces(n) * (m + 1))  // each piece's share of them
+        var shares = [Double](repeating: 0, count: ArnoldiStep.shareCount(n, dimension: m))  // each piece's share of them
         var h = [Double](repeating: 0, count: (m + 1) * m)  // H, (m+1)×m row-major
         var built = 0  // steps of the factorisation so far
+        var lastTop: (re: Double, im: Double)? = nil  // the outermost Ritz value of the last full test
         for _ in 0..<cycles {
             run.cycles += 1
             for stop in stops(from: built) {
@@ -102,7 +106,19 @@ extension Spectral {
                 beta = h[built * m + built - 1]
                 guard beta.isFinite else { return run }
                 let steps = built
+                // Before m, a test that would fail is told cheaply: the Ritz pair nearest
+                // the last full test's outermost one, by Rayleigh-quotient iteration on H
+                // (O(steps²)), is not converged yet. Only a converged one takes the full
+                // test (every Ritz value, O(steps³): most of a warm ρ at H = 256), which
+                // alone can say it is the outermost.
+                if stop < m && !closed, let guess = lastTop,
+                   let near = nearestRitzPair(h, ld: m, steps, guess),
+                   !(beta * near.last <= tolerance * Double.hypot(near.theta.re, near.theta.im)) {
+                    lastTop = near.theta
+                    continue
+                }
                 guard let ritz = ritzValues(h, ld: m, steps), let top = ritz.first else { return run }
+                lastTop = top
                 let rho = Double.hypot(top.re, top.im)
                 if closed && warm == nil { run.rho = rho; return run }
                 guard let y = hessenbergEigenvector(h, ld: m, steps, top) else {
@@ -203,6 +219,31 @@ extension Spectral {
         if s > 0 && s.isFinite { for i in 0..<n { x[i] = t[i] / s } }
     }
 
+    /// The eigenpair of the k×k upper Hessenberg top of h nearest `guess`, by three
+    /// steps of Rayleigh-quotient iteration (θ ← y*Hy for the unit y that inverse
+    /// iteration gives for θ): θ and |y_k|, the last entry of its unit vector.
+    static func nearestRitzPair(_ h: [Double], ld: Int, _ k: Int, _ guess: (re: Double, im: Double))
+        -> (theta: (re: Double, im: Double), last: Double)? {
+        var theta = guess, last = Double.nan
+        for _ in 0..<3 {
+            guard let y = hessenbergEigenvector(h, ld: ld, k, theta) else { return nil }
+            var sr = 0.0, si = 0.0  // Σ conj(y_i) (H y)_i
+            for i in 0..<k {
+                var hr = 0.0, hi = 0.0
+                for j in max(i - 1, 0)..<k {
+                    hr += h[i * ld + j] * y.re[j]
+                    hi += h[i * ld + j] * y.im[j]
+                }
+                sr += y.re[i] * hr + y.im[i] * hi
+                si += y.re[i] * hi - y.im[i] * hr
+            }
+            guard sr.isFinite && si.isFinite else { return nil }
+            theta = (sr, si)
+            last = Double.hypot(y.re[k - 1], y.im[k - 1])
+        }
+        return (theta, last)
+    }
+
     /// A unit eigenvector (re, im parts) of the k×k upper Hessenberg top of h
     /// (rows `ld` apart) for its eigenvalue θ, by two steps of inverse iteration:
     /// (h − θI) z = b solved by Gaussian elimination with partial pivoting in
@@ -270,3 +311,4 @@ extension Spectral {
         return (zr, zi)
     }
 }
+

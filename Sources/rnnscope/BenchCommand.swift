@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The recurrent cell: rnn, lstm or gru.") var cell: CellKind = .rnn
     @Option(parsing: .unconditional, help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
     @Flag(help: "Print {\"ms_per_iteration\": …, \"gflops\": …}.") var json = false
-    @Flag(help: "Instead: time ρ(W_hh) and σ_max(W_hh) of one H×H Gaussian matrix (N(0, 1/H)) from cold, and warm-started after a small change, as the view measures them.")
+    @Flag(help: "Instead: time ρ(W_hh) and σ_max(W_hh) of one H×H Gaussian matrix (N(0, 1/H)) from cold, and warm-started after a small change; then in a default run at this H, each measured after every iteration from the last one's vectors, as training measures them.")
     var spectral = false
 
     func validate() throws {
@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if spectral { return benchSpectral() }
+        if spectral { return try benchSpectral() }
         let shape = RNNShape(inputs: inputs, hidden: hidden, layers: layers, outputs: inputs, cell: cell)
         var net: RNN<Float> = Initialisation(kind: .spectral, rho: 1).make(shape, activation: .tanh, seed: 0)
         var rng = SeededRandom(seed: 1)
@@ -87,7 +87,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Median milliseconds of ρ and of σ_max over `--iterations` (default 3) runs.
-    func benchSpectral() {
+    func benchSpectral() throws {
         var rng = SeededRandom(seed: 1)
         let w = (0..<(hidden * hidden)).map { _ in Float(rng.normal() / Double(hidden).squareRoot()) }
         func median(_ body: () -> Double) -> (ms: Double, value: Double) {
@@ -114,15 +114,71 @@ struct BenchCommand: ParsableCommand {
             var start = sigmaStart
             return Spectral.largestSingularValue(moved, rows: hidden, cols: hidden, warmStart: &start)
         }
+        let training = try spectrumInTraining()
         if json {
             print(JSONText.encode(.object([
                 ("hidden", .int(hidden)), ("rho_ms", .number(rho.ms)), ("sigma_ms", .number(sigma.ms)),
                 ("rho", .number(rho.value)), ("sigma_max", .number(sigma.value)), ("rho_products", .int(products)),
                 ("warm_rho_ms", .number(warmRho.ms)), ("warm_sigma_ms", .number(warmSigma.ms)),
+                ("training_iteration_ms", .number(training.iteration)), ("training_rho_ms", .number(training.rho)),
+                ("training_sigma_ms", .number(training.sigma)), ("training_share", .number(training.share)),
+                ("training_rho_products", .array(training.rhoProducts.map { .int($0) })),
+                ("training_sigma_products", .array(training.sigmaProducts.map { .int($0) })),
             ])))
         } else {
             print(String(format: "H=%d: ρ(W) = %.9g in %.1f ms (%d products), σ_max(W) = %.9g in %.1f ms; warm: %.1f and %.1f ms (median of %d)",
                          hidden, rho.value, rho.ms, products, sigma.value, sigma.ms, warmRho.ms, warmSigma.ms, iterations ?? 3))
+            print(String(format: "in a default run at H=%d: an iteration %.1f ms; ρ(W_hh) %.2f ms (%@ products), σ_max(W_hh) %.2f ms (%@), "
+                         + "each from the last iteration's vectors (medians of %d): together %.1f%% of the iterations' time; "
+                         + "cold ρ %.2f iterations",
+                         hidden, training.iteration, training.rho, Self.range(training.rhoProducts), training.sigma,
+                         Self.range(training.sigmaProducts), training.rhoProducts.count, 100 * training.share,
+                         rho.ms / training.iteration))
         }
+    }
+
+    private static func range(_ counts: [Int]) -> String {
+        guard let low = counts.min(), let high = counts.max() else { return "–" }
+        return low == high ? "\(low)" : "\(low)–\(high)"
+    }
+
+    /// ρ and σ_max as training measures them: a run of the default settings at this
+    /// H (`Settings()`: the adding problem, T 50, batch 16, SGD at 0.01), each
+    /// measured after every iteration from the vectors the last measurement left.
+    /// Median ms of an iteration (not measuring) and of each measurement, the
+    /// products each measurement took, and what both cost in all against the
+    /// iterations' time (`share`), over `--iterations` (default 20) iterations
+    /// after the first (whose measurement is cold).
+    private func spectrumInTraining() throws
+        -> (iteration: Double, rho: Double, sigma: Double, rhoProducts: [Int], sigmaProducts: [Int], share: Double) {
+        var settings = Settings()
+        settings.hidden = hidden
+        let trainer = try Trainer(settings: settings)
+        var rhoStart: [Double] = [], sigmaStart: [Double] = []
+        var iteration: [Double] = [], rho: [Double] = [], sigma: [Double] = []
+        var rhoProducts: [Int] = [], sigmaProducts: [Int] = []
+        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+        let krylov = hidden > Spectral.krylovAbove
+        for i in 0...(iterations ?? 20) {
+            let t0 = now()
+            _ = trainer.step(spectrum: false)
+            let t1 = now()
+            let w = trainer.network.recurrentWeights(layer: 0)
+            let t2 = now()
+            let products = krylov ? Spectral.spectralRadiusWork(w, n: hidden, warmStart: &rhoStart).products : 0
+            if !krylov { _ = Spectral.spectralRadius(w, n: hidden, warmStart: &rhoStart) }
+            let t3 = now()
+            let singular = Spectral.largestSingularValueWork(w, rows: hidden, cols: hidden, warmStart: &sigmaStart)
+            let t4 = now()
+            guard i > 0 else { continue }
+            iteration.append(t1 - t0)
+            rho.append(t3 - t2)
+            sigma.append(t4 - t3)
+            rhoProducts.append(products)
+            sigmaProducts.append(singular.products)
+        }
+        func median(_ a: [Double]) -> Double { a.sorted()[a.count / 2] }
+        let share = (rho.reduce(0, +) + sigma.reduce(0, +)) / iteration.reduce(0, +)
+        return (median(iteration), median(rho), median(sigma), rhoProducts, sigmaProducts, share)
     }
 }

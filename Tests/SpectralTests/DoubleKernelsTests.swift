@@ -146,10 +146,16 @@ import Kernels
     }
 
     @Test func maxAbsFindsTheLargestAndRefusesNonFinite() {
-        for count in [0, 1, 7, 8, 9, 23, 64] {
+        for count in [0, 1, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 64, 95, 100] {
             var a = gaussian(count, seed: UInt64(count))
             let expected = a.map { abs($0) }.max() ?? 0
             #expect(a.withUnsafeBufferPointer { DoubleKernels.maxAbs($0.baseAddress!, count: count) } == expected)
+            // Float entries (read sixteen at a time), and through the generic entry as the solvers call it.
+            let floats = a.map { Float($0) }
+            let expectedFloat = Double(floats.map { abs($0) }.max() ?? 0)
+            #expect(floats.withUnsafeBufferPointer { DoubleKernels.maxAbs($0.baseAddress!, count: count) } == expectedFloat)
+            func generic<E: MatrixEntry>(_ p: UnsafePointer<E>) -> Double { DoubleKernels.maxAbs(p, count: count) }
+            #expect(floats.withUnsafeBufferPointer { generic($0.baseAddress!) } == expectedFloat)
             for bad in [Double.nan, .infinity, -.infinity] {
                 for at in Set([0, count / 2, count - 1]) where count > 0 {
                     let keep = a[at]

@@ -179,4 +179,43 @@ import Kernels
         let dense = try Self.denseRadius(c, n: n)
         #expect(abs(rho - dense) <= 1e-6 * dense)
     }
+
+    /// The cheap test between restarts: Rayleigh-quotient iteration from a guess
+    /// near one Ritz value lands on it, with the last entry of its unit vector.
+    @Test func nearestRitzPairFindsTheRitzValueNearTheGuess() throws {
+        let k = 40, ld = 50
+        var rng = SeededRandom(seed: 7)
+        var h = [Double](repeating: 0, count: (ld + 1) * ld)
+        for i in 0..<k { for j in max(i - 1, 0)..<k { h[i * ld + j] = rng.normal() / Double(k).squareRoot() } }
+        let ritz = try #require(Spectral.ritzValues(h, ld: ld, k))
+        for target in [ritz[0], ritz[3], ritz[k - 1]] {
+            let guess = (re: target.re * 1.01 + 1e-3, im: target.im * 0.99)
+            let near = try #require(Spectral.nearestRitzPair(h, ld: ld, k, guess))
+            let modulus = Double.hypot(target.re, target.im)
+            #expect(Double.hypot(near.theta.re - target.re, near.theta.im - target.im) <= 1e-10 * modulus,
+                    "\(near.theta) against \(target)")
+            let y = try #require(Spectral.hessenbergEigenvector(h, ld: ld, k, target))
+            #expect(abs(near.last - Double.hypot(y.re[k - 1], y.im[k - 1])) <= 1e-8)
+        }
+    }
+
+    /// A warm start from the eigenvector of what was the outermost eigenvalue,
+    /// after another one has moved past it: ρ is the new outermost, not the
+    /// old one the start vector converges to first.
+    @Test(arguments: [false, true])
+    func aWarmStartFollowsTheOutermostWhenAnotherOvertakes(complexPair: Bool) throws {
+        let n = 300
+        var diagonal = (0..<n).map { 0.9 * Double(n - $0) / Double(n) }
+        diagonal[0] = 1.0  // outermost at first
+        diagonal[1] = 0.98
+        let before = Self.similar(Self.triangular(n: n, diagonal: diagonal, rotation: nil, seed: 5), n: n, seed: 6)
+        var warm: [Double] = []
+        let first = try #require(Spectral.spectralRadius(before, n: n, warmStart: &warm))
+        #expect(abs(first - 1.0) <= 1e-6)
+        diagonal[1] = 1.03  // the second one overtakes (or, with the pair, both become 1.03·e^{±0.4i})
+        let after = Self.similar(Self.triangular(n: n, diagonal: diagonal, rotation: complexPair ? (1.03, 0.4) : nil, seed: 5),
+                                 n: n, seed: 6)
+        let rho = try #require(Spectral.spectralRadius(after, n: n, warmStart: &warm))
+        #expect(abs(rho - 1.03) <= 1e-6 * 1.03, "ρ = \(rho)")
+    }
 }
