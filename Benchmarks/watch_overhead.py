@@ -7,7 +7,7 @@ extra forward and backward of the recurrent layers, and ρ/σ_max), as a % of th
 plain one, and the average over `every` iterations; means, and medians beside
 them (another process's burst moves a mean a lot and a median little).
 
-    python3 Benchmarks/watch_overhead.py [--every 20] [--rounds 6] [--threads 2] [--json]
+    python3 Benchmarks/watch_overhead.py [--every 25] [--rounds 10] [--threads 2] [--json]
 
 Needs torch and the package (pip install ./python, or run from the checkout).
 """
@@ -92,7 +92,7 @@ def report(times, every):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--every", type=int, default=20)
+    p.add_argument("--every", type=int, default=25)
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-spectral", action="store_true", help="watch with spectral=False")

@@ -27,7 +27,7 @@ class Scope:
     Between recorded iterations nothing is hooked: the module runs as if unwatched.
     """
 
-    def __init__(self, module: nn.Module, path: str, every: int = 20, *, control: bool = False,
+    def __init__(self, module: nn.Module, path: str, every: int = 25, *, control: bool = False,
                  rank: Union[int, str] = 0, title: Optional[str] = None, spectral: bool = True):
         if int(every) < 1:
             raise ValueError(f"every must be 1 or more, got {every}")
@@ -268,7 +268,7 @@ def total_norm(params) -> Tensor:
     return total_norm_of(grads) if grads else torch.zeros(())
 
 
-def watch(module: nn.Module, path: str, every: int = 20, **options) -> Scope:
+def watch(module: nn.Module, path: str, every: int = 25, **options) -> Scope:
     """Watch `module` (an nn.RNN, nn.LSTM or nn.GRU, or a model holding exactly one)
     and write its run stream to `path` ("-": standard output). Options: control=False,
     rank=0 (or "all"), title=None, spectral=True."""
