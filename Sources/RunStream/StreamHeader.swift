@@ -28,9 +28,11 @@ public struct StreamHeader: Sendable, Equatable {
     public var inexact: [String]
     /// The control file through which the view may steer the writer's loop.
     public var control: String?
-    /// `train --jsonl`: the scenario the run is.
+    /// `train --jsonl`: the scenario the run is, and the settings `--set` changed
+    /// from it (its title describes the scenario's own).
     public var scenario: String?
     public var seed: UInt64?
+    public var changed: [String]?
 
     /// Bounds on what a header may ask the view to hold.
     public static let maximumRows = 64
@@ -66,6 +68,7 @@ public struct StreamHeader: Sendable, Equatable {
         var control: String?
         var scenario: String?
         var seed: UInt64?
+        var changed: [String]?
         /// A record where a header should be.
         var iteration: Int?
     }
@@ -103,6 +106,7 @@ public struct StreamHeader: Sendable, Equatable {
         control = f.control
         scenario = f.scenario.map { TextSafety.escaped($0, limit: 80) }
         seed = f.seed
+        changed = f.changed.map { $0.prefix(32).map { TextSafety.escaped($0, limit: 40) } }
     }
 
     /// "layer 1", "layer 1 reverse", "layer 2", … in PyTorch's _l0, _l0_reverse order.

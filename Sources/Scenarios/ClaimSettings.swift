@@ -28,7 +28,14 @@ extension Scenario {
     public func withSettings(_ s: Settings) -> Scenario {
         var copy = self
         copy.settings = s
+        copy.settingsBeforeSet = nil
         return copy
+    }
+
+    /// The settings' keys a run on `s` changed from what the title describes: the
+    /// scenario's own, before any `--set`.
+    public func changes(in s: Settings) -> [String] {
+        s.trainingDifferences(from: settingsBeforeSet ?? settings)
     }
 
     /// Whether a run on `s` is the run this scenario's claims are written for.

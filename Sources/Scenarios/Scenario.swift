@@ -18,6 +18,9 @@ public struct Scenario: Sendable {
     public var variants: [Variant]
     /// `compare = ["A", "B"]`: the live view opens as a split of these two variants.
     public var compare: (a: Variant, b: Variant)?
+    /// The settings the scenario had before `--set` changed them (nil when it did
+    /// not): the title describes these, so the view marks what differs from them.
+    public var settingsBeforeSet: Settings?
 
     public init(name: String, title: String, notes: String = "", settings: Settings = Settings(), path: String? = nil,
                 claims: [Claim] = [], variants: [Variant] = [], compare: (a: Variant, b: Variant)? = nil) {

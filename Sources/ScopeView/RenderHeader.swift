@@ -13,9 +13,10 @@ enum Header {
         let seed = run.stream.map { $0.seed == nil } == true ? "" : "seed \(run.settings.seed) "
         let titleEnd = rect.maxX - buf.displayWidth(seed) - 1
         var x = buf.put(" rnnscope ", x: rect.x, y: rect.y, style: bar)
-        // A run moved off the scenario's settings (g, c, t, i, …) says so: the title
-        // describes the scenario's own network, not this one.
-        let changed = run.settings.trainingDifferences(from: run.scenario.settings)
+        // A run moved off the scenario's settings (--set, g, c, t, i, …) says so: the
+        // title describes the scenario's own network, not this one. A stream says
+        // what its writer changed.
+        let changed = run.stream?.changed ?? run.scenario.changes(in: run.settings)
         var mark = changed.isEmpty ? "" : " │ changed: " + changed.joined(separator: ", ")
         // Settings that are one of the scenario's variants are that variant (its claims are judged).
         if !changed.isEmpty, let v = run.scenario.variant(matching: run.settings) { mark = " │ variant \(v.name)" }

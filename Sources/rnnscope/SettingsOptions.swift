@@ -13,6 +13,7 @@ struct SettingsOptions: ParsableArguments {
     /// and `ModelRun.scenario` checks the settings it makes from them instead.
     func apply(to scenario: Scenario, model: Bool = false) throws -> Scenario {
         var s = scenario
+        if !assignments.isEmpty && s.settingsBeforeSet == nil { s.settingsBeforeSet = scenario.settings }
         for a in assignments {
             do { try s.settings.set(assignment: a) } catch { throw Failure("--set \(TextSafety.escaped(a)): \(error)") }
         }

@@ -190,6 +190,8 @@ struct TrainCommand: ParsableCommand {
             ("inexact", .array(dropped.isEmpty ? [] : [.string("the model ran without \(dropped.joined(separator: ", ")) (--drop-unrun-tensors): these are the norms of a different network than the file's")])),
             ("scenario", .string(s.name)),
             ("seed", .raw("\(s.settings.seed)")),
+            // What --set changed from the scenario, whose title describes its own settings.
+            ("changed", .array(s.changes(in: s.settings).map { .string($0) })),
             ("settings", .object(settings)),
             // How minibatches were taken: in order for --epochs N, else drawn at random each iteration.
             ("epochs", epochs.map { .int($0) } ?? .raw("null")),

@@ -3,6 +3,7 @@ import RNNSim
 @testable import Scenarios
 import Testing
 @testable import ScopeView
+import RunStream
 
 /// The screen for given states and sizes, read back as text.
 @Suite struct RenderTests {
@@ -255,6 +256,22 @@ import Testing
         _ = update(&s, .key(.char("c")))
         let bar = Fixture.render(s).line(0)
         #expect(bar.contains("│ changed: network.cell, train.clip") && bar.contains("seed 1"), "[\(bar)]")
+    }
+
+    /// --set changes the run, not what the title describes: the bar names the keys
+    /// (vanishing's title says ρ(W_hh) = 0.5 over a run at 1.0), as a stream's header does.
+    @Test func theTitleBarSaysWhatSetChanged() throws {
+        var scenario = try ScenarioLibrary.load("vanishing")
+        scenario.settingsBeforeSet = scenario.settings
+        scenario.settings.rho = 1.0
+        let s = Fixture.state(width: 120, height: 36, scenario: scenario, report: Fixture.report(norms: norms))
+        let bar = Fixture.render(s).line(0)
+        #expect(bar.contains("ρ(W_hh) = 0.5") && bar.contains("│ changed: init.rho"), "[\(bar)]")
+        var stream = s
+        stream.a.scenario.settingsBeforeSet = nil
+        #expect(!Fixture.render(stream).line(0).contains("changed"))
+        stream.a.stream = try StreamHeader.parse(Array(#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"title":"t","changed":["init.rho"]}"#.utf8)).get()
+        #expect(Fixture.render(stream).line(0).contains("│ changed: init.rho"))
     }
 
     @Test func oneIterationIsSingular() {

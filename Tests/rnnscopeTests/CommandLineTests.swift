@@ -119,6 +119,21 @@ enum Binary {
         #expect(c.stdout != a.stdout, "another seed gives another run")
     }
 
+    /// A preset's title describes its own settings: the header says which --set changed
+    /// (vanishing's title says ρ(W_hh) = 0.5 over a run at 1.0), and nothing when none did.
+    @Test func trainJSONLSaysWhatSetChangedFromTheScenario() throws {
+        func header(_ extra: [String]) throws -> [String: Any] {
+            let r = try Binary.run(["train", "vanishing", "--headless", "--iterations", "1", "--jsonl"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let first = try #require(r.stdout.split(separator: "\n").first)
+            return try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+        }
+        #expect(try header([])["changed"] as? [String] == [])
+        let changed = try header(["--set", "init.rho=1.0", "--set", "train.lr=0.02"])
+        #expect(changed["changed"] as? [String] == ["init.rho", "train.lr"])
+        #expect((changed["title"] as? String)?.contains("0.5") == true)
+    }
+
     /// A gated cell has no ρ: its lines carry the direct-path gate per layer in its
     /// place (and an LSTM ‖∂L/∂c_t‖), never a "NaN" ρ beside "nonfinite": false.
     @Test(arguments: ["lstm", "gru"])
