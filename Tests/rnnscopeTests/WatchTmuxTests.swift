@@ -62,6 +62,45 @@ struct WatchTmuxTests {
         try pane.wait("exited") { $0.contains("exit=0") }
     }
 
+    /// Two streams side by side (`--vs`), each side named after its file and showing
+    /// its own figures; `e` writes the frame as SVG and text, and `--record` leaves an
+    /// asciicast of the session.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func twoStreamsSideBySideExportedAndRecorded() throws {
+        let dir = temporary("vs")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, rho) in [("half", "0.5"), ("one", "1.0")] {
+            let run = try Binary.run(["train", "vanishing", "--headless", "--jsonl", "--iterations", "40", "--set", "init.rho=\(rho)"])
+            #expect(run.status == 0)
+            try run.stdout.write(toFile: dir + "/\(name).jsonl", atomically: true, encoding: .utf8)
+        }
+        let pane = try Pane(width: 120, height: 36, arguments: ["watch", "half.jsonl", "--vs", "one.jsonl", "--speed", "max",
+                                                                "--record", "both.cast"], directory: dir)
+        defer { pane.close() }
+        try pane.wait("both sides at their last record") {
+            $0.contains("A: half:") && $0.contains("B: one:") && $0.components(separatedBy: "iteration 40").count >= 3
+        }
+        // Each side's own ρ: 0.5 and 1.0 at initialisation, a little moved after 40 SGD steps.
+        let rows = pane.screen.split(separator: "\n").filter { $0.hasPrefix("  ρ ") }
+        let rhos = rows.compactMap { $0.split(separator: " ").dropFirst().first.flatMap { Double($0) } }
+        #expect(rhos.count == 2 && abs(rhos[0] - 0.5) < 0.05 && abs(rhos[1] - 1.0) < 0.05, "\(rows)")
+        #expect(pane.screen.contains("log₁₀(B/A)"))
+        pane.send("e")
+        try pane.wait("exported") { $0.contains("wrote rnnscope-half-it40.svg") }
+        let svg = try String(contentsOfFile: dir + "/rnnscope-half-it40.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<?xml") && svg.contains("<svg"))
+        let text = try String(contentsOfFile: dir + "/rnnscope-half-it40.txt", encoding: .utf8)
+        #expect(text.contains("A: half:") && text.contains("B: one:"))
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+        let cast = try String(contentsOfFile: dir + "/both.cast", encoding: .utf8).split(separator: "\n")
+        let head = try #require(try JSONSerialization.jsonObject(with: Data(cast[0].utf8)) as? [String: Any])
+        #expect(head["version"] as? Int == 2 && head["width"] as? Int == 120)
+        #expect(cast.count > 2 && cast.dropFirst().allSatisfy { $0.hasPrefix("[") })
+    }
+
     /// A stand-in for a loop that opted in: the view writes its control file (space
     /// pauses, n steps, c sets the clipping) and removes it on quitting.
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
