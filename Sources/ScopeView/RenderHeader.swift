@@ -149,8 +149,9 @@ extension StatusLine {
     /// Instead of the claim's ✓ or ✗, when the run is not the one the claim is about.
     /// `r` restarts with the toggles kept, so only reopening the scenario undoes them.
     static func claimNote(_ run: RunState) -> String? {
-        guard run.scenario.hasLiveClaims else { return nil }
-        let changed = run.settings.trainingDifferences(from: run.scenario.settings)
+        // The scenario as written, before any --set: its claims are the ones in question.
+        guard run.scenario.withSettings(run.scenario.settingsBeforeSet ?? run.scenario.settings).hasLiveClaims else { return nil }
+        let changed = run.scenario.changes(in: run.settings)
         // Off the scenario's own settings but on a variant's with claims of its own: those are judged.
         let variantJudged = run.scenario.withSettings(run.settings).hasLiveClaims
         if !changed.isEmpty && !variantJudged {

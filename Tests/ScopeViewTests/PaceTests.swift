@@ -189,6 +189,17 @@ import Testing
         #expect(StatusLine.claimNote(s.a) == nil)
     }
 
+    /// --set moves the run off the scenario's settings as a toggle does: nothing is
+    /// judged, and the status line says why (it said nothing).
+    @Test func aRunChangedBySetSaysTheClaimIsNotForIt() {
+        var scenario = Self.claimed()
+        scenario.settingsBeforeSet = scenario.settings
+        scenario.settings.rho += 0.5
+        let s = Fixture.state(width: 160, scenario: scenario, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        #expect(StatusLine.claimNote(s.a) == "claim is for the scenario's own settings, not this init.rho: s Enter reopens it")
+        #expect(scenario.momentWatcher() == nil, "no claim of the scenario is judged on it")
+    }
+
     @Test func theSeedAndThePaceDoNotMoveARunOffItsClaims() {
         var s = Fixture.state(width: 160, scenario: Self.claimed(), report: Fixture.report(norms: Fixture.decaying(steps: 50)))
         _ = press(&s, .char("R"), .char("<"), .char("<"))
