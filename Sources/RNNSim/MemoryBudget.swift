@@ -75,16 +75,51 @@ public enum MemoryBudget {
     public static let variable = "RNNSCOPE_MEMORY_LIMIT"
     public static let defaultLimit: Double = 2 * 1024 * 1024 * 1024
 
-    /// The machine's physical memory: no cap may be above it (a cap of 2^64 − 1
-    /// bytes is no cap, and the run then dies in the allocator instead of a refusal).
+    /// The memory this process may use: the machine's, or less where a control
+    /// group (a container, a systemd slice, a lab's job limit) caps it. No cap may be
+    /// above it: a cap of 2^64 − 1 bytes is no cap, and the run then dies in the
+    /// allocator, or to the kernel's out-of-memory killer, instead of a refusal.
     public static var physicalMemory: Double {
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
         guard pages > 0, size > 0 else { return defaultLimit }
-        return Double(pages) * Double(size)
+        return min(Double(pages) * Double(size), controlGroupLimit() ?? .infinity)
     }
 
-    /// The cap in force: `RNNSCOPE_MEMORY_LIMIT` if set, else 2 GiB (or the
-    /// machine's memory, if less). A value above the machine's memory is refused.
+    /// The tightest memory limit on this process's control groups, from its own group
+    /// up to the root: cgroup v2's `memory.max`, v1's `memory.limit_in_bytes`; nil
+    /// where none is set (`max`, or v1's 2^63-ish "unlimited") or none can be read.
+    static func controlGroupLimit(membership: String? = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8),
+                                  root: String = "/sys/fs/cgroup") -> Double? {
+        guard let membership else { return nil }
+        var tightest: Double?
+        for line in membership.split(separator: "\n") {
+            // hierarchy-ID:controllers:path; v2 is "0::/path", v1 names its controllers
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[2].hasPrefix("/") else { continue }
+            let file: String, base: String
+            if fields[0] == "0" && fields[1].isEmpty {
+                (base, file) = (root, "memory.max")
+            } else if fields[1].split(separator: ",").contains("memory") {
+                (base, file) = (root + "/memory", "memory.limit_in_bytes")
+            } else {
+                continue
+            }
+            var parts = fields[2].split(separator: "/").map(String.init)
+            while true {
+                let dir = ([base] + parts).joined(separator: "/")
+                if let text = try? String(contentsOfFile: dir + "/" + file, encoding: .utf8),
+                   let bytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes > 0, bytes < 0x1p60 {
+                    tightest = min(tightest ?? bytes, bytes)
+                }
+                if parts.isEmpty { break }
+                parts.removeLast()
+            }
+        }
+        return tightest
+    }
+
+    /// The cap in force: `RNNSCOPE_MEMORY_LIMIT` if set, else 2 GiB (or the memory
+    /// this process may use, if less). A value above that memory is refused.
     public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment,
                              physical: Double = physicalMemory) throws -> Double {
         guard let text = environment[variable] else { return min(defaultLimit, physical) }
@@ -105,7 +140,7 @@ public enum MemoryBudget {
         }
         let bytes = value * scale
         guard bytes <= physical else {
-            throw SettingsError(key: variable, message: "\(TextSafety.quoted(text)) is more than this machine's memory (\(format(physical))); give at most that")
+            throw SettingsError(key: variable, message: "\(TextSafety.quoted(text)) is more than this machine's memory, or its control group's limit (\(format(physical))); give at most that")
         }
         return bytes
     }

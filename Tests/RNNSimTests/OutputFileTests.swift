@@ -201,6 +201,37 @@ import Testing
         #expect(MemoryBudget.physicalMemory > 0x1p26)
     }
 
+    /// In a container or a lab's job slice the memory that may be used is the control
+    /// group's limit, not the machine's: 2 GiB by default was above a 1 GiB group's,
+    /// and a run that fit the cap ended in the kernel's out-of-memory killer.
+    @Test func aControlGroupsLimitIsTheMemoryThatMayBeUsed() throws {
+        let root = NSTemporaryDirectory() + "rnnscope-cgroup-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func write(_ path: String, _ text: String) throws {
+            let url = URL(fileURLWithPath: root + path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        // v2: the job's own group limits to 1 GiB, its parent to 768 MiB; the tightest counts.
+        try write("/user.slice/job/memory.max", "1073741824\n")
+        #expect(MemoryBudget.controlGroupLimit(membership: "0::/user.slice/job\n", root: root) == 0x1p30)
+        try write("/user.slice/memory.max", "805306368\n")
+        #expect(MemoryBudget.controlGroupLimit(membership: "0::/user.slice/job\n", root: root) == 768 * 0x1p20)
+        // "max" everywhere, or no file: no limit.
+        #expect(MemoryBudget.controlGroupLimit(membership: "0::/other\n", root: root) == nil)
+        try write("/free/memory.max", "max\n")
+        #expect(MemoryBudget.controlGroupLimit(membership: "0::/free\n", root: root) == nil)
+        // v1: the memory controller's hierarchy; its "unlimited" is 2^63 rounded to pages.
+        try write("/memory/docker/abc/memory.limit_in_bytes", "536870912\n")
+        #expect(MemoryBudget.controlGroupLimit(membership: "9:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n", root: root) == 0x1p29)
+        try write("/memory/unlimited/memory.limit_in_bytes", "9223372036854771712\n")
+        #expect(MemoryBudget.controlGroupLimit(membership: "4:memory:/unlimited\n", root: root) == nil)
+        #expect(MemoryBudget.controlGroupLimit(membership: nil, root: root) == nil)
+        #expect(MemoryBudget.controlGroupLimit(membership: "garbage\n::\n", root: root) == nil)
+        // The default cap follows: 2 GiB, or the group's 512 MiB if less.
+        #expect(try MemoryBudget.limit(environment: [:], physical: 0x1p29) == 0x1p29)
+    }
+
     /// The estimate counts what BPTT allocates: the hidden states of every layer
     /// and step dominate a long run, the readout a character model's.
     @Test func theEstimateFollowsTheSizes() {
