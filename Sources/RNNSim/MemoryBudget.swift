@@ -63,9 +63,12 @@ public struct MemoryLimitError: Error, CustomStringConvertible, Equatable {
     public var limit: Double
     public var largest: String
     public var lower: String
+    /// Whether the limit is already all the memory the process may use (nothing to raise).
+    public var atMost = false
     public var description: String {
         "needs about \(MemoryBudget.format(needed)) (most of it \(largest)), over the \(MemoryBudget.format(limit)) memory limit; "
-            + "lower \(lower), or raise the limit with \(MemoryBudget.variable)=SIZE (e.g. \(MemoryBudget.variable)=16G)"
+            + (atMost ? "lower \(lower): that is all the memory this machine (or its control group) gives this process"
+                      : "lower \(lower), or raise the limit with \(MemoryBudget.variable)=SIZE (e.g. \(MemoryBudget.variable)=16G)")
     }
 }
 
@@ -152,7 +155,8 @@ public enum MemoryBudget {
         let needed = estimate.bytes
         guard needed > cap else { return }
         let largest = estimate.parts.max { $0.bytes < $1.bytes }!.what
-        throw MemoryLimitError(needed: needed, limit: cap, largest: largest, lower: lower[largest] ?? otherwise)
+        throw MemoryLimitError(needed: needed, limit: cap, largest: largest, lower: lower[largest] ?? otherwise,
+                               atMost: cap >= physicalMemory)
     }
 
     public static func format(_ bytes: Double) -> String {

@@ -230,6 +230,11 @@ import Testing
         #expect(MemoryBudget.controlGroupLimit(membership: "garbage\n::\n", root: root) == nil)
         // The default cap follows: 2 GiB, or the group's 512 MiB if less.
         #expect(try MemoryBudget.limit(environment: [:], physical: 0x1p29) == 0x1p29)
+        // A refusal at that cap does not suggest raising it, which would be refused too.
+        let all = MemoryLimitError(needed: 0x1p30, limit: 0x1p29, largest: "hidden states", lower: "task.steps", atMost: true)
+        #expect(all.description.contains("all the memory") && !all.description.contains(MemoryBudget.variable))
+        let more = MemoryLimitError(needed: 0x1p30, limit: 0x1p29, largest: "hidden states", lower: "task.steps")
+        #expect(more.description.contains("\(MemoryBudget.variable)=16G"))
     }
 
     /// The estimate counts what BPTT allocates: the hidden states of every layer
