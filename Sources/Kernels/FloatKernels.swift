@@ -37,11 +37,15 @@ package enum FloatKernels {
     /// piece costs about what it saves (Elman H = 192: no change).
     static let parallelMatrixVector = 1 << 15
 
+    /// `descending`: a single row of A against the rows of B (op(B) = Bᵀ) takes
+    /// them from the last to the first. The bits are the same either way (each
+    /// element of C is its own sum); what changes is which rows of B are still in
+    /// L1 for the next product with the same B, when the orders alternate.
     package static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, descending: Bool = false
     ) {
         if m <= 0 || n <= 0 { return }
         let accumulate = beta != 0
@@ -55,11 +59,11 @@ package enum FloatKernels {
         if flush {
             Denormals.flushed {
                 product(parts, flush: true, transA: transA, transB: transB, m: m, n: n, k: k,
-                        a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+                        a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, descending: descending)
             }
         } else {
             product(parts, flush: false, transA: transA, transB: transB, m: m, n: n, k: k,
-                    a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+                    a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, descending: descending)
         }
     }
 
@@ -87,7 +91,7 @@ package enum FloatKernels {
     package static func product(
         _ parts: Int, flush: Bool, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, descending: Bool = false
     ) {
         // Dot products along k: op(B) = Bᵀ (rows of W) against contiguous rows of
         // op(A), for a single row (matrix-vector) or a few columns (readouts).
@@ -96,7 +100,7 @@ package enum FloatKernels {
             let lda = transA ? k : lda  // m == 1: the single row is contiguous
             KernelThreads.run(ProductJob(kernel: .dot, transA: false, transB: true, m: m, n: n, k: k,
                                          a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
-                                         parts: parts, byRows: n < 64, flush: flush))
+                                         parts: parts, byRows: n < 64, flush: flush, descending: descending && m == 1))
             return
         }
 
@@ -139,7 +143,7 @@ package enum FloatKernels {
         switch job.kernel {
         case .dot:
             dotProduct(rows: rows, cols: cols, k: job.k, a: job.a, lda: job.lda, b: job.b, ldb: job.ldb,
-                       c: job.c, ldc: job.ldc, accumulate: job.accumulate)
+                       c: job.c, ldc: job.ldc, accumulate: job.accumulate, descending: job.descending)
         case .broadcast:
             broadcastProduct(transA: job.transA, transB: job.transB, rows: rows, cols: cols, k: job.k,
                              a: job.a, lda: job.lda, b: job.b, ldb: job.ldb, c: job.c, ldc: job.ldc,
@@ -168,13 +172,15 @@ package enum FloatKernels {
     static func dotProduct(
         rows: Range<Int>, cols: Range<Int>, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, descending: Bool = false
     ) {
         // One row of A: 16 rows of B per step share each load of a. Otherwise
         // two rows of A against eight rows of B.
         let S = rows.count == 1 ? 16 : 8
-        var j = cols.lowerBound
-        while j < cols.upperBound {
+        // The same blocks of S columns either way, so the same kernel computes each.
+        let blocks = (cols.count &+ S &- 1) / S
+        for index in 0..<blocks {
+            let j = cols.lowerBound &+ (descending ? blocks &- 1 &- index : index) &* S
             let s = min(S, cols.upperBound &- j)
             let bj = b + j &* ldb
             var i = rows.lowerBound
@@ -190,7 +196,6 @@ package enum FloatKernels {
                 }
                 i &+= r
             }
-            j &+= s
         }
     }
 

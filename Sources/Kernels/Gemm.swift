@@ -13,7 +13,7 @@ public enum Gemm {
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, lda: Int,
         b: UnsafePointer<T>, ldb: Int,
-        beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+        beta: T, c: UnsafeMutablePointer<T>, ldc: Int, descending: Bool = false
     ) {
         if m == 0 || n == 0 { return }
         if T.self == Float.self {
@@ -21,7 +21,8 @@ public enum Gemm {
                 transA: transA, transB: transB, m: m, n: n, k: k,
                 a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                 b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
-                beta: Float(beta), c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
+                beta: Float(beta), c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc,
+                descending: descending)
         } else {
             reference(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }

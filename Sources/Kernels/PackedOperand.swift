@@ -14,6 +14,10 @@ package final class PackedOperand<T: RNNFloat> {
     private var ldb = 0
     /// op(B) in panels (Float, rows of A ≥ 2), or nil.
     private let panels: UnsafeMutablePointer<Float>?
+    /// Single-row products take B's rows in alternating order: each starts with
+    /// the rows the last one read last, still in L1 (W_hh at H 128 is 64 KiB, more
+    /// than L1 holds; read in the same order every step, none of it stays).
+    private var descending = false
 
     /// `rows` is the number of rows of A every product will have.
     @_specialize(exported: true, where T == Float)
@@ -55,8 +59,9 @@ package final class PackedOperand<T: RNNFloat> {
                                     panels: panels, accumulate: beta != 0,
                                     c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
         } else {
+            if m == 1 { descending.toggle() }
             Gemm.run(transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b!, ldb: ldb,
-                     beta: beta, c: c, ldc: ldc)
+                     beta: beta, c: c, ldc: ldc, descending: m == 1 && descending)
         }
     }
 }

@@ -22,6 +22,8 @@ struct ProductJob {
     package var parts: Int
     var byRows: Bool
     package var flush: Bool
+    /// `.dot`: the columns of C (rows of B) in descending order (see `FloatKernels.gemm`).
+    package var descending = false
 }
 
 /// Work splitting for the large products, and per-thread packing memory.

@@ -342,6 +342,43 @@ import Testing
         }
     }
 
+    /// A single row against the rows of B read last to first (which `PackedOperand`
+    /// alternates, to find the last product's rows still in L1) gives the same
+    /// bits: the same blocks of columns, each its own sum. Ragged widths, one core
+    /// and both (n·k ≥ 2^15), and a packed operand called again and again.
+    @Test func rowsOfBInEitherOrderGiveTheSameBits() {
+        for (n, k) in [(16, 16), (100, 128), (128, 128), (200, 300), (640, 512)] {
+            for beta: Float in [0, 1] {
+                let t = Case(transA: false, transB: true, m: 1, n: n, k: k, beta: beta)
+                let o = Self.operands(t, seed: 23)
+                let want = Self.fast(t, o)
+                var got = o.c
+                o.a.withUnsafeBufferPointer { a in
+                    o.b.withUnsafeBufferPointer { b in
+                        got.withUnsafeMutableBufferPointer { c in
+                            Gemm.run(transA: false, transB: true, m: 1, n: n, k: k, a: a.baseAddress!, lda: t.lda,
+                                     b: b.baseAddress!, ldb: t.ldb, beta: beta, c: c.baseAddress!, ldc: t.ldc, descending: true)
+                        }
+                    }
+                }
+                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                let operand = PackedOperand<Float>(k: k, n: n, transB: true, rows: 1)
+                for call in 0..<3 {
+                    var again = o.c
+                    o.a.withUnsafeBufferPointer { a in
+                        o.b.withUnsafeBufferPointer { b in
+                            again.withUnsafeMutableBufferPointer { c in
+                                operand.load(b.baseAddress!, ldb: t.ldb)
+                                operand.product(m: 1, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc)
+                            }
+                        }
+                    }
+                    #expect(again.map(\.bitPattern) == want.map(\.bitPattern), "\(t), call \(call)")
+                }
+            }
+        }
+    }
+
     /// W_hh packed once per pass (`PackedOperand`) gives the same bits as
     /// `Gemm.run` packing it at every product (which `check` holds to the
     /// definition): several k blocks, ragged panels, threaded sizes, one row.
