@@ -180,6 +180,22 @@ import Testing
         #expect(t.a.clip == 0)
     }
 
+    /// Closed, the status line is the kept run's verdict, not the closed side's
+    /// (clipping-rescue: A kept clipped and healthy, B's first Inf/NaN went with B).
+    @Test(arguments: [false, true]) func closingTheSplitKeepsTheKeptRunsVerdict(keepB: Bool) {
+        var s = split(b: Fixture.decaying(steps: 50))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ clipped: no Inf/NaN")))
+        _ = update(&s, .reportB(SessionUpdate(generation: 0, moment: "✓ unclipped: first Inf/NaN at iteration 2")))
+        if keepB { _ = press(&s, .tab) }
+        _ = press(&s, .char("v"))
+        #expect(s.ui.moment == (keepB ? "✓ unclipped: first Inf/NaN at iteration 2" : "✓ clipped: no Inf/NaN"))
+        // A kept run with no verdict of its own leaves the line without one.
+        var t = split(b: Fixture.decaying(steps: 50))
+        _ = update(&t, .reportB(SessionUpdate(generation: 0, moment: "✓ unclipped: first Inf/NaN at iteration 2")))
+        _ = press(&t, .char("v"))
+        #expect(t.ui.moment == nil, "A has no verdict; B's went with B")
+    }
+
     @Test func bsReportsGoToB() {
         let s = split(b: Fixture.decaying(steps: 50, top: 1))
         #expect(s.b?.latestLoss == 0.05)
