@@ -81,7 +81,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         state[focus.other].settings.seed = state[focus].settings.seed
         state.restart(focus.other)
         let restarted: [AppCommand] = [.run(.restart(seed: state[focus.other].settings.seed), focus.other)]
-        say(&state.ui, "\(focus.name): \(said); both runs start again")
+        say(&state.ui, "\(focus.name): \(said); both start again")
         return focus == .a ? changed + restarted : restarted + changed
 
     case .enterStepThrough, .openPicker, .nextLayer:

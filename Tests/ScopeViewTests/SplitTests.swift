@@ -137,7 +137,7 @@ import Testing
         #expect(b.settings.cell == .lstm && s.a.settings.cell == .rnn)
         #expect(commands == [.restart(seed: s.a.settings.seed), .sideB(.reinitialise(b.settings))])
         #expect(s.a.latestIteration == 0 && b.latestIteration == 0)
-        #expect(s.ui.status?.text.hasPrefix("B: cell lstm") == true && s.ui.status?.text.contains("both runs start again") == true)
+        #expect(s.ui.status?.text.hasPrefix("B: cell lstm") == true && s.ui.status?.text.contains("both start again") == true)
         _ = press(&s, .tab)  // A is a vanilla RNN: no forget bias to raise
         #expect(press(&s, .char("}")).isEmpty)
         #expect(s.ui.status?.text.hasPrefix("A: b_f is the LSTM's") == true)
