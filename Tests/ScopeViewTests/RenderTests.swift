@@ -187,6 +187,24 @@ import RunStream
         #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix(ascii ? "..." : "…"))
     }
 
+    /// A moment wider than the row is cut between verdicts, else between words, never
+    /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
+    @Test(arguments: [false, true])
+    func aCutMomentNeverEndsInsideAFigure(ascii: Bool) {
+        let ellipsis = ascii ? "..." : "…"
+        var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
+        let layers = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 4.09e-10  ✓ layer 2 = 2.61e-9  ✓ layer 1 = 7.09e-9"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: layers)))
+        var line = Fixture.render(s, ascii: ascii).line(28).trimmingCharacters(in: .whitespaces)
+        #expect(line.hasSuffix("2.61e-9 " + ellipsis) || line.hasSuffix("2.61e-9" + ellipsis), "cut between verdicts: \(line)")
+        #expect(!line.contains("7.0"), "\(line)")
+        // One verdict: cut after a whole word.
+        let inf = "✓ unclipped: iteration 2: first Inf/NaN — the gradient overflowed float32; the weights are frozen from here"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: inf)))
+        line = Fixture.render(s, ascii: ascii).line(28).trimmingCharacters(in: .whitespaces)
+        #expect(line.hasSuffix("are " + ellipsis) || line.hasSuffix("are" + ellipsis) || line.hasSuffix("frozen " + ellipsis) || line.hasSuffix("frozen" + ellipsis), "cut after a word: \(line)")
+    }
+
     /// At 80 columns, or after the first Inf/NaN, the claim's ✓ or ✗ wins over the hint
     /// that repeats the header (PAUSED, DIVERGED).
     @Test func theMomentWinsOverTheHintsThatRepeatTheHeader() {
