@@ -45,6 +45,8 @@ enum Header {
         let shown = runState(focused, mode: state.ui.mode)
         x = buf.put(shown.text, x: x, y: y, style: shown.style)
         for (label, value) in figures(focused) {
+            // Whole figures only: a cut one ('0 i' for 0 it/s) reads as another figure.
+            guard x + 3 + buf.displayWidth(label + value) <= rect.maxX else { break }
             x = buf.put("   ", x: x, y: y)
             x = buf.put(label, x: x, y: y, style: .role(.secondary))
             x = buf.put(value, x: x, y: y, style: Style(bold: true))

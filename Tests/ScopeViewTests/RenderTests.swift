@@ -187,6 +187,18 @@ import RunStream
         #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix(ascii ? "..." : "…"))
     }
 
+    /// The numbers row shows whole figures only: char-lm in step-through at 100 columns
+    /// ended 'pace 20/s   0 i' (the rate cut to its first letter).
+    @Test func theNumbersRowDropsAFigureThatDoesNotFitWhole() {
+        let charLM = Fixture.scenario("charlm") { $0.task = .charLM; $0.steps = 32 }
+        var s = Fixture.state(width: 100, height: 32, scenario: charLM, report: Fixture.report(iteration: 27, norms: Fixture.decaying(steps: 32), loss: 2.82))
+        _ = update(&s, .key(.char("b")))
+        let row = Fixture.render(s).line(1).trimmingCharacters(in: .whitespaces)
+        #expect(row.hasPrefix("PAUSED: STEP-THROUGH"), "\(row)")
+        #expect(row.hasSuffix("it/s") || row.hasSuffix("/s") || row.hasSuffix(")") || row.last?.isNumber == true, "a whole figure ends the row: \(row)")
+        #expect(!row.hasSuffix(" i") && !row.hasSuffix(" it"), "\(row)")
+    }
+
     /// A moment wider than the row is cut between verdicts, else between words, never
     /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
     @Test(arguments: [false, true])
