@@ -199,6 +199,19 @@ import RunStream
         #expect(!row.hasSuffix(" i") && !row.hasSuffix(" it"), "\(row)")
     }
 
+    /// The latest held-out figure stays in the loss chart's title at 100 columns (lm-perplexity
+    /// showed '─ loss, ● held-out ───' and no figure: the title with 'now …' was too wide).
+    @Test(arguments: [false, true]) func theHeldOutFigureFitsTheLossTitleAt100Columns(log: Bool) throws {
+        let charLM = try ScenarioLibrary.load("lm-perplexity")
+        var s = Fixture.state(width: 100, height: 32, scenario: charLM, report: Fixture.report(iteration: 500, norms: Fixture.decaying(steps: 32), loss: 1.731))
+        if log { s.a.losses.append(3000) }
+        s.a.losses.append(1.731)
+        s.a.latestLoss = 1.731
+        s.a.heldOut = [(100, 2.5), (500, 1.853)]
+        let text = Fixture.render(s).text
+        #expect(text.contains("● 1.853"), "\(text)")
+    }
+
     /// A moment wider than the row is cut between verdicts, else between words, never
     /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
     @Test(arguments: [false, true])
