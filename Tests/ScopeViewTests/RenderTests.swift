@@ -212,6 +212,17 @@ import RunStream
         #expect(text.contains("● 1.853"), "\(text)")
     }
 
+    /// The heatmap's title never ends 'a row per' without its number (80x24 cut it there).
+    @Test(arguments: [80, 100, 120]) func theHeatmapTitleKeepsItsRowCount(width: Int) {
+        let s = Fixture.state(width: width, height: width == 80 ? 24 : 32, report: Fixture.report(iteration: 300, norms: Fixture.decaying(steps: 50)), rows: 200)
+        let buf = Fixture.render(s)
+        guard let y = buf.row(containing: "a row per") else {
+            Issue.record("no heatmap title with its row count: \(buf.text)")
+            return
+        }
+        #expect(buf.line(y).range(of: #"a row per [0-9]+"#, options: .regularExpression) != nil, "\(buf.line(y))")
+    }
+
     /// A moment wider than the row is cut between verdicts, else between words, never
     /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
     @Test(arguments: [false, true])
