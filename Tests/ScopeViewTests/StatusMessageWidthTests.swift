@@ -28,3 +28,18 @@ import Testing
         #expect(Fixture.render(s).displayWidth(s.ui.status?.text ?? "") <= 99, "\(s.ui.status?.text ?? "")")
     }
 }
+
+/// A key that does nothing says so (a student's htop habits): the view never ignores a key in silence.
+@Suite struct UnboundKeyTests {
+    @Test(arguments: [Key.char("x"), .char("z"), .up, .left, .home, .backspace])
+    func anUnboundKeySaysSoAndPointsToHelp(key: Key) {
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        s.ui.status = nil
+        #expect(update(&s, .key(key)) == [])
+        #expect(s.ui.status?.text.contains("? lists every key") == true, "\(key.label): \(s.ui.status?.text ?? "nothing said")")
+        // Esc closes things: with nothing open it stays quiet.
+        s.ui.status = nil
+        _ = update(&s, .key(.escape))
+        #expect(s.ui.status == nil)
+    }
+}
