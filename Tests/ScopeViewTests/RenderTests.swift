@@ -223,6 +223,18 @@ import RunStream
         #expect(buf.line(y).range(of: #"a row per [0-9]+"#, options: .regularExpression) != nil, "\(buf.line(y))")
     }
 
+    /// With `o` the chart's title keeps the whole legend of the lines drawn at 100 columns
+    /// (the residual cell's read '· ─ (1+γσ)^ℓ • (' and the vanilla one's '─ (γσ)^').
+    @Test(arguments: [CellKind.rnn, .residual]) func theTheoryLegendFitsTheChartTitleAt100Columns(cell: CellKind) {
+        var s = Fixture.state(width: 100, height: 32, scenario: Fixture.scenario { $0.cell = cell },
+                              report: Fixture.report(iteration: 123, norms: Fixture.decaying(steps: 50)))
+        _ = update(&s, .key(.char("o")))
+        let buf = Fixture.render(s)
+        let legend = cell == .residual ? "─ (1+γσ)^ℓ • (1−γσ)^ℓ" : "• ρ^ℓ ─ (γσ)^ℓ"
+        #expect(buf.row(containing: legend) != nil, "\(buf.text)")
+        #expect(buf.row(containing: "it 123") != nil)
+    }
+
     /// A moment wider than the row is cut between verdicts, else between words, never
     /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
     @Test(arguments: [false, true])
