@@ -381,6 +381,15 @@ import RunStream
         #expect(wide.lines == ["↑k Up ↓j Down Enter Open Esc Cancel q Quit        "])
     }
 
+    /// `?` explains every label the side panel and the title bar can show, the wide panel's too
+    /// (at 120 columns: "linear net: ρ" and "measured h_1/h_T"; the title bar's "changed: …").
+    @Test func helpExplainsEveryPanelLabel() {
+        let help = ScreenHelp.elements.map(\.text).joined(separator: " ")
+        for label in ["linear net: ρ", "measured h_1/h_T", "changed: ", "fired", "∏ f T…1", "σ_max"] {
+            #expect(help.contains(label), "\(label)")
+        }
+    }
+
     @Test func helpListsEveryBindingAndEveryElement() {
         let state = Fixture.state(width: 200, height: 60, report: Fixture.report(norms: norms))
         let text = HelpOverlay.lines(state.a, width: HelpOverlay.textWidth(width: 200)).map { $0.key + " " + $0.text }
