@@ -196,6 +196,17 @@ import Testing
         #expect(t.ui.moment == nil, "A has no verdict; B's went with B")
     }
 
+    /// The B/A row's title keeps its figures at 100 columns: the words give way (gamma-bound,
+    /// seed 4202, read '… red B larger, ±6 full ───' with no min or max).
+    @Test func theRatioRowKeepsItsMinAndMaxAt100Columns() {
+        let a = Fixture.decaying(steps: 50)
+        let b = a.indices.map { a[$0] * pow(10, -(0.37 + 5.23 * Double(a.count - 1 - $0) / 49)) }
+        let s = split(width: 100, height: 32, b: b)
+        let text = Fixture.render(s).text
+        #expect(text.range(of: #"min [+-][0-9.]+  max [+-][0-9.]+"#, options: .regularExpression) != nil, "\(text)")
+        #expect(text.contains("blue B smaller") && text.contains("full"))
+    }
+
     @Test func bsReportsGoToB() {
         let s = split(b: Fixture.decaying(steps: 50, top: 1))
         #expect(s.b?.latestLoss == 0.05)
