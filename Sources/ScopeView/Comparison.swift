@@ -40,12 +40,12 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         return []
 
     case .toggleSplit:
-        // The run kept stays running or paused as both were; kept, B's verdict is the status line's.
+        // The run kept stays running or paused as both were; its verdict (or none) is the
+        // status line's: the closed side's goes with it.
         let running = state.a.running
-        let moment = state[.b].moment
         state.unsplit(keeping: focus)
         state.a.running = running
-        if focus == .b { state.ui.moment = moment }
+        state.ui.moment = state.a.moment
         state.ui.mode = .normal
         say(&state.ui, "split closed: run \(focus.name) goes on")
         return [.closeSplit(keepB: focus == .b)]
@@ -81,7 +81,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         state[focus.other].settings.seed = state[focus].settings.seed
         state.restart(focus.other)
         let restarted: [AppCommand] = [.run(.restart(seed: state[focus.other].settings.seed), focus.other)]
-        say(&state.ui, "\(focus.name): \(said); both runs start again")
+        say(&state.ui, "\(focus.name): \(said); both start again")
         return focus == .a ? changed + restarted : restarted + changed
 
     case .enterStepThrough, .openPicker, .nextLayer:

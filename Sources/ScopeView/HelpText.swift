@@ -2,7 +2,8 @@
 /// widget on purpose: it is read as one text, like a man page.
 enum ScreenHelp {
     static let elements: [(name: String, text: String)] = [
-        ("header", "the scenario's title and name and the seed; RUNNING, PAUSED or DIVERGED (an Inf or NaN appeared, "
+        ("header", "the scenario's title and name and the seed (\"changed: …\" names the settings a key or --set moved "
+            + "off the scenario's own: the title describes the scenario's network, not this one); RUNNING, PAUSED or DIVERGED (an Inf or NaN appeared, "
             + "so the parameters stop changing: r starts again, with clipping if c turned it on); the iteration; the training loss and, "
             + "in brackets, the chance baseline: the loss of the best constant guess that ignores the inputs "
             + "(for char-lm also the perplexity e^loss; none for your own data, which has no such baseline); the pace asked for (display.speed: iterations per second, "
@@ -25,7 +26,10 @@ enum ScreenHelp {
             + "radius, and σ_max(W_hh), the largest singular value, measured about ten times a second. Pascanu, "
             + "Mikolov & Bengio (2013, §2.1): every step back multiplies the gradient by diag(act'(a_t))·W_hh, whose "
             + "norm is at most γ·σ_max, so when γ·σ_max < 1 the gradient from k steps away shrinks at least like "
-            + "(γ·σ_max)^k: it must vanish. γ·σ_max ≥ 1 is necessary for exploding gradients, not sufficient. "
+            + "(γ·σ_max)^k: it must vanish. γ·σ_max ≥ 1 is necessary for exploding gradients, not sufficient; "
+            + "there, where the panel has room, \"linear net: ρ\" says what a linear network would do (ρ < 1 vanishes, "
+            + "ρ > 1 explodes). \"measured h_1/h_T\" is ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on the chart (↓ smaller at "
+            + "t = 1, ↑ larger). "
             + "For an LSTM or GRU: the gate on the direct path back in time (the LSTM's forget gate f, which multiplies "
             + "c_{t−1}; the GRU's update gate z, which multiplies h_{t−1}), its mean f̄ or z̄ over steps, units and "
             + "the batch; the fraction saturated (below 0.05 or above 0.95, where σ' < 0.05 and the gate barely learns); "

@@ -14,13 +14,16 @@ enum GradientChart {
     static func render(_ run: RunState, _ ui: UIState, scale: NormScale, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 4, rect.width > labelWidth + 4 else { return }
         let cuts = run.reportOptions?.truncate ?? 0
-        var title = "‖∂L/∂h_t‖ by timestep t (log scale)"
-        if let r = run.report { title += " · it \(r.iteration)" }
+        var rest = ""
+        if let r = run.report { rest += " · it \(r.iteration)" }
         if run.settings.layers > 1 {
-            title += run.stream?.directions == 2 ? " · \(run.rowName(ui.layer))" : " · layer \(ui.layer + 1)/\(run.settings.layers)"
+            rest += run.stream?.directions == 2 ? " · \(run.rowName(ui.layer))" : " · layer \(ui.layer + 1)/\(run.settings.layers)"
         }
         let theory = ui.theory ? TheoryOverlay.lines(run, layer: ui.layer, glyphs: glyphs) : []
-        if !theory.isEmpty { title += " · " + TheoryOverlay.legend(theory) }
+        if !theory.isEmpty { rest += " · " + TheoryOverlay.legend(theory) }
+        // The words give way to the figures and the legend of the lines drawn (`o` at 100 columns).
+        var title = "‖∂L/∂h_t‖ by timestep t (log scale)" + rest
+        if buf.displayWidth(title) + 4 > rect.width { title = "‖∂L/∂h_t‖, log" + rest }
         var legend = "\(glyphs.nonFinite) Inf/NaN \(glyphs.zero) zero"
         if cuts > 0 { legend += " \(glyphs.cutLine) cut K=\(cuts)" }
         sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: legend)

@@ -45,6 +45,8 @@ enum Header {
         let shown = runState(focused, mode: state.ui.mode)
         x = buf.put(shown.text, x: x, y: y, style: shown.style)
         for (label, value) in figures(focused) {
+            // Whole figures only: a cut one ('0 i' for 0 it/s) reads as another figure.
+            guard x + 3 + buf.displayWidth(label + value) <= rect.maxX else { break }
             x = buf.put("   ", x: x, y: y)
             x = buf.put(label, x: x, y: y, style: .role(.secondary))
             x = buf.put(value, x: x, y: y, style: Style(bold: true))
@@ -122,9 +124,8 @@ enum StatusLine {
             let alone = x == rect.x + 1
             let room = alone ? rect.maxX - x - 1 : rect.maxX - x - 4
             let ellipsis = buf.asciiOnly ? "..." : "…"
-            if alone && buf.displayWidth(text) > room && room > ellipsis.count {
-                while buf.displayWidth(text) + ellipsis.count > room { text.removeLast() }
-                text += ellipsis
+            if alone && buf.displayWidth(text) > room && room > ellipsis.count + 1 {
+                text = cut(text, toWidth: room - ellipsis.count - 1, buf) + " " + ellipsis
             }
             if buf.displayWidth(text) <= room {
                 let start = alone ? x : rect.maxX - buf.displayWidth(text) - 1
@@ -138,6 +139,22 @@ enum StatusLine {
 }
 
 extension StatusLine {
+    /// The longest start of `text` that fits `width` columns and ends between verdicts
+    /// ("…  ✓ layer 2 = …"), else after a word: never inside a figure ('7.0' of 7.09e-9).
+    /// A start shorter than half the width is cut where it must.
+    static func cut(_ text: String, toWidth width: Int, _ buf: ScreenBuffer) -> String {
+        var start = text
+        while buf.displayWidth(start) > width, !start.isEmpty { start.removeLast() }
+        if text.dropFirst(start.count).first == " " { return start.trimmingCharacters(in: .whitespaces) }
+        for separator in ["  ", " "] {
+            if let r = start.range(of: separator, options: .backwards) {
+                let kept = start[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+                if buf.displayWidth(kept) * 2 >= width { return kept }
+            }
+        }
+        return start
+    }
+
     /// Why the run paused itself, while it stays paused.
     static func pauseText(_ p: SelfPause) -> String {
         switch p {

@@ -15,8 +15,13 @@ enum Heatmap {
         // Iterations as the rows' own numbers count them: a stream records every few.
         let span = rows.isEmpty ? 0 : rows[rows.count - 1].iteration - rows[0].iteration + 1
         let perRow = rows.count > 1 ? (span - 1) / (rows.count - 1) : every
-        sectionTitle("‖∂L/∂h_t‖ over " + (span == 1 ? "the last iteration" : "the last \(span) iterations") + (perRow > 1 ? ", a row per \(perRow)" : ""),
-                     glyphs: glyphs, into: &buf, rect, right: "newest at the bottom")
+        var title = "‖∂L/∂h_t‖ over " + (span == 1 ? "the last iteration" : "the last \(span) iterations") + (perRow > 1 ? ", a row per \(perRow)" : "")
+        // Narrow (80 columns): shorter words, never a cut 'a row per' without its number.
+        if buf.displayWidth(title) + 4 > rect.width, span > 1 {
+            title = "‖∂L/∂h_t‖, last \(span) iterations" + (perRow > 1 ? ", a row per \(perRow)" : "")
+            if buf.displayWidth(title) + 4 > rect.width { title = "‖∂L/∂h_t‖, last \(span) iterations" }
+        }
+        sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: "newest at the bottom")
         let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1,
                         width: rect.width - GradientChart.labelWidth, height: rowsAvailable)
         for y in plot.y..<plot.maxY { buf.set(plot.x - 1, y, glyphs.vertical, .role(.secondary)) }

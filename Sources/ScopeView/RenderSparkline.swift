@@ -19,8 +19,14 @@ enum LossSparkline {
         if let now = run.latestLoss { right = "now \(Format.number(now))" }
         if let last = heldOut.last { right += " \(marker) \(Format.number(last))" }
         // With held-out points the title names them (a side panel has no room for both).
-        let title = heldOut.isEmpty ? "loss, whole run" : "loss, \(marker) held-out"
-        sectionTitle(logScale ? title + ", log" : title, glyphs: glyphs, into: &buf, rect, right: right)
+        var title = heldOut.isEmpty ? "loss, whole run" : "loss, \(marker) held-out"
+        if logScale { title += ", log" }
+        // The figures before the words: where both do not fit (a 37-column panel at 100
+        // columns), 'now' goes, then the title shortens, so the latest held-out figure stays.
+        func fits() -> Bool { buf.displayWidth(title) + buf.displayWidth(right) + 6 < rect.width }
+        if !fits(), right.hasPrefix("now ") { right.removeFirst(4) }
+        if !fits(), !heldOut.isEmpty { title = logScale ? "loss, log" : "loss" }
+        sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: right)
         var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
         guard values.count >= 2 else {
             // Losses that are Inf or NaN are not drawn: say so rather than "none yet".

@@ -115,8 +115,12 @@ enum SplitScreen {
         let finite = ratios.compactMap { $0 }.filter(\.isFinite)
         let span = max(1, (finite.map(abs).max() ?? 1).rounded(.up))
         let range = finite.isEmpty ? "" : "min \(signed(finite.min()!))  max \(signed(finite.max()!))"
-        sectionTitle("log₁₀(B/A) of ‖∂L/∂h_t‖: blue B smaller, green equal, red B larger, ±\(Int(span)) full", glyphs: glyphs,
-                     into: &buf, rect, right: range)
+        // The words give way to the figures where both do not fit (100 columns).
+        var title = "log₁₀(B/A) of ‖∂L/∂h_t‖: blue B smaller, green equal, red B larger, ±\(Int(span)) full"
+        if buf.displayWidth(title) + buf.displayWidth(range) + 6 >= rect.width {
+            title = "log₁₀(B/A): blue B smaller, green equal, red B larger, ±\(Int(span)) full"
+        }
+        sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: range)
         buf.put("B/A", x: rect.x + 1, y: plot.y, style: .role(.secondary))
         guard !ratios.isEmpty else {
             // Two streams of different T have no step-by-step ratio: say so rather than wait.

@@ -122,6 +122,8 @@ struct Simulation {
             let t = try forked ?? Trainer(settings: settings)
             handoff = nil
             trainer = t
+            // A fork of a diverged run is diverged too: its weights give the Inf/NaN again.
+            if t.diverged { session.publish { u in u.diverged = true } }
             // The user's data has no chance baseline to quote (NaN): no line for it.
             let chance = t.task.chanceLoss
             if chance.isFinite { session.publish { u in u.chanceLoss = chance } }

@@ -7,7 +7,11 @@ import Scenarios
 public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     switch event {
     case .key(let key):
-        guard let action = Keymap.action(for: key, in: state.ui.mode) else { return [] }
+        guard let action = Keymap.action(for: key, in: state.ui.mode) else {
+            // A key that does nothing says so (Esc, with nothing open to close, stays quiet).
+            if state.ui.mode == .normal, key != .escape { say(&state.ui, "\(key.label) does nothing here: ? lists every key") }
+            return []
+        }
         if let refusal = streamRefusal(state.a, action) {
             say(&state.ui, refusal)
             return []

@@ -12,7 +12,7 @@ func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         let cell = state.a.settings.cell
         switch cell {
         case .rnn: say(&state.ui, "theory from t = T back: • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds")
-        case .residual: say(&state.ui, "theory from t = T back: ─ (1 ± γ·σ_max)^ℓ, the bounds of I + diag(act')·W_hh the gradient stays between")
+        case .residual: say(&state.ui, "theory from t = T back: ─ (1 ± γ·σ_max)^ℓ, the bounds J = I + diag(act')·W_hh puts on the gradient")
         case .lstm, .gru: say(&state.ui, "theory from t = T back: • \(cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
         }
         return []
@@ -34,7 +34,7 @@ func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         var b = state.a
         b.generation = 0
         state.split(with: b)
-        say(&state.ui, "split: B continues from A's weights in lockstep; Tab moves the focus, toggles act on the focused side")
+        say(&state.ui, "split: B continues from A's weights in lockstep; toggles act on the focused side (Tab moves it)")
         return [.openSplit(state.a.settings)]
 
     case .switchFocus:

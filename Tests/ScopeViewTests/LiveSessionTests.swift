@@ -221,6 +221,34 @@ import Testing
         #expect(ca.iterations.last?.normBins == cb.iterations.last?.normBins)
     }
 
+    /// A fork of a diverged run is diverged too (its weights give Inf/NaN again): B's first
+    /// update must say so, or the split shows B as PAUSED beside the NaN it inherited.
+    @Test func aForkOfADivergedRunIsDiverged() throws {
+        let settings = try ScenarioLibrary.load("exploding").settings
+        let a = LiveSession(settings: settings, running: false)
+        a.start()
+        defer { a.stop() }
+        let ca = Collector(a)
+        // The preset's first Inf/NaN comes within a few iterations (check: ≤ 50).
+        for _ in 0..<50 where ca.updates.last?.diverged != true {
+            a.send(.stepOnce)
+            ca.poll(until: { $0.updates.last?.diverged == true }, timeout: 0.5)
+        }
+        #expect(ca.updates.last?.diverged == true)
+        let gate = Lockstep()
+        a.join((gate, 0))
+        let handoff = TrainerHandoff()
+        a.send(.fork(handoff))
+        let b = LiveSession(settings: settings, running: false, lockstep: (gate, 1), startingFrom: handoff)
+        b.start()
+        defer { b.stop() }
+        let cb = Collector(b)
+        #expect(cb.poll { !$0.updates.isEmpty })
+        Thread.sleep(forTimeInterval: 0.3)
+        cb.poll(until: { _ in false }, timeout: 0.05)
+        #expect(cb.updates.last?.diverged == true, "B forked from a run that diverged at iteration \(ca.iterations.last?.iteration ?? 0)")
+    }
+
     @Test func reinitialiseStartsANewGeneration() {
         let session = LiveSession(settings: Self.tiny)
         session.start()

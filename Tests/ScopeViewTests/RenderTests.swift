@@ -187,6 +187,72 @@ import RunStream
         #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix(ascii ? "..." : "…"))
     }
 
+    /// The numbers row shows whole figures only: char-lm in step-through at 100 columns
+    /// ended 'pace 20/s   0 i' (the rate cut to its first letter).
+    @Test func theNumbersRowDropsAFigureThatDoesNotFitWhole() {
+        let charLM = Fixture.scenario("charlm") { $0.task = .charLM; $0.steps = 32 }
+        var s = Fixture.state(width: 100, height: 32, scenario: charLM, report: Fixture.report(iteration: 27, norms: Fixture.decaying(steps: 32), loss: 2.82))
+        _ = update(&s, .key(.char("b")))
+        let row = Fixture.render(s).line(1).trimmingCharacters(in: .whitespaces)
+        #expect(row.hasPrefix("PAUSED: STEP-THROUGH"), "\(row)")
+        #expect(row.hasSuffix("it/s") || row.hasSuffix("/s") || row.hasSuffix(")") || row.last?.isNumber == true, "a whole figure ends the row: \(row)")
+        #expect(!row.hasSuffix(" i") && !row.hasSuffix(" it"), "\(row)")
+    }
+
+    /// The latest held-out figure stays in the loss chart's title at 100 columns (lm-perplexity
+    /// showed '─ loss, ● held-out ───' and no figure: the title with 'now …' was too wide).
+    @Test(arguments: [false, true]) func theHeldOutFigureFitsTheLossTitleAt100Columns(log: Bool) throws {
+        let charLM = try ScenarioLibrary.load("lm-perplexity")
+        var s = Fixture.state(width: 100, height: 32, scenario: charLM, report: Fixture.report(iteration: 500, norms: Fixture.decaying(steps: 32), loss: 1.731))
+        if log { s.a.losses.append(3000) }
+        s.a.losses.append(1.731)
+        s.a.latestLoss = 1.731
+        s.a.heldOut = [(100, 2.5), (500, 1.853)]
+        let text = Fixture.render(s).text
+        #expect(text.contains("● 1.853"), "\(text)")
+    }
+
+    /// The heatmap's title never ends 'a row per' without its number (80x24 cut it there).
+    @Test(arguments: [80, 100, 120]) func theHeatmapTitleKeepsItsRowCount(width: Int) {
+        let s = Fixture.state(width: width, height: width == 80 ? 24 : 32, report: Fixture.report(iteration: 300, norms: Fixture.decaying(steps: 50)), rows: 200)
+        let buf = Fixture.render(s)
+        guard let y = buf.row(containing: "a row per") else {
+            Issue.record("no heatmap title with its row count: \(buf.text)")
+            return
+        }
+        #expect(buf.line(y).range(of: #"a row per [0-9]+"#, options: .regularExpression) != nil, "\(buf.line(y))")
+    }
+
+    /// With `o` the chart's title keeps the whole legend of the lines drawn at 100 columns
+    /// (the residual cell's read '· ─ (1+γσ)^ℓ • (' and the vanilla one's '─ (γσ)^').
+    @Test(arguments: [CellKind.rnn, .residual]) func theTheoryLegendFitsTheChartTitleAt100Columns(cell: CellKind) {
+        var s = Fixture.state(width: 100, height: 32, scenario: Fixture.scenario { $0.cell = cell },
+                              report: Fixture.report(iteration: 123, norms: Fixture.decaying(steps: 50)))
+        _ = update(&s, .key(.char("o")))
+        let buf = Fixture.render(s)
+        let legend = cell == .residual ? "─ (1+γσ)^ℓ • (1−γσ)^ℓ" : "• ρ^ℓ ─ (γσ)^ℓ"
+        #expect(buf.row(containing: legend) != nil, "\(buf.text)")
+        #expect(buf.row(containing: "it 123") != nil)
+    }
+
+    /// A moment wider than the row is cut between verdicts, else between words, never
+    /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
+    @Test(arguments: [false, true])
+    func aCutMomentNeverEndsInsideAFigure(ascii: Bool) {
+        let ellipsis = ascii ? "..." : "…"
+        var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
+        let layers = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 4.09e-10  ✓ layer 2 = 2.61e-9  ✓ layer 1 = 7.09e-9"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: layers)))
+        var line = Fixture.render(s, ascii: ascii).line(28).trimmingCharacters(in: .whitespaces)
+        #expect(line.hasSuffix("2.61e-9 " + ellipsis) || line.hasSuffix("2.61e-9" + ellipsis), "cut between verdicts: \(line)")
+        #expect(!line.contains("7.0"), "\(line)")
+        // One verdict: cut after a whole word.
+        let inf = "✓ unclipped: iteration 2: first Inf/NaN — the gradient overflowed float32; the weights are frozen from here"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: inf)))
+        line = Fixture.render(s, ascii: ascii).line(28).trimmingCharacters(in: .whitespaces)
+        #expect(line.hasSuffix("are " + ellipsis) || line.hasSuffix("are" + ellipsis) || line.hasSuffix("frozen " + ellipsis) || line.hasSuffix("frozen" + ellipsis), "cut after a word: \(line)")
+    }
+
     /// At 80 columns, or after the first Inf/NaN, the claim's ✓ or ✗ wins over the hint
     /// that repeats the header (PAUSED, DIVERGED).
     @Test func theMomentWinsOverTheHintsThatRepeatTheHeader() {
@@ -313,6 +379,15 @@ import RunStream
         var wide = ScreenBuffer(width: 50, height: 1)
         KeyBar.render(Keymap.bar(for: .picker(selection: 0)), into: &wide, wide.area)
         #expect(wide.lines == ["↑k Up ↓j Down Enter Open Esc Cancel q Quit        "])
+    }
+
+    /// `?` explains every label the side panel and the title bar can show, the wide panel's too
+    /// (at 120 columns: "linear net: ρ" and "measured h_1/h_T"; the title bar's "changed: …").
+    @Test func helpExplainsEveryPanelLabel() {
+        let help = ScreenHelp.elements.map(\.text).joined(separator: " ")
+        for label in ["linear net: ρ", "measured h_1/h_T", "changed: ", "fired", "∏ f T…1", "σ_max"] {
+            #expect(help.contains(label), "\(label)")
+        }
     }
 
     @Test func helpListsEveryBindingAndEveryElement() {

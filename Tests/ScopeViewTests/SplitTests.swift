@@ -137,7 +137,7 @@ import Testing
         #expect(b.settings.cell == .lstm && s.a.settings.cell == .rnn)
         #expect(commands == [.restart(seed: s.a.settings.seed), .sideB(.reinitialise(b.settings))])
         #expect(s.a.latestIteration == 0 && b.latestIteration == 0)
-        #expect(s.ui.status?.text.hasPrefix("B: cell lstm") == true && s.ui.status?.text.contains("both runs start again") == true)
+        #expect(s.ui.status?.text.hasPrefix("B: cell lstm") == true && s.ui.status?.text.contains("both start again") == true)
         _ = press(&s, .tab)  // A is a vanilla RNN: no forget bias to raise
         #expect(press(&s, .char("}")).isEmpty)
         #expect(s.ui.status?.text.hasPrefix("A: b_f is the LSTM's") == true)
@@ -178,6 +178,33 @@ import Testing
         _ = press(&t, .tab, .char("c"), .tab)
         #expect(press(&t, .char("v")) == [.closeSplit(keepB: false)])
         #expect(t.a.clip == 0)
+    }
+
+    /// Closed, the status line is the kept run's verdict, not the closed side's
+    /// (clipping-rescue: A kept clipped and healthy, B's first Inf/NaN went with B).
+    @Test(arguments: [false, true]) func closingTheSplitKeepsTheKeptRunsVerdict(keepB: Bool) {
+        var s = split(b: Fixture.decaying(steps: 50))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ clipped: no Inf/NaN")))
+        _ = update(&s, .reportB(SessionUpdate(generation: 0, moment: "✓ unclipped: first Inf/NaN at iteration 2")))
+        if keepB { _ = press(&s, .tab) }
+        _ = press(&s, .char("v"))
+        #expect(s.ui.moment == (keepB ? "✓ unclipped: first Inf/NaN at iteration 2" : "✓ clipped: no Inf/NaN"))
+        // A kept run with no verdict of its own leaves the line without one.
+        var t = split(b: Fixture.decaying(steps: 50))
+        _ = update(&t, .reportB(SessionUpdate(generation: 0, moment: "✓ unclipped: first Inf/NaN at iteration 2")))
+        _ = press(&t, .char("v"))
+        #expect(t.ui.moment == nil, "A has no verdict; B's went with B")
+    }
+
+    /// The B/A row's title keeps its figures at 100 columns: the words give way (gamma-bound,
+    /// seed 4202, read '… red B larger, ±6 full ───' with no min or max).
+    @Test func theRatioRowKeepsItsMinAndMaxAt100Columns() {
+        let a = Fixture.decaying(steps: 50)
+        let b = a.indices.map { a[$0] * pow(10, -(0.37 + 5.23 * Double(a.count - 1 - $0) / 49)) }
+        let s = split(width: 100, height: 32, b: b)
+        let text = Fixture.render(s).text
+        #expect(text.range(of: #"min [+-][0-9.]+  max [+-][0-9.]+"#, options: .regularExpression) != nil, "\(text)")
+        #expect(text.contains("blue B smaller") && text.contains("full"))
     }
 
     @Test func bsReportsGoToB() {
