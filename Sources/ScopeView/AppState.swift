@@ -119,6 +119,8 @@ public struct UIState: Sendable {
     public var height: Int
     /// The split's side the toggles act on (Tab moves it); A outside the split.
     public var focus = Side.a
+    /// Set while one run of a split too small to show both is drawn alone: what the title bar says.
+    var alone: String?
     /// `rnnscope lecture`: `presets` are the lecture's, in its order, and PgDn/PgUp walk them.
     public var lecture = false
     /// The chart draws the lecture's predicted lines over the bars (`o`, `TheoryOverlay`), on both sides of the split.

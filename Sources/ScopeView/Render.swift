@@ -9,6 +9,10 @@ public func render(_ state: AppState, glyphs: Glyphs, colors: ColorTier) -> Scre
         if SplitScreen.fits(width: ui.width, height: ui.height) {
             SplitScreen.render(state, glyphs: glyphs, into: &buf)
             renderOverlay(state, glyphs: glyphs, into: &buf)
+        } else if Layout.fits(width: ui.width, height: ui.height) {
+            // Too small for both (a default 80×24 terminal): the focused run as the
+            // single view draws it, its title saying so and how to see the other.
+            renderScreen(SplitTooSmall.focusedAlone(state), keys: state, glyphs: glyphs, into: &buf)
         } else {
             TooSmallScreen.render(ui, message: SplitTooSmall.message(width: ui.width, height: ui.height), into: &buf)
         }
@@ -22,7 +26,8 @@ public func render(_ state: AppState, glyphs: Glyphs, colors: ColorTier) -> Scre
 }
 
 /// One run: its chart, heatmap (or step-through), panels and loss, with the UI's header and status lines.
-private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {
+/// `keys`: the state whose keys the bar offers (the split's, when one of its runs is shown alone).
+private func renderScreen(_ state: AppState, keys: AppState? = nil, glyphs: Glyphs, into buf: inout ScreenBuffer) {
     let run = state.a, ui = state.ui
     let panel = SidePanel.lines(run, ui)
     let layout = Layout(width: ui.width, height: ui.height, sampleText: run.isCharLM, sideLines: panel.count)
@@ -44,9 +49,9 @@ private func renderScreen(_ state: AppState, glyphs: Glyphs, into buf: inout Scr
     NotesPanel.render(run, glyphs: glyphs, into: &buf, layout.notes)
     SampleText.render(run, glyphs: glyphs, into: &buf, layout.sample)
     StatusLine.render(state, into: &buf, layout.status)
-    KeyBar.render(Keymap.bar(for: state), into: &buf, layout.keyBar)
+    KeyBar.render(Keymap.bar(for: keys ?? state), into: &buf, layout.keyBar)
 
-    renderOverlay(state, glyphs: glyphs, into: &buf)
+    renderOverlay(keys ?? state, glyphs: glyphs, into: &buf)
 }
 
 private func renderOverlay(_ state: AppState, glyphs: Glyphs, into buf: inout ScreenBuffer) {

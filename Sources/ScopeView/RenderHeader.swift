@@ -23,6 +23,7 @@ enum Header {
         if buf.displayWidth(mark) > (titleEnd - x) / 2 { mark = " │ changed: \(changed.count) settings" }
         // The split: which side the toggles act on (Tab moves it).
         if state.isSplit { mark += " │ focus \(state.focus.name)" }
+        if let alone = state.ui.alone { mark += " │ " + alone }
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
         var title = "│ \(run.scenario.title) (\(run.scenario.name))"
         // In a lecture, where this preset is in it.

@@ -217,8 +217,20 @@ enum SplitScreen {
     }
 }
 
-/// The split view needs more room than one run: below it, this says how much.
+/// The split view needs more room than one run: below it, the focused run is
+/// shown alone (where one run fits), or this says how much room.
 enum SplitTooSmall {
+    /// The focused run as a state of its own, for the single view, its title bar
+    /// saying which side it is and that Tab shows the other.
+    static func focusedAlone(_ state: AppState) -> AppState {
+        var one = state
+        let side = state.ui.focus
+        one.runs = [state[side]]
+        one.ui.focus = .a
+        one.ui.alone = "\(side.name) alone (split needs \(SplitScreen.minimumWidth)×\(SplitScreen.minimumHeight); Tab: \(side.other.name))"
+        return one
+    }
+
     static func message(width: Int, height: Int) -> String {
         "the split view needs \(SplitScreen.minimumWidth)×\(SplitScreen.minimumHeight) (side by side from \(SplitScreen.sideBySideWidth) columns): have \(width)×\(height); v closes the split"
     }

@@ -237,9 +237,19 @@ import Testing
         let (ya, yb) = (try #require(equal.row(containing: "▶ A: ")), try #require(equal.row(containing: "  B: ")))
         #expect((1..<(yb - ya)).allSatisfy { equal.line(ya + $0) == equal.line(yb + $0) }, "the same norms, the same chart")
 
-        let small = Fixture.render(split(width: 80, height: 24))
-        #expect(small.text.contains("the split view needs 100×28"))
-        #expect(small.text.contains("q quits"))
+        // A default 80×24 terminal: the focused run alone, as the single view draws it,
+        // the title saying which and how to see the other (it showed no chart at all).
+        var small = split(width: 80, height: 24, b: same)
+        var alone = Fixture.render(small)
+        #expect(alone.line(0).contains("A alone (split needs 100×28; Tab: B)"), "[\(alone.line(0))]")
+        #expect(alone.text.contains("by timestep") && !alone.text.contains("the split view needs"))
+        _ = press(&small, .tab)
+        alone = Fixture.render(small)
+        #expect(alone.line(0).contains("B alone (split needs 100×28; Tab: A)"))
+        // Smaller than one run: say so.
+        let tiny = Fixture.render(split(width: 60, height: 14))
+        #expect(tiny.text.contains("the split view needs 100×28"))
+        #expect(tiny.text.contains("q quits"))
     }
 
     @Test func headersSayWhatDiffers() {
