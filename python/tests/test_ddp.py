@@ -1,6 +1,7 @@
 """DistributedDataParallel over two gloo processes: rank 0 writes the norms of its own
 shard, equal to a single-process run on that shard; the control file's clip reaches
 every rank."""
+import contextlib
 import json
 import os
 import sys
@@ -38,14 +39,25 @@ def leave():
     os._exit(0)
 
 
-def worker(rank, port, folder):
+@contextlib.contextmanager
+def joined(rank, port):
+    """This process in the two-rank gloo group, with the same Net on every rank and its
+    DistributedDataParallel wrapper. Both ranks reach the end before the group is torn
+    down: a rank leaving first made gloo abort the other now and then (SIGABRT)."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=2)
     try:
         torch.manual_seed(0)
         model = Net()
-        ddp = DistributedDataParallel(model)
+        yield model, DistributedDataParallel(model)
+    finally:
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def worker(rank, port, folder):
+    with joined(rank, port) as (model, ddp):
         scope = rnnscope.watch(model.rnn, os.path.join(folder, "run.jsonl"), every=1, control=True)
         x, y = shard(rank)
         seen = {}
@@ -64,11 +76,6 @@ def worker(rank, port, folder):
         scope.close()
         with open(os.path.join(folder, f"seen{rank}.json"), "w") as f:
             json.dump(seen, f)
-    finally:
-        # Both ranks reach the end before the group is torn down: a rank leaving first
-        # made gloo abort the other now and then (SIGABRT in teardown).
-        dist.barrier()
-        dist.destroy_process_group()
     leave()
 
 
@@ -108,13 +115,7 @@ def test_rank_zero_writes_its_own_shard(tmp_path):
 
 
 def other_ranks_worker(rank, port, folder):
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=2)
-    try:
-        torch.manual_seed(0)
-        model = Net()
-        ddp = DistributedDataParallel(model)
+    with joined(rank, port) as (model, ddp):
         one = rnnscope.watch(model.rnn, os.path.join(folder, "one.jsonl"), every=1, rank=1)
         each = rnnscope.watch(model.rnn, os.path.join(folder, "each.jsonl"), every=1, rank="all")
         x, y = shard(rank)
@@ -123,9 +124,6 @@ def other_ranks_worker(rank, port, folder):
         for scope in (one, each):
             scope.step(loss)
             scope.close()
-    finally:
-        dist.barrier()
-        dist.destroy_process_group()
     leave()
 
 
