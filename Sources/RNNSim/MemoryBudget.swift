@@ -151,12 +151,13 @@ public enum MemoryBudget {
     /// Throws, saying what the call would need and what to lower, when the
     /// estimate is over the cap. `lower` names the settings by the part they drive.
     public static func check(_ estimate: MemoryEstimate, lower: [String: String], otherwise: String) throws {
-        let cap = try limit()
+        let physical = physicalMemory  // read once: the control group's files
+        let cap = try limit(physical: physical)
         let needed = estimate.bytes
         guard needed > cap else { return }
         let largest = estimate.parts.max { $0.bytes < $1.bytes }!.what
         throw MemoryLimitError(needed: needed, limit: cap, largest: largest, lower: lower[largest] ?? otherwise,
-                               atMost: cap >= physicalMemory)
+                               atMost: cap >= physical)
     }
 
     public static func format(_ bytes: Double) -> String {
