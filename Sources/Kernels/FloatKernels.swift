@@ -18,7 +18,8 @@
 /// Products with at least `parallelWork` multiply-adds (or matrix-vector
 /// products with a large matrix) are split into disjoint blocks of C over the
 /// cores (see `KernelThreads`). Each element of C is always summed in the same
-/// order, whatever the split, so results are bit-for-bit reproducible.
+/// order, whatever the split (along k, or for a single row asked to read B
+/// descending, from the last term: `gemm`), so results are bit-for-bit reproducible.
 /// Subnormals are flushed to zero while a product runs (see `Denormals`).
 package enum FloatKernels {
     /// k block of the broadcast kernel: the C tile is reloaded every `kc` steps.
@@ -37,10 +38,14 @@ package enum FloatKernels {
     /// piece costs about what it saves (Elman H = 192: no change).
     static let parallelMatrixVector = 1 << 15
 
-    /// `descending`: a single row of A against the rows of B (op(B) = Bᵀ) takes
-    /// them from the last to the first. The bits are the same either way (each
-    /// element of C is its own sum); what changes is which rows of B are still in
-    /// L1 for the next product with the same B, when the orders alternate.
+    /// `descending`: a product with a single row of A reads the rows of B (as
+    /// stored) from the last to the first, so that when a run of products with
+    /// the same B alternates the order, each starts on the rows the last one read
+    /// last, still in L1 (W_hh at H 128 is 64 KiB, more than L1's 48 KiB).
+    /// With op(B) = Bᵀ each row of B is its own element of C: the bits are the
+    /// same either way. With op(B) = B the rows of B are the terms of every
+    /// element's sum, which is then taken from its last term to its first: one
+    /// fixed order per call, the same on every split, but other bits.
     package static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int,
@@ -131,7 +136,7 @@ package enum FloatKernels {
         // The broadcast kernel: C is split by columns unless it is much taller than wide.
         KernelThreads.run(ProductJob(kernel: .broadcast, transA: transA, transB: transB, m: m, n: n, k: k,
                                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
-                                     parts: parts, byRows: m >= 2 &* n, flush: flush))
+                                     parts: parts, byRows: m >= 2 &* n, flush: flush, descending: descending && m == 1))
     }
 
     /// Piece t of a product: its block of rows or columns of C, by the job's kernel.
@@ -147,7 +152,7 @@ package enum FloatKernels {
         case .broadcast:
             broadcastProduct(transA: job.transA, transB: job.transB, rows: rows, cols: cols, k: job.k,
                              a: job.a, lda: job.lda, b: job.b, ldb: job.ldb, c: job.c, ldc: job.ldc,
-                             accumulate: job.accumulate)
+                             accumulate: job.accumulate, descending: job.descending)
         case .packed:
             packedProduct(rows: rows, cols: cols, n: job.n, k: job.k, a: job.a, lda: job.lda, panels: job.b,
                           c: job.c, ldc: job.ldc, accumulate: job.accumulate)
@@ -212,11 +217,11 @@ package enum FloatKernels {
     static func broadcastProduct(
         transA: Bool, transB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, descending: Bool = false
     ) {
         if rows.count == 1 {
             rowTimesMatrix(transA: transA, transB: transB, row: rows.lowerBound, cols: cols, k: k,
-                           a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+                           a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, descending: descending)
             return
         }
         let MR = mr, NR = nr
@@ -298,7 +303,7 @@ package enum FloatKernels {
     static func rowTimesMatrix(
         transA: Bool, transB: Bool, row: Int, cols: Range<Int>, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, descending: Bool = false
     ) {
         let aRow = a + (transA ? row : row &* lda)
         let aps = transA ? lda : 1
@@ -309,17 +314,21 @@ package enum FloatKernels {
         let ragged = width % 16 != 0
         let kcMax = min(kc, k)
         let scratch: UnsafeMutablePointer<Float>? = transB || ragged ? KernelScratch.floats(kcMax &* NR) : nil
-        var p0 = 0
-        while p0 < k {
+        // Descending (B in place only): the k blocks last to first, each read from its last row.
+        let reverse = descending && !transB && !ragged
+        let blocks = (k &+ kc &- 1) / kc
+        for block in 0..<blocks {
+            let p0 = (reverse ? blocks &- 1 &- block : block) &* kc
             let kb = min(kc, k &- p0)
-            let acc = accumulate || p0 > 0
+            let acc = accumulate || block > 0
+            let first = reverse ? p0 &+ kb &- 1 : p0, step = reverse ? -1 : 1
             for t in 0..<panels {
                 let j = cols.lowerBound &+ t &* NR
                 let w = min(NR, cols.upperBound &- j)
                 let vectors = (w &+ 15) >> 4
-                let ap = aRow + p0 &* aps
                 let cp = cRow + j
                 if transB || w != vectors &* 16 {
+                    let ap = aRow + p0 &* aps
                     let dst = scratch!
                     if transB {
                         packTransposed(b, ldb, p0: p0, kc: kb, j: j, w: w, width: vectors &* 16, into: dst)
@@ -331,13 +340,15 @@ package enum FloatKernels {
                     } else {
                         raggedTile(1, vectors, w, kb, ap, 0, aps, dst, vectors &* 16, cp, ldc, acc)
                     }
-                } else if vectors == 8 {
-                    vtile1x8(kb, ap, 0, aps, b + (p0 &* ldb &+ j), ldb, cp, ldc, acc)
                 } else {
-                    vtileAny(1, vectors, kb, ap, 0, aps, b + (p0 &* ldb &+ j), ldb, cp, ldc, acc)
+                    let ap = aRow + first &* aps, bp = b + (first &* ldb &+ j)
+                    if vectors == 8 {
+                        vtile1x8(kb, ap, 0, step &* aps, bp, step &* ldb, cp, ldc, acc)
+                    } else {
+                        vtileAny(1, vectors, kb, ap, 0, step &* aps, bp, step &* ldb, cp, ldc, acc)
+                    }
                 }
             }
-            p0 &+= kb
         }
     }
 

@@ -544,8 +544,8 @@ extension FloatKernels {
         let k16 = k & ~15
         var p = 0
         if R == 1 {
-            // Four rows at a time: four sequential streams through B, one load
-            // of a shared by four independent accumulation chains.
+            // 8 rows at a time: 8 sequential streams through B, one load
+            // of a shared by 8 independent accumulation chains.
             if S > 0 {
                 let row = b + 0 &* ldb
                 var q = 0
@@ -555,18 +555,10 @@ extension FloatKernels {
                     if S > 1 { d0_1 = d0_1.addingProduct(x, load16(row + (1 &* ldb &+ q))) }
                     if S > 2 { d0_2 = d0_2.addingProduct(x, load16(row + (2 &* ldb &+ q))) }
                     if S > 3 { d0_3 = d0_3.addingProduct(x, load16(row + (3 &* ldb &+ q))) }
-                    q &+= 16
-                }
-            }
-            if S > 4 {
-                let row = b + 4 &* ldb
-                var q = 0
-                while q < k16 {
-                    let x = load16(a + q)
-                    if S > 4 { d0_4 = d0_4.addingProduct(x, load16(row + (q))) }
-                    if S > 5 { d0_5 = d0_5.addingProduct(x, load16(row + (1 &* ldb &+ q))) }
-                    if S > 6 { d0_6 = d0_6.addingProduct(x, load16(row + (2 &* ldb &+ q))) }
-                    if S > 7 { d0_7 = d0_7.addingProduct(x, load16(row + (3 &* ldb &+ q))) }
+                    if S > 4 { d0_4 = d0_4.addingProduct(x, load16(row + (4 &* ldb &+ q))) }
+                    if S > 5 { d0_5 = d0_5.addingProduct(x, load16(row + (5 &* ldb &+ q))) }
+                    if S > 6 { d0_6 = d0_6.addingProduct(x, load16(row + (6 &* ldb &+ q))) }
+                    if S > 7 { d0_7 = d0_7.addingProduct(x, load16(row + (7 &* ldb &+ q))) }
                     q &+= 16
                 }
             }
@@ -579,18 +571,10 @@ extension FloatKernels {
                     if S > 9 { d0_9 = d0_9.addingProduct(x, load16(row + (1 &* ldb &+ q))) }
                     if S > 10 { d0_10 = d0_10.addingProduct(x, load16(row + (2 &* ldb &+ q))) }
                     if S > 11 { d0_11 = d0_11.addingProduct(x, load16(row + (3 &* ldb &+ q))) }
-                    q &+= 16
-                }
-            }
-            if S > 12 {
-                let row = b + 12 &* ldb
-                var q = 0
-                while q < k16 {
-                    let x = load16(a + q)
-                    if S > 12 { d0_12 = d0_12.addingProduct(x, load16(row + (q))) }
-                    if S > 13 { d0_13 = d0_13.addingProduct(x, load16(row + (1 &* ldb &+ q))) }
-                    if S > 14 { d0_14 = d0_14.addingProduct(x, load16(row + (2 &* ldb &+ q))) }
-                    if S > 15 { d0_15 = d0_15.addingProduct(x, load16(row + (3 &* ldb &+ q))) }
+                    if S > 12 { d0_12 = d0_12.addingProduct(x, load16(row + (4 &* ldb &+ q))) }
+                    if S > 13 { d0_13 = d0_13.addingProduct(x, load16(row + (5 &* ldb &+ q))) }
+                    if S > 14 { d0_14 = d0_14.addingProduct(x, load16(row + (6 &* ldb &+ q))) }
+                    if S > 15 { d0_15 = d0_15.addingProduct(x, load16(row + (7 &* ldb &+ q))) }
                     q &+= 16
                 }
             }

@@ -14,10 +14,6 @@ package final class PackedOperand<T: RNNFloat> {
     private var ldb = 0
     /// op(B) in panels (Float, rows of A ≥ 2), or nil.
     private let panels: UnsafeMutablePointer<Float>?
-    /// Single-row products take B's rows in alternating order: each starts with
-    /// the rows the last one read last, still in L1 (W_hh at H 128 is 64 KiB, more
-    /// than L1 holds; read in the same order every step, none of it stays).
-    private var descending = false
 
     /// `rows` is the number of rows of A every product will have.
     @_specialize(exported: true, where T == Float)
@@ -46,10 +42,15 @@ package final class PackedOperand<T: RNNFloat> {
 
     /// C[m × n] = A[m × k] · op(B) + beta · C, beta 0 or 1; on this thread
     /// alone when `split` is false (the caller is one of several already).
+    /// `descending`: a single row reads B's rows last to first (`FloatKernels.gemm`);
+    /// callers alternate it by timestep, so that each step starts on the rows
+    /// the last one read last, still in L1 (read in one order every step, none
+    /// of W_hh at H 128 stays), and the bits depend on the timestep alone.
     @inline(__always)
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
-    package func product(m: Int, a: UnsafePointer<T>, lda: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, split: Bool = true) {
+    package func product(m: Int, a: UnsafePointer<T>, lda: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, split: Bool = true,
+                         descending: Bool = false) {
         if let panels, m >= 2, !split, k > 0 {
             FloatKernels.packedProduct(rows: 0..<m, cols: 0..<n, n: n, k: k, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
                                        lda: lda, panels: panels,
@@ -59,7 +60,6 @@ package final class PackedOperand<T: RNNFloat> {
                                     panels: panels, accumulate: beta != 0,
                                     c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
         } else {
-            if m == 1 { descending.toggle() }
             Gemm.run(transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b!, ldb: ldb,
                      beta: beta, c: c, ldc: ldc, descending: m == 1 && descending)
         }

@@ -22,7 +22,7 @@ struct ProductJob {
     package var parts: Int
     var byRows: Bool
     package var flush: Bool
-    /// `.dot`: the columns of C (rows of B) in descending order (see `FloatKernels.gemm`).
+    /// A single row of A: the rows of B last to first (see `FloatKernels.gemm`).
     package var descending = false
 }
 
@@ -61,7 +61,7 @@ package enum KernelThreads {
             FloatKernels.runPiece(job, 0)
         } else {
             withUnsafePointer(to: job) { product in
-                runPieces(job.parts, context: UnsafeRawPointer(product)) { context, t, _ in
+                runPieces(job.parts, context: UnsafeRawPointer(product), work: job.m &* job.n &* job.k) { context, t, _ in
                     FloatKernels.runPiece(context.assumingMemoryBound(to: ProductJob.self).pointee, t)
                 }
             }
@@ -70,11 +70,12 @@ package enum KernelThreads {
 
     /// Runs `run(context, t, parts)` for every t in 0..<parts, on this thread
     /// and the helpers, and returns when all have finished. A function and a
-    /// context rather than a closure, so nothing is allocated.
-    package static func runPieces(_ parts: Int, context: UnsafeRawPointer,
+    /// context rather than a closure, so nothing is allocated. `work`: its
+    /// multiply-adds, where known (see `WorkerPool.wakeWork`).
+    package static func runPieces(_ parts: Int, context: UnsafeRawPointer, work: Int = .max,
                           _ run: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
         if parts <= 1 { return run(context, 0, 1) }
-        withUnsafePointer(to: PoolJob(parts: parts, context: context, run: run)) { WorkerPool.shared.run($0) }
+        withUnsafePointer(to: PoolJob(parts: parts, context: context, run: run, work: work)) { WorkerPool.shared.run($0) }
     }
 
     /// Runs `run(context, lower, upper)` on `parts` nearly equal blocks of

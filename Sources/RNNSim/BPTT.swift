@@ -547,6 +547,8 @@ public final class BPTT<T: RNNFloat> {
         let k = pass.layer, H = shape.hidden, GH = C.gates * H, W = C.width * H, bhh = pass.biasHH
         // With one block, each product is split over the threads instead
         let split = rowBlocks == 1
+        // Batch 1: odd steps read W_hh's rows last to first (`PackedOperand.product`).
+        let alternates = batchSize == 1
         switch pass.phase {
         case .forward:
             for s in 0..<steps {
@@ -554,10 +556,12 @@ public final class BPTT<T: RNNFloat> {
                 if C.recurrentApart {
                     // h_{t-1} W_hhᵀ, kept apart for the cell
                     recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 0,
-                                             c: recurrentScratch + rows.lowerBound * GH, ldc: GH, split: split)
+                                             c: recurrentScratch + rows.lowerBound * GH, ldc: GH, split: split,
+                                             descending: alternates && s & 1 == 1)
                 } else {
                     // a_t += h_{t-1} W_hhᵀ
-                    recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W, split: split)
+                    recurrentForward.product(m: st.batch, a: st.hPrev, lda: H, beta: 1, c: st.gates, ldc: W, split: split,
+                                             descending: alternates && s & 1 == 1)
                 }
                 // h_t (and c_t) from the gates
                 cell.forward(st)
@@ -579,7 +583,7 @@ public final class BPTT<T: RNNFloat> {
                 // ∂L/∂h_{t-1} += ∂L/∂a_t W_hh
                 if let dhPrev {
                     recurrentBackward.product(m: rows.count, a: w.dah(s) + r0 * GH, lda: GH, beta: 1,
-                                              c: dhPrev + r0 * H, ldc: H, split: split)
+                                              c: dhPrev + r0 * H, ldc: H, split: split, descending: alternates && s & 1 == 1)
                 }
             }
         }

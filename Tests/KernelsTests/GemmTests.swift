@@ -369,11 +369,58 @@ import Testing
                         o.b.withUnsafeBufferPointer { b in
                             again.withUnsafeMutableBufferPointer { c in
                                 operand.load(b.baseAddress!, ldb: t.ldb)
-                                operand.product(m: 1, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc)
+                                operand.product(m: 1, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc,
+                                                descending: call % 2 == 1)
                             }
                         }
                     }
                     #expect(again.map(\.bitPattern) == want.map(\.bitPattern), "\(t), call \(call)")
+                }
+            }
+        }
+    }
+
+    /// A single row times B (in place) read descending sums every element from
+    /// its last term: bit for bit the chain of fused multiply-adds
+    /// c ← fma(a_p, b_pj, c) for p = k − 1 … 0, starting from c (beta 1) or 0.
+    /// Widths of 8 vectors (the batch-1 step at H 128) and others, several k
+    /// blocks, one core and both, and a packed operand alternating its order.
+    @Test func aRowTimesBDescendingSumsFromTheLastTerm() {
+        for (n, k) in [(128, 128), (128, 600), (64, 100), (256, 256), (640, 512)] {
+            for beta: Float in [0, 1] {
+                let t = Case(transA: false, transB: false, m: 1, n: n, k: k, beta: beta)
+                let o = Self.operands(t, seed: 29)
+                var want = o.c
+                for j in 0..<n {
+                    var s: Float = beta == 0 ? 0 : o.c[j]
+                    for p in stride(from: k - 1, through: 0, by: -1) { s = s.addingProduct(o.a[p], o.b[p * t.ldb + j]) }
+                    want[j] = s
+                }
+                var got = o.c
+                o.a.withUnsafeBufferPointer { a in
+                    o.b.withUnsafeBufferPointer { b in
+                        got.withUnsafeMutableBufferPointer { c in
+                            Gemm.run(transA: false, transB: false, m: 1, n: n, k: k, a: a.baseAddress!, lda: t.lda,
+                                     b: b.baseAddress!, ldb: t.ldb, beta: beta, c: c.baseAddress!, ldc: t.ldc, descending: true)
+                        }
+                    }
+                }
+                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                let ascending = Self.fast(t, o)
+                let operand = PackedOperand<Float>(k: k, n: n, transB: false, rows: 1)
+                for call in 0..<4 {
+                    var again = o.c
+                    o.a.withUnsafeBufferPointer { a in
+                        o.b.withUnsafeBufferPointer { b in
+                            again.withUnsafeMutableBufferPointer { c in
+                                operand.load(b.baseAddress!, ldb: t.ldb)
+                                operand.product(m: 1, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc,
+                                                descending: call % 2 == 1)
+                            }
+                        }
+                    }
+                    let expected = call % 2 == 1 ? want : ascending
+                    #expect(again.map(\.bitPattern) == expected.map(\.bitPattern), "\(t), call \(call)")
                 }
             }
         }
