@@ -65,18 +65,32 @@ typealias F8 = SIMD8<Float>
 }
 
 /// Replaces v[0] by the vector whose lane q is the sum of the lanes of v[q],
-/// for the sixteen vectors v[0..<16], always added in the same tree order.
+/// for the sixteen vectors v[0..<16], always added in the same tree order:
+/// (((x0+x1)+(x2+x3))+((x4+x5)+(x6+x7)))+(((x8+x9)+(x10+x11))+((x12+x13)+(x14+x15))).
 ///
-/// Deliberately a separate, non-inlined function reading its input from
-/// memory: written inline after the accumulation loop, LLVM rewrites any
-/// shuffle/add reduction into a long sequence of narrow shuffles (several
-/// times slower). Here it stays 64 `vpermt2ps` and 15 adds.
+/// Four rounds fold vector i with vector i + h (h = 8, 4, 2, 1): interleaving
+/// the pair's low halves, and their high halves, and adding leaves each lane
+/// sum j + 8 of both side by side, so every round halves the vectors and the
+/// terms per sum, and after the fourth lane q holds v[q]'s sum. The first
+/// round reads the lanes in bit-reversed order (j + 8 is then the neighbour
+/// of j), which gives the tree above. 30 two-source shuffles and 15 adds (a
+/// 16×16 transpose first, with the same sums, took 64 shuffles).
+///
+/// Deliberately a separate, non-inlined function that folds in memory:
+/// written inline after the accumulation loop, or as one expression, LLVM
+/// rewrites any shuffle/add reduction into a long sequence of narrow shuffles
+/// or horizontal adds (several times slower).
 @inline(never) func reduce16(_ v: UnsafeMutablePointer<F16>) {
-    var r0 = v[0], r1 = v[1], r2 = v[2], r3 = v[3], r4 = v[4], r5 = v[5], r6 = v[6], r7 = v[7]
-    var r8 = v[8], r9 = v[9], r10 = v[10], r11 = v[11], r12 = v[12], r13 = v[13], r14 = v[14], r15 = v[15]
-    transpose16(&r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7, &r8, &r9, &r10, &r11, &r12, &r13, &r14, &r15)
-    v[0] = (((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)))
-        + (((r8 + r9) + (r10 + r11)) + ((r12 + r13) + (r14 + r15)))
+    for i in 0..<8 {
+        let x = v[i], y = v[i &+ 8]
+        v[i] = F16(x[0], y[0], x[8], y[8], x[4], y[4], x[12], y[12], x[2], y[2], x[10], y[10], x[6], y[6], x[14], y[14])
+            + F16(x[1], y[1], x[9], y[9], x[5], y[5], x[13], y[13], x[3], y[3], x[11], y[11], x[7], y[7], x[15], y[15])
+    }
+    var h = 4
+    while h > 0 {
+        for i in 0..<h { v[i] = interleaveLow(v[i], v[i &+ h]) + interleaveHigh(v[i], v[i &+ h]) }
+        h >>= 1
+    }
 }
 
 

@@ -1,14 +1,11 @@
 /// Gradient clipping and the norms it needs.
 public enum Clipping {
-    /// ‖v‖₂ summed in Double, so that large vectors and tiny entries keep their digits.
+    /// ‖v‖₂ summed in Double, so that large vectors and tiny entries keep their
+    /// digits (Float in eight lanes: one chain of scalar adds was 7% of a batch-1
+    /// iteration at H 128).
     @inline(__always)
     public static func norm<T: RNNFloat>(_ v: UnsafePointer<T>, count: Int) -> Double {
-        var sum = 0.0
-        for i in 0..<count {
-            let x = Double(v[i])
-            sum += x * x
-        }
-        return sum.squareRoot()
+        Elementwise.norm(v, count)
     }
 
     /// The global L2 norm over all parameter gradients.
