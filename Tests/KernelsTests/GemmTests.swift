@@ -343,9 +343,10 @@ import Testing
     }
 
     /// A single row against the rows of B read last to first (which `PackedOperand`
-    /// alternates, to find the last product's rows still in L1) gives the same
+    /// alternates where W_hh's rows are not whole vectors, to find the last
+    /// product's rows still in L1) gives the same
     /// bits: the same blocks of columns, each its own sum. Ragged widths, one core
-    /// and both (n·k ≥ 2^15), and a packed operand called again and again.
+    /// and both (n·k ≥ 2^15).
     @Test func rowsOfBInEitherOrderGiveTheSameBits() {
         for (n, k) in [(16, 16), (100, 128), (128, 128), (200, 300), (640, 512)] {
             for beta: Float in [0, 1] {
@@ -362,22 +363,56 @@ import Testing
                     }
                 }
                 #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+            }
+        }
+    }
+
+    /// A single row against Bᵀ through `PackedOperand` (the forward step at
+    /// batch 1): B transposed once per load and read as a broadcast product,
+    /// alternating its order, gives the bits of `Gemm.run` on the transpose
+    /// written out in the same order (which
+    /// `aRowTimesBDescendingSumsFromTheLastTerm` holds to the chain of fused
+    /// multiply-adds); a width that is not whole vectors keeps the dot
+    /// kernel's bits in either order.
+    @Test func aSingleRowAgainstBTransposedIsABroadcastProductInEitherOrder() {
+        for (n, k) in [(16, 16), (100, 128), (128, 128), (128, 100), (200, 300), (640, 512)] {
+            for beta: Float in [0, 1] {
+                let t = Case(transA: false, transB: true, m: 1, n: n, k: k, beta: beta)
+                let o = Self.operands(t, seed: 23)
                 let operand = PackedOperand<Float>(k: k, n: n, transB: true, rows: 1)
-                for call in 0..<3 {
-                    var again = o.c
+                for call in 0..<4 {
+                    let descending = call % 2 == 1
+                    let want = n % 16 == 0 ? Self.timesTransposed(t, o, descending: descending) : Self.fast(t, o)
+                    var got = o.c
                     o.a.withUnsafeBufferPointer { a in
                         o.b.withUnsafeBufferPointer { b in
-                            again.withUnsafeMutableBufferPointer { c in
+                            got.withUnsafeMutableBufferPointer { c in
                                 operand.load(b.baseAddress!, ldb: t.ldb)
                                 operand.product(m: 1, a: a.baseAddress!, lda: t.lda, beta: beta, c: c.baseAddress!, ldc: t.ldc,
-                                                descending: call % 2 == 1)
+                                                descending: descending)
                             }
                         }
                     }
-                    #expect(again.map(\.bitPattern) == want.map(\.bitPattern), "\(t), call \(call)")
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t), call \(call)")
                 }
             }
         }
+    }
+
+    /// C through `Gemm.run` with op(B) = Bᵀ written out as a k × n matrix (t.transB must be true).
+    static func timesTransposed(_ t: Case, _ o: Operands, descending: Bool) -> [Float] {
+        var bt = [Float](repeating: 0, count: t.k * t.n)
+        for j in 0..<t.n { for p in 0..<t.k { bt[p * t.n + j] = o.b[j * t.ldb + p] } }
+        var c = o.c
+        o.a.withUnsafeBufferPointer { a in
+            bt.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { cp in
+                    Gemm.run(transA: false, transB: false, m: t.m, n: t.n, k: t.k, a: a.baseAddress!, lda: t.lda,
+                             b: b.baseAddress!, ldb: t.n, beta: t.beta, c: cp.baseAddress!, ldc: t.ldc, descending: descending)
+                }
+            }
+        }
+        return c
     }
 
     /// A single row times B (in place) read descending sums every element from
@@ -437,7 +472,8 @@ import Testing
                     let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: beta, pad: 3)
                     #expect(Self.check(t, seed: 17) == nil)
                     let o = Self.operands(t, seed: 17)
-                    let want = Self.fast(t, o)
+                    // A single row against Bᵀ: the broadcast product with Bᵀ written out (`PackedOperand`'s copy)
+                    let want = m == 1 && tb ? Self.timesTransposed(t, o, descending: false) : Self.fast(t, o)
                     // split: over the helper threads as Gemm.run would; not: on this thread alone
                     for split in [true, false] {
                         var got = o.c
