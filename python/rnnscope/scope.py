@@ -76,9 +76,10 @@ class Scope:
     def _control_path(path: str) -> str:
         # The viewer derives <stream>.control from a file's path; reading standard input it
         # takes the header's, if that names a .control file.
+        # Absolute either way: a viewer reading standard input runs in a directory of its own.
         if path == "-":
             return os.path.abspath(f"rnnscope-{os.getpid()}.control")
-        return path + ".control"
+        return os.path.abspath(path) + ".control"
 
     @property
     def control_path(self) -> Optional[str]:
