@@ -190,14 +190,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
                 switch StreamHeader.parse(bytes) {
                 case .success(let h):
-                    header = h
-                    headerEnd = (session.follower.consumed, line)
-                    if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
-                    // The view's own state, written at once: a control file a viewer killed while
-                    // paused left behind would otherwise hold the loop while this one says RUNNING.
-                    let paused = !running
-                    steer { try $0.pause(paused) }
-                    session.publish { $0.streamHeader = h }
+                    adopt(h)
                 case .failure(let e):
                     failed = true
                     let name = session.name
@@ -214,6 +207,18 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             case .waiting, .restarted:
                 break
             }
+        }
+
+        /// The header of the run being read (the first line's, or an appended run's).
+        mutating func adopt(_ h: StreamHeader) {
+            header = h
+            headerEnd = (session.follower.consumed, line)
+            if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
+            // The view's own state, written at once: a control file a viewer killed while
+            // paused left behind would otherwise hold the loop while this one says RUNNING.
+            let paused = !running
+            steer { try $0.pause(paused) }
+            session.publish { $0.streamHeader = h }
         }
 
         /// Shows the records that are due: one at the pace in force, all there are at max.
@@ -273,6 +278,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                         progress.caughtUp = false
                         return r
                     case .failure(let e):
+                        // A header after the records: another run appended to the file. It is
+                        // a new run, as a replaced file is: its records are not the first run's.
+                        if case .success(let h) = StreamHeader.parse(bytes) {
+                            appended(h, at: line)
+                            return nil
+                        }
                         skip("line \(line): \(e)")
                     }
                 case .skippedLong:
@@ -331,11 +342,26 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             // Paused, a new file is a new run: all of it comes after the pause.
             if !running { pausedAt = 0 }
             let g = generation, name = session.name
-            session.publish { u in
+            // The old run's records nobody has collected yet are not the new run's.
+            session.publish(newRun: true) { u in
                 u = SessionUpdate(generation: g)
                 u.restarted = true
                 u.notice = "\(name) was replaced: reading it from the start"
             }
+        }
+
+        /// A second header at `headerLine`: the run it begins is shown from its start, under its
+        /// own header. Its control file, the same `<stream>.control` for a file, is written
+        /// afresh; one the new run does not read is removed.
+        mutating func appended(_ h: StreamHeader, at headerLine: Int) {
+            let keep = control
+            control = nil
+            restart()
+            let name = session.name
+            session.publish { $0.notice = "\(name), line \(headerLine): another run's header: showing that run from its start" }
+            line = headerLine
+            adopt(h)
+            if control?.path != keep?.path { keep?.release() }
         }
 
         mutating func deliver(_ record: StreamRecord, last: Bool) {

@@ -298,6 +298,31 @@ import Testing
         #expect(Header.runState(state.b!, mode: state.ui.mode).text == "INF/NAN")
     }
 
+    /// A second run appended to the file (`python train.py - >> run.jsonl`, two loops
+    /// writing one file): its header starts a new run on screen, as a replaced file does.
+    /// Its records were skipped as bad lines when its shape differed (the view went on
+    /// showing the first model as the live one), and taken into the first run's history
+    /// when it matched (iteration 15, then 1: two runs drawn as one).
+    @Test(arguments: [false, true]) func aHeaderAppendedStartsANewRun(sameShape: Bool) throws {
+        let second = sameShape ? Self.header.replacingOccurrences(of: "model.lstm", with: "again.lstm")
+            : #"{"rnnscope":"0.2.0","source":"pytorch","title":"other.gru","cell":"gru","layers":1,"directions":1,"hidden":8,"steps":2,"every":1,"exact":true,"inexact":[]}"#
+        func again(_ i: Int) -> String {
+            sameShape ? Self.record(i).replacingOccurrences(of: #""iteration":\#(i * 5)"#, with: #""iteration":\#(i)"#)
+                : #"{"iteration":\#(i),"loss":0.5,"grad_norm":1,"clip_scale":1,"clipped":false,"clip_max_norm":0,"nonfinite":false,"hidden_grad_norms":[[0.25,0.5]]}"#
+        }
+        let path = try file([Self.header] + (1...3).map(Self.record) + [second] + (1...2).map(again))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.scenario.title == (sameShape ? "again.lstm" : "other.gru") && $0.a.latestIteration == 2 && $0.a.streamProgress?.caughtUp == true }
+        #expect(state.a.scenario.title == (sameShape ? "again.lstm" : "other.gru"))
+        #expect(state.a.settings.cell == (sameShape ? .lstm : .gru))
+        #expect(state.a.latestIteration == 2 && state.a.history.count == 2, "\(state.a.history.count) iterations")
+        #expect(state.a.streamProgress?.records == 2 && state.a.streamProgress?.skipped == 0)
+    }
+
     @Test func aBadHeaderIsOneLineOnScreen() throws {
         let path = try file([#"{"iteration":1}"#])
         defer { unlink(path) }
