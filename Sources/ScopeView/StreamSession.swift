@@ -102,6 +102,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// space was pressed, each one n lets through) is its newest state and is shown as it
         /// comes; what was written before is a backlog that waits, as a replay does.
         var pausedAt: Int64?
+        /// Records the loop wrote since the pause that no n let through: the first is the
+        /// iteration under way; a second means the loop does not read the control file.
+        var unrequested = 0
         /// A record read while paused that belongs to the backlog: the next one shown.
         var held: StreamRecord?
         /// Where the header line ends and the records begin, in bytes (and lines).
@@ -144,6 +147,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     pausedAt = progress.caughtUp ? session.follower.consumed : session.follower.length
                 }
                 running = false
+                unrequested = 0
                 steer { try $0.pause(true) }
                 session.publish { $0.iterationsPerSecond = 0 }
             case .resume:
@@ -252,7 +256,14 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     held = record
                     return
                 }
-                if pendingSteps > 0 { pendingSteps -= 1 }
+                if pendingSteps > 0 {
+                    pendingSteps -= 1
+                } else if written {
+                    unrequested += 1
+                    if unrequested == 2, let path = control?.path {
+                        say("your loop did not pause: it does not read \(path) (another machine or directory?)")
+                    }
+                }
                 deliver(record, last: true)
             }
         }

@@ -186,6 +186,29 @@ import Testing
         #expect(state.a.history.count == 5, "nothing shown twice or skipped")
     }
 
+    /// Paused, a steered loop writes the iteration under way and then one per n. A loop that
+    /// goes on writing does not read the control file the view writes (a stream from another
+    /// machine over ssh, or from another directory): the view says so instead of "paused:
+    /// your loop waits at its next scope.step()" while the loop ran from iteration 151 to 160.
+    @Test func aLoopThatGoesOnWhilePausedIsSaid() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
+        s.send(.pause)
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(4)])        // the iteration under way: expected
+        follow(s, &state) { $0.a.latestIteration == 20 }
+        #expect(state.ui.status?.text.contains("did not pause") != true)
+        try append(path, (5...7).map(Self.record))  // not let through by n
+        follow(s, &state) { $0.a.latestIteration == 35 }
+        #expect(state.ui.status?.text.contains("your loop did not pause") == true, "\(state.ui.status?.text ?? "nil")")
+    }
+
     /// Records written before the pause that the view had not reached (a replay at a slow
     /// pace) wait while paused, as a replay does, whatever the loop writes after them.
     @Test func pausedABacklogWaitsForN() throws {
