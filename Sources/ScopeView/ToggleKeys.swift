@@ -4,6 +4,7 @@ func performToggles(_ run: inout RunState, _ ui: inout UIState, _ action: Action
     switch action {
     case .toggleClip:
         run.clipping.switched(&run.settings.clip)
+        if run.stream?.control != nil { run.clipOffByView = run.clip == 0 }
         say(&ui, run.clip > 0 ? "clipping on: threshold \(Format.setting(run.clip))" : "clipping off")
         return clipChanged(&run, side)
 

@@ -133,6 +133,30 @@ import Testing
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
     }
 
+    /// c turned a steered loop's clipping off: its records say clip_max_norm 0, as those of a
+    /// loop that clips with torch's own clip_grad_norm_ do. The panel said "none via scope",
+    /// which the help explains as a loop clipping by itself; it says the view turned it off.
+    @Test func clippingTheViewTurnedOffIsSaidSo() throws {
+        let steered = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+        let path = try file([steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        try append(path, [Self.record(2)])          // clip_max_norm 0: the control file's clip
+        follow(s, &state) { $0.a.latestIteration == 10 && $0.a.reportOptions?.clipNorm == 0 }
+        let text = Fixture.render(state).text
+        #expect(!text.contains("none via scope") && text.contains("off (c)"), "\(text)")
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        try append(path, [Self.record(3).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.reportOptions?.clipNorm == 5 }
+        #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
+    }
+
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
     /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
     @Test func everyFewIterationsTheRateIsRecords() throws {
@@ -271,7 +295,7 @@ import Testing
         s.start()
         defer { s.stop() }
         var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
-        follow(s, &state) { $0.a.latestIteration == 10 }
+        follow(s, &state) { $0.a.latestIteration == 10 && $0.a.reportOptions?.clipNorm == 0 }
         let text = Fixture.render(state).text
         #expect(state.a.streamCalls == 4 && text.contains("last of 4 calls") && !text.contains("norms          exact"), "\(text)")
         #expect(text.contains("none via scope"))
