@@ -102,9 +102,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// space was pressed, each one n lets through) is its newest state and is shown as it
         /// comes; what was written before is a backlog that waits, as a replay does.
         var pausedAt: Int64?
-        /// Records the loop wrote since the pause that no n let through: the first is the
-        /// iteration under way; a second means the loop does not read the control file.
-        var unrequested = 0
+        /// Records the loop wrote since the pause, and the iterations n let through since:
+        /// a loop that reads the control file writes at most one more (the iteration under
+        /// way when space was pressed) than n let through.
+        var writtenSincePause = 0
+        var stepsSincePause = 0
+        var saidUnread = false
         /// A record read while paused that belongs to the backlog: the next one shown.
         var held: StreamRecord?
         /// Where the header line ends and the records begin, in bytes (and lines).
@@ -147,7 +150,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     pausedAt = progress.caughtUp ? session.follower.consumed : session.follower.length
                 }
                 running = false
-                unrequested = 0
+                writtenSincePause = 0
+                stepsSincePause = 0
+                saidUnread = false
                 steer { try $0.pause(true) }
                 session.publish { $0.iterationsPerSecond = 0 }
             case .resume:
@@ -157,6 +162,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 steer { try $0.pause(false) }
             case .stepOnce:
                 pendingSteps += 1
+                stepsSincePause += 1
                 // The loop lets one iteration through; the view shows the next record.
                 steer { try $0.step() }
             case .setSpeed(let s):
@@ -252,18 +258,18 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 let stepped = held != nil
                 guard let record = takeRecord() else { return }
                 let written = !stepped && control != nil && pausedAt.map { session.follower.consumed > $0 } == true
+                if written {
+                    writtenSincePause += 1
+                    if !saidUnread && writtenSincePause >= stepsSincePause + 2, let path = control?.path {
+                        saidUnread = true
+                        say("your loop did not pause: it does not read \(path) (another machine or directory?)")
+                    }
+                }
                 guard pendingSteps > 0 || written else {
                     held = record
                     return
                 }
-                if pendingSteps > 0 {
-                    pendingSteps -= 1
-                } else if written {
-                    unrequested += 1
-                    if unrequested == 2, let path = control?.path {
-                        say("your loop did not pause: it does not read \(path) (another machine or directory?)")
-                    }
-                }
+                if pendingSteps > 0 { pendingSteps -= 1 }
                 deliver(record, last: true)
             }
         }
