@@ -57,8 +57,8 @@ public struct RunState: Sendable {
     public var streamProgress: StreamProgress?
     /// The latest record's calls of the watched module with gradients (its norms are the last call's).
     public var streamCalls = 1
-    /// c turned a steered loop's clipping off (its records then say 0, as a loop's that clips
-    /// with torch's own clip_grad_norm_ do): the panel says the view did it.
+    /// c turned a steered loop's clipping off in this run (its records then say 0, as a loop's
+    /// that clips with torch's own clip_grad_norm_ do): the panel says the view did it.
     public var clipOffByView = false
 
     public static let historyRows = 512
