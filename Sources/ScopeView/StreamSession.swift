@@ -93,7 +93,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var lastDelivered = -Double.infinity
         var lastPublished = -Double.infinity
         var rate = RateMeter()
-        var unpublished: IterationReport?
+        /// The last record of a burst, not yet drawn, with the options (clipping) it ran with.
+        var unpublished: (IterationReport, BPTTOptions)?
         var generation = 0
         /// A header that could not be read: nothing after it is either.
         var failed = false
@@ -245,9 +246,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 deliver(record, last: delivered == budget - 1)
                 delivered += 1
             }
-            if let r = unpublished, delivered == 0 || atMax {
+            if let (r, options) = unpublished, delivered == 0 || atMax {
                 unpublished = nil
-                session.publish { $0.report = r }
+                session.publish {
+                    $0.report = r
+                    $0.reportOptions = options
+                }
             }
         }
 
@@ -395,10 +399,10 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 lastPublished = now
                 progress.behind = estimateBehind()
             }
-            unpublished = publishReport ? nil : report
+            let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
+            unpublished = publishReport ? nil : (report, options)
             let perSecond = running ? rate.perSecond(at: now) : 0
             let measured = SpectrumReading(measured: report)
-            let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             let p = progress
             let calls = record.calls
             session.publish({ u in

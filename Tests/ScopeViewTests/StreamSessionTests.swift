@@ -161,6 +161,24 @@ import Testing
         #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
     }
 
+    /// At max pace records come in bursts and only the last is drawn: its clipping threshold
+    /// is drawn with it. `watch --speed max` of a loop whose clipping c had turned off showed
+    /// the last record (clip_max_norm 0) under "clipping on, ‖g‖ ≤ 0.5", the first of the burst's.
+    @Test func theLastRecordOfABurstIsShownWithItsOwnClipping() throws {
+        let clipped = (1...5).map { Self.record($0).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#) }
+        let path = try file([Self.header] + clipped + [Self.record(6)])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 30 && $0.a.report?.iteration == 30 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.report?.iteration == 30 && state.a.reportOptions?.clipNorm == 0)
+        let text = Fixture.render(state).text
+        #expect(text.contains("none via scope") && !text.contains("‖g‖ ≤ 5"), "\(text)")
+    }
+
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
     /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
     @Test func everyFewIterationsTheRateIsRecords() throws {
