@@ -179,6 +179,22 @@ import Testing
         #expect(text.contains("none via scope") && !text.contains("‖g‖ ≤ 5"), "\(text)")
     }
 
+    /// The clipping the keys act on is the latest record's, also when several records come
+    /// in one update (a burst at max pace): c turned it off at iteration 28, and after an
+    /// update with 27 and 28 the run held 0.5, so c said "clipping off" to a loop that was off.
+    @Test func theKeysActOnTheLatestRecordsClipping() throws {
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        var u = SessionUpdate(generation: state.a.generation)
+        u.streamHeader = try StreamHeader.parse(Array(Self.steered.utf8)).get()
+        _ = update(&state, .report(u))
+        let on = Fixture.report(iteration: 27, norms: [0.5, 1]), off = Fixture.report(iteration: 28, norms: [0.5, 1])
+        _ = update(&state, .report(SessionUpdate(generation: state.a.generation,
+                                                 iterations: [IterationSummary(report: on, clipThreshold: 0.5),
+                                                              IterationSummary(report: off, clipThreshold: 0)])))
+        #expect(state.a.latestIteration == 28 && state.a.clip == 0)
+        #expect(update(&state, .key(.char("c"))) == [.setClip(0.5)])
+    }
+
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
     /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
     @Test func everyFewIterationsTheRateIsRecords() throws {
