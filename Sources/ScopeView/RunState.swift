@@ -57,6 +57,9 @@ public struct RunState: Sendable {
     public var streamProgress: StreamProgress?
     /// The latest record's calls of the watched module with gradients (its norms are the last call's).
     public var streamCalls = 1
+    /// c turned a steered loop's clipping off in this run (its records then say 0, as a loop's
+    /// that clips with torch's own clip_grad_norm_ do): the panel says the view did it.
+    public var clipOffByView = false
 
     public static let historyRows = 512
 
@@ -117,6 +120,7 @@ public struct RunState: Sendable {
         heldOut = []
         clipFired = 0
         clipCounted = 0
+        clipOffByView = false
         iterationsPerSecond = 0
         selfPause = nil
         claimsJudged = true

@@ -93,7 +93,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var lastDelivered = -Double.infinity
         var lastPublished = -Double.infinity
         var rate = RateMeter()
-        var unpublished: IterationReport?
+        /// The last record of a burst, not yet drawn, with the options (clipping) it ran with.
+        var unpublished: (IterationReport, BPTTOptions)?
         var generation = 0
         /// A header that could not be read: nothing after it is either.
         var failed = false
@@ -102,6 +103,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// space was pressed, each one n lets through) is its newest state and is shown as it
         /// comes; what was written before is a backlog that waits, as a replay does.
         var pausedAt: Int64?
+        /// Records the loop wrote since the pause, and the iterations n let through since:
+        /// a loop that reads the control file writes at most one more (the iteration under
+        /// way when space was pressed) than n let through.
+        var writtenSincePause = 0
+        var stepsSincePause = 0
+        var saidUnread = false
         /// A record read while paused that belongs to the backlog: the next one shown.
         var held: StreamRecord?
         /// Where the header line ends and the records begin, in bytes (and lines).
@@ -144,6 +151,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     pausedAt = progress.caughtUp ? session.follower.consumed : session.follower.length
                 }
                 running = false
+                writtenSincePause = 0
+                stepsSincePause = 0
+                saidUnread = false
                 steer { try $0.pause(true) }
                 session.publish { $0.iterationsPerSecond = 0 }
             case .resume:
@@ -153,6 +163,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 steer { try $0.pause(false) }
             case .stepOnce:
                 pendingSteps += 1
+                stepsSincePause += 1
                 // The loop lets one iteration through; the view shows the next record.
                 steer { try $0.step() }
             case .setSpeed(let s):
@@ -190,14 +201,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
                 switch StreamHeader.parse(bytes) {
                 case .success(let h):
-                    header = h
-                    headerEnd = (session.follower.consumed, line)
-                    if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
-                    // The view's own state, written at once: a control file a viewer killed while
-                    // paused left behind would otherwise hold the loop while this one says RUNNING.
-                    let paused = !running
-                    steer { try $0.pause(paused) }
-                    session.publish { $0.streamHeader = h }
+                    adopt(h)
                 case .failure(let e):
                     failed = true
                     let name = session.name
@@ -216,6 +220,18 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             }
         }
 
+        /// The header of the run being read (the first line's, or an appended run's).
+        mutating func adopt(_ h: StreamHeader) {
+            header = h
+            headerEnd = (session.follower.consumed, line)
+            if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
+            // The view's own state, written at once: a control file a viewer killed while
+            // paused left behind would otherwise hold the loop while this one says RUNNING.
+            let paused = !running
+            steer { try $0.pause(paused) }
+            session.publish { $0.streamHeader = h }
+        }
+
         /// Shows the records that are due: one at the pace in force, all there are at max.
         mutating func deliverDue() {
             if !running {
@@ -230,9 +246,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 deliver(record, last: delivered == budget - 1)
                 delivered += 1
             }
-            if let r = unpublished, delivered == 0 || atMax {
+            if let (r, options) = unpublished, delivered == 0 || atMax {
                 unpublished = nil
-                session.publish { $0.report = r }
+                session.publish {
+                    $0.report = r
+                    $0.reportOptions = options
+                }
             }
         }
 
@@ -243,6 +262,13 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 let stepped = held != nil
                 guard let record = takeRecord() else { return }
                 let written = !stepped && control != nil && pausedAt.map { session.follower.consumed > $0 } == true
+                if written {
+                    writtenSincePause += 1
+                    if !saidUnread && writtenSincePause >= stepsSincePause + 2, let path = control?.path {
+                        saidUnread = true
+                        say("your loop did not pause: it does not read \(path) (another machine or directory?)")
+                    }
+                }
                 guard pendingSteps > 0 || written else {
                     held = record
                     return
@@ -273,6 +299,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                         progress.caughtUp = false
                         return r
                     case .failure(let e):
+                        // A header after the records: another run appended to the file. It is
+                        // a new run, as a replaced file is: its records are not the first run's.
+                        if case .success(let h) = StreamHeader.parse(bytes) {
+                            appended(h, at: line)
+                            return nil
+                        }
                         skip("line \(line): \(e)")
                     }
                 case .skippedLong:
@@ -331,11 +363,26 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             // Paused, a new file is a new run: all of it comes after the pause.
             if !running { pausedAt = 0 }
             let g = generation, name = session.name
-            session.publish { u in
+            // The old run's records nobody has collected yet are not the new run's.
+            session.publish(newRun: true) { u in
                 u = SessionUpdate(generation: g)
                 u.restarted = true
                 u.notice = "\(name) was replaced: reading it from the start"
             }
+        }
+
+        /// A second header at `headerLine`: the run it begins is shown from its start, under its
+        /// own header. Its control file, the same `<stream>.control` for a file, is written
+        /// afresh; one the new run does not read is removed.
+        mutating func appended(_ h: StreamHeader, at headerLine: Int) {
+            let keep = control
+            control = nil
+            restart()
+            let name = session.name
+            session.publish { $0.notice = "\(name), line \(headerLine): another run's header: showing that run from its start" }
+            line = headerLine
+            adopt(h)
+            if control?.path != keep?.path { keep?.release() }
         }
 
         mutating func deliver(_ record: StreamRecord, last: Bool) {
@@ -352,10 +399,10 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 lastPublished = now
                 progress.behind = estimateBehind()
             }
-            unpublished = publishReport ? nil : report
+            let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
+            unpublished = publishReport ? nil : (report, options)
             let perSecond = running ? rate.perSecond(at: now) : 0
             let measured = SpectrumReading(measured: report)
-            let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             let p = progress
             let calls = record.calls
             session.publish({ u in

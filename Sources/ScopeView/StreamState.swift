@@ -106,7 +106,7 @@ func streamNotes(_ h: StreamHeader) -> String {
         text += "\n\nNot exact:\n" + h.inexact.map { "- " + $0 }.joined(separator: "\n")
     }
     if h.source == "pytorch" {
-        text += "\n\nClipping is seen only through scope.clip_grad_norm_; a loop that clips with torch.nn.utils.clip_grad_norm_ itself shows \"none via scope\"."
+        text += "\n\nClipping is seen only through scope.clip_grad_norm_; a loop that clips with torch.nn.utils.clip_grad_norm_ itself shows \"none via scope\", and clipping c turned off in a loop that lets the view steer it \"off (c)\"."
     }
     if h.control == nil && h.source == "pytorch" {
         text += "\n\nThe keys act on the view only; rnnscope.watch(..., control=True) lets space, n and c reach the loop."

@@ -4,6 +4,8 @@ func performToggles(_ run: inout RunState, _ ui: inout UIState, _ action: Action
     switch action {
     case .toggleClip:
         run.clipping.switched(&run.settings.clip)
+        // Until the run ends: the records made before c turns it on again still say 0.
+        if run.stream?.control != nil && run.clip == 0 { run.clipOffByView = true }
         say(&ui, run.clip > 0 ? "clipping on: threshold \(Format.setting(run.clip))" : "clipping off")
         return clipChanged(&run, side)
 

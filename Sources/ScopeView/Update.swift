@@ -172,9 +172,10 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
 
 /// The numbers of one report, into the run they are of.
 func absorb(_ u: SessionUpdate, into run: inout RunState) {
-    // A stream's loop clips at what its records say: taken before they are counted.
-    if run.stream != nil, let first = u.iterations.first { adoptClipping(&run, first.clipThreshold) }
     for s in u.iterations {
+        // A stream's loop clips at what each record says: taken before it is counted (a burst
+        // of records may change it, and the keys act on the latest).
+        if run.stream != nil { adoptClipping(&run, s.clipThreshold) }
         run.history.append(s)
         run.losses.append(s.loss)
         run.latestIteration = s.iteration

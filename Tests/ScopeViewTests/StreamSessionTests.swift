@@ -133,6 +133,68 @@ import Testing
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
     }
 
+    /// c turned a steered loop's clipping off: its records say clip_max_norm 0, as those of a
+    /// loop that clips with torch's own clip_grad_norm_ do. The panel said "none via scope",
+    /// which the help explains as a loop clipping by itself; it says the view turned it off.
+    @Test func clippingTheViewTurnedOffIsSaidSo() throws {
+        let steered = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+        let path = try file([steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        try append(path, [Self.record(2)])          // clip_max_norm 0: the control file's clip
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        let text = Fixture.render(state).text
+        #expect(!text.contains("none via scope") && text.contains("off (c)"), "\(text)")
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        // On again: the record shown was still made with the view's 0.
+        #expect(!Fixture.render(state).text.contains("none via scope"))
+        try append(path, [Self.record(3).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        follow(s, &state) { $0.a.latestIteration == 15 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
+    }
+
+    /// At max pace records come in bursts and only the last is drawn: its clipping threshold
+    /// is drawn with it. `watch --speed max` of a loop whose clipping c had turned off showed
+    /// the last record (clip_max_norm 0) under "clipping on, ‖g‖ ≤ 0.5", the first of the burst's.
+    @Test func theLastRecordOfABurstIsShownWithItsOwnClipping() throws {
+        let clipped = (1...5).map { Self.record($0).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#) }
+        let path = try file([Self.header] + clipped + [Self.record(6)])
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 30 && $0.a.report?.iteration == 30 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.report?.iteration == 30 && state.a.reportOptions?.clipNorm == 0)
+        let text = Fixture.render(state).text
+        #expect(text.contains("none via scope") && !text.contains("‖g‖ ≤ 5"), "\(text)")
+    }
+
+    /// The clipping the keys act on is the latest record's, also when several records come
+    /// in one update (a burst at max pace): c turned it off at iteration 28, and after an
+    /// update with 27 and 28 the run held 0.5, so c said "clipping off" to a loop that was off.
+    @Test func theKeysActOnTheLatestRecordsClipping() throws {
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        var u = SessionUpdate(generation: state.a.generation)
+        u.streamHeader = try StreamHeader.parse(Array(Self.steered.utf8)).get()
+        _ = update(&state, .report(u))
+        let on = Fixture.report(iteration: 27, norms: [0.5, 1]), off = Fixture.report(iteration: 28, norms: [0.5, 1])
+        _ = update(&state, .report(SessionUpdate(generation: state.a.generation,
+                                                 iterations: [IterationSummary(report: on, clipThreshold: 0.5),
+                                                              IterationSummary(report: off, clipThreshold: 0)])))
+        #expect(state.a.latestIteration == 28 && state.a.clip == 0)
+        #expect(update(&state, .key(.char("c"))) == [.setClip(0.5)])
+    }
+
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
     /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
     @Test func everyFewIterationsTheRateIsRecords() throws {
@@ -184,6 +246,54 @@ import Testing
         #expect(state.a.latestIteration == 25)
         follow(s, &state, timeout: 0.3) { _ in false }
         #expect(state.a.history.count == 5, "nothing shown twice or skipped")
+    }
+
+    /// Paused, a steered loop writes the iteration under way and then one per n. A loop that
+    /// goes on writing does not read the control file the view writes (a stream from another
+    /// machine over ssh, or from another directory): the view says so instead of "paused:
+    /// your loop waits at its next scope.step()" while the loop ran from iteration 151 to 160.
+    @Test func aLoopThatGoesOnWhilePausedIsSaid() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
+        s.send(.pause)
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(4)])        // the iteration under way: expected
+        follow(s, &state) { $0.a.latestIteration == 20 }
+        #expect(state.ui.status?.text.contains("did not pause") != true)
+        try append(path, (5...7).map(Self.record))  // not let through by n
+        follow(s, &state) { $0.a.latestIteration == 35 }
+        #expect(state.ui.status?.text.contains("your loop did not pause") == true, "\(state.ui.status?.text ?? "nil")")
+    }
+
+    /// Paused two records behind the loop, each n shows one of that backlog while the loop
+    /// also writes one: the loop obeyed, and nothing says otherwise (n, n showed 296, 301 and
+    /// then the loop's 306 and 307 came, which were counted as not let through).
+    @Test func aBacklogShownByNIsNotALoopThatGoesOn() throws {
+        let path = try file([Self.steered] + (1...6).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let s = StreamSession(path: path, speed: 5)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run", speed: 5, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 20 }
+        s.send(.pause)                               // records 25 and 30 are a backlog
+        state.a.running = false
+        follow(s, &state, timeout: 0.3) { _ in false }
+        try append(path, [Self.record(7)])           // the iteration under way
+        s.send(.stepOnce)
+        try append(path, [Self.record(8)])
+        s.send(.stepOnce)
+        try append(path, [Self.record(9)])
+        follow(s, &state) { $0.a.latestIteration == 45 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.latestIteration == 45)
+        #expect(state.ui.status?.text.contains("did not pause") != true, "\(state.ui.status?.text ?? "")")
     }
 
     /// Records written before the pause that the view had not reached (a replay at a slow
@@ -249,6 +359,7 @@ import Testing
         defer { s.stop() }
         var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
         follow(s, &state) { $0.a.latestIteration == 10 }
+        follow(s, &state, timeout: 0.3) { _ in false }
         let text = Fixture.render(state).text
         #expect(state.a.streamCalls == 4 && text.contains("last of 4 calls") && !text.contains("norms          exact"), "\(text)")
         #expect(text.contains("none via scope"))
@@ -296,6 +407,31 @@ import Testing
         single.unsplit(keeping: .a)
         #expect(Fixture.render(single).text.contains("over the last 11 iterations, a row per 5"))
         #expect(Header.runState(state.b!, mode: state.ui.mode).text == "INF/NAN")
+    }
+
+    /// A second run appended to the file (`python train.py - >> run.jsonl`, two loops
+    /// writing one file): its header starts a new run on screen, as a replaced file does.
+    /// Its records were skipped as bad lines when its shape differed (the view went on
+    /// showing the first model as the live one), and taken into the first run's history
+    /// when it matched (iteration 15, then 1: two runs drawn as one).
+    @Test(arguments: [false, true]) func aHeaderAppendedStartsANewRun(sameShape: Bool) throws {
+        let second = sameShape ? Self.header.replacingOccurrences(of: "model.lstm", with: "again.lstm")
+            : #"{"rnnscope":"0.2.0","source":"pytorch","title":"other.gru","cell":"gru","layers":1,"directions":1,"hidden":8,"steps":2,"every":1,"exact":true,"inexact":[]}"#
+        func again(_ i: Int) -> String {
+            sameShape ? Self.record(i).replacingOccurrences(of: #""iteration":\#(i * 5)"#, with: #""iteration":\#(i)"#)
+                : #"{"iteration":\#(i),"loss":0.5,"grad_norm":1,"clip_scale":1,"clipped":false,"clip_max_norm":0,"nonfinite":false,"hidden_grad_norms":[[0.25,0.5]]}"#
+        }
+        let path = try file([Self.header] + (1...3).map(Self.record) + [second] + (1...2).map(again))
+        defer { unlink(path) }
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        defer { s.stop() }
+        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.scenario.title == (sameShape ? "again.lstm" : "other.gru") && $0.a.latestIteration == 2 && $0.a.streamProgress?.caughtUp == true }
+        #expect(state.a.scenario.title == (sameShape ? "again.lstm" : "other.gru"))
+        #expect(state.a.settings.cell == (sameShape ? .lstm : .gru))
+        #expect(state.a.latestIteration == 2 && state.a.history.count == 2, "\(state.a.history.count) iterations")
+        #expect(state.a.streamProgress?.records == 2 && state.a.streamProgress?.skipped == 0)
     }
 
     @Test func aBadHeaderIsOneLineOnScreen() throws {

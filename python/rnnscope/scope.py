@@ -55,6 +55,7 @@ class Scope:
         self._captures = []
         self._snapshot = None
         self._clip = None
+        self._clip_calls = 0
         self._clip_override: Optional[float] = None
         self._paused = False
         self._module_grad_norm = None
@@ -76,9 +77,10 @@ class Scope:
     def _control_path(path: str) -> str:
         # The viewer derives <stream>.control from a file's path; reading standard input it
         # takes the header's, if that names a .control file.
+        # Absolute either way: a viewer reading standard input runs in a directory of its own.
         if path == "-":
             return os.path.abspath(f"rnnscope-{os.getpid()}.control")
-        return path + ".control"
+        return os.path.abspath(path) + ".control"
 
     @property
     def control_path(self) -> Optional[str]:
@@ -96,6 +98,7 @@ class Scope:
         if self._recording:
             self._record(loss)
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
+        self._clip_calls = 0
         if self._controlled:
             self._steer()
         self._set_recording(self._will_record(self.iteration + 1))
@@ -112,6 +115,12 @@ class Scope:
             two_norm = total_norm(params)  # before clipping changes the gradients
         total = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite, foreach)
         if self._recording:
+            self._clip_calls += 1
+            if self._clip_calls > 1:
+                # One grad_norm and one threshold per record: the last call's (say, of a head
+                # clipped apart from the recurrent part), which the loop should know.
+                self._warn("clip-calls", f"scope.clip_grad_norm_ ran {self._clip_calls} times in iteration "
+                           f"{self.iteration + 1}: its records' grad_norm and clipping are of the last call only")
             self._clip = (total, float(max_norm), total if two_norm is None else two_norm)
         return total
 

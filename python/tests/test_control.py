@@ -130,3 +130,14 @@ def test_control_off_by_default(tmp_path):
     with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
         loop(scope, model, 2)                   # not held
     assert strict_lines(tmp_path / "run.jsonl")[0]["control"] is None
+
+
+def test_header_names_the_control_file_by_its_absolute_path(tmp_path, monkeypatch):
+    # A viewer reading standard input (tail -f run.jsonl | rnnscope watch -) runs in a directory
+    # of its own: a relative path in the header would name a file the loop never reads.
+    monkeypatch.chdir(tmp_path)
+    model = Net()
+    with rnnscope.watch(model.rnn, "run.jsonl", every=1, control=True) as scope:
+        loop(scope, model, 1)
+        assert scope.control_path == str(tmp_path / "run.jsonl.control")
+    assert strict_lines(tmp_path / "run.jsonl")[0]["control"] == str(tmp_path / "run.jsonl.control")

@@ -198,3 +198,19 @@ def test_a_watched_model_can_be_copied_and_saved_whole(tmp_path):
         scope.step(loss)
     lines = strict_lines(path)
     assert [r["iteration"] for r in lines[1:]] == [2] and "calls" not in lines[1]
+
+
+def test_clipping_called_twice_in_an_iteration_is_said(tmp_path, capsys):
+    # Two parameter groups clipped apart (an encoder at 1, a head at 5): the record holds one
+    # grad_norm and one threshold, those of the last call; the loop is told once.
+    model = Net()
+    with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
+        for x, y in batches(3):
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            scope.clip_grad_norm_(model.rnn.parameters(), 1.0)
+            scope.clip_grad_norm_(model.fc.parameters(), 5.0)
+            model.zero_grad()
+            scope.step()
+    err = capsys.readouterr().err
+    assert err.count("scope.clip_grad_norm_ ran 2 times in iteration 1") == 1, err
+    assert strict_lines(tmp_path / "run.jsonl")[1]["clip_max_norm"] == 5.0
