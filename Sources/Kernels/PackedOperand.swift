@@ -55,6 +55,8 @@ package final class PackedOperand<T: RNNFloat> {
 
     /// C[m × n] = A[m × k] · op(B) + beta · C, beta 0 or 1; on this thread
     /// alone when `split` is false (the caller is one of several already).
+    /// Float callers run with subnormals flushed (`Denormals.flushed`), as
+    /// BPTT's passes do throughout.
     /// `descending`: a single row reads B's rows last to first (`FloatKernels.gemm`);
     /// callers alternate it by timestep, so that each step starts on the rows
     /// the last one read last, still in L1 (read in one order every step, none
@@ -72,10 +74,20 @@ package final class PackedOperand<T: RNNFloat> {
             FloatKernels.packedGemm(m: m, n: n, k: k, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                                     panels: panels, accumulate: beta != 0,
                                     c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
-        } else if let transposed, m == 1 {
-            Gemm.run(transA: false, transB: false, m: 1, n: n, k: k, a: a, lda: lda,
-                     b: UnsafeRawPointer(transposed).assumingMemoryBound(to: T.self), ldb: n,
-                     beta: beta, c: c, ldc: ldc, descending: descending)
+        } else if T.self == Float.self, m == 1, k > 0 {
+            // Straight to the kernel: the caller runs flushed (see `product`), which is all
+            // `gemm` would otherwise check each step's vectors for tiny values to decide.
+            let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+            let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+            if let transposed {
+                FloatKernels.product(FloatKernels.threads(m: 1, n: n, k: k), flush: true, transA: false, transB: false,
+                                     m: 1, n: n, k: k, a: a, lda: lda, b: transposed, ldb: n, c: c, ldc: ldc,
+                                     accumulate: beta != 0, descending: descending)
+            } else {
+                FloatKernels.product(FloatKernels.threads(m: 1, n: n, k: k), flush: true, transA: false, transB: transB,
+                                     m: 1, n: n, k: k, a: a, lda: lda, b: UnsafeRawPointer(b!).assumingMemoryBound(to: Float.self),
+                                     ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0, descending: descending)
+            }
         } else {
             Gemm.run(transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b!, ldb: ldb,
                      beta: beta, c: c, ldc: ldc, descending: m == 1 && descending)

@@ -427,8 +427,8 @@ public final class BPTT<T: RNNFloat> {
                  a: dy, lda: O, b: states(top) + BH + firstRow * H, ldb: H, beta: 0, c: g + L.readoutWeight, ldc: H)
         if L.readoutHasBias {
             let gbout = g + L.readoutBias
-            for j in 0..<O { gbout[j] = 0 }
-            for r in 0..<rows { for j in 0..<O { gbout[j] += dy[r * O + j] } }
+            gbout.update(repeating: 0, count: O)
+            Elementwise.addRows(dy, count: rows, width: O, into: gbout)
         }
 
         for k in stride(from: top, through: 0, by: -1) {
@@ -486,10 +486,10 @@ public final class BPTT<T: RNNFloat> {
                 if L.bias {
                     let gbih = g + L.biasIH(k), gbhh = g + L.biasHH(k), dxw = w.dax(start), dhw = w.dah(start)
                     if end == steps { gbih.update(repeating: 0, count: GH) }
-                    for r in 0..<(n * B) { for j in 0..<GH { gbih[j] += dxw[r * GH + j] } }
+                    Elementwise.addRows(dxw, count: n * B, width: GH, into: gbih)
                     if C.recurrentApart {
                         if end == steps { gbhh.update(repeating: 0, count: GH) }
-                        for r in 0..<(n * B) { for j in 0..<GH { gbhh[j] += dhw[r * GH + j] } }
+                        Elementwise.addRows(dhw, count: n * B, width: GH, into: gbhh)
                     }
                 }
                 // ∂L/∂E[id_t] += ∂L/∂x_t = ∂L/∂a_t W_ih, at the bottom layer of a network with an embedding
