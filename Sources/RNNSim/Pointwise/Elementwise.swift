@@ -86,19 +86,17 @@ enum FloatElementwise {
     }
 
     static func addRows(_ rows: UnsafePointer<Float>, count: Int, width: Int, into sum: UnsafeMutablePointer<Float>) {
+        // Row by row, so that the rows stream in order and the sums stay in L1.
         let out = UnsafeMutableRawPointer(sum)
-        var j = 0
-        while j + 16 <= width {
-            var s = out.loadUnaligned(fromByteOffset: j * 4, as: V.self)
-            for r in 0..<count { s += UnsafeRawPointer(rows + (r &* width &+ j)).loadUnaligned(as: V.self) }
-            out.storeBytes(of: s, toByteOffset: j * 4, as: V.self)
-            j += 16
-        }
-        while j < width {
-            var s = sum[j]
-            for r in 0..<count { s += rows[r &* width &+ j] }
-            sum[j] = s
-            j += 1
+        for r in 0..<count {
+            let row = UnsafeRawPointer(rows + r &* width)
+            var j = 0
+            while j + 16 <= width {
+                let s = out.loadUnaligned(fromByteOffset: j * 4, as: V.self) + row.loadUnaligned(fromByteOffset: j * 4, as: V.self)
+                out.storeBytes(of: s, toByteOffset: j * 4, as: V.self)
+                j += 16
+            }
+            while j < width { sum[j] += rows[r &* width &+ j]; j += 1 }
         }
     }
 
