@@ -8,12 +8,12 @@
 ///   op(A) per row and loading V vectors of a row of op(B) per step along k.
 ///   `broadcastProduct` feeds it packed panels of both operands (Packing.swift),
 ///   which also takes care of every transpose combination; a single row of C
-///   (`rowTimesMatrix`, the backward step at batch 1) reads B in place;
+///   (`rowTimesMatrix`, both steps at batch 1: the forward one on a transposed
+///   W_hh, see `PackedOperand`) reads B in place;
 /// * the dot kernel `dtile`, for op(B) = Bᵀ with rows of A and of B both
 ///   contiguous along k, accumulates dot products in vectors along k and sums
-///   them with one 16×16 transpose per 16 outputs. It needs no packing: the
-///   forward step at batch 1 (h·Wᵀ, W read straight from the weights) and
-///   readouts with few outputs.
+///   each 16 outputs' vectors with `reduce16`. It needs no packing: readouts
+///   with few outputs, and batch-1 steps whose W_hh rows are not whole vectors.
 ///
 /// Products with at least `parallelWork` multiply-adds (or matrix-vector
 /// products with a large matrix) are split into disjoint blocks of C over the
