@@ -59,14 +59,15 @@ import Testing
     }
 
     /// C through the Float kernels (`Gemm.run`).
-    static func fast(_ t: Case, _ o: Operands) -> [Float] {
+    /// `descending`: a single row reads B's rows last to first (`FloatKernels.gemm`).
+    static func fast(_ t: Case, _ o: Operands, descending: Bool = false) -> [Float] {
         var c = o.c
         o.a.withUnsafeBufferPointer { a in
             o.b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
                     Gemm.run(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k,
                              a: a.baseAddress!, lda: t.lda, b: b.baseAddress!, ldb: t.ldb,
-                             beta: t.beta, c: c.baseAddress!, ldc: t.ldc)
+                             beta: t.beta, c: c.baseAddress!, ldc: t.ldc, descending: descending)
                 }
             }
         }
@@ -352,17 +353,7 @@ import Testing
             for beta: Float in [0, 1] {
                 let t = Case(transA: false, transB: true, m: 1, n: n, k: k, beta: beta)
                 let o = Self.operands(t, seed: 23)
-                let want = Self.fast(t, o)
-                var got = o.c
-                o.a.withUnsafeBufferPointer { a in
-                    o.b.withUnsafeBufferPointer { b in
-                        got.withUnsafeMutableBufferPointer { c in
-                            Gemm.run(transA: false, transB: true, m: 1, n: n, k: k, a: a.baseAddress!, lda: t.lda,
-                                     b: b.baseAddress!, ldb: t.ldb, beta: beta, c: c.baseAddress!, ldc: t.ldc, descending: true)
-                        }
-                    }
-                }
-                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                #expect(Self.fast(t, o, descending: true).map(\.bitPattern) == Self.fast(t, o).map(\.bitPattern), "\(t)")
             }
         }
     }
@@ -399,20 +390,15 @@ import Testing
         }
     }
 
-    /// C through `Gemm.run` with op(B) = Bᵀ written out as a k × n matrix (t.transB must be true).
+    /// C through `Gemm.run` with op(B) = Bᵀ written out as a k × n matrix (one row of A against Bᵀ:
+    /// t.m 1 and t.transB, so that dropping the padding moves nothing that is read).
     static func timesTransposed(_ t: Case, _ o: Operands, descending: Bool) -> [Float] {
+        precondition(t.m == 1 && t.transB)
         var bt = [Float](repeating: 0, count: t.k * t.n)
         for j in 0..<t.n { for p in 0..<t.k { bt[p * t.n + j] = o.b[j * t.ldb + p] } }
-        var c = o.c
-        o.a.withUnsafeBufferPointer { a in
-            bt.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { cp in
-                    Gemm.run(transA: false, transB: false, m: t.m, n: t.n, k: t.k, a: a.baseAddress!, lda: t.lda,
-                             b: b.baseAddress!, ldb: t.n, beta: t.beta, c: cp.baseAddress!, ldc: t.ldc, descending: descending)
-                }
-            }
-        }
-        return c
+        var flipped = t
+        (flipped.transB, flipped.pad) = (false, 0)
+        return fast(flipped, Operands(a: o.a, b: bt, c: o.c), descending: descending)
     }
 
     /// A single row times B (in place) read descending sums every element from
@@ -431,16 +417,7 @@ import Testing
                     for p in stride(from: k - 1, through: 0, by: -1) { s = s.addingProduct(o.a[p], o.b[p * t.ldb + j]) }
                     want[j] = s
                 }
-                var got = o.c
-                o.a.withUnsafeBufferPointer { a in
-                    o.b.withUnsafeBufferPointer { b in
-                        got.withUnsafeMutableBufferPointer { c in
-                            Gemm.run(transA: false, transB: false, m: 1, n: n, k: k, a: a.baseAddress!, lda: t.lda,
-                                     b: b.baseAddress!, ldb: t.ldb, beta: beta, c: c.baseAddress!, ldc: t.ldc, descending: true)
-                        }
-                    }
-                }
-                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                #expect(Self.fast(t, o, descending: true).map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
                 let ascending = Self.fast(t, o)
                 let operand = PackedOperand<Float>(k: k, n: n, transB: false, rows: 1)
                 for call in 0..<4 {

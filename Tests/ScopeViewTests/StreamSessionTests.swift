@@ -222,20 +222,28 @@ import Testing
 
     static let steered = header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
 
-    /// Space stops a steered loop at its next scope.step(), after it wrote the iteration under
-    /// way; n lets one more through. Those records are the loop's newest: shown though paused
-    /// (the view stayed one record behind the loop, showing the iteration before the one n let through).
-    @Test func pausedASteeredLoopsNewRecordsAreShown() throws {
+    /// A steered loop's three records followed to the end, then paused by space: the file,
+    /// its session (running) and the view's state. The caller stops the session and removes
+    /// the file and its control file.
+    func pausedSteeredLoop() throws -> (path: String, session: StreamSession, state: AppState) {
         let path = try file([Self.steered] + (1...3).map(Self.record))
-        defer { unlink(path); unlink(path + ".control") }
         let s = StreamSession(path: path, speed: .infinity)
         s.start()
-        defer { s.stop() }
         var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
         follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
         s.send(.pause)
         state.a.running = false
         follow(s, &state, timeout: 0.3) { _ in false }
+        return (path, s, state)
+    }
+
+    /// Space stops a steered loop at its next scope.step(), after it wrote the iteration under
+    /// way; n lets one more through. Those records are the loop's newest: shown though paused
+    /// (the view stayed one record behind the loop, showing the iteration before the one n let through).
+    @Test func pausedASteeredLoopsNewRecordsAreShown() throws {
+        let (path, s, paused) = try pausedSteeredLoop()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = paused
         try append(path, [Self.record(4)])        // the iteration under way when space was pressed
         follow(s, &state) { $0.a.latestIteration == 20 }
         #expect(state.a.latestIteration == 20 && !state.a.running)
@@ -253,16 +261,9 @@ import Testing
     /// machine over ssh, or from another directory): the view says so instead of "paused:
     /// your loop waits at its next scope.step()" while the loop ran from iteration 151 to 160.
     @Test func aLoopThatGoesOnWhilePausedIsSaid() throws {
-        let path = try file([Self.steered] + (1...3).map(Self.record))
-        defer { unlink(path); unlink(path + ".control") }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
-        defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
-        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
-        s.send(.pause)
-        state.a.running = false
-        follow(s, &state, timeout: 0.3) { _ in false }
+        let (path, s, paused) = try pausedSteeredLoop()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = paused
         try append(path, [Self.record(4)])        // the iteration under way: expected
         follow(s, &state) { $0.a.latestIteration == 20 }
         #expect(state.ui.status?.text.contains("did not pause") != true)
