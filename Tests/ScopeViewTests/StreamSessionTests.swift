@@ -120,14 +120,9 @@ import Testing
 
     /// The loop's own clipping (its records' clip_max_norm) is what c turns off and + doubles.
     @Test func theLoopsClippingIsTheRunsOwn() throws {
-        let steered = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
-        let path = try file([steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
-        defer { unlink(path); unlink(path + ".control") }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
-        defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
-        follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        let (path, s, followed) = try steeredLoopClippingAt5()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = followed
         #expect(state.a.clip == 5 && state.a.settings.trainingDifferences(from: state.a.scenario.settings).isEmpty)
         #expect(update(&state, .key(.char("+"))) == [.setClip(10)])
         #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
@@ -137,14 +132,9 @@ import Testing
     /// loop that clips with torch's own clip_grad_norm_ do. The panel said "none via scope",
     /// which the help explains as a loop clipping by itself; it says the view turned it off.
     @Test func clippingTheViewTurnedOffIsSaidSo() throws {
-        let steered = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
-        let path = try file([steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
-        defer { unlink(path); unlink(path + ".control") }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
-        defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
-        follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        let (path, s, followed) = try steeredLoopClippingAt5()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = followed
         #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
         for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
         try append(path, [Self.record(2)])          // clip_max_norm 0: the control file's clip
@@ -221,6 +211,17 @@ import Testing
     }
 
     static let steered = header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
+
+    /// A steered loop's first record, made clipping at 5, followed: the file, its session
+    /// (running) and the view's state. The caller stops the session and removes the files.
+    func steeredLoopClippingAt5() throws -> (path: String, session: StreamSession, state: AppState) {
+        let path = try file([Self.steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        let s = StreamSession(path: path, speed: .infinity)
+        s.start()
+        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        return (path, s, state)
+    }
 
     /// A steered loop's three records followed to the end, then paused by space: the file,
     /// its session (running) and the view's state. The caller stops the session and removes
