@@ -79,14 +79,17 @@ package final class PackedOperand<T: RNNFloat> {
             // `gemm` would otherwise check each step's vectors for tiny values to decide.
             let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
             let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
-            if let transposed {
-                FloatKernels.product(FloatKernels.threads(m: 1, n: n, k: k), flush: true, transA: false, transB: false,
-                                     m: 1, n: n, k: k, a: a, lda: lda, b: transposed, ldb: n, c: c, ldc: ldc,
-                                     accumulate: beta != 0, descending: descending)
+            // op(B) as the kernel reads it: W_hhᵀ's copy, else B as loaded
+            let (bp, ld, tb) = transposed.map { (UnsafePointer($0), n, false) }
+                ?? (UnsafeRawPointer(b!).assumingMemoryBound(to: Float.self), ldb, transB)
+            let parts = FloatKernels.threads(m: 1, n: n, k: k)
+            if parts == 1 && !tb {
+                // One core, B read in place: the row kernel itself (the dispatch was 4% of batch 1 at H 128)
+                FloatKernels.rowTimesMatrix(transA: false, transB: false, row: 0, cols: 0..<n, k: k, a: a, lda: lda,
+                                            b: bp, ldb: ld, c: c, ldc: ldc, accumulate: beta != 0, descending: descending)
             } else {
-                FloatKernels.product(FloatKernels.threads(m: 1, n: n, k: k), flush: true, transA: false, transB: transB,
-                                     m: 1, n: n, k: k, a: a, lda: lda, b: UnsafeRawPointer(b!).assumingMemoryBound(to: Float.self),
-                                     ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0, descending: descending)
+                FloatKernels.product(parts, flush: true, transA: false, transB: tb, m: 1, n: n, k: k, a: a, lda: lda,
+                                     b: bp, ldb: ld, c: c, ldc: ldc, accumulate: beta != 0, descending: descending)
             }
         } else {
             Gemm.run(transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b!, ldb: ldb,

@@ -56,12 +56,13 @@ final class WorkerPool: @unchecked Sendable {
     /// Waking a sleeping helper costs the caller about 7 µs (a futex wake in
     /// a virtual machine), and the helper is slower still to start: a job alone
     /// (the ∂W_hh product of a batch-1 iteration, 1.6 M multiply-adds at H 128,
-    /// every 140 µs) ran 5% slower for it. So a sleeping helper is woken for a
+    /// every 120 µs) ran 5% slower for it. So a sleeping helper is woken for a
     /// job of at least `wakeWork` multiply-adds, or one that follows the last
-    /// within `recentNanoseconds` (the per-step products of a pass); other jobs
-    /// are shared by the threads already awake, the caller at least.
+    /// within `recentNanoseconds` (the per-step products of a pass, a few µs
+    /// apart; a helper sleeps only after 31 µs without work); other jobs are
+    /// shared by the threads already awake, the caller at least.
     private static let wakeWork = 1 << 23
-    private static let recentNanoseconds: UInt64 = 100_000
+    private static let recentNanoseconds: UInt64 = 20_000
     /// When the last job ended (caller's clock).
     private var lastEnd: UInt64 = 0
 
