@@ -224,6 +224,11 @@ package enum FloatKernels {
                            a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, descending: descending)
             return
         }
+        if !transB && cols.count % 16 == 0 && k &* cols.count <= inPlaceFloats && rows.count &* k <= inPlaceFloats {
+            inPlaceProduct(transA: transA, rows: rows, cols: cols, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                           c: c, ldc: ldc, accumulate: accumulate)
+            return
+        }
         let MR = mr, NR = nr
         let width = cols.count
         let panels = (width &+ NR &- 1) / NR
@@ -249,6 +254,46 @@ package enum FloatKernels {
             }
             multiplyPanels(transA: transA, rows: rows, cols: cols, p0: p0, kb: kb, a: a, lda: lda,
                            panels: bPack, aPack: aPack, c: c, ldc: ldc, accumulate: accumulate || p0 > 0)
+            p0 &+= kb
+        }
+    }
+
+    /// Operands of at most this many floats each (256 KiB) are read in place by
+    /// `inPlaceProduct`, not packed.
+    static let inPlaceFloats = 1 << 16
+
+    /// C[rows, cols] (+)= op(A) · B with both read in place: for small products
+    /// (batch 1's ∂W_hh, 100 steps of H 128, is 13 K floats a side), which stay in
+    /// L2 and L1 anyway and whose packing took a third as long as their FMAs.
+    /// op(B) = B stored by rows, and the columns whole vectors of 16. The same
+    /// tiles in the same k blocks as the packed path, so the same bits.
+    static func inPlaceProduct(
+        transA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        let MR = mr, NR = nr
+        let ars = transA ? 1 : lda, aps = transA ? lda : 1
+        var p0 = 0
+        while p0 < k {
+            let kb = min(kc, k &- p0)
+            let acc = accumulate || p0 > 0
+            var i = rows.lowerBound
+            while i < rows.upperBound {
+                let r = tileRows(rows.upperBound &- i)
+                let ap = a + (i &* ars &+ p0 &* aps)
+                var j = cols.lowerBound
+                while j < cols.upperBound {
+                    let w = min(NR, cols.upperBound &- j)
+                    let bp = b + (p0 &* ldb &+ j), cp = c + (i &* ldc &+ j)
+                    if r == MR && w == NR {
+                        vtileMain(kb, ap, ars, aps, bp, ldb, cp, ldc, acc)
+                    } else {
+                        vtileAny(r, w >> 4, kb, ap, ars, aps, bp, ldb, cp, ldc, acc)
+                    }
+                    j &+= w
+                }
+                i &+= r
+            }
             p0 &+= kb
         }
     }

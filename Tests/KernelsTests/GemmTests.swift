@@ -438,6 +438,31 @@ import Testing
         }
     }
 
+    /// Small products with B stored by rows and whole vectors of columns read
+    /// both operands in place (`inPlaceProduct`, batch 1's ∂W_hh): every element
+    /// is still the chain of fused multiply-adds over k in order, bit for bit,
+    /// across k blocks (k > kc) and both layouts of A.
+    @Test func smallProductsReadInPlaceSumEachElementInOrder() {
+        for (m, n, k, ta) in [(12, 32, 100, true), (16, 128, 100, true), (13, 48, 300, false), (24, 64, 33, false), (7, 16, 16, true)] {
+            for beta: Float in [0, 1] {
+                let t = Case(transA: ta, transB: false, m: m, n: n, k: k, beta: beta)
+                #expect(k * n <= FloatKernels.inPlaceFloats && m * k <= FloatKernels.inPlaceFloats && n % 16 == 0)
+                let o = Self.operands(t, seed: 31)
+                var want = o.c
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s: Float = beta == 0 ? 0 : o.c[i * t.ldc + j]
+                        for p in 0..<k {
+                            s = s.addingProduct(ta ? o.a[p * t.lda + i] : o.a[i * t.lda + p], o.b[p * t.ldb + j])
+                        }
+                        want[i * t.ldc + j] = s
+                    }
+                }
+                #expect(Self.fast(t, o).map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+            }
+        }
+    }
+
     /// W_hh packed once per pass (`PackedOperand`) gives the same bits as
     /// `Gemm.run` packing it at every product (which `check` holds to the
     /// definition): several k blocks, ragged panels, threaded sizes, one row.
