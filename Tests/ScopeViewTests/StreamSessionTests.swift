@@ -30,10 +30,9 @@ import Testing
     @Test func theHeaderDescribesTheRunAndRecordsArriveInOrder() throws {
         let path = try file([Self.header] + (1...6).map(Self.record))
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, name: "run.jsonl")
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
         follow(s, &state) { $0.a.latestIteration == 30 && $0.a.streamProgress?.caughtUp == true }
         #expect(state.a.latestIteration == 30)
         #expect(state.a.settings.cell == .lstm && state.a.settings.layers == 2 && state.a.rowName(1) == "layer 1 reverse")
@@ -46,10 +45,9 @@ import Testing
     @Test func thePaceHoldsRecordsBack() throws {
         let path = try file([Self.header] + (1...50).map(Self.record))
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: 10)
-        s.start()
+        let (s, first) = started(path, speed: 10, name: "run.jsonl")
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run.jsonl", speed: 10, width: 100, height: 32)
         follow(s, &state, timeout: 0.5) { _ in false }
         // About 5 records in half a second at 10 a second, never all 50.
         #expect((2...9).contains(state.a.streamProgress?.records ?? 0), "\(String(describing: state.a.streamProgress))")
@@ -60,10 +58,9 @@ import Testing
     @Test func behindTheFileTheViewSaysHowFar() throws {
         let path = try file([Self.header] + (1...50).map(Self.record))
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: 10)
-        s.start()
+        let (s, first) = started(path, speed: 10, name: "run.jsonl")
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run.jsonl", speed: 10, width: 100, height: 32)
         follow(s, &state, timeout: 0.5) { _ in false }
         let p = try #require(state.a.streamProgress)
         #expect(abs(p.records + p.behind - 50) <= 3 && p.behind >= 35, "\(p)")  // an estimate: lines differ in length
@@ -76,10 +73,9 @@ import Testing
     @Test func aStreamThatKeepsComingIsRunning() throws {
         let path = try file([Self.header.replacingOccurrences(of: #""every":5"#, with: #""every":1"#), Self.record(1)])
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
         var seen: [String] = []
         for i in 2...30 {
             try append(path, [Self.record(i)])
@@ -95,10 +91,9 @@ import Testing
     @Test func pausedNothingArrivesAndAStepLetsOneThrough() throws {
         let path = try file([Self.header] + (1...20).map(Self.record))
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity, running: false)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, running: false, name: "run.jsonl")
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
         state.a.running = false
         follow(s, &state, timeout: 0.4) { _ in false }
         #expect(state.a.latestIteration == 0 && state.a.stream?.source == "pytorch")
@@ -158,10 +153,9 @@ import Testing
         let clipped = (1...5).map { Self.record($0).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#) }
         let path = try file([Self.header] + clipped + [Self.record(6)])
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
         follow(s, &state) { $0.a.latestIteration == 30 && $0.a.report?.iteration == 30 }
         follow(s, &state, timeout: 0.3) { _ in false }
         #expect(state.a.report?.iteration == 30 && state.a.reportOptions?.clipNorm == 0)
@@ -190,10 +184,9 @@ import Testing
     @Test func everyFewIterationsTheRateIsRecords() throws {
         let path = try file([Self.header] + (1...6).map(Self.record))
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
         follow(s, &state) { $0.a.latestIteration == 30 }
         #expect(Fixture.render(state).line(1).contains(" rec/s") && !Fixture.render(state).line(1).contains("it/s"))
         _ = update(&state, .key(.char("<")))
@@ -212,13 +205,20 @@ import Testing
 
     static let steered = header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":[],"control":"x.control""#)
 
+    /// A session on `path`, started, and the view's first state for it; the caller stops the session.
+    func started(_ path: String, speed: Double, running: Bool = true, name: String = "run",
+                 width: Int = 100, height: Int = 32) -> (StreamSession, AppState) {
+        let s = StreamSession(path: path, speed: speed, running: running)
+        s.start()
+        return (s, watchState(name: name, speed: speed, width: width, height: height))
+    }
+
     /// A steered loop's first record, made clipping at 5, followed: the file, its session
     /// (running) and the view's state. The caller stops the session and removes the files.
     func steeredLoopClippingAt5() throws -> (path: String, session: StreamSession, state: AppState) {
         let path = try file([Self.steered, Self.record(1).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
         follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
         return (path, s, state)
     }
@@ -228,9 +228,8 @@ import Testing
     /// the file and its control file.
     func pausedSteeredLoop() throws -> (path: String, session: StreamSession, state: AppState) {
         let path = try file([Self.steered] + (1...3).map(Self.record))
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
         follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
         s.send(.pause)
         state.a.running = false
@@ -279,10 +278,9 @@ import Testing
     @Test func aBacklogShownByNIsNotALoopThatGoesOn() throws {
         let path = try file([Self.steered] + (1...6).map(Self.record))
         defer { unlink(path); unlink(path + ".control") }
-        let s = StreamSession(path: path, speed: 5)
-        s.start()
+        let (s, first) = started(path, speed: 5)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: 5, width: 100, height: 32)
         follow(s, &state) { $0.a.latestIteration == 20 }
         s.send(.pause)                               // records 25 and 30 are a backlog
         state.a.running = false
@@ -303,10 +301,9 @@ import Testing
     @Test func pausedABacklogWaitsForN() throws {
         let path = try file([Self.steered] + (1...3).map(Self.record))
         defer { unlink(path); unlink(path + ".control") }
-        let s = StreamSession(path: path, speed: .infinity, running: false)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, running: false)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
         state.a.running = false
         follow(s, &state, timeout: 0.4) { _ in false }
         try append(path, [Self.record(4)])
@@ -322,10 +319,9 @@ import Testing
     @Test func pausedBeforeTheStreamExistsItsRecordsAreShown() throws {
         let path = NSTemporaryDirectory() + "rnnscope-stream-\(UUID().uuidString).jsonl"
         defer { unlink(path); unlink(path + ".control") }
-        let s = StreamSession(path: path, speed: .infinity, running: false)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, running: false)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
         state.a.running = false
         follow(s, &state, timeout: 0.3) { _ in false }
         try ([Self.steered, Self.record(1)].joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
@@ -341,9 +337,8 @@ import Testing
         let path = try file([steered, Self.record(1)])
         defer { unlink(path); unlink(path + ".control") }
         try #"{"pause": true, "step": 7, "clip": null}"#.write(toFile: path + ".control", atomically: true, encoding: .utf8)
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
-        var state = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
         follow(s, &state) { $0.a.latestIteration == 5 }
         #expect(try String(contentsOfFile: path + ".control", encoding: .utf8).contains(#""pause": false"#))
         s.stop()
@@ -356,10 +351,9 @@ import Testing
     @Test func normsOfOneCallOfSeveralAreSaidSo() throws {
         let path = try file([Self.header, Self.record(1), Self.record(2).replacingOccurrences(of: #""iteration":10,"#, with: #""iteration":10,"calls":4,"#)])
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
         follow(s, &state) { $0.a.latestIteration == 10 }
         follow(s, &state, timeout: 0.3) { _ in false }
         let text = Fixture.render(state).text
@@ -374,10 +368,9 @@ import Testing
         let inexact = Self.header.replacingOccurrences(of: #""inexact":[]"#, with: #""inexact":["\#(sentence)"]"#)
         let path = try file([inexact, Self.record(1)])
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run", speed: .infinity, width: 120, height: 40)
         follow(s, &state) { $0.a.latestIteration == 5 }
         #expect(state.a.scenario.notes.contains(sentence))
         #expect(Fixture.render(state).text.contains("Not exact"))
@@ -425,10 +418,9 @@ import Testing
         }
         let path = try file([Self.header] + (1...3).map(Self.record) + [second] + (1...2).map(again))
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: .infinity)
-        s.start()
+        let (s, first) = started(path, speed: .infinity, name: "run.jsonl")
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run.jsonl", speed: .infinity, width: 100, height: 32)
         follow(s, &state) { $0.a.scenario.title == (sameShape ? "again.lstm" : "other.gru") && $0.a.latestIteration == 2 && $0.a.streamProgress?.caughtUp == true }
         #expect(state.a.scenario.title == (sameShape ? "again.lstm" : "other.gru"))
         #expect(state.a.settings.cell == (sameShape ? .lstm : .gru))
@@ -439,10 +431,9 @@ import Testing
     @Test func aBadHeaderIsOneLineOnScreen() throws {
         let path = try file([#"{"iteration":1}"#])
         defer { unlink(path) }
-        let s = StreamSession(path: path, speed: 20)
-        s.start()
+        let (s, first) = started(path, speed: 20, name: "run.jsonl")
+        var state = first
         defer { s.stop() }
-        var state = watchState(name: "run.jsonl", speed: 20, width: 100, height: 32)
         follow(s, &state) { $0.a.error != nil }
         #expect(state.a.error?.contains("line 1: the first line is a record") == true)
     }
