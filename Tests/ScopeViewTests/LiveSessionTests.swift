@@ -15,6 +15,18 @@ import Testing
     }
 
     /// Everything polled until `done` holds or `timeout` seconds pass.
+    /// As the view forks: A joins a lockstep, hands its trainer over, and B, paused, starts
+    /// from it in step with A. The caller stops B.
+    static func fork(_ a: LiveSession, settings: Settings) -> LiveSession {
+        let gate = Lockstep()
+        a.join((gate, 0))
+        let handoff = TrainerHandoff()
+        a.send(.fork(handoff))
+        let b = LiveSession(settings: settings, running: false, lockstep: (gate, 1), startingFrom: handoff)
+        b.start()
+        return b
+    }
+
     final class Collector {
         let session: LiveSession
         var updates: [SessionUpdate] = []
@@ -200,13 +212,7 @@ import Testing
         a.send(.stepOnce)
         a.send(.stepOnce)
         #expect(ca.poll { $0.iterations.count == 3 })
-        // As the view forks: A joins a lockstep, hands its trainer over, B starts from it.
-        let gate = Lockstep()
-        a.join((gate, 0))
-        let handoff = TrainerHandoff()
-        a.send(.fork(handoff))
-        let b = LiveSession(settings: Self.tiny, running: false, lockstep: (gate, 1), startingFrom: handoff)
-        b.start()
+        let b = Self.fork(a, settings: Self.tiny)
         defer { b.stop() }
         let cb = Collector(b)
         // The fork runs no first iteration of its own; stepped together, both give iteration 4 alike.
@@ -235,12 +241,7 @@ import Testing
             ca.poll(until: { $0.updates.last?.diverged == true }, timeout: 0.5)
         }
         #expect(ca.updates.last?.diverged == true)
-        let gate = Lockstep()
-        a.join((gate, 0))
-        let handoff = TrainerHandoff()
-        a.send(.fork(handoff))
-        let b = LiveSession(settings: settings, running: false, lockstep: (gate, 1), startingFrom: handoff)
-        b.start()
+        let b = Self.fork(a, settings: settings)
         defer { b.stop() }
         let cb = Collector(b)
         #expect(cb.poll { !$0.updates.isEmpty })

@@ -167,12 +167,7 @@ import Testing
         a.send(.stepOnce)
         a.send(.stepOnce)
         #expect(ca.poll { $0.iterations.count == 3 })
-        let gate = Lockstep()
-        a.join((gate, 0))
-        let handoff = TrainerHandoff()
-        a.send(.fork(handoff))
-        let b = LiveSession(settings: settings, running: false, lockstep: (gate, 1), startingFrom: handoff)
-        b.start()
+        let b = LiveSessionTests.fork(a, settings: settings)
         defer { b.stop() }
         let cb = LiveSessionTests.Collector(b)
         for _ in 0..<3 {
