@@ -91,7 +91,19 @@ enum ImplicitShifts {
         let r0 = a + i * m, r1 = r0 + m
         if size == 3 {
             let r2 = r1 + m
-            for j in first..<m {
+            // Eight entries at a time, the same arithmetic in each lane (so the same
+            // bits): the bulk of a restart, which the compiler cannot vectorise, the
+            // rows being one array.
+            var j = first
+            while j &+ 8 <= m {
+                let a0 = DoubleKernels.load(r0 + j), a1 = DoubleKernels.load(r1 + j), a2 = DoubleKernels.load(r2 + j)
+                let d = beta * (v.0 * a0 + v.1 * a1 + v.2 * a2)
+                DoubleKernels.store(a0 - d * v.0, r0 + j)
+                DoubleKernels.store(a1 - d * v.1, r1 + j)
+                DoubleKernels.store(a2 - d * v.2, r2 + j)
+                j &+= 8
+            }
+            for j in j..<m {
                 let d = beta * (v.0 * r0[j] + v.1 * r1[j] + v.2 * r2[j])
                 r0[j] -= d * v.0; r1[j] -= d * v.1; r2[j] -= d * v.2
             }

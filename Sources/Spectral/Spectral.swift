@@ -362,11 +362,22 @@ public enum Spectral {
             r /= p
             // Apply the reflector to rows k, k+1 (, k+2) and columns k, k+1 (, k+2).
             // Plain pointer loops: this is the O(n²)-per-sweep inner loop, and it
-            // must stay fast in debug builds too.
+            // must stay fast in debug builds too. The rows, eight entries at a time
+            // (the same arithmetic in each lane, so the same bits): the compiler
+            // cannot, the rows being one array.
             let r0 = a + k * ld, r1 = r0 + ld
             var j = k
             if k != nn - 1 {
                 let r2 = r1 + ld
+                typealias D8 = DoubleKernels.D8
+                while j &+ 8 <= nn &+ 1 {
+                    let a0 = DoubleKernels.load(r0 + j), a1 = DoubleKernels.load(r1 + j), a2 = DoubleKernels.load(r2 + j)
+                    let t = a0 + q * a1 + r * a2
+                    DoubleKernels.store(a2 - t * z, r2 + j)
+                    DoubleKernels.store(a1 - t * y, r1 + j)
+                    DoubleKernels.store(a0 - t * x, r0 + j)
+                    j &+= 8
+                }
                 while j <= nn {
                     let t = r0[j] + q * r1[j] + r * r2[j]
                     r2[j] -= t * z

@@ -72,7 +72,10 @@ extension Spectral {
         // and at 80 in its first cycle, and 8, 16 and 32 steps into each later one.
         // A test costs the Ritz values of the steps so far: O(steps³), cheap early.
         func stops(from built: Int) -> [Int] {
-            (isWarm ? (built == 0 ? [8, 16, 24, 32, 40, 48, 56, 64, 80] : [8, 16, 32]).map { built + $0 }.filter { $0 < m } : []) + [m]
+            let early: [Int]
+            if isWarm { early = built == 0 ? [8, 16, 24, 32, 40, 48, 56, 64, 80] : [8, 16, 32] }
+            else { early = built == 0 ? [] : [16, 32] }
+            return early.map { built + $0 }.filter { $0 < m } + [m]
         }
         var c = [Double](repeating: 0, count: 2 * (m + 1))  // projections Vᵀw, and the first pass's
         var shares = [Double](repeating: 0, count: ArnoldiStep.shareCount(n, dimension: m))  // each piece's share of them
@@ -176,17 +179,22 @@ extension Spectral {
         } }
         // V⁺ = V_m Q, columns 0…k (column j of Q is zero below row j + m − k)
         var kept = [Double](repeating: 0, count: (k + 1) * n)
-        // By blocks of 32 entries, so that each block of V (m × 32) is read from
-        // memory once and from L1 for every column of Q.
-        let minusQ = (0...k).map { j in (0..<min(m, j + m - k + 1)).map { -qt[j * m + $0] } }
+        let counts = (0...k).map { j in min(m, j + m - k + 1) }
+        var minusQ = [Double](repeating: 0, count: (k + 1) * m)  // row j: −Q[0..<counts[j], j]
+        for j in 0...k { for i in 0..<counts[j] { minusQ[j * m + i] = -qt[j * m + i] } }
         basis.withUnsafeBufferPointer { vb in kept.withUnsafeMutableBufferPointer { kb in
-            for block in stride(from: 0, to: n, by: 32) {
-                let width = min(32, n - block)
-                for j in 0...k {
-                    DoubleKernels.subtractCombination(vb.baseAddress! + block, ldv: n, count: minusQ[j].count, minusQ[j],
-                                                      from: kb.baseAddress! + j * n + block, n: width)
+            minusQ.withUnsafeBufferPointer { qb in counts.withUnsafeBufferPointer { cb in
+                let job = Combination(v: vb.baseAddress!, n: n, m: m, columns: k + 1, minusQ: qb.baseAddress!,
+                                      counts: cb.baseAddress!, into: kb.baseAddress!)
+                withUnsafePointer(to: job) { job in
+                    let parts = ArnoldiStep.pieces(n), context = UnsafeRawPointer(job)
+                    if parts == 1 { return Combination.piece(context, 0, 1) }
+                    // Fixed pieces, flushed as ArnoldiStep's are: the bits depend on n only.
+                    Denormals.flushed {
+                        KernelThreads.runPieces(parts, context: context) { context, t, parts in Combination.piece(context, t, parts) }
+                    }
                 }
-            }
+            } }
         } }
         // the new residual f = v⁺_k H⁺[k, k−1] + v_m β Q[m−1, k−1], into v⁺_k's place
         let along = hm[k * m + k - 1], back = beta * qt[(k - 1) * m + m - 1]
@@ -204,6 +212,26 @@ extension Spectral {
         for i in 0..<k { for j in max(i - 1, 0)..<k { h[i * m + j] = hm[i * m + j] } }
         h[k * m + k - 1] = residual
         return k
+    }
+
+    /// V_m Q's first `columns` columns (`restart`), split over the cores by
+    /// entries: each piece takes blocks of 32 entries, so that each block of V
+    /// (m × 32) is read from memory once and from L1 for every column of Q.
+    private struct Combination {
+        var v: UnsafePointer<Double>, n: Int, m: Int, columns: Int
+        var minusQ: UnsafePointer<Double>, counts: UnsafePointer<Int>, into: UnsafeMutablePointer<Double>
+
+        static func piece(_ context: UnsafeRawPointer, _ t: Int, _ parts: Int) {
+            let job = context.assumingMemoryBound(to: Combination.self).pointee
+            let entries = KernelThreads.piece(t, of: parts, job.n, quantum: 32)
+            for block in stride(from: entries.lowerBound, to: entries.upperBound, by: 32) {
+                let width = min(32, entries.upperBound - block)
+                for j in 0..<job.columns {
+                    DoubleKernels.subtractCombination(job.v + block, ldv: job.n, count: job.counts[j], job.minusQ + j * job.m,
+                                                      from: job.into + j * job.n + block, n: width)
+                }
+            }
+        }
     }
 
     /// x = V (Re y + Im y), normalised (left as it is if that is zero): a real
