@@ -1,3 +1,4 @@
+import Foundation
 import RNNSim
 
 /// The first line of a run stream (docs/stream.md): what network the records are
@@ -107,6 +108,52 @@ public struct StreamHeader: Sendable, Equatable {
         scenario = f.scenario.map { TextSafety.escaped($0, limit: 80) }
         seed = f.seed
         changed = f.changed.map { $0.prefix(32).map { TextSafety.escaped($0, limit: 40) } }
+    }
+
+    /// What reading to a stream's header gave.
+    public enum Reading: Equatable {
+        case header(StreamHeader)
+        /// The stream cannot be shown at all: why, naming the stream and the line.
+        case unusable(String)
+        /// Not written yet (or the file was replaced): read again later.
+        case waiting
+    }
+
+    /// Reads `follower` up to its header line (blank lines before it are passed over),
+    /// counting lines in `line`. `name` is how the reason names the stream.
+    public static func read(from follower: StreamFollower, name: String, line: inout Int) -> Reading {
+        while true {
+            switch follower.next() {
+            case .line(let bytes):
+                line += 1
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                switch parse(bytes) {
+                case .success(let h): return .header(h)
+                case .failure(let e): return .unusable("\(name), line \(line): \(e)")
+                }
+            case .skippedLong:
+                line += 1
+                return .unusable("\(name), line \(line): longer than \(StreamFollower.maximumLine >> 20) MiB: not a stream header")
+            case .ended:
+                return .unusable("\(name) ended before its header line")
+            case .restarted:
+                line = 0
+                return .waiting
+            case .waiting:
+                return .waiting
+            }
+        }
+    }
+
+    /// Why the header already written to the regular file at `path` cannot be used, or nil
+    /// (usable, or not written yet: the view waits for it). Read before the view opens, so
+    /// a bad file is the same one line whether or not there is a terminal to open.
+    public static func problem(inFile path: String, name: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        var line = 0
+        if case .unusable(let why) = read(from: StreamFollower(path: path), name: name, line: &line) { return why }
+        return nil
     }
 
     /// "layer 1", "layer 1 reverse", "layer 2", … in PyTorch's _l0, _l0_reverse order.

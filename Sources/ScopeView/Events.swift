@@ -222,6 +222,9 @@ public enum AppCommand: Equatable, Sendable {
     /// Close the split, keeping run B (true) or A.
     case closeSplit(keepB: Bool)
     case quit
+    /// End the program on bad input the view cannot show (a stream whose header is unusable):
+    /// the terminal restored, this one line on stderr, status 2.
+    case fail(String)
 }
 
 extension AppCommand {

@@ -38,6 +38,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
     private let path: String?
     private var speed: Double
     private let name: String
+    /// The stream as the user named it, for the line that ends the program when its header cannot be used.
+    private let given: String
 
     /// Follows the file at `path` (nil: the descriptor, standard input).
     public init(path: String?, descriptor: Int32 = 0, speed: Double, running: Bool = true) {
@@ -45,6 +47,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         follower = path.map { StreamFollower(path: $0) } ?? StreamFollower(descriptor: descriptor)
         self.speed = speed
         name = path.map { ($0 as NSString).lastPathComponent } ?? "standard input"
+        given = path ?? "standard input"
         super.init()
         if !running { inbox.append(.pause) }
     }
@@ -96,7 +99,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// The last record of a burst, not yet drawn, with the options (clipping) it ran with.
         var unpublished: (IterationReport, BPTTOptions)?
         var generation = 0
-        /// A header that could not be read: nothing after it is either.
+        /// A header that could not be used: nothing after it can be shown (the view ends).
         var failed = false
         /// Paused with a loop the view steers: how far the stream reached when the view paused
         /// (or caught up to). What the loop writes after that (the iteration under way when
@@ -195,27 +198,14 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         func say(_ text: String) { session.publish { $0.notice = text } }
 
         mutating func readHeader() {
-            switch session.follower.next() {
-            case .line(let bytes):
-                line += 1
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-                switch StreamHeader.parse(bytes) {
-                case .success(let h):
-                    adopt(h)
-                case .failure(let e):
-                    failed = true
-                    let name = session.name
-                    session.publish { $0.error = "\(name), line \(line): \(e)" }
-                }
-            case .ended:
+            switch StreamHeader.read(from: session.follower, name: session.given, line: &line) {
+            case .header(let h):
+                adopt(h)
+            case .unusable(let why):
+                // The view ends on it (a stream's error is fatal: update's unusableStream).
                 failed = true
-                let name = session.name
-                session.publish { $0.error = "\(name) ended before its header line" }
-            case .skippedLong:
-                failed = true
-                let name = session.name
-                session.publish { $0.error = "\(name), line 1: longer than \(StreamFollower.maximumLine >> 20) MiB: not a stream header" }
-            case .waiting, .restarted:
+                session.publish { $0.error = why }
+            case .waiting:
                 break
             }
         }

@@ -50,6 +50,12 @@ func adoptClipping(_ run: inout RunState, _ threshold: Double) {
     run.clipCounted = 0
 }
 
+/// Why a stream cannot be shown at all, or nil: its header could not be used (a stream's
+/// only error), so the view has nothing to draw and the program ends on this line.
+func unusableStream(_ run: RunState) -> String? {
+    run.stream != nil ? run.error : nil
+}
+
 /// What space says on a stream: whether the writer's loop stops too, or only the view.
 func streamPauseText(_ run: RunState, _ h: StreamHeader) -> String {
     if run.streamProgress?.ended == true { return "the stream has ended: nothing more will come" }

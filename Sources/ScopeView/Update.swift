@@ -20,6 +20,7 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     case .reportB(let u):
         guard state.isSplit else { return [] }
         absorb(&state, u, from: .b)
+        if let why = unusableStream(state[.b]) { return [.fail(why)] }
         guard u.generation == state[.b].generation else { return [] }
         // Run B stopped itself (its claim's moment): A stops beside it, at the same iteration.
         if u.selfPause != nil, state.a.running {
@@ -37,6 +38,7 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
     case .report(let u):
         let wasRunning = state.a.running
         absorb(&state, u, from: .a)
+        if let why = unusableStream(state.a) { return [.fail(why)] }
         // Run A stopped itself (at its moment): B finishes the same iteration and pauses there.
         if wasRunning && !state.a.running, state.b?.running == true {
             state[.b].running = false

@@ -19,7 +19,8 @@ public enum InteractiveApp {
     public static func run(scenario: Scenario, presets: [Scenario], unreadablePresets: [String] = [], ascii: Bool, stopAt: Int? = nil,
                            recording: SessionRecording? = nil, compare: Settings? = nil, lecture: Bool = false,
                            watcherFactory: @escaping (Scenario) -> MomentWatcher?) -> Int32 {
-        open(ascii: ascii, recording: recording) { screen, glyphs in
+        var failure: String?  // never set: a scenario's view has no input it cannot show
+        return open(ascii: ascii, recording: recording, failure: &failure) { screen, glyphs in
             var loop = EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
                                  recording: recording, compare: compare, watcherFactory: watcherFactory)
             loop.state.ui.lecture = lecture
@@ -29,10 +30,12 @@ public enum InteractiveApp {
     }
 
     /// `rnnscope watch`: the live view on one stream, or two side by side. The
-    /// terminal is /dev/tty when standard input carries the stream.
+    /// terminal is /dev/tty when standard input carries the stream. Throws
+    /// `UnusableStream`, once the terminal is restored, when a stream's header cannot be used.
     public static func watch(_ a: StreamSession, _ b: StreamSession?, names: (String, String?), speed: Double,
-                             ascii: Bool, recording: SessionRecording?) -> Int32 {
-        open(ascii: ascii, recording: recording) { screen, glyphs in
+                             ascii: Bool, recording: SessionRecording?) throws -> Int32 {
+        var failure: String?
+        let status = open(ascii: ascii, recording: recording, failure: &failure) { screen, glyphs in
             var state = watchState(name: names.0, speed: speed, width: screen.width, height: screen.height)
             if b != nil, let nameB = names.1 {
                 state.split(with: watchedRun(name: nameB, speed: speed))
@@ -40,10 +43,13 @@ public enum InteractiveApp {
             return EventLoop(screen: screen, glyphs: glyphs, state: state, session: a, partner: b, recording: recording,
                              watcherFactory: { _ in nil })
         }
+        if let failure { throw UnusableStream(description: failure) }
+        return status
     }
 
     /// Opens the terminal, runs the loop `make` builds until the user quits, and leaves the terminal as it was.
-    private static func open(ascii: Bool, recording: SessionRecording?,
+    /// `failure`: why the loop ended on input it could not show (`AppCommand.fail`), if it did.
+    private static func open(ascii: Bool, recording: SessionRecording?, failure: inout String?,
                              _ make: (CursesScreen, Glyphs) -> EventLoop) -> Int32 {
         if let problem = TerminalCheck.problem(environment: ProcessInfo.processInfo.environment,
                                                stdinIsTTY: isatty(STDIN_FILENO) == 1,
@@ -79,8 +85,15 @@ public enum InteractiveApp {
         }
         // Ended by a signal (SIGTERM, SIGHUP, a real-time one, …): die of it, as headless does.
         SignalGuard.endAsSignalled()
+        failure = loop.failure
         return 0
     }
+}
+
+/// A stream the view could not show (its header is unusable), named with the line and why;
+/// thrown once the terminal is restored.
+public struct UnusableStream: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// Keys, resizes and the simulation's reports through `update`, and `render` out
@@ -97,6 +110,8 @@ struct EventLoop {
     /// Why the recording stopped, if writing it failed; the view goes on without it.
     var recordingProblem: String?
     var quit = false
+    /// The input the view could not show, which ended it (`AppCommand.fail`).
+    var failure: String?
 
     /// The longest wait for a key: the frame period.
     static let frameMilliseconds: Int32 = 33
@@ -163,6 +178,8 @@ struct EventLoop {
                 dispatch(.reportB(u))
                 dirty = true
             }
+            // A stream that cannot be shown ends the view before a frame of it is drawn.
+            if quit { break }
             let status = state.ui.status
             dispatch(.tick(now: ProcessInfo.processInfo.systemUptime))
             if state.ui.status != status { dirty = true }
@@ -252,6 +269,9 @@ struct EventLoop {
             session.join(nil)
             self.partner = nil
         case .quit:
+            quit = true
+        case .fail(let why):
+            failure = why
             quit = true
         }
     }

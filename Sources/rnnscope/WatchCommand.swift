@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RNNSim
+import RunStream
 import ScopeView
 import Terminal
 
@@ -56,6 +57,11 @@ struct WatchCommand: ParsableCommand {
         // The recording never replaces a stream it shows (it did, with status 0).
         try refuseSameFile(outputs: [("--record", record)],
                            inputs: [("the stream", stream == "-" ? nil : stream), ("--vs", versus == "-" ? nil : versus)])
+        // A file whose header is already there and unusable is bad input before any terminal
+        // is needed (the same line the view ends on when the header comes later or on a pipe).
+        for path in [stream, versus].compactMap({ $0 }) where path != "-" {
+            if let problem = StreamHeader.problem(inFile: path, name: path) { throw Failure(problem) }
+        }
         let input = stream == "-" || versus == "-" ? try Self.takeStandardInput() : -1
         func session(_ path: String) -> StreamSession {
             path == "-" ? StreamSession(path: nil, descriptor: input, speed: pace.speed)
@@ -70,8 +76,14 @@ struct WatchCommand: ParsableCommand {
             let file = path == "-" ? "stdin" : (path as NSString).lastPathComponent
             return file.hasSuffix(".jsonl") && file.count > 6 ? String(file.dropLast(6)) : file
         }
-        throw ExitCode(InteractiveApp.watch(session(stream), versus.map(session), names: (name(stream), versus.map(name)),
-                                            speed: pace.speed, ascii: ascii, recording: recording))
+        let status: Int32
+        do {
+            status = try InteractiveApp.watch(session(stream), versus.map(session), names: (name(stream), versus.map(name)),
+                                              speed: pace.speed, ascii: ascii, recording: recording)
+        } catch let unusable as UnusableStream {
+            throw Failure(unusable.description)
+        }
+        throw ExitCode(status)
     }
 
     /// The stream arrives on standard input: it moves to a descriptor of its own, and

@@ -215,3 +215,51 @@ import Testing
         close(fds[0])
     }
 }
+
+/// The first line of a stream read for the view, and the bad ones that end it.
+@Suite struct StreamHeaderReadingTests {
+    func file(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "rnnscope-header-\(UUID().uuidString).jsonl"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// `watch badhdr.jsonl` (layers 10^12) and `watch corrupt.jsonl` (garbage) stayed open in
+    /// ERROR: the reason, naming the file and the line, is what the program now ends with.
+    @Test(arguments: [
+        (#"{"rnnscope":"0.2.0","cell":"rnn","layers":1000000000000,"hidden":4}"#, "badhdr.jsonl, line 1: the header's layers must be 1…64"),
+        ("\n  \n%%garbage%%", "badhdr.jsonl, line 3: not a JSON object"),
+    ])
+    func anUnusableHeaderSaysWhichFileAndLine(text: String, says: String) throws {
+        let path = try file(text + "\n")
+        defer { unlink(path) }
+        #expect(StreamHeader.problem(inFile: path, name: "badhdr.jsonl") == says)
+        var line = 0
+        #expect(StreamHeader.read(from: StreamFollower(path: path), name: "badhdr.jsonl", line: &line) == .unusable(says))
+    }
+
+    /// A header still being written, a file not yet there, a usable header: nothing to say
+    /// before the view opens (it waits, or shows the run).
+    @Test func aHeaderNotYetWrittenOrUsableIsNoProblem() throws {
+        let partial = try file(#"{"rnnscope":"0.2.0","cell":"#)
+        let good = try file(#"{"rnnscope":"0.2.0","cell":"gru","layers":2,"hidden":4}"# + "\n")
+        defer { unlink(partial); unlink(good) }
+        #expect(StreamHeader.problem(inFile: partial, name: "p") == nil)
+        #expect(StreamHeader.problem(inFile: good, name: "g") == nil)
+        #expect(StreamHeader.problem(inFile: partial + ".absent", name: "a") == nil)
+        var line = 0
+        guard case .header(let h) = StreamHeader.read(from: StreamFollower(path: good), name: "g", line: &line) else {
+            Issue.record("no header")
+            return
+        }
+        #expect(h.cell == .gru && h.layers == 2 && line == 1)
+    }
+
+    /// A FIFO is not read before the view opens (opening it would wait for a writer).
+    @Test func aFIFOIsLeftToTheView() throws {
+        let path = NSTemporaryDirectory() + "rnnscope-fifo-\(UUID().uuidString)"
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        #expect(StreamHeader.problem(inFile: path, name: "fifo") == nil)
+    }
+}

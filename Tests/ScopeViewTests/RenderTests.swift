@@ -538,7 +538,8 @@ import RunStream
 
     @Test func anErrorReplacesTheChart() {
         var s = Fixture.state()
-        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, error: "task.lag: lag 50 must be below task.steps (12)")))
+        let commands = update(&s, .report(SessionUpdate(generation: s.a.generation, error: "task.lag: lag 50 must be below task.steps (12)")))
+        #expect(commands.isEmpty, "a run's settings can be changed from the view: it stays open")
         let buf = Fixture.render(s)
         #expect(buf.line(1).contains("ERROR"))
         #expect(buf.text.contains("cannot train: task.lag"))

@@ -428,13 +428,43 @@ import Testing
         #expect(state.a.streamProgress?.records == 2 && state.a.streamProgress?.skipped == 0)
     }
 
-    @Test func aBadHeaderIsOneLineOnScreen() throws {
-        let path = try file([#"{"iteration":1}"#])
+    /// A header that cannot be used leaves nothing to show: the view ends on its one line,
+    /// naming the stream as given and the line (it stayed open in ERROR, "waiting for the
+    /// stream's header", the reason cut short on the chart).
+    @Test(arguments: [
+        (#"{"iteration":1}"#, "line 1: the first line is a record, not the header (was the header cut off?)"),
+        (#"{"rnnscope":"0.2.0","cell":"rnn","layers":1000000000000,"hidden":4}"#, "line 1: the header's layers must be 1…64"),
+    ])
+    func aBadHeaderEndsTheView(line: String, says: String) throws {
+        let path = try file([line])
         defer { unlink(path) }
         let (s, first) = started(path, speed: 20, name: "run.jsonl")
         var state = first
         defer { s.stop() }
-        follow(s, &state) { $0.a.error != nil }
-        #expect(state.a.error?.contains("line 1: the first line is a record") == true)
+        var commands: [AppCommand] = []
+        let deadline = Date().addingTimeInterval(5)
+        while commands.isEmpty && Date() < deadline {
+            if let u = s.poll() { commands = update(&state, .report(u)) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(commands == [.fail("\(path), \(says)")])
+    }
+
+    /// Standard input that ends before its header (`cat empty | rnnscope watch -`) ends the view too.
+    @Test func standardInputEndingBeforeItsHeaderEndsTheView() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        close(fds[1])
+        let s = StreamSession(path: nil, descriptor: fds[0], speed: 20)
+        s.start()
+        defer { s.stop(); close(fds[0]) }
+        var state = watchState(name: "stdin", speed: 20, width: 100, height: 32)
+        var commands: [AppCommand] = []
+        let deadline = Date().addingTimeInterval(5)
+        while commands.isEmpty && Date() < deadline {
+            if let u = s.poll() { commands = update(&state, .report(u)) }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(commands == [.fail("standard input ended before its header line")])
     }
 }

@@ -355,3 +355,21 @@ import Testing
         #expect(seen.count > 95)
     }
 }
+
+/// A stream whose header cannot be used has nothing to show on either side: the view
+/// ends on its line (it stayed open in ERROR, "waiting for the stream's header").
+@Suite struct UnusableStreamTests {
+    @Test func aStreamsErrorEndsTheView() {
+        var s = watchState(name: "badhdr", speed: 20, width: 100, height: 32)
+        let why = "badhdr.jsonl, line 1: the header's layers must be 1…64"
+        #expect(update(&s, .report(SessionUpdate(generation: s.a.generation, error: why))) == [.fail(why)])
+    }
+
+    @Test func theSecondStreamsErrorEndsTheViewToo() {
+        var s = watchState(name: "a", speed: 20, width: 100, height: 32)
+        s.split(with: watchedRun(name: "b", speed: 20))
+        #expect(update(&s, .report(SessionUpdate(generation: s.a.generation))).isEmpty)
+        let why = "b.jsonl, line 2: not a JSON object"
+        #expect(update(&s, .reportB(SessionUpdate(generation: s[.b].generation, error: why))) == [.fail(why)])
+    }
+}

@@ -134,6 +134,52 @@ struct WatchTmuxTests {
         #expect(!FileManager.default.fileExists(atPath: control), "the control file goes with the view")
     }
 
+    /// `watch badhdr.jsonl` (layers = 10^12) and `watch corrupt.jsonl` (line 1 garbage) stayed
+    /// open in ERROR on a terminal; without one they said only that a terminal was needed.
+    /// The header is read first: one line naming the file and the line, status 2, either way.
+    @Test func aFileWithAnUnusableHeaderIsBadInput() throws {
+        let bad = temporary("badhdr.jsonl"), corrupt = temporary("corrupt.jsonl"), good = temporary("good.jsonl")
+        defer { unlink(bad); unlink(corrupt); unlink(good) }
+        try (#"{"rnnscope":"0.2.0","source":"pytorch","cell":"rnn","layers":1000000000000,"hidden":4}"# + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        try "\u{1B}[2J garbage\n".write(toFile: corrupt, atomically: true, encoding: .utf8)
+        try (#"{"rnnscope":"0.2.0","cell":"rnn","layers":1,"hidden":4}"# + "\n").write(toFile: good, atomically: true, encoding: .utf8)
+        for (args, says) in [(["watch", bad], "rnnscope: \(bad), line 1: the header's layers must be 1…64\n"),
+                             (["watch", corrupt], "rnnscope: \(corrupt), line 1: not a JSON object\n"),
+                             (["watch", good, "--vs", corrupt], "rnnscope: \(corrupt), line 1: not a JSON object\n")] {
+            let run = try Binary.run(args)
+            #expect(run.status == 2 && run.stderr == says && run.stdout.isEmpty, "\(args): \(run.status) \(run.stderr)")
+        }
+    }
+
+    /// A header that arrives unusable once the view is open (a file not yet written, a pipe)
+    /// ends it: the terminal restored, the one line on stderr, status 2.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func aBadHeaderArrivingEndsTheView() throws {
+        let file = temporary("later.jsonl")
+        defer { unlink(file) }
+        unlink(file)
+        let pane = try Pane(width: 120, height: 36, arguments: ["watch", file])
+        defer { pane.close() }
+        try pane.wait("waiting for the file") { $0.contains("waiting for the stream's header") }
+        try (#"{"rnnscope":"0.2.0","cell":"rnn","layers":1000000000000,"hidden":4}"# + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try pane.wait("ended with the reason") { $0.contains("exit=2") }
+        #expect(pane.screen.contains("rnnscope: \(file), line 1: the header's layers must be 1…64"), "\(pane.screen)")
+        #expect(!pane.screen.contains("ERROR") && !pane.screen.contains("cannot train"))
+        try pane.expectTerminalRestored()
+    }
+
+    /// `cat corrupt.jsonl | rnnscope watch -` stayed open after standard input ended.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func garbagePipedInEndsTheView() throws {
+        let pane = try Pane(width: 100, height: 32, arguments: ["watch", "-"], input: ["--version"])
+        defer { pane.close() }
+        try pane.wait("ended with the reason") { $0.contains("exit=2") }
+        #expect(pane.screen.contains("rnnscope: standard input, line 1: not a JSON object"), "\(pane.screen)")
+        try pane.expectTerminalRestored()
+    }
+
     @Test func aStreamInAFolderThatDoesNotExistIsATypo() throws {
         let run = try Binary.run(["watch", "/nonexistent-\(getpid())/dir/x.jsonl"])
         #expect(run.status == 2 && run.stderr.contains("no folder"), "\(run.stderr)")
