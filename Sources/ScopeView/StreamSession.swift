@@ -21,7 +21,8 @@ public struct StreamProgress: Equatable, Sendable {
     /// A loop writing 40 records a second leaves the view caught up between any two of
     /// them; it is still running, not waiting.
     public var idle = false
-    /// Standard input was closed: nothing more will come.
+    /// The writer closed the stream (its end record, or the end of standard input): nothing
+    /// more of this run will come.
     public var ended = false
 }
 
@@ -287,12 +288,18 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     switch StreamRecord.parse(bytes, header: header) {
                     case .success(let r):
                         progress.caughtUp = false
+                        // Records after an end record: the writer went on after all.
+                        progress.ended = false
                         return r
                     case .failure(let e):
                         // A header after the records: another run appended to the file. It is
                         // a new run, as a replaced file is: its records are not the first run's.
                         if case .success(let h) = StreamHeader.parse(bytes) {
                             appended(h, at: line)
+                            return nil
+                        }
+                        if StreamEnd.isEnd(bytes) {
+                            ended()
                             return nil
                         }
                         skip("line \(line): \(e)")
@@ -314,19 +321,25 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     }
                     return nil
                 case .ended:
-                    if !progress.ended {
-                        progress.ended = true
-                        progress.caughtUp = true
-                        progress.idle = true
-                        publishProgress()
-                        session.publish { $0.iterationsPerSecond = 0 }
-                    }
+                    ended()
                     return nil
                 case .restarted:
                     restart()
                     return nil
                 }
             }
+        }
+
+        /// The writer closed the stream: everything before its end is shown. A file is still
+        /// followed, for another run appended after it or the file replaced.
+        mutating func ended() {
+            guard !progress.ended else { return }
+            progress.ended = true
+            progress.caughtUp = true
+            progress.behind = 0
+            progress.idle = true
+            publishProgress()
+            session.publish { $0.iterationsPerSecond = 0 }
         }
 
         mutating func skip(_ problem: String) {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import ModelIO
 import RNNSim
+import RunStream
 import Scenarios
 import ScopeView
 
@@ -138,6 +139,11 @@ struct TrainCommand: ParsableCommand {
             view?.absorb(r, options: trainer.options, moment: watcher?.observe(r))
         }
         progress?.finish()
+        if jsonl {
+            // Closing the stream says so: `watch` on the file shows ENDED, not a run that may go on.
+            print(StreamEnd.line)
+            StandardStreams.flush()
+        }
         do {
             try csvFile?.commit()
             if let svgFile, var view {

@@ -262,4 +262,12 @@ import Testing
         defer { unlink(path) }
         #expect(StreamHeader.problem(inFile: path, name: "fifo") == nil)
     }
+
+    @Test func theEndRecordIsKnown() {
+        #expect(StreamEnd.isEnd(Array(StreamEnd.line.utf8)))
+        #expect(StreamEnd.isEnd(Array(#"{"end":true,"iterations":40}"#.utf8)))
+        for other in [#"{"end":false}"#, #"{"end":"true"}"#, #"{"iteration":1}"#, "end", ""] {
+            #expect(!StreamEnd.isEnd(Array(other.utf8)), "\(other)")
+        }
+    }
 }

@@ -467,4 +467,45 @@ import Testing
         }
         #expect(commands == [.fail("standard input ended before its header line")])
     }
+
+    /// The Python package's scope, closed, ends its file with `{"end": true}`: the view shows
+    /// it ENDED (it read "WAITING FOR RECORDS … following" for ever; only `watch -` ended).
+    /// A file without it (an older writer, a loop still running) is still followed.
+    @Test func aFileItsWriterClosedIsShownEnded() throws {
+        let path = try file([Self.header] + (1...3).map(Self.record))
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, name: "run.jsonl")
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.idle == true }
+        #expect(Header.runState(state.a, mode: state.ui.mode).text == "WAITING FOR RECORDS")
+        #expect(Fixture.render(state).panelValue("records") == "3, following")
+        try append(path, [StreamEnd.line])
+        follow(s, &state) { $0.a.streamProgress?.ended == true }
+        #expect(Header.runState(state.a, mode: state.ui.mode).text == "ENDED")
+        #expect(Fixture.render(state).panelValue("records") == "3, ended")
+        // The end record is not a bad line.
+        #expect(state.a.streamProgress?.skipped == 0 && state.a.latestIteration == 15)
+    }
+
+    /// A later run appended after the end record (`>>`) starts as a new run, not ended.
+    @Test func aRunAppendedAfterTheEndStartsAnew() throws {
+        let second = Self.header.replacingOccurrences(of: "model.lstm", with: "again.lstm")
+        func again(_ i: Int) -> String { Self.record(i).replacingOccurrences(of: #""iteration":\#(i * 5)"#, with: #""iteration":\#(i)"#) }
+        let path = try file([Self.header] + (1...3).map(Self.record) + [StreamEnd.line])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, name: "run.jsonl")
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.streamProgress?.ended == true }
+        #expect(state.a.latestIteration == 15 && Header.runState(state.a, mode: state.ui.mode).text == "ENDED")
+        try append(path, [second] + (1...2).map(again))
+        follow(s, &state) { $0.a.scenario.title == "again.lstm" && $0.a.latestIteration == 2 }
+        #expect(state.a.scenario.title == "again.lstm" && state.a.history.count == 2)
+        #expect(state.a.streamProgress?.ended == false && state.a.streamProgress?.records == 2)
+        #expect(Header.runState(state.a, mode: state.ui.mode).text != "ENDED")
+        try append(path, [StreamEnd.line])
+        follow(s, &state) { $0.a.streamProgress?.ended == true }
+        #expect(Header.runState(state.a, mode: state.ui.mode).text == "ENDED")
+    }
 }

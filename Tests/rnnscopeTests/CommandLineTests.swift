@@ -96,7 +96,9 @@ enum Binary {
         #expect(a.status == 0, "\(a.stderr)")
         #expect(a.stdout == b.stdout, "same seed and settings must give identical runs")
         var lines = a.stdout.split(separator: "\n")
-        #expect(lines.count == 1 + 4)
+        #expect(lines.count == 1 + 4 + 1)
+        // The last line closes the stream: `watch` on the file shows it ENDED.
+        #expect(lines.removeLast() == #"{"end": true}"#)
         // The header: what produced the lines after it.
         let header = try #require(try JSONSerialization.jsonObject(with: Data(lines.removeFirst().utf8)) as? [String: Any])
         #expect((header["rnnscope"] as? String)?.isEmpty == false)
@@ -141,7 +143,7 @@ enum Binary {
         let r = try Binary.run(["train", "--headless", "--iterations", "2", "--jsonl", "--set", "network.cell=\(cell)",
                                 "--set", "network.hidden=6", "--set", "network.layers=2", "--set", "task.steps=9"])
         #expect(r.status == 0, "\(r.stderr)")
-        for line in r.stdout.split(separator: "\n").dropFirst() {
+        for line in r.stdout.split(separator: "\n").dropFirst().dropLast() {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(o["spectral_radius"] == nil && o["spectral_radii"] == nil)
             let means = try #require(o["gate_mean"] as? [Double]), products = try #require(o["gate_product"] as? [Double])
@@ -160,7 +162,7 @@ enum Binary {
         let args = ["train", "lm-perplexity", "--headless", "--iterations", "150", "--set", "network.hidden=16", "--set", "task.steps=8"]
         let r = try Binary.run(args + ["--jsonl"])
         #expect(r.status == 0, "\(r.stderr)")
-        let objs = try r.stdout.split(separator: "\n").dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objs = try r.stdout.split(separator: "\n").dropFirst().dropLast().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let measured = objs.filter { $0["heldout_loss"] != nil }.map { $0["iteration"] as? Int }
         #expect(measured == [100, 150])
         let loss = try #require(objs[99]["heldout_loss"] as? Double)
@@ -195,7 +197,7 @@ enum Binary {
         var expected: [String: String] = [:]
         for line in r.stdout.split(separator: "\n") {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            guard let it = o["iteration"] as? Int else { continue }  // the header
+            guard let it = o["iteration"] as? Int else { continue }  // the header and the end
             let text = try #require(line.firstMatch(of: #/"hidden_grad_norms":\[\[([^\]]*(?:\],\[[^\]]*)*)\]\]/#)).1
             for (k, row) in text.split(separator: "],[").enumerated() {
                 for (s, v) in row.split(separator: ",").enumerated() { expected["\(it),\(k + 1),\(s + 1)"] = String(v) }
@@ -225,7 +227,7 @@ enum Binary {
                                 "--set", "network.activation=linear", "--set", "init.rho=3", "--set", "task.steps=60",
                                 "--set", "train.lr=0.5", "--set", "network.hidden=8"])
         #expect(r.status == 0, "\(r.stderr)")
-        let objs = try r.stdout.split(separator: "\n").dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objs = try r.stdout.split(separator: "\n").dropFirst().dropLast().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(objs.count == 30)
         #expect(objs.contains { $0["nonfinite"] as? Bool == true }, "ρ = 3 over 60 linear steps must overflow float32")
         // Inf and NaN are told apart, as the strings float() reads; never null.

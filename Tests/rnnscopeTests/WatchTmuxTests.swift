@@ -58,6 +58,8 @@ struct WatchTmuxTests {
         pane.send(">>>>>>>>>>>>>>")
         pane.send(" ")
         try pane.wait("the rest at max") { _ in pane.iteration == 100 }
+        // train closed the file with its end record: ENDED, not following a file that may grow.
+        try pane.wait("ended") { $0.contains("ENDED") && pane.panel("records") == "100, ended" }
         pane.send("q")
         try pane.wait("exited") { $0.contains("exit=0") }
     }

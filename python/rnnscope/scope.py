@@ -13,7 +13,7 @@ from .capture import Capture
 from .control import Control
 from .layout import describe, find_recurrent
 from .spectral import spectrum
-from .stream import StreamWriter, rank_path
+from .stream import END, StreamWriter, rank_path
 from .unroll import gradient_norms
 
 
@@ -60,6 +60,7 @@ class Scope:
         self._paused = False
         self._module_grad_norm = None
         self._header_written = False
+        self._closed = False
         self._warned = set()
         self._set_recording(self._will_record(1))
 
@@ -125,9 +126,17 @@ class Scope:
         return total
 
     def close(self):
+        """Ends the stream: its end record (when it has a header), so that a viewer
+        following the file shows it ended rather than waiting for more."""
         self._set_recording(False)
-        if self._writer is not None:
-            self._writer.close()
+        if self._writer is not None and not self._closed:
+            self._closed = True
+            try:
+                # A stream with no header is left empty: an end alone would be no stream.
+                if self._header_written:
+                    self._writer.write(END)
+            finally:
+                self._writer.close()
 
     def __enter__(self):
         return self

@@ -6,6 +6,10 @@ import sys
 from typing import Any
 
 
+# The last line of a stream its writer closed (docs/stream.md): nothing more of this run comes.
+END = {"end": True}
+
+
 def clean(value: Any) -> Any:
     """Inf and NaN as the strings the reader takes, never bare tokens."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -79,7 +79,44 @@ def test_standard_output(capsys):
         torch.nn.functional.mse_loss(model(x), y).backward()
         scope.step()
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and json.loads(lines[0])["source"] == "pytorch"
+    assert len(lines) == 3 and json.loads(lines[0])["source"] == "pytorch"
+    assert json.loads(lines[2]) == {"end": True}
+
+
+def test_closing_ends_the_stream(tmp_path):
+    """The last line says the writer closed the stream (the viewer shows it ENDED, not
+    waiting for more): once, however often close() is called."""
+    path = tmp_path / "run.jsonl"
+    model = Net()
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        scope.step()
+        assert open(path).read().count("\n") == 2, "no end while the scope is open"
+    scope.close()
+    lines = open(path).read().splitlines()
+    assert len(lines) == 3 and lines[2] == '{"end": true}'
+
+
+def test_a_loop_that_raises_still_ends_its_stream(tmp_path):
+    path = tmp_path / "run.jsonl"
+    model = Net()
+    x, y = batches(1)[0]
+    with pytest.raises(RuntimeError):
+        with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            scope.step()
+            raise RuntimeError("the loop failed")
+    assert json.loads(open(path).read().splitlines()[-1]) == {"end": True}
+
+
+def test_a_stream_with_no_record_has_no_end(tmp_path):
+    """No header was written (no iteration recorded): an end record alone would be a
+    stream the viewer cannot read, so the file stays empty, waited on."""
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(Net().rnn, str(path)):
+        pass
+    assert open(path).read() == ""
 
 
 def test_rank_all_names_the_file_per_rank(tmp_path):

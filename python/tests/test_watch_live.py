@@ -151,3 +151,23 @@ def test_the_view_follows_and_steers_a_running_loop(tmp_path):
         pane.close()
         loop.kill()
         loop.wait()
+
+
+def test_a_closed_scopes_file_is_shown_ended(tmp_path):
+    """The scope closed (the with block ended): the view shows the file ENDED, where it
+    read "WAITING FOR RECORDS … following" for ever."""
+    import torch
+    import rnnscope
+    from helpers import Net, batches
+    stream = tmp_path / "run.jsonl"
+    model = Net("gru")
+    with rnnscope.watch(model.rnn, str(stream), every=1, title="closed loop") as scope:
+        for x, y in batches(3):
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            scope.step()
+    pane = Pane(tmp_path, f"'{BIN}' watch '{stream}' --speed max; sleep 30")
+    try:
+        pane.wait("the records, ended", lambda s: "closed loop" in s and "ENDED" in s and "3, ended" in s, timeout=30)
+        assert "following" not in pane.screen()
+    finally:
+        pane.close()
