@@ -259,6 +259,17 @@ struct TmuxTests {
         }
     }
 
+    /// `run NAME --seed N` runs seed N, as `--set seed=N` does: the title bar says it.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func seedFlagIsTheRunsSeed() throws {
+        let pane = try Pane(width: 120, height: 36, arguments: ["run", "vanishing", "--seed", "17"])
+        defer { pane.close() }
+        try pane.wait("seed 17 in the title bar") { ($0.components(separatedBy: "\n").first ?? "").hasSuffix("seed 17") }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
     /// `run --model M --data D --vs train.clip=…`: the split on the user's model; w saves the
     /// focused run, e names the figure after the model file, v closes keeping the focused run.
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
