@@ -238,7 +238,10 @@ enum SplitTooSmall {
         return one
     }
 
+    /// Below the single view's 60×16 not even one run fits, so closing the split does not
+    /// help: the terminal must grow to that size (and to the split's to show both runs).
     static func message(width: Int, height: Int) -> String {
-        "the split view needs \(SplitScreen.minimumWidth)×\(SplitScreen.minimumHeight) (side by side from \(SplitScreen.sideBySideWidth) columns): have \(width)×\(height); v closes the split"
+        TooSmallScreen.message(width: width, height: height)
+            + "\nthe split view needs \(SplitScreen.minimumWidth)×\(SplitScreen.minimumHeight)"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RNNSim
 import Scenarios
 
 struct CheckCommand: ParsableCommand {
@@ -16,8 +17,15 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Start the seeds at S instead of the file's own (e.g. 1000: seeds no claim was calibrated on).", valueName: "S"))
     var fromSeed: UInt64?
 
+    // run's and train's --seed N, given here: said what it is here rather than "did you mean --seeds".
+    @Option(parsing: .unconditional, help: .hidden) var seed: String?
+
     func validate() throws {
         guard (1...1000).contains(seeds) else { throw ValidationError("--seeds must be 1…1000, got \(seeds)") }
+        if let seed {
+            let s = TextSafety.escaped(seed)
+            throw ValidationError("check has no --seed: --from-seed \(s) checks seed \(s) (with --seeds N, N seeds from it)")
+        }
     }
 
     func run() throws {

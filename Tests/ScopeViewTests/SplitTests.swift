@@ -258,10 +258,15 @@ import Testing
         _ = press(&small, .tab)
         alone = Fixture.render(small)
         #expect(alone.line(0).contains("B alone (split needs 100×28; Tab: A)"))
-        // Smaller than one run: say so.
-        let tiny = Fixture.render(split(width: 60, height: 14))
-        #expect(tiny.text.contains("the split view needs 100×28"))
-        #expect(tiny.text.contains("q quits"))
+        // Smaller than one run: say what even the single view needs, not that v would help
+        // (closing the split at 50×12 leaves a screen too small for one run).
+        for (w, h) in [(60, 14), (50, 12), (59, 30), (200, 15)] {
+            let tiny = Fixture.render(split(width: w, height: h))
+            let said = tiny.lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            #expect(said.contains("terminal too small: have \(w)×\(h), need 60×16 the split view needs 100×28"), "\(w)×\(h): \(said)")
+            #expect(!said.contains("v closes"), "\(w)×\(h): \(said)")
+            #expect(said.hasSuffix("q quits"))
+        }
     }
 
     @Test func headersSayWhatDiffers() {

@@ -259,6 +259,40 @@ struct TmuxTests {
         }
     }
 
+    /// `run NAME --seed N` runs seed N, as `--set seed=N` does: the title bar says it.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func seedFlagIsTheRunsSeed() throws {
+        let pane = try Pane(width: 120, height: 36, arguments: ["run", "vanishing", "--seed", "17"])
+        defer { pane.close() }
+        try pane.wait("seed 17 in the title bar") { ($0.components(separatedBy: "\n").first ?? "").hasSuffix("seed 17") }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
+    /// The split in a terminal too small even for one run says what one run needs
+    /// (v, which closes the split, would not help there), and redraws when it grows.
+    @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
+          .timeLimit(.minutes(1)))
+    func aSplitTooSmallForOneRunSaysWhatOneRunNeeds() throws {
+        let pane = try Pane(width: 120, height: 36, arguments: ["run", "vanishing"])
+        defer { pane.close() }
+        try pane.wait("started") { $0.contains("by timestep") }
+        pane.send("v")
+        try pane.wait("split") { $0.contains("▶ A: ") }
+        pane.resize(width: 50, height: 12)
+        try pane.wait("too small for one run") { s in
+            let said = s.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            return said.contains("terminal too small: have 50×12, need 60×16 the split view needs 100×28") && !said.contains("v closes")
+        }
+        pane.resize(width: 80, height: 24)
+        try pane.wait("one run alone") { $0.contains("A alone (split needs 100×28; Tab: B)") }
+        pane.resize(width: 120, height: 36)
+        try pane.wait("the split again") { $0.contains("▶ A: ") }
+        pane.send("q")
+        try pane.wait("exited") { $0.contains("exit=0") }
+    }
+
     /// `run --model M --data D --vs train.clip=…`: the split on the user's model; w saves the
     /// focused run, e names the figure after the model file, v closes keeping the focused run.
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
