@@ -666,7 +666,7 @@ below = 1.01
 # Measurements at iteration 1, T = 100, H = 64, ‖∂L/∂h_1‖/‖∂L/∂h_100‖:
 # - linear, orthogonal (side A): 1.00 on every seed (claim: within 0.99…1.01).
 # - linear, Glorot (side B): over seeds 1–20 and 1000–1019 from 0.012 to 3.1e7
-#   (median 54), within 10% of 1 on seed 1012 only (0.959; claim: outside
+#   (median 71), within 10% of 1 on seed 1012 only (0.959; claim: outside
 #   0.9…1.1, so that seed shows ✗ live).
 # - tanh, orthogonal (the file's own settings): 0.0052 to 0.094 over the same
 #   40 seeds (claim: > 1e-3): tanh' < 1 still costs something, but the
@@ -685,7 +685,7 @@ from the size it started with, by a factor that depends on the draw.
 Side by side, linear, T = 100, at iteration 1: A, an orthogonal W_hh (Saxe
 et al. 2014), has every singular value equal to 1: multiplying by W_hhᵀ
 keeps the norm exactly, ‖∂L/∂h_1‖/‖∂L/∂h_100‖ = 1.00 on every seed. B,
-Glorot: 0.012 to 3.1e7 over 40 seeds (1–20, 1000–1019; median 54), within
+Glorot: 0.012 to 3.1e7 over 40 seeds (1–20, 1000–1019; median 71), within
 10% of 1 on one of them. Press R for other draws.
 
 With tanh, tanh' < 1 still takes its toll even on the orthogonal W_hh:
