@@ -11,6 +11,12 @@ public final class StreamControl {
     public private(set) var steps = 0
     /// The threshold the loop's clip_grad_norm_ applies; nil leaves its own argument, 0 is off.
     public private(set) var clip: Double?
+    /// `clip_seq` of the view's n-th clipping request is `origin + n`. The origin is the time
+    /// this file was taken over, in milliseconds: a record that echoes an earlier viewer's
+    /// numbers (a backlog written before this view) is older than any request of this one.
+    public let origin: Int
+    /// The request `clip` is (0: none yet).
+    public private(set) var clipRequest = 0
     private var written = false
 
     /// Where the control file of a stream is. For a file the view derives it
@@ -24,7 +30,10 @@ public final class StreamControl {
         return name.hasSuffix(".control") && name.count > ".control".count && !header.contains("\0") ? header : nil
     }
 
-    public init(path: String) { self.path = path }
+    public init(path: String, origin: Int = Int(Date().timeIntervalSince1970 * 1000)) {
+        self.path = path
+        self.origin = origin
+    }
 
     public func pause(_ on: Bool) throws {
         paused = on
@@ -36,14 +45,22 @@ public final class StreamControl {
         try write()
     }
 
-    public func setClip(_ threshold: Double?) throws {
+    /// The view's `request`-th clipping change (nil: off).
+    public func setClip(_ threshold: Double?, request: Int) throws {
         clip = threshold ?? 0
+        clipRequest = request
         try write()
+    }
+
+    /// Which of the view's clipping requests a record's `clip_seq` says the loop had read: 0
+    /// for none of this view's; a number beyond its latest (another viewer's since) counts as it.
+    public func request(read clipSeq: Int) -> Int {
+        max(0, min(clipSeq - origin, clipRequest))
     }
 
     public var text: String {
         let clipText = clip.map { $0.isFinite ? "\($0)" : "0" } ?? "null"
-        return "{\"pause\": \(paused), \"step\": \(steps), \"clip\": \(clipText)}\n"
+        return "{\"pause\": \(paused), \"step\": \(steps), \"clip\": \(clipText), \"clip_seq\": \(origin + clipRequest)}\n"
     }
 
     private func write() throws {

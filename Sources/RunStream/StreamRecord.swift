@@ -9,6 +9,9 @@ public struct StreamRecord: Sendable {
     /// How many times the watched module ran with gradients in the iteration: the
     /// norms are of the last call only when more than 1 (a siamese loss, accumulation).
     public var calls = 1
+    /// A steered loop's echo of the control file's `clip_seq` its clipping followed; nil from
+    /// a writer that does not echo it (an older one, or one the view does not steer).
+    public var clipSeq: Int?
 
     /// The longest T a record may carry: the view bins a row to 512 columns, but
     /// the report keeps every step, so this bounds the memory one record holds.
@@ -37,6 +40,7 @@ public struct StreamRecord: Sendable {
         var hidden_grad_norms: [[StreamNumber]]?
         var cell_grad_norms: [[StreamNumber]]?
         var calls: Int?
+        var clip_seq: Int?
     }
 
     private init(_ f: Fields, _ h: StreamHeader) throws {
@@ -83,6 +87,10 @@ public struct StreamRecord: Sendable {
         if let n = f.calls {
             guard n >= 1 else { throw StreamError("calls must be a whole number from 1") }
             calls = n
+        }
+        if let n = f.clip_seq {
+            guard n >= 0 else { throw StreamError("clip_seq must be a whole number from 0") }
+            clipSeq = n
         }
     }
 }

@@ -135,6 +135,9 @@ public struct IterationSummary: Sendable, Equatable {
     public private(set) var largest: [Float]
     /// A char-LM's held-out loss after this iteration, where it was measured.
     public var heldOutLoss: Double?
+    /// A steered stream: the latest of the view's clipping requests (`RunState.clipRequests`)
+    /// the loop had read when it ran this iteration; nil when the writer does not say.
+    public var clipRequestRead: Int?
 
     public static let maximumBins = 512
 
@@ -236,7 +239,7 @@ extension AppCommand {
     static let saveWeights = AppCommand.run(.saveWeights, .a)
     static func pauseAt(_ n: Int) -> AppCommand { .run(.pauseAt(n), .a) }
     static func setSpeed(_ s: Double) -> AppCommand { .run(.setSpeed(s), .a) }
-    static func setClip(_ c: Double?) -> AppCommand { .run(.setClip(c), .a) }
+    static func setClip(_ c: Double?, request: Int = 0) -> AppCommand { .run(.setClip(c, request: request), .a) }
     static func setTruncate(_ k: Int?) -> AppCommand { .run(.setTruncate(k), .a) }
     static func reinitialise(_ s: Settings) -> AppCommand { .run(.reinitialise(s), .a) }
     static func restart(seed: UInt64) -> AppCommand { .run(.restart(seed: seed), .a) }

@@ -11,8 +11,9 @@ public enum RunCommand: Sendable, Equatable {
     case pauseAt(Int)
     /// Iterations per second; `.infinity` runs as fast as it can.
     case setSpeed(Double)
-    /// Global-norm clipping threshold; nil turns clipping off.
-    case setClip(Double?)
+    /// Global-norm clipping threshold; nil turns clipping off. `request` numbers the view's
+    /// changes of it (`RunState.clipRequests`), which a steered stream's loop says it has read.
+    case setClip(Double?, request: Int = 0)
     /// Truncation length K; nil is full BPTT.
     case setTruncate(Int?)
     /// A new run on these settings.

@@ -60,6 +60,11 @@ public struct RunState: Sendable {
     /// c turned a steered loop's clipping off in this run (its records then say 0, as a loop's
     /// that clips with torch's own clip_grad_norm_ do): the panel says the view did it.
     public var clipOffByView = false
+    /// The clipping changes the keys have sent (`RunCommand.setClip`'s `request`). A steered
+    /// stream's records written before its loop read the latest still carry the old threshold:
+    /// they do not undo the keys (`IterationSummary.clipRequestRead`). Kept across a stream's
+    /// new run: its session takes the earlier ones as read when the new header comes.
+    public var clipRequests = 0
 
     public static let historyRows = 512
 

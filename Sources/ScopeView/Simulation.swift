@@ -164,7 +164,7 @@ struct Simulation {
             if let (gate, side) = session.lockstep { gate.release(side) }
         case .setSpeed(let speed):
             settings.speed = speed
-        case .setClip(let c):
+        case .setClip(let c, _):
             settings.clip = c ?? 0
             trainer?.options.clipNorm = c ?? 0
         case .setTruncate(let k):

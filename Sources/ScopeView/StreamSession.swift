@@ -117,6 +117,15 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var held: StreamRecord?
         /// Where the header line ends and the records begin, in bytes (and lines).
         var headerEnd: (bytes: Int64, lines: Int) = (0, 0)
+        /// The view's latest clipping request (`RunCommand.setClip`'s number), and those taken as
+        /// read without the loop's word: written to no file, or to one the loop does not read.
+        var clipRequest = 0
+        var clipSettled = 0
+        /// How long the stream was when the latest request was written, until a record says the
+        /// loop read it; and the records written since that had not. Past the iteration under
+        /// way, a loop that reads the control file has read it.
+        var clipAskedAt: Int64?
+        var clipUnread = 0
 
         init(session: StreamSession) { self.session = session }
 
@@ -172,8 +181,15 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 steer { try $0.step() }
             case .setSpeed(let s):
                 session.speed = s
-            case .setClip(let c):
-                if control != nil { steer { try $0.setClip(c) } } else { say(Self.notSteered("clipping")) }
+            case .setClip(let c, let request):
+                clipRequest = request
+                if control == nil { say(Self.notSteered("clipping")) }
+                // Nothing written, nothing for the loop to read: its records are the clipping in force.
+                if !steer({ try $0.setClip(c, request: request) }) { clipSettled = request }
+                // Measured after the write: of the records written from here, only the iteration
+                // under way can have run before the loop could read it.
+                clipAskedAt = session.follower.length
+                clipUnread = 0
             case .setTruncate:
                 say("truncation is your loop's own: rnnscope can only show it")
             case .reinitialise, .restart, .fork:
@@ -190,10 +206,21 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             "\(what) is your loop's: rnnscope.watch(..., control=True) lets the view set it"
         }
 
-        /// Passes a key to the user's loop, if it opted in.
-        mutating func steer(_ act: (StreamControl) throws -> Void) {
-            guard let control else { return }
-            do { try act(control) } catch { say("\(error)") }
+        static func unread(_ what: String, _ path: String) -> String {
+            "your loop did not \(what): it does not read \(path) (another machine or directory?)"
+        }
+
+        /// Passes a key to the user's loop, if it opted in; whether the control file was written.
+        @discardableResult
+        mutating func steer(_ act: (StreamControl) throws -> Void) -> Bool {
+            guard let control else { return false }
+            do {
+                try act(control)
+                return true
+            } catch {
+                say("\(error)")
+                return false
+            }
         }
 
         func say(_ text: String) { session.publish { $0.notice = text } }
@@ -216,6 +243,9 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             header = h
             headerEnd = (session.follower.consumed, line)
             if let p = StreamControl.path(stream: session.path, header: h.control) { control = StreamControl(path: p) }
+            // A new control file carries no clipping: the new run's loop clips at its own.
+            clipSettled = clipRequest
+            clipAskedAt = nil
             // The view's own state, written at once: a control file a viewer killed while
             // paused left behind would otherwise hold the loop while this one says RUNNING.
             let paused = !running
@@ -257,7 +287,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     writtenSincePause += 1
                     if !saidUnread && writtenSincePause >= stepsSincePause + 2, let path = control?.path {
                         saidUnread = true
-                        say("your loop did not pause: it does not read \(path) (another machine or directory?)")
+                        say(Self.unread("pause", path))
                     }
                 }
                 guard pendingSteps > 0 || written else {
@@ -395,7 +425,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             progress.records += 1
             progress.idle = false
             let report = record.report
-            let summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
+            var summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
+            summary.clipRequestRead = clipRequestRead(record)
             // Reports go out at about the frame rate; the last of a burst always.
             let publishReport = last || now - lastPublished >= RunThread.publishInterval
             if publishReport {
@@ -414,6 +445,25 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: report.nonfinite)
                 u.streamProgress = p
             }, summary: summary)
+        }
+
+        /// Which of the view's clipping requests the loop had read when it ran the record's
+        /// iteration, from its `clip_seq` (nil: the writer does not say).
+        mutating func clipRequestRead(_ record: StreamRecord) -> Int? {
+            guard let seq = record.clipSeq, let control else { return nil }
+            let read = max(control.request(read: seq), clipSettled)
+            if read >= clipRequest {
+                clipAskedAt = nil
+            } else if let at = clipAskedAt, session.follower.consumed > at {
+                clipUnread += 1
+                if clipUnread >= 2 {
+                    say(Self.unread("take the clipping", control.path))
+                    clipSettled = clipRequest
+                    clipAskedAt = nil
+                    return clipRequest
+                }
+            }
+            return read
         }
 
         func clock() -> Double { ProcessInfo.processInfo.systemUptime }

@@ -44,5 +44,6 @@ func performToggles(_ run: inout RunState, _ ui: inout UIState, _ action: Action
 private func clipChanged(_ run: inout RunState, _ side: Side) -> [AppCommand] {
     run.clipFired = 0
     run.clipCounted = 0
-    return [.run(.setClip(run.clip > 0 ? run.clip : nil), side)]
+    run.clipRequests += 1
+    return [.run(.setClip(run.clip > 0 ? run.clip : nil, request: run.clipRequests), side)]
 }

@@ -176,8 +176,9 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
 func absorb(_ u: SessionUpdate, into run: inout RunState) {
     for s in u.iterations {
         // A stream's loop clips at what each record says: taken before it is counted (a burst
-        // of records may change it, and the keys act on the latest).
-        if run.stream != nil { adoptClipping(&run, s.clipThreshold) }
+        // of records may change it, and the keys act on the latest), unless the loop had not yet
+        // read the keys' latest change: the view's own is then the one in force.
+        if run.stream != nil, (s.clipRequestRead ?? run.clipRequests) >= run.clipRequests { adoptClipping(&run, s.clipThreshold) }
         run.history.append(s)
         run.losses.append(s.loss)
         run.latestIteration = s.iteration
@@ -195,7 +196,6 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
         if let s = SpectrumReading(measured: r) { run.spectrum = s }
         run.report = r
         run.reportOptions = u.reportOptions
-        if run.stream != nil, let o = u.reportOptions { adoptClipping(&run, o.clipNorm) }
         if r.iteration > run.latestIteration {
             run.latestIteration = r.iteration
             run.latestLoss = r.loss

@@ -66,6 +66,23 @@ import Testing
         #expect(r.calls == 1, "one call unless the record says more")
         let twice = line.replacingOccurrences(of: #""iteration":20,"#, with: #""iteration":20,"calls":2,"#)
         #expect(try StreamRecord.parse(Array(twice.utf8), header: h).get().calls == 2)
+        #expect(r.clipSeq == nil, "an older writer's record does not say which clip setting it followed")
+        let echoed = line.replacingOccurrences(of: #""iteration":20,"#, with: #""iteration":20,"clip_seq":1765100000004,"#)
+        #expect(try StreamRecord.parse(Array(echoed.utf8), header: h).get().clipSeq == 1_765_100_000_004)
+    }
+
+    /// The control file numbers the view's clip settings from the time it took the file over;
+    /// a record's echo of that number says which the loop had read.
+    @Test func theControlFileNumbersItsClipSettings() throws {
+        let path = NSTemporaryDirectory() + "rnnscope-control-\(UUID().uuidString).control"
+        defer { unlink(path) }
+        let control = StreamControl(path: path, origin: 1000)
+        try control.pause(false)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == #"{"pause": false, "step": 0, "clip": null, "clip_seq": 1000}"# + "\n")
+        try control.setClip(0.5, request: 3)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == #"{"pause": false, "step": 0, "clip": 0.5, "clip_seq": 1003}"# + "\n")
+        // Before this view (another viewer's numbers, or none read), its own, beyond its latest.
+        #expect([0, 999, 1000, 1002, 1003, 1004].map { control.request(read: $0) } == [0, 0, 0, 2, 3, 3])
     }
 
     @Test(arguments: [
@@ -78,6 +95,8 @@ import Testing
         (#"{"iteration":1,"hidden_grad_norms":[[true],[1],[1],[1]]}"#, "wrong type"),
         (#"{"iteration":1,"loss":"lots","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "wrong type"),
         (#"{"iteration":1,"calls":0,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "calls must be"),
+        (#"{"iteration":1,"clip_seq":-1,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_seq must be"),
+        (#"{"iteration":1,"clip_seq":"7","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "wrong type"),
     ])
     func badRecordsSayWhy(line: String, says: String) throws {
         guard case .failure(let e) = StreamRecord.parse(Array(line.utf8), header: try header()) else {

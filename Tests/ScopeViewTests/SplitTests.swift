@@ -103,7 +103,7 @@ import Testing
 
     @Test func togglesActOnTheFocusedSide() {
         var s = split()
-        #expect(press(&s, .char("c")) == [.setClip(1)])
+        #expect(press(&s, .char("c")) == [.setClip(1, request: 1)])
         #expect(s.a.clip == 1 && s.b?.clip == 0)
         #expect(s.ui.status?.text.hasPrefix("A: clipping on") == true)
         _ = press(&s, .tab)

@@ -119,8 +119,8 @@ import Testing
         defer { s.stop(); unlink(path); unlink(path + ".control") }
         var state = followed
         #expect(state.a.clip == 5 && state.a.settings.trainingDifferences(from: state.a.scenario.settings).isEmpty)
-        #expect(update(&state, .key(.char("+"))) == [.setClip(10)])
-        #expect(update(&state, .key(.char("c"))) == [.setClip(nil)])
+        #expect(update(&state, .key(.char("+"))) == [.setClip(10, request: 1)])
+        #expect(update(&state, .key(.char("c"))) == [.setClip(nil, request: 2)])
     }
 
     /// c turned a steered loop's clipping off: its records say clip_max_norm 0, as those of a
@@ -176,7 +176,112 @@ import Testing
                                                  iterations: [IterationSummary(report: on, clipThreshold: 0.5),
                                                               IterationSummary(report: off, clipThreshold: 0)])))
         #expect(state.a.latestIteration == 28 && state.a.clip == 0)
-        #expect(update(&state, .key(.char("c"))) == [.setClip(0.5)])
+        #expect(update(&state, .key(.char("c"))) == [.setClip(0.5, request: 1)])
+    }
+
+    /// A record of a steered loop made at clipping threshold `clip` after reading the control
+    /// file whose `clip_seq` was `seq` (0: none read).
+    static func record(_ i: Int, clip: Double, seq: Int) -> String {
+        record(i).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":\#(clip),"clip_seq":\#(seq)"#)
+    }
+
+    /// What a loop reads from the view's control file: its clip (nil: the loop's own) and clip_seq.
+    func loopReads(_ path: String) throws -> (clip: Double?, seq: Int) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path + ".control"))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return (object["clip"] as? Double, try #require(object["clip_seq"] as? Int))
+    }
+
+    /// Keys pressed faster than the loop records: each record made before the loop read the
+    /// latest key still carries the clipping from before it. c then - eight times, 0.1 s apart,
+    /// ended at "clipping on, ‖g‖ ≤ 1.5625" (the c undone, two - lost), and six + counted four:
+    /// the view takes a record's clipping only once the loop has read its latest change.
+    @Test func fastClipKeysAreNotUndoneByRecordsMadeBeforeTheLoopReadThem() throws {
+        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
+        defer { unlink(path); unlink(path + ".control") }
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        #expect(state.a.clip == 100)
+        var loop = (clip: 100.0, seq: 0), i = 1
+        func press(_ keys: String) throws {
+            for key in keys {
+                for c in update(&state, .key(.char(key))) { if case .run(let r, _) = c { s.send(r) } }
+                // The iteration under way when the key came, made with what the loop had read before.
+                i += 1
+                try append(path, [Self.record(i, clip: loop.clip, seq: loop.seq)])
+                follow(s, &state, timeout: 0.1) { _ in false }
+                // Its next scope.step() reads the file.
+                let read = try loopReads(path)
+                loop = (read.clip ?? 100, read.seq)
+            }
+        }
+        try press("c--------")
+        #expect(state.a.clip == 0 && state.a.clipping.memory == 100.0 / 256, "\(state.a.clip) \(state.a.clipping.memory)")
+        #expect(loop.clip == 0)
+        try press("c++++++")
+        #expect(state.a.clip == 25 && loop.clip == 25, "\(state.a.clip), the loop \(loop.clip)")
+        // The loop's next record has read the latest: view and loop agree, nothing was said of an unread file.
+        try append(path, [Self.record(i + 1, clip: loop.clip, seq: loop.seq)])
+        follow(s, &state) { $0.a.latestIteration == (i + 1) * 5 }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        #expect(state.a.clip == 25 && Fixture.render(state).text.contains("on, ‖g‖ ≤ 25"))
+        #expect(state.ui.status?.text.contains("does not read") != true)
+    }
+
+    /// A record the session read before the key's change reached it, but which the view
+    /// takes in after the key, is older than the change too: it does not undo it.
+    @Test func aRecordTakenInAfterTheKeyButReadBeforeItDoesNotUndoIt() throws {
+        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
+        defer { unlink(path); unlink(path + ".control") }
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        try append(path, [Self.record(2, clip: 100, seq: 0)])
+        Thread.sleep(forTimeInterval: 0.3)     // read and published; the view has not polled
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        #expect(state.a.latestIteration == 10 && state.a.clip == 0)
+    }
+
+    /// A loop that goes on writing records made before the view's change, past the iteration
+    /// under way, does not read the control file: its records are its clipping, and the view says so.
+    @Test func aLoopThatDoesNotTakeTheClippingIsSaid() throws {
+        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
+        defer { unlink(path); unlink(path + ".control") }
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        try append(path, [Self.record(2, clip: 100, seq: 0)])     // the iteration under way
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        #expect(state.a.clip == 0 && state.ui.status?.text.contains("does not read") != true)
+        try append(path, [Self.record(3, clip: 100, seq: 0)])
+        follow(s, &state) { $0.a.latestIteration == 15 }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        #expect(state.a.clip == 100)
+        #expect(state.ui.status?.text.hasPrefix("your loop did not take the clipping: it does not read") == true,
+                "\(state.ui.status?.text ?? "nil")")
+    }
+
+    /// A writer that does not echo clip_seq (an older Python package) cannot say which change
+    /// its records followed: each record's clipping is taken as it comes, as before.
+    @Test func anOlderWritersRecordsSetTheClippingAsTheyCome() throws {
+        let (path, s, followed) = try steeredLoopClippingAt5()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = followed
+        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        #expect(state.a.clip == 0)
+        try append(path, [Self.record(2).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        #expect(state.a.clip == 5)
     }
 
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace

@@ -70,34 +70,34 @@ import Testing
 
     @Test func cTogglesClippingAtOneWhenTheScenarioHadNone() {
         var s = measured
-        #expect(press(&s, .char("c")) == [.setClip(1.0)])
+        #expect(press(&s, .char("c")) == [.setClip(1.0, request: 1)])
         #expect(s.a.clip == 1.0)
         #expect(s.a.settings.clip == 1.0)
         #expect(s.ui.status?.text == "clipping on: threshold 1.0")
-        #expect(press(&s, .char("c")) == [.setClip(nil)])
+        #expect(press(&s, .char("c")) == [.setClip(nil, request: 2)])
         #expect(s.a.clip == 0)
         #expect(s.ui.status?.text == "clipping off")
     }
 
     @Test func cUsesTheScenariosOwnThreshold() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.clip = 5 })
-        #expect(press(&s, .char("c")) == [.setClip(nil)])
-        #expect(press(&s, .char("c")) == [.setClip(5)])
+        #expect(press(&s, .char("c")) == [.setClip(nil, request: 1)])
+        #expect(press(&s, .char("c")) == [.setClip(5, request: 2)])
     }
 
     @Test func plusAndMinusDoubleAndHalveTheThreshold() {
         var s = measured
         _ = press(&s, .char("c"))
-        #expect(press(&s, .char("+")) == [.setClip(2)])
-        #expect(press(&s, .char("=")) == [.setClip(4)])
-        #expect(press(&s, .char("-")) == [.setClip(2)])
-        #expect(press(&s, .char("_")) == [.setClip(1)])
+        #expect(press(&s, .char("+")) == [.setClip(2, request: 2)])
+        #expect(press(&s, .char("=")) == [.setClip(4, request: 3)])
+        #expect(press(&s, .char("-")) == [.setClip(2, request: 4)])
+        #expect(press(&s, .char("_")) == [.setClip(1, request: 5)])
         #expect(s.ui.status?.text == "clipping threshold 1.0")
         // While off, the threshold is remembered for the next c.
         _ = press(&s, .char("c"))
         #expect(press(&s, .char("+")) == [])
         #expect(s.a.clip == 0)
-        #expect(press(&s, .char("c")) == [.setClip(2)])
+        #expect(press(&s, .char("c")) == [.setClip(2, request: 7)])
     }
 
     @Test func tTogglesTruncationAtAQuarterOfT() {

@@ -14,6 +14,9 @@ class Control:
         self.path = path
         self.paused = False
         self.clip: Optional[float] = None
+        # Which of the viewer's clip settings `clip` is: the loop's records echo it, so the
+        # viewer can tell a record made before the loop read its latest from one made after.
+        self.clip_seq = 0
         self._key = None
         self._counter: Optional[int] = None
         self._granted = 0
@@ -24,6 +27,7 @@ class Control:
             st = os.stat(self.path)
         except OSError:
             self.paused, self.clip, self._key, self._granted, self._counter = False, None, None, 0, None
+            self.clip_seq = 0
             return
         # The viewer replaces the file by rename: a new inode even within one mtime tick.
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -41,6 +45,7 @@ class Control:
             clip = state.get("clip")
             clip = None if clip is None else float(clip)
             counter = int(state.get("step", 0) or 0)
+            clip_seq = int(state.get("clip_seq", 0) or 0)
         except (OSError, ValueError, TypeError) as e:
             if not self._warned:
                 print(f"rnnscope: ignoring the control file {self.path}: {e}", file=sys.stderr)
@@ -51,7 +56,7 @@ class Control:
         if self._counter is not None and counter > self._counter and paused:
             self._granted += counter - self._counter
         self._counter = counter
-        self.paused, self.clip = paused, clip
+        self.paused, self.clip, self.clip_seq = paused, clip, clip_seq
         if not paused:
             self._granted = 0
 

@@ -23,10 +23,12 @@ def _device() -> torch.device:
     return torch.device("cpu")
 
 
-def share(hold: bool, paused: bool, clip: Optional[float], src: int) -> Tuple[bool, bool, Optional[float]]:
-    """The controlling rank's (hold, paused, clip), on every rank."""
-    t = torch.tensor([float(hold), float(paused), float("nan") if clip is None else clip],
+def share(hold: bool, paused: bool, clip: Optional[float], clip_seq: int,
+          src: int) -> Tuple[bool, bool, Optional[float], int]:
+    """The controlling rank's (hold, paused, clip, clip_seq), on every rank."""
+    # clip_seq (milliseconds since 1970 and a count) is well under 2**53: exact in float64.
+    t = torch.tensor([float(hold), float(paused), float("nan") if clip is None else clip, float(clip_seq)],
                      dtype=torch.float64, device=_device())
     torch.distributed.broadcast(t, src)
-    hold_value, paused_value, clip_value = t.tolist()
-    return hold_value != 0, paused_value != 0, (None if clip_value != clip_value else clip_value)
+    hold_value, paused_value, clip_value, seq_value = t.tolist()
+    return hold_value != 0, paused_value != 0, (None if clip_value != clip_value else clip_value), int(seq_value)

@@ -79,13 +79,16 @@ def clip_figures(clip) -> dict:
 
 
 def record(iteration: int, loss: Optional[float], grad_norm: Optional[float], clip, layout: Layout,
-           norms: Norms, spectrum, calls: int = 1) -> dict:
+           norms: Norms, spectrum, calls: int = 1, clip_seq: Optional[int] = None) -> dict:
     fields = {"iteration": iteration, "loss": loss, "grad_norm": grad_norm}
     if calls > 1:
         # The module ran several times with gradients (a siamese loss, accumulated micro-batches):
         # the norms are of its last call only, which the viewer says.
         fields["calls"] = calls
     fields.update(clip_figures(clip))
+    if clip_seq is not None:
+        # A loop the viewer steers: which of its clip settings this clipping followed.
+        fields["clip_seq"] = clip_seq
     gn = fields["grad_norm"]
     fields["nonfinite"] = (gn is not None and not math.isfinite(gn)) or any(
         not math.isfinite(v) for row in norms.hidden for v in row)

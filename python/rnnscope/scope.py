@@ -57,6 +57,7 @@ class Scope:
         self._clip = None
         self._clip_calls = 0
         self._clip_override: Optional[float] = None
+        self._clip_seq = 0  # the control file's clip_seq that _clip_override is
         self._paused = False
         self._module_grad_norm = None
         self._header_written = False
@@ -219,8 +220,10 @@ class Scope:
         grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)
         loss_value = None if loss is None else float(loss.detach() if isinstance(loss, Tensor) else loss)
         figures = spectrum(self.layout, cap.weights) if self.spectral else None
+        # The clipping of this iteration followed the control file read at the previous step().
+        clip_seq = self._clip_seq if self._controlled else None
         self._writer.write(record.record(self.iteration, loss_value, grad_norm, self._clip, self.layout, norms, figures,
-                                         calls=self._graded_calls))
+                                         calls=self._graded_calls, clip_seq=clip_seq))
 
     def _write_header(self, cap: Capture, weight_dtype):
         inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype)
@@ -238,13 +241,14 @@ class Scope:
         """Reads the control file (the controlling rank) and shares it with every rank;
         waits while the viewer holds the loop."""
         while True:
-            hold, paused, clip = False, False, None
+            hold, paused, clip, seq = False, False, None, 0
             if self._control is not None:
                 self._control.refresh()
-                hold, paused, clip = self._control.hold(), self._control.paused, self._control.clip
+                c = self._control
+                hold, paused, clip, seq = c.hold(), c.paused, c.clip, c.clip_seq
             if self.world_size > 1:
-                hold, paused, clip = distributed.share(hold, paused, clip, self._controller_rank)
-            self._clip_override, self._paused = clip, paused
+                hold, paused, clip, seq = distributed.share(hold, paused, clip, seq, self._controller_rank)
+            self._clip_override, self._clip_seq, self._paused = clip, seq, paused
             if not hold:
                 return
             time.sleep(0.05)

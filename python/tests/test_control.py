@@ -93,6 +93,58 @@ def test_clip_from_the_control_file(tmp_path):
     assert norm.item() > 1e-3 and off[-1]["grad_norm"] == norm.item()
 
 
+def test_records_say_which_clip_setting_they_followed(tmp_path):
+    # The viewer keeps its own setting until the records echo its latest clip_seq: a record
+    # made before the loop read a change still carries the clipping from before it.
+    path = tmp_path / "run.jsonl"
+    control = tmp_path / "run.jsonl.control"
+    model = Net()
+    write_control(control, {"pause": False, "step": 0, "clip": 0.5, "clip_seq": 1001})
+    with rnnscope.watch(model.rnn, str(path), every=1, control=True) as scope:
+        loop(scope, model, 2, clip=100.0)
+        write_control(control, {"pause": False, "step": 0, "clip": 0, "clip_seq": 1002})
+        loop(scope, model, 2, clip=100.0)
+        os.remove(control)                  # the viewer quit
+        loop(scope, model, 2, clip=100.0)
+    # Each iteration clips by the file read at the step() before it; the first ran before any.
+    assert [(r["clip_max_norm"], r["clip_seq"]) for r in strict_lines(path)[1:]] == [
+        (100, 0), (0.5, 1001), (0.5, 1001), (0, 1002), (0, 1002), (100, 0)]
+
+
+def test_fast_changes_are_each_echoed_with_the_clipping_they_set(tmp_path):
+    # A viewer changing clip faster than the loop records: whatever records a change reaches,
+    # each says the clip_seq of the setting it clipped at, and the last the latest.
+    path = tmp_path / "run.jsonl"
+    control = tmp_path / "run.jsonl.control"
+    model = Net()
+    settings = {0: 100.0}
+    scope = rnnscope.watch(model.rnn, str(path), every=1, control=True)
+
+    def viewer():
+        for n in range(1, 21):
+            settings[5000 + n] = 100.0 / 2 ** n if n % 5 else 0.0
+            write_control(control, {"pause": False, "step": 0, "clip": settings[5000 + n], "clip_seq": 5000 + n})
+            time.sleep(0.015)
+
+    def slow_loop():
+        for x, y in batches(60):
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            scope.clip_grad_norm_(model.parameters(), 100.0)
+            model.zero_grad()
+            scope.step()
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=slow_loop)
+    worker.start()
+    viewer()
+    worker.join(30)
+    scope.close()
+    records = strict_lines(path)[1:]
+    assert len(records) == 60
+    assert all(r["clip_max_norm"] == settings[r["clip_seq"]] for r in records)
+    assert len({r["clip_seq"] for r in records}) > 10 and records[-1]["clip_seq"] == 5020
+
+
 def test_null_clip_leaves_the_loops_own(tmp_path):
     path = tmp_path / "run.jsonl"
     model = Net()
@@ -129,7 +181,9 @@ def test_control_off_by_default(tmp_path):
     model = Net()
     with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
         loop(scope, model, 2)                   # not held
-    assert strict_lines(tmp_path / "run.jsonl")[0]["control"] is None
+    header, *records = strict_lines(tmp_path / "run.jsonl")
+    assert header["control"] is None
+    assert all("clip_seq" not in r for r in records)   # nothing to echo: no viewer steers it
 
 
 def test_header_names_the_control_file_by_its_absolute_path(tmp_path, monkeypatch):

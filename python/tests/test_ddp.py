@@ -114,6 +114,31 @@ def test_rank_zero_writes_its_own_shard(tmp_path):
         assert s["after_clip_1"] == pytest.approx(0.01, rel=1e-4)
 
 
+def steered_ranks_worker(rank, port, folder):
+    with joined(rank, port) as (model, ddp):
+        scope = rnnscope.watch(model.rnn, os.path.join(folder, "each.jsonl"), every=1, rank="all", control=True)
+        x, y = shard(rank)
+        for _ in range(2):
+            loss = torch.nn.functional.mse_loss(ddp(x), y)
+            loss.backward()
+            scope.clip_grad_norm_(model.parameters(), 100.0)
+            model.zero_grad()
+            scope.step(loss)
+        scope.close()
+    leave()
+
+
+def test_rank_zeros_control_file_and_its_clip_seq_reach_every_rank(tmp_path):
+    """rank="all": rank 0 reads its control file and every rank clips by it and echoes its clip_seq."""
+    with open(tmp_path / "each.rank0.jsonl.control", "w") as f:
+        json.dump({"pause": False, "step": 0, "clip": 0.01, "clip_seq": 1765100000004}, f)
+    mp.spawn(steered_ranks_worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True)
+    for rank in (0, 1):
+        first, second = strict_lines(tmp_path / f"each.rank{rank}.jsonl")[1:]
+        assert (first["clip_max_norm"], first["clip_seq"]) == (100, 0)
+        assert (second["clip_max_norm"], second["clip_seq"]) == (0.01, 1765100000004)
+
+
 def other_ranks_worker(rank, port, folder):
     with joined(rank, port) as (model, ddp):
         one = rnnscope.watch(model.rnn, os.path.join(folder, "one.jsonl"), every=1, rank=1)

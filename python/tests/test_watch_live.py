@@ -153,6 +153,66 @@ def test_the_view_follows_and_steers_a_running_loop(tmp_path):
         loop.wait()
 
 
+SINGLE = r'''
+import sys, time, torch
+from torch import nn
+import rnnscope
+torch.manual_seed(1)
+torch.set_num_threads(1)
+rnn, head = nn.RNN(3, 16), nn.Linear(16, 1)
+params = list(rnn.parameters()) + list(head.parameters())
+opt = torch.optim.SGD(params, 1e-3)
+with rnnscope.watch(rnn, sys.argv[1], every=5, control=True, title="single") as scope:
+    while True:
+        out, _ = rnn(torch.randn(20, 4, 3))
+        loss = head(out[-1]).pow(2).mean()
+        loss.backward()
+        scope.clip_grad_norm_(params, 100.0)
+        opt.step(); opt.zero_grad()
+        scope.step(loss)
+        time.sleep(0.05)
+'''
+
+
+def test_clipping_keys_pressed_quickly_all_reach_the_loop(tmp_path):
+    """A record every 0.25 s and keys 0.1 s apart: records the loop made before it read the
+    latest key still carry the clipping from before it. They undid c and lost - and + presses
+    (c, then - eight times, ended at 100/2**6 where it should end off, at 100/2**8)."""
+    stream = tmp_path / "single.jsonl"
+    script = tmp_path / "single.py"
+    script.write_text(SINGLE)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    loop = subprocess.Popen([sys.executable, str(script), str(stream)], env=env)
+    pane = Pane(tmp_path, f"'{BIN}' watch '{stream}'; sleep 30")
+
+    def keys(text):
+        for key in text:
+            pane.send(key)
+            time.sleep(0.1)
+
+    def loop_clips_at(threshold, timeout=15):
+        deadline = time.time() + timeout
+        while last_record(stream)["clip_max_norm"] != threshold and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # and stays there
+        assert last_record(stream)["clip_max_norm"] == threshold
+
+    try:
+        pane.wait("the loop's records", lambda s: "single" in s and "on, ‖g‖ ≤ 100" in s, timeout=120)
+        keys("c--------")
+        loop_clips_at(0)
+        pane.wait("clipping off, as c left it", lambda s: "off (c)" in s)
+        keys("c")
+        loop_clips_at(100 / 2 ** 8)
+        keys("++++++")
+        loop_clips_at(100 / 2 ** 2)
+        pane.wait("the loop's clipping on screen", lambda s: "on, ‖g‖ ≤ 25" in s)
+    finally:
+        pane.close()
+        loop.kill()
+        loop.wait()
+
+
 def test_a_closed_scopes_file_is_shown_ended(tmp_path):
     """The scope closed (the with block ended): the view shows the file ENDED, where it
     read "WAITING FOR RECORDS … following" for ever."""
