@@ -51,7 +51,8 @@ enum ScreenHelp {
             + "ENDED when its writer closed it, INF/NAN for a record with Inf or NaN in its gradient. Keys that would "
             + "change training (t, i, g, r, s, w, v) are left off the key bar and say why; where the loop opted in "
             + "(control=True), space pauses it at its next scope.step(), n lets one iteration through, and c, + and - "
-            + "set the clipping its scope.clip_grad_norm_ applies."),
+            + "set the clipping its scope.clip_grad_norm_ applies; once the stream has ended, those keys too are left "
+            + "off the key bar and say so."),
         ("loss", "the training loss over the whole run (older iterations are averaged together as the run "
             + "grows), with its latest value and its range. Dotted lines mark reference levels in the same units: "
             + "chance (the best input-blind guess) and, for a char-LM with a held-out split, the 1-, 2- and 3-gram "

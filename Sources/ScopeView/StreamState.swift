@@ -58,7 +58,6 @@ func unusableStream(_ run: RunState) -> String? {
 
 /// What space says on a stream: whether the writer's loop stops too, or only the view.
 func streamPauseText(_ run: RunState, _ h: StreamHeader) -> String {
-    if run.streamProgress?.ended == true { return "the stream has ended: nothing more will come" }
     if h.control != nil {
         return run.running ? "running: your loop goes on" : "paused: your loop waits at its next scope.step() (n: one iteration)"
     }
@@ -71,9 +70,15 @@ func streamPauseText(_ run: RunState, _ h: StreamHeader) -> String {
 func streamRefusal(_ run: RunState, _ action: Action) -> String? {
     guard let h = run.stream else { return nil }
     let steered = h.control != nil
+    // Ended, everything written is shown and nothing reads the control file any more.
+    let ended = run.streamProgress?.ended == true
+    let endedText = steered ? "your loop has ended: space, n, c, + and - no longer reach it"
+                            : "the stream has ended: nothing more will come"
     switch action {
+    case .togglePause, .stepOnce:
+        return ended ? endedText : nil
     case .toggleClip, .raiseClip, .lowerClip:
-        if steered { return nil }
+        if steered { return ended ? endedText : nil }
         return h.source == "pytorch" ? "clipping is your loop's: rnnscope.watch(..., control=True) lets c, + and - set it"
                                      : "clipping is the writer's own: a stream from rnnscope train can only be shown"
     case .toggleTruncation, .shorterTruncation, .longerTruncation:

@@ -284,6 +284,41 @@ import Testing
         #expect(state.a.clip == 5)
     }
 
+    /// Once the loop has closed its stream, nothing reads the control file: space, n, c, + and -
+    /// say so in one line and write nothing (c said "clipping on: threshold 0.78125" and
+    /// rewrote the file). They leave the key bar, as the keys a stream refuses do.
+    @Test func afterTheEndTheKeysThatSteerTheLoopSaySo() throws {
+        let path = try file([Self.steered] + (1...3).map { Self.record($0, clip: 0.5, seq: 0) } + [StreamEnd.line])
+        defer { unlink(path); unlink(path + ".control") }
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.streamProgress?.ended == true }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        let control = try String(contentsOfFile: path + ".control", encoding: .utf8)
+        for key in [" ", "n", "c", "+", "-"] {
+            state.ui.status = nil
+            let commands = update(&state, .key(.char(Character(key))))
+            #expect(commands.isEmpty, "\(key) acted: \(commands)")
+            #expect(state.ui.status?.text == "your loop has ended: space, n, c, + and - no longer reach it", "\(key)")
+            for c in commands { if case .run(let r, _) = c { s.send(r) } }
+        }
+        follow(s, &state, timeout: 0.2) { _ in false }
+        #expect(state.a.running && state.a.clip == 0.5)
+        #expect(try String(contentsOfFile: path + ".control", encoding: .utf8) == control)
+        let bar = Keymap.bar(for: state).map(\.action)
+        #expect(!bar.contains(.togglePause) && !bar.contains(.stepOnce) && !bar.contains(.toggleClip))
+        // A stream the view does not steer: space and n say only that nothing more will come.
+        var unsteered = watchState(name: "run", speed: .infinity, width: 100, height: 32)
+        unsteered.a.stream = try StreamHeader.parse(Array(Self.header.utf8)).get()
+        unsteered.a.streamProgress = StreamProgress(ended: true)
+        for key in [" ", "n"] {
+            #expect(update(&unsteered, .key(.char(Character(key)))).isEmpty)
+            #expect(unsteered.ui.status?.text == "the stream has ended: nothing more will come")
+        }
+        #expect(unsteered.a.running)
+    }
+
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
     /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
     @Test func everyFewIterationsTheRateIsRecords() throws {
