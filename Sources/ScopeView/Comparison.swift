@@ -63,7 +63,7 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
         let forA = performPace(&state.runs[0], &state.ui, action, on: .a)
         return forA + forB
 
-    case .toggleClip, .raiseClip, .lowerClip, .toggleTruncation, .shorterTruncation, .longerTruncation, .saveWeights:
+    case _ where action.actsOnFocus:
         let commands = action == .saveWeights ? saveWeights(state[focus], &state.ui, on: focus)
                                               : performToggles(&state.runs[i], &state.ui, action, on: focus)
         if let s = state.ui.status { say(&state.ui, "\(focus.name): " + s.text) }
@@ -91,5 +91,15 @@ func performSplit(_ state: inout AppState, _ action: Action) -> [AppCommand] {
     default:
         // The theory lines are the UI's: both charts, read against the same kind of line.
         return perform(&state, action)
+    }
+}
+
+extension Action {
+    /// In a split, the toggles and saving act on the focused run alone; the rest on both.
+    var actsOnFocus: Bool {
+        switch self {
+        case .toggleClip, .raiseClip, .lowerClip, .toggleTruncation, .shorterTruncation, .longerTruncation, .saveWeights: true
+        default: false
+        }
     }
 }

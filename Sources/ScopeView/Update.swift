@@ -12,7 +12,8 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
             if state.ui.mode == .normal, key != .escape { say(&state.ui, "\(key.label) does nothing here: ? lists every key") }
             return []
         }
-        if let refusal = streamRefusal(state.a, action) {
+        // The toggles act on the focused run of a split (its stream may have ended while A's goes on).
+        if let refusal = streamRefusal(action.actsOnFocus ? state[state.focus] : state.a, action) {
             say(&state.ui, refusal)
             return []
         }

@@ -319,6 +319,22 @@ import Testing
         #expect(unsteered.a.running)
     }
 
+    /// `watch A --vs B`: with B's loop ended and focus on B, c, + and - say so and steer nothing
+    /// (they wrote B's control file, which nothing reads any more); on A, still running, they act.
+    @Test func inASplitTheEndedSideRefusesTheClippingKeys() throws {
+        var state = watchState(name: "a", speed: .infinity, width: 200, height: 40)
+        state.split(with: watchedRun(name: "b", speed: .infinity))
+        for side in [Side.a, .b] { state[side].stream = try StreamHeader.parse(Array(Self.steered.utf8)).get() }
+        state[.b].streamProgress = StreamProgress(ended: true)
+        state.ui.focus = .b
+        for key in ["c", "+", "-"] {
+            #expect(update(&state, .key(.char(Character(key)))).isEmpty, "\(key)")
+            #expect(state.ui.status?.text == "your loop has ended: space, n, c, + and - no longer reach it", "\(key)")
+        }
+        state.ui.focus = .a
+        #expect(!update(&state, .key(.char("c"))).isEmpty, "A's loop still runs: c steers it")
+    }
+
     /// A stream recording every 5 iterations is shown a record at a time: its rate and pace
     /// count records (the header said "20 it/s" while the iteration number went up 100 a second).
     @Test func everyFewIterationsTheRateIsRecords() throws {
