@@ -271,6 +271,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// A model with a layer that lacks one of its tensors is an incomplete layer: the
+    /// tensor is named as missing. A 2-layer nn.GRU without rnn.weight_hh_l1 was read as
+    /// 1 layer plus three tensors "it cannot run", and --drop-unrun-tensors trained that.
+    @Test func aLayerWithoutItsRecurrentWeightIsNamedNotDropped() throws {
+        var file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Self.stock("gru-2layers-h0/model.safetensors")))
+        file.tensors["rnn.weight_hh_l1"] = nil
+        let model = Self.temporary("missing_whh1.safetensors"), out = Self.temporary("missing_whh1.trained.safetensors")
+        defer { for f in [model, out] { try? FileManager.default.removeItem(at: f) } }
+        try file.write(to: model)
+        let data = Self.stock("gru-2layers-h0/data.safetensors")
+        for args in [["grads"], ["grads", "--drop-unrun-tensors"], ["train", "--headless", "--iterations", "2", "--drop-unrun-tensors"],
+                     ["train", "--headless", "--iterations", "2", "--save", out.path]] {
+            let r = try Binary.run(args + ["--model", model.path, "--data", data])
+            let lines = r.stderr.split(separator: "\n")
+            #expect(r.status == 2 && lines.count == 1 && r.stdout.isEmpty, "\(args): \(r.status) \(r.stderr)")
+            #expect(lines.first?.hasPrefix("rnnscope: model \(model.path): missing tensor 'rnn.weight_hh_l1'") == true
+                    && !r.stderr.contains("cannot run these"), "\(args): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// The LSTM trained and saved by `train --model … --save` goes back into the
     /// nn.LSTM it came from with load_state_dict(strict=True), and PyTorch finds its loss lower.
     @Test(.enabled(if: torch, "needs python3 with torch and safetensors (pip install torch safetensors)"))
