@@ -292,6 +292,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// A valid file with bytes after its last tensor was read (status 0); safetensors' own
+    /// loader refuses it ("incomplete metadata, file not fully covered"). So does rnnscope,
+    /// for the model and the data alike, in one line naming the file.
+    @Test func aFileWithBytesAfterItsTensorsIsRefused() throws {
+        let model = Self.temporary("trailing-model.safetensors"), data = Self.temporary("trailing-data.safetensors")
+        defer { for f in [model, data] { try? FileManager.default.removeItem(at: f) } }
+        let (goodModel, goodData) = (Self.stock("gru-2layers-h0/model.safetensors"), Self.stock("gru-2layers-h0/data.safetensors"))
+        try (Data(contentsOf: URL(fileURLWithPath: goodModel)) + Data(count: 64)).write(to: model)
+        try (Data(contentsOf: URL(fileURLWithPath: goodData)) + Data(count: 64)).write(to: data)
+        #expect(try Binary.run(["grads", "--model", goodModel, "--data", goodData]).status == 0)
+        for (role, path, args) in [("model", model.path, ["--model", model.path, "--data", goodData]),
+                                   ("data", data.path, ["--model", goodModel, "--data", data.path])] {
+            for command in [["grads"], ["train", "--headless", "--iterations", "2"]] {
+                let r = try Binary.run(command + args)
+                let lines = r.stderr.split(separator: "\n")
+                #expect(r.status == 2 && lines.count == 1 && r.stdout.isEmpty, "\(command) \(role): \(r.status) \(r.stderr)")
+                #expect(lines.first?.hasPrefix("rnnscope: \(role) \(path): 64 bytes after the tensors' data belong to no tensor") == true, "\(r.stderr)")
+            }
+        }
+    }
+
     /// The LSTM trained and saved by `train --model … --save` goes back into the
     /// nn.LSTM it came from with load_state_dict(strict=True), and PyTorch finds its loss lower.
     @Test(.enabled(if: torch, "needs python3 with torch and safetensors (pip install torch safetensors)"))
