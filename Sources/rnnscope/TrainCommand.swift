@@ -157,15 +157,25 @@ struct TrainCommand: ParsableCommand {
                 try svgFile.commit()
             }
         } catch { throw Failure(error) }
+        // Saved (or refused) before the summary, which says which; the outcome is reported after it.
+        var saved: Result<String, Error>?
+        if save != nil, let user = scenario.settings.ownModel {
+            saved = Result { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
+        }
         if !jsonl, let first, let last {
             let (rho, sigma) = trainer.measureSpectrum()
             print(Self.summary(scenario, trainer, first: first, last: last, firstNonfinite: firstNonfinite, rho: rho[0], sigma: sigma[0]))
             // The last line of the loop reported the loss before its update; the weights kept score differently.
             if let after = trainer.lossAfterLastUpdate() {
-                print("  on iteration \(last.iteration)'s batch: loss \(fmt(last.loss)) before its update, \(fmt(after)) after it (the weights \(save != nil ? "saved" : "at the end"))")
+                let weights = switch saved {
+                case .success: "saved"
+                case .failure: "at the end, not saved"
+                case nil: "at the end"
+                }
+                print("  on iteration \(last.iteration)'s batch: loss \(fmt(last.loss)) before its update, \(fmt(after)) after it (the weights \(weights))")
             }
         }
-        if save != nil, let user = scenario.settings.ownModel { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
+        if let saved { printError(try saved.get()) }
     }
 
     /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;

@@ -257,7 +257,8 @@ import Testing
     }
 
     /// A run that diverged saves nothing: its weights are frozen where the gradient
-    /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left.
+    /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left,
+    /// and a summary that does not say the weights were saved (it did).
     @Test func aDivergedRunIsNotSaved() throws {
         let out = Self.temporary("diverged.safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -269,6 +270,8 @@ import Testing
         let last = r.stderr.split(separator: "\n").last ?? ""
         #expect(last.hasPrefix("rnnscope: not saved to \(out.path): the run diverged at iteration ") && last.contains("train.lr"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
+        let summary = try #require(r.stdout.split(separator: "\n").last { $0.contains("before its update") }, "\(r.stdout)")
+        #expect(summary.hasSuffix("(the weights at the end, not saved)") && !r.stdout.contains("weights saved"), "\(r.stdout)")
     }
 
     /// A model with a layer that lacks one of its tensors is an incomplete layer: the
