@@ -186,6 +186,8 @@ import Testing
                                 "--set", "train.optimizer=adam", "--set", "train.lr=0.01", "--save", out.path] + extra)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("saved the weights of iteration 60 to \(out.path)"))
+        // The summary names the data file (it said "data file") and says the weights were saved.
+        #expect(r.stdout.contains("  60 iterations of data.safetensors, T = ") && r.stdout.contains("after it (the weights saved)"), "\(r.stdout)")
         let original = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model)), saved = try SafeTensorsFile(contentsOf: out)
         // The metadata as read, plus the nonlinearity trained with: reading it again needs no flag.
         // (nn.LSTM and nn.GRU have no nonlinearity to record.)
