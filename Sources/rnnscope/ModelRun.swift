@@ -80,7 +80,7 @@ enum ModelRun {
         }
         do {
             try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
-        } catch { throw Failure(error) }
+        } catch { throw Failure(error, flag: "--save") }
         let after = trainer.lossAfterLastUpdate().map { ": loss \(fmt($0)) on that iteration's batch (\(fmt(lastLoss)) before its update)" } ?? ""
         return "rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))" + after
     }

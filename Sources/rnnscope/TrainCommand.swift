@@ -101,11 +101,9 @@ struct TrainCommand: ParsableCommand {
         // Output files are opened before the run (a bad path fails at once) and put in place only at its end.
         let csvFile: OutputFile?
         let svgFile: OutputFile?
-        do {
-            csvFile = try csv.map { try OutputFile(path: $0) }
-            svgFile = try svg.map { try OutputFile(path: $0) }
-        } catch { throw Failure(error) }
-        try csvFile?.write("iteration,layer,t,norm\n")
+        do { csvFile = try csv.map { try OutputFile(path: $0) } } catch { throw Failure(error, flag: "--csv") }
+        do { svgFile = try svg.map { try OutputFile(path: $0) } } catch { throw Failure(error, flag: "--svg") }
+        do { try csvFile?.write("iteration,layer,t,norm\n") } catch { throw Failure(error, flag: "--csv") }
         // A stream is sent a line at a time, so `rnnscope watch -` can follow it.
         if jsonl {
             print(Self.jsonHeader(scenario, epochs: epochs))
@@ -135,7 +133,7 @@ struct TrainCommand: ParsableCommand {
             } else {
                 progress?.update(r.iteration, loss: r.loss)
             }
-            if let csvFile { do { try csvFile.write(Self.csvRows(r)) } catch { throw Failure(error) } }
+            if let csvFile { do { try csvFile.write(Self.csvRows(r)) } catch { throw Failure(error, flag: "--csv") } }
             view?.absorb(r, options: trainer.options, moment: watcher?.observe(r))
         }
         progress?.finish()
@@ -144,8 +142,8 @@ struct TrainCommand: ParsableCommand {
             print(StreamEnd.line)
             StandardStreams.flush()
         }
+        do { try csvFile?.commit() } catch { throw Failure(error, flag: "--csv") }
         do {
-            try csvFile?.commit()
             if let svgFile, var view {
                 // The live view's sampled text, drawn as it would be at the end of the run.
                 if let lm = trainer.task as? CharLanguageModel, scenario.settings.ownModel == nil {
@@ -156,7 +154,7 @@ struct TrainCommand: ParsableCommand {
                 try svgFile.write(FrameFigure.svg(view.frame(glyphs: ascii ? .ascii : .unicode)))
                 try svgFile.commit()
             }
-        } catch { throw Failure(error) }
+        } catch { throw Failure(error, flag: "--svg") }
         // Saved (or refused) before the summary, which says which; the outcome is reported after it.
         var saved: Result<String, Error>?
         if save != nil, let user = scenario.settings.ownModel {
