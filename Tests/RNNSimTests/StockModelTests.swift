@@ -180,6 +180,21 @@ import Testing
         #expect(Self.refusal(odd)?.contains("'rnn.weight_ih_l01'") == true && Self.refusal(odd, ModelReadOptions(dropUnrun: true)) == nil)
     }
 
+    /// `__metadata__` nonlinearity is nn.RNN's: tanh or relu. sigmoid and linear
+    /// (rnnscope's own activations, which no nn.RNN has) were read and run.
+    @Test func theMetadataNonlinearityIsAnNNRNNs() throws {
+        var file = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("rnn.safetensors"))
+        for ok in ["tanh", "relu"] {
+            file.metadata["nonlinearity"] = ok
+            #expect(try ModelFile.read(file).network.activation.rawValue == ok)
+        }
+        for bad in ["sigmoid", "linear", "Tanh", "gelu", ""] {
+            file.metadata["nonlinearity"] = bad
+            let m = try #require(Self.refusal(file), "nonlinearity \(bad) was read")
+            #expect(m == "__metadata__ nonlinearity '\(bad)' is not one of tanh, relu (as nn.RNN takes it)", "\(m)")
+        }
+    }
+
     @Test func savedWeightsHaveTheNamesShapesDTypesAndMetadataRead() throws {
         for name in Self.cases {
             let d = Self.dir(name)
