@@ -220,9 +220,11 @@ public enum ModelFile {
             }
             return (.tanh, .gatedCell)
         }
+        // nn.RNN has tanh and relu only; rnnscope's own sigmoid and linear are no nn.RNN's,
+        // and weights run with them would load into the module as another network.
         let stored = try file.metadata["nonlinearity"].map { text in
-            guard let a = Activation(rawValue: text) else {
-                throw ModelFileError("__metadata__ nonlinearity \(TextSafety.quoted(text)) is not one of tanh, relu, sigmoid, linear")
+            guard let a = Activation(rawValue: text), a == .tanh || a == .relu else {
+                throw ModelFileError("__metadata__ nonlinearity \(TextSafety.quoted(text)) is not one of tanh, relu (as nn.RNN takes it)")
             }
             return a
         }

@@ -39,6 +39,13 @@ enum ModelGroups {
             }
         } else {
             guard let only = found.first else {
+                // A module whose weight_hh_l0 alone is gone is named by what it lacks, as for any other layer.
+                let partial = Set(file.tensors.keys.compactMap { name in
+                    layerParts.first { name.hasSuffix($0 + "_l0") }.map { String(name.dropLast($0.count + 3)) }
+                })
+                if partial.count == 1, let p = partial.first {
+                    throw ModelFileError("missing tensor \(TextSafety.quoted(p + marker)): the file has other tensors of layer 0 of the nn.RNN, nn.LSTM or nn.GRU \(StockModel.shown(p)), which needs it")
+                }
                 let hint = file.tensors.keys.contains { $0.contains("weight_hh") } ? "" : " (is this a torch.nn.RNN, nn.LSTM or nn.GRU state dict?)"
                 throw ModelFileError("no nn.RNN, nn.LSTM or nn.GRU in the file: no tensor named …weight_hh_l0\(hint)")
             }
@@ -47,9 +54,11 @@ enum ModelGroups {
             }
             prefix = only
         }
-        var layers = 0
-        while file.tensors[prefix + "weight_hh_l\(layers)"] != nil { layers += 1 }
-        guard layers <= 4 else { throw ModelFileError("\(layers) layers: rnnscope shows 1 to 4") }
+        // Layers are counted from any of a layer's four tensors, not from weight_hh alone:
+        // a layer missing one of them is then named as incomplete, instead of its other
+        // tensors being taken for extra modules and the layer dropped.
+        let (layers, deepest) = layerCount(file, prefix: prefix)
+        guard layers <= 4 else { throw ModelFileError("\(layers) layers (\(TextSafety.quoted(deepest))): rnnscope shows 1 to 4") }
         // Refused before the shapes are read: both change them.
         if let name = file.tensors.keys.sorted().first(where: { $0.hasPrefix(prefix) && $0.contains("_reverse") }) {
             throw ModelFileError("tensor \(TextSafety.quoted(name)): a bidirectional model (bidirectional=True) is not supported; rnnscope runs one direction")
@@ -75,7 +84,9 @@ enum ModelGroups {
         var biases = 0
         for k in 0..<layers {
             for part in ["weight_ih", "weight_hh"] {
-                guard file.tensors[prefix + "\(part)_l\(k)"] != nil else { throw ModelFileError("missing tensor \(TextSafety.quoted(prefix + "\(part)_l\(k)"))") }
+                guard file.tensors[prefix + "\(part)_l\(k)"] != nil else {
+                    throw ModelFileError("missing tensor \(TextSafety.quoted(prefix + "\(part)_l\(k)")): the file has tensors of \(layers) layers of the \(cell.moduleName) \(StockModel.shown(prefix)), and each needs weight_ih_l{k} and weight_hh_l{k}")
+                }
                 names.insert(prefix + "\(part)_l\(k)")
             }
             for part in ["bias_ih", "bias_hh"] where file.tensors[prefix + "\(part)_l\(k)"] != nil {
@@ -89,6 +100,25 @@ enum ModelGroups {
             throw ModelFileError("missing tensor \(TextSafety.quoted(missing)): an \(cell.moduleName) has biases in every layer or (bias=False) none")
         }
         return Recurrent(prefix: prefix, cell: cell, layers: layers, inputs: wih.shape[1], hidden: H, bias: biases > 0, names: names)
+    }
+
+    /// The tensor names of one layer of an nn.RNN, nn.LSTM or nn.GRU, as PyTorch writes them.
+    static let layerParts = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+
+    /// 1 + the highest k of any `{prefix}{part}_l{k}`, and the name that has it.
+    /// Only PyTorch's own spelling of k counts (`_l01` or `_l0_reverse` is another tensor).
+    static func layerCount(_ file: SafeTensorsFile, prefix: String) -> (layers: Int, deepest: String) {
+        var layers = 0, deepest = prefix + "weight_hh_l0"
+        for name in file.tensors.keys.sorted() where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            for part in layerParts where rest.hasPrefix(part + "_l") {
+                let digits = String(rest.dropFirst(part.count + 2))
+                guard let k = Int(digits), k >= 0, String(k) == digits, k >= layers else { continue }
+                // A huge k is refused as too many layers all the same.
+                (layers, deepest) = (k == Int.max ? k : k + 1, name)
+            }
+        }
+        return (layers, deepest)
     }
 
     /// The head, and the embedding if there is one, from what is left after the RNN.

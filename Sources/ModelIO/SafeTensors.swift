@@ -6,7 +6,8 @@ import Foundation
 //   [8 bytes]  N, the header length, little-endian UInt64
 //   [N bytes]  UTF-8 JSON object: name -> {"dtype", "shape", "data_offsets": [begin, end]},
 //              plus an optional "__metadata__": {String: String}
-//   [rest]     the data buffer; offsets are relative to its start, values little-endian
+//   [rest]     the data buffer; offsets are relative to its start, values little-endian,
+//              and the tensors' offsets cover it exactly, end to end, without gaps
 //
 // Files come from elsewhere, so the reader treats every byte as hostile: each
 // problem is reported as a one-line `SafeTensorsError`, never a trap.
@@ -35,6 +36,12 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case dataOffsetsPastEnd(tensor: String, begin: Int, end: Int, dataLength: Int)
     case byteLengthMismatch(tensor: String, dtype: SafeTensor.DType, shape: [Int], byteLength: Int)
     case overlappingTensors(first: String, firstOffsets: [Int], second: String, secondOffsets: [Int])
+    /// Bytes `begin..<end` of the data that no tensor's data_offsets cover, before
+    /// the tensor `next` (after `previous`, or at the start of the data when nil).
+    case uncoveredData(begin: Int, end: Int, previous: String?, next: String)
+    /// Bytes after the last tensor's data: the data buffer is `dataLength` bytes,
+    /// the tensors cover `covered`.
+    case trailingData(covered: Int, dataLength: Int)
     case invalidMetadata(reason: String)
     case reservedName(String)
     case notFloatingPoint(SafeTensor.DType)
@@ -88,7 +95,17 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             let needed = SafeTensor.byteCount(shape: shape, dtype: dtype).map(String.init) ?? "more than Int.max"
             return "tensor \(quoted(tensor)): holds \(byteLength) bytes but \(dtype.rawValue) shape \(shape) needs \(needed)"
         case let .overlappingTensors(first, firstOffsets, second, secondOffsets):
+            if secondOffsets.count == 2 && secondOffsets[0] == secondOffsets[1] {
+                return "tensor \(quoted(second)) data_offsets \(secondOffsets) point inside \(quoted(first))'s \(firstOffsets); each tensor's data begins where the one before it ends"
+            }
             return "tensors \(quoted(first)) data_offsets \(firstOffsets) and \(quoted(second)) data_offsets \(secondOffsets) overlap"
+        case let .uncoveredData(begin, end, previous, next):
+            let around = previous.map { "between \(quoted($0)), which ends at \(begin), and \(quoted(next)), which begins at \(end)" }
+                ?? "before \(quoted(next)), the first tensor, which begins at \(end)"
+            return "bytes \(begin)..<\(end) of the data belong to no tensor (\(around)); a safetensors file's tensors cover its data without gaps"
+        case let .trailingData(covered, dataLength):
+            let tensors = covered == 0 ? "the tensors hold no data, and \(dataLength) bytes follow the header" : "the tensors end at byte \(covered) of the \(dataLength) after the header"
+            return "\(dataLength - covered) bytes after the tensors' data belong to no tensor (\(tensors)); a safetensors file ends where its last tensor does, and safetensors' own loader refuses it too"
         case let .invalidMetadata(reason):
             return "__metadata__ must be an object mapping strings to strings, but \(oneLine(reason))"
         case let .reservedName(name):
@@ -442,6 +459,7 @@ private struct SafeTensorsReader {
             }
         }
         try checkNoOverlap(entries)
+        try checkCoverage(entries, dataLength: dataLength)
 
         var tensors: [String: SafeTensor] = [:]
         for entry in entries {
@@ -559,6 +577,32 @@ private struct SafeTensorsReader {
                 first: previous.name, firstOffsets: [previous.begin, previous.end],
                 second: entry.name, secondOffsets: [entry.begin, entry.end])
         }
+    }
+
+    /// The tensors, in the order of their data, must cover the data exactly: each
+    /// beginning where the one before ended (the first at 0), the last ending where
+    /// the file does. The reference loader refuses anything else ("invalid offset",
+    /// "incomplete metadata, file not fully covered"): bytes no tensor owns are a
+    /// truncated or tampered file, and reading past them would guess.
+    private func checkCoverage(_ entries: [Entry], dataLength: Int) throws {
+        // Overlaps between non-empty ranges are already refused, so in this order
+        // only an empty tensor can begin before the end of the one before it.
+        let ordered = entries.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var position = 0
+        var previous: Entry?
+        for entry in ordered {
+            if entry.begin > position {
+                throw SafeTensorsError.uncoveredData(begin: position, end: entry.begin, previous: previous?.name, next: entry.name)
+            }
+            if entry.begin < position, let previous {
+                throw SafeTensorsError.overlappingTensors(
+                    first: previous.name, firstOffsets: [previous.begin, previous.end],
+                    second: entry.name, secondOffsets: [entry.begin, entry.end])
+            }
+            position = entry.end
+            previous = entry
+        }
+        if position < dataLength { throw SafeTensorsError.trailingData(covered: position, dataLength: dataLength) }
     }
 }
 

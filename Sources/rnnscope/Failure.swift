@@ -15,6 +15,11 @@ struct Failure: Error, CustomStringConvertible {
         description = "\(error)"
         if let output = error as? OutputFileError { status = output.status }
     }
+    /// An output the flag names could not be written: "--record: cannot write …", as for every output flag.
+    init(_ error: Error, flag: String) {
+        self.init(error)
+        description = "\(flag): \(description)"
+    }
     /// An error about a file's contents, naming the file and what it is (`model`, `data`);
     /// a read error names the path itself.
     init(_ error: Error, file: String, role: String? = nil) {

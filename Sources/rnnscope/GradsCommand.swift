@@ -30,7 +30,7 @@ struct GradsCommand: ParsableCommand {
 
     func run() throws {
         try refuseSameFile(outputs: [("--out", out)], inputs: [("--model", input.model), ("--data", input.data)])
-        if let out { do { try OutputFile.check(out) } catch { throw Failure(error) } }
+        if let out { do { try OutputFile.check(out) } catch { throw Failure(error, flag: "--out") } }
         let user = try input.load { file, layout in
             try Self.checkMemory(file, layout, loss: input.lossKind, batchFirst: input.batchFirst)
         }
@@ -39,7 +39,7 @@ struct GradsCommand: ParsableCommand {
                                             options: user.options(BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip)))
         if let out {
             let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms, cellGradNorms: report.cellGradNorms)
-            do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error) }
+            do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error, flag: "--out") }
         }
         ModelOptions.announce(user, dataPath: input.data)
         if json {

@@ -70,7 +70,8 @@ enum ModelRun {
     /// `--save`: the trained weights as the model file had them.
     /// A diverged run's weights are refused (exit 1): they are frozen where the gradient
     /// became Inf/NaN, and loading them would only reproduce the failure.
-    static func save(_ trainer: Trainer, _ user: UserModel, lastLoss: Double) throws {
+    /// Returns the line for stderr that says what was written.
+    static func save(_ trainer: Trainer, _ user: UserModel, lastLoss: Double) throws -> String {
         if let refusal = user.model.saveRefusal {
             throw Failure("not saved to \(TextSafety.escaped(user.savePath, limit: 400)): \(refusal)")
         }
@@ -79,8 +80,8 @@ enum ModelRun {
         }
         do {
             try user.model.weightsFile(trainer.network).write(to: URL(fileURLWithPath: user.savePath))
-        } catch { throw Failure(error) }
+        } catch { throw Failure(error, flag: "--save") }
         let after = trainer.lossAfterLastUpdate().map { ": loss \(fmt($0)) on that iteration's batch (\(fmt(lastLoss)) before its update)" } ?? ""
-        printError("rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))" + after)
+        return "rnnscope: saved the weights of iteration \(trainer.iteration) to \(TextSafety.escaped(user.savePath, limit: 400))" + after
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ModelIO
 import RNNSim
 import Scenarios
@@ -82,11 +83,18 @@ enum Interactive {
         // The file is opened before the terminal is taken over: a bad path is one line on stderr.
         let recording: SessionRecording?
         do {
-            recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope \(scenario.name)") }
-        } catch { throw Failure(error) }
+            recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: recordingTitle(scenario)) }
+        } catch { throw Failure(error, flag: "--record") }
         if let user = scenario.settings.ownModel { ModelOptions.announce(user, dataPath: user.dataPath) }
         return InteractiveApp.run(scenario: scenario, presets: presets, unreadablePresets: unreadable, ascii: ascii, stopAt: stopAt,
                                   recording: recording, compare: compare, lecture: lecture != nil,
                                   watcherFactory: { $0.momentWatcher() })
+    }
+
+    /// The asciicast's title: the preset's name, or your model's file by name
+    /// (every --model run is the scenario "model", which named none).
+    static func recordingTitle(_ scenario: Scenario) -> String {
+        guard let user = scenario.settings.ownModel else { return "rnnscope \(scenario.name)" }
+        return "rnnscope " + TextSafety.escaped(URL(fileURLWithPath: user.modelPath).lastPathComponent, limit: 200)
     }
 }

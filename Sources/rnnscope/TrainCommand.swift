@@ -101,11 +101,9 @@ struct TrainCommand: ParsableCommand {
         // Output files are opened before the run (a bad path fails at once) and put in place only at its end.
         let csvFile: OutputFile?
         let svgFile: OutputFile?
-        do {
-            csvFile = try csv.map { try OutputFile(path: $0) }
-            svgFile = try svg.map { try OutputFile(path: $0) }
-        } catch { throw Failure(error) }
-        try csvFile?.write("iteration,layer,t,norm\n")
+        do { csvFile = try csv.map { try OutputFile(path: $0) } } catch { throw Failure(error, flag: "--csv") }
+        do { svgFile = try svg.map { try OutputFile(path: $0) } } catch { throw Failure(error, flag: "--svg") }
+        do { try csvFile?.write("iteration,layer,t,norm\n") } catch { throw Failure(error, flag: "--csv") }
         // A stream is sent a line at a time, so `rnnscope watch -` can follow it.
         if jsonl {
             print(Self.jsonHeader(scenario, epochs: epochs))
@@ -135,7 +133,7 @@ struct TrainCommand: ParsableCommand {
             } else {
                 progress?.update(r.iteration, loss: r.loss)
             }
-            if let csvFile { do { try csvFile.write(Self.csvRows(r)) } catch { throw Failure(error) } }
+            if let csvFile { do { try csvFile.write(Self.csvRows(r)) } catch { throw Failure(error, flag: "--csv") } }
             view?.absorb(r, options: trainer.options, moment: watcher?.observe(r))
         }
         progress?.finish()
@@ -144,8 +142,8 @@ struct TrainCommand: ParsableCommand {
             print(StreamEnd.line)
             StandardStreams.flush()
         }
+        do { try csvFile?.commit() } catch { throw Failure(error, flag: "--csv") }
         do {
-            try csvFile?.commit()
             if let svgFile, var view {
                 // The live view's sampled text, drawn as it would be at the end of the run.
                 if let lm = trainer.task as? CharLanguageModel, scenario.settings.ownModel == nil {
@@ -156,16 +154,26 @@ struct TrainCommand: ParsableCommand {
                 try svgFile.write(FrameFigure.svg(view.frame(glyphs: ascii ? .ascii : .unicode)))
                 try svgFile.commit()
             }
-        } catch { throw Failure(error) }
+        } catch { throw Failure(error, flag: "--svg") }
+        // Saved (or refused) before the summary, which says which; the outcome is reported after it.
+        var saved: Result<String, Error>?
+        if save != nil, let user = scenario.settings.ownModel {
+            saved = Result { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
+        }
         if !jsonl, let first, let last {
             let (rho, sigma) = trainer.measureSpectrum()
             print(Self.summary(scenario, trainer, first: first, last: last, firstNonfinite: firstNonfinite, rho: rho[0], sigma: sigma[0]))
             // The last line of the loop reported the loss before its update; the weights kept score differently.
             if let after = trainer.lossAfterLastUpdate() {
-                print("  on iteration \(last.iteration)'s batch: loss \(fmt(last.loss)) before its update, \(fmt(after)) after it (the weights \(save != nil ? "saved" : "at the end"))")
+                let weights = switch saved {
+                case .success: "saved"
+                case .failure: "at the end, not saved"
+                case nil: "at the end"
+                }
+                print("  on iteration \(last.iteration)'s batch: loss \(fmt(last.loss)) before its update, \(fmt(after)) after it (the weights \(weights))")
             }
         }
-        if save != nil, let user = scenario.settings.ownModel { try ModelRun.save(trainer, user, lastLoss: last?.loss ?? .nan) }
+        if let saved { printError(try saved.get()) }
     }
 
     /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;
@@ -262,9 +270,11 @@ struct TrainCommand: ParsableCommand {
     static func summary(_ s: Scenario, _ t: Trainer, first: IterationReport, last: IterationReport,
                         firstNonfinite: Int?, rho: Double, sigma: Double) -> String {
         let norms = last.hiddenGradNorms[0]
+        // The user's data by its file's name, as the title names the model ("data file" said nothing).
+        let task = s.settings.ownModel?.dataPath.map { TextSafety.escaped(URL(fileURLWithPath: $0).lastPathComponent, limit: 200) } ?? t.task.name
         var lines = [
             "\(s.title)",
-            "  \(last.iteration) iterations of \(t.task.name), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell == .residual ? "residual \(t.settings.activation.rawValue)" : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
+            "  \(last.iteration) iterations of \(task), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell == .residual ? "residual \(t.settings.activation.rawValue)" : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
             "  loss \(fmt(first.loss)) → \(fmt(last.loss))" + (t.task.chanceLoss.isFinite ? "   (chance \(fmt(t.task.chanceLoss)))" : ""),
             "  ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = \(fmt(norms[0] / norms[norms.count - 1])) on the last iteration",
             // A gated cell's W_hh stacks its gate blocks [G·H, H]: no eigenvalues, only σ_max.

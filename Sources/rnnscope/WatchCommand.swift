@@ -70,7 +70,7 @@ struct WatchCommand: ParsableCommand {
         let recording: SessionRecording?
         do {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: "rnnscope watch \(stream)") }
-        } catch { throw Failure(error) }
+        } catch { throw Failure(error, flag: "--record") }
         // What the view and its figures call a stream: its file's name without .jsonl.
         let name: (String) -> String = { path in
             let file = path == "-" ? "stdin" : (path as NSString).lastPathComponent

@@ -388,11 +388,54 @@ func rejectsEntryMissingAField(_ missing: String) {
                    mentioning: ["overlap"])
 }
 
-@Test func acceptsEmptyTensorsSharingAnOffsetAndGapsBetweenTensors() throws {
-    let header = #"{"e1":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},"e2":{"dtype":"F64","shape":[3,0],"data_offsets":[4,4]},"w":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}"#
-    let file = try SafeTensorsFile(data: hostileFile(header, data: [0, 0, 0, 0, 0, 0, 5, 6]))
-    #expect(file["e1"]?.elementCount == 0 && file["e2"]?.shape == [3, 0])
+@Test func acceptsEmptyTensorsSharingAnOffset() throws {
+    let header = #"{"e1":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},"e2":{"dtype":"F64","shape":[3,0],"data_offsets":[4,4]},"v":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"w":{"dtype":"U8","shape":[2],"data_offsets":[4,6]},"z":{"dtype":"U8","shape":[0],"data_offsets":[6,6]}}"#
+    let file = try SafeTensorsFile(data: hostileFile(header, data: [0, 0, 0, 0, 5, 6]))
+    #expect(file["e1"]?.elementCount == 0 && file["e2"]?.shape == [3, 0] && file["z"]?.elementCount == 0)
     #expect(try file["w"]?.integers() == [5, 6])
+    // No tensors and no data.
+    #expect(try SafeTensorsFile(data: hostileFile("{}")).tensors.isEmpty)
+}
+
+/// Bytes after the last tensor's data were read as if not there (a file with 64 zero
+/// bytes appended was accepted); safetensors' own loader refuses them ("incomplete
+/// metadata, file not fully covered"), and so does rnnscope.
+@Test func rejectsBytesAfterTheLastTensor() throws {
+    expectRejected(hostileFile(#"{"w":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#, data: [1, 2, 0, 0]),
+                   .trailingData(covered: 2, dataLength: 4),
+                   mentioning: ["2 bytes after the tensors' data belong to no tensor", "end at byte 2 of the 4"])
+    expectRejected(hostileFile("{}", data: [1, 2, 3]), .trailingData(covered: 0, dataLength: 3),
+                   mentioning: ["3 bytes after", "hold no data"])
+    expectRejected(hostileFile(#"{"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"#, data: [9]), .trailingData(covered: 0, dataLength: 1),
+                   mentioning: ["1 bytes after"])
+    // A whole valid file with bytes appended, as the report had it.
+    let valid = sampleFile().serialized()
+    #expect(throws: Never.self) { try SafeTensorsFile(data: valid) }
+    let dataLength = valid.count - 8 - Int(valid.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    expectRejected(valid + Data(count: 64), .trailingData(covered: dataLength, dataLength: dataLength + 64),
+                   mentioning: ["64 bytes after"])
+}
+
+/// Data the tensors do not cover end to end is malformed, as the reference loader
+/// has it ("invalid offset"): a gap before the first tensor or between two, and an
+/// empty tensor that points inside another's data.
+@Test func rejectsDataNoTensorCovers() {
+    let data = [UInt8](repeating: 0, count: 8)
+    expectRejected(hostileFile(#"{"b":{"dtype":"U8","shape":[6],"data_offsets":[2,8]}}"#, data: data),
+                   .uncoveredData(begin: 0, end: 2, previous: nil, next: "b"),
+                   mentioning: ["bytes 0..<2 of the data belong to no tensor", "before 'b', the first tensor", "without gaps"])
+    expectRejected(hostileFile(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}}"#, data: data),
+                   .uncoveredData(begin: 2, end: 4, previous: "a", next: "b"),
+                   mentioning: ["bytes 2..<4", "between 'a', which ends at 2, and 'b', which begins at 4"])
+    // Named in the order of the data, not of the names.
+    expectRejected(hostileFile(#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[4,8]},"z":{"dtype":"U8","shape":[3],"data_offsets":[0,3]}}"#, data: data),
+                   .uncoveredData(begin: 3, end: 4, previous: "z", next: "a"), mentioning: ["between 'z'"])
+    // An empty tensor far from the data, or inside another's.
+    expectRejected(hostileFile(#"{"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]},"e":{"dtype":"U8","shape":[0],"data_offsets":[3,3]}}"#, data: data),
+                   .overlappingTensors(first: "a", firstOffsets: [0, 8], second: "e", secondOffsets: [3, 3]),
+                   mentioning: ["tensor 'e' data_offsets [3, 3] point inside 'a'"])
+    expectRejected(hostileFile(#"{"e":{"dtype":"U8","shape":[0],"data_offsets":[3,3]}}"#, data: [0, 0, 0]),
+                   .uncoveredData(begin: 0, end: 3, previous: nil, next: "e"), mentioning: ["bytes 0..<3"])
 }
 
 // MARK: - Hostile input: metadata

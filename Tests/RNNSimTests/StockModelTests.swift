@@ -149,6 +149,52 @@ import Testing
         #expect(throws: ModelFileError.self) { try DataFile.read(data, for: model.layout, loss: nil) }
     }
 
+    /// A layer with some but not all of its tensors is an incomplete layer, whichever
+    /// tensor it lacks, in the first, a middle or the last of 3 layers of each cell
+    /// (three-layers/, made by make_three_layer_fixtures.py): the tensor is named as
+    /// missing. Its other tensors were taken for extra modules, and --drop-unrun-tensors
+    /// then ran a model of fewer layers.
+    @Test(arguments: ["rnn", "lstm", "gru", "gru-nobias"])
+    func aLayerLackingATensorIsNamedAsMissing(name: String) throws {
+        let file = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("\(name).safetensors"))
+        #expect(try ModelFile.read(file).shape.layers == 3)
+        let parts = name.hasSuffix("nobias") ? ["weight_ih", "weight_hh"] : ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+        for k in 0..<3 {
+            for part in parts {
+                let missing = "rnn.\(part)_l\(k)"
+                var damaged = file
+                #expect(damaged.tensors.removeValue(forKey: missing) != nil, "\(name) has \(missing)")
+                for drop in [false, true] {
+                    let m = try #require(Self.refusal(damaged, ModelReadOptions(dropUnrun: drop)), "\(name) without \(missing) was read")
+                    #expect(m.hasPrefix("missing tensor '\(missing)'") && !m.contains("\n"), "\(name): \(m)")
+                }
+            }
+        }
+        // A layer beyond the fourth is counted from whichever of its tensors is there.
+        var deep = file
+        deep.tensors["rnn.weight_ih_l4"] = file.tensors["rnn.weight_ih_l1"]
+        #expect(Self.refusal(deep)?.hasPrefix("5 layers ('rnn.weight_ih_l4'): rnnscope shows 1 to 4") == true, "\(Self.refusal(deep) ?? "read")")
+        // Only PyTorch's spelling of a layer's number is one: the rest are other tensors.
+        var odd = file
+        odd.tensors["rnn.weight_ih_l01"] = file.tensors["rnn.weight_ih_l1"]
+        #expect(Self.refusal(odd)?.contains("'rnn.weight_ih_l01'") == true && Self.refusal(odd, ModelReadOptions(dropUnrun: true)) == nil)
+    }
+
+    /// `__metadata__` nonlinearity is nn.RNN's: tanh or relu. sigmoid and linear
+    /// (rnnscope's own activations, which no nn.RNN has) were read and run.
+    @Test func theMetadataNonlinearityIsAnNNRNNs() throws {
+        var file = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("rnn.safetensors"))
+        for ok in ["tanh", "relu"] {
+            file.metadata["nonlinearity"] = ok
+            #expect(try ModelFile.read(file).network.activation.rawValue == ok)
+        }
+        for bad in ["sigmoid", "linear", "Tanh", "gelu", ""] {
+            file.metadata["nonlinearity"] = bad
+            let m = try #require(Self.refusal(file), "nonlinearity \(bad) was read")
+            #expect(m == "__metadata__ nonlinearity '\(bad)' is not one of tanh, relu (as nn.RNN takes it)", "\(m)")
+        }
+    }
+
     @Test func savedWeightsHaveTheNamesShapesDTypesAndMetadataRead() throws {
         for name in Self.cases {
             let d = Self.dir(name)

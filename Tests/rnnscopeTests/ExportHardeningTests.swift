@@ -13,17 +13,27 @@ import Testing
         return dir
     }
 
+    /// Each refusal names its flag, as --save's always did ("rnnscope: --record: cannot write …").
     @Test func csvSvgAndRecordRefuseWhatIsNotARegularFile() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let fifo = dir.appendingPathComponent("out.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
+        let stream = dir.appendingPathComponent("s.jsonl").path
+        _ = FileManager.default.createFile(atPath: stream, contents: nil)
+        let model = Binary.fixture("stock/fc-2layers/model.safetensors"), data = Binary.fixture("stock/fc-2layers/data.safetensors")
         for target in [fifo, "/dev/null", dir.path] {
             for args in [["train", "--headless", "--iterations", "100000000", "--set", "network.hidden=4", "--csv", target],
                          ["train", "--headless", "--iterations", "100000000", "--set", "network.hidden=4", "--svg", target],
-                         ["run", "vanishing", "--record", target]] {
+                         ["run", "vanishing", "--record", target], ["train", "vanishing", "--record", target],
+                         ["run", "--model", model, "--data", data, "--record", target],
+                         ["lecture", "--record", target], ["watch", stream, "--record", target],
+                         ["grads", "--model", model, "--data", data, "--out", target],
+                         ["train", "--headless", "--iterations", "100000000", "--model", model, "--data", data, "--save", target]] {
                 let r = try Binary.run(args)
+                let flag = args[args.count - 2]
                 #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("not a regular file"), "\(args): \(r.stderr)")
+                #expect(r.stderr.hasPrefix("rnnscope: \(flag): cannot write "), "\(args): \(r.stderr)")
             }
         }
         var info = stat()

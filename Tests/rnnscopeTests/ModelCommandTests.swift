@@ -186,6 +186,8 @@ import Testing
                                 "--set", "train.optimizer=adam", "--set", "train.lr=0.01", "--save", out.path] + extra)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("saved the weights of iteration 60 to \(out.path)"))
+        // The summary names the data file (it said "data file") and says the weights were saved.
+        #expect(r.stdout.contains("  60 iterations of data.safetensors, T = ") && r.stdout.contains("after it (the weights saved)"), "\(r.stdout)")
         let original = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model)), saved = try SafeTensorsFile(contentsOf: out)
         // The metadata as read, plus the nonlinearity trained with: reading it again needs no flag.
         // (nn.LSTM and nn.GRU have no nonlinearity to record.)
@@ -257,7 +259,8 @@ import Testing
     }
 
     /// A run that diverged saves nothing: its weights are frozen where the gradient
-    /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left.
+    /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left,
+    /// and a summary that does not say the weights were saved (it did).
     @Test func aDivergedRunIsNotSaved() throws {
         let out = Self.temporary("diverged.safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -269,6 +272,50 @@ import Testing
         let last = r.stderr.split(separator: "\n").last ?? ""
         #expect(last.hasPrefix("rnnscope: not saved to \(out.path): the run diverged at iteration ") && last.contains("train.lr"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
+        let summary = try #require(r.stdout.split(separator: "\n").last { $0.contains("before its update") }, "\(r.stdout)")
+        #expect(summary.hasSuffix("(the weights at the end, not saved)") && !r.stdout.contains("weights saved"), "\(r.stdout)")
+    }
+
+    /// A model with a layer that lacks one of its tensors is an incomplete layer: the
+    /// tensor is named as missing. A 2-layer nn.GRU without rnn.weight_hh_l1 was read as
+    /// 1 layer plus three tensors "it cannot run", and --drop-unrun-tensors trained that.
+    @Test func aLayerWithoutItsRecurrentWeightIsNamedNotDropped() throws {
+        var file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Self.stock("gru-2layers-h0/model.safetensors")))
+        file.tensors["rnn.weight_hh_l1"] = nil
+        let model = Self.temporary("missing_whh1.safetensors"), out = Self.temporary("missing_whh1.trained.safetensors")
+        defer { for f in [model, out] { try? FileManager.default.removeItem(at: f) } }
+        try file.write(to: model)
+        let data = Self.stock("gru-2layers-h0/data.safetensors")
+        for args in [["grads"], ["grads", "--drop-unrun-tensors"], ["train", "--headless", "--iterations", "2", "--drop-unrun-tensors"],
+                     ["train", "--headless", "--iterations", "2", "--save", out.path]] {
+            let r = try Binary.run(args + ["--model", model.path, "--data", data])
+            let lines = r.stderr.split(separator: "\n")
+            #expect(r.status == 2 && lines.count == 1 && r.stdout.isEmpty, "\(args): \(r.status) \(r.stderr)")
+            #expect(lines.first?.hasPrefix("rnnscope: model \(model.path): missing tensor 'rnn.weight_hh_l1'") == true
+                    && !r.stderr.contains("cannot run these"), "\(args): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// A valid file with bytes after its last tensor was read (status 0); safetensors' own
+    /// loader refuses it ("incomplete metadata, file not fully covered"). So does rnnscope,
+    /// for the model and the data alike, in one line naming the file.
+    @Test func aFileWithBytesAfterItsTensorsIsRefused() throws {
+        let model = Self.temporary("trailing-model.safetensors"), data = Self.temporary("trailing-data.safetensors")
+        defer { for f in [model, data] { try? FileManager.default.removeItem(at: f) } }
+        let (goodModel, goodData) = (Self.stock("gru-2layers-h0/model.safetensors"), Self.stock("gru-2layers-h0/data.safetensors"))
+        try (Data(contentsOf: URL(fileURLWithPath: goodModel)) + Data(count: 64)).write(to: model)
+        try (Data(contentsOf: URL(fileURLWithPath: goodData)) + Data(count: 64)).write(to: data)
+        #expect(try Binary.run(["grads", "--model", goodModel, "--data", goodData]).status == 0)
+        for (role, path, args) in [("model", model.path, ["--model", model.path, "--data", goodData]),
+                                   ("data", data.path, ["--model", goodModel, "--data", data.path])] {
+            for command in [["grads"], ["train", "--headless", "--iterations", "2"]] {
+                let r = try Binary.run(command + args)
+                let lines = r.stderr.split(separator: "\n")
+                #expect(r.status == 2 && lines.count == 1 && r.stdout.isEmpty, "\(command) \(role): \(r.status) \(r.stderr)")
+                #expect(lines.first?.hasPrefix("rnnscope: \(role) \(path): 64 bytes after the tensors' data belong to no tensor") == true, "\(r.stderr)")
+            }
+        }
     }
 
     /// The LSTM trained and saved by `train --model … --save` goes back into the

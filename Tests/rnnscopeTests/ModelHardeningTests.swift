@@ -150,5 +150,11 @@ import Testing
         let chosen = try Binary.run(["grads", "--model", path, "--data", Self.data, "--head", "fc", "--drop-unrun-tensors"])
         #expect(chosen.status == 0 && chosen.stderr.contains("m\\e]0;PWNED\\u{7}.safetensors"), "\(chosen.stderr)")
         #expect(!chosen.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(chosen.stderr.debugDescription)")
+        // The headless summary names the data file, escaped as well.
+        let data = dir.appendingPathComponent("d\(evil).safetensors").path
+        try FileManager.default.copyItem(atPath: Self.data, toPath: data)
+        let trained = try Binary.run(["train", "--model", Self.model, "--data", data, "--headless", "--iterations", "2"])
+        #expect(trained.status == 0 && trained.stdout.contains("  2 iterations of d\\e]0;PWNED\\u{7}.safetensors, T = 12"), "\(trained.stdout)")
+        #expect(!trained.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(trained.stdout.debugDescription)")
     }
 }

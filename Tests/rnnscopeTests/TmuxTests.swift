@@ -14,14 +14,16 @@ struct TmuxTests {
 
     /// `run --model M --data D --save OUT`: the user's model trains live, i re-initialises
     /// its W_hh and says so, and w writes the weights where --save said, loadable again.
+    /// The --record file is titled after the model file (it was "rnnscope model").
     @Test(.enabled(if: ready, "needs tmux on PATH and a built rnnscope (swift build) next to the tests"),
           .timeLimit(.minutes(1)))
     func yourOwnModelLiveAndSaved() throws {
         let out = NSTemporaryDirectory() + "rnnscope-e2e-model-\(getpid()).safetensors"
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let cast = NSTemporaryDirectory() + "rnnscope-e2e-model-\(getpid()).cast"
+        defer { for f in [out, cast] { try? FileManager.default.removeItem(atPath: f) } }
         let pane = try Pane(width: 100, height: 30, arguments: [
             "run", "--model", Binary.fixture("stock/fc-2layers/model.safetensors"),
-            "--data", Binary.fixture("stock/fc-2layers/data.safetensors"), "--save", out, "--speed", "max"])
+            "--data", Binary.fixture("stock/fc-2layers/data.safetensors"), "--save", out, "--speed", "max", "--record", cast])
         defer { pane.close() }
         try pane.wait("the model running") { $0.contains("Your model: model.safetensors on its data") && $0.contains("RUNNING") }
         #expect(!pane.screen.contains("chance"), "no chance line for the user's data")
@@ -38,6 +40,9 @@ struct TmuxTests {
         try pane.wait("panel shows relu") { _ in pane.panel("activation") == "relu" }
         pane.send("q")
         try pane.wait("exited") { $0.contains("exit=0") }
+        let header = try String(contentsOfFile: cast, encoding: .utf8).prefix { $0 != "\n" }
+        let title = try #require(try JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any])["title"] as? String
+        #expect(title == "rnnscope model.safetensors", "\(header)")
     }
 
     /// g cycles the cell: the side panel says lstm and shows its forget gate; } raises b_f; g again gives gru.
