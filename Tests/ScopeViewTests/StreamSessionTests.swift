@@ -597,13 +597,20 @@ import Testing
         let (s, first) = started(path, speed: 20, name: "run.jsonl")
         var state = first
         defer { s.stop() }
-        var commands: [AppCommand] = []
+        #expect(firstCommands(s, &state) == [.fail("\(path), \(says)")])
+    }
+
+    /// The first commands `update` answers the session's reports with (none within 5 s: []).
+    func firstCommands(_ s: StreamSession, _ state: inout AppState) -> [AppCommand] {
         let deadline = Date().addingTimeInterval(5)
-        while commands.isEmpty && Date() < deadline {
-            if let u = s.poll() { commands = update(&state, .report(u)) }
+        while Date() < deadline {
+            if let u = s.poll() {
+                let commands = update(&state, .report(u))
+                if !commands.isEmpty { return commands }
+            }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        #expect(commands == [.fail("\(path), \(says)")])
+        return []
     }
 
     /// Standard input that ends before its header (`cat empty | rnnscope watch -`) ends the view too.
@@ -615,13 +622,7 @@ import Testing
         s.start()
         defer { s.stop(); close(fds[0]) }
         var state = watchState(name: "stdin", speed: 20, width: 100, height: 32)
-        var commands: [AppCommand] = []
-        let deadline = Date().addingTimeInterval(5)
-        while commands.isEmpty && Date() < deadline {
-            if let u = s.poll() { commands = update(&state, .report(u)) }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        #expect(commands == [.fail("standard input ended before its header line")])
+        #expect(firstCommands(s, &state) == [.fail("standard input ended before its header line")])
     }
 
     /// The Python package's scope, closed, ends its file with `{"end": true}`: the view shows
