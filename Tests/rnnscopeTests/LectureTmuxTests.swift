@@ -17,7 +17,11 @@ struct LectureTmuxTests {
         // A comparison opens as its split, both halves judged on screen at their moment.
         try pane.wait("the split, both verdicts") { $0.contains("2/3") && $0.contains("✓ explodes") && $0.contains("✓ vanishes") }
         pane.key("PageDown")
-        try pane.wait("the third, alone, at its moment") { $0.contains("3/3") && $0.contains("Exploding") && !$0.contains("B/A") && $0.contains("✓") }
+        // Stopped, not only judged: the verdict can show before the report that stops the run,
+        // and that report clears the status line, so PgDn pressed in between lost its message.
+        try pane.wait("the third, alone, at its moment") {
+            $0.contains("3/3") && $0.contains("Exploding") && !$0.contains("B/A") && $0.contains("✓") && $0.contains("stopped at the moment")
+        }
         pane.key("PageDown")
         try pane.wait("the end said") { $0.contains("the lecture's last preset") }
         pane.key("PageUp")
