@@ -107,9 +107,12 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// space was pressed, each one n lets through) is its newest state and is shown as it
         /// comes; what was written before is a backlog that waits, as a replay does.
         var pausedAt: Int64?
-        /// Records the loop wrote since the pause, and the iterations n let through since:
-        /// a loop that reads the control file writes at most one more (the iteration under
-        /// way when space was pressed) than n let through.
+        /// Records the loop wrote since the pause reached the control file, and the iterations
+        /// n let through since: a loop that reads the control file writes at most one more
+        /// (the iteration under way) than n let through. Counted from the stream's length once
+        /// the file was written (`pauseWrittenAt`), not from `pausedAt`: on a busy machine the
+        /// loop could write a record or two in between, and the view said it did not read the file.
+        var pauseWrittenAt: Int64?
         var writtenSincePause = 0
         var stepsSincePause = 0
         var saidUnread = false
@@ -168,6 +171,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 stepsSincePause = 0
                 saidUnread = false
                 steer { try $0.pause(true) }
+                pauseWrittenAt = session.follower.length
                 session.publish { $0.iterationsPerSecond = 0 }
             case .resume:
                 running = true
@@ -283,7 +287,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 let stepped = held != nil
                 guard let record = takeRecord() else { return }
                 let written = !stepped && control != nil && pausedAt.map { session.follower.consumed > $0 } == true
-                if written {
+                if written, pauseWrittenAt.map({ session.follower.consumed > $0 }) == true {
                     writtenSincePause += 1
                     if !saidUnread && writtenSincePause >= stepsSincePause + 2, let path = control?.path {
                         saidUnread = true

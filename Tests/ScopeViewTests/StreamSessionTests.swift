@@ -428,6 +428,27 @@ import Testing
         #expect(state.ui.status?.text.contains("your loop did not pause") == true, "\(state.ui.status?.text ?? "nil")")
     }
 
+    /// Records already in the file when space reached the session, though the view had not
+    /// read them yet, were written before the loop could read the pause: they do not make a
+    /// loop that stops at once "a loop that goes on" (on a busy machine a loop writing every
+    /// iteration put two there, and the view said it did not read the control file).
+    @Test func recordsWrittenBeforeThePauseReachedTheLoopAreNotCountedAgainstIt() throws {
+        let path = try file([Self.steered] + (1...3).map(Self.record))
+        defer { unlink(path); unlink(path + ".control") }
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 15 && $0.a.streamProgress?.caughtUp == true }
+        try append(path, (4...6).map(Self.record))  // written while the key was on its way
+        s.send(.pause)
+        state.a.running = false
+        follow(s, &state) { $0.a.latestIteration == 30 }
+        try append(path, [Self.record(7)])           // the iteration under way: then it waits
+        follow(s, &state) { $0.a.latestIteration == 35 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.ui.status?.text.contains("did not pause") != true, "\(state.ui.status?.text ?? "")")
+    }
+
     /// Paused two records behind the loop, each n shows one of that backlog while the loop
     /// also writes one: the loop obeyed, and nothing says otherwise (n, n showed 296, 301 and
     /// then the loop's 306 and 307 came, which were counted as not let through).
