@@ -131,13 +131,13 @@ import Testing
         defer { s.stop(); unlink(path); unlink(path + ".control") }
         var state = followed
         #expect(Fixture.render(state).text.contains("on, ‖g‖ ≤ 5"))
-        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        press("c", &state, s)
         try append(path, [Self.record(2)])          // clip_max_norm 0: the control file's clip
         follow(s, &state) { $0.a.latestIteration == 10 }
         follow(s, &state, timeout: 0.3) { _ in false }
         let text = Fixture.render(state).text
         #expect(!text.contains("none via scope") && text.contains("off (c)"), "\(text)")
-        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        press("c", &state, s)
         // On again: the record shown was still made with the view's 0.
         #expect(!Fixture.render(state).text.contains("none via scope"))
         try append(path, [Self.record(3).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
@@ -207,7 +207,7 @@ import Testing
         var loop = (clip: 100.0, seq: 0), i = 1
         func press(_ keys: String) throws {
             for key in keys {
-                for c in update(&state, .key(.char(key))) { if case .run(let r, _) = c { s.send(r) } }
+                self.press(key, &state, s)
                 // The iteration under way when the key came, made with what the loop had read before.
                 i += 1
                 try append(path, [Self.record(i, clip: loop.clip, seq: loop.seq)])
@@ -241,7 +241,7 @@ import Testing
         follow(s, &state) { $0.a.latestIteration == 5 }
         try append(path, [Self.record(2, clip: 100, seq: 0)])
         Thread.sleep(forTimeInterval: 0.3)     // read and published; the view has not polled
-        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        press("c", &state, s)
         follow(s, &state) { $0.a.latestIteration == 10 }
         follow(s, &state, timeout: 0.2) { _ in false }
         #expect(state.a.latestIteration == 10 && state.a.clip == 0)
@@ -256,7 +256,7 @@ import Testing
         var state = first
         defer { s.stop() }
         follow(s, &state) { $0.a.latestIteration == 5 }
-        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        press("c", &state, s)
         follow(s, &state, timeout: 0.2) { _ in false }
         try append(path, [Self.record(2, clip: 100, seq: 0)])     // the iteration under way
         follow(s, &state) { $0.a.latestIteration == 10 }
@@ -276,7 +276,7 @@ import Testing
         let (path, s, followed) = try steeredLoopClippingAt5()
         defer { s.stop(); unlink(path); unlink(path + ".control") }
         var state = followed
-        for c in update(&state, .key(.char("c"))) { if case .run(let r, _) = c { s.send(r) } }
+        press("c", &state, s)
         #expect(state.a.clip == 0)
         try append(path, [Self.record(2).replacingOccurrences(of: #""clip_max_norm":0"#, with: #""clip_max_norm":5"#)])
         follow(s, &state) { $0.a.latestIteration == 10 }
@@ -298,10 +298,9 @@ import Testing
         let control = try String(contentsOfFile: path + ".control", encoding: .utf8)
         for key in [" ", "n", "c", "+", "-"] {
             state.ui.status = nil
-            let commands = update(&state, .key(.char(Character(key))))
+            let commands = press(Character(key), &state, s)
             #expect(commands.isEmpty, "\(key) acted: \(commands)")
             #expect(state.ui.status?.text == "your loop has ended: space, n, c, + and - no longer reach it", "\(key)")
-            for c in commands { if case .run(let r, _) = c { s.send(r) } }
         }
         follow(s, &state, timeout: 0.2) { _ in false }
         #expect(state.a.running && state.a.clip == 0.5)
@@ -619,6 +618,14 @@ import Testing
         var state = first
         defer { s.stop() }
         #expect(firstCommands(s, &state) == [.fail("\(path), \(says)")])
+    }
+
+    /// A key as the event loop takes it: `update`, and its commands for the run sent to the session.
+    @discardableResult
+    func press(_ key: Character, _ state: inout AppState, _ s: StreamSession) -> [AppCommand] {
+        let commands = update(&state, .key(.char(key)))
+        for c in commands { if case .run(let r, _) = c { s.send(r) } }
+        return commands
     }
 
     /// The first commands `update` answers the session's reports with (none within 5 s: []).
