@@ -369,7 +369,6 @@ public enum Spectral {
             var j = k
             if k != nn - 1 {
                 let r2 = r1 + ld
-                typealias D8 = DoubleKernels.D8
                 while j &+ 8 <= nn &+ 1 {
                     let a0 = DoubleKernels.load(r0 + j), a1 = DoubleKernels.load(r1 + j), a2 = DoubleKernels.load(r2 + j)
                     let t = a0 + q * a1 + r * a2
