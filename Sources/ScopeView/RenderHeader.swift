@@ -110,9 +110,9 @@ enum StatusLine {
             : run.latestIteration <= 1 ? Trainer.overflowAtStart
             : "Inf/NaN: the parameters no longer change. r restarts (c first turns clipping on)"
         if let error = run.error {
-            x = buf.put("error: " + error, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
+            x = buf.put(fitted("error: " + error, rect, buf), x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         } else if let s = state.ui.status {
-            x = buf.put(s.text, x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
+            x = buf.put(fitted(s.text, rect, buf), x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
         } else if run.diverged && besideMoment(diverged) {
             x = buf.put(diverged, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
         } else if let p = run.selfPause, !run.running, !run.diverged, besideMoment(pauseText(p)) {
@@ -140,6 +140,14 @@ enum StatusLine {
 }
 
 extension StatusLine {
+    /// A message as the row shows it from its second column: whole, or (a long path,
+    /// a narrow terminal) cut after a word and marked with an ellipsis, never mid-word.
+    static func fitted(_ text: String, _ rect: Rect, _ buf: ScreenBuffer) -> String {
+        let room = rect.width - 1, ellipsis = buf.asciiOnly ? "..." : "…"
+        guard buf.displayWidth(text) > room, room > ellipsis.count + 1 else { return text }
+        return cut(text, toWidth: room - ellipsis.count - 1, buf) + " " + ellipsis
+    }
+
     /// The longest start of `text` that fits `width` columns and ends between verdicts
     /// ("…  ✓ layer 2 = …"), else after a word: never inside a figure ('7.0' of 7.09e-9).
     /// A start shorter than half the width is cut where it must.

@@ -201,7 +201,7 @@ struct Simulation {
         if let n = trainer.divergedAt { return "not saved: " + Trainer.divergedRefusal(at: n) + " (r restarts)" }
         let file = user.model.weightsFile(trainer.network)
         do { try file.write(to: URL(fileURLWithPath: user.savePath)) } catch { return "not saved: \(error)" }
-        var text = "saved the weights of iteration \(trainer.iteration) to \(user.savePath)"
+        var text = "saved iteration \(trainer.iteration)'s weights to \(user.savePath)"
         // What the file scores on that iteration's batch (the chart's last point is the loss before the update).
         if let after = trainer.lossAfterLastUpdate() { text += String(format: " (loss %.4g on its batch after the update)", after) }
         if trainer.network.activation != user.model.network.activation {

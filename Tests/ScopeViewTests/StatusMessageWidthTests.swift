@@ -43,3 +43,36 @@ import Testing
         #expect(s.ui.status == nil)
     }
 }
+
+/// A message wider than the row (a long path in `w`'s answer, a narrow terminal) ends with
+/// an ellipsis, after a word where that keeps at least half the row: never cut without a mark.
+@Suite struct LongStatusMessageTests {
+    static func shown(_ text: String, ascii: Bool) throws -> (kept: String, line: String) {
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        s.ui.status = StatusMessage(text: text, since: s.ui.now)
+        let buf = Fixture.render(s, ascii: ascii)
+        let row = try #require(buf.row(containing: String(text.prefix(20))))
+        let line = buf.line(row).trimmingCharacters(in: .whitespaces)
+        #expect(buf.displayWidth(line) <= 99)
+        let ellipsis = ascii ? "..." : "…"
+        #expect(line.hasSuffix(" " + ellipsis), "\(line)")
+        let kept = String(line.dropLast(ellipsis.count + 1))
+        #expect(text.hasPrefix(kept), "\(line)")
+        return (kept, line)
+    }
+
+    @Test(arguments: [false, true])
+    func aLongMessageEndsWithAnEllipsis(ascii: Bool) throws {
+        // Words: cut after one.
+        let words = "saved iteration 80's weights to models/lstm.trained.safetensors (loss 2.988 on its batch after the update, which is lower than before)"
+        let (kept, line) = try Self.shown(words, ascii: ascii)
+        #expect(words.dropFirst(kept.count).first == " ", "\(line)")
+        // One path wider than the row: cut inside it, marked.
+        let path = "/home/lecturer/courses/deep-learning/week-7/models/the-lstm-that-would-not-train.trained.safetensors"
+        _ = try Self.shown("saved iteration 80's weights to \(path) (loss 2.988)", ascii: ascii)
+        // A message that fits is shown as it is.
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        s.ui.status = StatusMessage(text: "saved iteration 80's weights to m.safetensors (loss 2.988 on its batch after the update)", since: s.ui.now)
+        #expect(Fixture.render(s, ascii: ascii).text.contains(s.ui.status!.text))
+    }
+}

@@ -75,7 +75,7 @@ import Testing
         #expect(c.updates.allSatisfy { $0.chanceLoss == nil }, "no chance line for the user's data")
         #expect(c.lastReport?.hiddenGradNorms.first?.count == 9)
         session.send(.saveWeights)
-        #expect(c.poll { $0.updates.contains { $0.notice?.hasPrefix("saved the weights") == true } })
+        #expect(c.poll { $0.updates.contains { $0.notice?.hasPrefix("saved iteration") == true } })
         let saved = try SafeTensorsFile(contentsOf: out)
         #expect(Set(saved.tensors.keys) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "fc.weight", "fc.bias"])
         #expect(saved["rnn.weight_hh_l0"]?.shape == [6, 6] && saved["fc.weight"]?.dtype == .f32)

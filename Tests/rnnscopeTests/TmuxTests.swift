@@ -32,7 +32,7 @@ struct TmuxTests {
             pane.panel("task") == "your data" && pane.panel("init") == "your model's weights"
         }
         pane.send("w")
-        try pane.wait("saved") { $0.contains("saved the weights of iteration") && $0.contains(out) }
+        try pane.wait("saved") { $0.contains("saved iteration") && $0.contains(out) }
         let saved = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
         #expect(saved["fc.weight"]?.shape == [4, 8] && saved["rnn.weight_hh_l1"]?.shape == [8, 8])
         pane.send("i")
@@ -317,7 +317,7 @@ struct TmuxTests {
         #expect(pane.screen.contains("w Save") && pane.screen.contains("v Split"))
         pane.key("Tab")
         pane.send("w")
-        try pane.wait("B saved") { $0.contains("B: saved the weights of iteration") && $0.contains(out) }
+        try pane.wait("B saved") { $0.contains("B: saved iteration") && $0.contains(out) }
         #expect(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))["fc.weight"]?.shape == [4, 8])
         pane.send("e")
         try pane.wait("exported") { $0.contains("wrote rnnscope-model-it") }
