@@ -42,6 +42,11 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--iterations must be between 1 and 100000000, got \(iterations)")
         }
         if jsonl && !headless { throw ValidationError("--jsonl needs --headless") }
+        // `--jsonl run.jsonl` reads the file name as the scenario: say where the stream goes.
+        if jsonl, let name = scenario, name.lowercased().hasSuffix(".jsonl") {
+            let shown = TextSafety.escaped(name, limit: 200)
+            throw ValidationError("--jsonl takes no file: it prints to standard output, so write --jsonl > \(shown) (\(shown) was read as the scenario to train)")
+        }
         if let epochs {
             guard (1...1_000_000).contains(epochs) else { throw ValidationError("--epochs must be between 1 and 1000000, got \(epochs)") }
             guard headless, input.data != nil else { throw ValidationError("--epochs needs --headless and --model with --data (it passes over the data's sequences)") }

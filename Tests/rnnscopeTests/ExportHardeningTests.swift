@@ -13,6 +13,23 @@ import Testing
         return dir
     }
 
+    /// `--jsonl` prints to standard output; a file name after it is read as the scenario. That
+    /// says how to write the stream to the file instead of "no preset of that name", and creates nothing.
+    @Test func aFileNameAfterJsonlSaysToRedirect() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("run.jsonl").path
+        let model = Binary.fixture("stock/fc-2layers/model.safetensors"), data = Binary.fixture("stock/fc-2layers/data.safetensors")
+        for args in [["train", "--headless", "--iterations", "5", "--jsonl", out],
+                     ["train", "--model", model, "--data", data, "--headless", "--jsonl", out]] {
+            let r = try Binary.run(args)
+            #expect(r.status == 2, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("rnnscope: --jsonl takes no file: it prints to standard output, so write --jsonl > \(out)"), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stdout.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     /// Each refusal names its flag, as --save's always did ("rnnscope: --record: cannot write …").
     @Test func csvSvgAndRecordRefuseWhatIsNotARegularFile() throws {
         let dir = try Self.directory()
