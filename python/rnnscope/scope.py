@@ -1,8 +1,10 @@
 """Scope: watches one nn.RNN / nn.LSTM / nn.GRU in the user's own loop and writes the stream."""
+import atexit
 import math
 import os
 import sys
 import time
+import weakref
 from typing import Iterable, Optional, Union
 
 import torch
@@ -64,6 +66,11 @@ class Scope:
         self._closed = False
         self._warned = set()
         self._set_recording(self._will_record(1))
+        # A script that never closes its scope (no `with`, no close()) still ends its stream
+        # when Python exits, normally, on an uncaught exception or on Ctrl-C; only a killed
+        # process leaves a stream the viewer keeps following. Weak, so the scope can go.
+        self._at_exit = _closer(weakref.ref(self))
+        atexit.register(self._at_exit)
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -130,6 +137,7 @@ class Scope:
         """Ends the stream: its end record (when it has a header), so that a viewer
         following the file shows it ended rather than waiting for more."""
         self._set_recording(False)
+        atexit.unregister(self._at_exit)
         if self._writer is not None and not self._closed:
             self._closed = True
             try:
@@ -279,6 +287,14 @@ def _inert_hook(module, args, kwargs, output):
 
 def _inert():
     return _inert_hook
+
+
+def _closer(ref):
+    def close():
+        scope = ref()
+        if scope is not None:
+            scope.close()
+    return close
 
 
 def total_norm_of(grads) -> Tensor:

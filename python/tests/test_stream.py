@@ -110,6 +110,39 @@ def test_a_loop_that_raises_still_ends_its_stream(tmp_path):
     assert json.loads(open(path).read().splitlines()[-1]) == {"end": True}
 
 
+@pytest.mark.parametrize("ending", ["return", "raise", "exit", "close"])
+def test_a_script_that_never_closes_its_scope_still_ends_its_stream(ending, tmp_path):
+    """No `with` and no close(): the stream ends when Python exits, normally, on an
+    uncaught exception or on sys.exit, so the viewer shows ENDED instead of waiting.
+    A scope closed by hand is off the exit list: still one end record."""
+    import subprocess
+    import sys
+    import textwrap
+    path = tmp_path / "run.jsonl"
+    script = textwrap.dedent(f"""
+        import sys, torch, rnnscope
+        sys.path.insert(0, {str(__import__("os").path.dirname(__file__))!r})
+        from helpers import Net, batches
+        model = Net()
+        scope = rnnscope.watch(model.rnn, {str(path)!r}, every=1)
+        for x, y in batches(2):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            scope.step(loss)
+        if {ending!r} == "raise":
+            raise RuntimeError("the loop failed")
+        if {ending!r} == "exit":
+            sys.exit(3)
+        if {ending!r} == "close":
+            scope.close()
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == {"return": 0, "raise": 1, "exit": 3, "close": 0}[ending], run.stderr
+    lines = open(path).read().splitlines()
+    assert len(lines) == 4 and json.loads(lines[-1]) == {"end": True}, lines
+    assert [json.loads(l)["iteration"] for l in lines[1:3]] == [1, 2]
+
+
 def test_a_stream_with_no_record_has_no_end(tmp_path):
     """No header was written (no iteration recorded): an end record alone would be a
     stream the viewer cannot read, so the file stays empty, waited on."""
