@@ -121,6 +121,9 @@ public struct StreamHeader: Sendable, Equatable {
 
     /// Reads `follower` up to its header line (blank lines before it are passed over),
     /// counting lines in `line`. `name` is how the reason names the stream.
+    /// Said after a first line that is not JSON: what usually put it there.
+    public static let notAStreamHint = " (a stream begins with its header line: anything else the loop prints belongs on stderr, or write the stream to a file)"
+
     public static func read(from follower: StreamFollower, name: String, line: inout Int) -> Reading {
         while true {
             switch follower.next() {
@@ -129,7 +132,12 @@ public struct StreamHeader: Sendable, Equatable {
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 switch parse(bytes) {
                 case .success(let h): return .header(h)
-                case .failure(let e): return .unusable("\(name), line \(line): \(e)")
+                case .failure(let e):
+                    // Text that is not JSON at all where the header goes is, most often, the loop's own
+                    // progress printed into the stream (rnnscope.watch(..., "-") with print() beside it).
+                    let first = bytes.first(where: { $0 != 0x20 && $0 != 0x09 })
+                    let text = first != UInt8(ascii: "{") && first != UInt8(ascii: "[")
+                    return .unusable("\(name), line \(line): \(e)" + (text ? Self.notAStreamHint : ""))
                 }
             case .skippedLong:
                 line += 1

@@ -53,10 +53,12 @@ enum StreamJSON {
 /// `null` (not measured) is NaN. A boolean or any other string is an error.
 struct StreamNumber: Decodable {
     var value: Double
+    /// False for `null` (not measured); a measured NaN ("NaN") is true.
+    var measured = true
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { value = .nan; return }
+        if c.decodeNil() { value = .nan; measured = false; return }
         if let d = try? c.decode(Double.self) { value = d; return }
         switch try c.decode(String.self) {
         case "Infinity": value = .infinity

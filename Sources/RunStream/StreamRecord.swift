@@ -12,6 +12,9 @@ public struct StreamRecord: Sendable {
     /// A steered loop's echo of the control file's `clip_seq` its clipping followed; nil from
     /// a writer that does not echo it (an older one, or one the view does not steer).
     public var clipSeq: Int?
+    /// The record measured ρ or σ_max of W_hh, even if as NaN (a loop whose weights went
+    /// Inf/NaN): the view shows that, not the last finite reading of an earlier record.
+    public var spectrumMeasured = false
 
     /// The longest T a record may carry: the view bins a row to 512 columns, but
     /// the report keeps every step, so this bounds the memory one record holds.
@@ -81,6 +84,7 @@ public struct StreamRecord: Sendable {
             report.pathProducts = perRow(f.gate_product).map { [$0] }
             report.pathGateSaturation = perRow(f.gate_saturation)
         }
+        spectrumMeasured = [f.spectral_radii, f.sigma_max].contains { $0?.count == rows && $0?.contains(where: \.measured) == true }
         report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
         let threshold = f.clip_max_norm?.value ?? 0
         clipMaxNorm = threshold.isFinite && threshold > 0 ? threshold : 0

@@ -35,6 +35,11 @@ extension SpectrumReading {
     /// What `r` measured; nil for a cheap iteration, which carries NaN in their place.
     public init?(measured r: IterationReport) {
         guard r.spectralRadius.contains(where: { !$0.isNaN }) || r.largestSingularValue.contains(where: { !$0.isNaN }) else { return nil }
+        self.init(reading: r)
+    }
+
+    /// What `r` carries, NaN included: a stream's record that measured W_hh gone Inf/NaN.
+    public init(reading r: IterationReport) {
         self.init(spectralRadius: r.spectralRadius, largestSingularValue: r.largestSingularValue, iteration: r.iteration,
                   gateMeans: r.pathGateMeans.map { $0.reduce(0, +) / Double(max(1, $0.count)) },
                   gateSaturation: r.pathGateSaturation, gateProducts: r.pathProducts.map { $0.first ?? .nan })

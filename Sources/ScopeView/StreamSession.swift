@@ -440,7 +440,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             unpublished = publishReport ? nil : (report, options)
             let perSecond = running ? rate.perSecond(at: now) : 0
-            let measured = SpectrumReading(measured: report)
+            let measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
             let p = progress
             let calls = record.calls
             session.publish({ u in

@@ -247,7 +247,12 @@ import Testing
     /// ERROR: the reason, naming the file and the line, is what the program now ends with.
     @Test(arguments: [
         (#"{"rnnscope":"0.2.0","cell":"rnn","layers":1000000000000,"hidden":4}"#, "badhdr.jsonl, line 1: the header's layers must be 1…64"),
-        ("\n  \n%%garbage%%", "badhdr.jsonl, line 3: not a JSON object"),
+        ("\n  \n%%garbage%%", "badhdr.jsonl, line 3: not a JSON object" + StreamHeader.notAStreamHint),
+        // A loop writing its stream to stdout (rnnscope.watch(m, "-")) and printing beside it.
+        ("starting training\n" + #"{"rnnscope":"0.2.0","cell":"rnn","layers":1,"hidden":4}"#,
+         "badhdr.jsonl, line 1: not a JSON object" + StreamHeader.notAStreamHint),
+        // JSON that is not a header is not that: no hint.
+        ("[1,2,3]", "badhdr.jsonl, line 1: not a JSON object"),
     ])
     func anUnusableHeaderSaysWhichFileAndLine(text: String, says: String) throws {
         let path = try file(text + "\n")

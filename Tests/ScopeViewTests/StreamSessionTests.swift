@@ -580,6 +580,29 @@ import Testing
         #expect(Header.runState(state.b!, mode: state.ui.mode).text == "INF/NAN")
     }
 
+    /// A loop whose weights went NaN writes ρ and σ_max as "NaN": the panel shows that, not
+    /// the last finite ρ of an earlier record (it read "ρ(W_hh) 1.097 … linear net: ρ > 1,
+    /// explodes" at iteration 21 from iteration 1's weights). `null` is still "not measured".
+    @Test func weightsGoneNaNAreShownNotAnEarlierRecordsSpectrum() throws {
+        let header = #"{"rnnscope":"0.2.0","source":"pytorch","title":"model.rnn","cell":"rnn","activation":"relu","layers":1,"directions":1,"hidden":4,"steps":2,"every":1,"exact":true,"inexact":[]}"#
+        func record(_ i: Int, _ rho: String) -> String {
+            #"{"iteration":\#(i),"loss":1,"grad_norm":2,"clip_scale":1,"clipped":false,"clip_max_norm":0,"nonfinite":false,"spectral_radius":\#(rho),"spectral_radii":[\#(rho)],"sigma_max":[\#(rho)],"hidden_grad_norms":[[0.5,1]]}"#
+        }
+        let path = try file([header, record(1, "1.097"), record(2, "null")])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 2 }
+        #expect(state.a.spectrum?.iteration == 1 && state.a.spectrum?.spectralRadius == [1.097])
+        try append(path, [record(3, #""NaN""#)])
+        follow(s, &state) { $0.a.latestIteration == 3 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(state.a.spectrum?.iteration == 3 && state.a.spectrum?.spectralRadius.first?.isNaN == true)
+        let text = Fixture.render(state).text
+        #expect(!text.contains("1.097") && !text.contains("explodes"), "\(text)")
+    }
+
     /// A second run appended to the file (`python train.py - >> run.jsonl`, two loops
     /// writing one file): its header starts a new run on screen, as a replaced file does.
     /// Its records were skipped as bad lines when its shape differed (the view went on

@@ -145,9 +145,10 @@ struct WatchTmuxTests {
         try (#"{"rnnscope":"0.2.0","source":"pytorch","cell":"rnn","layers":1000000000000,"hidden":4}"# + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
         try "\u{1B}[2J garbage\n".write(toFile: corrupt, atomically: true, encoding: .utf8)
         try (#"{"rnnscope":"0.2.0","cell":"rnn","layers":1,"hidden":4}"# + "\n").write(toFile: good, atomically: true, encoding: .utf8)
+        let hint = " (a stream begins with its header line: anything else the loop prints belongs on stderr, or write the stream to a file)"
         for (args, says) in [(["watch", bad], "rnnscope: \(bad), line 1: the header's layers must be 1…64\n"),
-                             (["watch", corrupt], "rnnscope: \(corrupt), line 1: not a JSON object\n"),
-                             (["watch", good, "--vs", corrupt], "rnnscope: \(corrupt), line 1: not a JSON object\n")] {
+                             (["watch", corrupt], "rnnscope: \(corrupt), line 1: not a JSON object\(hint)\n"),
+                             (["watch", good, "--vs", corrupt], "rnnscope: \(corrupt), line 1: not a JSON object\(hint)\n")] {
             let run = try Binary.run(args)
             #expect(run.status == 2 && run.stderr == says && run.stdout.isEmpty, "\(args): \(run.status) \(run.stderr)")
         }

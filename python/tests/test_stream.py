@@ -200,3 +200,19 @@ def test_lstm_gate_figures(tmp_path):
     assert rec["gate_mean"][0] == pytest.approx(f.mean().item(), rel=1e-5)
     assert rec["gate_product"][0] == pytest.approx(f.prod(0).mean().item(), rel=1e-5)
     assert rec["gate_saturation"][0] == pytest.approx(((f < 0.05) | (f > 0.95)).double().mean().item(), abs=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_weights_gone_nonfinite_are_recorded_not_raised(cell, tmp_path, capfd):
+    """A run that diverged (NaN or Inf in W_hh after an update) is what the view is for:
+    step() records it, with ρ and σ_max NaN, instead of raising from the user's loop."""
+    model = Net(cell, layers=2)
+    with torch.no_grad():
+        model.rnn.weight_hh_l0[0, 0] = float("nan")
+        model.rnn.weight_hh_l1[0, 0] = float("inf")
+    header, rec = one_iteration(model, tmp_path / "run.jsonl")
+    assert rec["sigma_max"] == ["NaN", "NaN"]
+    if cell == "rnn":
+        assert rec["spectral_radii"] == ["NaN", "NaN"] and rec["spectral_radius"] == "NaN"
+    assert rec["nonfinite"] is True
+    assert "MKL" not in capfd.readouterr().err  # no LAPACK complaint from a matrix never factorised
