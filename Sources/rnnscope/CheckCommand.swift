@@ -12,9 +12,10 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "Preset names or scenario files (default: every preset).")
     var scenarios: [String] = []
 
-    @Option(help: "Run every claim on this many seeds: the file's own and the ones after it (1…1000).")
+    // .unconditional here and below: "--seeds -1" is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: "Run every claim on this many seeds: the file's own and the ones after it (1…1000).")
     var seeds: Int = 1
-    @Option(help: ArgumentHelp("Start the seeds at S instead of the file's own (e.g. 1000: seeds no claim was calibrated on).", valueName: "S"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Start the seeds at S instead of the file's own (e.g. 1000: seeds no claim was calibrated on).", valueName: "S"))
     var fromSeed: UInt64?
 
     // run's and train's --seed N, given here: said what it is here rather than "did you mean --seeds".

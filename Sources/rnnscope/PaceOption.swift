@@ -4,7 +4,8 @@ import Scenarios
 
 /// `--speed N|max` on `run` and live `train`: the same as `--set display.speed=N`.
 struct PaceOption: ParsableArguments {
-    @Option(help: ArgumentHelp("The live view's pace: iterations per second (\(Settings.speedText(Settings.speedRange.lowerBound))…\(Settings.speedText(Settings.speedRange.upperBound))) or max; < and > change it while it runs.",
+    // .unconditional: "--speed -5" is a value to refuse, not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The live view's pace: iterations per second (\(Settings.speedText(Settings.speedRange.lowerBound))…\(Settings.speedText(Settings.speedRange.upperBound))) or max; < and > change it while it runs.",
                                valueName: "N|max"))
     var speed: String?
 

@@ -23,7 +23,7 @@ struct WatchCommand: ParsableCommand {
     var versus: String?
     @Flag(help: "Draw with ASCII characters only.") var ascii = false
     @Option(help: recordHelp) var record: String?
-    @Option(help: ArgumentHelp("Records shown per second (\(Settings.speedText(Settings.speedRange.lowerBound))…\(Settings.speedText(Settings.speedRange.upperBound))) or max; < and > change it.", valueName: "N|max"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Records shown per second (\(Settings.speedText(Settings.speedRange.lowerBound))…\(Settings.speedText(Settings.speedRange.upperBound))) or max; < and > change it.", valueName: "N|max"))
     var speed: String?
 
     func validate() throws {

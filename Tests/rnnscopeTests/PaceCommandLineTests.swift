@@ -8,6 +8,8 @@ import Testing
         (["train", "--headless", "--speed", "5"], "--speed sets the live view's pace; --headless has none"),
         (["run", "vanishing", "--speed", "fast"], "--speed fast: expected a number or \"max\", got a string"),
         (["run", "vanishing", "--speed", "0"], "--speed 0: 0.0 is out of range (0.1…10000, or max)"),
+        // A negative value is a value out of range, not a missing one (nor a flag).
+        (["run", "vanishing", "--speed", "-5"], "--speed -5: -5.0 is out of range (0.1…10000, or max)"),
         (["train", "vanishing", "--speed", "5", "--set", "display.speed=10"], "--speed and --set display.speed both set the pace; give one"),
         (["train", "--headless", "--set", "display.speed=-1"], "--set display.speed=-1: display.speed: -1.0 is out of range (0.1…10000, or max)"),
         (["train", "--iterations", "0"], "--iterations must be between 1 and 100000000, got 0"),
