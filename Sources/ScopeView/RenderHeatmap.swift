@@ -21,17 +21,27 @@ enum Heatmap {
             title = "‖∂L/∂h_t‖, last \(span) iterations" + (perRow > 1 ? ", a row per \(perRow)" : "")
             if buf.displayWidth(title) + 4 > rect.width { title = "‖∂L/∂h_t‖, last \(span) iterations" }
         }
-        sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: "newest at the bottom")
+        // Rows of several lengths (a stream's variable-length batches) are drawn on t = 1, 2, …
+        // up to the longest, so that no row loses the steps nearest its loss; the chart
+        // above has the newest row's length, which the title then says differs.
+        let newestBins = rows.last.flatMap { ui.layer < $0.normBins.count ? $0.normBins[ui.layer].count : nil }
+        let bins = newestBins.map { newest in
+            newest >= IterationSummary.maximumBins ? newest : rows.reduce(newest) { longest, row in
+                guard ui.layer < row.normBins.count, row.normBins[ui.layer].count < IterationSummary.maximumBins else { return longest }
+                return max(longest, row.normBins[ui.layer].count)
+            }
+        }
+        let right = bins != nil && bins != newestBins ? "t = 1…\(bins!)" : "newest at the bottom"
+        sectionTitle(title, glyphs: glyphs, into: &buf, rect, right: right)
         let plot = Rect(x: rect.x + GradientChart.labelWidth, y: rect.y + 1,
                         width: rect.width - GradientChart.labelWidth, height: rowsAvailable)
         for y in plot.y..<plot.maxY { buf.set(plot.x - 1, y, glyphs.vertical, .role(.secondary)) }
         drawLegend(scale, glyphs: glyphs, x: rect.x + 1, y: rect.maxY - 1, limit: rect.maxX, into: &buf)
 
-        guard let newest = rows.last, ui.layer < newest.normBins.count else {
+        guard let bins else {
             buf.put("no iterations yet", x: plot.x + 1, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
         }
-        let bins = newest.normBins[ui.layer].count
         let axis = TimeAxis(count: bins, width: plot.width)
         // Where each column's bins start and end, worked out once for every row.
         let columns = (0..<axis.usedWidth).map { axis.steps(in: $0) }
@@ -44,8 +54,8 @@ enum Heatmap {
             }
             guard ui.layer < row.normBins.count else { continue }
             let values = row.normBins[ui.layer]
-            // Rows of another length (a stream's variable-length batches) share the axis
-            // t = 1, 2, … while neither is binned: a shorter one ends early. Binned rows must match.
+            // Rows of another length share the axis t = 1, 2, … while neither is binned: a
+            // shorter one ends early. Binned rows must match.
             let unbinned = values.count < IterationSummary.maximumBins && bins < IterationSummary.maximumBins
             guard values.count == bins || unbinned else { continue }
             for (c, range) in columns.enumerated() where !range.isEmpty {

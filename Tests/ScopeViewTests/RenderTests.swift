@@ -101,6 +101,28 @@ import RunStream
         #expect(cells(shorter) > full / 2 && cells(shorter) < full, "the shorter row ends early: \(cells(shorter)) of \(full)")
     }
 
+    /// An older row longer than the newest (the last batch was short) is drawn whole: the
+    /// heatmap's axis runs to the longest row, which its title says, and no step near that
+    /// row's loss is dropped.
+    @Test func aLongerOlderRowKeepsItsLastSteps() throws {
+        var state = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms), rows: 1)
+        let long = IterationSummary(iteration: 11, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
+                                    normBins: [[Float](repeating: 0.5, count: norms.count)])
+        let short = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
+                                     normBins: [[Float](repeating: 0.5, count: norms.count / 2)])
+        _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: [long, short])))
+        let buf = Fixture.render(state)
+        let legend = try #require(buf.row(containing: "scale "))
+        let cells: (String) -> Int = { $0.filter { "░▒▓█".contains($0) }.count }
+        let longer = cells(buf.line(legend - 2)), newest = cells(buf.line(legend - 1))
+        #expect(newest > 0 && longer >= 2 * newest - 1 && longer <= 2 * newest + 1, "the longer row whole: \(longer) against \(newest)")
+        #expect(buf.text.contains(" t = 1…\(norms.count) ─"), "the title says the axis runs to the longest row: \(buf.text)")
+        // Rows of one length: no such note.
+        var same = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms))
+        _ = update(&same, .report(SessionUpdate(generation: same.a.generation, iterations: [long])))
+        #expect(!Fixture.render(same).text.contains("t = 1…"))
+    }
+
     /// `o`: the theory line ρ^ℓ from t = T rides on the bars of a network that decays at
     /// exactly ρ per step, and the title names the lines; off, nothing is drawn over the bars.
     @Test func theoryLinesRideOnTheBarsTheyPredict() {
