@@ -133,10 +133,14 @@ package enum FloatKernels {
             return
         }
 
-        // The broadcast kernel: C is split by columns unless it is much taller than wide.
+        // The broadcast kernel: C is split by columns unless it is much taller than wide. Each
+        // piece packs the whole of the operand the split does not cut, so a square Aᵀ·B (an
+        // Elman ∂W_hh = Σ ∂a_tᵀ h_{t−1}) is split by rows: the pieces then each copy B's rows
+        // (h, contiguous) rather than each transposing all of Aᵀ. H 512, B 64: 35.0–35.4 → 33.4–33.9 ms.
+        let byRows = m >= 2 &* n || (transA && !transB && m >= n)
         KernelThreads.run(ProductJob(kernel: .broadcast, transA: transA, transB: transB, m: m, n: n, k: k,
                                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
-                                     parts: parts, byRows: m >= 2 &* n, flush: flush, descending: descending && m == 1))
+                                     parts: parts, byRows: byRows, flush: flush, descending: descending && m == 1))
     }
 
     /// Piece t of a product: its block of rows or columns of C, by the job's kernel.

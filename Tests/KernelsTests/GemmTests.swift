@@ -243,9 +243,10 @@ import Testing
     /// product computed in small (single-threaded) row blocks, bit for bit:
     /// every element is summed in an order that does not depend on the split.
     @Test func deterministicAcrossRunsAndSplits() {
-        for (ta, tb) in Self.transposes {
+        // Wide (split by columns) and square (split by rows when A is transposed: ∂W_hh)
+        for (ta, tb, m, n) in Self.transposes.flatMap({ [($0.0, $0.1, 96, 160), ($0.0, $0.1, 160, 144)] }) {
             for beta: Float in [0, 1] {
-                let t = Case(transA: ta, transB: tb, m: 96, n: 160, k: 192, beta: beta, pad: 1)
+                let t = Case(transA: ta, transB: tb, m: m, n: n, k: 192, beta: beta, pad: 1)
                 #expect(t.m * t.n * t.k >= FloatKernels.parallelWork)
                 let o = Self.operands(t, seed: 11)
                 let first = Self.fast(t, o)
