@@ -113,6 +113,46 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// Publishes `work` for the helpers and returns at once, without taking part:
+    /// the caller goes on with other work and then calls `finishStarted()`, on the
+    /// same thread, before it touches what the job writes. `work` and its context
+    /// must live until then. Meanwhile the caller's own products find the pool busy
+    /// and run on its thread. False (nothing started) when the pool is busy or has
+    /// no helper: the caller then runs the work itself.
+    package func start(_ work: UnsafePointer<PoolJob>) -> Bool {
+        let parts = work.pointee.parts
+        precondition(parts > 0 && parts < 256)
+        guard KernelThreads.count > 1,
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        current = work
+        job &+= 1
+        finished.store(0, ordering: .relaxed)
+        ticket.store(job << 16 | parts << 8, ordering: .sequentiallyConsistent)
+        // The caller does not take part until it finishes: a sleeping helper is always woken.
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(lock)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(lock)
+        }
+        return true
+    }
+
+    /// Waits for the job `start` published: runs any piece no helper has taken yet,
+    /// then waits for the others.
+    package func finishStarted() {
+        guard let work = current else { return }
+        let parts = work.pointee.parts
+        claimPieces()
+        var waited = 0
+        while finished.load(ordering: .acquiring) < parts {
+            waited &+= 1
+            if waited > 1 << 12 { sched_yield() }
+        }
+        lastEnd = Self.monotonicNanoseconds()
+        current = nil
+        busy.store(false, ordering: .releasing)
+    }
+
     /// Claims and runs pieces of the current job until none is left; returns how many it ran.
     @discardableResult
     private func claimPieces() -> Int {

@@ -90,6 +90,14 @@ public final class BPTT<T: RNNFloat> {
     /// and on the recurrent side where it differs (GRU).
     private let daWindow: UnsafeMutablePointer<T>
     private let dahWindow: UnsafeMutablePointer<T>
+    /// Where the recurrence runs on the caller's thread alone (batch 1, small H) and there
+    /// are several windows: each window's ∂W_hh product runs on a helper while the next
+    /// window's recurrence runs, which then writes its ∂L/∂a into a second pair of buffers.
+    let deferred: DeferredProduct?
+    private let daWindowSpare: UnsafeMutablePointer<T>
+    private let dahWindowSpare: UnsafeMutablePointer<T>
+    /// Whether the current window's ∂L/∂a is in the second pair.
+    private var spareWindow = false
     /// ∂L/∂a_t for all steps of layers above the bottom one, which the layer
     /// below needs: two alternating [T, B, G·H] buffers (none for one layer).
     private let daFull: [UnsafeMutablePointer<T>]
@@ -154,7 +162,9 @@ public final class BPTT<T: RNNFloat> {
     /// Each step's term of ∂L/∂W_hh, from the last pass that recorded them (else nil).
     public private(set) var stepGradients: StepGradients?
 
-    public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil, rowBlocks: Int? = nil) {
+    /// `deferring`: false keeps every ∂W_hh product on the caller's side of the window loop
+    /// (tests compare the bits); by default it is deferred where that pays (`deferred`).
+    public init(shape: RNNShape, steps: Int, batchSize: Int, window: Int? = nil, rowBlocks: Int? = nil, deferring: Bool = true) {
         precondition(steps > 0 && batchSize > 0)
         // Helper threads flush subnormals, as Float passes do; Double keeps every digit on one thread.
         precondition(rowBlocks.map { $0 >= 1 && ($0 == 1 || T.self == Float.self) } ?? true)
@@ -174,6 +184,11 @@ public final class BPTT<T: RNNFloat> {
         dhWindow = Self.zeros(self.window * block)
         daWindow = Self.zeros(self.window * batchSize * GH)
         dahWindow = Self.zeros(cell == .gru ? self.window * batchSize * GH : 0)
+        let defers = deferring && T.self == Float.self && self.rowBlocks == 1 && KernelThreads.count > 1 && steps > self.window
+            && FloatKernels.threads(m: batchSize, n: GH, k: H) == 1
+        deferred = defers ? DeferredProduct() : nil
+        daWindowSpare = Self.zeros(defers ? self.window * batchSize * GH : 0)
+        dahWindowSpare = Self.zeros(defers && cell == .gru ? self.window * batchSize * GH : 0)
         daFull = (0..<min(2, shape.layers - 1)).map { _ in Self.zeros(steps * batchSize * GH) }
         carry = Self.zeros(block)
         dcRunning = Self.zeros(cell == .lstm ? block : 0)
@@ -193,7 +208,9 @@ public final class BPTT<T: RNNFloat> {
     }
 
     deinit {
-        for p in [hs, gateStore, cs, recurrentScratch, dhWindow, daWindow, dahWindow, carry, dcRunning, dcWindow, y, dy,
+        deferred?.finish()
+        for p in [hs, gateStore, cs, recurrentScratch, dhWindow, daWindow, dahWindow, daWindowSpare, dahWindowSpare, carry,
+                  dcRunning, dcWindow, y, dy,
                   coefficients, diagonal, stepJacobian, ones] + daFull { p.deallocate() }
         embedded?.deallocate()
         embeddedGradient?.deallocate()
@@ -212,6 +229,11 @@ public final class BPTT<T: RNNFloat> {
     }
     static var minimumRows: Int { 4 }
     static var rowSplitWork: Int { 1 << 16 }
+
+    /// The same memory as Float (only where T is Float: the deferred product's operands).
+    private static func float(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+    }
 
     private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
@@ -439,6 +461,7 @@ public final class BPTT<T: RNNFloat> {
             recurrentBackward.load(p + L.weightHH(k), ldb: H)
             if C.hasMemory { dcRunning.update(repeating: 0, count: BH) }
             var end = steps
+            spareWindow = false
             while end > 0 {
                 // The window of steps start..<end; w.dh(s), w.dax(s), w.dah(s) are step s's blocks.
                 let start = max(0, end - window), n = end - start
@@ -476,9 +499,18 @@ public final class BPTT<T: RNNFloat> {
                     stepGradients?.add(layer: k, step: s, da: w.dah(s), hPrevious: h + s * BH, batch: B, rows: GH, hidden: H)
                 }
                 let accumulate: T = end == steps ? 0 : 1
-                // ∂L/∂W_hh += Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh)
-                Gemm.run(transA: true, transB: false, m: GH, n: H, k: n * B,
-                         a: w.dah(start), lda: GH, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
+                // ∂L/∂W_hh += Σ_t ∂L/∂a_tᵀ h_{t-1}   (a detached h_{t-1} still feeds W_hh), each window's
+                // terms added after the later window's; on a helper during the next window where one is free
+                if let deferred, start > 0 {
+                    deferred.start(transA: true, transB: false, m: GH, n: H, k: n * B,
+                                   a: UnsafePointer(Self.float(w.dah(start))), lda: GH, b: UnsafePointer(Self.float(h + start * BH)), ldb: H,
+                                   beta: Float(accumulate), c: Self.float(g + L.weightHH(k)), ldc: H)
+                    spareWindow.toggle()
+                } else {
+                    deferred?.finish()
+                    Gemm.run(transA: true, transB: false, m: GH, n: H, k: n * B,
+                             a: w.dah(start), lda: GH, b: h + start * BH, ldb: H, beta: accumulate, c: g + L.weightHH(k), ldc: H)
+                }
                 // ∂L/∂W_ih += Σ_t ∂L/∂a_tᵀ x_t
                 Gemm.run(transA: true, transB: false, m: GH, n: I, k: n * B,
                          a: w.dax(start), lda: GH, b: input + start * B * I, ldb: I, beta: accumulate, c: g + L.weightIH(k), ldc: I)
@@ -598,7 +630,8 @@ public final class BPTT<T: RNNFloat> {
 
         init<C: RecurrentCell>(_ b: BPTT<T>, layer k: Int, start: Int, _: C.Type) {
             let H = b.shape.hidden
-            (dhBase, dcBase, daxWindow, daFull, dahWindow) = (b.dhWindow, b.dcWindow, b.daWindow, b.fullDA(k), b.dahWindow)
+            (dhBase, dcBase, daFull) = (b.dhWindow, b.dcWindow, b.fullDA(k))
+            (daxWindow, dahWindow) = b.spareWindow ? (b.daWindowSpare, b.dahWindowSpare) : (b.daWindow, b.dahWindow)
             (self.start, BH, BG, apart) = (start, b.batchSize * H, b.batchSize * C.gates * H, C.recurrentApart)
         }
 

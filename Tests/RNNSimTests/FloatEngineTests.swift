@@ -83,6 +83,37 @@ import Testing
         }
     }
 
+    /// Batch 1 (and small batches whose recurrence runs on one thread): each window's ∂W_hh
+    /// product runs on a helper during the next window, which writes its ∂L/∂a into a second
+    /// buffer. The same bits as every product in turn on the caller's thread: gradients, loss,
+    /// norms, each step's own ∂W_hh term, for each cell, with truncation and two layers.
+    @Test(arguments: CellKind.allCases, [1, 3])
+    func deferredProductsChangeNoBit(cell: CellKind, batch B: Int) throws {
+        let T = 41, I = 3
+        let shape = RNNShape(inputs: I, hidden: 19, layers: 2, outputs: 2, cell: cell)
+        let net: RNN<Float> = Initialisation(kind: .spectral, rho: 1.1, forgetBias: 0.5).make(shape, activation: .tanh, seed: 8)
+        var rng = SeededRandom(seed: 9)
+        let batch = Batch<Float>(steps: T, size: B, inputWidth: I, inputs: (0..<(T * B * I)).map { _ in Float(rng.normal()) },
+                                 targets: .real((0..<(T * B * 2)).map { _ in Float(rng.normal()) }))
+        for truncate in [0, 7] {
+            let options = BPTTOptions(loss: .mseAll, truncate: truncate, recordStepGradients: true)
+            func run(_ deferring: Bool) -> (BPTTSummary, [Float], BPTT<Float>) {
+                let bptt = BPTT<Float>(shape: shape, steps: T, batchSize: B, window: 6, deferring: deferring)
+                #expect((bptt.deferred != nil) == (deferring && KernelThreads.count > 1))
+                var g = [Float](repeating: 0, count: net.layout.count)
+                return (bptt.run(net, batch, options, gradients: &g), g, bptt)
+            }
+            let (s0, g0, b0) = run(false), (s1, g1, b1) = run(true)
+            #expect(g0.contains { $0 != 0 })
+            #expect(s1.loss == s0.loss && s1.gradNorm == s0.gradNorm)
+            let differing = zip(g1, g0).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(cell) B \(B) K \(truncate): \(differing) of \(g0.count) gradients differ")
+            #expect(b1.hiddenGradNorms == b0.hiddenGradNorms && b1.cellGradNorms == b0.cellGradNorms)
+            let terms0 = try #require(b0.stepGradients), terms1 = try #require(b1.stepGradients)
+            #expect(terms1.norms == terms0.norms)
+        }
+    }
+
     /// Rows are split only for Float (the helpers flush subnormals, as Float
     /// passes do), and only when each block has enough rows for the tiled product.
     @Test func whenRowsAreSplit() {
