@@ -314,14 +314,19 @@ package enum FloatKernels {
     ) {
         let MR = mr, NR = nr
         let panels = (cols.count &+ NR &- 1) / NR
+        // A few rows of A by rows (a recurrence step's rows on one core, 16 KiB at H 256):
+        // read in place from L1, as packing them would copy them for nothing.
+        let inPlace = !transA && rows.count <= 16
         var i0 = rows.lowerBound
         while i0 < rows.upperBound {
             let mb = min(mc, rows.upperBound &- i0)
-            packA(transA: transA, a, lda, i0: i0, rows: mb, p0: p0, kc: kb, into: aPack)
+            if !inPlace { packA(transA: transA, a, lda, i0: i0, rows: mb, p0: p0, kc: kb, into: aPack) }
+            let (ars, aps) = inPlace ? (lda, 1) : (1, MR)
             var u = 0, panelIndex = 0
             while u < mb {
                 let r = tileRows(mb &- u)
-                let ap = UnsafePointer(aPack + panelIndex &* MR &* kb)  // [p][MR], as packA wrote it
+                // [p][MR], as packA wrote it; or row i0 + u of A itself
+                let ap = inPlace ? a + ((i0 &+ u) &* lda &+ p0) : UnsafePointer(aPack + panelIndex &* MR &* kb)
                 let i = i0 &+ u
                 for t in 0..<panels {
                     let j = cols.lowerBound &+ t &* NR
@@ -331,12 +336,12 @@ package enum FloatKernels {
                     let cp = c + (i &* ldc &+ j)
                     if w == vectors &* 16 {
                         if r == MR && vectors &* 16 == NR {
-                            vtileMain(kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                            vtileMain(kb, ap, ars, aps, panel, bs, cp, ldc, acc)
                         } else {
-                            vtileAny(r, vectors, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                            vtileAny(r, vectors, kb, ap, ars, aps, panel, bs, cp, ldc, acc)
                         }
                     } else {
-                        raggedTile(r, vectors, w, kb, ap, 1, MR, panel, bs, cp, ldc, acc)
+                        raggedTile(r, vectors, w, kb, ap, ars, aps, panel, bs, cp, ldc, acc)
                     }
                 }
                 u &+= r

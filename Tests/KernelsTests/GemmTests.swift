@@ -464,6 +464,30 @@ import Testing
         }
     }
 
+    /// A few rows of A stored by rows (a recurrence step's rows on one core) are read in
+    /// place while B is packed: each element is still the chain of fused multiply-adds over
+    /// k in order, bit for bit, across k blocks, ragged columns and both layouts of B.
+    @Test func fewRowsOfAReadInPlaceSumEachElementInOrder() {
+        for (m, n, k, tb) in [(16, 256, 300, false), (16, 256, 300, true), (5, 250, 270, true), (9, 520, 140, false)] {
+            for beta: Float in [0, 1] {
+                let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: beta, pad: 1)
+                #expect(k * n > FloatKernels.inPlaceFloats, "B is packed, not read in place")
+                let o = Self.operands(t, seed: 37)
+                var want = o.c
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s: Float = beta == 0 ? 0 : o.c[i * t.ldc + j]
+                        for p in 0..<k {
+                            s = s.addingProduct(o.a[i * t.lda + p], tb ? o.b[j * t.ldb + p] : o.b[p * t.ldb + j])
+                        }
+                        want[i * t.ldc + j] = s
+                    }
+                }
+                #expect(Self.fast(t, o).map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+            }
+        }
+    }
+
     /// W_hh packed once per pass (`PackedOperand`) gives the same bits as
     /// `Gemm.run` packing it at every product (which `check` holds to the
     /// definition): several k blocks, ragged panels, threaded sizes, one row.
