@@ -68,7 +68,8 @@ class Scope:
         self._set_recording(self._will_record(1))
         # A script that never closes its scope (no `with`, no close()) still ends its stream
         # when Python exits, normally, on an uncaught exception or on Ctrl-C; only a killed
-        # process leaves a stream the viewer keeps following. Weak, so the scope can go.
+        # process leaves a stream the viewer keeps following. Weak, so the scope can go (`__del__`
+        # then ends it).
         self._at_exit = _closer(weakref.ref(self))
         atexit.register(self._at_exit)
 
@@ -146,6 +147,15 @@ class Scope:
                     self._writer.write(END)
             finally:
                 self._writer.close()
+
+    def __del__(self):
+        # A scope dropped unclosed (the function running the loop returned, and the exit list
+        # holds it only weakly) ends its stream when it goes, as it would when Python exits.
+        if "_at_exit" in self.__dict__:
+            try:
+                self.close()
+            except Exception:
+                pass
 
     def __enter__(self):
         return self

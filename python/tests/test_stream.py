@@ -143,6 +143,36 @@ def test_a_script_that_never_closes_its_scope_still_ends_its_stream(ending, tmp_
     assert [json.loads(l)["iteration"] for l in lines[1:3]] == [1, 2]
 
 
+def test_a_scope_dropped_unclosed_ends_its_stream(tmp_path):
+    """The loop runs in a function that returns without closing its scope, the next
+    iteration not a recorded one (nothing hooked holds the scope): the stream ends when
+    the scope goes, not only when Python exits (the exit list holds it weakly)."""
+    import subprocess
+    import sys
+    import textwrap
+    path = tmp_path / "run.jsonl"
+    script = textwrap.dedent(f"""
+        import gc, sys, torch, rnnscope
+        sys.path.insert(0, {str(__import__("os").path.dirname(__file__))!r})
+        from helpers import Net, batches
+        def main():
+            model = Net()
+            scope = rnnscope.watch(model.rnn, {str(path)!r}, every=2)
+            for x, y in batches(3):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                loss.backward()
+                scope.step(loss)
+        main()
+        gc.collect()
+        print(open({str(path)!r}).read().splitlines()[-1])
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1]) == {"end": True}, run.stdout
+    lines = open(path).read().splitlines()
+    assert [json.loads(l).get("iteration") for l in lines[1:]] == [1, 3, None] and lines.count('{"end": true}') == 1, lines
+
+
 def test_a_stream_with_no_record_has_no_end(tmp_path):
     """No header was written (no iteration recorded): an end record alone would be a
     stream the viewer cannot read, so the file stays empty, waited on."""
