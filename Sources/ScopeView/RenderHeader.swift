@@ -124,10 +124,7 @@ enum StatusLine {
             var text = "* " + m
             let alone = x == rect.x + 1
             let room = alone ? rect.maxX - x - 1 : rect.maxX - x - 4
-            let ellipsis = buf.asciiOnly ? "..." : "…"
-            if alone && buf.displayWidth(text) > room && room > ellipsis.count + 1 {
-                text = cut(text, toWidth: room - ellipsis.count - 1, buf) + " " + ellipsis
-            }
+            if alone { text = "* " + fittedVerdict(m, toWidth: room - 2, buf) }
             if buf.displayWidth(text) <= room {
                 let start = alone ? x : rect.maxX - buf.displayWidth(text) - 1
                 buf.put(text, x: start, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
@@ -140,6 +137,24 @@ enum StatusLine {
 }
 
 extension StatusLine {
+    /// A row of verdicts narrowed to `width` columns without losing their figures: whole;
+    /// else without the asides in parentheses ("(mean of 50)"); else also without the
+    /// iteration that heads each verdict ("after 1000 iterations: ", which the header's
+    /// iteration says); else also one space between verdicts; else cut after a word and
+    /// marked with an ellipsis.
+    static func fittedVerdict(_ text: String, toWidth width: Int, _ buf: ScreenBuffer) -> String {
+        if buf.displayWidth(text) <= width { return text }
+        let bare = text.replacing(#/ \([^()]*\)/#, with: "")
+        if buf.displayWidth(bare) <= width { return bare }
+        let headless = bare.replacing(#/([✓✗] (?:[^ :]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
+        if buf.displayWidth(headless) <= width { return String(headless) }
+        let close = headless.replacing(#/  ([✓✗])/#) { " " + $0.output.1 }  // one space between verdicts
+        if buf.displayWidth(close) <= width { return String(close) }
+        let ellipsis = buf.asciiOnly ? "..." : "…"
+        guard width > ellipsis.count + 1 else { return String(close) }
+        return cut(String(close), toWidth: width - ellipsis.count - 1, buf) + " " + ellipsis
+    }
+
     /// A message as the row shows it from its second column: whole, or (a long path,
     /// a narrow terminal) cut after a word and marked with an ellipsis, never mid-word.
     static func fitted(_ text: String, _ rect: Rect, _ buf: ScreenBuffer) -> String {
@@ -154,14 +169,24 @@ extension StatusLine {
     static func cut(_ text: String, toWidth width: Int, _ buf: ScreenBuffer) -> String {
         var start = text
         while buf.displayWidth(start) > width, !start.isEmpty { start.removeLast() }
-        if text.dropFirst(start.count).first == " " { return start.trimmingCharacters(in: .whitespaces) }
+        if text.dropFirst(start.count).first == " " { return withoutDanglingBound(start.trimmingCharacters(in: .whitespaces)) }
         for separator in ["  ", " "] {
             if let r = start.range(of: separator, options: .backwards) {
                 let kept = start[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
-                if buf.displayWidth(kept) * 2 >= width { return kept }
+                if buf.displayWidth(kept) * 2 >= width { return withoutDanglingBound(kept) }
             }
         }
         return start
+    }
+
+    /// A cut start never ends on a comparison without its bound ("= 7.09e-9, each <"): the
+    /// operator goes, and with it a shared bound's ", each".
+    static func withoutDanglingBound(_ text: String) -> String {
+        var words = text.split(separator: " ", omittingEmptySubsequences: false)
+        while let last = words.last, ["<", ">", "≤", "≥", "=", "each"].contains(last), words.count > 1 { words.removeLast() }
+        var kept = words.joined(separator: " ")
+        while kept.hasSuffix(",") { kept.removeLast() }
+        return kept
     }
 
     /// Why the run paused itself, while it stays paused.

@@ -89,13 +89,9 @@ enum SplitScreen {
                 buf.put(verdict, x: numbers.maxX - 1 - wide, y: numbers.y, style: style)
             } else {
                 buf.fill(Rect(x: numbers.x, y: numbers.y, width: numbers.width, height: 1), style: .plain)
-                // Wider than the row: cut at a word with an ellipsis, as the status line does,
-                // never mid-figure ("= 0." of 0.0199 reads as zero).
-                var text = verdict
-                let room = numbers.width - 3, ellipsis = buf.asciiOnly ? "..." : "…"
-                if wide > room, room > ellipsis.count + 1 {
-                    text = StatusLine.cut(verdict, toWidth: room - ellipsis.count - 1, buf) + " " + ellipsis
-                }
+                // Wider than the row: narrowed as the status line narrows it, asides first, never
+                // cut mid-figure ("= 0." of 0.0199 reads as zero).
+                let text = StatusLine.fittedVerdict(verdict, toWidth: numbers.width - 3, buf)
                 buf.put(text, x: numbers.x + 2, y: numbers.y, style: style, limit: numbers.maxX)
             }
         }

@@ -257,22 +257,32 @@ import RunStream
         #expect(buf.row(containing: "it 123") != nil)
     }
 
-    /// A moment wider than the row is cut between verdicts, else between words, never
-    /// inside a figure (stacked-layers at 100 columns read 'layer 1 = 7.0…' for 7.09e-9).
+    /// A moment wider than the row drops its headings and asides before any figure, and what
+    /// still does not fit is cut after a word, never inside a figure (stacked-layers at 100
+    /// columns read 'layer 1 = 7.0…' for 7.09e-9, then lost layer 1 altogether).
     @Test(arguments: [false, true])
     func aCutMomentNeverEndsInsideAFigure(ascii: Bool) {
         let ellipsis = ascii ? "..." : "…"
         var s = Fixture.state(width: 100, height: 30, report: Fixture.report(norms: norms))
-        let layers = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 4.09e-10  ✓ layer 2 = 2.61e-9  ✓ layer 1 = 7.09e-9"
+        let layers = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 4.09e-10  ✓ layer 2 = 2.61e-9  ✓ layer 1 = 7.09e-9, each < 1e-5"
         _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: layers)))
         var line = Fixture.render(s, ascii: ascii).line(28).trimmingCharacters(in: .whitespaces)
-        #expect(line.hasSuffix("2.61e-9 " + ellipsis) || line.hasSuffix("2.61e-9" + ellipsis), "cut between verdicts: \(line)")
-        #expect(!line.contains("7.0"), "\(line)")
-        // One verdict: cut after a whole word.
-        let inf = "✓ unclipped: iteration 2: first Inf/NaN — the gradient overflowed float32; the weights are frozen from here"
+        for figure in ["4.09e-10", "2.61e-9", "7.09e-9"] { #expect(line.contains(figure), "\(figure): \(line)") }
+        // Where the shared bound does not fit, it goes whole: never "each < …".
+        #expect(line.contains("each < 1e-5") || !line.contains("each"), "\(line)")
+        #expect(!line.contains("iteration 1:"), "the heading goes first: \(line)")
+        // One verdict: without its heading, then cut after a whole word.
+        let inf = "✓ unclipped: iteration 2: first Inf/NaN — the gradient overflowed float32; the weights are frozen from here on, whatever the pace"
         _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: inf)))
         line = Fixture.render(s, ascii: ascii).line(28).trimmingCharacters(in: .whitespaces)
-        #expect(line.hasSuffix("are " + ellipsis) || line.hasSuffix("are" + ellipsis) || line.hasSuffix("frozen " + ellipsis) || line.hasSuffix("frozen" + ellipsis), "cut after a word: \(line)")
+        #expect(line.hasSuffix(" " + ellipsis), "\(line)")
+        // The row without "* ", its mark and the ellipsis: the start of the verdict without its heading, up to a space.
+        let kept = String(line.dropFirst(ascii ? 5 : 4).dropLast(ellipsis.count + 1))
+        let headless = String(inf.dropFirst(2)).replacingOccurrences(of: "iteration 2: ", with: "")
+        #expect(kept.hasPrefix("unclipped: first Inf/NaN"), "\(line)")
+        if !ascii {  // (ASCII spells — as --)
+            #expect(headless.hasPrefix(kept) && headless.dropFirst(kept.count).first == " ", "cut after a word: \(line)")
+        }
     }
 
     /// At 80 columns, or after the first Inf/NaN, the claim's ✓ or ✗ wins over the hint

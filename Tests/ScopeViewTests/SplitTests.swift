@@ -32,16 +32,20 @@ import Testing
         #expect(text.contains("✓ explodes: growth 516 > 100") && text.contains("✓ vanishes: decay 5.7e-7 < 0.001"), "\(text)")
     }
 
-    /// A side's verdict wider than its row (clipping-rescue's A at 100 columns) is cut at a
-    /// word with an ellipsis, never mid-figure: "loss/chance (mean of 50) = 0." read as zero
-    /// where the figure was 0.0199.
-    @Test func aLongSideVerdictIsCutWithAnEllipsisNotMidFigure() {
+    /// A side's verdict wider than its row (clipping-rescue's A at 100 columns) drops its
+    /// aside before its figure: "loss/chance (mean of 50) = 0." read as zero where the figure
+    /// was 0.0199, and then "… (mean of 50) …" hid it.
+    @Test func aLongSideVerdictKeepsItsFigure() {
         var s = split(width: 100, height: 32, b: Fixture.decaying(steps: 50))
         let long = "✓ clipped: 1000 iterations without Inf/NaN  ✓ after 1000 iterations: loss/chance (mean of 50) = 0.0199 < 0.2"
         _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: long)))
         let row = Fixture.render(s).lines.first { $0.contains("✓ clipped: 1000 iterations") } ?? ""
-        #expect(row.trimmingCharacters(in: .whitespaces).hasSuffix("…"), "\(row)")
-        #expect(!row.contains("= 0.") && !row.contains("= 0 "), "\(row)")
+        #expect(row.contains("loss/chance = 0.0199 < 0.2"), "\(row)")
+        // Narrower still: cut after a word, never inside the figure.
+        var narrow = split(width: 70, height: 32, b: Fixture.decaying(steps: 50))
+        _ = update(&narrow, .report(SessionUpdate(generation: narrow.a.generation, moment: long)))
+        let cut = Fixture.render(narrow).lines.first { $0.contains("✓ clipped:") } ?? ""
+        #expect(cut.contains("0.0199") || (cut.trimmingCharacters(in: .whitespaces).hasSuffix("…") && !cut.contains("= 0.")), "\(cut)")
     }
 
     /// Two verdicts judged at one iteration (forget-bias judges both variants at its first):

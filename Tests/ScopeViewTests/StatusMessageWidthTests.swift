@@ -76,3 +76,28 @@ import Testing
         #expect(Fixture.render(s, ascii: ascii).text.contains(s.ui.status!.text))
     }
 }
+
+/// A row of verdicts wider than the status row or a split side's row loses its asides and
+/// headings before any figure: at 100 columns clipping-rescue's loss/chance and all three
+/// of stacked-layers' layers stay on screen.
+@Suite struct VerdictFittingTests {
+    static let buf = ScreenBuffer(width: 100, height: 2)
+
+    @Test func asidesGoFirstThenHeadingsThenSpacesThenWords() {
+        let clipping = "✓ clipped: 1000 iterations without Inf/NaN  ✓ after 1000 iterations: loss/chance (mean of 50) = 0.0226 < 0.2"
+        #expect(StatusLine.fittedVerdict(clipping, toWidth: 96, Self.buf)
+                == "✓ clipped: 1000 iterations without Inf/NaN  ✓ after 1000 iterations: loss/chance = 0.0226 < 0.2")
+        #expect(StatusLine.fittedVerdict(clipping, toWidth: 80, Self.buf)
+                == "✓ clipped: 1000 iterations without Inf/NaN  ✓ loss/chance = 0.0226 < 0.2")
+        let layers = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 1.6e-8  ✓ layer 2 = 5.18e-7  ✓ layer 1 = 1.02e-6, each < 1e-5"
+        #expect(StatusLine.fittedVerdict(layers, toWidth: 96, Self.buf)
+                == "✓ ‖∂L/∂h_1‖/‖∂L/∂h_50‖ of layer 3 = 1.6e-8 ✓ layer 2 = 5.18e-7 ✓ layer 1 = 1.02e-6, each < 1e-5")
+        // A side's label stays: it says which run the verdict is about.
+        #expect(StatusLine.fittedVerdict("✓ reversed: iteration 134: loss (mean of 100) = 1.199 < 1.2", toWidth: 40, Self.buf)
+                == "✓ reversed: loss = 1.199 < 1.2")
+        // What fits is left as it is; what cannot fit even so is cut after a word, marked.
+        #expect(StatusLine.fittedVerdict(clipping, toWidth: 200, Self.buf) == clipping)
+        let cut = StatusLine.fittedVerdict(layers, toWidth: 60, Self.buf)
+        #expect(cut.hasSuffix(" …") && Self.buf.displayWidth(cut) <= 60, "\(cut)")
+    }
+}
