@@ -92,25 +92,9 @@ final class WorkerPool: @unchecked Sendable {
             for t in 0..<parts { work.pointee.run(work.pointee.context, t, parts) }
             return
         }
-        current = work
-        job &+= 1
-        finished.store(0, ordering: .relaxed)
-        ticket.store(job << 16 | parts << 8, ordering: .sequentiallyConsistent)
-        if sleepers.load(ordering: .sequentiallyConsistent) > 0
-            && (work.pointee.work >= Self.wakeWork || Self.monotonicNanoseconds() &- lastEnd < Self.recentNanoseconds) {
-            pthread_mutex_lock(lock)
-            pthread_cond_broadcast(wake)
-            pthread_mutex_unlock(lock)
-        }
-        claimPieces()
-        var waited = 0
-        while finished.load(ordering: .acquiring) < parts {
-            waited &+= 1
-            if waited > 1 << 12 { sched_yield() }
-        }
-        lastEnd = Self.monotonicNanoseconds()
-        current = nil
-        busy.store(false, ordering: .releasing)
+        // A sleeping helper is woken only for work that pays for it (see `wakeWork`).
+        publish(work, wake: work.pointee.work >= Self.wakeWork || Self.monotonicNanoseconds() &- lastEnd < Self.recentNanoseconds)
+        finish(parts)
     }
 
     /// Publishes `work` for the helpers and returns at once, without taking part:
@@ -124,16 +108,8 @@ final class WorkerPool: @unchecked Sendable {
         precondition(parts > 0 && parts < 256)
         guard KernelThreads.count > 1,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        current = work
-        job &+= 1
-        finished.store(0, ordering: .relaxed)
-        ticket.store(job << 16 | parts << 8, ordering: .sequentiallyConsistent)
         // The caller does not take part until it finishes: a sleeping helper is always woken.
-        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-            pthread_mutex_lock(lock)
-            pthread_cond_broadcast(wake)
-            pthread_mutex_unlock(lock)
-        }
+        publish(work, wake: true)
         return true
     }
 
@@ -141,7 +117,25 @@ final class WorkerPool: @unchecked Sendable {
     /// then waits for the others.
     package func finishStarted() {
         guard let work = current else { return }
-        let parts = work.pointee.parts
+        finish(work.pointee.parts)
+    }
+
+    /// Makes `work` the current job (the pool is the caller's: `busy`), its pieces
+    /// claimable, and wakes sleeping helpers if asked (asked only when one sleeps).
+    private func publish(_ work: UnsafePointer<PoolJob>, wake wakeSleepers: @autoclosure () -> Bool) {
+        current = work
+        job &+= 1
+        finished.store(0, ordering: .relaxed)
+        ticket.store(job << 16 | work.pointee.parts << 8, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 && wakeSleepers() {
+            pthread_mutex_lock(lock)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(lock)
+        }
+    }
+
+    /// Runs the current job's unclaimed pieces, waits for the rest, and frees the pool.
+    private func finish(_ parts: Int) {
         claimPieces()
         var waited = 0
         while finished.load(ordering: .acquiring) < parts {

@@ -439,6 +439,23 @@ import Testing
         }
     }
 
+    /// C as the kernels must compute it: each element one chain of fused multiply-adds over
+    /// k in order, from C (beta 1) or from zero.
+    static func fmaChains(_ t: Case, _ o: Operands) -> [Float] {
+        var want = o.c
+        for i in 0..<t.m {
+            for j in 0..<t.n {
+                var s: Float = t.beta == 0 ? 0 : o.c[i * t.ldc + j]
+                for p in 0..<t.k {
+                    s = s.addingProduct(t.transA ? o.a[p * t.lda + i] : o.a[i * t.lda + p],
+                                        t.transB ? o.b[j * t.ldb + p] : o.b[p * t.ldb + j])
+                }
+                want[i * t.ldc + j] = s
+            }
+        }
+        return want
+    }
+
     /// Small products with B stored by rows and whole vectors of columns read
     /// both operands in place (`inPlaceProduct`, batch 1's ∂W_hh): every element
     /// is still the chain of fused multiply-adds over k in order, bit for bit,
@@ -449,17 +466,7 @@ import Testing
                 let t = Case(transA: ta, transB: false, m: m, n: n, k: k, beta: beta)
                 #expect(k * n <= FloatKernels.inPlaceFloats && m * k <= FloatKernels.inPlaceFloats && n % 16 == 0)
                 let o = Self.operands(t, seed: 31)
-                var want = o.c
-                for i in 0..<m {
-                    for j in 0..<n {
-                        var s: Float = beta == 0 ? 0 : o.c[i * t.ldc + j]
-                        for p in 0..<k {
-                            s = s.addingProduct(ta ? o.a[p * t.lda + i] : o.a[i * t.lda + p], o.b[p * t.ldb + j])
-                        }
-                        want[i * t.ldc + j] = s
-                    }
-                }
-                #expect(Self.fast(t, o).map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                #expect(Self.fast(t, o).map(\.bitPattern) == Self.fmaChains(t, o).map(\.bitPattern), "\(t)")
             }
         }
     }
@@ -473,17 +480,7 @@ import Testing
                 let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: beta, pad: 1)
                 #expect(k * n > FloatKernels.inPlaceFloats, "B is packed, not read in place")
                 let o = Self.operands(t, seed: 37)
-                var want = o.c
-                for i in 0..<m {
-                    for j in 0..<n {
-                        var s: Float = beta == 0 ? 0 : o.c[i * t.ldc + j]
-                        for p in 0..<k {
-                            s = s.addingProduct(o.a[i * t.lda + p], tb ? o.b[j * t.ldb + p] : o.b[p * t.ldb + j])
-                        }
-                        want[i * t.ldc + j] = s
-                    }
-                }
-                #expect(Self.fast(t, o).map(\.bitPattern) == want.map(\.bitPattern), "\(t)")
+                #expect(Self.fast(t, o).map(\.bitPattern) == Self.fmaChains(t, o).map(\.bitPattern), "\(t)")
             }
         }
     }

@@ -53,14 +53,21 @@ import Testing
 /// every step on its own) gives the bits of the unsplit pass: gradients, loss
 /// and every recorded norm, for each cell, with windows, truncation and layers.
 @Suite struct RowBlockTests {
-    @Test(arguments: CellKind.allCases)
-    func rowBlocksChangeNoBit(cell: CellKind) {
-        let T = 23, I = 3, B = 11
-        let shape = RNNShape(inputs: I, hidden: 37, layers: 2, outputs: 2, cell: cell)
-        let net: RNN<Float> = Initialisation(kind: .spectral, rho: 1.1, forgetBias: 0.5).make(shape, activation: .tanh, seed: 5)
-        var rng = SeededRandom(seed: 6)
+    /// A two-layer network of `cell` with 3 inputs and 2 outputs, and a batch of Gaussian inputs and targets.
+    static func problem(_ cell: CellKind, hidden: Int, steps T: Int, batch B: Int, seed: UInt64) -> (RNNShape, RNN<Float>, Batch<Float>) {
+        let I = 3
+        let shape = RNNShape(inputs: I, hidden: hidden, layers: 2, outputs: 2, cell: cell)
+        let net: RNN<Float> = Initialisation(kind: .spectral, rho: 1.1, forgetBias: 0.5).make(shape, activation: .tanh, seed: seed)
+        var rng = SeededRandom(seed: seed + 1)
         let batch = Batch<Float>(steps: T, size: B, inputWidth: I, inputs: (0..<(T * B * I)).map { _ in Float(rng.normal()) },
                                  targets: .real((0..<(T * B * 2)).map { _ in Float(rng.normal()) }))
+        return (shape, net, batch)
+    }
+
+    @Test(arguments: CellKind.allCases)
+    func rowBlocksChangeNoBit(cell: CellKind) {
+        let T = 23, B = 11
+        let (shape, net, batch) = Self.problem(cell, hidden: 37, steps: T, batch: B, seed: 5)
         for truncate in [0, 6] {
             let options = BPTTOptions(loss: .mseAll, truncate: truncate)
             func run(_ blocks: Int) -> (BPTTSummary, [Float], BPTT<Float>) {
@@ -89,12 +96,8 @@ import Testing
     /// norms, each step's own ∂W_hh term, for each cell, with truncation and two layers.
     @Test(arguments: CellKind.allCases, [1, 3])
     func deferredProductsChangeNoBit(cell: CellKind, batch B: Int) throws {
-        let T = 41, I = 3
-        let shape = RNNShape(inputs: I, hidden: 19, layers: 2, outputs: 2, cell: cell)
-        let net: RNN<Float> = Initialisation(kind: .spectral, rho: 1.1, forgetBias: 0.5).make(shape, activation: .tanh, seed: 8)
-        var rng = SeededRandom(seed: 9)
-        let batch = Batch<Float>(steps: T, size: B, inputWidth: I, inputs: (0..<(T * B * I)).map { _ in Float(rng.normal()) },
-                                 targets: .real((0..<(T * B * 2)).map { _ in Float(rng.normal()) }))
+        let T = 41
+        let (shape, net, batch) = Self.problem(cell, hidden: 19, steps: T, batch: B, seed: 8)
         for truncate in [0, 7] {
             let options = BPTTOptions(loss: .mseAll, truncate: truncate, recordStepGradients: true)
             func run(_ deferring: Bool) -> (BPTTSummary, [Float], BPTT<Float>) {

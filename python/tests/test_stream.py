@@ -110,19 +110,31 @@ def test_a_loop_that_raises_still_ends_its_stream(tmp_path):
     assert json.loads(open(path).read().splitlines()[-1]) == {"end": True}
 
 
+def run_script(body: str):
+    """Runs a loop script in a Python of its own (the package under test and the tests'
+    helpers importable), as a user's script runs: its exit is the interpreter's, not the test's."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    # The package these tests import, wherever it is (a checkout or installed), and the helpers.
+    package = os.path.dirname(os.path.dirname(rnnscope.__file__))
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{package!r}, {os.path.dirname(__file__)!r}]
+        import torch, rnnscope
+        from helpers import Net, batches
+    """) + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+
 @pytest.mark.parametrize("ending", ["return", "raise", "exit", "close"])
 def test_a_script_that_never_closes_its_scope_still_ends_its_stream(ending, tmp_path):
     """No `with` and no close(): the stream ends when Python exits, normally, on an
     uncaught exception or on sys.exit, so the viewer shows ENDED instead of waiting.
     A scope closed by hand is off the exit list: still one end record."""
-    import subprocess
-    import sys
-    import textwrap
     path = tmp_path / "run.jsonl"
-    script = textwrap.dedent(f"""
-        import sys, torch, rnnscope
-        sys.path.insert(0, {str(__import__("os").path.dirname(__file__))!r})
-        from helpers import Net, batches
+    run = run_script(f"""
         model = Net()
         scope = rnnscope.watch(model.rnn, {str(path)!r}, every=1)
         for x, y in batches(2):
@@ -136,7 +148,6 @@ def test_a_script_that_never_closes_its_scope_still_ends_its_stream(ending, tmp_
         if {ending!r} == "close":
             scope.close()
     """)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == {"return": 0, "raise": 1, "exit": 3, "close": 0}[ending], run.stderr
     lines = open(path).read().splitlines()
     assert len(lines) == 4 and json.loads(lines[-1]) == {"end": True}, lines
@@ -147,14 +158,9 @@ def test_a_scope_dropped_unclosed_ends_its_stream(tmp_path):
     """The loop runs in a function that returns without closing its scope, the next
     iteration not a recorded one (nothing hooked holds the scope): the stream ends when
     the scope goes, not only when Python exits (the exit list holds it weakly)."""
-    import subprocess
-    import sys
-    import textwrap
     path = tmp_path / "run.jsonl"
-    script = textwrap.dedent(f"""
-        import gc, sys, torch, rnnscope
-        sys.path.insert(0, {str(__import__("os").path.dirname(__file__))!r})
-        from helpers import Net, batches
+    run = run_script(f"""
+        import gc
         def main():
             model = Net()
             scope = rnnscope.watch(model.rnn, {str(path)!r}, every=2)
@@ -166,7 +172,6 @@ def test_a_scope_dropped_unclosed_ends_its_stream(tmp_path):
         gc.collect()
         print(open({str(path)!r}).read().splitlines()[-1])
     """)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.splitlines()[-1]) == {"end": True}, run.stdout
     lines = open(path).read().splitlines()
