@@ -149,18 +149,20 @@ extension StatusLine {
         let headless = bare.replacing(#/([✓✗] (?:[^ :]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
         if buf.displayWidth(headless) <= width { return String(headless) }
         let close = headless.replacing(#/  ([✓✗])/#) { " " + $0.output.1 }  // one space between verdicts
-        if buf.displayWidth(close) <= width { return String(close) }
-        let ellipsis = buf.asciiOnly ? "..." : "…"
-        guard width > ellipsis.count + 1 else { return String(close) }
-        return cut(String(close), toWidth: width - ellipsis.count - 1, buf) + " " + ellipsis
+        return ellipsized(String(close), toWidth: width, buf)
     }
 
     /// A message as the row shows it from its second column: whole, or (a long path,
     /// a narrow terminal) cut after a word and marked with an ellipsis, never mid-word.
     static func fitted(_ text: String, _ rect: Rect, _ buf: ScreenBuffer) -> String {
-        let room = rect.width - 1, ellipsis = buf.asciiOnly ? "..." : "…"
-        guard buf.displayWidth(text) > room, room > ellipsis.count + 1 else { return text }
-        return cut(text, toWidth: room - ellipsis.count - 1, buf) + " " + ellipsis
+        ellipsized(text, toWidth: rect.width - 1, buf)
+    }
+
+    /// `text` whole where it fits `width` columns, else its start `cut` gives, marked with an ellipsis.
+    static func ellipsized(_ text: String, toWidth width: Int, _ buf: ScreenBuffer) -> String {
+        let ellipsis = buf.asciiOnly ? "..." : "…"
+        guard buf.displayWidth(text) > width, width > ellipsis.count + 1 else { return text }
+        return cut(text, toWidth: width - ellipsis.count - 1, buf) + " " + ellipsis
     }
 
     /// The longest start of `text` that fits `width` columns and ends between verdicts
