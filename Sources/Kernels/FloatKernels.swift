@@ -243,9 +243,21 @@ package enum FloatKernels {
         let scratch = KernelScratch.floats(aFloats &+ bFloats)
         let aPack = scratch, bPack = scratch + aFloats
 
+        // B stored by rows in whole vectors, its rows at most 4 KiB apart (H ≤ 1024): each k
+        // block's panels are read where they are, from L2, rather than copied by each piece
+        // (∂W = Σ ∂aᵀ·h copied all of h on both cores). Rows 8 KiB apart or more fall on too
+        // few of L2's sets to stay there: H 2048 ran 2–3% slower read in place.
+        let bInPlace = !transB && cols.count % 16 == 0 && ldb <= 1024
         var p0 = 0
         while p0 < k {
             let kb = min(kc, k &- p0)
+            if bInPlace {
+                multiplyPanels(transA: transA, rows: rows, cols: cols, p0: p0, kb: kb, a: a, lda: lda,
+                               panels: b + (p0 &* ldb &+ cols.lowerBound), aPack: aPack, c: c, ldc: ldc, accumulate: accumulate || p0 > 0,
+                               bRowStride: ldb)
+                p0 &+= kb
+                continue
+            }
             for t in 0..<panels {
                 let j = cols.lowerBound &+ t &* NR
                 let w = min(NR, cols.upperBound &- j)
@@ -303,14 +315,15 @@ package enum FloatKernels {
     }
 
     /// C[rows, cols] (+)= op(A)[rows, p0..<p0+kb] · (the k block of op(B) in `panels`,
-    /// `nr` columns per panel starting at column cols.lowerBound, kb·nr floats each):
+    /// `nr` columns per panel starting at column cols.lowerBound, kb·nr floats each; or,
+    /// with `bRowStride`, op(B) itself from its row p0 and column cols.lowerBound):
     /// op(A) is packed `mc` rows at a time into `aPack` and every mr×nr tile of
     /// C is updated by `vtile`.
     @inline(__always)
     static func multiplyPanels(
         transA: Bool, rows: Range<Int>, cols: Range<Int>, p0: Int, kb: Int,
         a: UnsafePointer<Float>, lda: Int, panels bPack: UnsafePointer<Float>, aPack: UnsafeMutablePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate acc: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate acc: Bool, bRowStride: Int = 0
     ) {
         let MR = mr, NR = nr
         let panels = (cols.count &+ NR &- 1) / NR
@@ -332,7 +345,8 @@ package enum FloatKernels {
                     let j = cols.lowerBound &+ t &* NR
                     let w = min(NR, cols.upperBound &- j)
                     let vectors = (w &+ 15) >> 4
-                    let panel = bPack + t &* kb &* NR, bs = vectors &* 16
+                    let panel = bRowStride > 0 ? bPack + t &* NR : bPack + t &* kb &* NR
+                    let bs = bRowStride > 0 ? bRowStride : vectors &* 16
                     let cp = c + (i &* ldc &+ j)
                     if w == vectors &* 16 {
                         if r == MR && vectors &* 16 == NR {

@@ -471,14 +471,18 @@ import Testing
         }
     }
 
-    /// A few rows of A stored by rows (a recurrence step's rows on one core) are read in
-    /// place while B is packed: each element is still the chain of fused multiply-adds over
-    /// k in order, bit for bit, across k blocks, ragged columns and both layouts of B.
-    @Test func fewRowsOfAReadInPlaceSumEachElementInOrder() {
-        for (m, n, k, tb) in [(16, 256, 300, false), (16, 256, 300, true), (5, 250, 270, true), (9, 520, 140, false)] {
+    /// A few rows of A stored by rows (a recurrence step's rows on one core) read in place,
+    /// and B stored by rows read in place (rows up to 1024 floats apart, whole vectors) or
+    /// packed (transposed, ragged, or rows further apart), in products too large for
+    /// `inPlaceProduct`: each element is still the chain of fused multiply-adds over k in
+    /// order, bit for bit, across k blocks, and for many rows of A too.
+    @Test func operandsReadInPlaceSumEachElementInOrder() {
+        let cases = [(16, 256, 300, false), (16, 256, 300, true), (5, 250, 270, true), (9, 520, 140, false),
+                     (7, 250, 300, false), (6, 1040, 70, false), (40, 256, 300, false), (40, 1040, 70, false)]
+        for (m, n, k, tb) in cases {
             for beta: Float in [0, 1] {
                 let t = Case(transA: false, transB: tb, m: m, n: n, k: k, beta: beta, pad: 1)
-                #expect(k * n > FloatKernels.inPlaceFloats, "B is packed, not read in place")
+                #expect(k * n > FloatKernels.inPlaceFloats, "too large for inPlaceProduct")
                 let o = Self.operands(t, seed: 37)
                 #expect(Self.fast(t, o).map(\.bitPattern) == Self.fmaChains(t, o).map(\.bitPattern), "\(t)")
             }
