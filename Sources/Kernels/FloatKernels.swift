@@ -238,16 +238,16 @@ package enum FloatKernels {
         let panels = (width &+ NR &- 1) / NR
         let kcMax = min(kc, k)
         let mcMax = min(mc, (rows.count &+ MR &- 1) / MR &* MR)
-        let aFloats = mcMax &* kcMax
-        let bFloats = panels &* NR &* kcMax
-        let scratch = KernelScratch.floats(aFloats &+ bFloats)
-        let aPack = scratch, bPack = scratch + aFloats
-
         // B stored by rows in whole vectors, its rows at most 4 KiB apart (H ≤ 1024): each k
         // block's panels are read where they are, from L2, rather than copied by each piece
         // (∂W = Σ ∂aᵀ·h copied all of h on both cores). Rows 8 KiB apart or more fall on too
         // few of L2's sets to stay there: H 2048 ran 2–3% slower read in place.
         let bInPlace = !transB && cols.count % 16 == 0 && ldb <= 1024
+        let aFloats = mcMax &* kcMax
+        let bFloats = bInPlace ? 0 : panels &* NR &* kcMax
+        let scratch = KernelScratch.floats(aFloats &+ bFloats)
+        let aPack = scratch, bPack = scratch + aFloats
+
         var p0 = 0
         while p0 < k {
             let kb = min(kc, k &- p0)
