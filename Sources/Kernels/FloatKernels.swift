@@ -6,8 +6,10 @@
 ///   (mr×nr in the main loop, 12×32 unless built for another shape:
 ///   24 accumulators, TileShape.swift), broadcasting one element of
 ///   op(A) per row and loading V vectors of a row of op(B) per step along k.
-///   `broadcastProduct` feeds it packed panels of both operands (Packing.swift),
-///   which also takes care of every transpose combination; a single row of C
+///   `broadcastProduct` feeds it packed panels of the operands (Packing.swift),
+///   which also takes care of every transpose combination, or reads them in
+///   place where they already suit it (a few rows of A, rows of B close
+///   together); a single row of C
 ///   (`rowTimesMatrix`, both steps at batch 1: the forward one on a transposed
 ///   W_hh, see `PackedOperand`) reads B in place;
 /// * the dot kernel `dtile`, for op(B) = Bᵀ with rows of A and of B both
@@ -214,10 +216,12 @@ package enum FloatKernels {
     ///
     /// Blocked Goto-style: for each block of `kc` steps along k, op(B)'s block is
     /// packed into panels of `nr` columns (contiguous, so it streams well from L2
-    /// even for a few rows of A), then for each block of `mc` rows op(A) is packed
-    /// into panels of `mr` rows ([p][mr], so broadcasts read consecutive floats
-    /// whatever op(A)'s layout), and each mr×nr tile of C is updated by `vtile`
-    /// with its A panel held in L1 while B panels stream from L2.
+    /// even for a few rows of A; B stored by rows with rows close together is read
+    /// where it is), then for each block of `mc` rows op(A) is packed into panels
+    /// of `mr` rows ([p][mr], so broadcasts read consecutive floats whatever
+    /// op(A)'s layout; up to 16 rows stored by rows are read where they are), and
+    /// each mr×nr tile of C is updated by `vtile` with its A panel held in L1
+    /// while B panels stream from L2.
     static func broadcastProduct(
         transA: Bool, transB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
