@@ -19,7 +19,7 @@ enum ScreenHelp {
         ("heatmap", "the same norms for the most recent iterations, one row each, newest at the bottom (the iteration "
             + "numbers of the top and bottom rows are on the left); columns are the chart's timesteps (when an older row is "
             + "longer than the newest, as a stream's batches of several lengths can be, the axis runs to it and the title "
-            + "says t = 1…its length). Shades and "
+            + "says t = 1…its length; a row binned otherwise, T ≥ 512 beside a shorter one, says so instead). Shades and "
             + "colours follow the legend beneath it: the decades at the ends of the scale, blank for zero, × for "
             + "Inf or NaN."),
         ("network panel", "the cell (network.cell; g cycles rnn → lstm → gru → residual). For the vanilla rnn cell: the activation and γ, the bound on |act'| (1 for tanh, ReLU and linear, 1/4 for the "

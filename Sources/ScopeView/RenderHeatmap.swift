@@ -57,7 +57,12 @@ enum Heatmap {
             // Rows of another length share the axis t = 1, 2, … while neither is binned: a
             // shorter one ends early. Binned rows must match.
             let unbinned = values.count < IterationSummary.maximumBins && bins < IterationSummary.maximumBins
-            guard values.count == bins || unbinned else { continue }
+            // A row that cannot share the axis says so: left blank it would read as zero gradients.
+            guard values.count == bins || unbinned else {
+                let length = values.count < IterationSummary.maximumBins ? "T = \(values.count)" : "T ≥ \(IterationSummary.maximumBins)"
+                buf.put("\(length) in this record: not drawn on this axis", x: plot.x + 1, y: y, style: .role(.secondary), limit: plot.maxX)
+                continue
+            }
             for (c, range) in columns.enumerated() where !range.isEmpty {
                 if axis.isGap(c) { continue }
                 var v: Float = 0

@@ -123,6 +123,28 @@ import RunStream
         #expect(!Fixture.render(same).text.contains("t = 1…"))
     }
 
+    /// A row binned to 512 columns (T ≥ 512) beside a shorter newest row cannot share its
+    /// axis (a binned row does not carry its length): it says so rather than stay blank,
+    /// which the legend reads as zero gradients.
+    @Test func aRowOfAnotherBinningSaysItIsNotDrawn() throws {
+        var state = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms), rows: 1)
+        let binned = IterationSummary(iteration: 11, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
+                                      normBins: [[Float](repeating: 0.5, count: IterationSummary.maximumBins)])
+        let short = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
+                                     normBins: [[Float](repeating: 0.5, count: norms.count)])
+        _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: [binned, short])))
+        let buf = Fixture.render(state)
+        let legend = try #require(buf.row(containing: "scale "))
+        #expect(buf.line(legend - 2).contains("T ≥ 512 in this record: not drawn on this axis"), "\(buf.text)")
+        #expect(buf.line(legend - 1).contains("█"))
+        // The other way round: the newest binned, an older row short.
+        var other = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms), rows: 1)
+        _ = update(&other, .report(SessionUpdate(generation: other.a.generation, iterations: [short, binned])))
+        let buf2 = Fixture.render(other)
+        let legend2 = try #require(buf2.row(containing: "scale "))
+        #expect(buf2.line(legend2 - 2).contains("T = \(norms.count) in this record: not drawn on this axis"), "\(buf2.text)")
+    }
+
     /// `o`: the theory line ρ^ℓ from t = T rides on the bars of a network that decays at
     /// exactly ρ per step, and the title names the lines; off, nothing is drawn over the bars.
     @Test func theoryLinesRideOnTheBarsTheyPredict() {
