@@ -589,6 +589,15 @@ import RunStream
         #expect(!Fixture.render(s).text.contains("whole run, log"))
     }
 
+    @Test func theOneLossIsShownWholeAtEightyColumns() {
+        var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        s.a.losses = LossHistory()
+        s.a.losses.append(0.5609)
+        let lines = Fixture.render(s).lines
+        let line = lines.first { $0.contains("one finite loss") || $0.contains("one loss") }
+        #expect(line?.trimmingCharacters(in: .whitespaces).hasSuffix("0.5609") == true, "\(lines.joined(separator: "\n"))")
+    }
+
     @Test func layersCycleWithL() {
         var s = Fixture.state(scenario: Fixture.scenario { $0.layers = 3 })
         _ = update(&s, .key(.char("L")))
