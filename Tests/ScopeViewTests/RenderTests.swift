@@ -245,6 +245,22 @@ import RunStream
         #expect(buf.line(y).range(of: #"a row per [0-9]+"#, options: .regularExpression) != nil, "\(buf.line(y))")
     }
 
+    /// At the smallest size (60x16) the heatmap's title and legend keep whole words:
+    /// they read '‖∂L/∂h_t‖, last 163 iteratio' and '1e0   bla'.
+    @Test func theHeatmapTitleAndLegendKeepWholeWordsAtTheSmallestSize() {
+        let s = Fixture.state(width: 60, height: 16, report: Fixture.report(iteration: 300, norms: Fixture.decaying(steps: 50)), rows: 200)
+        let buf = Fixture.render(s)
+        let text = buf.text
+        #expect(text.range(of: #"iteratio(?!n)"#, options: .regularExpression) == nil, "\(text)")
+        guard let y = buf.row(containing: "scale ") else {
+            Issue.record("no legend: \(text)")
+            return
+        }
+        let legend = buf.line(y)
+        #expect(!legend.contains(" bl") || legend.contains("blank 0"), "\(legend)")
+        #expect(!legend.contains(" In") || legend.contains("Inf/NaN"), "\(legend)")
+    }
+
     /// With `o` the chart's title keeps the whole legend of the lines drawn at 100 columns
     /// (the residual cell's read '· ─ (1+γσ)^ℓ • (' and the vanilla one's '─ (γσ)^').
     @Test(arguments: [CellKind.rnn, .residual]) func theTheoryLegendFitsTheChartTitleAt100Columns(cell: CellKind) {
