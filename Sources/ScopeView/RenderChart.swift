@@ -42,14 +42,16 @@ enum GradientChart {
         let axis = TimeAxis(count: norms.count, width: plot.width)
         var cursor: Int? = nil
         if case .stepThrough(let c) = ui.mode { cursor = c }
+        let reverse = run.isReverseRow(ui.layer)
 
         drawDecadeLabels(scale, glyphs: glyphs, plot: plot, into: &buf, x: rect.x)
         for column in 0..<axis.usedWidth {
             let steps = axis.steps(in: column)
             // A gap column between wide bars stays empty (cut lines go there).
             if axis.isGap(column) { continue }
-            // Step-through: the backward pass has not reached steps before the cursor yet.
-            if let c = cursor, steps.upperBound <= c { continue }
+            // Step-through: the backward pass has not reached steps before the cursor yet
+            // (after it, for a reverse direction, whose backward pass runs from t = 1 on).
+            if let c = cursor, reverse ? steps.lowerBound > c : steps.upperBound <= c { continue }
             guard let v = axis.aggregate(norms, column: column) else { continue }
             drawBar(v, scale: scale, glyphs: glyphs, x: plot.x + column, plot: plot, into: &buf)
         }

@@ -19,7 +19,9 @@ enum Heatmap {
         // Narrow (80 columns): shorter words, never a cut 'a row per' without its number.
         if buf.displayWidth(title) + 4 > rect.width, span > 1 {
             title = "‖∂L/∂h_t‖, last \(span) iterations" + (perRow > 1 ? ", a row per \(perRow)" : "")
-            if buf.displayWidth(title) + 4 > rect.width { title = "‖∂L/∂h_t‖, last \(span) iterations" }
+            // The smallest terminal (60 columns) has room for fewer words still: whole ones, never 'iteratio'.
+            for shorter in ["‖∂L/∂h_t‖, last \(span) iterations", "‖∂L/∂h_t‖, \(span) iterations", "‖∂L/∂h_t‖"]
+            where buf.displayWidth(title) + 4 > rect.width { title = shorter }
         }
         // Rows of several lengths (a stream's variable-length batches) are drawn on t = 1, 2, …
         // up to the longest, so that no row loses the steps nearest its loss; the chart
@@ -97,8 +99,15 @@ enum Heatmap {
             cx = buf.put(String(glyphs.heatRamp[level]), x: cx, y: y, style: Style(foreground: .role(.heat(level))), limit: limit)
         }
         cx = buf.put(" " + Format.decade(scale.high), x: cx, y: y, style: label, limit: limit)
-        cx = buf.put("   blank 0  ", x: cx, y: y, style: label, limit: limit)
-        cx = buf.put(String(glyphs.nonFinite), x: cx, y: y, style: Style(foreground: .role(.bad), bold: true), limit: limit)
-        buf.put(" Inf/NaN", x: cx, y: y, style: label, limit: limit)
+        // Each key whole or not at all: a narrow legend lost 'blank 0' to 'bla'.
+        let blank = "   blank 0", nonFinite = "  " + String(glyphs.nonFinite) + " Inf/NaN"
+        if cx + buf.displayWidth(blank) <= limit {
+            cx = buf.put(blank, x: cx, y: y, style: label, limit: limit)
+        }
+        if cx + buf.displayWidth(nonFinite) <= limit {
+            cx = buf.put("  ", x: cx, y: y, style: label, limit: limit)
+            cx = buf.put(String(glyphs.nonFinite), x: cx, y: y, style: Style(foreground: .role(.bad), bold: true), limit: limit)
+            buf.put(" Inf/NaN", x: cx, y: y, style: label, limit: limit)
+        }
     }
 }

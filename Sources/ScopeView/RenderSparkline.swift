@@ -30,7 +30,10 @@ enum LossSparkline {
         var plot = Rect(x: rect.x + 1, y: rect.y + 1, width: rect.width - 1, height: rect.height - 1)
         guard values.count >= 2 else {
             // Losses that are Inf or NaN are not drawn: say so rather than "none yet".
-            let text = values.first.map { "one finite loss so far: \(Format.number($0))" } ?? "no finite losses yet"
+            // The figure whole, the words shortened: a narrow panel (80 columns) cut "0.5609" to "0.5".
+            let forms = values.first.map { v in ["one finite loss so far: ", "one finite loss: ", "one loss: ", ""]
+                .map { $0 + Format.number(v) } } ?? ["no finite losses yet", "no finite losses", "none yet"]
+            let text = forms.first { buf.displayWidth($0) <= plot.width } ?? forms[forms.count - 1]
             buf.put(text, x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return
         }

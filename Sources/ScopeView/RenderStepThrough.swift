@@ -184,8 +184,10 @@ enum StepThroughPanel {
     static func render(_ run: RunState, _ ui: UIState, cursor: Int, glyphs: Glyphs, into buf: inout ScreenBuffer, _ rect: Rect) {
         guard rect.height >= 2 else { return }
         let T = shownSteps(run, layer: ui.layer)
+        // A reverse direction's backward pass runs from t = 1 towards T.
+        let reverse = run.isReverseRow(ui.layer)
         sectionTitle("BPTT step-through: t = \(cursor + 1) of \(T)", glyphs: glyphs, into: &buf, rect,
-                     right: "← h back  → l forward  b leave")
+                     right: reverse ? "→ l back  ← h forward  b leave" : "← h back  → l forward  b leave")
         let rows = rows(run, ui, cursor: cursor)
         let labelWidth = rows.map { buf.displayWidth($0.label) }.max() ?? 0
         let valueWidth = max(9, rows.map { buf.displayWidth($0.value) }.max() ?? 0)
@@ -199,8 +201,11 @@ enum StepThroughPanel {
         }
         let wide = rect.width >= 90
         if rows.count + 1 < rect.height {
-            let hint = wide ? "bars: ‖∂L/∂h_t‖ of the steps the backward pass has reached, from T down to t"
-                            : "bars: the steps reached, T down to t"
+            let hint = reverse
+                ? (wide ? "bars: ‖∂L/∂h_t‖ of the steps the backward pass has reached, from 1 up to t (reverse direction)"
+                        : "bars: the steps reached, 1 up to t")
+                : (wide ? "bars: ‖∂L/∂h_t‖ of the steps the backward pass has reached, from T down to t"
+                        : "bars: the steps reached, T down to t")
             buf.put(hint, x: rect.x + 1, y: rect.y + 1 + rows.count, style: .role(.secondary), limit: rect.maxX)
         }
     }

@@ -91,6 +91,10 @@ public struct RunState: Sendable {
         return "layer \(k + 1)"
     }
 
+    /// Whether row k is a bidirectional stream's reverse direction, which runs from t = T
+    /// down to 1: its backward pass carries the gradient from t = 1 towards T.
+    public func isReverseRow(_ k: Int) -> Bool { rowName(k).hasSuffix(" reverse") }
+
     /// Global-norm clipping threshold in force; 0 = off.
     public var clip: Double { settings.clip }
     /// Truncation length K in force; 0 = full BPTT.

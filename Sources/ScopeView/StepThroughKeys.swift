@@ -8,13 +8,15 @@ func performStepThrough(_ run: inout RunState, _ ui: inout UIState, _ action: Ac
             return []
         }
         let steps = report.hiddenGradNorms[min(ui.layer, report.hiddenGradNorms.count - 1)].count
-        ui.mode = .stepThrough(cursor: max(0, steps - 1))
+        // A reverse direction's backward pass starts at t = 1 and goes on towards T.
+        let reverse = run.isReverseRow(ui.layer)
+        ui.mode = .stepThrough(cursor: reverse ? 0 : max(0, steps - 1))
         var commands: [AppCommand] = []
         if run.running {
             run.running = false
             commands.append(.pause)
         }
-        say(&ui, stepThroughHint)
+        say(&ui, reverse ? reverseStepThroughHint : stepThroughHint)
         return commands + [.measureJacobians]
 
     case .stepBack, .stepForward, .stepToFirst, .stepToLast:
@@ -33,7 +35,7 @@ func performStepThrough(_ run: inout RunState, _ ui: inout UIState, _ action: Ac
     case .leaveStepThrough:
         ui.mode = .normal
         // The hint of how to leave is over once left.
-        if ui.status?.text == stepThroughHint { ui.status = nil }
+        if ui.status?.text == stepThroughHint || ui.status?.text == reverseStepThroughHint { ui.status = nil }
         return []
 
     default:
@@ -42,3 +44,4 @@ func performStepThrough(_ run: inout RunState, _ ui: inout UIState, _ action: Ac
 }
 
 let stepThroughHint = "BPTT step-through from t = T: ← h back in time, → l forward, b or Esc leaves"
+let reverseStepThroughHint = "BPTT step-through of a reverse direction from t = 1: → l back in its time, ← h forward, b or Esc leaves"

@@ -20,15 +20,17 @@ enum TheoryOverlay {
     static func lines(_ run: RunState, layer: Int, glyphs: Glyphs) -> [Line] {
         guard let r = run.report, layer < r.hiddenGradNorms.count else { return [] }
         let norms = r.hiddenGradNorms[layer]
-        guard let anchor = norms.last, anchor > 0, anchor.isFinite else { return [] }
+        // A reverse direction's last step is t = 1: ℓ counts from there, towards T.
+        let reverse = run.isReverseRow(layer)
+        guard let anchor = reverse ? norms.first : norms.last, anchor > 0, anchor.isFinite else { return [] }
         let k = run.reportOptions?.truncate ?? 0
         // The first step (0-based) a gradient from T still reaches: after the last cut.
-        let reach = k > 0 ? ((norms.count - 1) / k) * k : 0
+        let reach = k > 0 && !reverse ? ((norms.count - 1) / k) * k : 0
         func line(_ name: String, _ glyph: Character, rate: Double?) -> Line? {
             guard let rate, rate.isFinite, rate > 0 else { return nil }
             let last = norms.count - 1
             let values: [Double?] = norms.indices.map { s in
-                s < reach ? nil : anchor * pow(rate, Double(last - s))
+                s < reach ? nil : anchor * pow(rate, Double(reverse ? s : last - s))
             }
             return Line(name: name, glyph: glyph, values: values)
         }

@@ -10,10 +10,12 @@ func performView(_ state: inout AppState, _ action: Action) -> [AppCommand] {
             return []
         }
         let cell = state.a.settings.cell
+        // A reverse direction's backward pass runs from t = 1 towards T.
+        let from = state.a.isReverseRow(state.ui.layer) ? "theory from t = 1 on (reverse direction)" : "theory from t = T back"
         switch cell {
-        case .rnn: say(&state.ui, "theory from t = T back: • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds")
-        case .residual: say(&state.ui, "theory from t = T back: ─ (1 ± γ·σ_max)^ℓ, the bounds J = I + diag(act')·W_hh puts on the gradient")
-        case .lstm, .gru: say(&state.ui, "theory from t = T back: • \(cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
+        case .rnn: say(&state.ui, "\(from): • ρ(W_hh)^ℓ, as a linear network; ─ (γ·σ_max)^ℓ, the bound it never exceeds")
+        case .residual: say(&state.ui, "\(from): ─ (1 ± γ·σ_max)^ℓ, the bounds J = I + diag(act')·W_hh puts on the gradient")
+        case .lstm, .gru: say(&state.ui, "\(from): • \(cell == .lstm ? "f̄" : "z̄")^ℓ, the mean gate on the memory path to the power of the steps")
         }
         return []
 

@@ -267,6 +267,44 @@ import RunStream
         #expect(buf.line(y).range(of: #"a row per [0-9]+"#, options: .regularExpression) != nil, "\(buf.line(y))")
     }
 
+    /// A bidirectional stream's reverse row ran from t = T down to 1: its theory lines start
+    /// at t = 1 and its step-through there (they started at T, as for the forward row).
+    @Test func aReverseRowsTheoryAndStepThroughStartAtTheFirstStep() throws {
+        var s = Fixture.state(report: Fixture.report(norms: [1, 0.5, 0.25, 0.125]))
+        s.a.report?.hiddenGradNorms = [[0.125, 0.25, 0.5, 1], [1, 0.5, 0.25, 0.125]]
+        s.a.stream = try StreamHeader.parse(Array(#"{"rnnscope":"0.2.0","source":"pytorch","title":"m","cell":"rnn","layers":1,"directions":2,"hidden":4,"steps":4,"every":1,"exact":true,"inexact":[]}"#.utf8)).get()
+        s.a.spectrum = SpectrumReading(spectralRadius: [0.5, 0.5], largestSingularValue: [0.6, 0.6], iteration: 10)
+        #expect(s.a.rowName(1) == "layer 1 reverse" && s.a.isReverseRow(1) && !s.a.isReverseRow(0))
+        let forward = try #require(TheoryOverlay.lines(s.a, layer: 0, glyphs: .unicode).first)
+        #expect(forward.values.map { $0 ?? -1 } == [0.125, 0.25, 0.5, 1])
+        let reverse = try #require(TheoryOverlay.lines(s.a, layer: 1, glyphs: .unicode).first)
+        #expect(reverse.values.map { $0 ?? -1 } == [1, 0.5, 0.25, 0.125])
+        s.ui.layer = 1
+        _ = update(&s, .key(.char("b")))
+        #expect(s.ui.mode == .stepThrough(cursor: 0))
+        #expect(s.ui.status?.text.contains("from t = 1") == true)
+        _ = update(&s, .key(.char("b")))
+        s.ui.layer = 0
+        _ = update(&s, .key(.char("b")))
+        #expect(s.ui.mode == .stepThrough(cursor: 3))
+    }
+
+    /// At the smallest size (60x16) the heatmap's title and legend keep whole words:
+    /// they read '‖∂L/∂h_t‖, last 163 iteratio' and '1e0   bla'.
+    @Test func theHeatmapTitleAndLegendKeepWholeWordsAtTheSmallestSize() {
+        let s = Fixture.state(width: 60, height: 16, report: Fixture.report(iteration: 300, norms: Fixture.decaying(steps: 50)), rows: 200)
+        let buf = Fixture.render(s)
+        let text = buf.text
+        #expect(text.range(of: #"iteratio(?!n)"#, options: .regularExpression) == nil, "\(text)")
+        guard let y = buf.row(containing: "scale ") else {
+            Issue.record("no legend: \(text)")
+            return
+        }
+        let legend = buf.line(y)
+        #expect(!legend.contains(" bl") || legend.contains("blank 0"), "\(legend)")
+        #expect(!legend.contains(" In") || legend.contains("Inf/NaN"), "\(legend)")
+    }
+
     /// With `o` the chart's title keeps the whole legend of the lines drawn at 100 columns
     /// (the residual cell's read '· ─ (1+γσ)^ℓ • (' and the vanilla one's '─ (γσ)^').
     @Test(arguments: [CellKind.rnn, .residual]) func theTheoryLegendFitsTheChartTitleAt100Columns(cell: CellKind) {
@@ -609,6 +647,15 @@ import RunStream
         s.a.losses = LossHistory()
         for v in [0.5, 0.4, 0.3] { s.a.losses.append(v) }
         #expect(!Fixture.render(s).text.contains("whole run, log"))
+    }
+
+    @Test func theOneLossIsShownWholeAtEightyColumns() {
+        var s = Fixture.state(report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        s.a.losses = LossHistory()
+        s.a.losses.append(0.5609)
+        let lines = Fixture.render(s).lines
+        let line = lines.first { $0.contains("one finite loss") || $0.contains("one loss") }
+        #expect(line?.trimmingCharacters(in: .whitespaces).hasSuffix("0.5609") == true, "\(lines.joined(separator: "\n"))")
     }
 
     @Test func layersCycleWithL() {

@@ -15,6 +15,33 @@ def _engine():
     return torch.autograd.Variable._execution_engine
 
 
+def ran_dtype(output_dtype: torch.dtype, weights: Dict[str, Tensor]) -> torch.dtype:
+    """The precision the module's arithmetic ran in. Its output's dtype is not enough:
+    under CPU autocast an nn.GRU, and any cell on a PackedSequence, returns float32
+    while the matrix products inside it ran in bfloat16 (autocast casts the products
+    the module makes, and casts only float32)."""
+    weight = next(iter(weights.values()))
+    if output_dtype != weight.dtype or weight.dtype != torch.float32:
+        return output_dtype
+    reduced = _autocast_dtype(weight.device.type)
+    return reduced if reduced is not None else output_dtype
+
+
+def _autocast_dtype(device_type: str) -> Optional[torch.dtype]:
+    """autocast's reduced dtype for the device when it is on here, else None."""
+    try:
+        if torch.is_autocast_enabled(device_type):
+            return torch.get_autocast_dtype(device_type)
+        return None
+    except (TypeError, AttributeError, RuntimeError):  # torch before 2.4: per-device functions
+        pass
+    if device_type == "cpu" and torch.is_autocast_cpu_enabled():
+        return torch.get_autocast_cpu_dtype()
+    if device_type == "cuda" and torch.is_autocast_enabled():
+        return torch.get_autocast_gpu_dtype()
+    return None
+
+
 class Capture:
     """One forward call. `on_backward` runs once at the end of each backward pass
     that reached the module's outputs (with the parameters' .grad final)."""
@@ -26,7 +53,7 @@ class Capture:
         self.layout = layout
         self.packed = isinstance(x, PackedSequence)
         self.weights = weights
-        self.ran_dtype = (out.data if self.packed else out).dtype
+        self.ran_dtype = ran_dtype((out.data if self.packed else out).dtype, weights)
         self.grads: Dict[str, Tensor] = {}
         self.on_backward = on_backward
         self._pending = False

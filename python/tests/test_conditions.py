@@ -64,7 +64,44 @@ def test_autocast_close_to_float32(tmp_path):
         assert lo == pytest.approx(hi, rel=0.05)
 
 
-def test_gru_under_cpu_autocast_ran_in_float32(tmp_path):
-    """CPU autocast leaves nn.GRU in float32: then nothing is inexact."""
-    header, _ = run(Net("gru"), tmp_path / "run.jsonl", autocast=torch.bfloat16)
-    assert header["dtype"] == "float32" and header["exact"] is True
+def test_gru_under_cpu_autocast_returns_float32_but_ran_in_bfloat16(tmp_path):
+    """CPU autocast returns nn.GRU's output in float32, but its matrix products ran in
+    bfloat16 (the output differs from float32's by bfloat16 rounding): inexact, said so."""
+    model = Net("gru")
+    x = batches(1)[0][0]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        low = model.rnn(x)[0]
+    assert low.dtype == torch.float32 and (low - model.rnn(x)[0]).abs().max() > 1e-4
+    header, _ = run(model, tmp_path / "run.jsonl", autocast=torch.bfloat16)
+    assert header["dtype"] == "float32 (autocast bfloat16)"
+    assert header["exact"] is False and "bfloat16" in header["inexact"][0]
+
+
+def test_packed_lstm_under_cpu_autocast_is_inexact(tmp_path):
+    """A PackedSequence also comes back in float32 from bfloat16 products."""
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(4, 8)
+    x = torch.nn.utils.rnn.pack_padded_sequence(torch.randn(6, 3, 4), torch.tensor([6, 4, 2]))
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(lstm, str(path), every=1) as scope:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out, _ = lstm(x)
+        assert out.data.dtype == torch.float32
+        out.data.square().sum().backward()
+        scope.step()
+    header, _ = strict_lines(path)
+    assert header["exact"] is False and header["dtype"] == "float32 (autocast bfloat16)"
+
+
+def test_float64_module_under_autocast_is_exact(tmp_path):
+    """autocast casts only float32: a float64 module runs in float64, exactly rerun."""
+    model = Net("gru").double()
+    x, y = (t.double() for t in batches(1)[0])
+    path = tmp_path / "run64.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    header, _ = strict_lines(path)
+    assert header["dtype"] == "float64" and header["exact"] is True
