@@ -36,6 +36,14 @@ def batches(n, T=6, B=3, inputs=4, seed=1):
     return [(torch.randn(T, B, inputs, generator=g), torch.randn(T, B, 2, generator=g)) for _ in range(n)]
 
 
+def train(model, scope, n):
+    """n iterations of the plain loop on `batches(n)`, each ending in scope.step(loss)."""
+    for x, y in batches(n):
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+
+
 def twins(seed=0, **kw):
     torch.manual_seed(seed)
     a = Net(**kw)

@@ -123,7 +123,7 @@ def run_script(body: str):
         import sys
         sys.path[:0] = [{package!r}, {os.path.dirname(__file__)!r}]
         import torch, rnnscope
-        from helpers import Net, batches
+        from helpers import Net, train
     """) + textwrap.dedent(body)
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
 
@@ -137,10 +137,7 @@ def test_a_script_that_never_closes_its_scope_still_ends_its_stream(ending, tmp_
     run = run_script(f"""
         model = Net()
         scope = rnnscope.watch(model.rnn, {str(path)!r}, every=1)
-        for x, y in batches(2):
-            loss = torch.nn.functional.mse_loss(model(x), y)
-            loss.backward()
-            scope.step(loss)
+        train(model, scope, 2)
         if {ending!r} == "raise":
             raise RuntimeError("the loop failed")
         if {ending!r} == "exit":
@@ -164,10 +161,7 @@ def test_a_scope_dropped_unclosed_ends_its_stream(tmp_path):
         def main():
             model = Net()
             scope = rnnscope.watch(model.rnn, {str(path)!r}, every=2)
-            for x, y in batches(3):
-                loss = torch.nn.functional.mse_loss(model(x), y)
-                loss.backward()
-                scope.step(loss)
+            train(model, scope, 3)
         main()
         gc.collect()
         print(open({str(path)!r}).read().splitlines()[-1])
