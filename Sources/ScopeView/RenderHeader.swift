@@ -171,10 +171,12 @@ extension StatusLine {
     static func cut(_ text: String, toWidth width: Int, _ buf: ScreenBuffer) -> String {
         var start = text
         while buf.displayWidth(start) > width, !start.isEmpty { start.removeLast() }
-        if text.dropFirst(start.count).first == " " { return withoutDanglingBound(start.trimmingCharacters(in: .whitespaces)) }
+        // (Trailing spaces go; leading ones stay: a split side's label is indented.)
+        func trimmedEnd<S: StringProtocol>(_ s: S) -> String { String(s.reversed().drop { $0 == " " }.reversed()) }
+        if text.dropFirst(start.count).first == " " { return withoutDanglingBound(trimmedEnd(start)) }
         for separator in ["  ", " "] {
             if let r = start.range(of: separator, options: .backwards) {
-                let kept = start[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+                let kept = trimmedEnd(start[..<r.lowerBound])
                 if buf.displayWidth(kept) * 2 >= width { return withoutDanglingBound(kept) }
             }
         }

@@ -64,11 +64,15 @@ enum SplitScreen {
         buf.fill(top, style: style)
         // Two streams are named by their files; two simulations by what B changed.
         let what = s.stream != nil ? "\(s.scenario.name): \(s.scenario.title)" : differs.isEmpty ? "the same settings" : differs.joined(separator: ", ")
-        var x = buf.put((focused ? "▶ " : "  ") + name.name + ": " + what,
-                        x: top.x, y: top.y, style: style, limit: top.maxX)
         var figures = "iteration \(s.latestIteration)"
         if let loss = s.latestLoss { figures += "   loss \(Format.number(loss))" }
         if s.diverged { figures += s.stream != nil ? "   INF/NAN" : "   DIVERGED" }
+        // The name ends at a word with an ellipsis where it would run into the figures (a
+        // stream's long title), unless the row is too narrow for both: then it has the row.
+        let label = (focused ? "▶ " : "  ") + name.name + ": " + what
+        let room = top.width - buf.displayWidth(figures) - 4
+        var x = buf.put(StatusLine.ellipsized(label, toWidth: room >= 24 ? room : top.width - 1, buf),
+                        x: top.x, y: top.y, style: style, limit: top.maxX)
         let fx = top.maxX - buf.displayWidth(figures) - 1
         if fx > x + 2 { x = buf.put(figures, x: fx, y: top.y, style: style, limit: top.maxX) }
         guard chart.height >= 8 else { return GradientChart.render(s, ui, scale: scale, glyphs: glyphs, into: &buf, chart) }

@@ -22,6 +22,22 @@ import Testing
         return s
     }
 
+    /// A side's name longer than its row (a stream's long title, many toggles on B) ends at a
+    /// word with an ellipsis before the side's figures, which stay: a rank's file name ran
+    /// into the edge with a dangling "·" and no iteration or loss.
+    @Test func aLongSideNameEndsBeforeItsFigures() throws {
+        var s = split(width: 100, height: 32, b: Fixture.decaying(steps: 50))
+        for key in ["\t", "c", "t", "g", "}", "+"] { _ = press(&s, key == "\t" ? .tab : .char(Character(key))) }
+        let buf = Fixture.render(s)
+        let row = try #require(buf.lines.first { $0.hasPrefix("▶ B: ") }, "\(buf.text)")
+        #expect(row.contains("…") && row.contains("iteration "), "\(row)")
+        let name = try #require(row.components(separatedBy: " …").first)
+        #expect(name.hasPrefix("▶ B: ") && !name.hasSuffix(","), "\(row)")
+        // The unfocused side keeps its indent.
+        let a = try #require(buf.lines.first { $0.contains("A: ") }, "\(buf.text)")
+        #expect(a.hasPrefix("  A: "), "\(a)")
+    }
+
     /// Both halves of a comparison judged on screen: each side keeps its own verdict on its
     /// figures row, whichever arrived last (the status line shows only the latest).
     @Test func eachSideShowsItsOwnVerdict() {
