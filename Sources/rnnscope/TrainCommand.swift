@@ -121,6 +121,9 @@ struct TrainCommand: ParsableCommand {
             view = OfflineView(scenario: scenario, width: w, height: h, task: trainer.task)
         }
         let progress = jsonl ? nil : ProgressBar(total: iterations)
+        // A stream stopped by a signal still ends with its end record (after the output files'
+        // guards are in place, which it then hands the signal to).
+        if jsonl { StreamInterrupt.install() }
         var first: IterationReport?
         var last: IterationReport?
         var firstNonfinite: Int?
@@ -135,6 +138,11 @@ struct TrainCommand: ParsableCommand {
             if jsonl {
                 print(Self.jsonLine(r, clipMaxNorm: trainer.options.clipNorm))
                 StandardStreams.flush()
+                if let signal = StreamInterrupt.requested {
+                    print(StreamEnd.line)
+                    StandardStreams.flush()
+                    StreamInterrupt.end(by: signal)
+                }
             } else {
                 progress?.update(r.iteration, loss: r.loss)
             }
@@ -146,6 +154,7 @@ struct TrainCommand: ParsableCommand {
             // Closing the stream says so: `watch` on the file shows ENDED, not a run that may go on.
             print(StreamEnd.line)
             StandardStreams.flush()
+            StreamInterrupt.uninstall()
         }
         do { try csvFile?.commit() } catch { throw Failure(error, flag: "--csv") }
         do {

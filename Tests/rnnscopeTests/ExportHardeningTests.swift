@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RNNSim
+import RunStream
 
 /// `--csv`, `--svg` and `--record` follow the rules of every output file
 /// (`OutputFile`): what is not a regular file is refused before the run, a
@@ -82,6 +83,38 @@ import Testing
     /// SIGTERM and SIGINT while `--csv` and `--svg` are open through a long
     /// headless run: the process dies of the signal and nothing is left (the
     /// files being written have no name until the end of the run).
+    /// `train --headless --jsonl` stopped by Ctrl-C, SIGTERM or SIGHUP ends its stream (the view
+    /// on the file then shows ENDED, not a run that may go on) and still dies of the signal,
+    /// its --csv temporary removed.
+    @Test func aSignalEndsAStreamWithItsEndRecord() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let errPath = dir.appendingPathComponent("err").path, stream = dir.appendingPathComponent("run.jsonl").path
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for (signal, csv) in [(SIGINT, false), (SIGTERM, true), (SIGHUP, false)] {
+            let pid = try HardeningTests.spawn(["train", "--headless", "--iterations", "100000000", "--set", "network.hidden=4", "--jsonl"]
+                                                + (csv ? ["--csv", out.appendingPathComponent("n.csv").path] : []),
+                                               errPath: errPath, outPath: stream)
+            var status: Int32 = 0
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline && waitpid(pid, &status, WNOHANG) == 0
+                    && ((try? String(contentsOfFile: stream, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 4 {
+                usleep(1000)
+            }
+            kill(pid, signal)
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            #expect(status & 0x7f == signal, "died of signal \(signal): status \(status)")
+            let lines = try String(contentsOfFile: stream, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.last == "" && lines.dropLast().last.map(String.init) == StreamEnd.line, "signal \(signal): \(lines.suffix(2))")
+            // Every line before it whole: the header and records.
+            for line in lines.dropLast(2) {
+                #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line.prefix(80))")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty, "signal \(signal) left a temporary")
+        }
+    }
+
     @Test func aSignalDuringALongRunLeavesNoTemporaryFiles() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }

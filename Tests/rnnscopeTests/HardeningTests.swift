@@ -132,12 +132,13 @@ import Testing
     /// Starts the binary with stdout to /dev/null and stderr to `errPath`, with
     /// no signal blocked (a test's thread may block them, and a child inherits
     /// the mask: Foundation's Process does not clear it).
-    static func spawn(_ args: [String], errPath: String, environment extra: [String: String] = [:]) throws -> pid_t {
+    static func spawn(_ args: [String], errPath: String, outPath: String = "/dev/null",
+                      environment extra: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let argv = ([Binary.url.path] + args).map { strdup($0) } + [nil]
         var env = ProcessInfo.processInfo.environment
