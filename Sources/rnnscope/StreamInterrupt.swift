@@ -21,9 +21,13 @@ enum StreamInterrupt {
             return
         }
         StreamInterrupt.caught = sig_atomic_t(signal)
+        // write(2) is async-signal-safe; the message is a constant, its bytes fixed beforehand.
+        _ = StreamInterrupt.notice.withUTF8Buffer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
+    private static let notice: StaticString = "rnnscope: ending the stream after this iteration (a second signal stops it at once)\n"
 
     static func install() {
+        _ = notice.utf8CodeUnitCount  // initialised here, not first inside the handler
         for s in signals {
             var action = sigaction()
             #if canImport(Glibc)

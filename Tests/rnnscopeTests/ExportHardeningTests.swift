@@ -112,6 +112,7 @@ import RunStream
                 #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line.prefix(80))")
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty, "signal \(signal) left a temporary")
+            #expect(try String(contentsOfFile: errPath, encoding: .utf8).contains("ending the stream after this iteration"))
         }
     }
 
