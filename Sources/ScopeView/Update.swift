@@ -148,7 +148,7 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
     // deliver its last numbers: they belong to no run on screen.
     guard u.generation == state[side].generation else { return }
     let i = state.index(side)
-    let before = state.runs[i].moment
+    let before = state.runs[i].moment, pausedBefore = state.runs[i].selfPause
     absorb(u, into: &state.runs[i])
     // B's step-through and status line are A's screen's: B's report leaves them as they are.
     if side == .a {
@@ -157,7 +157,11 @@ func absorb(_ state: inout AppState, _ u: SessionUpdate, from side: Side) {
         }
         // The run stopped itself: the view says why for as long as it stays paused; and the
         // verdict is what the row is for: it replaces a passing message (a slide's "3 of 16").
-        if u.selfPause != nil || u.moment != nil { state.ui.status = nil }
+        // Only a new stop or verdict: every report repeats the latest, and a key's answer after
+        // it (c's "clipping on", PgDn's "the lecture's last preset") would last one report.
+        if (u.selfPause != nil && u.selfPause != pausedBefore) || (u.moment != nil && u.moment != before) {
+            state.ui.status = nil
+        }
     }
     // There is one status line: a notice (weights saved) is marked with its side in the split,
     // and the moment shown is the latest of either run's; two judged at one iteration (a

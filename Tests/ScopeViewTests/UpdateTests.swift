@@ -373,3 +373,41 @@ import Testing
         #expect(update(&s, .reportB(SessionUpdate(generation: s[.b].generation, error: why))) == [.fail(why)])
     }
 }
+
+/// A key's answer stays on the status line until it expires, while the run's reports go on
+/// repeating the verdict it judged: only a new verdict or a new stop takes the line. After
+/// vanishing's moment, c's "clipping on" lasted one report (about 50 ms), and in a lecture
+/// PgDn's "the lecture's last preset" was lost to the report that came after it.
+@Suite struct StatusAfterTheMomentTests {
+    @Test func aRepeatedVerdictLeavesAKeysAnswer() {
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        let verdict = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: verdict, selfPause: .moment(iteration: 1))))
+        _ = update(&s, .key(.char(" ")))  // on past the moment
+        _ = update(&s, .key(.char("c")))
+        let answer = s.ui.status?.text
+        #expect(answer?.contains("clipping") == true, "\(answer ?? "nothing said")")
+        // The next reports repeat the verdict: the answer stays.
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: verdict)))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: verdict)))
+        #expect(s.ui.status?.text == answer)
+        // A new verdict takes the line, as does a new stop.
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ after 200 iterations: loss = 0.1 < 0.2")))
+        #expect(s.ui.status == nil)
+        _ = update(&s, .key(.char("c")))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, selfPause: .iterationLimit(500))))
+        #expect(s.ui.status == nil)
+    }
+
+    /// Stopped at its moment, a key's answer outlives a late report repeating that stop.
+    @Test func aRepeatedStopLeavesAKeysAnswer() {
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: Fixture.decaying(steps: 50)))
+        let verdict = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: verdict, selfPause: .moment(iteration: 1))))
+        _ = update(&s, .key(.char("c")))
+        let answer = s.ui.status?.text
+        #expect(answer != nil)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: verdict, selfPause: .moment(iteration: 1))))
+        #expect(s.ui.status?.text == answer)
+    }
+}
