@@ -357,11 +357,7 @@ final class TemporaryFileGuard {
                 var current = sigaction()
                 sigaction(s, nil, &current)
                 guard handlerIsDefault(current) else { continue }
-                var action = sigaction()
-                setHandler(&action, Self.onSignal)
-                sigemptyset(&action.sa_mask)
-                action.sa_flags = 0
-                sigaction(s, &action, Self.previous + Int(s))
+                installSignalHandler(s, Self.onSignal, saving: Self.previous)
                 Self.installed[Int(s)] = true
             }
         }
@@ -409,10 +405,18 @@ private func handlerIsDefault(_ action: sigaction) -> Bool {
     #endif
 }
 
-private func setHandler(_ action: inout sigaction, _ handler: @convention(c) (Int32) -> Void) {
+/// Installs `handler` for `signal` (no flags, nothing masked: a blocked read returns, so a
+/// loop sees a flag the handler sets), the action in place before saved at `previous[signal]`.
+/// The one way the program's signal handlers are put in place.
+public func installSignalHandler(_ signal: Int32, _ handler: @convention(c) (Int32) -> Void,
+                                 saving previous: UnsafeMutablePointer<sigaction>) {
+    var action = sigaction()
     #if canImport(Glibc)
     action.__sigaction_handler.sa_handler = handler
     #else
     action.__sigaction_u.__sa_handler = handler
     #endif
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(signal, &action, previous + Int(signal))
 }

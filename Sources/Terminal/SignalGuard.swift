@@ -96,15 +96,7 @@ enum SignalGuard {
     }
 
     private static func set(_ signal: Int32, handler: @convention(c) (Int32) -> Void) {
-        var action = sigaction()
-        #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = handler
-        #else
-        action.__sigaction_u.__sa_handler = handler
-        #endif
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0  // no SA_RESTART: a blocked read returns, and the loop sees the flag
-        sigaction(signal, &action, previous + Int(signal))
+        installSignalHandler(signal, handler, saving: previous)  // no SA_RESTART: a blocked read returns
     }
 
     private static let onQuitSignal: @convention(c) (Int32) -> Void = { signal in

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RNNSim
 
 /// `train --headless --jsonl` asked to stop by a signal (Ctrl-C, SIGTERM, SIGHUP) ends its
 /// stream first: the iteration under way finishes, the end record is written, and the
@@ -28,17 +29,7 @@ enum StreamInterrupt {
 
     static func install() {
         _ = notice.utf8CodeUnitCount  // initialised here, not first inside the handler
-        for s in signals {
-            var action = sigaction()
-            #if canImport(Glibc)
-            action.__sigaction_handler.sa_handler = onSignal
-            #else
-            action.__sigaction_u.__sa_handler = onSignal
-            #endif
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
-            sigaction(s, &action, previous + Int(s))
-        }
+        for s in signals { installSignalHandler(s, onSignal, saving: previous) }
     }
 
     /// The signal that asked to stop, if one did.
