@@ -197,12 +197,9 @@ import Testing
     /// ended at "clipping on, ‖g‖ ≤ 1.5625" (the c undone, two - lost), and six + counted four:
     /// the view takes a record's clipping only once the loop has read its latest change.
     @Test func fastClipKeysAreNotUndoneByRecordsMadeBeforeTheLoopReadThem() throws {
-        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
-        defer { unlink(path); unlink(path + ".control") }
-        let (s, first) = started(path, speed: .infinity)
-        var state = first
-        defer { s.stop() }
-        follow(s, &state) { $0.a.latestIteration == 5 }
+        let (path, s, followed) = try steeredLoopClippingAt100()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = followed
         #expect(state.a.clip == 100)
         var loop = (clip: 100.0, seq: 0), i = 1
         func press(_ keys: String) throws {
@@ -233,12 +230,9 @@ import Testing
     /// A record the session read before the key's change reached it, but which the view
     /// takes in after the key, is older than the change too: it does not undo it.
     @Test func aRecordTakenInAfterTheKeyButReadBeforeItDoesNotUndoIt() throws {
-        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
-        defer { unlink(path); unlink(path + ".control") }
-        let (s, first) = started(path, speed: .infinity)
-        var state = first
-        defer { s.stop() }
-        follow(s, &state) { $0.a.latestIteration == 5 }
+        let (path, s, followed) = try steeredLoopClippingAt100()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = followed
         try append(path, [Self.record(2, clip: 100, seq: 0)])
         Thread.sleep(forTimeInterval: 0.3)     // read and published; the view has not polled
         press("c", &state, s)
@@ -250,12 +244,9 @@ import Testing
     /// A loop that goes on writing records made before the view's change, past the iteration
     /// under way, does not read the control file: its records are its clipping, and the view says so.
     @Test func aLoopThatDoesNotTakeTheClippingIsSaid() throws {
-        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
-        defer { unlink(path); unlink(path + ".control") }
-        let (s, first) = started(path, speed: .infinity)
-        var state = first
-        defer { s.stop() }
-        follow(s, &state) { $0.a.latestIteration == 5 }
+        let (path, s, followed) = try steeredLoopClippingAt100()
+        defer { s.stop(); unlink(path); unlink(path + ".control") }
+        var state = followed
         press("c", &state, s)
         follow(s, &state, timeout: 0.2) { _ in false }
         try append(path, [Self.record(2, clip: 100, seq: 0)])     // the iteration under way
@@ -375,6 +366,16 @@ import Testing
         let (s, first) = started(path, speed: .infinity)
         var state = first
         follow(s, &state) { $0.a.latestIteration == 5 && $0.a.report != nil }
+        return (path, s, state)
+    }
+
+    /// A steered loop's first record, made clipping at 100 (clip_seq 0), followed: the file,
+    /// its session (running) and the view's state. The caller stops the session and removes the files.
+    func steeredLoopClippingAt100() throws -> (path: String, session: StreamSession, state: AppState) {
+        let path = try file([Self.steered, Self.record(1, clip: 100, seq: 0)])
+        let (s, first) = started(path, speed: .infinity)
+        var state = first
+        follow(s, &state) { $0.a.latestIteration == 5 }
         return (path, s, state)
     }
 
