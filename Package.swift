@@ -6,13 +6,28 @@ import PackageDescription
 /// again in debug (the numerical tests also run several times faster optimised).
 /// Measured at no cost to the kernels' speed (within 2%, the run-to-run noise).
 let testable: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .when(configuration: .release))]
-/// The vector width of the building machine (see the Kernels target), and the
-/// kernels' bodies visible to the modules that call them.
-let native: [SwiftSetting] = testable + [.unsafeFlags(["-target-cpu", "native", "-cross-module-optimization"])]
+/// The CPU the simulation modules are compiled for: the building machine's own
+/// (`native`, its widest vectors) unless RNNSCOPE_CPU names another, such as
+/// `haswell` for a copy that runs on any x86 machine with AVX2 and FMA
+/// (docs/performance.md#a-copy-for-another-machine). The binary refuses, in one
+/// line, to run on a CPU without what it was compiled for (BuildFeatures).
+let cpu = Context.environment["RNNSCOPE_CPU"] ?? "native"
+guard !cpu.isEmpty, cpu.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+    fatalError("RNNSCOPE_CPU=\(cpu) is not a CPU name: native, haswell, skylake-avx512, znver4, …")
+}
+/// That CPU's vector width (see the Kernels target), and the kernels' bodies
+/// visible to the modules that call them.
+let forCPU: [SwiftSetting] = testable + [.unsafeFlags(["-target-cpu", cpu, "-cross-module-optimization"])]
+/// The same CPU for C, whose predefined macros then name the extensions the build may use.
+#if arch(x86_64)
+let forCPUinC: [CSetting] = [.unsafeFlags(["-march=\(cpu)"])]
+#else
+let forCPUinC: [CSetting] = []
+#endif
 
-// The simulation modules are compiled for the building machine's vector width
-// (`-target-cpu native`, below), and the release binary links the Swift runtime
-// statically; README's "Speed" section says why.
+// The simulation modules are compiled for one CPU's vector width (`forCPU`,
+// above), and the release binary links the Swift runtime statically; README's
+// "Speed" section says why.
 
 // The broadcast kernel's main tile (Sources/Kernels/TileShape.swift):
 // 12 rows × 2 vectors unless RNNSCOPE_TILE names another shape for the
@@ -44,17 +59,17 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             exclude: ["microkernels.py"],
             // The micro-kernels are written for AVX-512 (SIMD16<Float> in zmm registers,
-            // FMA); without this they compile to SSE. `native` is the build machine's own
+            // FMA); without a CPU they compile to SSE. `native` is the build machine's own
             // CPU, so a build never uses instructions the machine that built it lacks.
-            swiftSettings: native + [.define("TILE_\(tile)")]
+            swiftSettings: forCPU + [.define("TILE_\(tile)")]
         ),
         // Eigen- and singular-value solvers: ρ(W_hh) by restarted Arnoldi with implicit
         // shifts, σ_max by Lanczos, the Jacobian-product norm, random orthogonal matrices.
-        .target(name: "Spectral", dependencies: ["Kernels", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: native),
+        .target(name: "Spectral", dependencies: ["Kernels", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: forCPU),
         // The maths of a recurrent network: network and parameters, cells (forward beside
         // backward), the one BPTT loop, tasks, losses, optimisers, training, settings;
         // and the one way a file is read and written (bounded reads, atomic outputs).
-        .target(name: "RNNSim", dependencies: ["Kernels", "Spectral", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: native),
+        .target(name: "RNNSim", dependencies: ["Kernels", "Spectral", .product(name: "RealModule", package: "swift-numerics")], swiftSettings: forCPU),
         // The user's model and data as files: safetensors read and written, PyTorch
         // state-dict names and shapes, pickled checkpoints refused with advice, data files.
         .target(name: "ModelIO", dependencies: ["RNNSim"], swiftSettings: testable),
@@ -65,6 +80,11 @@ let package = Package(
         .target(name: "RunStream", dependencies: ["RNNSim"], swiftSettings: testable),
         // App state, update(state, event) and render(state) into a screen buffer: no curses.
         .target(name: "ScopeView", dependencies: ["RNNSim", "Kernels", "Spectral", "ModelIO", "Scenarios", "RunStream"], swiftSettings: testable),
+        // The x86 extensions the running CPU has (compiled for any x86-64), and those
+        // this build may use (compiled for the simulation modules' CPU): the command
+        // compares them before anything else runs.
+        .target(name: "CPUFeatures"),
+        .target(name: "BuildFeatures", dependencies: ["CPUFeatures"], cSettings: forCPUinC),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW", providers: [.apt(["libncurses-dev"])]),
         // The only code that touches curses.
         .target(name: "Terminal", dependencies: ["ScopeView", "CNCursesW"], swiftSettings: testable),
@@ -72,6 +92,7 @@ let package = Package(
             name: "rnnscope",
             dependencies: [
                 "RNNSim", "Kernels", "Spectral", "ModelIO", "Scenarios", "RunStream", "ScopeView", "Terminal",
+                "CPUFeatures", "BuildFeatures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // A release binary carries the Swift runtime and Foundation inside it:
@@ -88,6 +109,6 @@ let package = Package(
         .testTarget(name: "ScopeViewTests", dependencies: ["ScopeView", "Kernels", "ModelIO"], exclude: ["Frames"]),
         // Runs the built `rnnscope` binary (which `swift test` always builds); not
         // linked against it, so the test bundle keeps the shared Swift runtime.
-        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim", "Kernels", "ModelIO"]),
+        .testTarget(name: "rnnscopeTests", dependencies: ["RNNSim", "Kernels", "ModelIO", "CPUFeatures", "BuildFeatures"]),
     ]
 )

@@ -20,6 +20,9 @@ enum Entry {
     /// Parses and runs, so that every bad input ends as one line on stderr and exit status 2.
     static func main() {
         StandardStreams.prepare()
+        // Before anything compiled for the build's CPU runs (parsing the settings already does).
+        let missing = CPUCheck.missing()
+        if !missing.isEmpty { StandardStreams.fail(CPUCheck.refusal(missing), status: 2) }
         do {
             var command = try RNNScope.parseAsRoot()
             try command.run()
