@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// A release build the tests can import (`@testable`): `swift test -c release` then
@@ -29,11 +30,28 @@ let forCPUinC: [CSetting] = []
 // above), and the release binary links the Swift runtime statically; README's
 // "Speed" section says why.
 
-// The broadcast kernel's main tile (Sources/Kernels/TileShape.swift):
-// 12 rows × 2 vectors unless RNNSCOPE_TILE names another shape for the
-// processor built on (docs/performance.md#tile-shapes).
-let tileShapes = ["12x2", "8x3", "6x4", "4x6"]
-let tile = Context.environment["RNNSCOPE_TILE"] ?? "12x2"
+/// Whether that CPU has AVX-512 (32 vector registers of 16 floats): for
+/// `native` the building machine's flags, otherwise the LLVM names that have it.
+func hasAVX512(_ cpu: String) -> Bool {
+    if cpu == "native" {
+        #if os(Linux) && arch(x86_64)
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return info.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).contains("avx512f")
+        #else
+        return false
+        #endif
+    }
+    return ["skylake-avx512", "skx", "cascadelake", "cooperlake", "cannonlake", "icelake-client", "icelake-server",
+            "rocketlake", "tigerlake", "sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d",
+            "diamondrapids", "znver4", "znver5", "x86-64-v4", "knl", "knm"].contains(cpu)
+}
+
+// The broadcast kernel's main tile (Sources/Kernels/TileShape.swift): 12 rows ×
+// 2 vectors with AVX-512, 6 × 1 where a 16-float vector takes two registers of
+// sixteen (AVX2) or four (NEON), unless RNNSCOPE_TILE names another shape
+// (docs/performance.md#tile-shapes).
+let tileShapes = ["12x2", "8x3", "6x4", "4x6", "6x1"]
+let tile = Context.environment["RNNSCOPE_TILE"] ?? (hasAVX512(cpu) ? "12x2" : "6x1")
 guard tileShapes.contains(tile) else {
     fatalError("RNNSCOPE_TILE=\(tile) is not a tile shape: one of \(tileShapes.joined(separator: ", "))")
 }
