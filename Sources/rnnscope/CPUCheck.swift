@@ -11,11 +11,14 @@ enum CPUCheck {
             .map { String(cString: rnnscope_cpu_feature_name(Int32($0))) }
     }
 
-    /// The line that ends such a run: what is missing, and the two ways out.
+    /// The line that ends such a run: what is missing, and the two ways out
+    /// (a copy for any AVX2 machine, or for any x86-64 where AVX2 is missing too).
     static func refusal(_ missing: [String]) -> String {
         let shown = missing.count > 4 ? missing.prefix(4).joined(separator: ", ") + " and \(missing.count - 4) more"
                                        : missing.joined(separator: ", ")
+        let portable = missing.contains("avx2") ? "any x86-64 machine with RNNSCOPE_CPU=x86-64"
+                                                : "any AVX2 machine with RNNSCOPE_CPU=haswell"
         return "rnnscope: this copy was built for a CPU with \(shown), which this one lacks; build it on this machine, "
-            + "or build a copy for any AVX2 machine with RNNSCOPE_CPU=haswell swift build -c release"
+            + "or build a copy for \(portable) swift build -c release"
     }
 }
