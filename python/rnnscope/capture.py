@@ -70,7 +70,8 @@ class Capture:
             self.unbatched = x.dim() == 2
             self.data = x.detach()
             self.sorted_indices = None
-        h0, c0 = (hx if isinstance(hx, tuple) else (hx, None)) if hx is not None else (None, None)
+        # nn.LSTM takes (h0, c0) as a list too.
+        h0, c0 = (tuple(hx) if isinstance(hx, (tuple, list)) else (hx, None)) if hx is not None else (None, None)
         self.h0 = h0.detach() if h0 is not None else None
         self.c0 = c0.detach() if c0 is not None else None
         # In-place changes to the inputs before scope.step() would make the rerun wrong: checked then.
