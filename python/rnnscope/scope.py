@@ -17,7 +17,7 @@ from .control import Control
 from .layout import describe, find_recurrent
 from .spectral import spectrum
 from .stream import END, StreamWriter, rank_path
-from .unroll import gradient_norms
+from .unroll import gradient_norms, rerun_dtype
 
 
 MAX_CALLS = 16
@@ -254,7 +254,7 @@ class Scope:
         if cap is None:
             return
         weight_dtype = next(iter(cap.weights.values())).dtype
-        norms = gradient_norms(self.layout, cap.inputs(), weight_dtype)
+        norms = gradient_norms(self.layout, cap.inputs(), rerun_dtype(weight_dtype))
         if not self._header_written:
             self._write_header(cap, weight_dtype)
         grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)

@@ -1,4 +1,5 @@
-"""What cannot be exact is said: inter-layer dropout in training, autocast; a GradScaler's scale is taken out."""
+"""What cannot be exact is said: inter-layer dropout in training, autocast, half-precision
+weights. A GradScaler's scale is taken out."""
 import pytest
 import torch
 
@@ -176,3 +177,42 @@ def test_grad_scaler_of_an_earlier_run_is_not_this_loops(tmp_path):
         scope.step(loss)
     _, rec = strict_lines(path)
     assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=1e-10)
+
+
+class LastStep(torch.nn.Module):
+    """A loss at the last step only, so that ‖∂L/∂h_t‖ falls by orders of magnitude back in time."""
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.LSTM(4, 16)
+        self.fc = torch.nn.Linear(16, 1)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][-1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_half_precision_module_is_rerun_in_float32_and_says_so(dtype, tmp_path):
+    """A float16 rerun buries the vanishing steps in its rounding (subnormals from 6e-8): 4× off
+    at t = 1 here, under a header saying exact. The rerun is float32, and the header says why
+    it is not the module's own backward."""
+    torch.manual_seed(8)
+    model = LastStep().to(dtype)
+    x, y = torch.randn(30, 8, 4).to(dtype), torch.randn(8, 1).to(dtype)
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    header, rec = strict_lines(path)
+    name = str(dtype).replace("torch.", "")
+    assert header["dtype"] == name and header["exact"] is False
+    assert len(header["inexact"]) == 1 and name in header["inexact"][0] and "float32 rerun" in header["inexact"][0]
+    # The same weights and output gradients in float64: only the output gradients' own rounding differs.
+    wide = LastStep().double()
+    wide.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+    grad_out = {}
+    out = wide.rnn(x.double())[0]
+    out.register_hook(lambda g: grad_out.setdefault("g", g))
+    torch.nn.functional.mse_loss(wide.fc(out[-1]), y.double()).backward()
+    want, _ = reference_norms(wide, "rnn", lambda m: (m.rnn(x.double())[0] * grad_out["g"]).sum())
+    assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=2e-2)
