@@ -18,7 +18,7 @@ public enum SamePath {
         if stat(path, &info) == 0 { return "inode \(info.st_dev):\(info.st_ino)" }
         let target = (try? OutputFile.resolveLinks(path)) ?? path
         let absolute = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
-        let directory = (absolute as NSString).deletingLastPathComponent
+        let directory = absolute.pathFolder
         let name = (absolute as NSString).lastPathComponent
         guard let real = realpath(directory, nil) else { return "path " + (absolute as NSString).standardizingPath }
         defer { free(real) }

@@ -59,7 +59,7 @@ public final class OutputFile {
         self.way = way
         let unnamed = way != .atTheEnd
         (target, mode) = try Self.destination(path)
-        let parent = (target as NSString).deletingLastPathComponent
+        let parent = target.pathFolder
         directory = parent.isEmpty ? "." : parent
         var opened: Int32 = -1
         if unnamed, let flag = Self.unnamedFlag {
@@ -197,7 +197,7 @@ public final class OutputFile {
     /// whose result it would write.
     public static func check(_ path: String) throws {
         let (target, _) = try destination(path)
-        let directory = (target as NSString).deletingLastPathComponent
+        let directory = target.pathFolder
         var info = stat()
         if !directory.isEmpty && stat(directory, &info) != 0 {
             throw OutputFileError(path: path, reason: errno == ENOENT ? "directory \(TextSafety.quoted(directory)) does not exist" : String(cString: strerror(errno)))
@@ -240,7 +240,7 @@ public final class OutputFile {
             let count = readlink(current, &buffer, buffer.count - 1)
             guard count >= 0 else { throw OutputFileError(path: path, reason: String(cString: strerror(errno))) }
             let link = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = link.hasPrefix("/") ? link : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
+            current = link.hasPrefix("/") ? link : (current.pathFolder as NSString).appendingPathComponent(link)
         }
         throw OutputFileError(path: path, reason: "too many levels of symbolic links")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 
 /// The control file through which the view steers a loop that opted in
 /// (`rnnscope.watch(..., control=True)`): pause, one iteration through, and the
@@ -64,7 +65,7 @@ public final class StreamControl {
     }
 
     private func write() throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = path.pathFolder
         let temporary = (dir.isEmpty ? "." : dir) + "/.rnnscope-control.\(getpid()).tmp"
         let bytes = Array(text.utf8)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)

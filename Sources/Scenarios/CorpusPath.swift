@@ -1,4 +1,5 @@
 import Foundation
+import RNNSim
 
 /// `task.corpus` as a scenario file names it: a file in the scenario's folder or
 /// below. A stranger's scenario must not read `/etc/shadow` or `../../.ssh/id_rsa`
@@ -36,7 +37,7 @@ enum CorpusPath {
     private static func lexical(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         let standard = (absolute as NSString).standardizingPath
-        let folder = (standard as NSString).deletingLastPathComponent
+        let folder = standard.pathFolder
         return (real(folder) ?? folder) + "/" + (standard as NSString).lastPathComponent
     }
 }

@@ -40,7 +40,7 @@ struct WatchCommand: ParsableCommand {
                 throw ValidationError("\(TextSafety.quoted(path)) is \(OutputFile.kindName(info.st_mode)), not a stream: watch follows a file, a FIFO or - (standard input)")
             }
             // A file that does not exist yet is waited for; a folder that does not exist is a typo.
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = path.pathFolder
             if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) {
                 throw ValidationError("no folder \(TextSafety.quoted(folder)) for the stream \(TextSafety.quoted(path))")
             }

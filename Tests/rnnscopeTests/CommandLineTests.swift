@@ -24,11 +24,12 @@ enum Binary {
         packageRoot.appendingPathComponent("Tests/RNNSimTests/Fixtures/\(path)").path
     }
 
-    static func run(_ args: [String], stdin: Data? = nil, executable: URL? = nil, environment extra: [String: String] = [:]) throws -> Run {
+    static func run(_ args: [String], stdin: Data? = nil, executable: URL? = nil, environment extra: [String: String] = [:],
+                    in directory: URL? = nil) throws -> Run {
         let p = Process()
         p.executableURL = executable ?? url
         p.arguments = args
-        p.currentDirectoryURL = packageRoot
+        p.currentDirectoryURL = directory ?? packageRoot
         var env = ProcessInfo.processInfo.environment
         env["RNNSCOPE_SCENARIOS"] = packageRoot.appendingPathComponent("Scenarios").path
         for (k, v) in extra { env[k] = v }

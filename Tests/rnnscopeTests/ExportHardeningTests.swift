@@ -61,6 +61,25 @@ import RunStream
         #expect(info.st_mode & S_IFMT == S_IFCHR)
     }
 
+    /// A name of one character (`--csv a`, `watch s`) ended the process on SIGILL with no
+    /// message before anything ran: Foundation's deletingLastPathComponent traps on it. It is
+    /// a file like any other, a link of that name too.
+    @Test func aOneCharacterNameIsAFileLikeAnyOther() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        symlink("n.csv", dir.appendingPathComponent("l").path)
+        let model = Binary.fixture("stock/fc-2layers/model.safetensors"), data = Binary.fixture("stock/fc-2layers/data.safetensors")
+        let r = try Binary.run(["train", "--headless", "--iterations", "2", "--set", "network.hidden=4", "--csv", "l", "--svg", "b"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("n.csv").path, encoding: .utf8).hasPrefix("iteration,layer,t,norm\n"))
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("b").path, encoding: .utf8).contains("<svg"))
+        let g = try Binary.run(["grads", "--model", model, "--data", data, "--out", "g"], in: dir)
+        #expect(g.status == 0 && FileManager.default.fileExists(atPath: dir.appendingPathComponent("g").path), "\(g.stderr)")
+        // No terminal here: refused in one line, as any other name is.
+        let w = try Binary.run(["watch", "s"], in: dir)
+        #expect(w.status == 2 && w.stderr.split(separator: "\n").count == 1 && w.stderr.contains("terminal"), "\(w.stderr)")
+    }
+
     @Test func svgThroughASymlinkKeepsTheLinkAndTheMode() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }

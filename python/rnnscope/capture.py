@@ -46,7 +46,8 @@ class Capture:
     """One forward call. `on_backward` runs once at the end of each backward pass
     that reached the module's outputs (with the parameters' .grad final)."""
 
-    def __init__(self, layout: Layout, args, kwargs, output, weights: Dict[str, Tensor], on_backward=None):
+    def __init__(self, layout: Layout, args, kwargs, output, weights: Dict[str, Tensor], on_backward=None,
+                 loss_scale=None):
         x = args[0] if args else kwargs["input"]
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         out, hidden = output
@@ -56,6 +57,7 @@ class Capture:
         self.ran_dtype = ran_dtype((out.data if self.packed else out).dtype, weights)
         self.grads: Dict[str, Tensor] = {}
         self.on_backward = on_backward
+        self.loss_scale = loss_scale
         self._pending = False
         self.hooked = False
         self.backward_seen = False
@@ -68,7 +70,8 @@ class Capture:
             self.unbatched = x.dim() == 2
             self.data = x.detach()
             self.sorted_indices = None
-        h0, c0 = (hx if isinstance(hx, tuple) else (hx, None)) if hx is not None else (None, None)
+        # nn.LSTM takes (h0, c0) as a list too.
+        h0, c0 = (tuple(hx) if isinstance(hx, (tuple, list)) else (hx, None)) if hx is not None else (None, None)
         self.h0 = h0.detach() if h0 is not None else None
         self.c0 = c0.detach() if c0 is not None else None
         # In-place changes to the inputs before scope.step() would make the rerun wrong: checked then.
@@ -87,8 +90,11 @@ class Capture:
         self.backward_seen = True
         # None: an output the loss does not use (its gradient is zero).
         if grad is not None:
+            grad = grad.detach()
+            if self.loss_scale is not None:
+                grad = grad / self.loss_scale()  # a GradScaler's backward: of scale·L, not L
             # Several backward passes (retain_graph, accumulation) add up, as .grad does.
-            self.grads[name] = grad.detach() if name not in self.grads else self.grads[name] + grad.detach()
+            self.grads[name] = grad if name not in self.grads else self.grads[name] + grad
         if self.on_backward is not None and not self._pending:
             self._pending = True
             _engine().queue_callback(self._end_of_backward)

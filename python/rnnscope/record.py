@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from .layout import Layout
-from .unroll import Norms
+from .unroll import HALF, Norms
 
 VERSION = "0.2.0"
 
@@ -35,6 +35,11 @@ def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dty
         out.append(f"{name}(dropout={layout.dropout:g}) in training mode drops units between its {layout.layers} layers "
                    "with masks that cannot be recovered: every row's norms and gate figures are computed without "
                    "that dropout, so they are not those of the backward that trained.")
+    if weight_dtype in HALF:
+        half = dtype_name(weight_dtype)
+        out.append(f"The {name}'s weights are {half}: these norms are a float32 rerun from the same weights, inputs "
+                   f"and output gradients, not the {half} arithmetic of its own backward, and differ from that by "
+                   f"{half} rounding, most at the smallest norms.")
     if ran_dtype != weight_dtype:
         out.append(f"Under autocast the {name} ran in {dtype_name(ran_dtype)}: these norms are a "
                    f"{dtype_name(weight_dtype)} rerun from the same weights, inputs and output gradients, not the "

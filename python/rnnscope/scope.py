@@ -1,5 +1,6 @@
 """Scope: watches one nn.RNN / nn.LSTM / nn.GRU in the user's own loop and writes the stream."""
 import atexit
+import gc
 import math
 import os
 import sys
@@ -16,7 +17,7 @@ from .control import Control
 from .layout import describe, find_recurrent
 from .spectral import spectrum
 from .stream import END, StreamWriter, rank_path
-from .unroll import gradient_norms
+from .unroll import gradient_norms, rerun_dtype
 
 
 MAX_CALLS = 16
@@ -30,13 +31,17 @@ class Scope:
     """
 
     def __init__(self, module: nn.Module, path: str, every: int = 25, *, control: bool = False,
-                 rank: Union[int, str] = 0, title: Optional[str] = None, spectral: bool = True):
+                 rank: Union[int, str] = 0, title: Optional[str] = None, spectral: bool = True,
+                 scaler=None):
         if int(every) < 1:
             raise ValueError(f"every must be 1 or more, got {every}")
         self.module = find_recurrent(module)
         self.layout = describe(self.module)
         self.every = int(every)
         self.spectral = spectral
+        self.scaler = scaler
+        # The GradScalers already alive, as they are now: one a later run left behind is not this loop's.
+        self._scalers_before = {} if scaler is not None else {id(s): _scale_state(s) for s in _grad_scalers()}
         self.iteration = 0  # iterations completed
         self.world_size, self.process_rank = distributed.world()
         self.rank, self.writes, controller = self._ranks(rank)
@@ -182,7 +187,8 @@ class Scope:
             return  # a shallow copy of the module (copy.copy) shares its hooks: it is not the watched one
         if not torch.is_grad_enabled():
             return  # evaluation: no backward will come
-        cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads)
+        cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads,
+                      loss_scale=self._loss_scale)
         if cap.hooked:
             self._captures.append(cap)
         if len(self._captures) > MAX_CALLS:  # e.g. a loop of forward calls with no step(): keep the last ones
@@ -200,9 +206,14 @@ class Scope:
             self._snapshot = (versions, {n: w.detach().clone() for n, w in zip(names, current)})
         return self._snapshot[1]
 
+    def _loss_scale(self) -> float:
+        """The factor the backward's loss was multiplied by: the scaler's scale as the
+        backward runs (its update() comes after)."""
+        return self.scaler.get_scale() if self.scaler is not None else 1.0
+
     def _measure_module_grads(self):
         grads = [p.grad for p in self.module.parameters() if p.grad is not None]
-        self._module_grad_norm = total_norm_of(grads) if grads else None
+        self._module_grad_norm = total_norm_of(grads) / self._loss_scale() if grads else None
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -227,12 +238,23 @@ class Scope:
             return None
         return graded[-1]
 
+    def _refuse_unknown_scaler(self):
+        """A GradScaler's backward runs from scale·L: without it every norm would be scale
+        times too large (65536 at its start), so a loop whose scaler scaled or updated since
+        watch() must name it."""
+        if self.scaler is None and any(s.is_enabled() and _scale_state(s) not in (None, self._scalers_before.get(id(s)))
+                                       for s in _grad_scalers()):
+            raise ValueError("a torch.amp.GradScaler scales this loop's loss, which would multiply every norm by its "
+                             "scale: pass it as rnnscope.watch(..., scaler=scaler)")
+
     def _record(self, loss):
+        if not self._header_written:
+            self._refuse_unknown_scaler()
         cap = self._chosen_capture()
         if cap is None:
             return
         weight_dtype = next(iter(cap.weights.values())).dtype
-        norms = gradient_norms(self.layout, cap.inputs(), weight_dtype)
+        norms = gradient_norms(self.layout, cap.inputs(), rerun_dtype(weight_dtype))
         if not self._header_written:
             self._write_header(cap, weight_dtype)
         grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)
@@ -307,6 +329,20 @@ def _closer(ref):
     return close
 
 
+def _grad_scalers():
+    """The GradScalers alive in this process (looked for at watch() and before the first record)."""
+    kinds = tuple(k for k in (getattr(torch.amp, "GradScaler", None), getattr(torch.cuda.amp, "GradScaler", None)) if k)
+    # type(), not isinstance: some lazy objects answer __class__ with an import (and a warning).
+    return [o for o in gc.get_objects() if issubclass(type(o), kinds)]
+
+
+def _scale_state(scaler):
+    """None before the scaler's first scale(); then its scale tensor and that tensor's version,
+    which each update() moves."""
+    scale = getattr(scaler, "_scale", None)  # a disabled scaler has none
+    return None if scale is None else (id(scale), scale._version)
+
+
 def total_norm_of(grads) -> Tensor:
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
 
@@ -319,5 +355,6 @@ def total_norm(params) -> Tensor:
 def watch(module: nn.Module, path: str, every: int = 25, **options) -> Scope:
     """Watch `module` (an nn.RNN, nn.LSTM or nn.GRU, or a model holding exactly one)
     and write its run stream to `path` ("-": standard output). Options: control=False,
-    rank=0 (or "all"), title=None, spectral=True."""
+    rank=0 (or "all"), title=None, spectral=True, scaler=None (the torch.amp.GradScaler
+    whose scaled loss the backward runs from: a loop with one must pass it)."""
     return Scope(module, path, every, **options)

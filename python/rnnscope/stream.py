@@ -31,10 +31,25 @@ class StreamWriter:
     def __init__(self, path: str):
         self.path = path
         self._file = sys.stdout if path == "-" else open(path, "w", encoding="utf-8")
+        self._reader_gone = False
 
     def write(self, obj: dict):
-        self._file.write(encode(obj) + "\n")
-        self._file.flush()
+        if self._reader_gone:
+            return
+        try:
+            self._file.write(encode(obj) + "\n")
+            self._file.flush()
+        except BrokenPipeError:
+            # The viewer reading the pipe quit (q in `rnnscope watch -`): watching is over,
+            # the training is not.
+            self._reader_gone = True
+            reader = "standard output" if self.path == "-" else self.path
+            print(f"rnnscope: the reader of {reader} has gone: no more records; the loop goes on", file=sys.stderr)
+            # What the failed flush left buffered is flushed again (at the close, or by Python
+            # at exit for standard output): into /dev/null, not the same closed pipe.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._file.fileno())
+            os.close(devnull)
 
     def close(self):
         if self._file is not sys.stdout and not self._file.closed:

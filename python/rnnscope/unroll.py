@@ -199,6 +199,15 @@ def pairing(rows: List[Direction], top_output: Tensor, inp: Inputs, dtype) -> Op
     return sum(terms) if terms else None
 
 
+HALF = (torch.float16, torch.bfloat16)
+
+
+def rerun_dtype(weight_dtype: torch.dtype) -> torch.dtype:
+    """The weights' own precision, but float32 for half-precision weights: float16 holds
+    nothing below 6e-8 and bfloat16 three digits, which would bury the vanishing steps."""
+    return torch.float32 if weight_dtype in HALF else weight_dtype
+
+
 def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
     """The exact per-step norms of one forward call, computed in `dtype`."""
     device = inp.data.device

@@ -110,6 +110,15 @@ def lstm_h0_c0():
         "x": torch.randn(T, B, I), "y": torch.randn(T, B, 2), "h0": torch.randn(2, B, 6), "c0": torch.randn(2, B, 6)}
 
 
+def lstm_h0_c0_as_list():
+    """nn.LSTM takes its state as a list [h0, c0] as well as a tuple."""
+    def loss(m, b):
+        out, _ = m.rnn(b["x"], [b["h0"], b["c0"]])
+        return F.mse_loss(m.head(out), b["y"])
+    return Model(nn.LSTM(I, 6, num_layers=2), nn.Linear(6, 2), loss), {
+        "x": torch.randn(T, B, I), "y": torch.randn(T, B, 2), "h0": torch.randn(2, B, 6), "c0": torch.randn(2, B, 6)}
+
+
 def lstm_no_bias():
     return Model(nn.LSTM(I, 6, num_layers=2, bias=False), nn.Linear(6, 2), mse_all), \
         {"x": torch.randn(T, B, I), "y": torch.randn(T, B, 2)}
@@ -144,7 +153,7 @@ def unbatched_rnn():
 CASES = {f.__name__: f for f in [
     lstm_layernorm_mlp, bidirectional_gru, lstm_proj, packed_bidirectional_lstm, packed_gru_sorted_hn_only,
     rnn_three_layers_h0, tied_embedding_lstm, relu_rnn, batch_first_gru, gru_four_layers, lstm_h0_c0,
-    lstm_no_bias, lstm_loss_on_h_n, attention_head_bilstm, unbatched_rnn]}
+    lstm_h0_c0_as_list, lstm_no_bias, lstm_loss_on_h_n, attention_head_bilstm, unbatched_rnn]}
 
 
 def build(name, dtype, seed=0):

@@ -83,7 +83,7 @@ class ReferenceRecurrence:
 
     def __call__(self, input, hx=None):
         m = self.m
-        h0, c0 = (hx if isinstance(hx, tuple) else (hx, None)) if hx is not None else (None, None)
+        h0, c0 = (tuple(hx) if isinstance(hx, (tuple, list)) else (hx, None)) if hx is not None else (None, None)
         if isinstance(input, PackedSequence):
             out, hn, cn = self.packed(input, h0, c0)
         else:

@@ -1,4 +1,5 @@
-"""What cannot be exact is said: inter-layer dropout in training, autocast."""
+"""What cannot be exact is said: inter-layer dropout in training, autocast, half-precision
+weights. A GradScaler's scale is taken out."""
 import pytest
 import torch
 
@@ -105,3 +106,113 @@ def test_float64_module_under_autocast_is_exact(tmp_path):
         scope.step(loss)
     header, _ = strict_lines(path)
     assert header["dtype"] == "float64" and header["exact"] is True
+
+
+def scaled_iteration(model, x, y, scaler, scope, micro_batches=2):
+    """Gradient accumulation under a GradScaler: each micro-batch's scaled loss backward."""
+    for _ in range(micro_batches):
+        loss = torch.nn.functional.mse_loss(model(x), y) / micro_batches
+        scaler.scale(loss).backward()
+    scope.step(loss)
+
+
+def test_grad_scaler_given_records_the_norms_of_the_unscaled_loss(tmp_path):
+    """The backward runs from scale·L, so the output gradients it delivers are scale times
+    ∂L/∂output; the scaler given to watch() divides them back."""
+    model = Net("gru").double()
+    x, y = (t.double() for t in batches(1)[0])
+    want, _ = reference_norms(model, "rnn", lambda m: torch.nn.functional.mse_loss(m(x), y) / 2)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1, scaler=scaler) as scope:
+        scaled_iteration(model, x, y, scaler, scope)
+    module_grad = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.rnn.parameters()])) / 1024
+    header, rec = strict_lines(path)
+    assert header["exact"] is True and rec["calls"] == 2
+    for got_row, want_row in zip(rec["hidden_grad_norms"], want):
+        assert got_row == pytest.approx(want_row, rel=1e-10)
+    assert rec["grad_norm"] == pytest.approx(float(module_grad), rel=1e-10)
+
+
+def test_grad_scaler_not_given_is_refused(tmp_path):
+    """Without the scaler every norm would be silently scale times too large: refused, nothing written."""
+    model = Net("lstm")
+    x, y = batches(1)[0]
+    scaler = torch.amp.GradScaler("cpu")
+    path = tmp_path / "run.jsonl"
+    with pytest.raises(ValueError, match=r"GradScaler.*scaler=") as refusal:
+        with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+            scaled_iteration(model, x, y, scaler, scope)
+    assert "\n" not in str(refusal.value)
+    assert path.read_text() == ""
+
+
+def test_disabled_grad_scaler_is_no_scale(tmp_path):
+    """GradScaler(enabled=False), the usual switch for AMP off, scales nothing."""
+    model = Net("rnn").double()
+    x, y = (t.double() for t in batches(1)[0])
+    want, _ = reference_norms(model, "rnn", lambda m: torch.nn.functional.mse_loss(m(x), y) / 2)
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        scaled_iteration(model, x, y, scaler, scope)
+    _, rec = strict_lines(path)
+    assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=1e-10)
+
+
+def test_grad_scaler_of_an_earlier_run_is_not_this_loops(tmp_path):
+    """A scaler that an earlier mixed-precision run left alive (a notebook) scales nothing here."""
+    model = Net("rnn").double()
+    x, y = (t.double() for t in batches(1)[0])
+    earlier = torch.amp.GradScaler("cpu")
+    earlier.scale(torch.nn.functional.mse_loss(model(x), y)).backward()
+    earlier.step(torch.optim.SGD(model.parameters(), lr=0.0))
+    earlier.update()
+    model.zero_grad()
+    want, _ = reference_norms(model, "rnn", lambda m: torch.nn.functional.mse_loss(m(x), y))
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    _, rec = strict_lines(path)
+    assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=1e-10)
+
+
+class LastStep(torch.nn.Module):
+    """A loss at the last step only, so that ‖∂L/∂h_t‖ falls by orders of magnitude back in time."""
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.LSTM(4, 16)
+        self.fc = torch.nn.Linear(16, 1)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][-1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_half_precision_module_is_rerun_in_float32_and_says_so(dtype, tmp_path):
+    """A float16 rerun buries the vanishing steps in its rounding (subnormals from 6e-8): 4× off
+    at t = 1 here, under a header saying exact. The rerun is float32, and the header says why
+    it is not the module's own backward."""
+    torch.manual_seed(8)
+    model = LastStep().to(dtype)
+    x, y = torch.randn(30, 8, 4).to(dtype), torch.randn(8, 1).to(dtype)
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        scope.step(loss)
+    header, rec = strict_lines(path)
+    name = str(dtype).replace("torch.", "")
+    assert header["dtype"] == name and header["exact"] is False
+    assert len(header["inexact"]) == 1 and name in header["inexact"][0] and "float32 rerun" in header["inexact"][0]
+    # The same weights and output gradients in float64: only the output gradients' own rounding differs.
+    wide = LastStep().double()
+    wide.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+    grad_out = {}
+    out = wide.rnn(x.double())[0]
+    out.register_hook(lambda g: grad_out.setdefault("g", g))
+    torch.nn.functional.mse_loss(wide.fc(out[-1]), y.double()).backward()
+    want, _ = reference_norms(wide, "rnn", lambda m: (m.rnn(x.double())[0] * grad_out["g"]).sum())
+    assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=2e-2)

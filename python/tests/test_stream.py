@@ -110,11 +110,10 @@ def test_a_loop_that_raises_still_ends_its_stream(tmp_path):
     assert json.loads(open(path).read().splitlines()[-1]) == {"end": True}
 
 
-def run_script(body: str):
-    """Runs a loop script in a Python of its own (the package under test and the tests'
+def script_command(body: str):
+    """A loop script in a Python of its own (the package under test and the tests'
     helpers importable), as a user's script runs: its exit is the interpreter's, not the test's."""
     import os
-    import subprocess
     import sys
     import textwrap
     # The package these tests import, wherever it is (a checkout or installed), and the helpers.
@@ -125,7 +124,36 @@ def run_script(body: str):
         import torch, rnnscope
         from helpers import Net, train
     """) + textwrap.dedent(body)
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    return [sys.executable, "-c", script]
+
+
+def run_script(body: str):
+    import subprocess
+    return subprocess.run(script_command(body), capture_output=True, text=True, timeout=120)
+
+
+def test_a_viewer_that_quits_reading_standard_output_leaves_the_loop_training():
+    """`python train.py | rnnscope watch -` and q in the view: the loop's next record met a
+    closed pipe and BrokenPipeError ended the training. It trains on unwatched, and says so once."""
+    import subprocess
+    loop = subprocess.Popen(script_command("""
+        model = Net()
+        scope = rnnscope.watch(model.rnn, "-", every=1)
+        train(model, scope, 1)
+        sys.stdin.readline()  # until the viewer has quit
+        train(model, scope, 19)
+        scope.close()
+        print("trained", scope.iteration, file=sys.stderr)
+    """), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert json.loads(loop.stdout.readline())["source"] == "pytorch"
+    loop.stdout.close()  # the viewer quits
+    _, err = loop.communicate("quit\n", timeout=120)
+    assert loop.returncode == 0, err
+    notes = err.splitlines()
+    assert notes[-1] == "trained 20", err
+    assert [n for n in notes if n.startswith("rnnscope:")] == [
+        "rnnscope: the reader of standard output has gone: no more records; the loop goes on"], err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
 
 
 @pytest.mark.parametrize("ending", ["return", "raise", "exit", "close"])
