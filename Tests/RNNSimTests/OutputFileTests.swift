@@ -251,3 +251,16 @@ import Testing
         #expect(huge.bytes > 1e30)
     }
 }
+
+/// The folder of a path, as every output, stream and control file takes it:
+/// the names on which NSString's deletingLastPathComponent traps included.
+@Suite struct PathFolderTests {
+    @Test func theFolderOfEachKindOfPath() {
+        let cases: [(String, String)] = [
+            ("a", ""), ("é", ""), ("ab", ""), ("a/", ""), ("a//", ""), ("é/", ""), ("ab/", ""),
+            ("/a", "/"), ("/", "/"), ("//", "/"), ("/a/", "/"), ("./a", "."), ("x/y", "x"), ("x/a/", "x"),
+            ("x//y", "x"), ("/ab/c", "/ab"), ("/tmp/run.csv", "/tmp"), ("../r.jsonl", ".."),
+        ]
+        for (path, folder) in cases { #expect(path.pathFolder == folder, "\(path)") }
+    }
+}
