@@ -233,19 +233,20 @@ extension Settings {
     static func int(_ name: String, _ summary: String, _ range: ClosedRange<Int>,
                     _ apply: @escaping @Sendable (inout Settings, Int) -> Void,
                     _ current: @escaping @Sendable (Settings) -> String) -> SettingKey {
+        // The reference says "0…" for no bound; a refusal names the bound it broke.
         let upper = range.upperBound == Int.max ? "" : "\(range.upperBound)"
         return SettingKey(name: name, summary: summary, accepts: "integer \(range.lowerBound)…\(upper)", apply: { s, v in
             // A whole number too large for Int (99999999999999999999, 1e9) is out of range, not
             // 'a number'; a fraction or 4.0 is not an integer, and is named.
             if case .double(let x) = v, x.isFinite {
                 if x == x.rounded(), Int(exactly: x).map({ !range.contains($0) }) ?? true {
-                    throw SettingsError(key: name, message: "\(x.magnitude < 1e15 ? String(format: "%.0f", x) : "\(x)") is out of range (\(range.lowerBound)…\(upper))")
+                    throw SettingsError(key: name, message: "\(x.magnitude < 1e15 ? String(format: "%.0f", x) : "\(x)") is out of range (\(range.lowerBound)…\(range.upperBound))")
                 }
                 throw SettingsError(key: name, message: "expected an integer, got \(x)")
             }
             guard case .int(let i) = v else { throw typeError(name, v, "an integer") }
             guard range.contains(i) else {
-                throw SettingsError(key: name, message: "\(i) is out of range (\(range.lowerBound)…\(upper))")
+                throw SettingsError(key: name, message: "\(i) is out of range (\(range.lowerBound)…\(range.upperBound))")
             }
             apply(&s, i)
         }, current: current)

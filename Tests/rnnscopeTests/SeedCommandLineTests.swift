@@ -24,7 +24,7 @@ import Testing
         (train + ["--seed", "17", "--set", "seed=18"], "--seed 17 and --set seed=18 give different seeds; give one"),
         (["run", "vanishing", "--set", "seed=18", "--seed", "17"], "--seed 17 and --set seed=18 give different seeds; give one"),
         // The seed key's own range and messages, as --set seed= gets them.
-        (train + ["--seed", "-1"], "--seed -1: -1 is out of range (0…)"),
+        (train + ["--seed", "-1"], "--seed -1: -1 is out of range (0…9223372036854775807)"),
         (train + ["--seed", "many"], "--seed many: "),
         (["run", "vanishing", "--seed", "1.5"], "--seed 1.5: "),
         (["check", "vanishing", "--seed", "17"], "check has no --seed: --from-seed 17 checks seed 17 (with --seeds N, N seeds from it)"),
