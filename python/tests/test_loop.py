@@ -132,7 +132,26 @@ def test_evaluation_forward_is_not_recorded(tmp_path, capsys):
     lines = strict_lines(path)
     assert [r["iteration"] for r in lines[1:]] == [2]
     assert len(lines[1]["hidden_grad_norms"][0]) == 6
-    assert "no backward reached" in capsys.readouterr().err
+    assert "did not run with gradients in iteration 1" in capsys.readouterr().err
+
+
+def test_hooks_cleared_by_the_loop_are_said_and_put_back(tmp_path, capsys):
+    """A loop that clears the module's hooks (module._forward_hooks.clear()) took the scope's
+    with them: the warning said no backward reached the outputs. It says the hook was removed,
+    and the scope hooks the module again for the next recorded iteration."""
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        for i, (x, y) in enumerate(batches(4)):
+            if i == 1:
+                model.rnn._forward_hooks.clear()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            scope.step(loss)
+    assert [r["iteration"] for r in strict_lines(path)[1:]] == [1, 3, 4]
+    err = capsys.readouterr().err
+    assert "forward hook on the watched module was removed" in err and "iteration 2" in err
+    assert "no backward reached" not in err
 
 
 def test_whole_model_may_be_passed(tmp_path):
