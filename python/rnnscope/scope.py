@@ -126,6 +126,10 @@ class Scope:
         params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
         if self._clip_override is not None:
             max_norm = self._clip_override if self._clip_override > 0 else math.inf
+        elif not float(max_norm) > 0:
+            # torch would scale every gradient by 0, a negative factor (ascent) or NaN, and the
+            # stream has no threshold for it: its 0 is "off", and the viewer skips the rest.
+            raise ValueError(f"max_norm must be > 0 (math.inf measures without clipping), got {max_norm}")
         two_norm = None
         if self._recording and norm_type != 2:
             two_norm = total_norm(params)  # before clipping changes the gradients

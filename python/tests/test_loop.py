@@ -59,6 +59,18 @@ def test_clip_record_is_torchs(tmp_path):
     assert all(r["clip_max_norm"] == 0.05 for r in records)
 
 
+@pytest.mark.parametrize("max_norm", [-5.0, 0.0, float("nan")])
+def test_a_threshold_that_is_no_clipping_is_refused(max_norm, tmp_path):
+    """torch scales every gradient by a negative factor (-5: ascent), 0 or NaN, and the record
+    said clip_max_norm -5 (which the viewer skips) or 0 ("none via scope" beside "→ ×0")."""
+    model = Net()
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        with pytest.raises(ValueError, match="max_norm must be > 0"):
+            scope.clip_grad_norm_(model.parameters(), max_norm)
+
+
 def test_grad_norm_without_clipping_is_the_modules(tmp_path):
     """Measured as the backward ends, although the loop zeroes .grad before step()."""
     model, twin = twins()
