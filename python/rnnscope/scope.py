@@ -359,9 +359,15 @@ def _grad_scalers():
 
 def _scale_state(scaler):
     """None before the scaler's first scale(); then its scale tensor and that tensor's version,
-    which each update() moves."""
+    which each update() moves, and the stage of each optimizer it steps, which its unscale_()
+    or step() moves until update() clears them (a scaler of an earlier run, stepped in the
+    first iteration before scope.step(), updated after it). scale() itself leaves no trace."""
     scale = getattr(scaler, "_scale", None)  # a disabled scaler has none
-    return None if scale is None else (id(scale), scale._version)
+    if scale is None:
+        return None
+    stages = getattr(scaler, "_per_optimizer_states", {})
+    return (id(scale), scale._version,
+            tuple(sorted((k, str(v.get("stage"))) for k, v in stages.items() if isinstance(v, dict))))
 
 
 def total_norm_of(grads) -> Tensor:
