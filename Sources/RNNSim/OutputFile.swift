@@ -69,11 +69,29 @@ public final class OutputFile {
                 throw Self.openError(path, directory, errno)
             }
         }
-        if opened < 0 && access(directory, W_OK) != 0 {
-            // The fallback writes nothing until the end: refuse an unwritable folder now.
-            throw Self.openError(path, directory, errno)
+        if opened < 0 {
+            // The fallback makes its temporary only at the end: made and removed now too, so a
+            // folder that takes no new file is refused before the work (access() passes /proc,
+            // and any folder but a read-only file system for root).
+            let probe = Self.temporaryName(directory, target)
+            let cleanup = try TemporaryFileGuard(probe, path: path)
+            defer { cleanup.release() }
+            let file = Self.openTemporary(probe)
+            if file < 0 { throw Self.openError(path, directory, errno) }
+            close(file)
+            unlink(probe)
         }
         fd = opened
+    }
+
+    /// A fresh name beside the target, for the file renamed over it.
+    private static func temporaryName(_ directory: String, _ target: String) -> String {
+        directory + "/.\((target as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    }
+
+    /// The one way a named file is made beside the target; -1 and errno if the folder will not.
+    private static func openTemporary(_ name: String) -> Int32 {
+        open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     }
 
     /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), which Glibc's Swift overlay does
@@ -87,8 +105,13 @@ public final class OutputFile {
     }
 
     private static func openError(_ path: String, _ directory: String, _ code: Int32) -> OutputFileError {
-        if code == ENOENT && !FileManager.default.fileExists(atPath: directory) {
-            return OutputFileError(path: path, reason: "directory \(TextSafety.quoted(directory)) does not exist")
+        if code == ENOENT {
+            guard FileManager.default.fileExists(atPath: directory) else {
+                return OutputFileError(path: path, reason: "directory \(TextSafety.quoted(directory)) does not exist")
+            }
+            // The folder is there but makes no file in it (/proc): the output cannot be written.
+            return OutputFileError(path: path, reason: "directory \(TextSafety.quoted(directory)) takes no new files (\(String(cString: strerror(code))))",
+                                   status: 74)
         }
         return OutputFileError(path: path, errno: code)
     }
@@ -107,8 +130,7 @@ public final class OutputFile {
     public func commit() throws {
         guard !closed else { return }
         closed = true
-        let name = (target as NSString).lastPathComponent
-        let temporary = directory + "/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let temporary = Self.temporaryName(directory, target)
         let cleanup: TemporaryFileGuard
         do { cleanup = try TemporaryFileGuard(temporary, path: path) } catch {
             if fd >= 0 { close(fd) }
@@ -118,7 +140,7 @@ public final class OutputFile {
         var failure: Int32?
         var file = fd
         if file < 0 {
-            file = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            file = Self.openTemporary(temporary)
             if file < 0 { throw Self.openError(path, directory, errno) }
         }
         failure = Self.writeAll(file, pending)
@@ -149,7 +171,7 @@ public final class OutputFile {
     /// Where the unnamed file cannot be linked (no /proc, no CAP_DAC_READ_SEARCH):
     /// its bytes copied to the named temporary instead; the errno, or nil.
     private static func copy(_ fd: Int32, to name: String, mode: mode_t) -> Int32? {
-        let out = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let out = openTemporary(name)
         guard out >= 0 else { return errno }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var offset: off_t = 0
@@ -192,16 +214,12 @@ public final class OutputFile {
 
     public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
 
-    /// Throws what `write` would refuse about `path` itself (not a regular file,
-    /// a missing directory), so that a command refuses it before doing the work
-    /// whose result it would write.
+    /// Throws what `write` would refuse about `path` (not a regular file, a missing
+    /// directory, a folder that takes no new file), so that a command refuses it
+    /// before doing the work whose result it would write: the file is opened as
+    /// `write` opens it, and dropped.
     public static func check(_ path: String) throws {
-        let (target, _) = try destination(path)
-        let directory = target.pathFolder
-        var info = stat()
-        if !directory.isEmpty && stat(directory, &info) != 0 {
-            throw OutputFileError(path: path, reason: errno == ENOENT ? "directory \(TextSafety.quoted(directory)) does not exist" : String(cString: strerror(errno)))
-        }
+        try OutputFile(path: path).discard()
     }
 
     /// The regular file a write to `path` replaces (symbolic links followed) and

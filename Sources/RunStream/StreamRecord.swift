@@ -46,6 +46,34 @@ public struct StreamRecord: Sendable {
         var clip_seq: Int?
     }
 
+    /// Every figure within its range (docs/stream.md): a record with one outside was not
+    /// written by what its fields say (a threshold of −5, a clipping factor of 7), and is
+    /// skipped as a negative norm is. NaN is a figure of a gradient or weights gone Inf/NaN
+    /// and passes, as +Inf does where a norm may be; `loss` is the loop's own, of any sign.
+    private static func inRange(_ f: Fields) throws {
+        let norm = 0...Double.infinity, fraction = 0.0...1.0
+        let checks: [(String, [StreamNumber]?, ClosedRange<Double>)] = [
+            ("grad_norm", f.grad_norm.map { [$0] }, norm),
+            ("clip_scale", f.clip_scale.map { [$0] }, fraction),
+            ("spectral_radii", f.spectral_radii, norm),
+            ("sigma_max", f.sigma_max, norm),
+            ("gate_mean", f.gate_mean, fraction),
+            ("gate_product", f.gate_product, fraction),
+            ("gate_saturation", f.gate_saturation, fraction),
+            ("heldout_loss", f.heldout_loss.map { [$0] }, norm),
+            ("cell_grad_norms", f.cell_grad_norms?.flatMap { $0 }, norm),
+        ]
+        for (name, values, range) in checks {
+            if let bad = values?.first(where: { !$0.value.isNaN && !range.contains($0.value) }) {
+                throw StreamError("\(name) \(bad.value) is outside \(range.upperBound == .infinity ? "≥ 0" : "0…1")")
+            }
+        }
+        // A threshold is a setting, not a measurement: a number ≥ 0 (0 = off), never NaN.
+        if let t = f.clip_max_norm, t.measured, !(t.value >= 0) {
+            throw StreamError("clip_max_norm \(t.value) is not a threshold ≥ 0")
+        }
+    }
+
     private init(_ f: Fields, _ h: StreamHeader) throws {
         guard let iteration = f.iteration, iteration >= 1 else { throw StreamError("no iteration (a whole number from 1)") }
         let rows = h.rowCount
@@ -58,6 +86,7 @@ public struct StreamRecord: Sendable {
         }
         // A norm is never negative: one that is was not written by a norm.
         guard norms.allSatisfy({ $0.allSatisfy { !($0 < 0) } }) else { throw StreamError("a negative norm in hidden_grad_norms") }
+        try Self.inRange(f)
         func perRow(_ v: [StreamNumber]?) -> [Double] {
             guard let v, v.count == rows else { return [Double](repeating: .nan, count: rows) }
             return v.map(\.value)

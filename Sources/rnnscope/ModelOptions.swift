@@ -62,7 +62,7 @@ struct ModelOptions: ParsableArguments {
     func load(savePath: String? = nil, memory: ((SafeTensorsFile, ParameterLayout) throws -> Void)? = nil) throws -> UserModel {
         guard let model else { throw Failure("--model is needed") }
         // A --save that cannot be written is refused before any training it would end.
-        if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure("--save: \(error)") } }
+        if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure(error, flag: "--save") } }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
                                     nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)),
                                     dropUnrun: dropUnrunTensors)

@@ -141,6 +141,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stream.csv"])
     }
 
+    /// /proc exists and root's access() lets it write there, but it makes no file: `train --csv
+    /// /proc/x.csv` trained to the end, then failed with "No such file or directory", status 2.
+    /// Opening the file (and `check`, which `--save` and `--out` use) refuses it at once, as an
+    /// output that cannot be written: 74.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self"), "needs /proc"),
+          arguments: [OutputFile.Way.unnamed, .atTheEnd])
+    func aFolderThatTakesNoFileIsRefusedWhenOpened(way: OutputFile.Way) throws {
+        let opened = #expect(throws: OutputFileError.self) { try OutputFile(path: "/proc/x.csv", way: way) }
+        // Root is refused by /proc itself (ENOENT, which alone would read as a bad path); anyone else by its mode.
+        #expect(opened?.status == 74 && (getuid() != 0 || opened?.reason.contains("takes no new files") == true), "\(String(describing: opened))")
+        let checked = #expect(throws: OutputFileError.self) { try OutputFile.check("/proc/x.safetensors") }
+        #expect(checked?.status == 74, "\(String(describing: checked))")
+    }
+
     /// Issue 20: setuid and setgid bits were kept on a replaced file; `x/` made a file x.
     @Test func setuidBitsAreDroppedAndATrailingSlashIsRefused() throws {
         defer { cleanUp() }

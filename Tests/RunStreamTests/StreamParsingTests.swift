@@ -97,6 +97,21 @@ import Testing
         (#"{"iteration":1,"calls":0,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "calls must be"),
         (#"{"iteration":1,"clip_seq":-1,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_seq must be"),
         (#"{"iteration":1,"clip_seq":"7","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "wrong type"),
+        // A figure outside its range: clip_max_norm −5 showed "none via scope" beside "→ ×0.2688".
+        (#"{"iteration":1,"clip_max_norm":-5,"clip_scale":0.2688,"clipped":true,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_max_norm -5.0 is not a threshold"),
+        (#"{"iteration":1,"clip_max_norm":"NaN","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_max_norm nan"),
+        (#"{"iteration":1,"clip_scale":7,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_scale 7.0 is outside 0…1"),
+        (#"{"iteration":1,"clip_scale":-0.5,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_scale -0.5 is outside 0…1"),
+        (#"{"iteration":1,"clip_scale":"Infinity","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "clip_scale inf"),
+        (#"{"iteration":1,"grad_norm":-3,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "grad_norm -3.0 is outside ≥ 0"),
+        (#"{"iteration":1,"grad_norm":"-Infinity","hidden_grad_norms":[[1],[1],[1],[1]]}"#, "grad_norm -inf"),
+        (#"{"iteration":1,"sigma_max":[1,-2,1,1],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "sigma_max -2.0"),
+        (#"{"iteration":1,"spectral_radii":[-1],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "spectral_radii -1.0"),
+        (#"{"iteration":1,"gate_mean":[0.5,1.5,0.5,0.5],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "gate_mean 1.5"),
+        (#"{"iteration":1,"gate_product":[0.5,-0.1,0.5,0.5],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "gate_product -0.1"),
+        (#"{"iteration":1,"gate_saturation":[2,0,0,0],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "gate_saturation 2.0"),
+        (#"{"iteration":1,"heldout_loss":-1,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "heldout_loss -1.0"),
+        (#"{"iteration":1,"hidden_grad_norms":[[1],[1],[1],[1]],"cell_grad_norms":[[1],[1],[-1],[1]]}"#, "cell_grad_norms -1.0"),
     ])
     func badRecordsSayWhy(line: String, says: String) throws {
         guard case .failure(let e) = StreamRecord.parse(Array(line.utf8), header: try header()) else {
@@ -104,6 +119,19 @@ import Testing
             return
         }
         #expect(e.description.contains(says), "\(e)")
+    }
+
+    /// The edges of each range are figures a writer does write: a gradient gone Inf (clip_scale 0),
+    /// gone NaN (torch's factor NaN), a threshold not given (null), a loop's own loss below 0.
+    @Test func figuresAtTheEdgesOfTheirRangesAreRecords() throws {
+        let h = try header()
+        for fields in [#""grad_norm":"Infinity","clip_scale":0,"clipped":true,"clip_max_norm":1"#,
+                       #""grad_norm":"NaN","clip_scale":"NaN","clipped":true,"clip_max_norm":1"#,
+                       #""grad_norm":0,"clip_scale":1,"clip_max_norm":null,"sigma_max":["Infinity","NaN",0,1]"#,
+                       #""loss":-2.5,"heldout_loss":"Infinity","gate_mean":[0,1,"NaN",null],"gate_product":[0,1,0,1]"#] {
+            let line = #"{"iteration":1,"# + fields + #","hidden_grad_norms":[[0],["Infinity"],["NaN"],[1]]}"#
+            #expect(throws: Never.self, "\(fields)") { try StreamRecord.parse(Array(line.utf8), header: h).get() }
+        }
     }
 
     @Test func aTrainJSONLHeaderReads() throws {

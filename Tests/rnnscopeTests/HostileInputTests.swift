@@ -265,6 +265,27 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: full.path).filter { $0 != "filler" }.isEmpty)
     }
 
+    /// /proc exists but makes no file, and root may write anywhere: `train --csv /proc/x.csv`
+    /// trained to the end, then said "No such file or directory" with status 2. Every output
+    /// file is opened in its folder before the run: 74 at once, in one line, nothing run.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self"), "needs /proc"))
+    func anOutputFolderThatTakesNoFileIsRefusedBeforeTheRun() throws {
+        let model = Binary.fixture("tanh-mse-last/model.safetensors"), data = Binary.fixture("tanh-mse-last/data.safetensors")
+        let train = ["train", "--headless", "--jsonl", "--iterations", "20000"]
+        let runs: [(String, [String])] = [
+            ("--csv", train + ["--csv", "/proc/x.csv"]),
+            ("--svg", train + ["--svg", "/proc/x.svg"]),
+            ("--save", train + ["--model", model, "--data", data, "--save", "/proc/m.safetensors"]),
+            ("--out", ["grads", "--model", model, "--data", data, "--loss", "mse-last", "--out", "/proc/g.safetensors"]),
+            ("--record", ["run", "vanishing", "--record", "/proc/x.cast"]),
+        ]
+        for (flag, arguments) in runs {
+            let r = try Binary.run(arguments)
+            #expect(r.status == 74 && Self.oneLine(r) && r.stderr.contains("\(flag): cannot write"), "\(flag): \(r.status) \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(flag): it ran: \(r.stdout.prefix(200))")
+        }
+    }
+
     // MARK: 7. Temporary files
 
     /// SIGKILL during `--csv` left `.NAME.PID.N.tmp` beside the target (10 of 13

@@ -63,6 +63,7 @@ class Scope:
         self._snapshot = None
         self._clip = None
         self._clip_calls = 0
+        self._graded_forwards = 0  # calls of the watched module with gradients in this iteration
         self._clip_override: Optional[float] = None
         self._clip_seq = 0  # the control file's clip_seq that _clip_override is
         self._paused = False
@@ -113,7 +114,7 @@ class Scope:
         if self._recording:
             self._record(loss)
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
-        self._clip_calls = 0
+        self._clip_calls = self._graded_forwards = 0
         if self._controlled:
             self._steer()
         self._set_recording(self._will_record(self.iteration + 1))
@@ -125,6 +126,10 @@ class Scope:
         params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
         if self._clip_override is not None:
             max_norm = self._clip_override if self._clip_override > 0 else math.inf
+        elif not float(max_norm) > 0:
+            # torch would scale every gradient by 0, a negative factor (ascent) or NaN, and the
+            # stream has no threshold for it: its 0 is "off", and the viewer skips the rest.
+            raise ValueError(f"max_norm must be > 0 (math.inf measures without clipping), got {max_norm}")
         two_norm = None
         if self._recording and norm_type != 2:
             two_norm = total_norm(params)  # before clipping changes the gradients
@@ -176,17 +181,23 @@ class Scope:
 
     def _set_recording(self, on: bool):
         self._recording = on
-        if on and self._hook is None:
+        if on and not self._hooked():
             self._hook = self.module.register_forward_hook(_ForwardHook(self), with_kwargs=True)
         elif not on and self._hook is not None:
             self._hook.remove()
             self._hook = None
+
+    def _hooked(self) -> bool:
+        """The scope's forward hook is on the module: the loop may have cleared its hooks
+        (`module._forward_hooks.clear()`), which no handle is told of."""
+        return self._hook is not None and self._hook.id in self.module._forward_hooks
 
     def _on_forward(self, module, args, kwargs, output):
         if module is not self.module:
             return  # a shallow copy of the module (copy.copy) shares its hooks: it is not the watched one
         if not torch.is_grad_enabled():
             return  # evaluation: no backward will come
+        self._graded_forwards += 1
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads,
                       loss_scale=self._loss_scale)
         if cap.hooked:
@@ -229,8 +240,18 @@ class Scope:
             self._warn("calls", f"the watched module ran {len(graded)} times with gradients in iteration "
                        f"{self.iteration}; its records show the last of them (and say so: \"calls\")")
         if not graded:
-            self._warn("none", f"no backward reached the watched module's outputs in iteration {self.iteration}: "
-                       "no record (a record is written only for iterations where one did)")
+            # Three causes, told apart: the hook that sees the forward calls was taken off, the
+            # module did not run with gradients, or it did and no backward reached its outputs.
+            if not self._hooked():
+                self._warn("unhooked", f"the scope's forward hook on the watched module was removed (its "
+                           f"_forward_hooks cleared?) before iteration {self.iteration} ran it: no record; "
+                           "it is put back for the next recorded iteration")
+            elif not self._graded_forwards:
+                self._warn("no-forward", f"the watched module did not run with gradients in iteration "
+                           f"{self.iteration}: no record (a record is written only for iterations where it did)")
+            else:
+                self._warn("none", f"no backward reached the watched module's outputs in iteration {self.iteration}: "
+                           "no record (a record is written only for iterations where one did)")
             return None
         if graded[-1].modified:
             self._warn("modified", f"the watched module's inputs were changed in place before scope.step() in "
@@ -338,9 +359,15 @@ def _grad_scalers():
 
 def _scale_state(scaler):
     """None before the scaler's first scale(); then its scale tensor and that tensor's version,
-    which each update() moves."""
+    which each update() moves, and the stage of each optimizer it steps, which its unscale_()
+    or step() moves until update() clears them (a scaler of an earlier run, stepped in the
+    first iteration before scope.step(), updated after it). scale() itself leaves no trace."""
     scale = getattr(scaler, "_scale", None)  # a disabled scaler has none
-    return None if scale is None else (id(scale), scale._version)
+    if scale is None:
+        return None
+    stages = getattr(scaler, "_per_optimizer_states", {})
+    return (id(scale), scale._version,
+            tuple(sorted((k, str(v.get("stage"))) for k, v in stages.items() if isinstance(v, dict))))
 
 
 def total_norm_of(grads) -> Tensor:

@@ -179,6 +179,28 @@ def test_grad_scaler_of_an_earlier_run_is_not_this_loops(tmp_path):
     assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=1e-10)
 
 
+def test_grad_scaler_of_an_earlier_run_stepped_before_scope_step_is_refused(tmp_path):
+    """The earlier run's scaler scales this loop too, stepped before scope.step() and updated
+    after it: its scale had not moved at the first record, and the norms were scale times too
+    large. Its step() has marked the optimizer it steps, which update() clears: refused."""
+    model = Net("rnn").double()
+    x, y = (t.double() for t in batches(1)[0])
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    scaler = torch.amp.GradScaler("cpu")
+    scaler.scale(torch.nn.functional.mse_loss(model(x), y)).backward()
+    scaler.step(opt)
+    scaler.update()
+    opt.zero_grad()
+    path = tmp_path / "run.jsonl"
+    with pytest.raises(ValueError, match=r"GradScaler.*scaler="):
+        with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scope.step(loss)
+    assert path.read_text() == ""
+
+
 class LastStep(torch.nn.Module):
     """A loss at the last step only, so that ‖∂L/∂h_t‖ falls by orders of magnitude back in time."""
     def __init__(self):

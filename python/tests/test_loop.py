@@ -59,6 +59,18 @@ def test_clip_record_is_torchs(tmp_path):
     assert all(r["clip_max_norm"] == 0.05 for r in records)
 
 
+@pytest.mark.parametrize("max_norm", [-5.0, 0.0, float("nan")])
+def test_a_threshold_that_is_no_clipping_is_refused(max_norm, tmp_path):
+    """torch scales every gradient by a negative factor (-5: ascent), 0 or NaN, and the record
+    said clip_max_norm -5 (which the viewer skips) or 0 ("none via scope" beside "→ ×0")."""
+    model = Net()
+    x, y = batches(1)[0]
+    with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=1) as scope:
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        with pytest.raises(ValueError, match="max_norm must be > 0"):
+            scope.clip_grad_norm_(model.parameters(), max_norm)
+
+
 def test_grad_norm_without_clipping_is_the_modules(tmp_path):
     """Measured as the backward ends, although the loop zeroes .grad before step()."""
     model, twin = twins()
@@ -132,7 +144,26 @@ def test_evaluation_forward_is_not_recorded(tmp_path, capsys):
     lines = strict_lines(path)
     assert [r["iteration"] for r in lines[1:]] == [2]
     assert len(lines[1]["hidden_grad_norms"][0]) == 6
-    assert "no backward reached" in capsys.readouterr().err
+    assert "did not run with gradients in iteration 1" in capsys.readouterr().err
+
+
+def test_hooks_cleared_by_the_loop_are_said_and_put_back(tmp_path, capsys):
+    """A loop that clears the module's hooks (module._forward_hooks.clear()) took the scope's
+    with them: the warning said no backward reached the outputs. It says the hook was removed,
+    and the scope hooks the module again for the next recorded iteration."""
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        for i, (x, y) in enumerate(batches(4)):
+            if i == 1:
+                model.rnn._forward_hooks.clear()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            scope.step(loss)
+    assert [r["iteration"] for r in strict_lines(path)[1:]] == [1, 3, 4]
+    err = capsys.readouterr().err
+    assert "forward hook on the watched module was removed" in err and "iteration 2" in err
+    assert "no backward reached" not in err
 
 
 def test_whole_model_may_be_passed(tmp_path):
