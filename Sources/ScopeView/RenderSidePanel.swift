@@ -50,14 +50,18 @@ enum SidePanel {
             // Pascanu, Mikolov & Bengio 2013, §2.1: ‖∂h_t/∂h_{t−1}‖ ≤ γ·σ_max, so below 1 the
             // product over k steps shrinks like (γ·σ_max)^k. At or above 1 the bound is silent:
             // the gradient may still vanish (an orthogonal W_hh, ρ < 1 < σ_max), so no verdict.
+            // The bound is on what one loss sends back: with a loss at every step ‖∂L/∂h_t‖ sums
+            // every later step's and stays level on the chart, so the verdict says "each loss's".
+            let oneLoss = run.lossKind?.lastStepOnly ?? false
             out.append(product < 1
-                ? Line(kind: .verdict, label: "", value: "< 1: gradients must vanish", style: Style(foreground: .role(.accent), bold: true),
-                       short: "< 1: must vanish", priority: 1)
+                ? Line(kind: .verdict, label: "", value: oneLoss ? "< 1: gradients must vanish" : "< 1: each loss's gradient vanishes",
+                       style: Style(foreground: .role(.accent), bold: true),
+                       short: oneLoss ? "< 1: must vanish" : "< 1: each loss's vanishes", priority: 1)
                 : Line(kind: .verdict, label: "", value: "≥ 1: the bound says nothing", style: Style(foreground: .role(.warn), bold: true),
                        short: "≥ 1: says nothing", priority: 1))
             // What decides instead, for the linear network: the spectral radius.
             if product >= 1, let rho, rho.isFinite {
-                out.append(Line(kind: .item, label: "linear net: ρ", value: rho < 1 ? "< 1, vanishes" : rho > 1 ? "> 1, explodes" : "= 1",
+                out.append(Line(kind: .item, label: "linear net: ρ", value: rho < 1 ? (oneLoss ? "< 1, vanishes" : "< 1, each loss's vanishes") : rho > 1 ? "> 1, explodes" : "= 1",
                                 priority: 4))
             }
         } else {

@@ -80,7 +80,7 @@ enum NoteRanges {
         NoteRange(preset: "irnn-adding", note: #"at iterations \#(n) to \#(n) \#(seeds)"#, line: 0, figure: #"at iteration \#(n) "#),
         NoteRange(preset: "irnn-adding", note: #"\(\#(n) to \#(n) at the end \#(seeds)"#, line: 0, figure: #"after 4000 iterations = \#(n) "#),
         NoteRange(preset: "residual-path", note: #"‖∂L/∂h_1‖/‖∂L/∂h_40‖ is \#(n) to \#(n) \(seeds 1–20"#, line: 0, figure: #"residual: ‖∂L/∂h_1‖/‖∂L/∂h_40‖ = \#(n) "#),
-        NoteRange(preset: "residual-path", note: #"the same ratio is \#(n) to \#(n)\."#, line: 0, figure: #"tanh: ‖∂L/∂h_1‖/‖∂L/∂h_40‖ = \#(n) "#),
+        NoteRange(preset: "residual-path", note: #"the same ratio is \#(n) to \#(n) on the same seeds\."#, line: 0, figure: #"tanh: ‖∂L/∂h_1‖/‖∂L/∂h_40‖ = \#(n) "#),
         NoteRange(preset: "residual-path", note: #"by iteration \#(n) to \#(n)\)"#, line: 1, figure: #"at iteration \#(n) "#),
         NoteRange(preset: "residual-path", note: #"stays above it \(\#(n) to \#(n) after 3,000\)"#, line: 1, figure: #"after 3000 iterations = \#(n) "#),
         NoteRange(preset: "lstm-adding", note: #"by iteration \#(n) to \#(n) \#(seeds)"#, line: 0, figure: #"at iteration \#(n) "#),
@@ -130,6 +130,22 @@ enum NoteRanges {
         let scenario = try ScenarioLibrary.load(presetDirectory.appendingPathComponent(r.preset + ".toml").path)
         let range = try r.range(inNotes: scenario.notes)
         #expect(range.lowerBound <= range.upperBound, "\(r)")
+    }
+
+    /// A range over seeds says over which: its own paragraph names them, or the notes
+    /// say once that every range in them is over the same seeds.
+    @Test(arguments: NoteRanges.all)
+    func aRangeSaysOverWhichSeeds(_ r: NoteRange) throws {
+        let scenario = try ScenarioLibrary.load(presetDirectory.appendingPathComponent(r.preset + ".toml").path)
+        let flat = { (s: Substring) in s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let paragraphs = scenario.notes.split(separator: "\n", omittingEmptySubsequences: false)
+            .split { $0.allSatisfy(\.isWhitespace) }.map { flat($0.joined(separator: " ")[...]) }
+        let regex = try Regex(r.note)
+        let found = try #require(try paragraphs.first { try regex.firstMatch(in: $0) != nil }, "\(r): not within one paragraph")
+        let captures = try #require(try regex.firstMatch(in: found)).output.count - 1
+        guard captures == 2 else { return }   // one figure, not a range over seeds
+        let everyRange = flat(scenario.notes[...]).lowercased().contains("every range here")
+        #expect(found.contains("seed") || everyRange, "\(r): the paragraph quotes a range but not over which seeds: \(found)")
     }
 
     /// On screen whatever the seed, the notes never call one seed's figure "this seed's".
