@@ -17,7 +17,7 @@ import Testing
 
     struct Case {
         let model: StockModel
-        let data: DataSet
+        let data: DataSet<Float>
         let options: BPTTOptions
         let expected: [String: Any]
         let expectedTensors: SafeTensorsFile
