@@ -165,6 +165,7 @@ public struct StockModel: Sendable {
 public enum ModelFile {
     /// Reads a model; every error is one line saying what in the file is wrong.
     public static func read(_ file: SafeTensorsFile, options: ModelReadOptions = ModelReadOptions()) throws -> StockModel {
+        if let error = ModelGroups.reparametrized(file) { throw error }
         let rnn = try ModelGroups.recurrent(file, chosen: options.rnnPrefix, cell: options.cell)
         let (head, embedding) = try ModelGroups.headAndEmbedding(file, rnn: rnn, options: options)
         let shape = RNNShape(inputs: rnn.inputs, hidden: rnn.hidden, layers: rnn.layers, outputs: head.rows, cell: rnn.cell)

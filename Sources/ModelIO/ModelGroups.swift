@@ -183,6 +183,32 @@ enum ModelGroups {
 }
 
 extension ModelGroups {
+    /// A weight saved reparametrized, as its factors rather than itself: weight_norm
+    /// (`{w}_g`, `{w}_v`), spectral_norm (`{w}_orig`) or torch.nn.utils.parametrize
+    /// (`parametrizations.{w}.original0` …). Named with the call that saves the weight
+    /// itself; otherwise it read as a missing tensor or a missing head.
+    static func reparametrized(_ file: SafeTensorsFile) -> ModelFileError? {
+        for name in file.tensors.keys.sorted() {
+            var owner = "", weight = ""
+            if let r = name.range(of: "parametrizations."), r.lowerBound == name.startIndex || name[name.index(before: r.lowerBound)] == "." {
+                owner = String(name[..<r.lowerBound])
+                weight = String(name[r.upperBound...].prefix { $0 != "." })
+            } else if let suffix = ["_g", "_v", "_orig"].first(where: { name.hasSuffix($0) }) {
+                let base = String(name.dropLast(suffix.count))
+                // weight_norm saves both factors; a lone `_g` or `_v` is some other tensor.
+                guard suffix == "_orig" || file.tensors[base + (suffix == "_g" ? "_v" : "_g")] != nil else { continue }
+                let dot = base.lastIndex(of: ".").map { base.index(after: $0) } ?? base.startIndex
+                (owner, weight) = (String(base[..<dot]), String(base[dot...]))
+            }
+            guard weight.hasPrefix("weight"), file.tensors[owner + weight] == nil else { continue }
+            let module = "model" + (owner.isEmpty ? "" : "." + owner.dropLast())
+            return ModelFileError("tensor \(TextSafety.quoted(name)): \(TextSafety.quoted(owner + weight)) is saved reparametrized (weight_norm, spectral_norm or parametrize) and rnnscope runs plain weights; "
+                + "save the state dict after torch.nn.utils.parametrize.remove_parametrizations(\(TextSafety.escaped(module)), \"\(TextSafety.escaped(weight))\") "
+                + "(remove_weight_norm or remove_spectral_norm for the old API): the same forward pass, so the same ‖∂L/∂h_t‖")
+        }
+        return nil
+    }
+
     /// A model with tensors outside [nn.Embedding →] RNN → nn.Linear: refused, naming
     /// them, because training without them trains a different model.
     static func unrun(_ file: SafeTensorsFile, rest: Set<String>, rnn: Recurrent,

@@ -149,6 +149,27 @@ import Testing
         #expect(throws: ModelFileError.self) { try DataFile.read(data, for: model.layout, loss: nil) }
     }
 
+    /// Weights saved as weight_norm's, spectral_norm's or parametrize's factors
+    /// (refused/reparam-*, made by make_reparametrized_fixtures.py) are named as such,
+    /// with the call that saves them plain, with or without --drop-unrun-tensors.
+    /// They read as a missing tensor, or as a head that is not there.
+    @Test(arguments: [("reparam-weight-norm-hh", "rnn.weight_hh_l0_g", "rnn.weight_hh_l0", "model.rnn, \"weight_hh_l0\""),
+                      ("reparam-parametrize-ih-l1", "rnn.parametrizations.weight_ih_l1.original0", "rnn.weight_ih_l1", "model.rnn, \"weight_ih_l1\""),
+                      ("reparam-spectral-norm-hh", "rnn.parametrizations.weight_hh_l0.0._u", "rnn.weight_hh_l0", "model.rnn, \"weight_hh_l0\""),
+                      ("reparam-head", "fc.parametrizations.weight.original0", "fc.weight", "model.fc, \"weight\"")])
+    func reparametrizedWeightsAreNamedWithTheCallThatSavesThemPlain(file: String, tensor: String, weight: String, call: String) throws {
+        let model = try SafeTensorsFile(contentsOf: Self.dir("refused").appendingPathComponent("\(file).safetensors"))
+        for drop in [false, true] {
+            let m = try #require(Self.refusal(model, ModelReadOptions(dropUnrun: drop)))
+            #expect(m.hasPrefix("tensor '\(tensor)': '\(weight)' is saved reparametrized") && m.contains("remove_parametrizations(\(call))")
+                    && !m.contains("\n"), "\(m)")
+        }
+        // weight_norm's two factors make a pair; a lone tensor named so is no weight's factor.
+        var lone = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("rnn.safetensors"))
+        lone.tensors["gate_g"] = lone.tensors["rnn.bias_hh_l0"]
+        #expect(Self.refusal(lone)?.contains("reparametrized") == false)
+    }
+
     /// A layer with some but not all of its tensors is an incomplete layer, whichever
     /// tensor it lacks, in the first, a middle or the last of 3 layers of each cell
     /// (three-layers/, made by make_three_layer_fixtures.py): the tensor is named as
