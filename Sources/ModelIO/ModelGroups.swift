@@ -148,7 +148,16 @@ enum ModelGroups {
             heads = [h]
         }
         guard !heads.isEmpty else {
-            throw ModelFileError("no nn.Linear head in the file: rnnscope needs one weight [O, \(rnn.hidden)] (with or without a bias [O]) after the \(rnn.cell.moduleName) \(StockModel.shown(rnn.prefix)), under any name (fc, head, out, readout, …)")
+            // The weights that could have been meant, with their shapes: "no head" of a file
+            // with an `fc.weight` sent the user looking for a tensor that is there.
+            let near = rest.filter { $0 == "weight" || $0.hasSuffix(".weight") }.sorted().filter { name in
+                let w = file.tensors[name]!, bias = file.tensors[name.dropLast("weight".count) + "bias"]
+                return !(w.shape.count == 2 && w.shape[1] == rnn.inputs && bias == nil)
+            }.prefix(3).map { name in
+                "\(TextSafety.quoted(name)) \(file.tensors[name]!.shape)" + (file.tensors[name.dropLast("weight".count) + "bias"].map { " with \(TextSafety.quoted(name.dropLast("weight".count) + "bias")) \($0.shape)" } ?? "")
+            }
+            throw ModelFileError("no nn.Linear head in the file: rnnscope needs one weight [O, \(rnn.hidden)] (with or without a bias [O]) after the \(rnn.cell.moduleName) \(StockModel.shown(rnn.prefix)), under any name (fc, head, out, readout, …)"
+                + (near.isEmpty ? "" : "; \(near.joined(separator: ", ")) do\(near.count == 1 ? "es" : "") not fit"))
         }
         // Every reading (head, embedding or none) that accounts for the tensors.
         var readings: [(head: Module, embedding: Module?)] = []

@@ -170,6 +170,21 @@ import Testing
         #expect(Self.refusal(lone)?.contains("reparametrized") == false)
     }
 
+    /// A head of the right name and the wrong shape is named with its shape: the
+    /// refusal said only that the file had no nn.Linear head.
+    @Test func aHeadOfTheWrongShapeIsNamed() throws {
+        let file = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("rnn.safetensors"))
+        let cases: [(String, [Int], String)] = [("fc.bias", [3], "'fc.weight' [2, 4] with 'fc.bias' [3] does not fit"),
+                                               ("fc.weight", [2, 5], "'fc.weight' [2, 5] with 'fc.bias' [2] does not fit"),
+                                               ("fc.weight", [2, 4, 1], "'fc.weight' [2, 4, 1] with 'fc.bias' [2] does not fit")]
+        for (name, shape, says) in cases {
+            var damaged = file
+            damaged.tensors[name] = SafeTensor(floats: [Float](repeating: 0, count: shape.reduce(1, *)), shape: shape)
+            let m = try #require(Self.refusal(damaged))
+            #expect(m.hasPrefix("no nn.Linear head in the file: rnnscope needs one weight [O, 4]") && m.hasSuffix(says) && !m.contains("\n"), "\(m)")
+        }
+    }
+
     /// A layer with some but not all of its tensors is an incomplete layer, whichever
     /// tensor it lacks, in the first, a middle or the last of 3 layers of each cell
     /// (three-layers/, made by make_three_layer_fixtures.py): the tensor is named as
