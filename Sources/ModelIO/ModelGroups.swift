@@ -236,6 +236,11 @@ extension ModelGroups {
                 + "rnnscope does not run tied weights: untie them (e.g. model.\(prefix)weight = nn.Parameter(model.\(prefix)weight.detach().clone())) and save again")
         }
         let shown = left.prefix(4).map { "\(TextSafety.quoted($0)) \(file.tensors[$0]!.shape)" }.joined(separator: ", ") + (left.count > 4 ? " and \(left.count - 4) more" : "")
-        return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
+        // A matrix without a bias may be an nn.Embedding of another width than the RNN takes.
+        let matrix = left.contains { name in
+            (name == "weight" || name.hasSuffix(".weight")) && file.tensors[name]!.shape.count == 2 && file.tensors[name.dropLast("weight".count) + "bias"] == nil
+        }
+        let width = matrix ? "; an nn.Embedding in front of the \(rnn.cell.moduleName) would be [V, \(rnn.inputs)]" : ""
+        return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …)\(width); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
     }
 }

@@ -183,6 +183,12 @@ import Testing
             let m = try #require(Self.refusal(damaged))
             #expect(m.hasPrefix("no nn.Linear head in the file: rnnscope needs one weight [O, 4]") && m.hasSuffix(says) && !m.contains("\n"), "\(m)")
         }
+        // An embedding of another width than the RNN takes is said to be one, with the width that fits;
+        // it read only as a tensor rnnscope cannot run, "a LayerNorm, a second Linear".
+        var embedding = file
+        embedding.tensors["emb.weight"] = SafeTensor(floats: [Float](repeating: 0, count: 28), shape: [7, 4])
+        let m = try #require(Self.refusal(embedding))
+        #expect(m.hasPrefix("'emb.weight' [7, 4]: ") && m.contains("an nn.Embedding in front of the nn.RNN would be [V, 3]") && !m.contains("\n"), "\(m)")
     }
 
     /// A layer with some but not all of its tensors is an incomplete layer, whichever
