@@ -53,7 +53,11 @@ public enum DataFile {
                                          ignoreIndex: Int = -100, as _: F.Type) throws -> DataSet<F> {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
-            throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
+            // Sequence lengths or a mask, as pack_padded_sequence takes them: padding and
+            // ignored targets give the same loss and gradients (the cell runs forwards).
+            let lengths = ["len", "mask"].contains { stray.lowercased().contains($0) }
+                ? "; rnnscope takes no lengths or masks: pad the sequences and give their padded steps the class target --ignore-index (-100), which gives the loss and gradients of packed sequences under xent-all" : ""
+            throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)\(lengths)")
         }
         try checkReading(file, batchFirst: batchFirst, scalarBytes: MemoryLayout<F>.size)
         let order = batchFirst ? "[B, T" : "[T, B"
