@@ -67,7 +67,9 @@ public enum DataFile {
         guard x.shape.count == rank, x.shape[0] > 0, x.shape[1] > 0 else {
             throw ModelFileError("tensor 'inputs' has shape \(x.shape); expected " + (tokens
                 ? "token ids \(order)] for the model's nn.Embedding"
-                : "\(order), I] with T, B > 0") + (x.shape.count == 5 - rank ? (tokens ? " (the model has an nn.Embedding: it reads token ids)" : " (token ids need an nn.Embedding in the model)") : ""))
+                : "\(order), I] with T, B > 0") + (x.shape.count == 5 - rank ? (tokens ? " (the model has an nn.Embedding: it reads token ids)"
+                    // Real values [T, I]: one sequence, as nn.RNN takes it unbatched.
+                    : x.dtype.isInteger ? " (token ids need an nn.Embedding in the model)" : " (one unbatched sequence [T, I] is \(batchFirst ? "[1, T, I] here: x.unsqueeze(0)" : "[T, 1, I] here: x.unsqueeze(1)"), its targets too)") : ""))
         }
         let (T, B) = batchFirst ? (x.shape[1], x.shape[0]) : (x.shape[0], x.shape[1])
         func timeMajor<E>(_ v: [E], width: Int) -> [E] { batchFirst ? swapFirstTwo(v, B, T, width) : v }

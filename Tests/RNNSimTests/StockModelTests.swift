@@ -191,6 +191,21 @@ import Testing
         #expect(m.hasPrefix("'emb.weight' [7, 4]: ") && m.contains("an nn.Embedding in front of the nn.RNN would be [V, 3]") && !m.contains("\n"), "\(m)")
     }
 
+    /// One sequence saved unbatched, [T, I] real values as nn.RNN takes it, is told how
+    /// to batch it; it was told that token ids need an nn.Embedding.
+    @Test func anUnbatchedSequenceIsToldHowToBatchIt() throws {
+        let c = try Self.load("fc-2layers")
+        var data = try SafeTensorsFile(contentsOf: Self.dir("fc-2layers").appendingPathComponent("data.safetensors"))
+        data.tensors["inputs"] = SafeTensor(floats: [Float](repeating: 0, count: 36), shape: [12, 3])
+        func refusal(batchFirst: Bool) -> String {
+            do { _ = try DataFile.read(data, for: c.model.layout, loss: nil, batchFirst: batchFirst); return "read" } catch { return "\(error)" }
+        }
+        #expect(refusal(batchFirst: false).hasSuffix("(one unbatched sequence [T, I] is [T, 1, I] here: x.unsqueeze(1), its targets too)"), "\(refusal(batchFirst: false))")
+        #expect(refusal(batchFirst: true).hasSuffix("(one unbatched sequence [T, I] is [1, T, I] here: x.unsqueeze(0), its targets too)"), "\(refusal(batchFirst: true))")
+        data.tensors["inputs"] = SafeTensor(int64s: [Int64](repeating: 0, count: 36), shape: [12, 3])
+        #expect(refusal(batchFirst: false).hasSuffix("(token ids need an nn.Embedding in the model)"), "\(refusal(batchFirst: false))")
+    }
+
     /// A layer with some but not all of its tensors is an incomplete layer, whichever
     /// tensor it lacks, in the first, a middle or the last of 3 layers of each cell
     /// (three-layers/, made by make_three_layer_fixtures.py): the tensor is named as
