@@ -2,8 +2,10 @@ import RNNSim
 import Foundation
 
 /// A data file read for a model: the batch, the loss it is scored with, and how it was laid out.
-public struct DataSet: Sendable {
-    public var batch: Batch<Float>
+/// Float for training; Double for `grads`, whose figures are those of float64 autograd
+/// only if F64 data reaches them unrounded.
+public struct DataSet<T: RNNFloat>: Sendable {
+    public var batch: Batch<T>
     public var loss: LossKind
     /// Whether the loss came from the targets (no --loss given).
     public var lossFromTargets: Bool
@@ -42,12 +44,22 @@ public enum DataFile {
     /// `loss` nil: the one the targets imply (`impliedLoss`).
     /// `ignoreIndex`: a class target that is not scored (nn.CrossEntropyLoss's ignore_index).
     public static func read(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
-                            ignoreIndex: Int = -100) throws -> DataSet {
+                            ignoreIndex: Int = -100) throws -> DataSet<Float> {
+        try read(file, for: layout, loss: loss, batchFirst: batchFirst, ignoreIndex: ignoreIndex, as: Float.self)
+    }
+
+    /// The same, its real values in `F`'s precision.
+    public static func read<F: RNNFloat>(_ file: SafeTensorsFile, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
+                                         ignoreIndex: Int = -100, as _: F.Type) throws -> DataSet<F> {
         let shape = layout.shape
         if let stray = file.tensors.keys.sorted().first(where: { !names.contains($0) }) {
-            throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)")
+            // Sequence lengths or a mask, as pack_padded_sequence takes them: padding and
+            // ignored targets give the same loss and gradients (the cell runs forwards).
+            let lengths = ["len", "mask"].contains { stray.lowercased().contains($0) }
+                ? "; rnnscope takes no lengths or masks: pad the sequences and give their padded steps the class target --ignore-index (-100), which gives the loss and gradients of packed sequences under xent-all" : ""
+            throw ModelFileError("unexpected tensor \(TextSafety.quoted(stray)): a data file holds inputs, targets and optionally h0 (and c0 for an nn.LSTM)\(lengths)")
         }
-        try checkReading(file, batchFirst: batchFirst)
+        try checkReading(file, batchFirst: batchFirst, scalarBytes: MemoryLayout<F>.size)
         let order = batchFirst ? "[B, T" : "[T, B"
         guard let x = file.tensors["inputs"] else { throw ModelFileError("missing tensor 'inputs' \(order), …]") }
         let tokens = layout.vocabulary != nil
@@ -55,13 +67,15 @@ public enum DataFile {
         guard x.shape.count == rank, x.shape[0] > 0, x.shape[1] > 0 else {
             throw ModelFileError("tensor 'inputs' has shape \(x.shape); expected " + (tokens
                 ? "token ids \(order)] for the model's nn.Embedding"
-                : "\(order), I] with T, B > 0") + (x.shape.count == 5 - rank ? (tokens ? " (the model has an nn.Embedding: it reads token ids)" : " (token ids need an nn.Embedding in the model)") : ""))
+                : "\(order), I] with T, B > 0") + (x.shape.count == 5 - rank ? (tokens ? " (the model has an nn.Embedding: it reads token ids)"
+                    // Real values [T, I]: one sequence, as nn.RNN takes it unbatched.
+                    : x.dtype.isInteger ? " (token ids need an nn.Embedding in the model)" : " (one unbatched sequence [T, I] is \(batchFirst ? "[1, T, I] here: x.unsqueeze(0)" : "[T, 1, I] here: x.unsqueeze(1)"), its targets too)") : ""))
         }
         let (T, B) = batchFirst ? (x.shape[1], x.shape[0]) : (x.shape[0], x.shape[1])
         func timeMajor<E>(_ v: [E], width: Int) -> [E] { batchFirst ? swapFirstTwo(v, B, T, width) : v }
 
         var batchTokens: [Int32]? = nil
-        var inputs: [Float] = []
+        var inputs: [F] = []
         if let V = layout.vocabulary {
             let ids: [Int64]
             do { ids = try x.integers() } catch {
@@ -75,7 +89,7 @@ public enum DataFile {
             guard x.shape[2] == shape.inputs else {
                 throw ModelFileError("tensor 'inputs' has \(x.shape[2]) features per step; the model takes I = \(shape.inputs)")
             }
-            do { inputs = try x.floats() } catch {
+            do { inputs = try x.values(F.self) } catch {
                 throw ModelFileError("tensor 'inputs' is \(x.dtype.rawValue); the model takes real-valued inputs (integer token ids need an nn.Embedding in the model)")
             }
             if let why = x.notFinite(inputs) { throw ModelFileError("tensor 'inputs' \(why)") }
@@ -84,7 +98,7 @@ public enum DataFile {
 
         guard let y = file.tensors["targets"] else { throw ModelFileError("missing tensor 'targets'") }
         let lossKind = loss ?? impliedLoss(y)
-        let targets: Batch<Float>.Targets
+        let targets: Batch<F>.Targets
         let dims = batchFirst ? [B, T] : [T, B]
         // The last step's targets alone: every other step gets a placeholder no loss reads.
         let lastOnly = isLastStepOnly(y)
@@ -127,20 +141,20 @@ public enum DataFile {
             guard y.shape == (lastOnly ? [B, shape.outputs] : dims + [shape.outputs]) else {
                 throw unfitting("\(dims + [shape.outputs])" + (lossKind.lastStepOnly ? " or [B, O] = \([B, shape.outputs]) for the last step" : ""))
             }
-            let values: [Float]
-            do { values = try y.floats() } catch {
+            let values: [F]
+            do { values = try y.values(F.self) } catch {
                 throw ModelFileError("tensor 'targets' is \(y.dtype.rawValue); \(lossKind.rawValue) needs real-valued targets")
             }
             if let why = y.notFinite(values) { throw ModelFileError("tensor 'targets' \(why)") }
             targets = .real(lastOnly ? lastStep(values, width: shape.outputs, fill: 0) : timeMajor(values, width: shape.outputs))
         }
 
-        let h0 = try initialState("h0", file, shape: shape, size: B, batchFirst: batchFirst)
+        let h0: [[F]]? = try initialState("h0", file, shape: shape, size: B, batchFirst: batchFirst)
         if file.tensors["c0"] != nil && shape.cell != .lstm {
             throw ModelFileError("unexpected tensor 'c0': only an nn.LSTM has a cell state; the model is an \(shape.cell.moduleName)")
         }
-        let c0 = try initialState("c0", file, shape: shape, size: B, batchFirst: batchFirst)
-        var batch: Batch<Float>
+        let c0: [[F]]? = try initialState("c0", file, shape: shape, size: B, batchFirst: batchFirst)
+        var batch: Batch<F>
         if let batchTokens {
             batch = Batch(steps: T, size: B, tokens: batchTokens, targets: targets, initialHidden: h0, initialMemory: c0)
         } else {
@@ -150,21 +164,21 @@ public enum DataFile {
     }
 
     /// h0 or c0 [layers, B, H] as `nn.RNN/LSTM/GRU(x, h0)` or `(x, (h0, c0))` take it, per layer; nil when absent.
-    static func initialState(_ name: String, _ file: SafeTensorsFile, shape: RNNShape, size B: Int, batchFirst: Bool) throws -> [[Float]]? {
+    static func initialState<T: RNNFloat>(_ name: String, _ file: SafeTensorsFile, shape: RNNShape, size B: Int, batchFirst: Bool) throws -> [[T]]? {
         guard let h = file.tensors[name] else { return nil }
         let want = [shape.layers, B, shape.hidden]
         guard h.shape == want else {
             throw ModelFileError("tensor '\(name)' has shape \(h.shape); \(shape.cell.moduleName) takes \(name) [layers, B, H] = \(want)" + (batchFirst ? " (not batch-first, even with --batch-first)" : ""))
         }
-        let values: [Float]
-        do { values = try h.floats() } catch { throw ModelFileError("tensor '\(name)' is \(h.dtype.rawValue); it must hold real values") }
+        let values: [T]
+        do { values = try h.values(T.self) } catch { throw ModelFileError("tensor '\(name)' is \(h.dtype.rawValue); it must hold real values") }
         if let why = h.notFinite(values) { throw ModelFileError("tensor '\(name)' \(why)") }
         let block = B * shape.hidden
         return (0..<shape.layers).map { Array(values[($0 * block)..<(($0 + 1) * block)]) }
     }
 
     public static func read(contentsOf url: URL, for layout: ParameterLayout, loss: LossKind?, batchFirst: Bool = false,
-                            ignoreIndex: Int = -100) throws -> DataSet {
+                            ignoreIndex: Int = -100) throws -> DataSet<Float> {
         try read(file(contentsOf: url), for: layout, loss: loss, batchFirst: batchFirst, ignoreIndex: ignoreIndex)
     }
 

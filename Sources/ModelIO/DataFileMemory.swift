@@ -13,22 +13,22 @@ extension DataFile {
     }
 
     /// Bytes that reading the whole data holds at once: each tensor as read
-    /// (integers as Int64, reals as Float), the copy it is kept as, and with
-    /// `batchFirst` one more copy while it is turned time-major.
-    static func readingBytes(_ file: SafeTensorsFile, batchFirst: Bool) -> Double {
+    /// (integers as Int64, reals as Float), the copy it is kept as (reals in
+    /// `scalarBytes`), and with `batchFirst` one more copy while it is turned time-major.
+    static func readingBytes(_ file: SafeTensorsFile, batchFirst: Bool, scalarBytes: Int) -> Double {
         var bytes = 0.0
         for tensor in file.tensors.values {
             let count = tensor.shape.reduce(1.0) { $0 * Double(max($1, 0)) }
-            bytes += count * (tensor.dtype.isInteger ? 8 + 4 : 4 + 4) * (batchFirst ? 1.5 : 1)
+            bytes += count * Double(tensor.dtype.isInteger ? 8 + 4 : 4 + scalarBytes) * (batchFirst ? 1.5 : 1)
         }
         return bytes
     }
 
     /// Refuses, before anything is converted, data whose values would pass the memory cap.
-    static func checkReading(_ file: SafeTensorsFile, batchFirst: Bool) throws {
+    static func checkReading(_ file: SafeTensorsFile, batchFirst: Bool, scalarBytes: Int) throws {
         var e = MemoryEstimate(steps: 0, batch: 0, inputs: 0, hidden: 0, outputs: 0, layers: 1)
         e.optimiserSlots = 0
-        e.extraBytes = readingBytes(file, batchFirst: batchFirst)
+        e.extraBytes = readingBytes(file, batchFirst: batchFirst, scalarBytes: scalarBytes)
         do {
             try MemoryBudget.check(e, lower: [:], otherwise: "the size of the tensors in the data file")
         } catch let error as MemoryLimitError {
@@ -56,7 +56,7 @@ extension DataFile {
         let state = Double(s.layers) * Double(B) * Double(s.hidden)
         let h0 = (file.tensors["h0"] == nil ? 0 : state) + (file.tensors["c0"] == nil ? 0 : state)
         // The table, h0 and c0 as read, as computed on and as their gradients.
-        e.extraBytes = (table + h0) * Double(4 + 2 * scalarBytes) + readingBytes(file, batchFirst: batchFirst)
+        e.extraBytes = (table + h0) * Double(4 + 2 * scalarBytes) + readingBytes(file, batchFirst: batchFirst, scalarBytes: scalarBytes)
         return e
     }
 }

@@ -47,7 +47,9 @@ public struct StockModel: Sendable {
         case gatedCell = "the cell's own σ and tanh"
     }
 
-    public var network: RNN<Float>
+    /// The weights as the file holds them: every dtype converts to Double exactly, so
+    /// `grads` on F64 weights is float64 autograd's, not that of their float32 rounding.
+    public let weights: RNN<Double>
     /// The file's name and dtype of each entry of `network.layout`, in order.
     public let fileNames: [String]
     public let dtypes: [SafeTensor.DType]
@@ -66,8 +68,10 @@ public struct StockModel: Sendable {
     /// applies dropout (a state dict cannot say where nn.Dropout sat).
     public let trainedDropout: Double?
 
-    public var shape: RNNShape { network.shape }
-    public var layout: ParameterLayout { network.layout }
+    /// The weights as training runs them, in float32.
+    public var network: RNN<Float> { weights.converted(to: Float.self) }
+    public var shape: RNNShape { weights.shape }
+    public var layout: ParameterLayout { weights.layout }
 
     /// A line for stderr when something was assumed rather than read.
     public func notices(file: String) -> [String] {
@@ -89,7 +93,7 @@ public struct StockModel: Sendable {
         var parts = ["\(s.cell.moduleName) \(Self.shown(rnnPrefix))", "\(s.layers) layer\(s.layers == 1 ? "" : "s")"]
         if let e = embeddingPrefix, let v = layout.vocabulary { parts.append("nn.Embedding \(Self.shown(e)) V \(v)") }
         parts += ["I \(s.inputs)", "H \(s.hidden)", "O \(s.outputs) (nn.Linear \(Self.shown(headPrefix)))"]
-        if s.cell == .rnn { parts.append("\(network.activation.rawValue) (\(nonlinearitySource.rawValue))") }
+        if s.cell == .rnn { parts.append("\(weights.activation.rawValue) (\(nonlinearitySource.rawValue))") }
         parts.append(layout.bias ? "bias" : "bias=False")
         if !layout.readoutHasBias { parts.append("head bias=False") }
         return parts.joined(separator: ", ")
@@ -161,12 +165,13 @@ public struct StockModel: Sendable {
 public enum ModelFile {
     /// Reads a model; every error is one line saying what in the file is wrong.
     public static func read(_ file: SafeTensorsFile, options: ModelReadOptions = ModelReadOptions()) throws -> StockModel {
+        if let error = ModelGroups.reparametrized(file) { throw error }
         let rnn = try ModelGroups.recurrent(file, chosen: options.rnnPrefix, cell: options.cell)
         let (head, embedding) = try ModelGroups.headAndEmbedding(file, rnn: rnn, options: options)
         let shape = RNNShape(inputs: rnn.inputs, hidden: rnn.hidden, layers: rnn.layers, outputs: head.rows, cell: rnn.cell)
         let (activation, source) = try nonlinearity(file, options, cell: rnn.cell)
         let layout = ParameterLayout(shape, bias: rnn.bias, readoutBias: head.bias, vocabulary: embedding?.rows)
-        var net = RNN<Float>(shape: shape, activation: activation, layout: layout)
+        var net = RNN<Double>(shape: shape, activation: activation, layout: layout)
         var fileNames: [String] = [], dtypes: [SafeTensor.DType] = []
         for entry in layout.entries {
             let name: String
@@ -183,7 +188,7 @@ public enum ModelFile {
             guard SafeTensor.weightDTypes.contains(t.dtype) else {
                 throw ModelFileError("tensor \(TextSafety.quoted(name)) is \(t.dtype.rawValue); weights are read as F32, F64, F16 or BF16")
             }
-            let values = try t.floats()
+            let values = try t.doubles()
             if let why = t.notFinite(values) { throw ModelFileError("tensor \(TextSafety.quoted(name)) \(why)") }
             net.parameters.replaceSubrange(entry.range, with: values)
             fileNames.append(name)
@@ -191,7 +196,7 @@ public enum ModelFile {
         }
         let used = Set(fileNames)
         let dropped = file.tensors.filter { !used.contains($0.key) }
-        return StockModel(network: net, fileNames: fileNames, dtypes: dtypes, metadata: file.metadata, dropped: dropped,
+        return StockModel(weights: net, fileNames: fileNames, dtypes: dtypes, metadata: file.metadata, dropped: dropped,
                           rnnPrefix: rnn.prefix, headPrefix: head.prefix, embeddingPrefix: embedding?.prefix,
                           nonlinearitySource: source, trainedDropout: try dropout(file))
     }
@@ -248,13 +253,14 @@ extension RNN {
 }
 
 extension SafeTensor {
-    /// Why `values` (this tensor read as Float) cannot be computed with, or nil:
-    /// the first value that is not finite, where it is, and whether the file holds
-    /// it so or it is a finite F64 beyond float32's range (±3.4e38), which became
-    /// ±inf on the way in. "Holds a non-finite value" of a tensor that
-    /// torch.isfinite passes sent the user looking for a NaN that is not there.
-    func notFinite(_ values: [Float]) -> String? {
-        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+    /// Why `values` (this tensor as read, in Float or Double) cannot be computed with
+    /// in float32, as training does, or nil: the first value that is not finite
+    /// there, where it is, and whether the file holds it so or it is a finite F64
+    /// beyond float32's range (±3.4e38). grads, in Double, refuses what training
+    /// would, so that a file runs in both or in neither. "Holds a non-finite value" of
+    /// a tensor that torch.isfinite passes sent the user looking for a NaN that is not there.
+    func notFinite<T: BinaryFloatingPoint>(_ values: [T]) -> String? {
+        guard let i = values.firstIndex(where: { !Float($0).isFinite }) else { return nil }
         var index: [Int] = [], rest = i
         for size in shape.reversed() {
             index.insert(size > 0 ? rest % size : 0, at: 0)

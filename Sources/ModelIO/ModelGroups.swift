@@ -148,7 +148,16 @@ enum ModelGroups {
             heads = [h]
         }
         guard !heads.isEmpty else {
-            throw ModelFileError("no nn.Linear head in the file: rnnscope needs one weight [O, \(rnn.hidden)] (with or without a bias [O]) after the \(rnn.cell.moduleName) \(StockModel.shown(rnn.prefix)), under any name (fc, head, out, readout, …)")
+            // The weights that could have been meant, with their shapes: "no head" of a file
+            // with an `fc.weight` sent the user looking for a tensor that is there.
+            let near = rest.filter { $0 == "weight" || $0.hasSuffix(".weight") }.sorted().filter { name in
+                let w = file.tensors[name]!, bias = file.tensors[name.dropLast("weight".count) + "bias"]
+                return !(w.shape.count == 2 && w.shape[1] == rnn.inputs && bias == nil)
+            }.prefix(3).map { name in
+                "\(TextSafety.quoted(name)) \(file.tensors[name]!.shape)" + (file.tensors[name.dropLast("weight".count) + "bias"].map { " with \(TextSafety.quoted(name.dropLast("weight".count) + "bias")) \($0.shape)" } ?? "")
+            }
+            throw ModelFileError("no nn.Linear head in the file: rnnscope needs one weight [O, \(rnn.hidden)] (with or without a bias [O]) after the \(rnn.cell.moduleName) \(StockModel.shown(rnn.prefix)), under any name (fc, head, out, readout, …)"
+                + (near.isEmpty ? "" : "; \(near.joined(separator: ", ")) do\(near.count == 1 ? "es" : "") not fit"))
         }
         // Every reading (head, embedding or none) that accounts for the tensors.
         var readings: [(head: Module, embedding: Module?)] = []
@@ -183,6 +192,32 @@ enum ModelGroups {
 }
 
 extension ModelGroups {
+    /// A weight saved reparametrized, as its factors rather than itself: weight_norm
+    /// (`{w}_g`, `{w}_v`), spectral_norm (`{w}_orig`) or torch.nn.utils.parametrize
+    /// (`parametrizations.{w}.original0` …). Named with the call that saves the weight
+    /// itself; otherwise it read as a missing tensor or a missing head.
+    static func reparametrized(_ file: SafeTensorsFile) -> ModelFileError? {
+        for name in file.tensors.keys.sorted() {
+            var owner = "", weight = ""
+            if let r = name.range(of: "parametrizations."), r.lowerBound == name.startIndex || name[name.index(before: r.lowerBound)] == "." {
+                owner = String(name[..<r.lowerBound])
+                weight = String(name[r.upperBound...].prefix { $0 != "." })
+            } else if let suffix = ["_g", "_v", "_orig"].first(where: { name.hasSuffix($0) }) {
+                let base = String(name.dropLast(suffix.count))
+                // weight_norm saves both factors; a lone `_g` or `_v` is some other tensor.
+                guard suffix == "_orig" || file.tensors[base + (suffix == "_g" ? "_v" : "_g")] != nil else { continue }
+                let dot = base.lastIndex(of: ".").map { base.index(after: $0) } ?? base.startIndex
+                (owner, weight) = (String(base[..<dot]), String(base[dot...]))
+            }
+            guard weight.hasPrefix("weight"), file.tensors[owner + weight] == nil else { continue }
+            let module = "model" + (owner.isEmpty ? "" : "." + owner.dropLast())
+            return ModelFileError("tensor \(TextSafety.quoted(name)): \(TextSafety.quoted(owner + weight)) is saved reparametrized (weight_norm, spectral_norm or parametrize) and rnnscope runs plain weights; "
+                + "save the state dict after torch.nn.utils.parametrize.remove_parametrizations(\(TextSafety.escaped(module)), \"\(TextSafety.escaped(weight))\") "
+                + "(remove_weight_norm or remove_spectral_norm for the old API): the same forward pass, so the same ‖∂L/∂h_t‖")
+        }
+        return nil
+    }
+
     /// A model with tensors outside [nn.Embedding →] RNN → nn.Linear: refused, naming
     /// them, because training without them trains a different model.
     static func unrun(_ file: SafeTensorsFile, rest: Set<String>, rnn: Recurrent,
@@ -201,6 +236,11 @@ extension ModelGroups {
                 + "rnnscope does not run tied weights: untie them (e.g. model.\(prefix)weight = nn.Parameter(model.\(prefix)weight.detach().clone())) and save again")
         }
         let shown = left.prefix(4).map { "\(TextSafety.quoted($0)) \(file.tensors[$0]!.shape)" }.joined(separator: ", ") + (left.count > 4 ? " and \(left.count - 4) more" : "")
-        return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
+        // A matrix without a bias may be an nn.Embedding of another width than the RNN takes.
+        let matrix = left.contains { name in
+            (name == "weight" || name.hasSuffix(".weight")) && file.tensors[name]!.shape.count == 2 && file.tensors[name.dropLast("weight".count) + "bias"] == nil
+        }
+        let width = matrix ? "; an nn.Embedding in front of the \(rnn.cell.moduleName) would be [V, \(rnn.inputs)]" : ""
+        return ModelFileError("\(shown): rnnscope runs [nn.Embedding →] nn.RNN/LSTM/GRU → nn.Linear and cannot run these (a LayerNorm, a second Linear, …)\(width); without them it would train a different model, so it refuses; \(ModelReadOptions.dropFlag) runs it without them (its figures are then not your model's, and --save is refused)")
     }
 }

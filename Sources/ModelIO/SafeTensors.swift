@@ -201,6 +201,11 @@ public struct SafeTensor: Sendable, Equatable {
         return try floats().map(Double.init)
     }
 
+    /// The values in `T`'s precision: as `doubles()` for Double, as `floats()` for Float.
+    public func values<T: RNNFloat>(_: T.Type) throws -> [T] {
+        T.self == Double.self ? try doubles() as! [T] : try floats() as! [T]
+    }
+
     /// The values as `Int64`; BOOL reads as 0 or 1, and a U64 value above
     /// `Int64.max` throws rather than wrapping.
     public func integers() throws -> [Int64] {

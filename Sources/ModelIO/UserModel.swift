@@ -4,7 +4,7 @@ import RNNSim
 /// Compared by identity: it is read once and never changes.
 public final class UserModel: SuppliedModel, Equatable {
     public let model: StockModel
-    public let data: DataSet?
+    public let data: DataSet<Float>?
     public let modelPath: String
     /// Where the data was read from (nil without --data).
     public let dataPath: String?
@@ -15,7 +15,7 @@ public final class UserModel: SuppliedModel, Equatable {
     /// `--ignore-index`: the class target that is not scored (nn.CrossEntropyLoss's, −100 by default).
     public let ignoreIndex: Int32
 
-    public init(model: StockModel, data: DataSet?, modelPath: String, dataPath: String? = nil, savePath: String? = nil,
+    public init(model: StockModel, data: DataSet<Float>?, modelPath: String, dataPath: String? = nil, savePath: String? = nil,
                 paddingIndex: Int? = nil, ignoreIndex: Int32 = -100) {
         self.model = model
         self.data = data
@@ -56,7 +56,7 @@ public final class UserModel: SuppliedModel, Equatable {
         s.hidden = model.shape.hidden
         s.layers = model.shape.layers
         s.cell = model.shape.cell
-        s.activation = model.network.activation
+        s.activation = model.weights.activation
         if let data {
             s.steps = data.batch.steps
             s.batch = min(base.batch, data.batch.size)

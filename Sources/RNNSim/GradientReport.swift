@@ -13,9 +13,9 @@ public struct GradientReport: Sendable {
     /// ‖∂L/∂c_t‖ per layer and step for an LSTM; empty for the other cells.
     public var cellGradNorms: [[Double]]
 
-    /// Runs in Double from the model's Float weights, as PyTorch's float64
-    /// autograd does, so the figures match it to ~1e-12 rather than ~1e-6.
-    public static func compute(model: RNN<Float>, batch: Batch<Float>, options: BPTTOptions) -> GradientReport {
+    /// Runs in Double, as PyTorch's float64 autograd does, so the figures match it
+    /// to ~1e-12 rather than ~1e-6; Float weights and data convert exactly.
+    public static func compute<F: RNNFloat>(model: RNN<F>, batch: Batch<F>, options: BPTTOptions) -> GradientReport {
         let net = model.converted(to: Double.self)
         let data = batch.converted(to: Double.self)
         let bptt = BPTT<Double>(shape: net.shape, steps: data.steps, batchSize: data.size)

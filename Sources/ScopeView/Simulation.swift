@@ -204,7 +204,7 @@ struct Simulation {
         var text = "saved iteration \(trainer.iteration)'s weights to \(user.savePath)"
         // What the file scores on that iteration's batch (the chart's last point is the loss before the update).
         if let after = trainer.lossAfterLastUpdate() { text += String(format: " (loss %.4g on its batch after the update)", after) }
-        if trainer.network.activation != user.model.network.activation {
+        if trainer.network.activation != user.model.weights.activation {
             text += " (trained as \(trainer.network.activation.rawValue): nonlinearity=\"\(trainer.network.activation.rawValue)\")"
         }
         return text

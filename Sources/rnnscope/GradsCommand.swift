@@ -31,20 +31,24 @@ struct GradsCommand: ParsableCommand {
     func run() throws {
         try refuseSameFile(outputs: [("--out", out)], inputs: [("--model", input.model), ("--data", input.data)])
         if let out { do { try OutputFile.check(out) } catch { throw Failure(error, flag: "--out") } }
-        let user = try input.load { file, layout in
+        let (stock, padding) = try input.readModel()
+        // In Double from the values as saved: F64 weights or data rounded to float32 on the
+        // way in would differ from float64 autograd by ~1e-7.
+        let data = try input.readData(for: stock, as: Double.self) { file, layout in
             try Self.checkMemory(file, layout, loss: input.lossKind, batchFirst: input.batchFirst)
-        }
-        let data = user.data!
-        let report = GradientReport.compute(model: user.model.network, batch: data.batch,
+        }!
+        let user = UserModel(model: stock, data: nil, modelPath: input.model!, dataPath: input.data,
+                             paddingIndex: padding, ignoreIndex: Int32(input.ignoreIndex))
+        let report = GradientReport.compute(model: stock.weights, batch: data.batch,
                                             options: user.options(BPTTOptions(loss: data.loss, truncate: truncate, clipNorm: clip)))
         if let out {
             let file = user.model.gradientsFile(report.gradients, hiddenGradNorms: report.hiddenGradNorms, cellGradNorms: report.cellGradNorms)
             do { try file.write(to: URL(fileURLWithPath: out)) } catch { throw Failure(error, flag: "--out") }
         }
-        ModelOptions.announce(user, dataPath: input.data)
+        ModelOptions.announce(user, data: data, dataPath: input.data)
         if json {
             var fields: [(String, JSONText.Value)] = [
-                ("model", ModelOptions.json(user)),
+                ("model", ModelOptions.json(user, data: data)),
                 ("loss", .number(report.loss)),
                 ("grad_norm", .number(report.gradNorm)),
                 ("clip_scale", .number(report.clipScale)),

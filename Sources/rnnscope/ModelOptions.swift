@@ -56,10 +56,16 @@ struct ModelOptions: ParsableArguments {
 
     var lossKind: LossKind? { loss.flatMap(LossKind.init(rawValue:)) }
 
-    /// The model and its data (nil without --data); every error names the file at
-    /// fault, model or data. `announce` then says what was read.
-    /// `memory` may refuse the data from its shapes before anything is converted.
-    func load(savePath: String? = nil, memory: ((SafeTensorsFile, ParameterLayout) throws -> Void)? = nil) throws -> UserModel {
+    /// The model and its data (nil without --data), as training runs them; every
+    /// error names the file at fault, model or data. `announce` then says what was read.
+    func load(savePath: String? = nil) throws -> UserModel {
+        let (stock, padding) = try readModel(savePath: savePath)
+        return UserModel(model: stock, data: try readData(for: stock, as: Float.self), modelPath: model!, dataPath: data,
+                         savePath: savePath, paddingIndex: padding, ignoreIndex: Int32(ignoreIndex))
+    }
+
+    /// The model and the flags' padding row (nil without --padding-idx).
+    func readModel(savePath: String? = nil) throws -> (StockModel, padding: Int?) {
         guard let model else { throw Failure("--model is needed") }
         // A --save that cannot be written is refused before any training it would end.
         if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure(error, flag: "--save") } }
@@ -81,36 +87,42 @@ struct ModelOptions: ParsableArguments {
             }
         }
         if let savePath, let refusal = stock.saveRefusal { throw Failure("--save \(TextSafety.escaped(savePath, limit: 400)) refused: \(refusal)") }
-        var dataSet: DataSet? = nil
-        if let data {
-            do {
-                let file = try DataFile.file(contentsOf: URL(fileURLWithPath: data))
-                try memory?(file, stock.layout)
-                dataSet = try DataFile.read(file, for: stock.layout, loss: lossKind, batchFirst: batchFirst, ignoreIndex: ignoreIndex)
-            } catch { throw Failure(error, file: data, role: "data") }
+        return (stock, padding)
+    }
+
+    /// The data for `stock` in `T`'s precision (nil without --data). `memory` may
+    /// refuse it from its shapes before anything is converted.
+    func readData<T: RNNFloat>(for stock: StockModel, as precision: T.Type,
+                               memory: ((SafeTensorsFile, ParameterLayout) throws -> Void)? = nil) throws -> DataSet<T>? {
+        guard let data else { return nil }
+        let dataSet: DataSet<T>
+        do {
+            let file = try DataFile.file(contentsOf: URL(fileURLWithPath: data))
+            try memory?(file, stock.layout)
+            dataSet = try DataFile.read(file, for: stock.layout, loss: lossKind, batchFirst: batchFirst, ignoreIndex: ignoreIndex, as: precision)
+        } catch { throw Failure(error, file: data, role: "data") }
+        if ignoreIndex != -100 && !dataSet.loss.isCrossEntropy {
+            throw Failure("--ignore-index applies to class targets (xent-*); this data is scored with \(dataSet.loss.rawValue)")
         }
-        if ignoreIndex != -100 && !(dataSet?.loss.isCrossEntropy ?? true) {
-            throw Failure("--ignore-index applies to class targets (xent-*); this data is scored with \(dataSet!.loss.rawValue)")
-        }
-        return UserModel(model: stock, data: dataSet, modelPath: model, dataPath: data, savePath: savePath,
-                         paddingIndex: padding, ignoreIndex: Int32(ignoreIndex))
+        return dataSet
     }
 
     /// Prints on stderr what was read and anything assumed, once nothing more can fail
     /// (so that a failure stays one line).
-    static func announce(_ user: UserModel, dataPath: String?) {
+    /// `data` is `user.data`, or for grads the same read in Double.
+    static func announce<T>(_ user: UserModel, data: DataSet<T>?, dataPath: String?) {
         for notice in user.model.notices(file: user.modelPath) { printError("rnnscope: " + notice) }
         printError("rnnscope: model \(TextSafety.escaped(user.modelPath, limit: 400)): \(user.model.summary)")
-        if let dataPath, let data = user.data { printError("rnnscope: data \(TextSafety.escaped(dataPath, limit: 400)): \(data.summary)") }
+        if let dataPath, let data { printError("rnnscope: data \(TextSafety.escaped(dataPath, limit: 400)): \(data.summary)") }
     }
 
     /// What was read, for --json: cell, layers, I, H, O, nonlinearity, bias, T, B, batch-first.
-    static func json(_ user: UserModel) -> JSONText.Value {
+    static func json<T>(_ user: UserModel, data: DataSet<T>?) -> JSONText.Value {
         let m = user.model, s = m.shape
         var fields: [(String, JSONText.Value)] = [
             ("cell", .string(s.cell.rawValue)), ("module", .string(s.cell.moduleName)), ("layers", .int(s.layers)), ("inputs", .int(s.inputs)),
             ("hidden", .int(s.hidden)), ("outputs", .int(s.outputs)),
-            ("nonlinearity", .string(s.cell == .rnn ? m.network.activation.rawValue : "sigmoid+tanh")),
+            ("nonlinearity", .string(s.cell == .rnn ? m.weights.activation.rawValue : "sigmoid+tanh")),
             ("nonlinearity_from", .string(m.nonlinearitySource.rawValue)), ("bias", .bool(m.layout.bias)),
             ("head_bias", .bool(m.layout.readoutHasBias)), ("rnn_prefix", .string(m.rnnPrefix)), ("head_prefix", .string(m.headPrefix)),
         ]
@@ -122,7 +134,7 @@ struct ModelOptions: ParsableArguments {
         fields.append(("ignore_index", .int(Int(user.ignoreIndex))))
         // With --drop-unrun-tensors, what the run left out (the figures are not the file's model's).
         fields.append(("dropped_tensors", .array(m.dropped.keys.sorted().map { .string($0) })))
-        if let d = user.data {
+        if let d = data {
             fields += [("steps", .int(d.batch.steps)), ("batch", .int(d.batch.size)), ("batch_first", .bool(d.batchFirst)),
                        ("h0", .bool(d.batch.initialHidden != nil)), ("loss", .string(d.loss.rawValue))]
             if s.cell == .lstm { fields.append(("c0", .bool(d.batch.initialMemory != nil))) }

@@ -38,7 +38,7 @@ enum ModelRun {
         var s = Scenario(name: "model", title: "Your model: \(modelName)" + dropped + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath
-        if announce { ModelOptions.announce(user, dataPath: dataPath) }
+        if announce { ModelOptions.announce(user, data: user.data, dataPath: dataPath) }
         return s
     }
 

@@ -85,7 +85,7 @@ enum Interactive {
         do {
             recording = try record.map { SessionRecording(file: try OutputFile(path: $0), title: recordingTitle(scenario)) }
         } catch { throw Failure(error, flag: "--record") }
-        if let user = scenario.settings.ownModel { ModelOptions.announce(user, dataPath: user.dataPath) }
+        if let user = scenario.settings.ownModel { ModelOptions.announce(user, data: user.data, dataPath: user.dataPath) }
         return InteractiveApp.run(scenario: scenario, presets: presets, unreadablePresets: unreadable, ascii: ascii, stopAt: stopAt,
                                   recording: recording, compare: compare, lecture: lecture != nil,
                                   watcherFactory: { $0.momentWatcher() })

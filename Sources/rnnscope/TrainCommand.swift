@@ -228,7 +228,7 @@ struct TrainCommand: ParsableCommand {
         // Your own model: which files, and what was read from them (as grads --json says it).
         if let user = s.settings.ownModel {
             fields += [("model_file", .string(user.modelPath)), ("data_file", user.dataPath.map { .string($0) } ?? .raw("null")),
-                       ("model", ModelOptions.json(user))]
+                       ("model", ModelOptions.json(user, data: user.data))]
         }
         return JSONText.encode(.object(fields))
     }

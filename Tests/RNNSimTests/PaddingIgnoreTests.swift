@@ -11,7 +11,7 @@ import Testing
 @Suite struct PaddingIgnoreTests {
     static let dir = StockModelTests.dir("padding-ignore")
 
-    static func load() throws -> (StockModel, DataSet, [String: Any], SafeTensorsFile) {
+    static func load() throws -> (StockModel, DataSet<Float>, [String: Any], SafeTensorsFile) {
         let model = try ModelFile.read(contentsOf: dir.appendingPathComponent("model.safetensors"))
         let data = try DataFile.read(contentsOf: dir.appendingPathComponent("data.safetensors"), for: model.layout, loss: .xentAll)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("expected.json"))) as! [String: Any]

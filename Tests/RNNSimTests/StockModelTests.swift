@@ -17,7 +17,7 @@ import Testing
 
     struct Case {
         let model: StockModel
-        let data: DataSet
+        let data: DataSet<Float>
         let options: BPTTOptions
         let expected: [String: Any]
         let expectedTensors: SafeTensorsFile
@@ -147,6 +147,63 @@ import Testing
         var data = try SafeTensorsFile(contentsOf: Self.dir("gru-nobias").appendingPathComponent("data.safetensors"))
         data.tensors["c0"] = SafeTensor(floats: [Float](repeating: 0, count: 24), shape: [1, 3, 8])
         #expect(throws: ModelFileError.self) { try DataFile.read(data, for: model.layout, loss: nil) }
+    }
+
+    /// Weights saved as weight_norm's, spectral_norm's or parametrize's factors
+    /// (refused/reparam-*, made by make_reparametrized_fixtures.py) are named as such,
+    /// with the call that saves them plain, with or without --drop-unrun-tensors.
+    /// They read as a missing tensor, or as a head that is not there.
+    @Test(arguments: [("reparam-weight-norm-hh", "rnn.weight_hh_l0_g", "rnn.weight_hh_l0", "model.rnn, \"weight_hh_l0\""),
+                      ("reparam-parametrize-ih-l1", "rnn.parametrizations.weight_ih_l1.original0", "rnn.weight_ih_l1", "model.rnn, \"weight_ih_l1\""),
+                      ("reparam-spectral-norm-hh", "rnn.parametrizations.weight_hh_l0.0._u", "rnn.weight_hh_l0", "model.rnn, \"weight_hh_l0\""),
+                      ("reparam-head", "fc.parametrizations.weight.original0", "fc.weight", "model.fc, \"weight\"")])
+    func reparametrizedWeightsAreNamedWithTheCallThatSavesThemPlain(file: String, tensor: String, weight: String, call: String) throws {
+        let model = try SafeTensorsFile(contentsOf: Self.dir("refused").appendingPathComponent("\(file).safetensors"))
+        for drop in [false, true] {
+            let m = try #require(Self.refusal(model, ModelReadOptions(dropUnrun: drop)))
+            #expect(m.hasPrefix("tensor '\(tensor)': '\(weight)' is saved reparametrized") && m.contains("remove_parametrizations(\(call))")
+                    && !m.contains("\n"), "\(m)")
+        }
+        // weight_norm's two factors make a pair; a lone tensor named so is no weight's factor.
+        var lone = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("rnn.safetensors"))
+        lone.tensors["gate_g"] = lone.tensors["rnn.bias_hh_l0"]
+        #expect(Self.refusal(lone)?.contains("reparametrized") == false)
+    }
+
+    /// A head of the right name and the wrong shape is named with its shape: the
+    /// refusal said only that the file had no nn.Linear head.
+    @Test func aHeadOfTheWrongShapeIsNamed() throws {
+        let file = try SafeTensorsFile(contentsOf: Self.dir("three-layers").appendingPathComponent("rnn.safetensors"))
+        let cases: [(String, [Int], String)] = [("fc.bias", [3], "'fc.weight' [2, 4] with 'fc.bias' [3] does not fit"),
+                                               ("fc.weight", [2, 5], "'fc.weight' [2, 5] with 'fc.bias' [2] does not fit"),
+                                               ("fc.weight", [2, 4, 1], "'fc.weight' [2, 4, 1] with 'fc.bias' [2] does not fit")]
+        for (name, shape, says) in cases {
+            var damaged = file
+            damaged.tensors[name] = SafeTensor(floats: [Float](repeating: 0, count: shape.reduce(1, *)), shape: shape)
+            let m = try #require(Self.refusal(damaged))
+            #expect(m.hasPrefix("no nn.Linear head in the file: rnnscope needs one weight [O, 4]") && m.hasSuffix(says) && !m.contains("\n"), "\(m)")
+        }
+        // An embedding of another width than the RNN takes is said to be one, with the width that fits;
+        // it read only as a tensor rnnscope cannot run, "a LayerNorm, a second Linear".
+        var embedding = file
+        embedding.tensors["emb.weight"] = SafeTensor(floats: [Float](repeating: 0, count: 28), shape: [7, 4])
+        let m = try #require(Self.refusal(embedding))
+        #expect(m.hasPrefix("'emb.weight' [7, 4]: ") && m.contains("an nn.Embedding in front of the nn.RNN would be [V, 3]") && !m.contains("\n"), "\(m)")
+    }
+
+    /// One sequence saved unbatched, [T, I] real values as nn.RNN takes it, is told how
+    /// to batch it; it was told that token ids need an nn.Embedding.
+    @Test func anUnbatchedSequenceIsToldHowToBatchIt() throws {
+        let c = try Self.load("fc-2layers")
+        var data = try SafeTensorsFile(contentsOf: Self.dir("fc-2layers").appendingPathComponent("data.safetensors"))
+        data.tensors["inputs"] = SafeTensor(floats: [Float](repeating: 0, count: 36), shape: [12, 3])
+        func refusal(batchFirst: Bool) -> String {
+            do { _ = try DataFile.read(data, for: c.model.layout, loss: nil, batchFirst: batchFirst); return "read" } catch { return "\(error)" }
+        }
+        #expect(refusal(batchFirst: false).hasSuffix("(one unbatched sequence [T, I] is [T, 1, I] here: x.unsqueeze(1), its targets too)"), "\(refusal(batchFirst: false))")
+        #expect(refusal(batchFirst: true).hasSuffix("(one unbatched sequence [T, I] is [1, T, I] here: x.unsqueeze(0), its targets too)"), "\(refusal(batchFirst: true))")
+        data.tensors["inputs"] = SafeTensor(int64s: [Int64](repeating: 0, count: 36), shape: [12, 3])
+        #expect(refusal(batchFirst: false).hasSuffix("(token ids need an nn.Embedding in the model)"), "\(refusal(batchFirst: false))")
     }
 
     /// A layer with some but not all of its tensors is an incomplete layer, whichever

@@ -69,6 +69,61 @@ import Testing
         }
     }
 
+    /// A float64 model on float64 data (stock/float64, make_float64_fixtures.py): grads
+    /// runs in double, so it gives float64 autograd's figures to round-off. The weights
+    /// and the data were rounded to float32 on the way in, which put every figure ~1e-7 off.
+    @Test(arguments: ["rnn", "lstm", "gru"])
+    func float64ModelsAndDataMatchFloat64AutogradToRoundOff(cell: String) throws {
+        let dir = "float64/\(cell)"
+        let out = Self.temporary("float64-\(cell).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try Binary.run(["grads", "--model", Self.stock("\(dir)/model.safetensors"), "--data", Self.stock("\(dir)/data.safetensors"),
+                                "--json", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.stock("\(dir)/expected.json")))) as! [String: Any]
+        func exact(_ a: [Double], _ b: [Double], _ what: String) {
+            let scale = b.map(abs).max() ?? 0
+            #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * scale }, "\(what): \(a) vs \(b)")
+        }
+        for key in ["loss", "grad_norm"] { exact([try #require(o[key] as? Double)], [(expected[key] as! NSNumber).doubleValue], key) }
+        for kind in ["hidden", "cell"] {
+            for (k, norms) in ((o["\(kind)_grad_norms"] as? [[Double]]) ?? []).enumerated() {
+                exact(norms, (expected["\(kind)_grad_norms_l\(k)"] as! [NSNumber]).map(\.doubleValue), "\(kind) l\(k)")
+            }
+        }
+        let written = try SafeTensorsFile(contentsOf: out)
+        for (n, t) in try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Self.stock("\(dir)/expected.safetensors"))).tensors {
+            #expect(written[n]?.dtype == .f64, "\(n)")
+            exact(try #require(written[n]).doubles(), try t.doubles(), n)
+        }
+    }
+
+    /// Sequences of different lengths (stock/packed, make_packed_fixture.py): padded,
+    /// with -100 at their padded steps, they give pack_padded_sequence's loss and
+    /// gradients. A data file with the lengths was refused only as "unexpected tensor";
+    /// the refusal now says how to give such sequences.
+    @Test func packedSequencesArePaddedSequencesWithIgnoredTargets() throws {
+        let out = Self.temporary("packed.safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let model = Self.stock("packed/model.safetensors")
+        let r = try Binary.run(["grads", "--model", model, "--data", Self.stock("packed/data.safetensors"), "--json", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.stock("packed/expected.json")))) as! [String: Any]
+        let loss = (expected["loss"] as! NSNumber).doubleValue
+        #expect(abs(try #require(o["loss"] as? Double) - loss) <= 1e-12 * loss)
+        let written = try SafeTensorsFile(contentsOf: out)
+        for (n, t) in try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Self.stock("packed/expected.safetensors"))).tensors {
+            let want = try t.doubles(), got = try #require(written[n]).doubles(), scale = want.map(abs).max()!
+            #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-12 * scale }, "\(n)")
+        }
+        let lengths = try Binary.run(["grads", "--model", model, "--data", Self.stock("packed/data-lengths.safetensors")])
+        #expect(lengths.status == 2 && lengths.stderr.split(separator: "\n").count == 1
+                && lengths.stderr.contains("unexpected tensor 'lengths'") && lengths.stderr.contains("pad the sequences")
+                && lengths.stderr.contains("--ignore-index (-100)"), "\(lengths.stderr)")
+    }
+
     @Test func reluWithoutMetadataRunsAsTanhAndSaysSo() throws {
         let args = ["grads", "--model", Self.stock("nobias-relu/model.safetensors"), "--data", Self.stock("nobias-relu/data.safetensors"),
                     "--loss", "mse-all", "--json"]
