@@ -87,14 +87,22 @@ public struct StreamRecord: Sendable {
         // A norm is never negative: one that is was not written by a norm.
         guard norms.allSatisfy({ $0.allSatisfy { !($0 < 0) } }) else { throw StreamError("a negative norm in hidden_grad_norms") }
         try Self.inRange(f)
+        // A per-row figure of another length than the rows was not written for this stream:
+        // shown as "not measured" it would hide that, so the record is skipped, as above.
+        let perRowFields = [("spectral_radii", f.spectral_radii), ("sigma_max", f.sigma_max), ("gate_mean", f.gate_mean),
+                            ("gate_product", f.gate_product), ("gate_saturation", f.gate_saturation)]
+        if let (name, _) = perRowFields.first(where: { $0.1 != nil && $0.1?.count != rows }) {
+            throw StreamError("\(name) must have \(rows) value\(rows == 1 ? "" : "s"), one per layer and direction")
+        }
+        if let c = f.cell_grad_norms, !(c.count == rows && c.allSatisfy({ $0.count == steps })) {
+            throw StreamError("cell_grad_norms must have the shape of hidden_grad_norms, \(rows) × \(steps)")
+        }
         func perRow(_ v: [StreamNumber]?) -> [Double] {
             guard let v, v.count == rows else { return [Double](repeating: .nan, count: rows) }
             return v.map(\.value)
         }
         var cells: [[Double]] = []
-        if h.cell == .lstm, let c = f.cell_grad_norms?.map({ $0.map(\.value) }), c.count == rows, c.allSatisfy({ $0.count == steps }) {
-            cells = c
-        }
+        if h.cell == .lstm, let c = f.cell_grad_norms?.map({ $0.map(\.value) }) { cells = c }
         let nan = [[Double]](repeating: [Double](repeating: .nan, count: steps), count: rows)
         let gated = h.cell.isGated
         let gradNorm = f.grad_norm?.value ?? .nan

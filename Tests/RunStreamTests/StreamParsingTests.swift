@@ -112,6 +112,12 @@ import Testing
         (#"{"iteration":1,"gate_saturation":[2,0,0,0],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "gate_saturation 2.0"),
         (#"{"iteration":1,"heldout_loss":-1,"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "heldout_loss -1.0"),
         (#"{"iteration":1,"hidden_grad_norms":[[1],[1],[1],[1]],"cell_grad_norms":[[1],[1],[-1],[1]]}"#, "cell_grad_norms -1.0"),
+        // A per-row figure of another length: it was read as "not measured", and ‖∂L/∂c_t‖ dropped.
+        (#"{"iteration":1,"sigma_max":[1,1],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "sigma_max must have 4 values"),
+        (#"{"iteration":1,"spectral_radii":[1,1,1,1,1],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "spectral_radii must have 4 values"),
+        (#"{"iteration":1,"gate_mean":[0.5],"hidden_grad_norms":[[1],[1],[1],[1]]}"#, "gate_mean must have 4 values"),
+        (#"{"iteration":1,"hidden_grad_norms":[[1],[1],[1],[1]],"cell_grad_norms":[[1],[1],[1]]}"#, "cell_grad_norms must have the shape"),
+        (#"{"iteration":1,"hidden_grad_norms":[[1],[1],[1],[1]],"cell_grad_norms":[[1],[1],[1],[1,2]]}"#, "cell_grad_norms must have the shape"),
     ])
     func badRecordsSayWhy(line: String, says: String) throws {
         guard case .failure(let e) = StreamRecord.parse(Array(line.utf8), header: try header()) else {
