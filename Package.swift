@@ -77,8 +77,8 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             exclude: ["microkernels.py"],
             // The micro-kernels are written for AVX-512 (SIMD16<Float> in zmm registers,
-            // FMA); without a CPU they compile to SSE. `native` is the build machine's own
-            // CPU, so a build never uses instructions the machine that built it lacks.
+            // FMA); without a CPU they compile to SSE. `native`, the default, is the build
+            // machine's own CPU, so a build never uses instructions the machine that built it lacks.
             swiftSettings: forCPU + [.define("TILE_\(tile)")]
         ),
         // Eigen- and singular-value solvers: ρ(W_hh) by restarted Arnoldi with implicit
