@@ -164,7 +164,7 @@ enum SidePanel {
         let mean = measured(\.gateMeans), saturation = measured(\.gateSaturation), products = measured(\.gateProducts)
         out.append(Line(kind: .item, label: lstm ? "forget gate f̄" : "update gate z̄", value: mean.map(Format.number) ?? "–",
                         style: Style(bold: true), priority: 1))
-        out.append(Line(kind: .item, label: "  saturated", value: saturation.map { Format.number(($0 * 1000).rounded() / 10) + "%" } ?? "–",
+        out.append(Line(kind: .item, label: "  saturated", value: saturation.map(Format.percent) ?? "–",
                         short: nil, priority: 2))
         out.append(Line(kind: .item, label: lstm ? "∏ f T…1" : "∏ z T…1", value: products.map(Format.scientific) ?? "–", priority: 1))
         let sigma = run.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
