@@ -21,7 +21,8 @@ public enum Format {
     }
 
     /// A fraction as a percentage to 0.1%; one that rounds to 0% or 100% without being it
-    /// says so ("<0.1%"): 19 saturated gate values in 100,000 are not none.
+    /// says so ("<0.1%"): 19 saturated gate values in 100,000 are not none, nor 9,999 clipped
+    /// iterations in 10,000 all.
     static func percent(_ fraction: Double) -> String {
         let tenths = (fraction * 1000).rounded()
         if tenths == 0 && fraction > 0 { return "<0.1%" }
