@@ -127,12 +127,13 @@ public struct IterationSummary: Sendable, Equatable {
     public var clipThreshold: Double
     public var nonfinite: Bool
     /// ‖∂L/∂h_t‖ per layer, binned to at most `IterationSummary.maximumBins` columns
-    /// (the largest value of each bin; Inf/NaN kept).
-    public var normBins: [[Float]]
+    /// (the largest value of each bin; Inf/NaN kept). Doubles: a float64 stream's norms
+    /// go below and above Float's range.
+    public var normBins: [[Double]]
     /// The smallest and largest positive finite value of each layer's row (0 if none),
     /// worked out once here so the view's scale need not scan every row every frame.
-    public private(set) var smallest: [Float]
-    public private(set) var largest: [Float]
+    public private(set) var smallest: [Double]
+    public private(set) var largest: [Double]
     /// A char-LM's held-out loss after this iteration, where it was measured.
     public var heldOutLoss: Double?
     /// A steered stream: the latest of the view's clipping requests (`RunState.clipRequests`)
@@ -142,7 +143,7 @@ public struct IterationSummary: Sendable, Equatable {
     public static let maximumBins = 512
 
     public init(iteration: Int, loss: Double, gradNorm: Double, clipped: Bool, clipThreshold: Double,
-                nonfinite: Bool, normBins: [[Float]]) {
+                nonfinite: Bool, normBins: [[Double]]) {
         self.iteration = iteration
         self.loss = loss
         self.gradNorm = gradNorm
@@ -153,7 +154,7 @@ public struct IterationSummary: Sendable, Equatable {
         smallest = []
         largest = []
         for row in normBins {
-            var lo = Float.infinity, hi: Float = 0
+            var lo = Double.infinity, hi = 0.0
             for v in row where v > 0 && v.isFinite {
                 lo = min(lo, v)
                 hi = max(hi, v)
@@ -172,9 +173,9 @@ public struct IterationSummary: Sendable, Equatable {
 
     /// Bins a per-timestep row: identity when it fits, else the largest of each bin,
     /// with a non-finite value winning (so an explosion is never averaged away).
-    public static func bin(_ row: [Double], into maximum: Int) -> [Float] {
-        if row.count <= maximum { return row.map(narrow) }
-        var out = [Float](repeating: 0, count: maximum)
+    public static func bin(_ row: [Double], into maximum: Int) -> [Double] {
+        if row.count <= maximum { return row }
+        var out = [Double](repeating: 0, count: maximum)
         for b in 0..<maximum {
             let lo = b * row.count / maximum, hi = (b + 1) * row.count / maximum
             var m = 0.0
@@ -183,16 +184,9 @@ public struct IterationSummary: Sendable, Equatable {
                 if !v.isFinite { m = v; break }
                 if v > m { m = v }
             }
-            out[b] = narrow(m)
+            out[b] = m
         }
         return out
-    }
-
-    /// A finite norm beyond Float's range stays finite (the largest Float), so that
-    /// only a real Inf/NaN is drawn as one.
-    static func narrow(_ v: Double) -> Float {
-        guard v.isFinite else { return Float(v) }
-        return Float(min(v, Double(Float.greatestFiniteMagnitude)))
     }
 }
 

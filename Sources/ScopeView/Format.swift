@@ -20,6 +20,16 @@ public enum Format {
         return String(format: "%.2e", x)
     }
 
+    /// A fraction as a percentage to 0.1%; one that rounds to 0% or 100% without being it
+    /// says so ("<0.1%"): 19 saturated gate values in 100,000 are not none, nor 9,999 clipped
+    /// iterations in 10,000 all.
+    static func percent(_ fraction: Double) -> String {
+        let tenths = (fraction * 1000).rounded()
+        if tenths == 0 && fraction > 0 { return "<0.1%" }
+        if tenths == 1000 && fraction < 1 { return ">99.9%" }
+        return number(tenths / 10) + "%"
+    }
+
     /// A threshold or learning rate as the user would type it (1, 0.5, 1e-05).
     static func setting(_ x: Double) -> String {
         if x == x.rounded() && abs(x) < 1e6 { return String(format: "%.1f", x) }

@@ -71,7 +71,7 @@ func shownNorms(_ run: RunState, layer: Int, heatmapRows: Int) -> [Double] {
     // The extremes of every drawn row are enough: the scale only needs the smallest and largest.
     for row in Heatmap.sampledRows(run.history, rows: heatmapRows).rows
     where layer < row.largest.count && row.largest[layer] > 0 {
-        values += [Double(row.smallest[layer]), Double(row.largest[layer])]
+        values += [row.smallest[layer], row.largest[layer]]
     }
     return values
 }

@@ -67,7 +67,7 @@ enum Heatmap {
             }
             for (c, range) in columns.enumerated() where !range.isEmpty {
                 if axis.isGap(c) { continue }
-                var v: Float = 0
+                var v = 0.0
                 for b in range where b < values.count {
                     let x = values[b]
                     if !x.isFinite { v = x; break }
@@ -76,7 +76,7 @@ enum Heatmap {
                 if !v.isFinite {
                     buf.set(plot.x + c, y, glyphs.nonFinite, Style(foreground: .role(.bad), bold: true))
                 } else if v > 0 {
-                    let level = scale.level(Double(v))
+                    let level = scale.level(v)
                     buf.set(plot.x + c, y, glyphs.heatRamp[level], Style(foreground: .role(.heat(level))))
                 }
             }

@@ -164,7 +164,7 @@ enum SidePanel {
         let mean = measured(\.gateMeans), saturation = measured(\.gateSaturation), products = measured(\.gateProducts)
         out.append(Line(kind: .item, label: lstm ? "forget gate f̄" : "update gate z̄", value: mean.map(Format.number) ?? "–",
                         style: Style(bold: true), priority: 1))
-        out.append(Line(kind: .item, label: "  saturated", value: saturation.map { Format.number(($0 * 1000).rounded() / 10) + "%" } ?? "–",
+        out.append(Line(kind: .item, label: "  saturated", value: saturation.map(Format.percent) ?? "–",
                         short: nil, priority: 2))
         out.append(Line(kind: .item, label: lstm ? "∏ f T…1" : "∏ z T…1", value: products.map(Format.scientific) ?? "–", priority: 1))
         let sigma = run.spectrum.flatMap { layer < $0.largestSingularValue.count ? $0.largestSingularValue[layer] : nil }
@@ -185,9 +185,7 @@ enum SidePanel {
         if run.clip > 0 {
             out.append(Line(kind: .item, label: "clipping", value: "on, ‖g‖ ≤ \(Format.setting(run.clip))",
                             style: Style(foreground: .role(.good), bold: true), priority: 1))
-            // Whole per cents, but never "0%" for a threshold that did fire.
-            let share = run.clipCounted > 0 ? run.clipFired * 100 / run.clipCounted : 0
-            let percent = run.clipCounted > 0 ? " (\(share == 0 && run.clipFired > 0 ? "<1" : "\(share)")%)" : ""
+            let percent = run.clipCounted > 0 ? " (\(Format.percent(Double(run.clipFired) / Double(run.clipCounted))))" : ""
             out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted)\(percent)", priority: 2))
         } else {
             out.append(Line(kind: .item, label: "clipping", value: "off", priority: 1))

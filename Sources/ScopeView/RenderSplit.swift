@@ -81,9 +81,9 @@ enum SplitScreen {
         // both do not fit): both halves of a comparison are judged on screen at once.
         // Beside a long verdict the figures shorten to what decides the story (ρ, γ·σ_max, the
         // gate) before they give way: at 100 columns gamma-bound's γ·σ_max stays on screen.
-        var shown = panelFigures(s, ui)
+        var shown = panelFigures(s, ui, width: numbers.width - 2, buf)
         if let verdict = s.moment, 2 + buf.displayWidth(shown) + 2 + buf.displayWidth(verdict) + 1 > numbers.width {
-            shown = panelFigures(s, ui, only: ["ρ(W_hh)", "γ·σ_max", "forget gate f̄", "update gate z̄"])
+            shown = panelFigures(s, ui, only: ["ρ(W_hh)", "γ·σ_max", "forget gate f̄", "update gate z̄"], width: numbers.width - 2, buf)
         }
         let figureEnd = buf.put(shown, x: numbers.x + 2, y: numbers.y, style: .role(.secondary), limit: numbers.maxX)
         if let verdict = s.moment {
@@ -103,14 +103,20 @@ enum SplitScreen {
     }
 
     /// What the single view's side panel says of a run, on one row: its recurrent
-    /// matrix (ρ, σ_max, γ·σ_max; a gated cell's gate), how often clipping fired, ‖∇θ‖.
-    static func panelFigures(_ s: RunState, _ ui: UIState, only: Set<String>? = nil) -> String {
+    /// matrix (ρ, σ_max, γ·σ_max; a gated cell's gate), how often clipping fired, ‖∇θ‖:
+    /// those that fit in `width` whole, in that order. A figure cut at the edge reads as
+    /// another number (‖∇θ‖ 0.3647 as "0.364").
+    static func panelFigures(_ s: RunState, _ ui: UIState, only: Set<String>? = nil, width: Int, _ buf: ScreenBuffer) -> String {
         let names = ["ρ(W_hh)": "ρ", "σ_max(W_hh)": "σ_max", "γ·σ_max": "γ·σ_max", "forget gate f̄": "f̄", "update gate z̄": "z̄",
                      "∏ f T…1": "∏ f T…1", "∏ z T…1": "∏ z T…1", "  fired": "clipped", "grad norm": "‖∇θ‖"]
-        return SidePanel.lines(s, ui).compactMap { line in
-            guard line.kind == .item, let name = names[line.label], only?.contains(line.label) ?? true else { return nil }
-            return "\(name) \(line.value)"
-        }.joined(separator: "   ")
+        var shown = ""
+        for line in SidePanel.lines(s, ui) {
+            guard line.kind == .item, let name = names[line.label], only?.contains(line.label) ?? true else { continue }
+            let next = shown.isEmpty ? "\(name) \(line.value)" : shown + "   \(name) \(line.value)"
+            guard buf.displayWidth(next) <= width else { break }
+            shown = next
+        }
+        return shown
     }
 
     /// log₁₀ of B's norm over A's at every timestep: blue where B's gradient is smaller,

@@ -111,7 +111,7 @@ struct TrainCommand: ParsableCommand {
         do { try csvFile?.write("iteration,layer,t,norm\n") } catch { throw Failure(error, flag: "--csv") }
         // A stream is sent a line at a time, so `rnnscope watch -` can follow it.
         if jsonl {
-            print(Self.jsonHeader(scenario, epochs: epochs))
+            print(Self.jsonHeader(scenario, inputSize: trainer.network.shape.inputs, epochs: epochs))
             StandardStreams.flush()
         }
         var view: OfflineView?
@@ -192,7 +192,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The first JSONL line: what produced the rest (version, scenario, every setting, seed;
     /// with --model, the model and data files and what was read).
-    static func jsonHeader(_ s: Scenario, epochs: Int? = nil) -> String {
+    static func jsonHeader(_ s: Scenario, inputSize: Int, epochs: Int? = nil) -> String {
         let settings: [(String, JSONText.Value)] = Settings.keys.map { k in
             let v = k.value(in: s.settings)
             if v.isEmpty { return (k.name, .raw("null")) }
@@ -211,11 +211,20 @@ struct TrainCommand: ParsableCommand {
             ("layers", .int(net.layers)),
             ("directions", .int(1)),
             ("hidden", .int(net.hidden)),
+            ("proj_size", .int(0)),
+            ("input_size", .int(inputSize)),
             ("steps", .int(net.steps)),
+            ("rows", .array(StreamHeader.rowNames(layers: net.layers, directions: 1).map { .string($0) })),
+            // Trained here, in float32, by one process that no viewer steers.
+            ("device", .string("cpu")),
+            ("dtype", .string("float32")),
+            ("world_size", .int(1)),
+            ("rank", .int(0)),
             ("every", .int(1)),
             // Exact for the network run; with --drop-unrun-tensors that is not the file's model.
             ("exact", .bool(dropped.isEmpty)),
             ("inexact", .array(dropped.isEmpty ? [] : [.string("the model ran without \(dropped.joined(separator: ", ")) (--drop-unrun-tensors): these are the norms of a different network than the file's")])),
+            ("control", .raw("null")),
             ("scenario", .string(s.name)),
             ("seed", .raw("\(s.settings.seed)")),
             // What --set changed from the scenario, whose title describes its own settings.

@@ -102,6 +102,16 @@ import Testing
         #expect(rnn.panelValue("cell") == "rnn (vanilla)" && rnn.panelValue("γ·σ_max") != nil)
     }
 
+    /// gru-adding (seed 4, iteration 40) had 0.019% of its update gate saturated, shown as
+    /// "0%", as a gate with none; a fraction that rounds to 0% or 100% says it is not.
+    @Test(arguments: [(0.000185546875, "<0.1%"), (0, "0%"), (0.0005, "0.1%"), (0.9996, ">99.9%"), (1, "100%"), (0.125, "12.5%")])
+    func aFewSaturatedGatesAreNotNone(fraction: Double, shown: String) {
+        var r = Self.gatedReport(cell: .gru)
+        r.pathGateSaturation = [fraction]
+        let s = Fixture.state(width: 100, height: 32, scenario: Fixture.scenario { $0.cell = .gru }, report: r)
+        #expect(Fixture.render(s).panelValue("saturated") == shown)
+    }
+
     @Test func stepThroughShowsTheCellGradientAndTheGatePathAtEachT() {
         var s = Self.gatedState(.lstm)
         _ = press(&s, .char("b"), .left, .left)  // t = 48

@@ -88,9 +88,9 @@ import RunStream
     @Test func heatmapRowsOfOtherLengthsShareTheAxis() {
         var state = Fixture.state(report: Fixture.report(norms: norms), rows: 1)
         let short = IterationSummary(iteration: 11, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
-                                     normBins: [[Float](repeating: 0.5, count: norms.count - 3)])
+                                     normBins: [[Double](repeating: 0.5, count: norms.count - 3)])
         let long = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
-                                    normBins: [norms.map { Float($0) }])
+                                    normBins: [norms])
         _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: [short, long])))
         let buf = Fixture.render(state)
         let legend = buf.row(containing: "scale ")!
@@ -107,9 +107,9 @@ import RunStream
     @Test func aLongerOlderRowKeepsItsLastSteps() throws {
         var state = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms), rows: 1)
         let long = IterationSummary(iteration: 11, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
-                                    normBins: [[Float](repeating: 0.5, count: norms.count)])
+                                    normBins: [[Double](repeating: 0.5, count: norms.count)])
         let short = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
-                                     normBins: [[Float](repeating: 0.5, count: norms.count / 2)])
+                                     normBins: [[Double](repeating: 0.5, count: norms.count / 2)])
         _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: [long, short])))
         let buf = Fixture.render(state)
         let legend = try #require(buf.row(containing: "scale "))
@@ -129,9 +129,9 @@ import RunStream
     @Test func aRowOfAnotherBinningSaysItIsNotDrawn() throws {
         var state = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms), rows: 1)
         let binned = IterationSummary(iteration: 11, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
-                                      normBins: [[Float](repeating: 0.5, count: IterationSummary.maximumBins)])
+                                      normBins: [[Double](repeating: 0.5, count: IterationSummary.maximumBins)])
         let short = IterationSummary(iteration: 12, loss: 1, gradNorm: 1, clipped: false, clipThreshold: 0, nonfinite: false,
-                                     normBins: [[Float](repeating: 0.5, count: norms.count)])
+                                     normBins: [[Double](repeating: 0.5, count: norms.count)])
         _ = update(&state, .report(SessionUpdate(generation: state.a.generation, iterations: [binned, short])))
         let buf = Fixture.render(state)
         let legend = try #require(buf.row(containing: "scale "))
@@ -175,6 +175,20 @@ import RunStream
         #expect(rows.map(\.iteration) == [16, 30, 44, 58, 72, 86, 100])
         #expect(Heatmap.sampledRows(ring, rows: 200).rows.count == 100)
         #expect(ring[0].smallest == [1e-3] && ring[0].largest == [1])
+    }
+
+    /// A float64 stream's norms beyond Float's range are shaded as any others: at 1e-130 the
+    /// heatmap was blank ("blank 0": no gradient) under a chart that drew them, and at 1e100
+    /// every step had the same shade.
+    @Test(arguments: [1e-130, 1e100]) func theHeatmapShadesNormsBeyondFloatsRange(factor: Double) throws {
+        func heatmap(_ factor: Double) throws -> [String] {
+            let buf = Fixture.render(Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms.map { $0 * factor })))
+            let top = try #require(buf.row(containing: "newest at the bottom")), bottom = try #require(buf.row(containing: "░░▒▒▓▓██"))
+            return (top + 1..<bottom).map { String(buf.line($0).dropFirst(GradientChart.labelWidth).prefix(50)) }
+        }
+        let rows = try heatmap(factor)
+        #expect(rows.contains { $0.contains(where: { "░▒▓█".contains($0) }) }, "\(rows.joined(separator: "\n"))")
+        #expect(rows == (try heatmap(1)), "\(rows.joined(separator: "\n"))")
     }
 
     @Test func sidePanelShowsTheSpectrumAndPascanusVerdict() {

@@ -342,11 +342,33 @@ import Testing
         #expect(buf.line(b + 1).contains("ρ 0.9   σ_max 0.95") && !buf.line(b + 1).contains("clipped"), "\(buf.line(b + 1))")
         let bar = buf.line(39)
         #expect(bar.contains("Split") && bar.contains("Clip"))
-        // A threshold that fired once in 157 is not "0%".
+        // A threshold that fired once in 157 is not "0%"; 29 in 30 is 96.7%, not 96%.
         (s.a.clipFired, s.a.clipCounted) = (1, 157)
         buf = Fixture.render(s)
-        #expect(buf.line(a + 1).contains("clipped 1 of 157 (<1%)"), "\(buf.line(a + 1))")
+        #expect(buf.line(a + 1).contains("clipped 1 of 157 (0.6%)"), "\(buf.line(a + 1))")
+        (s.a.clipFired, s.a.clipCounted) = (29, 30)
+        buf = Fixture.render(s)
+        #expect(buf.line(a + 1).contains("clipped 29 of 30 (96.7%)"), "\(buf.line(a + 1))")
         #expect(!bar.contains("BPTT") && !bar.contains("Scen") && !bar.contains("Layer"), "refused in the split: \(bar)")
+    }
+
+    /// A side's figures wider than its row keep the ones that fit whole: at 160 columns a
+    /// stream's "clipped 29 of 30 records" pushed ‖∇θ‖ 0.3647 to the edge, which cut it to "0.364".
+    @Test(arguments: [120, 140, 160, 200]) func aSidesFiguresAreNeverCut(width: Int) throws {
+        var s = split(width: width, height: 40, b: Fixture.decaying(steps: 50))
+        let r = Fixture.report(norms: Fixture.decaying(steps: 50), rho: 0.5057, sigma: 0.9224, gradNorm: 0.3646981)
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, report: r)))
+        _ = press(&s, .char("c"))
+        (s.a.clipFired, s.a.clipCounted) = (29, 30)
+        let buf = Fixture.render(s)
+        let a = try #require(buf.row(containing: "▶ A:"))
+        // Side by side, B's figures share the line: A's are its left half.
+        let row = String(buf.line(a + 1).prefix(width >= 160 ? width / 2 : width))
+        #expect(row.contains("ρ 0.5057"), "\(row)")
+        for (name, value) in [("σ_max", "0.9224"), ("γ·σ_max", "0.9224"), ("clipped", "29 of 30 (96.7%)"), ("‖∇θ‖", "0.3647")]
+        where row.contains(name + " ") {
+            #expect(row.contains(name + " " + value), "\(name) cut at \(width) columns: \(row)")
+        }
     }
 
     /// A side that diverged keeps its blow-up: the shared scale is the live run's.

@@ -105,6 +105,12 @@ enum Binary {
         #expect((header["rnnscope"] as? String)?.isEmpty == false)
         #expect(header["scenario"] as? String == "custom")
         #expect(header["seed"] as? Int == 5)
+        // Every field docs/stream.md gives a header (a script reading header["rows"] got a KeyError).
+        for key in ["source", "title", "cell", "activation", "layers", "directions", "hidden", "proj_size", "input_size", "steps", "rows",
+                    "device", "dtype", "world_size", "rank", "every", "exact", "inexact", "control"] {
+            #expect(header.keys.contains(key), "\(key)")
+        }
+        #expect(header["rows"] as? [String] == ["layer 1"] && header["input_size"] as? Int == 2 && header["dtype"] as? String == "float32")
         let settings = try #require(header["settings"] as? [String: Any])
         #expect(Set(settings.keys) == Set(Settings.keys.map(\.name)))
         #expect(settings["network.hidden"] as? Int == 12 && settings["task.steps"] as? Int == 9)
