@@ -98,8 +98,11 @@ enum GradientChart {
             // The top label wins a clash; the bottom one is drawn only on a free row.
             if used.contains(y) || used.contains(y - 1) || used.contains(y + 1) { continue }
             used.insert(y)
+            // Right-aligned against the axis; a three-digit exponent (a float64 stream below
+            // 1e-99) is one column wider than the gutter and takes the axis's place on its row,
+            // where cut at the left it read "e-130".
             let label = Format.decade(d)
-            buf.put(label, x: x + labelWidth - 1 - buf.displayWidth(label), y: y, style: .role(.secondary))
+            buf.put(label, x: max(x, x + labelWidth - 1 - buf.displayWidth(label)), y: y, style: .role(.secondary))
         }
     }
 

@@ -191,6 +191,16 @@ import RunStream
         #expect(rows == (try heatmap(1)), "\(rows.joined(separator: "\n"))")
     }
 
+    /// A float64 stream's norms below 1e-99: the chart's decade labels keep their "1"
+    /// (cut at the gutter's left edge, they read "e-130").
+    @Test func decadeLabelsWithThreeDigitExponentsAreWhole() throws {
+        let buf = Fixture.render(Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms.map { $0 * 1e-120 })))
+        let labels = buf.text.split(separator: "\n").compactMap { line in
+            line.prefix(GradientChart.labelWidth).split(separator: " ").first { $0.contains("e-1") }
+        }
+        #expect(!labels.isEmpty && labels.allSatisfy { $0.hasPrefix("1e-1") }, "\(labels)")
+    }
+
     @Test func sidePanelShowsTheSpectrumAndPascanusVerdict() {
         let vanish = Fixture.render(Fixture.state(report: Fixture.report(norms: norms, rho: 0.9, sigma: 0.95)))
         #expect(vanish.panelValue("ρ(W_hh)") == "0.9")
