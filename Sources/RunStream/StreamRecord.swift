@@ -98,7 +98,7 @@ public struct StreamRecord: Sendable {
             throw StreamError("cell_grad_norms must have the shape of hidden_grad_norms, \(rows) × \(steps)")
         }
         func perRow(_ v: [StreamNumber]?) -> [Double] {
-            guard let v, v.count == rows else { return [Double](repeating: .nan, count: rows) }
+            guard let v else { return [Double](repeating: .nan, count: rows) }  // its count was checked above
             return v.map(\.value)
         }
         var cells: [[Double]] = []
@@ -121,7 +121,7 @@ public struct StreamRecord: Sendable {
             report.pathProducts = perRow(f.gate_product).map { [$0] }
             report.pathGateSaturation = perRow(f.gate_saturation)
         }
-        spectrumMeasured = [f.spectral_radii, f.sigma_max].contains { $0?.count == rows && $0?.contains(where: \.measured) == true }
+        spectrumMeasured = [f.spectral_radii, f.sigma_max].contains { $0?.contains(where: \.measured) == true }
         report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
         let threshold = f.clip_max_norm?.value ?? 0
         clipMaxNorm = threshold.isFinite && threshold > 0 ? threshold : 0
