@@ -9,6 +9,10 @@
 /// op(B) (the broadcast kernel) and needs no horizontal sums: the dot kernel
 /// spent a quarter of its time reducing 16 lanes to one (batch 1, H 128, T 100:
 /// 0.135 → 0.125 ms). Other precisions use `Gemm.run` unchanged.
+///
+/// Read in place, B (W_hh, somewhere in the parameters' array) may start off a
+/// cache line, and then every 64-byte load of it spans two: such a B is copied
+/// once per load to a buffer that starts on one (`AlignedMemory`).
 package final class PackedOperand<T: RNNFloat> {
     /// op(B) is k × n.
     package let k: Int, n: Int
@@ -20,6 +24,8 @@ package final class PackedOperand<T: RNNFloat> {
     private let panels: UnsafeMutablePointer<Float>?
     /// op(B) = Bᵀ as a k × n row-major copy (Float, a single row of A), or nil.
     private let transposed: UnsafeMutablePointer<Float>?
+    /// op(B) = B as a k × n copy on a cache line, for a B read in place that is not (Float, a single row of A), or nil.
+    private let aligned: UnsafeMutablePointer<Float>?
 
     /// `rows` is the number of rows of A every product will have.
     @_specialize(exported: true, where T == Float)
@@ -29,13 +35,15 @@ package final class PackedOperand<T: RNNFloat> {
         self.n = n
         self.transB = transB
         let packs = T.self == Float.self && rows >= 2 && n >= 16 && k > 0
-        panels = packs ? .allocate(capacity: FloatKernels.packedFloats(k: k, n: n)) : nil
+        panels = packs ? AlignedMemory.allocate(Float.self, capacity: FloatKernels.packedFloats(k: k, n: n)) : nil
         // Whole vectors of columns only, which the broadcast kernel reads in place: H 100 keeps the dot kernel.
         let flips = T.self == Float.self && rows == 1 && transB && n % 16 == 0 && k > 0
-        transposed = flips ? .allocate(capacity: k * n) : nil
+        transposed = flips ? AlignedMemory.allocate(Float.self, capacity: k * n) : nil
+        let inPlace = T.self == Float.self && rows == 1 && !transB && n % 16 == 0 && k > 0
+        aligned = inPlace ? AlignedMemory.allocate(Float.self, capacity: k * n) : nil
     }
 
-    deinit { panels?.deallocate(); transposed?.deallocate() }
+    deinit { panels?.deallocate(); transposed?.deallocate(); aligned?.deallocate() }
 
     /// Takes (and for Float packs or transposes) the matrix B, stored with row stride ldb.
     @_specialize(exported: true, where T == Float)
@@ -43,6 +51,12 @@ package final class PackedOperand<T: RNNFloat> {
     package func load(_ b: UnsafePointer<T>, ldb: Int) {
         self.b = b
         self.ldb = ldb
+        if let aligned, !AlignedMemory.isAligned(b) || (ldb &* 4) % AlignedMemory.alignment != 0 {
+            let source = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+            for row in 0..<k { (aligned + row &* n).update(from: source + row &* ldb, count: n) }
+            self.b = UnsafeRawPointer(aligned).assumingMemoryBound(to: T.self)
+            self.ldb = n
+        }
         if let panels {
             FloatKernels.pack(transB: transB, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
                               k: k, n: n, into: panels)

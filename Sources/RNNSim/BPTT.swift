@@ -198,7 +198,7 @@ public final class BPTT<T: RNNFloat> {
         coefficients = Self.zeros(GH)
         diagonal = Self.zeros(H)
         stepJacobian = Self.zeros(cell == .rnn ? 0 : H * H)
-        ones = .allocate(capacity: max(H, 1))
+        ones = AlignedMemory.allocate(T.self, capacity: H)
         ones.initialize(repeating: 1, count: max(H, 1))
         recurrentForward = PackedOperand(k: H, n: GH, transB: true, rows: batchSize)
         recurrentBackward = PackedOperand(k: GH, n: H, transB: false, rows: batchSize)
@@ -236,7 +236,7 @@ public final class BPTT<T: RNNFloat> {
     }
 
     private static func zeros(_ n: Int) -> UnsafeMutablePointer<T> {
-        let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+        let p = AlignedMemory.allocate(T.self, capacity: n)
         p.initialize(repeating: 0, count: max(n, 1))
         return p
     }

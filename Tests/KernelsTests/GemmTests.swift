@@ -439,6 +439,44 @@ import Testing
         }
     }
 
+    /// A single row against B read in place (the backward step at batch 1), with
+    /// B starting anywhere in a cache line and its rows whole lines apart or not:
+    /// a B off a line is copied to one on each load, and every placement gives
+    /// the bits of the descending chain of fused multiply-adds
+    /// (`aRowTimesBDescendingSumsFromTheLastTerm`), load after load.
+    @Test func aSingleRowAgainstBGivesTheSameBitsWhereverBStarts() {
+        for (n, k, pad) in [(128, 128, 0), (64, 100, 0), (128, 128, 3), (256, 200, 16)] {
+            let t = Case(transA: false, transB: false, m: 1, n: n, k: k, beta: 1, pad: pad)
+            let o = Self.operands(t, seed: 31)
+            var want = o.c
+            for j in 0..<n {
+                var s = o.c[j]
+                for p in stride(from: k - 1, through: 0, by: -1) { s = s.addingProduct(o.a[p], o.b[p * t.ldb + j]) }
+                want[j] = s
+            }
+            let operand = PackedOperand<Float>(k: k, n: n, transB: false, rows: 1)
+            let line = AlignedMemory.alignment / MemoryLayout<Float>.stride
+            let storage = AlignedMemory.allocate(Float.self, capacity: o.b.count + line)
+            defer { storage.deallocate() }
+            for offset in 0..<line {
+                let b = storage + offset
+                b.update(from: o.b, count: o.b.count)
+                #expect(AlignedMemory.isAligned(b) == (offset == 0))
+                for call in 0..<2 {
+                    var got = o.c
+                    o.a.withUnsafeBufferPointer { a in
+                        got.withUnsafeMutableBufferPointer { c in
+                            operand.load(b, ldb: t.ldb)
+                            operand.product(m: 1, a: a.baseAddress!, lda: t.lda, beta: 1, c: c.baseAddress!, ldc: t.ldc,
+                                            descending: true)
+                        }
+                    }
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(t), offset \(offset), call \(call)")
+                }
+            }
+        }
+    }
+
     /// C as the kernels must compute it: each element one chain of fused multiply-adds over
     /// k in order, from C (beta 1) or from zero.
     static func fmaChains(_ t: Case, _ o: Operands) -> [Float] {
