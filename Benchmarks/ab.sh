@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Two or more rnnscope binaries against each other on one `bench` line, in
 # alternating runs (7 rounds), each started the same way: copied to a folder of
-# its own, all folder names the same length, and run as ./rnnscope. On this
-# machine the same file ran batch 1 9% slower when started by some other paths
-# (docs/performance.md, "How the binary is started"), and the machine's speed
+# its own, all folder names the same length, and run as ./rnnscope (the length
+# of the command line once moved where malloc put W_hh, and batch 1 with it:
+# docs/performance.md, "Where malloc put W_hh"), and the machine's speed
 # moves from minute to minute, so only alternating runs compare.
 #
 #   Benchmarks/ab.sh "--hidden 128 --steps 100 --batch 1 --inputs 8 --iterations 4000" old/rnnscope .build/release/rnnscope
