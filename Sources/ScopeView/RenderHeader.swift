@@ -27,7 +27,7 @@ enum Header {
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
         var title = "│ \(run.scenario.title) (\(run.scenario.name))"
         // In a lecture, where this preset is in it.
-        if state.ui.lecture, let i = state.ui.presets.firstIndex(where: { $0.name == run.scenario.name }) {
+        if state.ui.lecture, let i = state.presetIndex {
             title = "│ \(i + 1)/\(state.ui.presets.count) " + title
         }
         let ellipsis = buf.asciiOnly ? "..." : "…"

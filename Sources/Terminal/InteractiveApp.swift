@@ -24,6 +24,7 @@ public enum InteractiveApp {
             var loop = EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
                                  recording: recording, compare: compare, watcherFactory: watcherFactory)
             loop.state.ui.lecture = lecture
+            if lecture { loop.state.ui.slide = 0 }
             loop.state.ui.unreadablePresets = unreadablePresets
             return loop
         }

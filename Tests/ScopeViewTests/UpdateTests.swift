@@ -334,6 +334,27 @@ import Testing
         #expect(!state.isSplit)
     }
 
+    /// A lecture may come back to a preset (vanishing, exploding, vanishing again, clipping-rescue):
+    /// PgDn from the second vanishing went back to exploding, titled 1/4, and slide 4 was never reached.
+    @Test func aLectureThatNamesAPresetTwiceWalksOnPastIt() throws {
+        let presets = try ScenarioLibrary.presets()
+        let order = try ["vanishing", "exploding", "vanishing", "clipping-rescue"].map { name in
+            try #require(presets.first { $0.name == name })
+        }
+        var state = AppState(scenario: order[0], presets: order, width: 100, height: 32)
+        state.ui.lecture = true
+        for (k, slide) in order.enumerated().dropFirst() {
+            #expect(update(&state, .key(.pageDown)) == [.openScenario(slide.name)], "slide \(k + 1)")
+            #expect(Fixture.render(state).line(0).contains("\(k + 1)/4"), "\(Fixture.render(state).line(0))")
+        }
+        #expect(update(&state, .key(.pageDown)).isEmpty && state.ui.status?.text.contains("last preset") == true)
+        #expect(update(&state, .key(.pageUp)) == [.openScenario("vanishing")])
+        #expect(Fixture.render(state).line(0).contains("3/4"))
+        #expect(update(&state, .key(.pageUp)) == [.openScenario("exploding")])
+        #expect(update(&state, .key(.pageUp)) == [.openScenario("vanishing")])
+        #expect(Fixture.render(state).line(0).contains("1/4"))
+    }
+
     /// L changes the layer the chart shows without hiding the verdict line under a status message.
     @Test func theLayerKeyLeavesTheVerdictOnScreen() {
         var state = Fixture.state()
