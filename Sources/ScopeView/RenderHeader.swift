@@ -146,7 +146,8 @@ extension StatusLine {
         if buf.displayWidth(text) <= width { return text }
         let bare = text.replacing(#/ \([^()]*\)/#, with: "")
         if buf.displayWidth(bare) <= width { return bare }
-        let headless = bare.replacing(#/([✓✗] (?:[^ :]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
+        // A variant's label may have spaces (eigen-proof's "ρ = 0.9: "): its heading goes too.
+        let headless = bare.replacing(#/([✓✗] (?:[^:✓✗]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
         if buf.displayWidth(headless) <= width { return String(headless) }
         let close = headless.replacing(#/  ([✓✗])/#) { " " + $0.output.1 }  // one space between verdicts
         return ellipsized(String(close), toWidth: width, buf)
