@@ -150,7 +150,11 @@ extension StatusLine {
         let headless = bare.replacing(#/([✓✗] (?:[^:✓✗]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
         if buf.displayWidth(headless) <= width { return String(headless) }
         let close = headless.replacing(#/  ([✓✗])/#) { " " + $0.output.1 }  // one space between verdicts
-        return ellipsized(String(close), toWidth: width, buf)
+        if buf.displayWidth(close) <= width { return String(close) }
+        // Per-layer verdicts name their quantity once, on layer 3's: at 80 columns layer 1's
+        // figure was cut off ("✓ layer …"); "layer 3 = …" beside "layer 2 = …" says the same.
+        let terse = close.replacing(#/([✓✗] )[^ ]+ of (layer [0-9]+ = )/#) { $0.output.1 + $0.output.2 }
+        return ellipsized(String(terse), toWidth: width, buf)
     }
 
     /// A message as the row shows it from its second column: whole, or (a long path,
