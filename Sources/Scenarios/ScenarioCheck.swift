@@ -37,8 +37,7 @@ public enum ScenarioCheck {
     /// least 90% of them.
     public static func runAll(_ scenarios: [Scenario], seeds: Int = 1, fromSeed: UInt64? = nil,
                               progress: ((String) -> Void)? = nil) -> [[ClaimResult]] {
-        // Each scenario's sweep starts at its own seed, or at the one asked for.
-        let sweeps = scenarios.map { s in SeedSweep(count: seeds, start: fromSeed.map { $0 &- s.settings.seed } ?? 0) }
+        let sweeps = Self.sweeps(scenarios, seeds: seeds, fromSeed: fromSeed)
         let copies = scenarios.indices.flatMap { i in sweeps[i].offsets.map { scenarios[i].reseeded(by: $0) } }
         let verdicts = measureAll(copies, progress: progress)
         return scenarios.indices.map { i in
@@ -53,6 +52,36 @@ public enum ScenarioCheck {
                 sweep.result(name: name, firstSeed: scenario.settings.seed &+ sweep.start, perSeed.map { $0[c] })
             }
         }
+    }
+
+    /// Each scenario's sweep: from its own seed, or from the one asked for.
+    static func sweeps(_ scenarios: [Scenario], seeds: Int, fromSeed: UInt64?) -> [SeedSweep] {
+        scenarios.map { s in SeedSweep(count: seeds, start: fromSeed.map { $0 &- s.settings.seed } ?? 0) }
+    }
+
+    /// The first seed a sweep would run (the file's, a variant's or a claim's) outside the
+    /// 0…Int.max that `run --seed` takes, as the integer it is; nil when all are in range.
+    /// (The sweep itself adds modulo 2⁶⁴: 18446744073709551615 then 0, or a seed past Int.max
+    /// that no `run` could reproduce.)
+    public static func seedOutOfRange(_ scenarios: [Scenario], seeds: Int = 1, fromSeed: UInt64? = nil)
+        -> (scenario: String, seed: String)? {
+        let top = UInt64(Int.max)
+        for scenario in scenarios {
+            if let s = fromSeed, s > top { return (scenario.name, "\(s)") }
+            // All seeds are ≤ Int.max here, so the shift fits an Int.
+            let shift = fromSeed.map { Int($0) - Int(scenario.settings.seed) } ?? 0
+            let own = [scenario.settings.seed] + scenario.variants.map(\.settings.seed)
+                + scenario.claims.flatMap { $0.measures.map(\.settings.seed) }
+            for seed in own {
+                guard seed <= top else { return (scenario.name, "\(seed)") }
+                let (first, over) = Int(seed).addingReportingOverflow(shift)
+                if !over && first < 0 { return (scenario.name, "\(first)") }
+                let past = first.addingReportingOverflow(max(seeds, 1) - 1).overflow
+                // Past Int.max and below 2⁶⁴: exact in UInt64.
+                if over || past { return (scenario.name, "\(seed &+ UInt64(bitPattern: Int64(shift)) &+ UInt64(max(seeds, 1) - 1))") }
+            }
+        }
+        return nil
     }
 
     /// Every claim of every scenario, measured once on its own settings.

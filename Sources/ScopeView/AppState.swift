@@ -66,6 +66,12 @@ public struct AppState: Sendable {
     /// The split view: run B beside run A.
     public var isSplit: Bool { runs.count == 2 }
 
+    /// The index in `ui.presets` of the scenario on screen: its slide, else the first of its name.
+    var presetIndex: Int? {
+        if let s = ui.slide, ui.presets.indices.contains(s), ui.presets[s].name == a.scenario.name { return s }
+        return ui.presets.firstIndex { $0.name == a.scenario.name }
+    }
+
     /// The run on one side (A outside the split).
     public subscript(side: Side) -> RunState {
         get { runs[index(side)] }
@@ -128,6 +134,9 @@ public struct UIState: Sendable {
     var alone: String?
     /// `rnnscope lecture`: `presets` are the lecture's, in its order, and PgDn/PgUp walk them.
     public var lecture = false
+    /// Which of `presets` is on screen, once one was opened from them (a lecture opens on its
+    /// first): an order may name a preset twice, so its name does not say which slide this is.
+    public var slide: Int?
     /// The chart draws the lecture's predicted lines over the bars (`o`, `TheoryOverlay`), on both sides of the split.
     public var theory = false
     /// Which layer's gradients the chart and heatmap show (0 = bottom).

@@ -27,7 +27,7 @@ enum Header {
         // Too long for the bar: cut with an ellipsis, never mid-word without one.
         var title = "│ \(run.scenario.title) (\(run.scenario.name))"
         // In a lecture, where this preset is in it.
-        if state.ui.lecture, let i = state.ui.presets.firstIndex(where: { $0.name == run.scenario.name }) {
+        if state.ui.lecture, let i = state.presetIndex {
             title = "│ \(i + 1)/\(state.ui.presets.count) " + title
         }
         let ellipsis = buf.asciiOnly ? "..." : "…"
@@ -146,10 +146,15 @@ extension StatusLine {
         if buf.displayWidth(text) <= width { return text }
         let bare = text.replacing(#/ \([^()]*\)/#, with: "")
         if buf.displayWidth(bare) <= width { return bare }
-        let headless = bare.replacing(#/([✓✗] (?:[^ :]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
+        // A variant's label may have spaces (eigen-proof's "ρ = 0.9: "): its heading goes too.
+        let headless = bare.replacing(#/([✓✗] (?:[^:✓✗]+: )?)(?:after [0-9,]+ iterations|iteration [0-9,]+): /#) { $0.output.1 }
         if buf.displayWidth(headless) <= width { return String(headless) }
         let close = headless.replacing(#/  ([✓✗])/#) { " " + $0.output.1 }  // one space between verdicts
-        return ellipsized(String(close), toWidth: width, buf)
+        if buf.displayWidth(close) <= width { return String(close) }
+        // Per-layer verdicts name their quantity once, on layer 3's: at 80 columns layer 1's
+        // figure was cut off ("✓ layer …"); "layer 3 = …" beside "layer 2 = …" says the same.
+        let terse = close.replacing(#/([✓✗] )[^ ]+ of (layer [0-9]+ = )/#) { $0.output.1 + $0.output.2 }
+        return ellipsized(String(terse), toWidth: width, buf)
     }
 
     /// A message as the row shows it from its second column: whole, or (a long path,

@@ -17,7 +17,7 @@ enum ScenarioPicker {
             let selected = i == selection
             let style = selected ? Style(foreground: .color(Palette.black), background: .role(.selection), bold: true) : .plain
             if selected { buf.fill(Rect(x: box.x + 1, y: y, width: box.width - 2, height: 1), style: style) }
-            let marker = i == presets.firstIndex { $0.name == state.a.scenario.name } ? "*" : " "
+            let marker = i == state.presetIndex ? "*" : " "
             var x = buf.put("\(selected ? ">" : " ")\(marker)\(p.name)", x: box.x + 2, y: y, style: style, limit: box.maxX - 1)
             x = max(x + 2, box.x + 4 + nameWidth + 2)
             buf.put(p.title, x: x, y: y, style: selected ? style : .role(.secondary), limit: box.maxX - 2)

@@ -91,10 +91,22 @@ enum LossSparkline {
                 for x in plot.x..<plot.maxX { buf.set(x, y, glyphs.isUnicode ? "┄" : "-", style) }
                 continue
             }
-            let text = here.map { "\($0.label) \(Format.number($0.value))" }.joined(separator: " ")
-            let width = min(buf.displayWidth(text), plot.width)
-            buf.put(text, x: plot.maxX - width, y: y, style: style, limit: plot.maxX)
+            let text = levelLabels(here, width: plot.width, buf)
+            buf.put(text, x: plot.maxX - buf.displayWidth(text), y: y, style: style, limit: plot.maxX)
         }
+    }
+
+    /// The labels of levels that share a row, whole, as many as fit in `width` columns, and
+    /// an ellipsis for the rest: cut at the edge, lm-perplexity's "3-gram 2.133" read
+    /// "3-gram 2" at 80 columns, another figure.
+    static func levelLabels(_ here: [ReferenceLevel], width: Int, _ buf: ScreenBuffer) -> String {
+        let parts = here.map { "\($0.label) \(Format.number($0.value))" }
+        let more = buf.asciiOnly ? " ..." : " …"
+        for n in stride(from: parts.count, to: 0, by: -1) {
+            let text = parts.prefix(n).joined(separator: " ") + (n < parts.count ? more : "")
+            if buf.displayWidth(text) <= width { return text }
+        }
+        return ""
     }
 
     /// Heights in dots (or eighths), at least one so that the line never disappears.

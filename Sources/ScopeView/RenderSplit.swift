@@ -241,6 +241,13 @@ enum SplitTooSmall {
         one.runs = [state[side]]
         one.ui.focus = .a
         one.ui.alone = "\(side.name) alone (split needs \(SplitScreen.minimumWidth)×\(SplitScreen.minimumHeight); Tab: \(side.other.name))"
+        // The status line gives the verdict of the run on screen where it is the latest (two judged
+        // at one iteration): else B alone showed A's "explodes" under its own vanishing chart, and
+        // B's verdict was nowhere on an 80×24 screen. An older one yields to why the run stopped.
+        let shown = state[side], other = state[side.other]
+        if state.ui.moment != nil, let m = shown.moment, other.moment == nil || shown.momentIteration >= other.momentIteration {
+            one.ui.moment = m
+        }
         return one
     }
 

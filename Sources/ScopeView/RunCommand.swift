@@ -18,6 +18,11 @@ public enum RunCommand: Sendable, Equatable {
     case setTruncate(Int?)
     /// A new run on these settings.
     case reinitialise(Settings)
+    /// A new run on these settings that runs (to its moment) whatever the run before was
+    /// doing: another scenario opened. One command, not `resume` then `reinitialise`: the
+    /// thread could take the resume alone, and an old run whose next iteration is its own
+    /// moment (exploding's Inf/NaN) stopped there and left the new one paused.
+    case open(Settings)
     /// A new run on the same settings from this seed.
     case restart(seed: UInt64)
     /// Make sure the shown iteration has its per-step Jacobian norms (for step-through).
@@ -30,7 +35,7 @@ public enum RunCommand: Sendable, Equatable {
     /// Whether it starts a new run, which is judged on the claims of the settings it runs on.
     public var startsRun: Bool {
         switch self {
-        case .reinitialise, .restart: true
+        case .reinitialise, .open, .restart: true
         default: false
         }
     }

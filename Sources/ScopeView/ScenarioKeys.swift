@@ -6,7 +6,7 @@ func performScenarios(_ state: inout AppState, _ action: Action) -> [AppCommand]
             say(&state.ui, "PgDn and PgUp walk a lecture's presets: rnnscope lecture")
             return []
         }
-        let here = state.ui.presets.firstIndex { $0.name == state.a.scenario.name } ?? -1
+        let here = state.presetIndex ?? -1
         let next = action == .nextSlide ? here + 1 : here - 1
         guard state.ui.presets.indices.contains(next) else {
             say(&state.ui, next < 0 ? "this is the lecture's first preset" : "this is the lecture's last preset: PgUp goes back")
@@ -15,6 +15,7 @@ func performScenarios(_ state: inout AppState, _ action: Action) -> [AppCommand]
         let chosen = state.ui.presets[next]
         leaveStepThrough(&state.ui)
         open(&state, chosen)
+        state.ui.slide = next
         say(&state.ui, "\(next + 1) of \(state.ui.presets.count): \(chosen.name) (PgDn next, PgUp previous)")
         return [.openScenario(chosen.name)]
 
@@ -25,7 +26,7 @@ func performScenarios(_ state: inout AppState, _ action: Action) -> [AppCommand]
             say(&state.ui, skipped ?? "no other scenarios to choose from")
             return []
         }
-        let current = state.ui.presets.firstIndex { $0.name == state.a.scenario.name } ?? 0
+        let current = state.presetIndex ?? 0
         state.ui.mode = .picker(selection: current)
         if let skipped { say(&state.ui, skipped) }
         return []
@@ -40,6 +41,7 @@ func performScenarios(_ state: inout AppState, _ action: Action) -> [AppCommand]
         guard case .picker(let sel) = state.ui.mode, state.ui.presets.indices.contains(sel) else { return [] }
         let chosen = state.ui.presets[sel]
         open(&state, chosen)
+        state.ui.slide = sel
         say(&state.ui, "opened \(chosen.name): \(chosen.title)")
         return [.openScenario(chosen.name)]
 

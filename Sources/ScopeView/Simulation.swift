@@ -180,6 +180,9 @@ struct Simulation {
             generation += 1
             state.newRun()
             return true
+        case .open(let s):
+            _ = apply(.resume, nil)
+            return apply(.reinitialise(s), box)
         case .restart(let seed):
             settings.seed = seed
             if let box { watcher = box.watcher }

@@ -196,7 +196,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                 clipUnread = 0
             case .setTruncate:
                 say("truncation is your loop's own: rnnscope can only show it")
-            case .reinitialise, .restart, .fork:
+            case .reinitialise, .open, .restart, .fork:
                 say("a stream is shown as it was written: it cannot be restarted from here")
             case .saveWeights:
                 say("the weights are your loop's: save them there")

@@ -32,9 +32,16 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
         }
         return []
     case .resize(let w, let h):
+        let before = helpLineCount(state), atEnd = state.ui.mode == .help(scroll: clampHelpScroll(.max, state))
         state.ui.width = max(0, w)
         state.ui.height = max(0, h)
-        if case .help(let scroll) = state.ui.mode { state.ui.mode = .help(scroll: clampHelpScroll(scroll, state)) }
+        // The help rewraps at the new width: it keeps its place in the text, not its line number
+        // (the end of it at 120 columns showed the middle of the network panel's at 80).
+        if case .help(let scroll) = state.ui.mode {
+            let after = helpLineCount(state)
+            let kept = atEnd ? .max : before > 0 ? Int((Double(scroll) * Double(after) / Double(before)).rounded()) : scroll
+            state.ui.mode = .help(scroll: clampHelpScroll(kept, state))
+        }
         return []
     case .report(let u):
         let wasRunning = state.a.running
@@ -130,9 +137,13 @@ func shownSteps(_ run: RunState, layer: Int) -> Int {
 
 func clampHelpScroll(_ scroll: Int, _ state: AppState) -> Int {
     let visible = HelpOverlay.visibleRows(height: state.ui.height)
-    // The ASCII text wraps to at least as many lines as the Unicode one: the bound fits both.
-    let total = HelpOverlay.lines(state.a, width: HelpOverlay.textWidth(width: state.ui.width), ascii: true).count
-    return min(max(0, scroll), max(0, total - visible))
+    return min(max(0, scroll), max(0, helpLineCount(state) - visible))
+}
+
+/// The help's lines at the screen's width. The ASCII text wraps to at least as many lines
+/// as the Unicode one: the bound fits both.
+func helpLineCount(_ state: AppState) -> Int {
+    HelpOverlay.lines(state.a, width: HelpOverlay.textWidth(width: state.ui.width), ascii: true).count
 }
 
 // MARK: Reports

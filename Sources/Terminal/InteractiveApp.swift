@@ -24,6 +24,7 @@ public enum InteractiveApp {
             var loop = EventLoop(screen: screen, glyphs: glyphs, scenario: scenario, presets: presets, stopAt: stopAt,
                                  recording: recording, compare: compare, watcherFactory: watcherFactory)
             loop.state.ui.lecture = lecture
+            if lecture { loop.state.ui.slide = 0 }
             loop.state.ui.unreadablePresets = unreadablePresets
             return loop
         }
@@ -226,19 +227,16 @@ struct EventLoop {
             partner = nil
             session.join(nil)
             let scenario = state.a.scenario
-            // It runs to its moment (the run before may have stopped at its own): resumed
-            // before the new run is asked for, which keeps running, so that a new run that
-            // reached its moment before a later resume arrived is not sent on past it.
-            session.send(.resume)
+            // It runs to its moment, whatever the run before was doing (`open`).
             if let b = state.b {
                 let gate = Lockstep()
                 session.join((gate, 0))
-                session.send(.reinitialise(scenario.settings), judgedBy: watcherFactory(scenario))
+                session.send(.open(scenario.settings), judgedBy: watcherFactory(scenario))
                 let p = LiveSession(settings: b.settings, watcher: watcherFactory(b.scenario), running: true, lockstep: (gate, 1))
                 p.start()
                 partner = p
             } else {
-                session.send(.reinitialise(scenario.settings), judgedBy: watcherFactory(scenario))
+                session.send(.open(scenario.settings), judgedBy: watcherFactory(scenario))
             }
         case .exportFrame(let base):
             // The frame as it is on screen now, before the status line reports the export.

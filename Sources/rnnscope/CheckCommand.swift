@@ -16,7 +16,7 @@ struct CheckCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Run every claim on this many seeds: the file's own and the ones after it (1…1000).")
     var seeds: Int = 1
     @Option(parsing: .unconditional, help: ArgumentHelp("Start the seeds at S instead of the file's own (e.g. 1000: seeds no claim was calibrated on).", valueName: "S"))
-    var fromSeed: UInt64?
+    var fromSeed: String?
 
     // run's and train's --seed N, given here: said what it is here rather than "did you mean --seeds".
     @Option(parsing: .unconditional, help: .hidden) var seed: String?
@@ -29,11 +29,27 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// --from-seed read as `--seed` is (the same setting, its range and messages): the seeds
+    /// `check` names are ones `run --seed` can show.
+    func startSeed() throws -> UInt64? {
+        guard let fromSeed else { return nil }
+        var s = Settings()
+        do { try s.set(assignment: "seed=\(fromSeed)") } catch {
+            throw Failure("--from-seed \(TextSafety.escaped(fromSeed)): \((error as? SettingsError)?.message ?? "\(error)")")
+        }
+        return s.seed
+    }
+
     func run() throws {
         let list: [Scenario]
         do {
             list = scenarios.isEmpty ? try ScenarioLibrary.presets() : try scenarios.map(ScenarioLibrary.load)
         } catch { throw Failure(error) }
+        let fromSeed = try startSeed()
+        if let (name, seed) = ScenarioCheck.seedOutOfRange(list, seeds: seeds, fromSeed: fromSeed) {
+            throw Failure("\(name): \(seeds == 1 ? "" : "--seeds \(seeds) ")\(fromSeed.map { "from seed \($0) " } ?? "")would run seed \(seed), "
+                          + "outside 0…\(Int.max), the seeds run --seed takes: start lower")
+        }
         // All scenarios' runs share the two cores; the lines come out in order.
         // What is running goes to stderr on a terminal, so that a minute-long check shows life.
         let progress: ((String) -> Void)? = isatty(STDERR_FILENO) != 0 ? { printError($0) } : nil

@@ -32,6 +32,20 @@ import Testing
         #expect(results[0].line.contains("held on \(held.count) of 10 seeds (1000…1009"), "\(results[0].line)")
     }
 
+    /// Every seed a sweep runs is one `run --seed` takes (0…Int.max), worked out in full:
+    /// the sweep adds modulo 2⁶⁴, and ran 9223372036854775808 or wrapped to 0 unsaid.
+    @Test func aSweepPastTheLargestSeedIsNamed() throws {
+        let s = try Self.product(seed: 1)
+        #expect(ScenarioCheck.seedOutOfRange([s], seeds: 10, fromSeed: 1000) == nil)
+        #expect(ScenarioCheck.seedOutOfRange([s], seeds: 1, fromSeed: 0) == nil, "below the file's own seed is fine")
+        #expect(ScenarioCheck.seedOutOfRange([s], seeds: 3, fromSeed: UInt64(Int.max) - 2) == nil)
+        #expect(ScenarioCheck.seedOutOfRange([s], seeds: 4, fromSeed: UInt64(Int.max) - 2)?.seed == "9223372036854775808")
+        let top = try Self.product(seed: Int.max)
+        #expect(ScenarioCheck.seedOutOfRange([top]) == nil)
+        #expect(ScenarioCheck.seedOutOfRange([top], seeds: 2)?.seed == "9223372036854775808")
+        #expect(ScenarioCheck.seedOutOfRange([top], seeds: 2, fromSeed: 5) == nil)
+    }
+
     @Test func tallyCountsTheSeedsOneByOne() throws {
         let s = try Self.product(seed: 1)
         let results = ScenarioCheck.run(s, seeds: 10)

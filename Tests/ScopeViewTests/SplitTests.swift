@@ -78,6 +78,34 @@ import Testing
         }
     }
 
+    /// At 80×24 one run is drawn alone: its status line gives its own verdict where both came
+    /// at one iteration (jacobian-product's B alone said A's "explodes" under its vanishing
+    /// chart, and B's verdict was nowhere on screen); a newer verdict of the other, why both
+    /// stopped, stays.
+    @Test func aRunAloneShowsItsOwnVerdict() {
+        var s = split(width: 80, height: 24, b: Fixture.decaying(steps: 50))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: "✓ explodes: growth 516 > 100")))
+        _ = update(&s, .reportB(SessionUpdate(generation: 0, moment: "✓ vanishes: decay 5.7e-7 < 0.001")))
+        func statusLine(_ s: AppState) -> String {
+            var s = s
+            _ = update(&s, .tick(now: s.ui.now + 3600))
+            let buf = Fixture.render(s)
+            return buf.line(buf.height - 2)
+        }
+        #expect(statusLine(s).contains("✓ explodes: growth 516 > 100"), "\(statusLine(s))")
+        _ = press(&s, .tab)
+        #expect(statusLine(s).contains("✓ vanishes: decay 5.7e-7 < 0.001"), "\(statusLine(s))")
+        _ = press(&s, .tab)
+        #expect(statusLine(s).contains("✓ explodes: growth 516 > 100"), "\(statusLine(s))")
+
+        var later = split(width: 80, height: 24, b: Fixture.decaying(steps: 50))
+        _ = update(&later, .report(SessionUpdate(generation: later.a.generation, moment: "✓ lstm: iteration 736: 0.0489 < 0.05")))
+        let r = Fixture.report(iteration: 3000, norms: Fixture.decaying(steps: 50), loss: 0.15)
+        _ = update(&later, .reportB(SessionUpdate(generation: 0, iterations: [IterationSummary(report: r, clipThreshold: 0)],
+                                                  moment: "✓ tanh: after 3000 iterations: 0.177 > 0.15")))
+        #expect(statusLine(later).contains("✓ tanh: after 3000"), "\(statusLine(later))")
+    }
+
     /// lstm-adding: A's verdict at 736, then B's at 3,000, where A stops beside it; A's
     /// reports repeat its moment (it is state): the status line shows B's new one, not A's again.
     @Test func aRepeatedVerdictLeavesTheLineToTheNewOne() {

@@ -95,6 +95,13 @@ import Testing
         // A side's label stays: it says which run the verdict is about.
         #expect(StatusLine.fittedVerdict("✓ reversed: iteration 134: loss (mean of 100) = 1.199 < 1.2", toWidth: 40, Self.buf)
                 == "✓ reversed: loss = 1.199 < 1.2")
+        // A label with spaces: at 80 columns eigen-proof's verdict lost its "vs log ρ = −0.1054".
+        #expect(StatusLine.fittedVerdict("✓ ρ = 0.9: iteration 1: slope of log‖∂L/∂h_t‖ per step back = −0.1054 vs log ρ = −0.1054",
+                                         toWidth: 76, Self.buf)
+                == "✓ ρ = 0.9: slope of log‖∂L/∂h_t‖ per step back = −0.1054 vs log ρ = −0.1054")
+        // stacked-layers at 80 columns: all three layers' figures, the quantity said by the chart.
+        #expect(StatusLine.fittedVerdict(layers, toWidth: 76, Self.buf)
+                == "✓ layer 3 = 1.6e-8 ✓ layer 2 = 5.18e-7 ✓ layer 1 = 1.02e-6, each < 1e-5")
         // What fits is left as it is; what cannot fit even so is cut after a word, marked.
         #expect(StatusLine.fittedVerdict(clipping, toWidth: 200, Self.buf) == clipping)
         let cut = StatusLine.fittedVerdict(layers, toWidth: 60, Self.buf)

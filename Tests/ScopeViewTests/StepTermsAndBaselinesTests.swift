@@ -97,6 +97,21 @@ import Testing
         #expect(s.a.baselines.isEmpty)
     }
 
+    /// Two levels on one row of a narrow chart (lm-perplexity at 80 columns): each label whole
+    /// or left out with an ellipsis, never cut inside its figure ("3-gram 2" for 2.133).
+    @Test func levelLabelsThatDoNotFitAreLeftOutWhole() {
+        let levels = [ReferenceLevel(label: "2-gram", value: 2.247), ReferenceLevel(label: "3-gram", value: 2.133)]
+        let buf = ScreenBuffer(width: 40, height: 4)
+        #expect(LossSparkline.levelLabels(levels, width: 40, buf) == "2-gram 2.247 3-gram 2.133")
+        #expect(LossSparkline.levelLabels(levels, width: 22, buf) == "2-gram 2.247 …")
+        #expect(LossSparkline.levelLabels(levels, width: 10, buf) == "")
+        #expect(LossSparkline.levelLabels(levels, width: 22, ScreenBuffer(width: 40, height: 4, asciiOnly: true)) == "2-gram 2.247 ...")
+        var plot = ScreenBuffer(width: 30, height: 3)
+        LossSparkline.drawLevels(levels, rowOf: { _ in 0 }, glyphs: .unicode, into: &plot, Rect(x: 0, y: 0, width: 22, height: 3), labels: true)
+        let row = plot.line(2)
+        #expect(row.contains("2-gram 2.247") && !row.contains("3-gram"), "[\(row)]")
+    }
+
     /// A char-LM's held-out loss: a marker on the loss chart at its iteration, at its
     /// height on the same scale as the n-gram levels, the latest in the title; a new run clears it.
     @Test func heldOutLossIsAMarkerOnTheLossChart() throws {

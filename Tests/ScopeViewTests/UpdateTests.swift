@@ -223,6 +223,27 @@ import Testing
         #expect(s.a.scenario.name == "vanishing")
     }
 
+    /// Resized with the help open (120×36 to 80×24), the help stays at the same place in its
+    /// text: at its end it stays at the end, half way stays half way; it kept the line number,
+    /// and the end of the help at 120 columns became the middle of the network panel's text.
+    @Test func helpKeepsItsPlaceWhenTheScreenIsResized() throws {
+        var s = Fixture.state(width: 120, height: 36)
+        _ = press(&s, .char("?"))
+        for _ in 0..<40 { _ = press(&s, .pageDown) }
+        guard case .help(let end) = s.ui.mode else { Issue.record("no help"); return }
+        #expect(end > 0 && end == clampHelpScroll(.max, s))
+        _ = update(&s, .resize(width: 80, height: 24))
+        guard case .help(let narrow) = s.ui.mode else { Issue.record("no help"); return }
+        #expect(narrow == clampHelpScroll(.max, s), "at the end at 120 columns, at the end at 80")
+        let half = clampHelpScroll(.max, s) / 2
+        s.ui.mode = .help(scroll: half)
+        _ = update(&s, .resize(width: 120, height: 36))
+        guard case .help(let wide) = s.ui.mode else { Issue.record("no help"); return }
+        let total = Double(helpLineCount(s))
+        #expect(abs(Double(wide) / total - Double(half) / Double(helpLineCount({ var n = s; n.ui.width = 80; return n }()))) < 0.05,
+                "\(wide) of \(total)")
+    }
+
     @Test func helpOpensScrollsAndCloses() {
         var s = measured
         _ = press(&s, .char("?"))
@@ -332,6 +353,27 @@ import Testing
         #expect(update(&state, .key(.pageDown)).isEmpty && state.ui.status?.text.contains("last preset") == true)
         #expect(update(&state, .key(.pageUp)) == [.openScenario(Fixture.scenario().name)])
         #expect(!state.isSplit)
+    }
+
+    /// A lecture may come back to a preset (vanishing, exploding, vanishing again, clipping-rescue):
+    /// PgDn from the second vanishing went back to exploding, titled 1/4, and slide 4 was never reached.
+    @Test func aLectureThatNamesAPresetTwiceWalksOnPastIt() throws {
+        let presets = try ScenarioLibrary.presets()
+        let order = try ["vanishing", "exploding", "vanishing", "clipping-rescue"].map { name in
+            try #require(presets.first { $0.name == name })
+        }
+        var state = AppState(scenario: order[0], presets: order, width: 100, height: 32)
+        state.ui.lecture = true
+        for (k, slide) in order.enumerated().dropFirst() {
+            #expect(update(&state, .key(.pageDown)) == [.openScenario(slide.name)], "slide \(k + 1)")
+            #expect(Fixture.render(state).line(0).contains("\(k + 1)/4"), "\(Fixture.render(state).line(0))")
+        }
+        #expect(update(&state, .key(.pageDown)).isEmpty && state.ui.status?.text.contains("last preset") == true)
+        #expect(update(&state, .key(.pageUp)) == [.openScenario("vanishing")])
+        #expect(Fixture.render(state).line(0).contains("3/4"))
+        #expect(update(&state, .key(.pageUp)) == [.openScenario("exploding")])
+        #expect(update(&state, .key(.pageUp)) == [.openScenario("vanishing")])
+        #expect(Fixture.render(state).line(0).contains("1/4"))
     }
 
     /// L changes the layer the chart shows without hiding the verdict line under a status message.

@@ -28,6 +28,12 @@ import Testing
         (train + ["--seed", "many"], "--seed many: "),
         (["run", "vanishing", "--seed", "1.5"], "--seed 1.5: "),
         (["check", "vanishing", "--seed", "17"], "check has no --seed: --from-seed 17 checks seed 17 (with --seeds N, N seeds from it)"),
+        // check measured seeds run --seed refuses, and printed a range that wrapped past 2⁶⁴.
+        (["check", "exploding", "--from-seed", "-5"], "--from-seed -5: -5 is out of range (0…9223372036854775807)"),
+        (["check", "exploding", "--from-seed", "many"], "--from-seed many: "),
+        (["check", "exploding", "--from-seed", "18446744073709551615", "--seeds", "2"], "--from-seed 18446744073709551615: "),
+        (["check", "exploding", "--from-seed", "9223372036854775805", "--seeds", "5"],
+         "exploding: --seeds 5 from seed 9223372036854775805 would run seed 9223372036854775809, outside 0…9223372036854775807"),
     ]
 
     @Test(arguments: refused)
