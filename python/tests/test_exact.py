@@ -1,11 +1,14 @@
 """The recorded ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) equal an independent step-by-step autograd reference."""
+import copy
 import json
 
 import pytest
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 import rnnscope
-from models import CASES, build
+from models import CASES, Model, build
 from reference import reference_norms
 
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
@@ -42,3 +45,34 @@ def test_norms_match_reference(name, dtype, tmp_path):
     else:
         assert "cell_grad_norms" not in rec
     assert len(header["rows"]) == len(rec["hidden_grad_norms"])
+
+
+def test_a_gradient_vanishing_below_float32s_range_is_recorded_not_zero(tmp_path):
+    """A float32 tanh RNN whose gradient shrinks by ~0.1 a step: float32 holds it 40
+    steps back and then rounds it to 0, which the view draws as "no gradient reaches
+    this step". The norms are those of float64 autograd on the same weights."""
+    torch.manual_seed(0)
+    T, B, I, H = 120, 4, 5, 16
+    rnn = nn.RNN(I, H)
+    with torch.no_grad():
+        rnn.weight_hh_l0.mul_(0.15)
+    head = nn.Linear(H, 2)
+    x, y = torch.randn(T, B, I), torch.randn(B, 2)
+    model = Model(rnn, head, lambda m, b: F.mse_loss(m.head(m.rnn(b["x"])[0][-1]), b["y"]))
+    want, _ = reference_norms(copy.deepcopy(model).double(), "rnn", lambda m: m.loss({"x": x.double(), "y": y.double()}))
+    assert 0 < want[0][0] < 1e-120  # far below float32's smallest number
+    header, rec = recorded(model, {"x": x, "y": y}, tmp_path / "run.jsonl")
+    assert header["exact"] and header["dtype"] == "float32"
+    assert_norms_equal(rec["hidden_grad_norms"], want, 1e-5)
+
+
+def test_zero_gradients_stay_zero_in_float32(tmp_path):
+    """Steps after the last one the loss reads get exactly 0 in any precision."""
+    torch.manual_seed(0)
+    model = Model(nn.GRU(5, 6), nn.Linear(6, 2), lambda m, b: F.mse_loss(m.head(m.rnn(b["x"])[0][3]), b["y"]))
+    batch = {"x": torch.randn(7, 3, 5), "y": torch.randn(3, 2)}
+    want, _ = reference_norms(copy.deepcopy(model).double(), "rnn",
+                              lambda m: m.loss({k: v.double() for k, v in batch.items()}))
+    _, rec = recorded(model, batch, tmp_path / "run.jsonl")
+    assert rec["hidden_grad_norms"][0][4:] == [0.0, 0.0, 0.0] == want[0][4:]
+    assert_norms_equal(rec["hidden_grad_norms"], want, 1e-5)
