@@ -72,10 +72,11 @@ class Capture:
             self.sorted_indices = None
         # nn.LSTM takes (h0, c0) as a list too.
         h0, c0 = (tuple(hx) if isinstance(hx, (tuple, list)) else (hx, None)) if hx is not None else (None, None)
-        self.h0 = h0.detach() if h0 is not None else None
-        self.c0 = c0.detach() if c0 is not None else None
-        # In-place changes to the inputs before scope.step() would make the rerun wrong: checked then.
-        self.versions = [t._version for t in (self.data, self.h0, self.c0) if t is not None]
+        # Copied: a loop that carries its state writes h_n into the h0 it passed, often before
+        # scope.step(). The inputs are kept as they are, and checked there for in-place changes.
+        self.h0 = h0.detach().clone() if h0 is not None else None
+        self.c0 = c0.detach().clone() if c0 is not None else None
+        self.versions = [self.data._version]
         h_n, c_n = hidden if isinstance(hidden, tuple) else (hidden, None)
         self._hook("output", out.data if self.packed else out)
         self._hook("h_n", h_n)
@@ -110,8 +111,7 @@ class Capture:
 
     @property
     def modified(self) -> bool:
-        current = [t._version for t in (self.data, self.h0, self.c0) if t is not None]
-        return current != self.versions
+        return [self.data._version] != self.versions
 
     def inputs(self) -> Inputs:
         """Time-major, packed form, rows in sorted order, as the unroll takes it."""

@@ -254,8 +254,8 @@ class Scope:
                            "no record (a record is written only for iterations where one did)")
             return None
         if graded[-1].modified:
-            self._warn("modified", f"the watched module's inputs were changed in place before scope.step() in "
-                       f"iteration {self.iteration}: no record")
+            self._warn("modified", f"the watched module's input sequence was changed in place before scope.step() in "
+                       f"iteration {self.iteration}: no record (refill it after scope.step())")
             return None
         return graded[-1]
 

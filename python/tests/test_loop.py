@@ -1,12 +1,16 @@
 """The loop's side: clipping as torch clips, the user's gradients untouched, which
 iterations are recorded, and what grad_norm is."""
+import json
 import math
 
 import pytest
 import torch
+from torch import nn
 
 import rnnscope
 from helpers import Net, batches, strict_lines, twins
+from models import Model
+from reference import reference_norms
 
 
 def train(model, data, scope=None, clip=None, opt_lr=0.5):
@@ -245,3 +249,31 @@ def test_clipping_called_twice_in_an_iteration_is_said(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("scope.clip_grad_norm_ ran 2 times in iteration 1") == 1, err
     assert strict_lines(tmp_path / "run.jsonl")[1]["clip_max_norm"] == 5.0
+
+
+def test_a_state_carried_in_place_before_step_is_recorded(tmp_path):
+    """A loop that carries its state by writing h_n into the h0 buffer it passed, between
+    the backward and scope.step(), is recorded with the h0 its forward ran from."""
+    torch.manual_seed(0)
+    rnn, head = nn.LSTM(3, 5), nn.Linear(5, 1)
+    h, c = torch.zeros(1, 4, 5), torch.zeros(1, 4, 5)
+    path = tmp_path / "run.jsonl"
+    scope = rnnscope.watch(rnn, str(path), every=1)
+    wants = []
+    for _ in range(3):
+        x = torch.randn(6, 4, 3)
+        model = Model(rnn, head, lambda m, b: (m.head(m.rnn(b["x"], (b["h"], b["c"]))[0]) ** 2).mean())
+        batch = {"x": x, "h": h.clone(), "c": c.clone()}
+        wants.append(reference_norms(model, "rnn", lambda m: m.loss(batch)))
+        out, (hn, cn) = rnn(x, (h, c))
+        (head(out) ** 2).mean().backward()
+        h.copy_(hn.detach())
+        c.copy_(cn.detach())
+        scope.step()
+    scope.close()
+    records = [json.loads(line) for line in open(path)][1:-1]
+    assert [r["iteration"] for r in records] == [1, 2, 3]
+    for r, (want_h, want_c) in zip(records, wants):
+        for got, want in ((r["hidden_grad_norms"], want_h), (r["cell_grad_norms"], want_c)):
+            for g, w in zip(got[0], want[0]):
+                assert abs(g - w) <= 1e-5 * w
