@@ -131,7 +131,8 @@ enum SidePanel {
             out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted) records", priority: 2))
         }
         if let r = run.report {
-            var norm = Format.number(r.gradNorm)
+            // A record's null grad_norm: the loop's module got no gradient of its own (frozen).
+            var norm = run.streamGradNormMeasured ? Format.number(r.gradNorm) : "not measured"
             if r.clipped { norm += " → ×\(Format.number(r.clipScale))" }
             out.append(Line(kind: .item, label: "grad norm", value: norm, priority: 3))
         }

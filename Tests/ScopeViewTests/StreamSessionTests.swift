@@ -539,6 +539,24 @@ import Testing
         #expect(state.a.scenario.notes.contains("clip_grad_norm_"))
     }
 
+    /// A loop that calls scope.step() without its loss, on a module whose weights are frozen,
+    /// writes loss and grad_norm as null: not measured, which the screen said as "NaN".
+    @Test func aLossAndGradNormNotRecordedAreNotShownAsNaN() throws {
+        func unmeasured(_ i: Int) -> String {
+            Self.record(i).replacingOccurrences(of: #""loss":\#(1.0 / Double(i)),"grad_norm":2,"#, with: #""loss":null,"#)
+        }
+        let path = try file([Self.header, unmeasured(1), unmeasured(2)])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        let text = Fixture.render(state).text
+        #expect(!text.contains("loss NaN") && !text.contains("now NaN") && state.a.latestLoss == nil && !state.a.diverged, "\(text)")
+        let gradNormRow = text.split(separator: "\n").first { $0.contains("grad norm") }
+        #expect(gradNormRow?.contains("not measured") == true && text.contains("no loss in the records"), "\(text)")
+    }
+
     /// What is not exact is said in words on screen (the notes panel, and help), not only "NOT all exact".
     @Test func theInexactSentencesAreInTheNotes() throws {
         let sentence = "inter-layer dropout in training: its masks cannot be recovered"
