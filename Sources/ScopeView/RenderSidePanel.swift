@@ -84,13 +84,17 @@ enum SidePanel {
                    short: "≥ 1: says nothing", priority: 1)]
     }
 
-    /// What the chart shows, in one number: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen.
+    /// What the chart shows, in one number: the norm where the backward pass ends over the one
+    /// where it starts, ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen; a reverse direction's
+    /// pass runs from t = 1 to T, so its ratio is ‖∂L/∂h_T‖ / ‖∂L/∂h_1‖.
     static func measuredDecay(_ run: RunState, _ ui: UIState) -> Line? {
-        guard let r = run.report, ui.layer < r.hiddenGradNorms.count, let last = r.hiddenGradNorms[ui.layer].last,
-              let first = r.hiddenGradNorms[ui.layer].first, last > 0, last.isFinite, first.isFinite else { return nil }
-        let ratio = first / last
-        return Line(kind: .item, label: "measured h_1/h_T", value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""),
-                    priority: 4)
+        guard let r = run.report, ui.layer < r.hiddenGradNorms.count else { return nil }
+        let row = r.hiddenGradNorms[ui.layer], reverse = run.isReverseRow(ui.layer)
+        guard let start = reverse ? row.first : row.last, let end = reverse ? row.last : row.first,
+              start > 0, start.isFinite, end.isFinite else { return nil }
+        let ratio = end / start
+        return Line(kind: .item, label: reverse ? "measured h_T/h_1" : "measured h_1/h_T",
+                    value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""), priority: 4)
     }
 
     /// "H 32·T 50·B 16·L 2"; a stream says what its header and latest record do.
