@@ -43,7 +43,7 @@ def _autocast_dtype(device_type: str) -> Optional[torch.dtype]:
 
 
 class Capture:
-    """One forward call. `on_backward` runs once at the end of each backward pass
+    """One forward call. `on_backward(capture)` runs once at the end of each backward pass
     that reached the module's outputs (with the parameters' .grad final)."""
 
     def __init__(self, layout: Layout, args, kwargs, output, weights: Dict[str, Tensor], on_backward=None,
@@ -61,6 +61,7 @@ class Capture:
         self._pending = False
         self.hooked = False
         self.backward_seen = False
+        self.stepped = False  # scope.step() has ended the iteration this call ran in
         if self.packed:
             self.data = x.data.detach()
             self.batch_sizes = x.batch_sizes.tolist()
@@ -107,7 +108,7 @@ class Capture:
 
     def _after_others(self):
         self._pending = False
-        self.on_backward()
+        self.on_backward(self)
 
     @property
     def modified(self) -> bool:

@@ -113,6 +113,8 @@ class Scope:
                        "init_process_group, or every rank writes as if alone")
         if self._recording:
             self._record(loss)
+        for cap in self._captures:
+            cap.stepped = True
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
         self._clip_calls = self._graded_forwards = 0
         if self._controlled:
@@ -222,7 +224,13 @@ class Scope:
         backward runs (its update() comes after)."""
         return self.scaler.get_scale() if self.scaler is not None else 1.0
 
-    def _measure_module_grads(self):
+    def _measure_module_grads(self, cap: Capture):
+        if cap.stepped:
+            # The backward of an iteration scope.step() has already ended: it had no record.
+            self._warn("backward-after-step", "a backward reached the watched module's outputs after scope.step() "
+                       f"ended its iteration ({self.iteration}): call scope.step() after loss.backward(), or no "
+                       "iteration is recorded")
+            return
         grads = [p.grad for p in self.module.parameters() if p.grad is not None]
         self._module_grad_norm = total_norm_of(grads) / self._loss_scale() if grads else None
 

@@ -277,3 +277,19 @@ def test_a_state_carried_in_place_before_step_is_recorded(tmp_path):
         for got, want in ((r["hidden_grad_norms"], want_h), (r["cell_grad_norms"], want_c)):
             for g, w in zip(got[0], want[0]):
                 assert abs(g - w) <= 1e-5 * w
+
+
+def test_step_called_before_the_backward_is_said(tmp_path, capsys):
+    """scope.step() before loss.backward(): no iteration has a backward when it ends, and the
+    backward that comes after is not counted in the next one; stderr says what to change."""
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        for x, y in batches(3):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            scope.step(loss)
+            loss.backward()
+            model.zero_grad()
+    assert path.read_text() == ""
+    err = capsys.readouterr().err
+    assert err.count("call scope.step() after loss.backward()") == 1, err
