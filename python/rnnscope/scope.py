@@ -2,6 +2,7 @@
 import atexit
 import gc
 import math
+import numbers
 import os
 import sys
 import time
@@ -33,8 +34,9 @@ class Scope:
     def __init__(self, module: nn.Module, path: str, every: int = 25, *, control: bool = False,
                  rank: Union[int, str] = 0, title: Optional[str] = None, spectral: bool = True,
                  scaler=None):
-        if int(every) < 1:
-            raise ValueError(f"every must be 1 or more, got {every}")
+        # A whole number: int() would take 2.5 as 2, and "10" or True as numbers.
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(f"every must be a whole number, 1 or more, got {every!r}")
         self.module = find_recurrent(module)
         self.layout = describe(self.module)
         self.every = int(every)

@@ -102,6 +102,13 @@ def test_every(every, iterations, want, tmp_path):
     assert [r["iteration"] for r in lines[1:]] == want
 
 
+@pytest.mark.parametrize("every", [0, 2.5, "10", True, None])
+def test_every_that_is_not_a_whole_number_from_1_is_refused(every, tmp_path):
+    with pytest.raises(ValueError, match="every must be a whole number"):
+        rnnscope.watch(Net().rnn, str(tmp_path / "run.jsonl"), every=every)
+    assert not (tmp_path / "run.jsonl").exists()
+
+
 def test_nothing_is_hooked_between_recorded_iterations(tmp_path):
     model = Net()
     with rnnscope.watch(model.rnn, str(tmp_path / "run.jsonl"), every=5) as scope:
