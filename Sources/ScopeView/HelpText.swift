@@ -14,7 +14,8 @@ enum ScreenHelp {
             + "the right to t = 1 on the left: vanishing gradients shrink towards the left, exploding ones grow. "
             + "The labels on the left are decades (1e-4 = 10⁻⁴); bars are coloured on the heatmap's scale. When T is "
             + "wider than the screen each column shows the largest of its timesteps. × marks Inf or NaN; a dot marks "
-            + "an exact zero (no gradient reaches that step, e.g. behind a truncation cut with a last-step loss). "
+            + "an exact zero (no gradient reaches that step, e.g. behind a truncation cut with a last-step loss), or, in a run "
+            + "rnnscope trains, which computes in float32, a norm below float32's range (about 1e-38) that it rounds to 0. "
             + "┆ and ┼ mark the truncation cuts of that iteration: no gradient crosses from t = jK + 1 to t = jK."),
         ("heatmap", "the same norms for the most recent iterations, one row each, newest at the bottom (the iteration "
             + "numbers of the top and bottom rows are on the left); columns are the chart's timesteps (when an older row is "
