@@ -47,7 +47,7 @@ class Capture:
     that reached the module's outputs (with the parameters' .grad final)."""
 
     def __init__(self, layout: Layout, args, kwargs, output, weights: Dict[str, Tensor], on_backward=None,
-                 loss_scale=None):
+                 loss_scale=None, on_graded=None):
         x = args[0] if args else kwargs["input"]
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         out, hidden = output
@@ -57,6 +57,7 @@ class Capture:
         self.ran_dtype = ran_dtype((out.data if self.packed else out).dtype, weights)
         self.grads: Dict[str, Tensor] = {}
         self.on_backward = on_backward
+        self.on_graded = on_graded  # called once, when the first gradient reaches an output
         self.loss_scale = loss_scale
         self._pending = False
         self.hooked = False
@@ -89,6 +90,8 @@ class Capture:
             tensor.register_hook(lambda g: self._receive(name, g))
 
     def _receive(self, name: str, grad: Optional[Tensor]):
+        if not self.backward_seen and self.on_graded is not None:
+            self.on_graded(self)
         self.backward_seen = True
         # None: an output the loss does not use (its gradient is zero).
         if grad is not None:

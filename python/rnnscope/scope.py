@@ -66,6 +66,7 @@ class Scope:
         self._clip = None
         self._clip_calls = 0
         self._graded_forwards = 0  # calls of the watched module with gradients in this iteration
+        self._graded_calls = 0  # of those, the ones a backward reached (kept or not: see MAX_CALLS)
         self._clip_override: Optional[float] = None
         self._clip_seq = 0  # the control file's clip_seq that _clip_override is
         self._paused = False
@@ -118,7 +119,7 @@ class Scope:
         for cap in self._captures:
             cap.stepped = True
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
-        self._clip_calls = self._graded_forwards = 0
+        self._clip_calls = self._graded_forwards = self._graded_calls = 0
         if self._controlled:
             self._steer()
         self._set_recording(self._will_record(self.iteration + 1))
@@ -203,7 +204,7 @@ class Scope:
             return  # evaluation: no backward will come
         self._graded_forwards += 1
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads,
-                      loss_scale=self._loss_scale)
+                      loss_scale=self._loss_scale, on_graded=self._count_graded)
         if cap.hooked:
             self._captures.append(cap)
         if len(self._captures) > MAX_CALLS:  # e.g. a loop of forward calls with no step(): keep the last ones
@@ -226,6 +227,10 @@ class Scope:
         backward runs (its update() comes after)."""
         return self.scaler.get_scale() if self.scaler is not None else 1.0
 
+    def _count_graded(self, cap: Capture):
+        if not cap.stepped:
+            self._graded_calls += 1
+
     def _measure_module_grads(self, cap: Capture):
         if cap.stepped:
             # The backward of an iteration scope.step() has already ended: it had no record.
@@ -245,9 +250,8 @@ class Scope:
 
     def _chosen_capture(self) -> Optional[Capture]:
         graded = [c for c in self._captures if c.backward_seen]
-        self._graded_calls = len(graded)
-        if len(graded) > 1:
-            self._warn("calls", f"the watched module ran {len(graded)} times with gradients in iteration "
+        if self._graded_calls > 1:
+            self._warn("calls", f"the watched module ran {self._graded_calls} times with gradients in iteration "
                        f"{self.iteration}; its records show the last of them (and say so: \"calls\")")
         if not graded:
             # Three causes, told apart: the hook that sees the forward calls was taken off, the

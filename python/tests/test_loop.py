@@ -216,6 +216,24 @@ def test_a_module_run_twice_says_its_norms_are_the_last_calls(tmp_path):
     assert "calls" not in once
 
 
+def test_a_module_run_once_per_token_counts_every_call(tmp_path, capsys):
+    """A decoder run one token at a time calls the module more often than the calls kept
+    (rnnscope.scope.MAX_CALLS): the record and stderr count them all, not the ones kept."""
+    rnn, head = nn.GRU(3, 5), nn.Linear(5, 3)
+    path = tmp_path / "run.jsonl"
+    calls = rnnscope.scope.MAX_CALLS + 9
+    with rnnscope.watch(rnn, str(path), every=1) as scope:
+        x, h, outs = torch.randn(1, 2, 3), None, []
+        for _ in range(calls):
+            out, h = rnn(x, h)
+            x = head(out)
+            outs.append(x)
+        torch.stack(outs).pow(2).mean().backward()
+        scope.step()
+    assert strict_lines(path)[1]["calls"] == calls
+    assert f"ran {calls} times with gradients" in capsys.readouterr().err
+
+
 def test_a_watched_model_can_be_copied_and_saved_whole(tmp_path):
     """copy.deepcopy (an EMA or best-so-far snapshot) and torch.save of the whole model work
     while an iteration is being recorded; the copy is not watched, the original still is."""
