@@ -18,7 +18,7 @@ from .control import Control
 from .layout import describe, find_recurrent
 from .spectral import spectrum
 from .stream import END, StreamWriter, rank_path
-from .unroll import gradient_norms, rerun_dtype
+from .unroll import gradient_norms, norm64, rerun_dtype
 
 
 MAX_CALLS = 16
@@ -385,7 +385,7 @@ def _scale_state(scaler):
 
 
 def total_norm_of(grads) -> Tensor:
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    return norm64(torch.stack([norm64(g) for g in grads]))
 
 
 def total_norm(params) -> Tensor:

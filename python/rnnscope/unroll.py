@@ -218,6 +218,16 @@ def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
     return norms
 
 
+def norm64(g: Tensor) -> Tensor:
+    """‖g‖₂ in float64, as |g|_max · ‖g / |g|_max‖₂: the plain sum of squares underflows for
+    norms below about 1e-154 (0 below 1e-162) and overflows above 1e154, which a gradient
+    vanishing or exploding over many steps reaches. 0, Inf and NaN stay as they are."""
+    g = g.detach().to(torch.float64)
+    top = g.abs().max() if g.numel() else torch.zeros((), dtype=torch.float64, device=g.device)
+    scale = torch.where((top > 0) & torch.isfinite(top), top, torch.ones_like(top))
+    return scale * torch.linalg.vector_norm(g / scale)
+
+
 def held(norm: float, elements: int, dtype: torch.dtype) -> bool:
     """Whether `dtype` holds a gradient of this norm to its own precision. Below its smallest
     normal number its spacing is tiny·eps at every magnitude: a vanishing gradient loses its
@@ -242,7 +252,7 @@ def norms_in(layout: Layout, inp: Inputs, dtype: torch.dtype):
         targets = [h for r in rows for h in r.hs] + ([c for r in rows for c in r.cs] if c0 is not None else [])
         grads = torch.autograd.grad(s, targets, allow_unused=True) if s is not None else [None] * len(targets)
     # A step no gradient reached (allow_unused) has ∂L/∂h_t = 0.
-    norms = torch.stack([torch.linalg.vector_norm(g, dtype=torch.float64) if g is not None
+    norms = torch.stack([norm64(g) if g is not None
                          else torch.zeros((), dtype=torch.float64, device=device) for g in grads]).tolist()
     all_held = all(held(v, h.numel(), dtype) for v, h in zip(norms, targets))
     n = len(rows)
