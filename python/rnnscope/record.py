@@ -27,11 +27,13 @@ def default_title(module: nn.Module, world_size: int, rank: int) -> str:
     return title
 
 
-def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dtype, ran_dtype: torch.dtype) -> List[str]:
-    """One sentence for each reason the figures are not the recorded backward's own."""
+def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dtype, ran_dtype: torch.dtype,
+                      training: bool) -> List[str]:
+    """One sentence for each reason the figures are not the recorded backward's own;
+    `training`: the module's mode when the recorded forward ran."""
     out = []
     name = type(module).__name__
-    if layout.dropout > 0 and layout.layers > 1 and module.training:
+    if layout.dropout > 0 and layout.layers > 1 and training:
         out.append(f"{name}(dropout={layout.dropout:g}) in training mode drops units between its {layout.layers} layers "
                    "with masks that cannot be recovered: every row's norms and gate figures are computed without "
                    "that dropout, so they are not those of the backward that trained.")

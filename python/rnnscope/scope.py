@@ -205,6 +205,8 @@ class Scope:
         self._graded_forwards += 1
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads,
                       loss_scale=self._loss_scale, on_graded=self._count_graded)
+        # Its mode now, not at step(): a loop may switch to eval() for validation in between.
+        cap.training = module.training
         if cap.hooked:
             self._captures.append(cap)
         if len(self._captures) > MAX_CALLS:  # e.g. a loop of forward calls with no step(): keep the last ones
@@ -301,7 +303,7 @@ class Scope:
                                          calls=self._graded_calls, clip_seq=clip_seq))
 
     def _write_header(self, cap: Capture, weight_dtype):
-        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype)
+        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype, cap.training)
         steps = None if cap.packed else len(cap.inputs().batch_sizes)
         device = next(iter(cap.weights.values())).device
         self._writer.write(record.header(

@@ -30,6 +30,24 @@ def test_dropout_between_layers_in_training_is_inexact(tmp_path):
     assert all(v > 0 for row in rec["hidden_grad_norms"] for v in row)
 
 
+def test_dropout_in_training_is_said_when_the_loop_validates_before_step(tmp_path):
+    """The mode that counts is the training forward's: a loop that switches to eval() for
+    validation before scope.step() still had dropout in the backward recorded."""
+    model = Net("lstm", layers=2, dropout=0.3).train()
+    x, y = batches(1)[0]
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        model.eval()
+        with torch.no_grad():
+            model(x)
+        scope.step(loss)
+        model.train()
+    header, _ = strict_lines(path)
+    assert header["exact"] is False and "dropout=0.3" in header["inexact"][0]
+
+
 def test_dropout_in_eval_mode_is_exact(tmp_path):
     model = Net("gru", layers=2, dropout=0.3).double().eval()
     x, y = (t.double() for t in batches(1)[0])
