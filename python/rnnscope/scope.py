@@ -37,6 +37,8 @@ class Scope:
         # A whole number: int() would take 2.5 as 2, and "10" or True as numbers.
         if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
             raise ValueError(f"every must be a whole number, 1 or more, got {every!r}")
+        if title is not None and not isinstance(title, str):  # the viewer refuses a header whose title is not text
+            raise TypeError(f"title must be a string, got {type(title).__name__}")
         self.module = find_recurrent(module)
         self.layout = describe(self.module)
         self.every = int(every)
