@@ -42,6 +42,42 @@ def _autocast_dtype(device_type: str) -> Optional[torch.dtype]:
     return None
 
 
+def call_mismatch(layout: Layout, args, kwargs, output) -> Optional[str]:
+    """Why a call of the module is not one of nn.RNN/LSTM/GRU's own forward (a subclass may
+    override it: other arguments, other outputs), or None when its inputs and outputs have
+    the shapes that forward takes and gives. The rerun reads them as such."""
+    x = args[0] if args else kwargs.get("input")
+    hx = args[1] if len(args) > 1 else kwargs.get("hx")
+    if len(args) > 2 or set(kwargs) - {"input", "hx"}:
+        return "it was called with more arguments than (input, hx)"
+    packed = isinstance(x, PackedSequence)
+    data = x.data if packed else x
+    if not isinstance(data, Tensor) or data.dim() not in ((2,) if packed else (2, 3)) \
+            or data.shape[-1] != layout.input_size:
+        return f"its input is not [T, B, {layout.input_size}], [T, {layout.input_size}] or a PackedSequence of them"
+    rows, out_width = layout.layers * layout.directions, layout.directions * layout.out_size
+    batch = len(x.sorted_indices) if packed and x.sorted_indices is not None else (
+        int(x.batch_sizes[0]) if packed else None if data.dim() == 2 else data.shape[0 if layout.batch_first else 1])
+    lead = (rows,) if batch is None else (rows, batch)
+    state_shapes = [lead + (layout.out_size,)] + ([lead + (layout.hidden,)] if layout.cell == "lstm" else [])
+    if not (isinstance(output, tuple) and len(output) == 2):
+        return "it did not return (output, h_n)"
+    out, hidden = output
+    out_data = out.data if isinstance(out, PackedSequence) else out
+    if not isinstance(out_data, Tensor) or out_data.shape[:-1] != data.shape[:-1] or out_data.shape[-1] != out_width:
+        return "its output does not have its input's steps and batch"
+    states = list(hidden) if isinstance(hidden, (tuple, list)) else [hidden]
+    if len(states) != len(state_shapes) or any(not isinstance(s, Tensor) or tuple(s.shape) != w
+                                                for s, w in zip(states, state_shapes)):
+        return "its h_n" + (", c_n" if layout.cell == "lstm" else "") + " are not [layers·directions, B, H]"
+    if hx is not None:
+        given = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+        if len(given) != len(state_shapes) or any(not isinstance(s, Tensor) or tuple(s.shape) != w
+                                                   for s, w in zip(given, state_shapes)):
+            return "its second argument is not the h0" + (", c0" if layout.cell == "lstm" else "") + " the module takes"
+    return None
+
+
 class Capture:
     """One forward call. `on_backward(capture)` runs once at the end of each backward pass
     that reached the module's outputs (with the parameters' .grad final)."""

@@ -7,7 +7,7 @@ from typing import List, Optional
 import torch
 from torch import nn
 
-from .layout import Layout
+from .layout import Layout, base_class, forward_overridden
 from .unroll import HALF, Norms
 
 VERSION = "0.2.0"
@@ -33,6 +33,10 @@ def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dty
     `training`: the module's mode when the recorded forward ran."""
     out = []
     name = type(module).__name__
+    if forward_overridden(module):
+        base = base_class(module).__name__
+        out.append(f"{name} overrides nn.{base}.forward: these norms are nn.{base}'s equations rerun on its weights, "
+                   f"inputs and output gradients, its own only if its forward computes what nn.{base}'s does.")
     if layout.dropout > 0 and layout.layers > 1 and training:
         out.append(f"{name}(dropout={layout.dropout:g}) in training mode drops units between its {layout.layers} layers "
                    "with masks that cannot be recovered: every row's norms and gate figures are computed without "

@@ -13,9 +13,9 @@ import torch
 from torch import Tensor, nn
 
 from . import distributed, record
-from .capture import Capture
+from .capture import Capture, call_mismatch
 from .control import Control
-from .layout import describe, find_recurrent
+from .layout import base_class, describe, find_recurrent
 from .spectral import spectrum
 from .stream import END, StreamWriter, rank_path
 from .unroll import gradient_norms, norm64, rerun_dtype
@@ -41,6 +41,7 @@ class Scope:
             raise TypeError(f"title must be a string, got {type(title).__name__}")
         self.module = find_recurrent(module)
         self.layout = describe(self.module)
+        self._base = "nn." + base_class(self.module).__name__
         self.every = int(every)
         self.spectral = spectral
         self.scaler = scaler
@@ -69,6 +70,7 @@ class Scope:
         self._clip_calls = 0
         self._graded_forwards = 0  # calls of the watched module with gradients in this iteration
         self._graded_calls = 0  # of those, the ones a backward reached (kept or not: see MAX_CALLS)
+        self._calls_refused = 0  # of those, calls not shaped as the base class's forward (call_mismatch)
         self._clip_override: Optional[float] = None
         self._clip_seq = 0  # the control file's clip_seq that _clip_override is
         self._paused = False
@@ -121,7 +123,7 @@ class Scope:
         for cap in self._captures:
             cap.stepped = True
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
-        self._clip_calls = self._graded_forwards = self._graded_calls = 0
+        self._clip_calls = self._graded_forwards = self._graded_calls = self._calls_refused = 0
         if self._controlled:
             self._steer()
         self._set_recording(self._will_record(self.iteration + 1))
@@ -205,6 +207,12 @@ class Scope:
         if not torch.is_grad_enabled():
             return  # evaluation: no backward will come
         self._graded_forwards += 1
+        mismatch = call_mismatch(self.layout, args, kwargs, output)
+        if mismatch is not None:
+            self._calls_refused += 1
+            self._warn("call", f"the watched {type(module).__name__} was called otherwise than {self._base}'s own "
+                       f"forward ({mismatch}): its iterations are not recorded")
+            return
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads,
                       loss_scale=self._loss_scale, on_graded=self._count_graded)
         # Its mode now, not at step(): a loop may switch to eval() for validation in between.
@@ -264,6 +272,8 @@ class Scope:
                 self._warn("unhooked", f"the scope's forward hook on the watched module was removed (its "
                            f"_forward_hooks cleared?) before iteration {self.iteration} ran it: no record; "
                            "it is put back for the next recorded iteration")
+            elif self._calls_refused == self._graded_forwards > 0:
+                pass  # said at the call
             elif not self._graded_forwards:
                 self._warn("no-forward", f"the watched module did not run with gradients in iteration "
                            f"{self.iteration}: no record (a record is written only for iterations where it did)")

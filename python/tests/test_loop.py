@@ -318,3 +318,51 @@ def test_step_called_before_the_backward_is_said(tmp_path, capsys):
     assert path.read_text() == ""
     err = capsys.readouterr().err
     assert err.count("call scope.step() after loss.backward()") == 1, err
+
+
+class PackingLSTM(nn.LSTM):
+    """Takes the lengths and packs itself: its call is not nn.LSTM's (input, hx)."""
+
+    def forward(self, x, lengths):
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+        out, state = super().forward(packed)
+        return torch.nn.utils.rnn.pad_packed_sequence(out)[0], state
+
+
+class OutputOnlyGRU(nn.GRU):
+    def forward(self, x):
+        return super().forward(x)[0]
+
+
+class FlatteningGRU(nn.GRU):
+    def forward(self, *args):
+        self.flatten_parameters()
+        return super().forward(*args)
+
+
+@pytest.mark.parametrize("module,call", [
+    (PackingLSTM(3, 5), lambda m: m(torch.randn(6, 4, 3), torch.tensor([6, 3, 5, 2]))[0]),
+    (OutputOnlyGRU(3, 5), lambda m: m(torch.randn(6, 4, 3)))], ids=["lengths", "output-only"])
+def test_a_subclass_called_otherwise_than_its_base_is_said_not_run(module, call, tmp_path, capsys):
+    """Its lengths were read as h0 (an IndexError inside scope.step()), its lone output as
+    (output, h_n) (a ValueError inside the forward)."""
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(module, str(path), every=1) as scope:
+        call(module).pow(2).sum().backward()
+        scope.step()
+    assert path.read_text() == ""
+    err = capsys.readouterr().err
+    assert f"was called otherwise than nn.{type(module).__mro__[1].__name__}'s own forward" in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_a_subclass_with_its_own_forward_is_said_not_exact(tmp_path):
+    """Its calls are shaped as nn.GRU's, but what it computes may not be nn.GRU's: the header says so."""
+    torch.manual_seed(0)
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(FlatteningGRU(3, 5), str(path), every=1) as scope:
+        scope.module(torch.randn(6, 4, 3))[0].pow(2).sum().backward()
+        scope.step()
+    header, record = strict_lines(path)[:2]
+    assert header["exact"] is False and "FlatteningGRU overrides nn.GRU.forward" in header["inexact"][0]
+    assert len(record["hidden_grad_norms"][0]) == 6
