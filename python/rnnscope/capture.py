@@ -99,6 +99,7 @@ class Capture:
         self.hooked = False
         self.backward_seen = False
         self.stepped = False  # scope.step() has ended the iteration this call ran in
+        self.differentiated_twice = False  # a gradient of its outputs came with a graph (create_graph=True)
         if self.packed:
             self.data = x.data.detach()
             self.batch_sizes = x.batch_sizes.tolist()
@@ -131,6 +132,9 @@ class Capture:
         self.backward_seen = True
         # None: an output the loss does not use (its gradient is zero).
         if grad is not None:
+            # A gradient penalty or double backprop: the loss also reaches h_t through the
+            # backward graph, which the outputs' gradients do not carry.
+            self.differentiated_twice |= grad.requires_grad
             grad = grad.detach()
             if self.loss_scale is not None:
                 grad = grad / self.loss_scale()  # a GradScaler's backward: of scale·L, not L

@@ -76,6 +76,7 @@ class Scope:
         self._paused = False
         self._module_grad_norm = None
         self._header_written = False
+        self._header_said_twice = False
         self._closed = False
         self._warned = set()
         self._set_recording(self._will_record(1))
@@ -306,6 +307,9 @@ class Scope:
         norms = gradient_norms(self.layout, cap.inputs(), rerun_dtype(weight_dtype))
         if not self._header_written:
             self._write_header(cap, weight_dtype)
+        elif cap.differentiated_twice and not self._header_said_twice:  # written before it could say so
+            self._warn("twice", f"iteration {self.iteration}: " + record.DIFFERENTIATED_TWICE.format(
+                name=type(self.module).__name__) + " The stream's header, written before, does not say so.")
         grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)
         loss_value = None if loss is None else float(loss.detach() if isinstance(loss, Tensor) else loss)
         figures = spectrum(self.layout, cap.weights) if self.spectral else None
@@ -315,7 +319,8 @@ class Scope:
                                          calls=self._graded_calls, clip_seq=clip_seq))
 
     def _write_header(self, cap: Capture, weight_dtype):
-        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype, cap.training)
+        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype, cap.training,
+                                           cap.differentiated_twice)
         steps = None if cap.packed else len(cap.inputs().batch_sizes)
         device = next(iter(cap.weights.values())).device
         self._writer.write(record.header(
@@ -323,6 +328,7 @@ class Scope:
             ran_dtype=cap.ran_dtype, world_size=self.world_size, rank=self.rank, every=self.every,
             control=self.control_path, inexact=inexact))
         self._header_written = True
+        self._header_said_twice = cap.differentiated_twice
 
     # -- control -------------------------------------------------------------------------------
 
