@@ -15,6 +15,10 @@ public struct StreamRecord: Sendable {
     /// The record measured ρ or σ_max of W_hh, even if as NaN (a loop whose weights went
     /// Inf/NaN): the view shows that, not the last finite reading of an earlier record.
     public var spectrumMeasured = false
+    /// The record carried its loss and ‖∇θ‖ (`null` or absent: not measured, which the
+    /// report holds as NaN, and the view must not show as a loss or gradient gone NaN).
+    public var lossMeasured = true
+    public var gradNormMeasured = true
 
     /// The longest T a record may carry: the view bins a row to 512 columns, but
     /// the report keeps every step, so this bounds the memory one record holds.
@@ -121,6 +125,8 @@ public struct StreamRecord: Sendable {
             report.pathProducts = perRow(f.gate_product).map { [$0] }
             report.pathGateSaturation = perRow(f.gate_saturation)
         }
+        lossMeasured = f.loss != nil
+        gradNormMeasured = f.grad_norm != nil
         spectrumMeasured = [f.spectral_radii, f.sigma_max].contains { $0?.contains(where: \.measured) == true }
         report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
         let threshold = f.clip_max_norm?.value ?? 0

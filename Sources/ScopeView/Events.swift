@@ -71,6 +71,8 @@ public struct SessionUpdate: Sendable {
     public var streamProgress: StreamProgress?
     /// A stream's latest record: how many calls of the module with gradients its norms are the last of.
     public var streamCalls: Int?
+    /// A stream's latest record carried `grad_norm` (false: not measured, e.g. a frozen module).
+    public var streamGradNormMeasured: Bool?
     /// The stream was replaced: this is a new run (its generation is the view's next).
     public var restarted = false
 
@@ -126,6 +128,9 @@ public struct IterationSummary: Sendable, Equatable {
     /// The clipping threshold in force (0 = off), so the view can count how often it fired.
     public var clipThreshold: Double
     public var nonfinite: Bool
+    /// False for a stream's record without a loss (`scope.step()` given none): its `loss`
+    /// is NaN and is not one.
+    public var lossMeasured = true
     /// ‖∂L/∂h_t‖ per layer, binned to at most `IterationSummary.maximumBins` columns
     /// (the largest value of each bin; Inf/NaN kept). Doubles: a float64 stream's norms
     /// go below and above Float's range.

@@ -84,13 +84,17 @@ enum SidePanel {
                    short: "≥ 1: says nothing", priority: 1)]
     }
 
-    /// What the chart shows, in one number: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen.
+    /// What the chart shows, in one number: the norm where the backward pass ends over the one
+    /// where it starts, ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of the iteration on screen; a reverse direction's
+    /// pass runs from t = 1 to T, so its ratio is ‖∂L/∂h_T‖ / ‖∂L/∂h_1‖.
     static func measuredDecay(_ run: RunState, _ ui: UIState) -> Line? {
-        guard let r = run.report, ui.layer < r.hiddenGradNorms.count, let last = r.hiddenGradNorms[ui.layer].last,
-              let first = r.hiddenGradNorms[ui.layer].first, last > 0, last.isFinite, first.isFinite else { return nil }
-        let ratio = first / last
-        return Line(kind: .item, label: "measured h_1/h_T", value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""),
-                    priority: 4)
+        guard let r = run.report, ui.layer < r.hiddenGradNorms.count else { return nil }
+        let row = r.hiddenGradNorms[ui.layer], reverse = run.isReverseRow(ui.layer)
+        guard let start = reverse ? row.first : row.last, let end = reverse ? row.last : row.first,
+              start > 0, start.isFinite, end.isFinite else { return nil }
+        let ratio = end / start
+        return Line(kind: .item, label: reverse ? "measured h_T/h_1" : "measured h_1/h_T",
+                    value: Format.scientific(ratio) + (ratio < 1 ? " ↓" : ratio > 1 ? " ↑" : ""), priority: 4)
     }
 
     /// "H 32·T 50·B 16·L 2"; a stream says what its header and latest record do.
@@ -131,7 +135,8 @@ enum SidePanel {
             out.append(Line(kind: .item, label: "  fired", value: "\(run.clipFired) of \(run.clipCounted) records", priority: 2))
         }
         if let r = run.report {
-            var norm = Format.number(r.gradNorm)
+            // A record's null grad_norm: the loop's module got no gradient of its own (frozen).
+            var norm = run.streamGradNormMeasured ? Format.number(r.gradNorm) : "not measured"
             if r.clipped { norm += " → ×\(Format.number(r.clipScale))" }
             out.append(Line(kind: .item, label: "grad norm", value: norm, priority: 3))
         }

@@ -31,8 +31,12 @@ enum LossSparkline {
         guard values.count >= 2 else {
             // Losses that are Inf or NaN are not drawn: say so rather than "none yet".
             // The figure whole, the words shortened: a narrow panel (80 columns) cut "0.5609" to "0.5".
+            // A stream whose records carry no loss (scope.step() given none) has none to be finite.
+            let none = run.lossesNotRecorded > 0
+                ? ["no loss in the records: scope.step(loss)", "no loss in the records", "not recorded"]
+                : ["no finite losses yet", "no finite losses", "none yet"]
             let forms = values.first.map { v in ["one finite loss so far: ", "one finite loss: ", "one loss: ", ""]
-                .map { $0 + Format.number(v) } } ?? ["no finite losses yet", "no finite losses", "none yet"]
+                .map { $0 + Format.number(v) } } ?? none
             let text = forms.first { buf.displayWidth($0) <= plot.width } ?? forms[forms.count - 1]
             buf.put(text, x: plot.x, y: plot.y, style: .role(.secondary), limit: plot.maxX)
             return

@@ -57,6 +57,10 @@ public struct RunState: Sendable {
     public var streamProgress: StreamProgress?
     /// The latest record's calls of the watched module with gradients (its norms are the last call's).
     public var streamCalls = 1
+    /// Records of a stream that carried no loss, and whether the latest carried ‖∇θ‖:
+    /// not measured is said as such, not as NaN.
+    public var lossesNotRecorded = 0
+    public var streamGradNormMeasured = true
     /// c turned a steered loop's clipping off in this run (its records then say 0, as a loop's
     /// that clips with torch's own clip_grad_norm_ do): the panel says the view did it.
     public var clipOffByView = false
@@ -126,6 +130,8 @@ public struct RunState: Sendable {
         losses = LossHistory()
         latestIteration = 0
         latestLoss = nil
+        lossesNotRecorded = 0
+        streamGradNormMeasured = true
         heldOut = []
         clipFired = 0
         clipCounted = 0

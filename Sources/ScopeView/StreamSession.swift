@@ -431,6 +431,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let report = record.report
             var summary = IterationSummary(report: report, clipThreshold: record.clipMaxNorm)
             summary.clipRequestRead = clipRequestRead(record)
+            summary.lossMeasured = record.lossMeasured
             // Reports go out at about the frame rate; the last of a burst always.
             let publishReport = last || now - lastPublished >= RunThread.publishInterval
             if publishReport {
@@ -442,9 +443,10 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let perSecond = running ? rate.perSecond(at: now) : 0
             let measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
             let p = progress
-            let calls = record.calls
+            let calls = record.calls, gradNormMeasured = record.gradNormMeasured
             session.publish({ u in
                 u.streamCalls = calls
+                u.streamGradNormMeasured = gradNormMeasured
                 // Inf/NaN in the loop's gradient: shown as a diverged run (it leaves the split's shared scale).
                 u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: report.nonfinite)
                 u.streamProgress = p

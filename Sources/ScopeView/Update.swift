@@ -196,9 +196,9 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
         // read the keys' latest change: the view's own is then the one in force.
         if run.stream != nil, (s.clipRequestRead ?? run.clipRequests) >= run.clipRequests { adoptClipping(&run, s.clipThreshold) }
         run.history.append(s)
-        run.losses.append(s.loss)
+        if s.lossMeasured { run.losses.append(s.loss) } else { run.lossesNotRecorded += 1 }
         run.latestIteration = s.iteration
-        run.latestLoss = s.loss
+        run.latestLoss = s.lossMeasured ? s.loss : nil
         if let h = s.heldOutLoss, h.isFinite { run.heldOut.append((s.iteration, h)) }
         if s.clipThreshold > 0 && s.clipThreshold == run.clip {
             run.clipCounted += 1
@@ -234,6 +234,7 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
     if let h = u.streamHeader { describe(&run, stream: h) }
     if let p = u.streamProgress { run.streamProgress = p }
     if let n = u.streamCalls { run.streamCalls = n }
+    if let m = u.streamGradNormMeasured { run.streamGradNormMeasured = m }
     run.diverged = u.diverged
     run.error = u.error
 }

@@ -501,9 +501,16 @@ import RunStream
     /// (at 120 columns: "linear net: ρ" and "measured h_1/h_T"; the title bar's "changed: …").
     @Test func helpExplainsEveryPanelLabel() {
         let help = ScreenHelp.elements.map(\.text).joined(separator: " ")
-        for label in ["linear net: ρ", "measured h_1/h_T", "changed: ", "fired", "∏ f T…1", "σ_max"] {
+        for label in ["linear net: ρ", "measured h_1/h_T", "measured h_T/h_1", "changed: ", "fired", "∏ f T…1", "σ_max"] {
             #expect(help.contains(label), "\(label)")
         }
+    }
+
+    /// rnnscope's own training runs in float32 and flushes subnormals: a gradient that vanished
+    /// past 1e-38 is drawn as the dot that help called "no gradient reaches that step".
+    @Test func helpSaysAZeroMayBeBelowFloat32sRange() {
+        let chart = ScreenHelp.elements.first { $0.name == "gradient chart" }?.text ?? ""
+        #expect(chart.contains("a dot marks") && chart.contains("below float32's range (about 1e-38)"))
     }
 
     @Test func helpListsEveryBindingAndEveryElement() {

@@ -539,6 +539,43 @@ import Testing
         #expect(state.a.scenario.notes.contains("clip_grad_norm_"))
     }
 
+    /// A loop that calls scope.step() without its loss, on a module whose weights are frozen,
+    /// writes loss and grad_norm as null: not measured, which the screen said as "NaN".
+    @Test func aLossAndGradNormNotRecordedAreNotShownAsNaN() throws {
+        func unmeasured(_ i: Int) -> String {
+            Self.record(i).replacingOccurrences(of: #""loss":\#(1.0 / Double(i)),"grad_norm":2,"#, with: #""loss":null,"#)
+        }
+        let path = try file([Self.header, unmeasured(1), unmeasured(2)])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        let text = Fixture.render(state).text
+        #expect(!text.contains("loss NaN") && !text.contains("now NaN") && state.a.latestLoss == nil && !state.a.diverged, "\(text)")
+        let gradNormRow = text.split(separator: "\n").first { $0.contains("grad norm") }
+        #expect(gradNormRow?.contains("not measured") == true && text.contains("no loss in the records"), "\(text)")
+    }
+
+    /// A bidirectional nn.RNN whose gradients vanish in both directions: the reverse direction's
+    /// backward pass runs from t = 1 to T, so it vanishes towards t = T. Its ratio said
+    /// "h_1/h_T 1.00e+03 ↑" beside "< 1: each loss's gradient vanishes".
+    @Test func aReverseDirectionsDecayIsMeasuredAlongItsOwnBackwardPass() throws {
+        let header = #"{"rnnscope":"0.2.0","source":"pytorch","title":"birnn","cell":"rnn","activation":"tanh","layers":1,"directions":2,"hidden":4,"steps":3,"every":1,"exact":true,"inexact":[]}"#
+        let record = #"{"iteration":1,"loss":1,"grad_norm":2,"clip_scale":1,"clipped":false,"clip_max_norm":0,"nonfinite":false,"spectral_radius":0.3,"spectral_radii":[0.3,0.3],"sigma_max":[0.5,0.5],"hidden_grad_norms":[[0.001,0.03,1],[1,0.03,0.001]]}"#
+        let path = try file([header, record])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 1 }
+        #expect(Fixture.render(state).panelValue("measured h_1/h_T")?.hasSuffix("↓") == true)
+        state.ui.layer = 1
+        let reverse = Fixture.render(state)
+        #expect(reverse.panelValue("measured h_T/h_1")?.hasSuffix("↓") == true && reverse.panelValue("measured h_1/h_T") == nil,
+                "\(reverse.text)")
+    }
+
     /// What is not exact is said in words on screen (the notes panel, and help), not only "NOT all exact".
     @Test func theInexactSentencesAreInTheNotes() throws {
         let sentence = "inter-layer dropout in training: its masks cannot be recovered"

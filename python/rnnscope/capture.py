@@ -42,12 +42,48 @@ def _autocast_dtype(device_type: str) -> Optional[torch.dtype]:
     return None
 
 
+def call_mismatch(layout: Layout, args, kwargs, output) -> Optional[str]:
+    """Why a call of the module is not one of nn.RNN/LSTM/GRU's own forward (a subclass may
+    override it: other arguments, other outputs), or None when its inputs and outputs have
+    the shapes that forward takes and gives. The rerun reads them as such."""
+    x = args[0] if args else kwargs.get("input")
+    hx = args[1] if len(args) > 1 else kwargs.get("hx")
+    if len(args) > 2 or set(kwargs) - {"input", "hx"}:
+        return "it was called with more arguments than (input, hx)"
+    packed = isinstance(x, PackedSequence)
+    data = x.data if packed else x
+    if not isinstance(data, Tensor) or data.dim() not in ((2,) if packed else (2, 3)) \
+            or data.shape[-1] != layout.input_size:
+        return f"its input is not [T, B, {layout.input_size}], [T, {layout.input_size}] or a PackedSequence of them"
+    rows, out_width = layout.layers * layout.directions, layout.directions * layout.out_size
+    batch = len(x.sorted_indices) if packed and x.sorted_indices is not None else (
+        int(x.batch_sizes[0]) if packed else None if data.dim() == 2 else data.shape[0 if layout.batch_first else 1])
+    lead = (rows,) if batch is None else (rows, batch)
+    state_shapes = [lead + (layout.out_size,)] + ([lead + (layout.hidden,)] if layout.cell == "lstm" else [])
+    if not (isinstance(output, tuple) and len(output) == 2):
+        return "it did not return (output, h_n)"
+    out, hidden = output
+    out_data = out.data if isinstance(out, PackedSequence) else out
+    if not isinstance(out_data, Tensor) or out_data.shape[:-1] != data.shape[:-1] or out_data.shape[-1] != out_width:
+        return "its output does not have its input's steps and batch"
+    states = list(hidden) if isinstance(hidden, (tuple, list)) else [hidden]
+    if len(states) != len(state_shapes) or any(not isinstance(s, Tensor) or tuple(s.shape) != w
+                                                for s, w in zip(states, state_shapes)):
+        return "its h_n" + (", c_n" if layout.cell == "lstm" else "") + " are not [layers·directions, B, H]"
+    if hx is not None:
+        given = list(hx) if isinstance(hx, (tuple, list)) else [hx]
+        if len(given) != len(state_shapes) or any(not isinstance(s, Tensor) or tuple(s.shape) != w
+                                                   for s, w in zip(given, state_shapes)):
+            return "its second argument is not the h0" + (", c0" if layout.cell == "lstm" else "") + " the module takes"
+    return None
+
+
 class Capture:
-    """One forward call. `on_backward` runs once at the end of each backward pass
+    """One forward call. `on_backward(capture)` runs once at the end of each backward pass
     that reached the module's outputs (with the parameters' .grad final)."""
 
     def __init__(self, layout: Layout, args, kwargs, output, weights: Dict[str, Tensor], on_backward=None,
-                 loss_scale=None):
+                 loss_scale=None, on_graded=None):
         x = args[0] if args else kwargs["input"]
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         out, hidden = output
@@ -57,10 +93,13 @@ class Capture:
         self.ran_dtype = ran_dtype((out.data if self.packed else out).dtype, weights)
         self.grads: Dict[str, Tensor] = {}
         self.on_backward = on_backward
+        self.on_graded = on_graded  # called once, when the first gradient reaches an output
         self.loss_scale = loss_scale
         self._pending = False
         self.hooked = False
         self.backward_seen = False
+        self.stepped = False  # scope.step() has ended the iteration this call ran in
+        self.differentiated_twice = False  # a gradient of its outputs came with a graph (create_graph=True)
         if self.packed:
             self.data = x.data.detach()
             self.batch_sizes = x.batch_sizes.tolist()
@@ -72,10 +111,11 @@ class Capture:
             self.sorted_indices = None
         # nn.LSTM takes (h0, c0) as a list too.
         h0, c0 = (tuple(hx) if isinstance(hx, (tuple, list)) else (hx, None)) if hx is not None else (None, None)
-        self.h0 = h0.detach() if h0 is not None else None
-        self.c0 = c0.detach() if c0 is not None else None
-        # In-place changes to the inputs before scope.step() would make the rerun wrong: checked then.
-        self.versions = [t._version for t in (self.data, self.h0, self.c0) if t is not None]
+        # Copied: a loop that carries its state writes h_n into the h0 it passed, often before
+        # scope.step(). The inputs are kept as they are, and checked there for in-place changes.
+        self.h0 = h0.detach().clone() if h0 is not None else None
+        self.c0 = c0.detach().clone() if c0 is not None else None
+        self.versions = [self.data._version]
         h_n, c_n = hidden if isinstance(hidden, tuple) else (hidden, None)
         self._hook("output", out.data if self.packed else out)
         self._hook("h_n", h_n)
@@ -87,9 +127,14 @@ class Capture:
             tensor.register_hook(lambda g: self._receive(name, g))
 
     def _receive(self, name: str, grad: Optional[Tensor]):
+        if not self.backward_seen and self.on_graded is not None:
+            self.on_graded(self)
         self.backward_seen = True
         # None: an output the loss does not use (its gradient is zero).
         if grad is not None:
+            # A gradient penalty or double backprop: the loss also reaches h_t through the
+            # backward graph, which the outputs' gradients do not carry.
+            self.differentiated_twice |= grad.requires_grad
             grad = grad.detach()
             if self.loss_scale is not None:
                 grad = grad / self.loss_scale()  # a GradScaler's backward: of scale·L, not L
@@ -106,12 +151,11 @@ class Capture:
 
     def _after_others(self):
         self._pending = False
-        self.on_backward()
+        self.on_backward(self)
 
     @property
     def modified(self) -> bool:
-        current = [t._version for t in (self.data, self.h0, self.c0) if t is not None]
-        return current != self.versions
+        return [self.data._version] != self.versions
 
     def inputs(self) -> Inputs:
         """Time-major, packed form, rows in sorted order, as the unroll takes it."""

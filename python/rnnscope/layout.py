@@ -49,6 +49,16 @@ def describe(module: nn.Module) -> Layout:
                   bias=module.bias, batch_first=module.batch_first, dropout=float(module.dropout))
 
 
+def base_class(module: nn.RNNBase) -> type:
+    """nn.RNN, nn.LSTM or nn.GRU: the class whose forward the rerun computes."""
+    return {"LSTM": nn.LSTM, "GRU": nn.GRU}.get(module.mode, nn.RNN)
+
+
+def forward_overridden(module: nn.RNNBase) -> bool:
+    """A subclass with a forward of its own, which may compute something else."""
+    return type(module).forward is not base_class(module).forward
+
+
 def find_recurrent(model: nn.Module) -> nn.Module:
     """The module itself if recurrent, else the one nn.RNN/LSTM/GRU inside it."""
     if isinstance(model, nn.RNNBase):

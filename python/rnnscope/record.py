@@ -7,7 +7,7 @@ from typing import List, Optional
 import torch
 from torch import nn
 
-from .layout import Layout
+from .layout import Layout, base_class, forward_overridden
 from .unroll import HALF, Norms
 
 VERSION = "0.2.0"
@@ -27,11 +27,25 @@ def default_title(module: nn.Module, world_size: int, rank: int) -> str:
     return title
 
 
-def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dtype, ran_dtype: torch.dtype) -> List[str]:
-    """One sentence for each reason the figures are not the recorded backward's own."""
+DIFFERENTIATED_TWICE = (
+    "A gradient of the {name}'s outputs was itself differentiated (create_graph=True: a gradient penalty, double "
+    "backprop): the loss then reaches h_t through that backward graph too, which these norms, from the gradients "
+    "its outputs received (all of them, added), leave out.")
+
+
+def inexact_sentences(module: nn.Module, layout: Layout, weight_dtype: torch.dtype, ran_dtype: torch.dtype,
+                      training: bool, differentiated_twice: bool = False) -> List[str]:
+    """One sentence for each reason the figures are not the recorded backward's own;
+    `training`: the module's mode when the recorded forward ran."""
     out = []
     name = type(module).__name__
-    if layout.dropout > 0 and layout.layers > 1 and module.training:
+    if forward_overridden(module):
+        base = base_class(module).__name__
+        out.append(f"{name} overrides nn.{base}.forward: these norms are nn.{base}'s equations rerun on its weights, "
+                   f"inputs and output gradients, its own only if its forward computes what nn.{base}'s does.")
+    if differentiated_twice:
+        out.append(DIFFERENTIATED_TWICE.format(name=name))
+    if layout.dropout > 0 and layout.layers > 1 and training:
         out.append(f"{name}(dropout={layout.dropout:g}) in training mode drops units between its {layout.layers} layers "
                    "with masks that cannot be recovered: every row's norms and gate figures are computed without "
                    "that dropout, so they are not those of the backward that trained.")

@@ -2,6 +2,7 @@
 import atexit
 import gc
 import math
+import numbers
 import os
 import sys
 import time
@@ -12,12 +13,12 @@ import torch
 from torch import Tensor, nn
 
 from . import distributed, record
-from .capture import Capture
+from .capture import Capture, call_mismatch
 from .control import Control
-from .layout import describe, find_recurrent
+from .layout import base_class, describe, find_recurrent
 from .spectral import spectrum
 from .stream import END, StreamWriter, rank_path
-from .unroll import gradient_norms, rerun_dtype
+from .unroll import gradient_norms, norm64, rerun_dtype
 
 
 MAX_CALLS = 16
@@ -33,10 +34,14 @@ class Scope:
     def __init__(self, module: nn.Module, path: str, every: int = 25, *, control: bool = False,
                  rank: Union[int, str] = 0, title: Optional[str] = None, spectral: bool = True,
                  scaler=None):
-        if int(every) < 1:
-            raise ValueError(f"every must be 1 or more, got {every}")
+        # A whole number: int() would take 2.5 as 2, and "10" or True as numbers.
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(f"every must be a whole number, 1 or more, got {every!r}")
+        if title is not None and not isinstance(title, str):  # the viewer refuses a header whose title is not text
+            raise TypeError(f"title must be a string, got {type(title).__name__}")
         self.module = find_recurrent(module)
         self.layout = describe(self.module)
+        self._base = "nn." + base_class(self.module).__name__
         self.every = int(every)
         self.spectral = spectral
         self.scaler = scaler
@@ -64,11 +69,14 @@ class Scope:
         self._clip = None
         self._clip_calls = 0
         self._graded_forwards = 0  # calls of the watched module with gradients in this iteration
+        self._graded_calls = 0  # of those, the ones a backward reached (kept or not: see MAX_CALLS)
+        self._calls_refused = 0  # of those, calls not shaped as the base class's forward (call_mismatch)
         self._clip_override: Optional[float] = None
         self._clip_seq = 0  # the control file's clip_seq that _clip_override is
         self._paused = False
         self._module_grad_norm = None
         self._header_written = False
+        self._header_said_twice = False
         self._closed = False
         self._warned = set()
         self._set_recording(self._will_record(1))
@@ -113,8 +121,10 @@ class Scope:
                        "init_process_group, or every rank writes as if alone")
         if self._recording:
             self._record(loss)
+        for cap in self._captures:
+            cap.stepped = True
         self._captures, self._snapshot, self._clip, self._module_grad_norm = [], None, None, None
-        self._clip_calls = self._graded_forwards = 0
+        self._clip_calls = self._graded_forwards = self._graded_calls = self._calls_refused = 0
         if self._controlled:
             self._steer()
         self._set_recording(self._will_record(self.iteration + 1))
@@ -198,8 +208,16 @@ class Scope:
         if not torch.is_grad_enabled():
             return  # evaluation: no backward will come
         self._graded_forwards += 1
+        mismatch = call_mismatch(self.layout, args, kwargs, output)
+        if mismatch is not None:
+            self._calls_refused += 1
+            self._warn("call", f"the watched {type(module).__name__} was called otherwise than {self._base}'s own "
+                       f"forward ({mismatch}): its iterations are not recorded")
+            return
         cap = Capture(self.layout, args, kwargs, output, self._weights(), on_backward=self._measure_module_grads,
-                      loss_scale=self._loss_scale)
+                      loss_scale=self._loss_scale, on_graded=self._count_graded)
+        # Its mode now, not at step(): a loop may switch to eval() for validation in between.
+        cap.training = module.training
         if cap.hooked:
             self._captures.append(cap)
         if len(self._captures) > MAX_CALLS:  # e.g. a loop of forward calls with no step(): keep the last ones
@@ -222,7 +240,17 @@ class Scope:
         backward runs (its update() comes after)."""
         return self.scaler.get_scale() if self.scaler is not None else 1.0
 
-    def _measure_module_grads(self):
+    def _count_graded(self, cap: Capture):
+        if not cap.stepped:
+            self._graded_calls += 1
+
+    def _measure_module_grads(self, cap: Capture):
+        if cap.stepped:
+            # The backward of an iteration scope.step() has already ended: it had no record.
+            self._warn("backward-after-step", "a backward reached the watched module's outputs after scope.step() "
+                       f"ended its iteration ({self.iteration}): call scope.step() after loss.backward(), or no "
+                       "iteration is recorded")
+            return
         grads = [p.grad for p in self.module.parameters() if p.grad is not None]
         self._module_grad_norm = total_norm_of(grads) / self._loss_scale() if grads else None
 
@@ -235,9 +263,8 @@ class Scope:
 
     def _chosen_capture(self) -> Optional[Capture]:
         graded = [c for c in self._captures if c.backward_seen]
-        self._graded_calls = len(graded)
-        if len(graded) > 1:
-            self._warn("calls", f"the watched module ran {len(graded)} times with gradients in iteration "
+        if self._graded_calls > 1:
+            self._warn("calls", f"the watched module ran {self._graded_calls} times with gradients in iteration "
                        f"{self.iteration}; its records show the last of them (and say so: \"calls\")")
         if not graded:
             # Three causes, told apart: the hook that sees the forward calls was taken off, the
@@ -246,6 +273,8 @@ class Scope:
                 self._warn("unhooked", f"the scope's forward hook on the watched module was removed (its "
                            f"_forward_hooks cleared?) before iteration {self.iteration} ran it: no record; "
                            "it is put back for the next recorded iteration")
+            elif self._calls_refused == self._graded_forwards > 0:
+                pass  # said at the call
             elif not self._graded_forwards:
                 self._warn("no-forward", f"the watched module did not run with gradients in iteration "
                            f"{self.iteration}: no record (a record is written only for iterations where it did)")
@@ -254,8 +283,8 @@ class Scope:
                            "no record (a record is written only for iterations where one did)")
             return None
         if graded[-1].modified:
-            self._warn("modified", f"the watched module's inputs were changed in place before scope.step() in "
-                       f"iteration {self.iteration}: no record")
+            self._warn("modified", f"the watched module's input sequence was changed in place before scope.step() in "
+                       f"iteration {self.iteration}: no record (refill it after scope.step())")
             return None
         return graded[-1]
 
@@ -278,6 +307,9 @@ class Scope:
         norms = gradient_norms(self.layout, cap.inputs(), rerun_dtype(weight_dtype))
         if not self._header_written:
             self._write_header(cap, weight_dtype)
+        elif cap.differentiated_twice and not self._header_said_twice:  # written before it could say so
+            self._warn("twice", f"iteration {self.iteration}: " + record.DIFFERENTIATED_TWICE.format(
+                name=type(self.module).__name__) + " The stream's header, written before, does not say so.")
         grad_norm = None if self._module_grad_norm is None else float(self._module_grad_norm)
         loss_value = None if loss is None else float(loss.detach() if isinstance(loss, Tensor) else loss)
         figures = spectrum(self.layout, cap.weights) if self.spectral else None
@@ -287,7 +319,8 @@ class Scope:
                                          calls=self._graded_calls, clip_seq=clip_seq))
 
     def _write_header(self, cap: Capture, weight_dtype):
-        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype)
+        inexact = record.inexact_sentences(self.module, self.layout, weight_dtype, cap.ran_dtype, cap.training,
+                                           cap.differentiated_twice)
         steps = None if cap.packed else len(cap.inputs().batch_sizes)
         device = next(iter(cap.weights.values())).device
         self._writer.write(record.header(
@@ -295,6 +328,7 @@ class Scope:
             ran_dtype=cap.ran_dtype, world_size=self.world_size, rank=self.rank, every=self.every,
             control=self.control_path, inexact=inexact))
         self._header_written = True
+        self._header_said_twice = cap.differentiated_twice
 
     # -- control -------------------------------------------------------------------------------
 
@@ -371,7 +405,7 @@ def _scale_state(scaler):
 
 
 def total_norm_of(grads) -> Tensor:
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    return norm64(torch.stack([norm64(g) for g in grads]))
 
 
 def total_norm(params) -> Tensor:

@@ -8,6 +8,7 @@ Only h0 and c0 require grad here, so no weight gradient is computed and the
 user's .grad is never touched.
 """
 import contextlib
+import math
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
@@ -209,7 +210,36 @@ def rerun_dtype(weight_dtype: torch.dtype) -> torch.dtype:
 
 
 def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
-    """The exact per-step norms of one forward call, computed in `dtype`."""
+    """The exact per-step norms of one forward call, computed in `dtype`, or again in
+    float64 when `dtype` could not hold one of them (see `held`)."""
+    norms, all_held = norms_in(layout, inp, dtype)
+    if not all_held and dtype != torch.float64:
+        norms, _ = norms_in(layout, inp, torch.float64)
+    return norms
+
+
+def norm64(g: Tensor) -> Tensor:
+    """‖g‖₂ in float64, as |g|_max · ‖g / |g|_max‖₂: the plain sum of squares underflows for
+    norms below about 1e-154 (0 below 1e-162) and overflows above 1e154, which a gradient
+    vanishing or exploding over many steps reaches. 0, Inf and NaN stay as they are."""
+    g = g.detach().to(torch.float64)
+    top = g.abs().max() if g.numel() else torch.zeros((), dtype=torch.float64, device=g.device)
+    scale = torch.where((top > 0) & torch.isfinite(top), top, torch.ones_like(top))
+    return scale * torch.linalg.vector_norm(g / scale)
+
+
+def held(norm: float, elements: int, dtype: torch.dtype) -> bool:
+    """Whether `dtype` holds a gradient of this norm to its own precision. Below its smallest
+    normal number its spacing is tiny·eps at every magnitude: a vanishing gradient loses its
+    digits there (float32 from about 1e-31, and is 0 below 1e-45) while the norm is nonzero.
+    Zero itself is held: a step the loss does not reach is zero in any precision, and a
+    gradient vanishing towards 0 passes through the range first."""
+    info = torch.finfo(dtype)
+    return norm == 0 or not norm < info.tiny / info.eps * math.sqrt(elements)
+
+
+def norms_in(layout: Layout, inp: Inputs, dtype: torch.dtype):
+    """(Norms computed in `dtype`, whether `dtype` held every one of them)."""
     device = inp.data.device
     weights = {n: w.detach().to(dtype) for n, w in inp.weights.items()}
     data = inp.data.detach().to(dtype)
@@ -222,11 +252,12 @@ def gradient_norms(layout: Layout, inp: Inputs, dtype: torch.dtype) -> Norms:
         targets = [h for r in rows for h in r.hs] + ([c for r in rows for c in r.cs] if c0 is not None else [])
         grads = torch.autograd.grad(s, targets, allow_unused=True) if s is not None else [None] * len(targets)
     # A step no gradient reached (allow_unused) has ∂L/∂h_t = 0.
-    norms = torch.stack([torch.linalg.vector_norm(g, dtype=torch.float64) if g is not None
+    norms = torch.stack([norm64(g) if g is not None
                          else torch.zeros((), dtype=torch.float64, device=device) for g in grads]).tolist()
+    all_held = all(held(v, h.numel(), dtype) for v, h in zip(norms, targets))
     n = len(rows)
     table = [norms[i * steps:(i + 1) * steps] for i in range(len(norms) // steps)]
-    return Norms(table[:n], table[n:] if c0 is not None else None, *row_gate_figures(rows, batch))
+    return Norms(table[:n], table[n:] if c0 is not None else None, *row_gate_figures(rows, batch)), all_held
 
 
 def row_gate_figures(rows: List[Direction], batch: int):

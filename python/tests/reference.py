@@ -121,9 +121,16 @@ class ReferenceRecurrence:
         T = 1 + max(t for (_, t) in store)
         table = []
         for r in range(rows):
-            table.append([math.sqrt(sum(float(x.grad.double().pow(2).sum()) if x.grad is not None else 0.0
-                                        for x in store.get((r, t), []))) for t in range(T)])
+            table.append([math.hypot(*[scaled_norm(x.grad) for x in store.get((r, t), []) if x.grad is not None])
+                          for t in range(T)])
         return table
+
+
+def scaled_norm(g) -> float:
+    """‖g‖₂ as max|g| · ‖g / max|g|‖₂: a sum of squares underflows below 1e-154 and overflows above 1e154."""
+    g = g.double()
+    top = float(g.abs().max())
+    return top * float((g / top).pow(2).sum().sqrt()) if 0 < top < math.inf else float(g.pow(2).sum().sqrt())
 
 
 def reference_norms(model: nn.Module, rnn_name: str, loss_fn):

@@ -30,6 +30,24 @@ def test_dropout_between_layers_in_training_is_inexact(tmp_path):
     assert all(v > 0 for row in rec["hidden_grad_norms"] for v in row)
 
 
+def test_dropout_in_training_is_said_when_the_loop_validates_before_step(tmp_path):
+    """The mode that counts is the training forward's: a loop that switches to eval() for
+    validation before scope.step() still had dropout in the backward recorded."""
+    model = Net("lstm", layers=2, dropout=0.3).train()
+    x, y = batches(1)[0]
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        model.eval()
+        with torch.no_grad():
+            model(x)
+        scope.step(loss)
+        model.train()
+    header, _ = strict_lines(path)
+    assert header["exact"] is False and "dropout=0.3" in header["inexact"][0]
+
+
 def test_dropout_in_eval_mode_is_exact(tmp_path):
     model = Net("gru", layers=2, dropout=0.3).double().eval()
     x, y = (t.double() for t in batches(1)[0])
@@ -238,3 +256,28 @@ def test_half_precision_module_is_rerun_in_float32_and_says_so(dtype, tmp_path):
     torch.nn.functional.mse_loss(wide.fc(out[-1]), y.double()).backward()
     want, _ = reference_norms(wide, "rnn", lambda m: (m.rnn(x.double())[0] * grad_out["g"]).sum())
     assert rec["hidden_grad_norms"][0] == pytest.approx(want[0], rel=2e-2)
+
+
+def critic_step(model, scope, penalty: bool):
+    """A WGAN-GP critic's loss: autograd.grad(create_graph=True) differentiates the module's outputs."""
+    x = batches(1)[0][0].double().requires_grad_(penalty)
+    critic = model(x).sum()
+    gp = torch.autograd.grad(critic, x, create_graph=True)[0].norm() ** 2 if penalty else 0
+    (critic + gp).backward()
+    scope.step()
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["from-the-start", "later"])
+def test_a_gradient_penalty_through_the_module_is_said_not_exact(first, tmp_path, capsys):
+    """The loss also reaches h_t through the gradient's graph: the header said exact, 30% off.
+    One that starts after the header was written is said on stderr."""
+    torch.manual_seed(0)
+    model = Net("gru").double()
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        critic_step(model, scope, penalty=first)
+        critic_step(model, scope, penalty=True)
+    header = strict_lines(path)[0]
+    assert header["exact"] is not first and any("create_graph=True" in s for s in header["inexact"]) is first
+    err = capsys.readouterr().err
+    assert (err == "") is first and ("iteration 2:" in err and "does not say so" in err) is not first

@@ -1,12 +1,16 @@
 """The loop's side: clipping as torch clips, the user's gradients untouched, which
 iterations are recorded, and what grad_norm is."""
+import json
 import math
 
 import pytest
 import torch
+from torch import nn
 
 import rnnscope
 from helpers import Net, batches, strict_lines, twins
+from models import Model
+from reference import reference_norms
 
 
 def train(model, data, scope=None, clip=None, opt_lr=0.5):
@@ -96,6 +100,13 @@ def test_every(every, iterations, want, tmp_path):
     lines = strict_lines(path)
     assert lines[0]["every"] == every and "iteration" not in lines[0]
     assert [r["iteration"] for r in lines[1:]] == want
+
+
+@pytest.mark.parametrize("every", [0, 2.5, "10", True, None])
+def test_every_that_is_not_a_whole_number_from_1_is_refused(every, tmp_path):
+    with pytest.raises(ValueError, match="every must be a whole number"):
+        rnnscope.watch(Net().rnn, str(tmp_path / "run.jsonl"), every=every)
+    assert not (tmp_path / "run.jsonl").exists()
 
 
 def test_nothing_is_hooked_between_recorded_iterations(tmp_path):
@@ -205,6 +216,24 @@ def test_a_module_run_twice_says_its_norms_are_the_last_calls(tmp_path):
     assert "calls" not in once
 
 
+def test_a_module_run_once_per_token_counts_every_call(tmp_path, capsys):
+    """A decoder run one token at a time calls the module more often than the calls kept
+    (rnnscope.scope.MAX_CALLS): the record and stderr count them all, not the ones kept."""
+    rnn, head = nn.GRU(3, 5), nn.Linear(5, 3)
+    path = tmp_path / "run.jsonl"
+    calls = rnnscope.scope.MAX_CALLS + 9
+    with rnnscope.watch(rnn, str(path), every=1) as scope:
+        x, h, outs = torch.randn(1, 2, 3), None, []
+        for _ in range(calls):
+            out, h = rnn(x, h)
+            x = head(out)
+            outs.append(x)
+        torch.stack(outs).pow(2).mean().backward()
+        scope.step()
+    assert strict_lines(path)[1]["calls"] == calls
+    assert f"ran {calls} times with gradients" in capsys.readouterr().err
+
+
 def test_a_watched_model_can_be_copied_and_saved_whole(tmp_path):
     """copy.deepcopy (an EMA or best-so-far snapshot) and torch.save of the whole model work
     while an iteration is being recorded; the copy is not watched, the original still is."""
@@ -245,3 +274,95 @@ def test_clipping_called_twice_in_an_iteration_is_said(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("scope.clip_grad_norm_ ran 2 times in iteration 1") == 1, err
     assert strict_lines(tmp_path / "run.jsonl")[1]["clip_max_norm"] == 5.0
+
+
+def test_a_state_carried_in_place_before_step_is_recorded(tmp_path):
+    """A loop that carries its state by writing h_n into the h0 buffer it passed, between
+    the backward and scope.step(), is recorded with the h0 its forward ran from."""
+    torch.manual_seed(0)
+    rnn, head = nn.LSTM(3, 5), nn.Linear(5, 1)
+    h, c = torch.zeros(1, 4, 5), torch.zeros(1, 4, 5)
+    path = tmp_path / "run.jsonl"
+    scope = rnnscope.watch(rnn, str(path), every=1)
+    wants = []
+    for _ in range(3):
+        x = torch.randn(6, 4, 3)
+        model = Model(rnn, head, lambda m, b: (m.head(m.rnn(b["x"], (b["h"], b["c"]))[0]) ** 2).mean())
+        batch = {"x": x, "h": h.clone(), "c": c.clone()}
+        wants.append(reference_norms(model, "rnn", lambda m: m.loss(batch)))
+        out, (hn, cn) = rnn(x, (h, c))
+        (head(out) ** 2).mean().backward()
+        h.copy_(hn.detach())
+        c.copy_(cn.detach())
+        scope.step()
+    scope.close()
+    records = [json.loads(line) for line in open(path)][1:-1]
+    assert [r["iteration"] for r in records] == [1, 2, 3]
+    for r, (want_h, want_c) in zip(records, wants):
+        for got, want in ((r["hidden_grad_norms"], want_h), (r["cell_grad_norms"], want_c)):
+            for g, w in zip(got[0], want[0]):
+                assert abs(g - w) <= 1e-5 * w
+
+
+def test_step_called_before_the_backward_is_said(tmp_path, capsys):
+    """scope.step() before loss.backward(): no iteration has a backward when it ends, and the
+    backward that comes after is not counted in the next one; stderr says what to change."""
+    model = Net()
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(model.rnn, str(path), every=1) as scope:
+        for x, y in batches(3):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            scope.step(loss)
+            loss.backward()
+            model.zero_grad()
+    assert path.read_text() == ""
+    err = capsys.readouterr().err
+    assert err.count("call scope.step() after loss.backward()") == 1, err
+
+
+class PackingLSTM(nn.LSTM):
+    """Takes the lengths and packs itself: its call is not nn.LSTM's (input, hx)."""
+
+    def forward(self, x, lengths):
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+        out, state = super().forward(packed)
+        return torch.nn.utils.rnn.pad_packed_sequence(out)[0], state
+
+
+class OutputOnlyGRU(nn.GRU):
+    def forward(self, x):
+        return super().forward(x)[0]
+
+
+class FlatteningGRU(nn.GRU):
+    def forward(self, *args):
+        self.flatten_parameters()
+        return super().forward(*args)
+
+
+@pytest.mark.parametrize("module,call", [
+    (PackingLSTM(3, 5), lambda m: m(torch.randn(6, 4, 3), torch.tensor([6, 3, 5, 2]))[0]),
+    (OutputOnlyGRU(3, 5), lambda m: m(torch.randn(6, 4, 3)))], ids=["lengths", "output-only"])
+def test_a_subclass_called_otherwise_than_its_base_is_said_not_run(module, call, tmp_path, capsys):
+    """Its lengths were read as h0 (an IndexError inside scope.step()), its lone output as
+    (output, h_n) (a ValueError inside the forward)."""
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(module, str(path), every=1) as scope:
+        call(module).pow(2).sum().backward()
+        scope.step()
+    assert path.read_text() == ""
+    err = capsys.readouterr().err
+    assert f"was called otherwise than nn.{type(module).__mro__[1].__name__}'s own forward" in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_a_subclass_with_its_own_forward_is_said_not_exact(tmp_path):
+    """Its calls are shaped as nn.GRU's, but what it computes may not be nn.GRU's: the header says so."""
+    torch.manual_seed(0)
+    path = tmp_path / "run.jsonl"
+    with rnnscope.watch(FlatteningGRU(3, 5), str(path), every=1) as scope:
+        scope.module(torch.randn(6, 4, 3))[0].pow(2).sum().backward()
+        scope.step()
+    header, record = strict_lines(path)[:2]
+    assert header["exact"] is False and "FlatteningGRU overrides nn.GRU.forward" in header["inexact"][0]
+    assert len(record["hidden_grad_norms"][0]) == 6

@@ -3,6 +3,7 @@ import json
 
 import pytest
 import torch
+from torch import nn
 from torch.nn.utils.rnn import pack_sequence
 
 import rnnscope
@@ -222,6 +223,14 @@ def test_title_and_spectral_off(tmp_path):
     header, rec = one_iteration(Net(), tmp_path / "run.jsonl", title="my run", spectral=False)
     assert header["title"] == "my run"
     assert "sigma_max" not in rec and "gate_mean" in rec
+
+
+@pytest.mark.parametrize("title", [5, b"run", ["run"]])
+def test_a_title_that_is_not_text_is_refused(title, tmp_path):
+    """The viewer refuses a header whose title is not a string: refused at watch(), not after the run."""
+    with pytest.raises(TypeError, match="title must be a string"):
+        rnnscope.watch(nn.GRU(3, 4), str(tmp_path / "run.jsonl"), title=title)
+    assert not (tmp_path / "run.jsonl").exists()
 
 
 def test_spectral_figures(tmp_path):

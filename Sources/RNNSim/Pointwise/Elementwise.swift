@@ -40,15 +40,25 @@ enum Elementwise {
     }
 
     /// ‖v‖₂, with the squares summed in Double: float32 squares of a vanished
-    /// gradient (‖v‖ ≈ 1e-25) would underflow to zero.
+    /// gradient (‖v‖ ≈ 1e-25) would underflow to zero. Doubles are scaled by their
+    /// largest |v_i| first: their own squares leave Double's range below 1e-154 and
+    /// above 1e154, which `grads` on a gradient vanishing or exploding over many steps reaches.
     @inline(__always)
     static func norm<T: RNNFloat>(_ v: UnsafePointer<T>, _ n: Int) -> Double {
         if T.self == Float.self {
             return FloatElementwise.norm(UnsafeRawPointer(v).assumingMemoryBound(to: Float.self), n)
         }
+        var top = 0.0
+        for i in 0..<n {
+            let a = abs(Double(v[i]))
+            if a > top || a.isNaN { top = a }
+            if top.isNaN { break }
+        }
+        // 0, Inf and NaN are what they are.
+        let scale = top > 0 && top.isFinite ? top : 1
         var sum = 0.0
-        for i in 0..<n { let x = Double(v[i]); sum += x * x }
-        return sum.squareRoot()
+        for i in 0..<n { let x = Double(v[i]) / scale; sum += x * x }
+        return scale * sum.squareRoot()
     }
 }
 
