@@ -21,13 +21,7 @@ import Testing
         #expect(session.waitUntilIdle(), "the first run stops at its moment")
         session.send(.open(settings), judgedBy: preset.momentWatcher())
         #expect(session.waitUntilIdle(), "the new run stands still")
-        var last: (iteration: Int, pause: SelfPause?) = (0, nil)
-        while let u = session.poll() {
-            if u.generation == 1 {
-                last.iteration = u.iterations.last?.iteration ?? last.iteration
-                if let p = u.selfPause { last.pause = p }
-            }
-        }
+        let last = Self.newRun(session)
         #expect(last.iteration == 1 && last.pause == .moment(iteration: 1), "\(last)")
     }
 
@@ -47,6 +41,13 @@ import Testing
         settings.speed = .infinity
         session.send(.open(settings), judgedBy: clipped.momentWatcher())
         #expect(session.waitUntilIdle(), "the new run stands still")
+        let last = Self.newRun(session)
+        // The clipped side's own moment: 1,000 iterations, no Inf/NaN.
+        #expect(last.iteration == 1000 && last.pause == .moment(iteration: 1000), "\(last)")
+    }
+
+    /// The new run's (generation 1) last iteration and how it stopped itself.
+    static func newRun(_ session: LiveSession) -> (iteration: Int, pause: SelfPause?) {
         var last: (iteration: Int, pause: SelfPause?) = (0, nil)
         while let u = session.poll() {
             if u.generation == 1 {
@@ -54,7 +55,6 @@ import Testing
                 if let p = u.selfPause { last.pause = p }
             }
         }
-        // The clipped side's own moment: 1,000 iterations, no Inf/NaN.
-        #expect(last.iteration == 1000 && last.pause == .moment(iteration: 1000), "\(last)")
+        return last
     }
 }
