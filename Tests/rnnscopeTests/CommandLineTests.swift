@@ -55,6 +55,31 @@ enum Binary {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+    /// With $RNNSCOPE_SCENARIOS set, a file in ./Scenarios was "no preset of that name":
+    /// the first folder found hid the others. A name is now looked up in each.
+    @Test func ownScenariosAreFoundInEveryFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-folders-\(UUID().uuidString)")
+        let local = dir.appendingPathComponent("Scenarios"), shared = dir.appendingPathComponent("shared")
+        for folder in [local, shared] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = "title = \"%@\"\n[network]\nhidden = 4\n[task]\nsteps = 6\n[[expect]]\nmetric = \"grad_ratio\"\nbelow = 1e9\n"
+        try String(format: scenario, "Mine").write(to: local.appendingPathComponent("mine.toml"), atomically: true, encoding: .utf8)
+        try String(format: scenario, "Shared").write(to: shared.appendingPathComponent("shared.toml"), atomically: true, encoding: .utf8)
+        try String(format: scenario, "Shared copy").write(to: shared.appendingPathComponent("mine.toml"), atomically: true, encoding: .utf8)
+        let env = ["RNNSCOPE_SCENARIOS": shared.path]
+        let list = try Binary.run(["list"], environment: env, in: dir)
+        #expect(list.status == 0 && list.stdout.contains("shared ") && list.stdout.contains("mine ") && list.stdout.contains("vanishing "), "\(list.stdout)\(list.stderr)")
+        // The environment's folder comes first: its mine.toml is the one listed.
+        #expect(list.stdout.contains("Shared copy") && !list.stdout.contains("Mine"), "\(list.stdout)")
+        let check = try Binary.run(["check", "shared", "vanishing"], environment: env, in: dir)
+        #expect(check.status == 0, "\(check.stderr)")
+        let missing = try Binary.run(["check", "nosuch"], environment: env, in: dir)
+        #expect(missing.status == 2 && missing.stderr.contains("nosuch: no preset of that name in shared, Scenarios"), "\(missing.stderr)")
+        try FileManager.default.removeItem(at: shared.appendingPathComponent("mine.toml"))
+        let own = try Binary.run(["check", "mine"], environment: env, in: dir)
+        #expect(own.status == 0 && own.stdout.contains("PASS mine"), "\(own.stdout)\(own.stderr)")
+    }
+
     @Test func gradsJSONMatchesThePyTorchCase() throws {
         let dir = "tanh-mse-all-rho1.4-clip1"
         let r = try Binary.run(["grads", "--model", Binary.fixture("\(dir)/model.safetensors"), "--data", Binary.fixture("\(dir)/data.safetensors"),
