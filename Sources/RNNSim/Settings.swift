@@ -70,6 +70,10 @@ public struct Settings: Sendable, Equatable {
         if task != .charLM, let key = text != nil ? "task.text" : corpus != nil ? "task.corpus" : nil {
             throw SettingsError(key: key, message: "is only read by the char-lm task, but task.kind is \(task.rawValue); set task.kind = \"char-lm\" or remove \(key)")
         }
+        // Only echo reads the lag: another task's would be silently ignored.
+        if task != .echo && lag != Settings().lag {
+            throw SettingsError(key: "task.lag", message: "is the echo task's lag (y_t = x_{t-L}); task.kind is \(task.rawValue)")
+        }
         if task == .echo && lag >= steps {
             throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")
         }

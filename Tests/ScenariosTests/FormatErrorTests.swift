@@ -141,6 +141,14 @@ import Testing
         #expect(v?.key == "variants.relu.task.lag" && v?.line == 19)
     }
 
+    /// A lag on a task other than echo was accepted and never read.
+    @Test func aLagOnATaskThatHasNoneIsRefused() {
+        let e = error(replacing("kind = \"adding\"", "kind = \"adding\"\nlag = 3"))
+        #expect(e?.key == "task.lag" && e?.line == 11 && e?.message == "is the echo task's lag (y_t = x_{t-L}); task.kind is adding")
+        #expect(error(replacing("kind = \"adding\"", "kind = \"echo\"\nlag = 3")) == nil)
+    }
+
+
     @Test func expectErrors() {
         // Unknown claim key.
         let unknown = error(replacing("below = 1.0", "belwo = 1.0"))
