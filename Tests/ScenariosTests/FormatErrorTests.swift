@@ -148,6 +148,15 @@ import Testing
         #expect(error(replacing("kind = \"adding\"", "kind = \"echo\"\nlag = 3")) == nil)
     }
 
+    /// `below = 1` with `above = 2` was a claim no figure could pass, found only by `check`.
+    @Test func aThresholdNoFigureCanPassIsRefused() {
+        let e = error(replacing("below = 1.0", "below = 1.0\nabove = 2"))
+        #expect(e?.key == "expect[1].above" && e?.line == 23)
+        #expect(e?.message == "2 is not below below = 1: no figure can pass (outside = [1, 2] asks for a figure out of that range)")
+        let equal = error(replacing("below = 1.0", "below = 1.0\nabove = 1.0"))
+        #expect(equal?.key == "expect[1].above")
+        #expect(error(replacing("below = 1.0", "below = 1.0\nabove = 0.5")) == nil)
+    }
 
     @Test func expectErrors() {
         // Unknown claim key.
