@@ -55,6 +55,25 @@ enum Binary {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+    /// README says docs/cli.md has every flag; --padding-idx, --ignore-index,
+    /// --drop-unrun-tensors and --epochs were only in --help.
+    @Test func everyFlagOfEveryCommandIsInTheCommandsPage() throws {
+        let page = try String(contentsOf: Binary.packageRoot.appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        for command in ["run", "lecture", "train", "watch", "grads", "list", "check", "reference", "bench"] {
+            let help = try Binary.run([command, "--help"])
+            #expect(help.status == 0)
+            // Option lines: "  --flag <value>   What it does." or "  -h, --help ...".
+            let flags = help.stdout.split(separator: "\n").compactMap { line -> String? in
+                guard let m = line.wholeMatch(of: #/\ \ (?:-[a-z],\ )?(--[a-z][a-z-]*)(?:\ .*)?/#) else { return nil }
+                return String(m.1)
+            }
+            #expect(!flags.isEmpty, "\(command)")
+            for flag in flags {
+                #expect(page.contains(try Regex("\(flag)(?![a-z-])")), "\(command) \(flag) is not in docs/cli.md")
+            }
+        }
+    }
+
     /// With $RNNSCOPE_SCENARIOS set, a file in ./Scenarios was "no preset of that name":
     /// the first folder found hid the others. A name is now looked up in each.
     @Test func ownScenariosAreFoundInEveryFolder() throws {
