@@ -55,6 +55,17 @@ enum Binary {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+    /// A stacked run's summary gave ‖∂L/∂h_1‖/‖∂L/∂h_T‖ and ρ without saying they are
+    /// layer 1's (a claim on layer 2 printed another ratio), nor how many layers there are.
+    @Test func aStackedRunsSummaryNamesTheLayerOfItsFigures() throws {
+        let r = try Binary.run(["train", "stacked-layers", "--headless", "--iterations", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("H = 32 × 3 layers") && r.stdout.contains("‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of layer 1 = ")
+                && r.stdout.contains("σ_max(W_hh) = ") && r.stdout.contains(" of layer 1\n"), "\(r.stdout)")
+        let one = try Binary.run(["train", "vanishing", "--headless", "--iterations", "2"])
+        #expect(one.status == 0 && !one.stdout.contains("layer"), "\(one.stdout)")
+    }
+
     /// README says docs/cli.md has every flag; --padding-idx, --ignore-index,
     /// --drop-unrun-tensors and --epochs were only in --help.
     @Test func everyFlagOfEveryCommandIsInTheCommandsPage() throws {
