@@ -521,6 +521,21 @@ import RunStream
         #expect(buf.text.contains("pause / resume training"))
     }
 
+    /// At 60×16 the step-through's title read "t = 1 of" (its T cut off) and its notes
+    /// "has reach", "J_t = dia": a title is now cut after a word with "…", a note left out.
+    @Test func stepThroughAtTheSmallestSizeCutsNoWord() {
+        let report = Fixture.report(norms: norms, jacobians: [Double](repeating: 0.5, count: 50), gradNorm: 0.5, clipScale: 0.5)
+        var s = Fixture.state(width: 60, height: 16, report: report)
+        _ = update(&s, .key(.char("b")))
+        _ = update(&s, .key(.home))
+        let buf = Fixture.render(s)
+        guard let top = buf.row(containing: "BPTT step-through") else { Issue.record("no step-through"); return }
+        let title = buf.lines[top]
+        #expect(title.contains("BPTT step-through: t = 1 of 50") || title.contains("BPTT step-through: t = 1 …"), "\(title)")
+        for fragment in ["has reach ", "J_t = dia ", "bounds ‖∂ "] { #expect(!buf.text.contains(fragment), "\(buf.text)") }
+        #expect(buf.text.contains("‖J_t‖      0.5"), "the figures stay")
+    }
+
     @Test func stepThroughShowsTheCursorAndTheFactors() {
         let report = Fixture.report(norms: norms, jacobians: [Double](repeating: 0.5, count: 50), gradNorm: 0.5, clipScale: 0.5)
         var s = Fixture.state(width: 200, height: 40, report: report, options: Fixture.options(truncate: 12, clip: 0.25))
