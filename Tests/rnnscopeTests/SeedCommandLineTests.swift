@@ -28,6 +28,11 @@ import Testing
         (train + ["--seed", "many"], "--seed many: "),
         (["run", "vanishing", "--seed", "1.5"], "--seed 1.5: "),
         (["check", "vanishing", "--seed", "17"], "check has no --seed: --from-seed 17 checks seed 17 (with --seeds N, N seeds from it)"),
+        // check --from-seed ran seeds --seed refuses (above 2^63 − 1, and wrapped round to 0, 1).
+        (["check", "vanishing", "--from-seed", "18446744073709551615"], "The value '18446744073709551615' is invalid"),
+        (["check", "vanishing", "--from-seed", "9223372036854775807", "--seeds", "3"],
+         "--from-seed must be 0…9223372036854775805 with --seeds 3, the seeds --seed takes; got 9223372036854775807"),
+        (["check", "vanishing", "--from-seed", "-1"], "--from-seed must be 0…9223372036854775807, the seeds --seed takes; got -1"),
     ]
 
     @Test(arguments: refused)
