@@ -148,6 +148,15 @@ import Testing
         #expect(error(replacing("kind = \"adding\"", "kind = \"echo\"\nlag = 3")) == nil)
     }
 
+    /// `optimizer = "adam"` with `momentum = 0.9` trained as if μ were not there.
+    @Test func momentumForAnOptimiserWithoutOneIsRefused() {
+        let e = error(replacing("lr = 0.01", "lr = 0.01\noptimizer = \"adam\"\nmomentum = 0.9"))
+        #expect(e?.key == "train.momentum" && e?.line == 16, "\(String(describing: e))")
+        #expect(e?.message == "is for sgd and rmsprop; train.optimizer is adam, which has none (Adam's β₁ is fixed at 0.9)")
+        #expect(error(replacing("lr = 0.01", "lr = 0.01\noptimizer = \"adagrad\"\nmomentum = 0.5"))?.key == "train.momentum")
+        #expect(error(replacing("lr = 0.01", "lr = 0.01\noptimizer = \"rmsprop\"\nmomentum = 0.9")) == nil)
+    }
+
     /// `below = 1` with `above = 2` was a claim no figure could pass, found only by `check`.
     @Test func aThresholdNoFigureCanPassIsRefused() {
         let e = error(replacing("below = 1.0", "below = 1.0\nabove = 2"))
