@@ -62,6 +62,11 @@ public struct Settings: Sendable, Equatable {
     /// Checks that hold between keys, once all are set. What a run will allocate
     /// is checked by `Trainer` against `MemoryBudget`, once the task's widths are known.
     public func validate() throws {
+        // Adam and Adagrad have no momentum term: a μ given them would be silently ignored.
+        if momentum > 0 && (optimizer == .adam || optimizer == .adagrad) {
+            let adam = optimizer == .adam ? " (Adam's β₁ is fixed at 0.9)" : ""
+            throw SettingsError(key: "train.momentum", message: "is for sgd and rmsprop; train.optimizer is \(optimizer.rawValue), which has none\(adam)")
+        }
         // With the user's data, the task keys do not apply.
         if userModel?.hasData != true { try validateTask() }
     }
@@ -69,6 +74,10 @@ public struct Settings: Sendable, Equatable {
     private func validateTask() throws {
         if task != .charLM, let key = text != nil ? "task.text" : corpus != nil ? "task.corpus" : nil {
             throw SettingsError(key: key, message: "is only read by the char-lm task, but task.kind is \(task.rawValue); set task.kind = \"char-lm\" or remove \(key)")
+        }
+        // Only echo reads the lag: another task's would be silently ignored.
+        if task != .echo && lag != Settings().lag {
+            throw SettingsError(key: "task.lag", message: "is the echo task's lag (y_t = x_{t-L}); task.kind is \(task.rawValue)")
         }
         if task == .echo && lag >= steps {
             throw SettingsError(key: "task.lag", message: "lag \(lag) must be below task.steps (\(steps))")

@@ -277,6 +277,11 @@ struct ClaimReader {
             if m.below == nil && m.above == nil && m.outside == nil {
                 throw parser.error(path + ["below"], "missing: \(m.metric.rawValue) needs a threshold, below and/or above")
             }
+            // No figure is above `above` and below `below` at once when above ≥ below.
+            if let below = m.below, let above = m.above, above >= below {
+                let outside = m.metric == .gradRatio ? " (outside = [\(Format.plain(below)), \(Format.plain(above))] asks for a figure out of that range)" : ""
+                throw parser.error(given["above"] ?? path + ["above"], "\(Format.plain(above)) is not below below = \(Format.plain(below)): no figure can pass\(outside)")
+            }
         }
         let s = m.settings, T = s.steps
         func within(_ key: String, _ value: Int, _ range: ClosedRange<Int>, _ what: String) throws {

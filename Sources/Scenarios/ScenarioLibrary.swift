@@ -16,22 +16,25 @@ public enum ScenarioLibrary {
         "lstm-adding", "gru-adding", "forget-bias", "stacked-layers", "deep-lstm", "char-lm", "lm-perplexity", "reverse-input",
     ]
 
-    /// Where presets are found, in order: $RNNSCOPE_SCENARIOS, ./Scenarios, then
-    /// walking up from the executable's directory (CommandLine.arguments[0]
-    /// resolved, and Bundle.main.executableURL) looking for a `Scenarios` folder
-    /// holding .toml files (so `.build/release/rnnscope` and `swift run` inside a
-    /// checkout find the repo's Scenarios/).
-    public static func directory() -> URL? {
+    /// The folders presets are read from, in order: $RNNSCOPE_SCENARIOS, ./Scenarios, then
+    /// the first `Scenarios` folder holding .toml files walking up from the executable's
+    /// directory (CommandLine.arguments[0] resolved, and Bundle.main.executableURL), so that
+    /// `.build/release/rnnscope` and `swift run` inside a checkout find the repo's Scenarios/.
+    /// A name is looked up in each in turn: one folder does not hide the others.
+    public static func directories() -> [URL] {
         let fm = FileManager.default
+        var found: [URL] = []
+        func add(_ url: URL) {
+            let dir = url.standardizedFileURL
+            if !found.contains(where: { $0.path == dir.path }) { found.append(dir) }
+        }
         if let env = ProcessInfo.processInfo.environment["RNNSCOPE_SCENARIOS"], !env.isEmpty {
             var isDir: ObjCBool = false
-            if fm.fileExists(atPath: env, isDirectory: &isDir), isDir.boolValue {
-                return URL(fileURLWithPath: env).standardizedFileURL
-            }
+            if fm.fileExists(atPath: env, isDirectory: &isDir), isDir.boolValue { add(URL(fileURLWithPath: env)) }
         }
         let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
         let local = cwd.appendingPathComponent("Scenarios")
-        if holdsScenarios(local) { return local.standardizedFileURL }
+        if holdsScenarios(local) { add(local) }
         var starts: [URL] = []
         if let arg0 = CommandLine.arguments.first, !arg0.isEmpty {
             let url = arg0.hasPrefix("/") ? URL(fileURLWithPath: arg0) : cwd.appendingPathComponent(arg0)
@@ -40,17 +43,17 @@ public enum ScenarioLibrary {
         if let exe = Bundle.main.executableURL {
             starts.append(exe.resolvingSymlinksInPath().deletingLastPathComponent())
         }
-        for start in starts {
+        search: for start in starts {
             var dir = start.standardizedFileURL
             while true {
                 let candidate = dir.appendingPathComponent("Scenarios")
-                if holdsScenarios(candidate) { return candidate.standardizedFileURL }
+                if holdsScenarios(candidate) { add(candidate); break search }
                 let parent = dir.deletingLastPathComponent()
                 if parent.path == dir.path || dir.path == "/" { break }
                 dir = parent
             }
         }
-        return nil
+        return found
     }
 
     static func holdsScenarios(_ url: URL) -> Bool {
@@ -58,12 +61,13 @@ public enum ScenarioLibrary {
         return files.contains { $0.hasSuffix(".toml") }
     }
 
-    /// The presets the binary carries, then every `.toml` file in `directory()` (a file
-    /// of a preset's name takes its place: an edited preset is the one run), parsed, in `lectureOrder`.
+    /// The presets the binary carries, then every `.toml` file in `directories()` (a file
+    /// of a preset's name takes its place: an edited preset is the one run; an earlier
+    /// folder's file takes a later one's), parsed, in `lectureOrder`.
     public static func presets() throws -> [Scenario] {
         var byName: [String: Scenario] = [:]
         for (name, text) in BuiltInPresets.files { byName[name] = try parse(text, path: builtInPath(name)) }
-        if let dir = directory() {
+        for dir in directories().reversed() {
             for scenario in try presets(in: dir) { byName[scenario.name] = scenario }
         }
         return ordered(Array(byName.values), name: \.name)
@@ -79,9 +83,9 @@ public enum ScenarioLibrary {
         return ordered(scenarios, name: \.name)
     }
 
-    /// The preset names available, built in and in `dir`, in order (no parsing).
-    static func presetNames(in dir: URL?) -> [String] {
-        let files = dir.map { ((try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? []) } ?? []
+    /// The preset names available, built in and in `dirs`, in order (no parsing).
+    static func presetNames(in dirs: [URL]) -> [String] {
+        let files = dirs.flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? [] }
         let names = Set(files.filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) })
             .union(BuiltInPresets.files.map(\.name))
         return ordered(Array(names), name: \.self)
@@ -99,14 +103,14 @@ public enum ScenarioLibrary {
     /// Every preset that reads (the carried ones, then the folder's, which replace a
     /// carried one of their name), in order, and one line for each file that does not:
     /// the live view's picker lists the rest and says which it left out.
-    public static func readablePresets() -> (presets: [Scenario], unreadable: [String]) { readablePresets(in: directory()) }
+    public static func readablePresets() -> (presets: [Scenario], unreadable: [String]) { readablePresets(in: directories()) }
 
-    static func readablePresets(in folder: URL?) -> (presets: [Scenario], unreadable: [String]) {
+    static func readablePresets(in folders: [URL]) -> (presets: [Scenario], unreadable: [String]) {
         var byName: [String: Scenario] = [:], unreadable: [String] = []
         for (name, text) in BuiltInPresets.files {
             do { byName[name] = try parse(text, path: builtInPath(name)) } catch { unreadable.append("\(error)") }
         }
-        if let dir = folder {
+        for dir in folders.reversed() {
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
             for file in files.sorted() {
                 do {
@@ -127,14 +131,20 @@ public enum ScenarioLibrary {
         return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : full
     }
 
-    /// A preset name (a file stem in `directory()`) or a path to a `.toml` file.
+    /// A folder as messages name it: relative to the working directory when below it.
+    static func displayFolder(_ dir: URL) -> String {
+        let shown = displayPath(dir, "")
+        return shown.hasSuffix("/") && shown.count > 1 ? String(shown.dropLast()) : shown
+    }
+
+    /// A preset name (a file stem in one of `directories()`, or built in) or a path to a `.toml` file.
     public static func load(_ nameOrPath: String) throws -> Scenario {
         let looksLikePath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
         if looksLikePath {
             return try read(nameOrPath, shown: nameOrPath)
         }
-        let dir = directory()
-        if let dir {
+        let dirs = directories()
+        for dir in dirs {
             let file = dir.appendingPathComponent(nameOrPath + ".toml")
             if FileManager.default.fileExists(atPath: file.path) {
                 return try read(file.path, shown: displayPath(dir, nameOrPath + ".toml"))
@@ -143,7 +153,8 @@ public enum ScenarioLibrary {
         if let builtIn = BuiltInPresets.files.first(where: { $0.name == nameOrPath }) {
             return try parse(builtIn.text, path: builtInPath(builtIn.name))
         }
-        throw ScenarioError(path: nameOrPath, message: "no preset of that name; the presets are \(presetNames(in: dir).joined(separator: ", "))")
+        let looked = dirs.isEmpty ? "" : " in \(dirs.map { TextSafety.escaped(displayFolder($0)) }.joined(separator: ", ")) or built in"
+        throw ScenarioError(path: nameOrPath, message: "no preset of that name\(looked); the presets are \(presetNames(in: dirs).joined(separator: ", "))")
     }
 
     /// Parses scenario text; `path` names the file in errors, and its stem is the name.

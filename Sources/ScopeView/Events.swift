@@ -117,6 +117,8 @@ public enum SelfPause: Sendable, Equatable {
     case moment(iteration: Int)
     /// The run reached the iteration it was asked to stop at (`train --iterations N`).
     case iterationLimit(Int)
+
+    var isIterationLimit: Bool { if case .iterationLimit = self { true } else { false } }
 }
 
 /// The compact record kept of every iteration, for the heatmap and the loss sparkline.

@@ -82,7 +82,9 @@ func sectionTitle(_ title: String, glyphs: Glyphs, into buf: inout ScreenBuffer,
     let rule = Style.role(.secondary)
     buf.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), glyphs.horizontal, style: rule)
     var x = buf.put(" ", x: rect.x + 1, y: rect.y, limit: rect.maxX)
-    x = buf.put(title, x: x, y: rect.y, style: .role(.title, bold: true), limit: rect.maxX - 1)
+    // Too long for a narrow terminal: cut after a word and marked, never "t = 1 of" without its T.
+    let shown = StatusLine.ellipsized(title, toWidth: rect.maxX - 1 - x, buf)
+    x = buf.put(shown, x: x, y: rect.y, style: .role(.title, bold: true), limit: rect.maxX - 1)
     x = buf.put(" ", x: x, y: rect.y, limit: rect.maxX)
     if !right.isEmpty {
         let w = buf.displayWidth(right) + 2

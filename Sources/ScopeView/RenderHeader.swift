@@ -115,7 +115,9 @@ enum StatusLine {
             x = buf.put(fitted(s.text, rect, buf), x: x, y: rect.y, style: Style(foreground: .role(.accent), bold: true), limit: rect.maxX)
         } else if run.diverged && besideMoment(diverged) {
             x = buf.put(diverged, x: x, y: rect.y, style: Style(foreground: .role(.bad), bold: true), limit: rect.maxX)
-        } else if let p = run.selfPause, !run.running, !run.diverged, besideMoment(pauseText(p)) {
+        } else if let p = run.selfPause, !run.running, !run.diverged, besideMoment(pauseText(p)) || p.isIterationLimit {
+            // A stop at --iterations N outranks a verdict that came due before it (one due at N
+            // pauses as the moment): without it, PAUSED at N showed only iteration 1's verdict.
             x = buf.put(pauseText(p), x: x, y: rect.y, style: Style(foreground: .role(.warn), bold: true), limit: rect.maxX)
         }
         if let m = moment {

@@ -194,13 +194,14 @@ enum StepThroughPanel {
         let noteX = rect.x + 3 + labelWidth + valueWidth
         for (i, row) in rows.prefix(rect.height - 1).enumerated() {
             let y = rect.y + 1 + i
-            let note = noteX + buf.displayWidth(row.long) <= rect.maxX ? row.long : row.note
+            // A note that does not fit whole is left out: the figure stands alone, not "has reach".
+            let note = [row.long, row.note].first { noteX + buf.displayWidth($0) <= rect.maxX } ?? ""
             buf.put(row.label, x: rect.x + 1, y: y, style: .role(.secondary), limit: rect.maxX)
             buf.put(row.value, x: rect.x + 2 + labelWidth, y: y, style: row.style, limit: rect.maxX)
             buf.put(note, x: noteX, y: y, style: .role(.secondary), limit: rect.maxX)
         }
         let wide = rect.width >= 90
-        if rows.count + 1 < rect.height {
+        if rows.count + 1 < rect.height, buf.displayWidth("bars: the steps reached, T down to t") < rect.width {
             let hint = reverse
                 ? (wide ? "bars: ‖∂L/∂h_t‖ of the steps the backward pass has reached, from 1 up to t (reverse direction)"
                         : "bars: the steps reached, 1 up to t")

@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Batch size B.") var batch: Int = 1
     @Option(parsing: .unconditional, help: "Input (and readout) width I.") var inputs: Int = 8
     @Option(parsing: .unconditional, help: "Stacked layers.") var layers: Int = 1
-    @Option(help: "The recurrent cell: rnn, lstm or gru.") var cell: CellKind = .rnn
+    @Option(help: "The recurrent cell: rnn, lstm, gru or residual.") var cell: CellKind = .rnn
     @Option(parsing: .unconditional, help: "Timed iterations (default: as many as fit in 2 seconds, at least 5).") var iterations: Int?
     @Flag(help: "Print {\"ms_per_iteration\": …, \"gflops\": …}.") var json = false
     @Flag(help: "Instead: time ρ(W_hh) and σ_max(W_hh) of one H×H Gaussian matrix (N(0, 1/H)) from cold, and warm-started after a small change; then in a default run at this H, each measured after every iteration from the last one's vectors, as training measures them.")

@@ -293,15 +293,17 @@ struct TrainCommand: ParsableCommand {
     static func summary(_ s: Scenario, _ t: Trainer, first: IterationReport, last: IterationReport,
                         firstNonfinite: Int?, rho: Double, sigma: Double) -> String {
         let norms = last.hiddenGradNorms[0]
+        // Stacked: every figure below is the first layer's, which the line must say.
+        let layers = t.settings.layers, ofLayer = layers > 1 ? " of layer 1" : ""
         // The user's data by its file's name, as the title names the model ("data file" said nothing).
         let task = s.settings.ownModel?.dataPath.map { TextSafety.escaped(URL(fileURLWithPath: $0).lastPathComponent, limit: 200) } ?? t.task.name
         var lines = [
             "\(s.title)",
-            "  \(last.iteration) iterations of \(task), T = \(t.settings.steps), H = \(t.settings.hidden), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell == .residual ? "residual \(t.settings.activation.rawValue)" : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
+            "  \(last.iteration) iterations of \(task), T = \(t.settings.steps), H = \(t.settings.hidden)\(layers > 1 ? " × \(layers) layers" : ""), \(t.settings.cell == .rnn ? t.settings.activation.rawValue : t.settings.cell == .residual ? "residual \(t.settings.activation.rawValue)" : t.settings.cell.rawValue), \(t.settings.optimizer.rawValue) lr \(t.settings.learningRate)",
             "  loss \(fmt(first.loss)) → \(fmt(last.loss))" + (t.task.chanceLoss.isFinite ? "   (chance \(fmt(t.task.chanceLoss)))" : ""),
-            "  ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = \(fmt(norms[0] / norms[norms.count - 1])) on the last iteration",
+            "  ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖\(ofLayer) = \(fmt(norms[0] / norms[norms.count - 1])) on the last iteration",
             // A gated cell's W_hh stacks its gate blocks [G·H, H]: no eigenvalues, only σ_max.
-            !t.settings.cell.isGated ? "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))" : "  σ_max(W_hh) = \(fmt(sigma)) (the \(t.settings.cell.rawValue)'s gate blocks stacked)",
+            !t.settings.cell.isGated ? "  ρ(W_hh) = \(fmt(rho)), σ_max(W_hh) = \(fmt(sigma))\(ofLayer)" : "  σ_max(W_hh)\(ofLayer) = \(fmt(sigma)) (the \(t.settings.cell.rawValue)'s gate blocks stacked)",
         ]
         if let h = last.heldOutLoss {
             lines.append("  held-out perplexity \(fmt(Foundation.exp(h))) (cross-entropy \(fmt(h)) nats) after iteration \(last.iteration)")

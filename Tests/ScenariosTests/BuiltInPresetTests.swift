@@ -31,7 +31,7 @@ import Testing
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-nofolder-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: empty) }
-        let names = ScenarioLibrary.presetNames(in: nil)
+        let names = ScenarioLibrary.presetNames(in: [])
         #expect(names.first == "jacobian-product" && names.count == BuiltInPresets.files.count)
         #expect(try ScenarioLibrary.load("vanishing").settings.rho == 0.5)
         #expect(throws: ScenarioError.self) { try ScenarioLibrary.load("no-such-preset") }

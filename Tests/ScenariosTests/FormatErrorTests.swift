@@ -141,6 +141,32 @@ import Testing
         #expect(v?.key == "variants.relu.task.lag" && v?.line == 19)
     }
 
+    /// A lag on a task other than echo was accepted and never read.
+    @Test func aLagOnATaskThatHasNoneIsRefused() {
+        let e = error(replacing("kind = \"adding\"", "kind = \"adding\"\nlag = 3"))
+        #expect(e?.key == "task.lag" && e?.line == 11 && e?.message == "is the echo task's lag (y_t = x_{t-L}); task.kind is adding")
+        #expect(error(replacing("kind = \"adding\"", "kind = \"echo\"\nlag = 3")) == nil)
+    }
+
+    /// `optimizer = "adam"` with `momentum = 0.9` trained as if μ were not there.
+    @Test func momentumForAnOptimiserWithoutOneIsRefused() {
+        let e = error(replacing("lr = 0.01", "lr = 0.01\noptimizer = \"adam\"\nmomentum = 0.9"))
+        #expect(e?.key == "train.momentum" && e?.line == 16, "\(String(describing: e))")
+        #expect(e?.message == "is for sgd and rmsprop; train.optimizer is adam, which has none (Adam's β₁ is fixed at 0.9)")
+        #expect(error(replacing("lr = 0.01", "lr = 0.01\noptimizer = \"adagrad\"\nmomentum = 0.5"))?.key == "train.momentum")
+        #expect(error(replacing("lr = 0.01", "lr = 0.01\noptimizer = \"rmsprop\"\nmomentum = 0.9")) == nil)
+    }
+
+    /// `below = 1` with `above = 2` was a claim no figure could pass, found only by `check`.
+    @Test func aThresholdNoFigureCanPassIsRefused() {
+        let e = error(replacing("below = 1.0", "below = 1.0\nabove = 2"))
+        #expect(e?.key == "expect[1].above" && e?.line == 23)
+        #expect(e?.message == "2 is not below below = 1: no figure can pass (outside = [1, 2] asks for a figure out of that range)")
+        let equal = error(replacing("below = 1.0", "below = 1.0\nabove = 1.0"))
+        #expect(equal?.key == "expect[1].above")
+        #expect(error(replacing("below = 1.0", "below = 1.0\nabove = 0.5")) == nil)
+    }
+
     @Test func expectErrors() {
         // Unknown claim key.
         let unknown = error(replacing("below = 1.0", "belwo = 1.0"))

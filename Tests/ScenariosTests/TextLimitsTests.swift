@@ -68,7 +68,7 @@ extension TextLimitsTests {
         try "title = \"fine\"\n".write(to: dir.appendingPathComponent("fine.toml"), atomically: true, encoding: .utf8)
         try ("title = \"x\"\n[" + Array(repeating: "a", count: 20_000).joined(separator: ".") + "]\n")
             .write(to: dir.appendingPathComponent("deep.toml"), atomically: true, encoding: .utf8)
-        let (presets, unreadable) = ScenarioLibrary.readablePresets(in: dir)
+        let (presets, unreadable) = ScenarioLibrary.readablePresets(in: [dir])
         // The folder's readable file joins the presets the binary carries; the deep one is named.
         #expect(presets.contains { $0.name == "fine" } && presets.count == BuiltInPresets.files.count + 1)
         #expect(unreadable.count == 1 && unreadable[0].contains("deep.toml:2:"), "\(unreadable)")

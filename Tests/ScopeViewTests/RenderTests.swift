@@ -387,6 +387,21 @@ import RunStream
         #expect(line.contains("* " + inf) && !line.contains("r restarts"), "\(line)")
     }
 
+    /// `train vanishing --iterations 5` at 100 columns stopped at 5 with only iteration 1's
+    /// verdict on the status line: the stop at --iterations now says so, the verdict beside it where it fits.
+    @Test func aStopAtTheIterationLimitIsSaidOverAnEarlierVerdict() {
+        let moment = "✓ iteration 1: ‖∂L/∂h_1‖/‖∂L/∂h_50‖ = 1.33e-19 < 1e-6"
+        var s = Fixture.state(width: 100, height: 32, report: Fixture.report(norms: norms))
+        _ = update(&s, .report(SessionUpdate(generation: s.a.generation, moment: moment, selfPause: .moment(iteration: 1))))
+        s.a.running = false
+        s.a.selfPause = .iterationLimit(5)
+        var line = Fixture.render(s).line(30)
+        #expect(line.contains("stopped at iteration 5 (--iterations): space goes on") && !line.contains("✓"), "\(line)")
+        s.ui.width = 140
+        line = Fixture.render(s).line(30)
+        #expect(line.contains("stopped at iteration 5 (--iterations)") && line.contains("* " + moment), "room for both: \(line)")
+    }
+
     /// Hard-wrapped notes reflow for a narrower panel: a paragraph is joined and
     /// wrapped again (no orphan words), list items hang, an indented equation stays
     /// whole where it fits and otherwise wraps under its own indent.
@@ -526,6 +541,21 @@ import RunStream
         #expect(buf.text.contains("help: everything on screen and every key"))
         #expect(buf.text.contains("KEYS"))
         #expect(buf.text.contains("pause / resume training"))
+    }
+
+    /// At 60×16 the step-through's title read "t = 1 of" (its T cut off) and its notes
+    /// "has reach", "J_t = dia": a title is now cut after a word with "…", a note left out.
+    @Test func stepThroughAtTheSmallestSizeCutsNoWord() {
+        let report = Fixture.report(norms: norms, jacobians: [Double](repeating: 0.5, count: 50), gradNorm: 0.5, clipScale: 0.5)
+        var s = Fixture.state(width: 60, height: 16, report: report)
+        _ = update(&s, .key(.char("b")))
+        _ = update(&s, .key(.home))
+        let buf = Fixture.render(s)
+        guard let top = buf.row(containing: "BPTT step-through") else { Issue.record("no step-through"); return }
+        let title = buf.lines[top]
+        #expect(title.contains("BPTT step-through: t = 1 of 50") || title.contains("BPTT step-through: t = 1 …"), "\(title)")
+        for fragment in ["has reach ", "J_t = dia ", "bounds ‖∂ "] { #expect(!buf.text.contains(fragment), "\(buf.text)") }
+        #expect(buf.text.contains("‖J_t‖      0.5"), "the figures stay")
     }
 
     @Test func stepThroughShowsTheCursorAndTheFactors() {

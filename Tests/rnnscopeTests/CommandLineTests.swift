@@ -55,6 +55,61 @@ enum Binary {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+    /// A stacked run's summary gave ‖∂L/∂h_1‖/‖∂L/∂h_T‖ and ρ without saying they are
+    /// layer 1's (a claim on layer 2 printed another ratio), nor how many layers there are.
+    @Test func aStackedRunsSummaryNamesTheLayerOfItsFigures() throws {
+        let r = try Binary.run(["train", "stacked-layers", "--headless", "--iterations", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("H = 32 × 3 layers") && r.stdout.contains("‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ of layer 1 = ")
+                && r.stdout.contains("σ_max(W_hh) = ") && r.stdout.contains(" of layer 1\n"), "\(r.stdout)")
+        let one = try Binary.run(["train", "vanishing", "--headless", "--iterations", "2"])
+        #expect(one.status == 0 && !one.stdout.contains("layer"), "\(one.stdout)")
+    }
+
+    /// README says docs/cli.md has every flag; --padding-idx, --ignore-index,
+    /// --drop-unrun-tensors and --epochs were only in --help.
+    @Test func everyFlagOfEveryCommandIsInTheCommandsPage() throws {
+        let page = try String(contentsOf: Binary.packageRoot.appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        for command in ["run", "lecture", "train", "watch", "grads", "list", "check", "reference", "bench"] {
+            let help = try Binary.run([command, "--help"])
+            #expect(help.status == 0)
+            // Option lines: "  --flag <value>   What it does." or "  -h, --help ...".
+            let flags = help.stdout.split(separator: "\n").compactMap { line -> String? in
+                guard let m = line.wholeMatch(of: #/\ \ (?:-[a-z],\ )?(--[a-z][a-z-]*)(?:\ .*)?/#) else { return nil }
+                return String(m.1)
+            }
+            #expect(!flags.isEmpty, "\(command)")
+            for flag in flags {
+                #expect(page.contains(try Regex("\(flag)(?![a-z-])")), "\(command) \(flag) is not in docs/cli.md")
+            }
+        }
+    }
+
+    /// With $RNNSCOPE_SCENARIOS set, a file in ./Scenarios was "no preset of that name":
+    /// the first folder found hid the others. A name is now looked up in each.
+    @Test func ownScenariosAreFoundInEveryFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnscope-folders-\(UUID().uuidString)")
+        let local = dir.appendingPathComponent("Scenarios"), shared = dir.appendingPathComponent("shared")
+        for folder in [local, shared] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = "title = \"%@\"\n[network]\nhidden = 4\n[task]\nsteps = 6\n[[expect]]\nmetric = \"grad_ratio\"\nbelow = 1e9\n"
+        try String(format: scenario, "Mine").write(to: local.appendingPathComponent("mine.toml"), atomically: true, encoding: .utf8)
+        try String(format: scenario, "Shared").write(to: shared.appendingPathComponent("shared.toml"), atomically: true, encoding: .utf8)
+        try String(format: scenario, "Shared copy").write(to: shared.appendingPathComponent("mine.toml"), atomically: true, encoding: .utf8)
+        let env = ["RNNSCOPE_SCENARIOS": shared.path]
+        let list = try Binary.run(["list"], environment: env, in: dir)
+        #expect(list.status == 0 && list.stdout.contains("shared ") && list.stdout.contains("mine ") && list.stdout.contains("vanishing "), "\(list.stdout)\(list.stderr)")
+        // The environment's folder comes first: its mine.toml is the one listed.
+        #expect(list.stdout.contains("Shared copy") && !list.stdout.contains("Mine"), "\(list.stdout)")
+        let check = try Binary.run(["check", "shared", "vanishing"], environment: env, in: dir)
+        #expect(check.status == 0, "\(check.stderr)")
+        let missing = try Binary.run(["check", "nosuch"], environment: env, in: dir)
+        #expect(missing.status == 2 && missing.stderr.contains("nosuch: no preset of that name in shared, Scenarios"), "\(missing.stderr)")
+        try FileManager.default.removeItem(at: shared.appendingPathComponent("mine.toml"))
+        let own = try Binary.run(["check", "mine"], environment: env, in: dir)
+        #expect(own.status == 0 && own.stdout.contains("PASS mine"), "\(own.stdout)\(own.stderr)")
+    }
+
     @Test func gradsJSONMatchesThePyTorchCase() throws {
         let dir = "tanh-mse-all-rho1.4-clip1"
         let r = try Binary.run(["grads", "--model", Binary.fixture("\(dir)/model.safetensors"), "--data", Binary.fixture("\(dir)/data.safetensors"),
