@@ -118,6 +118,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var saidUnread = false
         /// A record read while paused that belongs to the backlog: the next one shown.
         var held: StreamRecord?
+        /// The iteration of the last record taken: a record must come after it.
+        var lastIteration = 0
         /// Where the header line ends and the records begin, in bytes (and lines).
         var headerEnd: (bytes: Int64, lines: Int) = (0, 0)
         /// The view's latest clipping request (`RunCommand.setClip`'s number), and those taken as
@@ -321,6 +323,13 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                     switch StreamRecord.parse(bytes, header: header) {
                     case .success(let r):
+                        // Iterations only go on: one that does not (a record pasted in out of
+                        // order) cannot take its place in the history, which is drawn by iteration.
+                        guard r.report.iteration > lastIteration else {
+                            skip("line \(line): iteration \(r.report.iteration) after iteration \(lastIteration)")
+                            continue
+                        }
+                        lastIteration = r.report.iteration
                         progress.caughtUp = false
                         // Records after an end record: the writer went on after all.
                         progress.ended = false
@@ -390,6 +399,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// The file was replaced or truncated: a new run, read from its header.
         mutating func restart() {
             header = nil
+            lastIteration = 0
             control?.release()
             control = nil
             line = 0

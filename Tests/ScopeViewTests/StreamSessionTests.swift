@@ -665,6 +665,22 @@ import Testing
         #expect(state.a.streamProgress?.records == 2 && state.a.streamProgress?.skipped == 0)
     }
 
+    /// A record whose iteration does not come after the last one (pasted in, or a writer's
+    /// counter reset without a new header) is skipped and counted: taken in, the heatmap read
+    /// "over the last -1 iterations" and the loss was drawn back over the run's start.
+    @Test func anIterationThatGoesBackIsSkipped() throws {
+        let path = try file([Self.header, Self.record(5), Self.record(6), Self.record(3), Self.record(6), Self.record(7)])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, name: "run.jsonl")
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 35 && $0.a.streamProgress?.caughtUp == true }
+        #expect(state.a.history.suffix(10).map(\.iteration) == [25, 30, 35])
+        #expect(state.a.streamProgress?.records == 3 && state.a.streamProgress?.skipped == 2)
+        #expect(state.a.streamProgress?.lastProblem == "line 5: iteration 30 after iteration 30")
+        #expect(Fixture.render(state).text.contains("over the last 11 iterations, a row per 5"))
+    }
+
     /// A header that cannot be used leaves nothing to show: the view ends on its one line,
     /// naming the stream as given and the line (it stayed open in ERROR, "waiting for the
     /// stream's header", the reason cut short on the chart).
