@@ -313,6 +313,21 @@ import Testing
         #expect(h.cell == .gru && h.layers == 2 && line == 1)
     }
 
+    /// A stream saved by an editor or PowerShell begins with a UTF-8 byte-order mark: its header
+    /// was refused as "not a JSON object" with the hint about a loop's prints, which it is not.
+    @Test func aByteOrderMarkBeforeTheHeaderIsPassedOver() throws {
+        let path = try file("\u{FEFF}" + #"{"rnnscope":"0.2.0","cell":"gru","layers":2,"hidden":4}"# + "\n")
+        defer { unlink(path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+        #expect(StreamHeader.problem(inFile: path, name: "bom.jsonl") == nil)
+        var line = 0
+        guard case .header(let h) = StreamHeader.read(from: StreamFollower(path: path), name: "bom.jsonl", line: &line) else {
+            Issue.record("no header")
+            return
+        }
+        #expect(h.cell == .gru && h.layers == 2)
+    }
+
     /// A FIFO is not read before the view opens (opening it would wait for a writer).
     @Test func aFIFOIsLeftToTheView() throws {
         let path = NSTemporaryDirectory() + "rnnscope-fifo-\(UUID().uuidString)"
