@@ -19,6 +19,8 @@ public struct StreamRecord: Sendable {
     /// report holds as NaN, and the view must not show as a loss or gradient gone NaN).
     public var lossMeasured = true
     public var gradNormMeasured = true
+    /// The record carried `clip_max_norm`: without it the threshold is not known, not "off".
+    public var clipMeasured = true
 
     /// The longest T a record may carry: the view bins a row to 512 columns, but
     /// the report keeps every step, so this bounds the memory one record holds.
@@ -127,6 +129,7 @@ public struct StreamRecord: Sendable {
         }
         lossMeasured = f.loss != nil
         gradNormMeasured = f.grad_norm != nil
+        clipMeasured = f.clip_max_norm?.measured == true
         spectrumMeasured = [f.spectral_radii, f.sigma_max].contains { $0?.contains(where: \.measured) == true }
         report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
         let threshold = f.clip_max_norm?.value ?? 0

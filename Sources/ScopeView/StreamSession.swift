@@ -453,10 +453,11 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let perSecond = running ? rate.perSecond(at: now) : 0
             let measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
             let p = progress
-            let calls = record.calls, gradNormMeasured = record.gradNormMeasured
+            let calls = record.calls, gradNormMeasured = record.gradNormMeasured, clipMeasured = record.clipMeasured
             session.publish({ u in
                 u.streamCalls = calls
                 u.streamGradNormMeasured = gradNormMeasured
+                u.streamClipMeasured = clipMeasured
                 // Inf/NaN in the loop's gradient: shown as a diverged run (it leaves the split's shared scale).
                 u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: report.nonfinite)
                 u.streamProgress = p

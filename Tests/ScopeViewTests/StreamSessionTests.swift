@@ -557,6 +557,23 @@ import Testing
         #expect(gradNormRow?.contains("not measured") == true && text.contains("no loss in the records"), "\(text)")
     }
 
+    /// A record without `clip_max_norm` does not say the threshold: the panel read "clipping
+    /// none via scope" (or "off" for a train stream), a setting the stream never gave.
+    @Test func aClippingThresholdNotRecordedIsNotShownAsOff() throws {
+        let without = Self.record(1).replacingOccurrences(of: #""clip_max_norm":0,"#, with: "")
+        let path = try file([Self.header, without])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        let clippingRow = { (text: String) in text.split(separator: "\n").first { $0.contains("clipping") }.map(String.init) ?? "" }
+        #expect(clippingRow(Fixture.render(state).text).contains("not measured"), "\(Fixture.render(state).text)")
+        try append(path, [Self.record(2)])
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        #expect(clippingRow(Fixture.render(state).text).contains("none via scope"))
+    }
+
     /// A bidirectional nn.RNN whose gradients vanish in both directions: the reverse direction's
     /// backward pass runs from t = 1 to T, so it vanishes towards t = T. Its ratio said
     /// "h_1/h_T 1.00e+03 ↑" beside "< 1: each loss's gradient vanishes".
