@@ -120,6 +120,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var held: StreamRecord?
         /// The iteration of the last record taken: a record must come after it.
         var lastIteration = 0
+        /// The last spectrum and gates shown.
+        var lastSpectrum: SpectrumReading?
         /// Where the header line ends and the records begin, in bytes (and lines).
         var headerEnd: (bytes: Int64, lines: Int) = (0, 0)
         /// The view's latest clipping request (`RunCommand.setClip`'s number), and those taken as
@@ -400,6 +402,7 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         mutating func restart() {
             header = nil
             lastIteration = 0
+            lastSpectrum = nil
             control?.release()
             control = nil
             line = 0
@@ -451,7 +454,16 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             unpublished = publishReport ? nil : (report, options)
             let perSecond = running ? rate.perSecond(at: now) : 0
-            let measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
+            var measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
+            if measured == nil && record.gatesMeasured {
+                // The gates without W_hh's spectrum: σ_max stays the last record's that measured it
+                // (none: not measured), never this record's NaN placeholder.
+                var gates = SpectrumReading(reading: report)
+                gates.spectralRadius = lastSpectrum?.spectralRadius ?? []
+                gates.largestSingularValue = lastSpectrum?.largestSingularValue ?? []
+                measured = gates
+            }
+            if let measured { lastSpectrum = measured }
             let p = progress
             let calls = record.calls, gradNormMeasured = record.gradNormMeasured, clipMeasured = record.clipMeasured
             session.publish({ u in

@@ -574,6 +574,28 @@ import Testing
         #expect(clippingRow(Fixture.render(state).text).contains("none via scope"))
     }
 
+    /// `rnnscope.watch(lstm, ..., spectral=False)` writes the gates without σ_max: the panel
+    /// showed "forget gate f̄ –", "∏ f –" beside a stream that held 0.5 and 0.25.
+    @Test func gatesRecordedWithoutTheSpectrumAreShown() throws {
+        func gatesOnly(_ i: Int) -> String { Self.record(i).replacingOccurrences(of: #""sigma_max":[1.5,1.25],"#, with: "") }
+        let path = try file([Self.header, gatesOnly(1)])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        func row(_ label: String) -> String {
+            Fixture.render(state).text.split(separator: "\n").first { $0.contains(label) }.map(String.init) ?? ""
+        }
+        #expect(row("forget gate f̄").hasSuffix(" 0.5 ") && row("∏ f T…1").contains("2.50e-01") && row("σ_max(W_hh)").hasSuffix(" – "), "\(Fixture.render(state).text)")
+        // σ_max measured once stays the one shown while later records carry the gates alone.
+        try append(path, [Self.record(2), gatesOnly(3).replacingOccurrences(of: #""gate_mean":[0.5,0.5]"#, with: #""gate_mean":[0.75,0.5]"#)])
+        follow(s, &state) { $0.a.latestIteration == 15 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(row("forget gate f̄").hasSuffix(" 0.75 ") && row("σ_max(W_hh)").hasSuffix(" 1.5 "), "\(Fixture.render(state).text)")
+    }
+
     /// A bidirectional nn.RNN whose gradients vanish in both directions: the reverse direction's
     /// backward pass runs from t = 1 to T, so it vanishes towards t = T. Its ratio said
     /// "h_1/h_T 1.00e+03 ↑" beside "< 1: each loss's gradient vanishes".
