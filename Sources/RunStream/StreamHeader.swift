@@ -81,6 +81,10 @@ public struct StreamHeader: Sendable, Equatable {
             throw StreamError("the header's cell must be \"rnn\", \"lstm\" or \"gru\"")
         }
         self.cell = cell
+        // Absent: nn.RNN's default. Any other name would be shown as one the stream never said.
+        guard f.activation.map({ Activation(rawValue: $0) != nil }) ?? true else {
+            throw StreamError("the header's activation must be \"tanh\", \"relu\", \"sigmoid\", \"linear\" or null")
+        }
         activation = f.activation.flatMap(Activation.init(rawValue:)) ?? .tanh
         guard let layers = f.layers, (1...Self.maximumRows).contains(layers) else { throw StreamError("the header's layers must be 1…\(Self.maximumRows)") }
         let directions = f.directions ?? 1
@@ -90,18 +94,32 @@ public struct StreamHeader: Sendable, Equatable {
         self.layers = layers
         self.directions = directions
         self.hidden = hidden
-        projSize = max(0, f.proj_size ?? 0)
+        // Each figure the view shows is the header's own: one out of its range is refused, never
+        // replaced by a default (rank −3 shown as rank 0, every 0 as "every iteration").
+        func check(_ value: Int?, _ name: String, _ range: ClosedRange<Int>, _ says: String) throws {
+            if let v = value, !range.contains(v) { throw StreamError("the header's \(name) must be \(says)") }
+        }
+        try check(f.proj_size, "proj_size", 0...Self.maximumHidden, "0…\(Self.maximumHidden)")
+        try check(f.input_size, "input_size", 1...Int.max, "a whole number from 1")
+        try check(f.steps, "steps", 1...Int.max, "a whole number from 1, or null")
+        try check(f.world_size, "world_size", 1...Int.max, "a whole number from 1")
+        try check(f.rank, "rank", 0...max(0, (f.world_size ?? 1) - 1), "0…world_size − 1")
+        try check(f.every, "every", 1...Int.max, "a whole number from 1")
+        if let r = f.rows, r.count != layers * directions {
+            throw StreamError("the header's rows must name \(layers * directions), one per layer and direction")
+        }
+        projSize = f.proj_size ?? 0
         inputSize = f.input_size
-        steps = f.steps.flatMap { $0 > 0 ? $0 : nil }
+        steps = f.steps
         let named = (f.rows ?? []).map { TextSafety.escaped($0, limit: 40) }
-        rows = named.count == layers * directions ? named : Self.rowNames(layers: layers, directions: directions)
+        rows = f.rows != nil ? named : Self.rowNames(layers: layers, directions: directions)
         source = TextSafety.escaped(f.source ?? "rnnscope", limit: 40)
         title = TextSafety.escaped(f.title ?? "\(cell.moduleName)", limit: 200)
         device = f.device.map { TextSafety.escaped($0, limit: 40) }
         dtype = f.dtype.map { TextSafety.escaped($0, limit: 60) }
-        worldSize = max(1, f.world_size ?? 1)
-        rank = max(0, f.rank ?? 0)
-        every = max(1, f.every ?? 1)
+        worldSize = f.world_size ?? 1
+        rank = f.rank ?? 0
+        every = f.every ?? 1
         inexact = (f.inexact ?? []).prefix(16).map { TextSafety.escaped($0, limit: 300) }
         exact = (f.exact ?? true) && inexact.isEmpty
         control = f.control

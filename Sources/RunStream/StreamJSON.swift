@@ -8,7 +8,11 @@ enum StreamJSON {
     /// settings object. Anything deeper is not a stream.
     static let maximumDepth = 8
 
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     static func decode<T: Decodable>(_ type: T.Type, _ line: [UInt8]) -> Result<T, StreamError> {
+        // A UTF-8 byte-order mark (an editor's or PowerShell's) is not part of the JSON (RFC 8259 §8.1).
+        let line = line.starts(with: byteOrderMark) ? Array(line.dropFirst(byteOrderMark.count)) : line
         guard let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }), first == UInt8(ascii: "{") else {
             return .failure(StreamError("not a JSON object"))
         }

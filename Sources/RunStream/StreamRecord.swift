@@ -15,10 +15,15 @@ public struct StreamRecord: Sendable {
     /// The record measured ρ or σ_max of W_hh, even if as NaN (a loop whose weights went
     /// Inf/NaN): the view shows that, not the last finite reading of an earlier record.
     public var spectrumMeasured = false
+    /// The record measured a gated cell's gate (`gate_mean`, …), with or without the spectrum
+    /// (`rnnscope.watch(..., spectral=False)` writes the gates alone).
+    public var gatesMeasured = false
     /// The record carried its loss and ‖∇θ‖ (`null` or absent: not measured, which the
     /// report holds as NaN, and the view must not show as a loss or gradient gone NaN).
     public var lossMeasured = true
     public var gradNormMeasured = true
+    /// The record carried `clip_max_norm`: without it the threshold is not known, not "off".
+    public var clipMeasured = true
 
     /// The longest T a record may carry: the view bins a row to 512 columns, but
     /// the report keeps every step, so this bounds the memory one record holds.
@@ -127,7 +132,9 @@ public struct StreamRecord: Sendable {
         }
         lossMeasured = f.loss != nil
         gradNormMeasured = f.grad_norm != nil
+        clipMeasured = f.clip_max_norm?.measured == true
         spectrumMeasured = [f.spectral_radii, f.sigma_max].contains { $0?.contains(where: \.measured) == true }
+        gatesMeasured = gated && [f.gate_mean, f.gate_product, f.gate_saturation].contains { $0?.contains(where: \.measured) == true }
         report.heldOutLoss = f.heldout_loss.flatMap { $0.value.isFinite ? $0.value : nil }
         let threshold = f.clip_max_norm?.value ?? 0
         clipMaxNorm = threshold.isFinite && threshold > 0 ? threshold : 0

@@ -73,6 +73,8 @@ public struct SessionUpdate: Sendable {
     public var streamCalls: Int?
     /// A stream's latest record carried `grad_norm` (false: not measured, e.g. a frozen module).
     public var streamGradNormMeasured: Bool?
+    /// A stream's latest record carried `clip_max_norm` (false: the threshold is not known).
+    public var streamClipMeasured: Bool?
     /// The stream was replaced: this is a new run (its generation is the view's next).
     public var restarted = false
 

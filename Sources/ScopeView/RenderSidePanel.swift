@@ -127,7 +127,7 @@ enum SidePanel {
         let clip = run.reportOptions?.clipNorm ?? 0
         // Only scope.clip_grad_norm_ is seen: a loop that clips with torch's own is not "off".
         // Turned off by c (the control file's clip 0), the loop's records say 0 as well.
-        let off = h.source != "pytorch" ? "off" : run.clipOffByView ? "off (c)" : "none via scope"
+        let off = !run.streamClipMeasured ? "not measured" : h.source != "pytorch" ? "off" : run.clipOffByView ? "off (c)" : "none via scope"
         out.append(Line(kind: .item, label: "clipping", value: clip > 0 ? "on, ‖g‖ ≤ \(Format.setting(clip))" : off,
                         style: clip > 0 ? Style(foreground: .role(.good), bold: true) : .plain, priority: 1))
         if clip > 0 && run.clipCounted > 0 {

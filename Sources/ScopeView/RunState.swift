@@ -61,6 +61,7 @@ public struct RunState: Sendable {
     /// not measured is said as such, not as NaN.
     public var lossesNotRecorded = 0
     public var streamGradNormMeasured = true
+    public var streamClipMeasured = true
     /// c turned a steered loop's clipping off in this run (its records then say 0, as a loop's
     /// that clips with torch's own clip_grad_norm_ do): the panel says the view did it.
     public var clipOffByView = false
@@ -132,6 +133,7 @@ public struct RunState: Sendable {
         latestLoss = nil
         lossesNotRecorded = 0
         streamGradNormMeasured = true
+        streamClipMeasured = true
         heldOut = []
         clipFired = 0
         clipCounted = 0

@@ -118,6 +118,10 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         var saidUnread = false
         /// A record read while paused that belongs to the backlog: the next one shown.
         var held: StreamRecord?
+        /// The iteration of the last record taken: a record must come after it.
+        var lastIteration = 0
+        /// The last spectrum and gates shown.
+        var lastSpectrum: SpectrumReading?
         /// Where the header line ends and the records begin, in bytes (and lines).
         var headerEnd: (bytes: Int64, lines: Int) = (0, 0)
         /// The view's latest clipping request (`RunCommand.setClip`'s number), and those taken as
@@ -321,6 +325,13 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                     switch StreamRecord.parse(bytes, header: header) {
                     case .success(let r):
+                        // Iterations only go on: one that does not (a record pasted in out of
+                        // order) cannot take its place in the history, which is drawn by iteration.
+                        guard r.report.iteration > lastIteration else {
+                            skip("line \(line): iteration \(r.report.iteration) after iteration \(lastIteration)")
+                            continue
+                        }
+                        lastIteration = r.report.iteration
                         progress.caughtUp = false
                         // Records after an end record: the writer went on after all.
                         progress.ended = false
@@ -390,6 +401,8 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
         /// The file was replaced or truncated: a new run, read from its header.
         mutating func restart() {
             header = nil
+            lastIteration = 0
+            lastSpectrum = nil
             control?.release()
             control = nil
             line = 0
@@ -441,12 +454,22 @@ public final class StreamSession: RunThread, RunSource, @unchecked Sendable {
             let options = BPTTOptions(loss: .mseAll, clipNorm: record.clipMaxNorm)
             unpublished = publishReport ? nil : (report, options)
             let perSecond = running ? rate.perSecond(at: now) : 0
-            let measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
+            var measured = record.spectrumMeasured ? SpectrumReading(reading: report) : SpectrumReading(measured: report)
+            if measured == nil && record.gatesMeasured {
+                // The gates without W_hh's spectrum: σ_max stays the last record's that measured it
+                // (none: not measured), never this record's NaN placeholder.
+                var gates = SpectrumReading(reading: report)
+                gates.spectralRadius = lastSpectrum?.spectralRadius ?? []
+                gates.largestSingularValue = lastSpectrum?.largestSingularValue ?? []
+                measured = gates
+            }
+            if let measured { lastSpectrum = measured }
             let p = progress
-            let calls = record.calls, gradNormMeasured = record.gradNormMeasured
+            let calls = record.calls, gradNormMeasured = record.gradNormMeasured, clipMeasured = record.clipMeasured
             session.publish({ u in
                 u.streamCalls = calls
                 u.streamGradNormMeasured = gradNormMeasured
+                u.streamClipMeasured = clipMeasured
                 // Inf/NaN in the loop's gradient: shown as a diverged run (it leaves the split's shared scale).
                 u.carry(report, options, whole: publishReport, spectrum: measured, perSecond: perSecond, diverged: report.nonfinite)
                 u.streamProgress = p

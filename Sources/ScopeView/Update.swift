@@ -235,6 +235,7 @@ func absorb(_ u: SessionUpdate, into run: inout RunState) {
     if let p = u.streamProgress { run.streamProgress = p }
     if let n = u.streamCalls { run.streamCalls = n }
     if let m = u.streamGradNormMeasured { run.streamGradNormMeasured = m }
+    if let m = u.streamClipMeasured { run.streamClipMeasured = m }
     run.diverged = u.diverged
     run.error = u.error
 }

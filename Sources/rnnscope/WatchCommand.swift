@@ -36,7 +36,13 @@ struct WatchCommand: ParsableCommand {
             // A device or a socket is never a stream: it was waited on as a file not yet
             // written ('waiting for the stream's header' on /dev/zero, for ever).
             var info = stat()
-            if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFIFO {
+            let found = stat(path, &info) == 0
+            // Only a file not there yet is waited for: a symbolic-link loop or a path through a
+            // file never becomes a stream (it read 'waiting for the stream's header', for ever).
+            if !found, errno != ENOENT {
+                throw ValidationError("cannot follow \(TextSafety.quoted(path)): \(String(cString: strerror(errno)))")
+            }
+            if found, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFIFO {
                 throw ValidationError("\(TextSafety.quoted(path)) is \(OutputFile.kindName(info.st_mode)), not a stream: watch follows a file, a FIFO or - (standard input)")
             }
             // A file that does not exist yet is waited for; a folder that does not exist is a typo.

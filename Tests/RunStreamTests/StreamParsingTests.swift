@@ -27,6 +27,16 @@ import Testing
         (#"{"rnnscope":"1","cell":"rnn","layers":0,"hidden":4}"#, "layers must be"),
         (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":-4}"#, "hidden must be"),
         (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"directions":3}"#, "directions must be"),
+        // Out of range, each was shown as a default the stream never said ("rank 0", "every iteration", tanh).
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"activation":"sigmoidal"}"#, "activation must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"rank":-3}"#, "rank must be 0…world_size − 1"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"world_size":2,"rank":2}"#, "rank must be 0…world_size − 1"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"world_size":0}"#, "world_size must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"every":0}"#, "every must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"steps":-5}"#, "steps must be"),
+        (#"{"rnnscope":"1","cell":"lstm","layers":1,"hidden":4,"proj_size":-1}"#, "proj_size must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":1,"hidden":4,"input_size":0}"#, "input_size must be"),
+        (#"{"rnnscope":"1","cell":"rnn","layers":2,"hidden":4,"rows":["layer 1"]}"#, "rows must name 2"),
         ("[1,2,3]", "not a JSON object"),
         ("{\"rnnscope\": ", "not JSON"),
         ("garbage", "not a JSON object"),
@@ -311,6 +321,21 @@ import Testing
             return
         }
         #expect(h.cell == .gru && h.layers == 2 && line == 1)
+    }
+
+    /// A stream saved by an editor or PowerShell begins with a UTF-8 byte-order mark: its header
+    /// was refused as "not a JSON object" with the hint about a loop's prints, which it is not.
+    @Test func aByteOrderMarkBeforeTheHeaderIsPassedOver() throws {
+        let path = try file("\u{FEFF}" + #"{"rnnscope":"0.2.0","cell":"gru","layers":2,"hidden":4}"# + "\n")
+        defer { unlink(path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).prefix(3) == Data([0xEF, 0xBB, 0xBF]))
+        #expect(StreamHeader.problem(inFile: path, name: "bom.jsonl") == nil)
+        var line = 0
+        guard case .header(let h) = StreamHeader.read(from: StreamFollower(path: path), name: "bom.jsonl", line: &line) else {
+            Issue.record("no header")
+            return
+        }
+        #expect(h.cell == .gru && h.layers == 2)
     }
 
     /// A FIFO is not read before the view opens (opening it would wait for a writer).

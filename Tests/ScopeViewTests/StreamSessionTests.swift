@@ -557,6 +557,45 @@ import Testing
         #expect(gradNormRow?.contains("not measured") == true && text.contains("no loss in the records"), "\(text)")
     }
 
+    /// A record without `clip_max_norm` does not say the threshold: the panel read "clipping
+    /// none via scope" (or "off" for a train stream), a setting the stream never gave.
+    @Test func aClippingThresholdNotRecordedIsNotShownAsOff() throws {
+        let without = Self.record(1).replacingOccurrences(of: #""clip_max_norm":0,"#, with: "")
+        let path = try file([Self.header, without])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        let clippingRow = { (text: String) in text.split(separator: "\n").first { $0.contains("clipping") }.map(String.init) ?? "" }
+        #expect(clippingRow(Fixture.render(state).text).contains("not measured"), "\(Fixture.render(state).text)")
+        try append(path, [Self.record(2)])
+        follow(s, &state) { $0.a.latestIteration == 10 }
+        #expect(clippingRow(Fixture.render(state).text).contains("none via scope"))
+    }
+
+    /// `rnnscope.watch(lstm, ..., spectral=False)` writes the gates without σ_max: the panel
+    /// showed "forget gate f̄ –", "∏ f –" beside a stream that held 0.5 and 0.25.
+    @Test func gatesRecordedWithoutTheSpectrumAreShown() throws {
+        func gatesOnly(_ i: Int) -> String { Self.record(i).replacingOccurrences(of: #""sigma_max":[1.5,1.25],"#, with: "") }
+        let path = try file([Self.header, gatesOnly(1)])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, width: 120, height: 40)
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 5 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        func row(_ label: String) -> String {
+            Fixture.render(state).text.split(separator: "\n").first { $0.contains(label) }.map(String.init) ?? ""
+        }
+        #expect(row("forget gate f̄").hasSuffix(" 0.5 ") && row("∏ f T…1").contains("2.50e-01") && row("σ_max(W_hh)").hasSuffix(" – "), "\(Fixture.render(state).text)")
+        // σ_max measured once stays the one shown while later records carry the gates alone.
+        try append(path, [Self.record(2), gatesOnly(3).replacingOccurrences(of: #""gate_mean":[0.5,0.5]"#, with: #""gate_mean":[0.75,0.5]"#)])
+        follow(s, &state) { $0.a.latestIteration == 15 }
+        follow(s, &state, timeout: 0.3) { _ in false }
+        #expect(row("forget gate f̄").hasSuffix(" 0.75 ") && row("σ_max(W_hh)").hasSuffix(" 1.5 "), "\(Fixture.render(state).text)")
+    }
+
     /// A bidirectional nn.RNN whose gradients vanish in both directions: the reverse direction's
     /// backward pass runs from t = 1 to T, so it vanishes towards t = T. Its ratio said
     /// "h_1/h_T 1.00e+03 ↑" beside "< 1: each loss's gradient vanishes".
@@ -663,6 +702,22 @@ import Testing
         #expect(state.a.settings.cell == (sameShape ? .lstm : .gru))
         #expect(state.a.latestIteration == 2 && state.a.history.count == 2, "\(state.a.history.count) iterations")
         #expect(state.a.streamProgress?.records == 2 && state.a.streamProgress?.skipped == 0)
+    }
+
+    /// A record whose iteration does not come after the last one (pasted in, or a writer's
+    /// counter reset without a new header) is skipped and counted: taken in, the heatmap read
+    /// "over the last -1 iterations" and the loss was drawn back over the run's start.
+    @Test func anIterationThatGoesBackIsSkipped() throws {
+        let path = try file([Self.header, Self.record(5), Self.record(6), Self.record(3), Self.record(6), Self.record(7)])
+        defer { unlink(path) }
+        let (s, first) = started(path, speed: .infinity, name: "run.jsonl")
+        var state = first
+        defer { s.stop() }
+        follow(s, &state) { $0.a.latestIteration == 35 && $0.a.streamProgress?.caughtUp == true }
+        #expect(state.a.history.suffix(10).map(\.iteration) == [25, 30, 35])
+        #expect(state.a.streamProgress?.records == 3 && state.a.streamProgress?.skipped == 2)
+        #expect(state.a.streamProgress?.lastProblem == "line 5: iteration 30 after iteration 30")
+        #expect(Fixture.render(state).text.contains("over the last 11 iterations, a row per 5"))
     }
 
     /// A header that cannot be used leaves nothing to show: the view ends on its one line,

@@ -583,6 +583,11 @@ import Testing
         #expect(try String(contentsOf: order, encoding: .utf8) == "vanishing\n")
         let zero = try Binary.run(["watch", "/dev/zero"])
         #expect(zero.status == 2 && Self.oneLine(zero) && zero.stderr.contains("'/dev/zero' is a character device, not a stream"), "\(zero.stderr)")
+        // A symbolic-link loop is no stream to wait for.
+        let loop = dir.appendingPathComponent("loop.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: loop.path, withDestinationPath: loop.path)
+        let looped = try Binary.run(["watch", loop.path])
+        #expect(looped.status == 2 && Self.oneLine(looped) && looped.stderr.contains("cannot follow") && looped.stderr.contains("symbolic links"), "\(looped.stderr)")
     }
 
     /// `--csv /dev/stdout > run.txt` renamed the CSV over run.txt and the lines
