@@ -95,6 +95,11 @@ public struct StreamRecord: Sendable {
         }
         // A norm is never negative: one that is was not written by a norm.
         guard norms.allSatisfy({ $0.allSatisfy { !($0 < 0) } }) else { throw StreamError("a negative norm in hidden_grad_norms") }
+        // A step's norm is a number ("NaN" where it was measured as NaN): a null one, drawn
+        // as NaN, would show a measurement the stream never made.
+        for (name, field) in [("hidden_grad_norms", f.hidden_grad_norms), ("cell_grad_norms", f.cell_grad_norms)] {
+            if field?.contains(where: { $0.contains { !$0.measured } }) == true { throw StreamError("null in \(name): each step's norm is a number") }
+        }
         try Self.inRange(f)
         // A per-row figure of another length than the rows was not written for this stream:
         // shown as "not measured" it would hide that, so the record is skipped, as above.

@@ -65,7 +65,7 @@ import Testing
 
     @Test func aRecordBecomesAReport() throws {
         let h = try header()
-        let line = #"{"iteration":20,"loss":1.25,"grad_norm":"Infinity","clip_scale":0.5,"clipped":true,"clip_max_norm":1.0,"nonfinite":false,"sigma_max":[1,2,3,4],"gate_mean":[0.5,0.6,0.7,0.8],"gate_product":[1e-3,2e-3,3e-3,"NaN"],"gate_saturation":[0,0.1,0.2,0.3],"hidden_grad_norms":[[1,2,3],[4,5,6],[7,8,9],[1e-30,0,null]],"cell_grad_norms":[[1,1,1],[2,2,2],[3,3,3],[4,4,4]]}"#
+        let line = #"{"iteration":20,"loss":1.25,"grad_norm":"Infinity","clip_scale":0.5,"clipped":true,"clip_max_norm":1.0,"nonfinite":false,"sigma_max":[1,2,3,4],"gate_mean":[0.5,0.6,0.7,0.8],"gate_product":[1e-3,2e-3,3e-3,"NaN"],"gate_saturation":[0,0.1,0.2,0.3],"hidden_grad_norms":[[1,2,3],[4,5,6],[7,8,9],[1e-30,0,"NaN"]],"cell_grad_norms":[[1,1,1],[2,2,2],[3,3,3],[4,4,4]]}"#
         let r = try StreamRecord.parse(Array(line.utf8), header: h).get()
         #expect(r.report.iteration == 20 && r.report.loss == 1.25 && r.report.gradNorm == .infinity)
         #expect(r.report.clipped && r.report.clipScale == 0.5 && r.clipMaxNorm == 1)
@@ -77,6 +77,12 @@ import Testing
         let twice = line.replacingOccurrences(of: #""iteration":20,"#, with: #""iteration":20,"calls":2,"#)
         #expect(try StreamRecord.parse(Array(twice.utf8), header: h).get().calls == 2)
         #expect(r.clipSeq == nil, "an older writer's record does not say which clip setting it followed")
+        // null is not measured: a step's norm drawn as NaN from it would be a figure the stream never gave.
+        for (from, to) in [(#"0,"NaN"]],"cell"#, #"0,null]],"cell"#), (#"[4,4,4]]}"#, #"[4,null,4]]}"#)] {
+            let unmeasured = line.replacingOccurrences(of: from, with: to)
+            #expect(unmeasured != line)
+            #expect(throws: StreamError.self) { try StreamRecord.parse(Array(unmeasured.utf8), header: h).get() }
+        }
         let echoed = line.replacingOccurrences(of: #""iteration":20,"#, with: #""iteration":20,"clip_seq":1765100000004,"#)
         #expect(try StreamRecord.parse(Array(echoed.utf8), header: h).get().clipSeq == 1_765_100_000_004)
     }
