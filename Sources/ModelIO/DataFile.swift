@@ -10,6 +10,9 @@ public struct DataSet<T: RNNFloat>: Sendable {
     /// Whether the loss came from the targets (no --loss given).
     public var lossFromTargets: Bool
     public var batchFirst: Bool
+    /// Sequences whose every scored target is the ignore index: a minibatch of only
+    /// these has PyTorch's loss NaN (0/0) and a zero gradient.
+    public var unscoredSequences = 0
 
     /// What was read, in one line: T, B, batch-first, h0, the loss.
     public var summary: String {
@@ -18,6 +21,9 @@ public struct DataSet<T: RNNFloat>: Sendable {
         parts.append(batch.initialHidden != nil ? "h0 given" : "h0 = 0")
         if batch.initialMemory != nil { parts.append("c0 given") }
         parts.append("loss \(loss.rawValue)" + (lossFromTargets ? " (from the targets; --loss to change)" : ""))
+        if unscoredSequences > 0 {
+            parts.append("\(unscoredSequences) of the \(batch.size) sequences with every target ignored (a minibatch of only those: loss NaN and gradient 0, as in PyTorch)")
+        }
         return parts.joined(separator: ", ")
     }
 }
@@ -160,7 +166,12 @@ public enum DataFile {
         } else {
             batch = Batch(steps: T, size: B, inputWidth: shape.inputs, inputs: inputs, targets: targets, initialHidden: h0, initialMemory: c0)
         }
-        return DataSet(batch: batch, loss: lossKind, lossFromTargets: loss == nil, batchFirst: batchFirst)
+        var set = DataSet(batch: batch, loss: lossKind, lossFromTargets: loss == nil, batchFirst: batchFirst)
+        if case .classes(let ids) = targets {
+            let scoredSteps = lossKind.lastStepOnly ? (T - 1)..<T : 0..<T
+            set.unscoredSequences = (0..<B).filter { b in scoredSteps.allSatisfy { Int(ids[$0 * B + b]) == ignoreIndex } }.count
+        }
+        return set
     }
 
     /// h0 or c0 [layers, B, H] as `nn.RNN/LSTM/GRU(x, h0)` or `(x, (h0, c0))` take it, per layer; nil when absent.

@@ -70,4 +70,13 @@ enum Loss {
             preconditionFailure("loss \(kind.rawValue) does not match the batch's targets")
         }
     }
+
+    /// Whether every target of the scored rows is `ignoreIndex`: PyTorch's mean is then
+    /// 0/0 = NaN while every gradient is 0, and its optimiser steps on as usual.
+    static func scoresNothing<T: RNNFloat>(_ kind: LossKind, targets: Batch<T>.Targets, rows: Int, rowOffset: Int,
+                                           ignoreIndex: Int32) -> Bool {
+        guard kind.isCrossEntropy, case .classes(let classes) = targets else { return false }
+        let first = classes.count == rows ? 0 : rowOffset
+        return classes[first..<(first + rows)].allSatisfy { $0 == ignoreIndex }
+    }
 }

@@ -38,6 +38,8 @@ enum ModelRun {
         var s = Scenario(name: "model", title: "Your model: \(modelName)" + dropped + (user.data.map { _ in " on its data" } ?? " on \(settings.task.rawValue)"),
                          notes: notes, settings: settings)
         s.path = user.modelPath
+        // What --set changed from the defaults the model runs on (the header's `changed`, the title bar).
+        s.settingsBeforeSet = base.settingsBeforeSet.map { user.settings(from: $0) }
         if announce { ModelOptions.announce(user, data: user.data, dataPath: dataPath) }
         return s
     }

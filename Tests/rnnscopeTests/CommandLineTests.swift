@@ -85,6 +85,29 @@ enum Binary {
         }
     }
 
+    /// docs/model.md gave "`--truncate K` … `--clip N`" as if run and train took them:
+    /// `train --clip 1` got "Unknown option '--clip'. Did you mean '--csv'?". A flag that
+    /// run or train lacks is given with the command that has it.
+    @Test func theModelPageNamesTheCommandOfAFlagOnlySomeTake() throws {
+        let page = try String(contentsOf: Binary.packageRoot.appendingPathComponent("docs/model.md"), encoding: .utf8)
+        let commands = ["run", "train", "grads"]
+        var helps: [String] = []
+        for command in commands { helps.append(try Binary.run([command, "--help"]).stdout) }
+        for m in page.matches(of: #/`(--[a-z][a-z-]*)([^`]*)`/#) {
+            let flag = String(m.1)
+            var takers: [String] = []
+            for (command, help) in zip(commands, helps) where help.contains("  \(flag) ") || help.contains("  \(flag)\n") {
+                takers.append(command)
+            }
+            guard !takers.isEmpty, takers.count < commands.count else { continue }
+            // Named just before the span (`grads --clip N`, "`run` and `train` take …`), or a flag alone (`--save`).
+            let from = page.index(m.range.lowerBound, offsetBy: -30, limitedBy: page.startIndex) ?? page.startIndex
+            let before = String(page[from..<m.range.lowerBound])
+            let named = takers.contains { before.contains($0) }
+            #expect(named || m.2.isEmpty, "docs/model.md: `\(flag)\(m.2)` without naming \(takers.joined(separator: " or "))")
+        }
+    }
+
     /// With $RNNSCOPE_SCENARIOS set, a file in ./Scenarios was "no preset of that name":
     /// the first folder found hid the others. A name is now looked up in each.
     @Test func ownScenariosAreFoundInEveryFolder() throws {

@@ -380,6 +380,42 @@ import Testing
 
     // MARK: 12. The final loss, and runs PyTorch can repeat
 
+    /// A minibatch whose every target is −100 has PyTorch's NaN loss and a zero
+    /// gradient, and PyTorch's Adam steps on (make_unscored_fixture.py). It was called
+    /// a divergence ("an Inf/NaN gradient"): the weights froze there and --save
+    /// refused them, exit 1. It now trains on and saves PyTorch's weights.
+    @Test func aMinibatchWithNoTargetScoredIsNotADivergence() throws {
+        let dir = try Self.folder("unscored")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func fixture(_ name: String) -> String { Binary.fixture("stock/unscored-batch/\(name)") }
+        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture("expected.json")))) as! [String: Any]
+        let out = dir.appendingPathComponent("trained.safetensors").path
+        let r = try Binary.run(["train", "--headless", "--model", fixture("model.safetensors"), "--data", fixture("data.safetensors"),
+                                "--jsonl", "--save", out] + (expected["args"] as! [String]))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("2 of the 4 sequences with every target ignored (a minibatch of only those: loss NaN and gradient 0"), "\(r.stderr)")
+        let records = r.stdout.split(separator: "\n").dropFirst().compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["iteration"] != nil }
+        let torchLosses = expected["losses"] as! [Any]
+        #expect(records.count == torchLosses.count)
+        for (record, theirs) in zip(records, torchLosses) {
+            #expect(record["nonfinite"] as? Bool == false)
+            if let theirs = theirs as? Double {
+                let ours = try #require(record["loss"] as? Double)
+                #expect(abs(ours - theirs) < 1e-5 * max(1, abs(theirs)), "\(ours) vs \(theirs)")
+            } else {
+                #expect(record["loss"] as? String == "NaN" && record["grad_norm"] as? Double == 0)
+            }
+        }
+        let trained = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: fixture("trained.safetensors")))
+        let saved = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: out))
+        for (name, tensor) in trained.tensors {
+            let a = try tensor.floats(), b = try #require(saved[name]).floats()
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }, "\(name)")
+        }
+    }
+
     /// `--epochs` takes the data's sequences in order, as DataLoader(shuffle=False,
     /// drop_last=True): 3 epochs of SGD repeat PyTorch's run (make_epochs_fixture.py)
     /// to float rounding, loss by loss and weight by weight. The summary gives the

@@ -415,6 +415,20 @@ import Testing
         #expect(frame.contains(">Your</text>") && frame.contains(">model:</text>") && !frame.contains("chance"))
     }
 
+    /// The header's `changed` names what --set changed on a model run as on a preset's
+    /// (it was always empty: the model's scenario forgot the settings before --set).
+    @Test func theHeaderNamesWhatSetChangedOnAModelRun() throws {
+        let model = Self.stock("fc-2layers/model.safetensors"), data = Self.stock("fc-2layers/data.safetensors")
+        func changed(_ extra: [String]) throws -> [String]? {
+            let r = try Binary.run(["train", "--model", model, "--data", data, "--headless", "--iterations", "1", "--jsonl"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let header = try JSONSerialization.jsonObject(with: Data(r.stdout.split(separator: "\n")[0].utf8)) as? [String: Any]
+            return header?["changed"] as? [String]
+        }
+        #expect(try changed(["--set", "train.optimizer=adam", "--set", "train.lr=0.5"]) == ["train.optimizer", "train.lr"])
+        #expect(try changed([]) == [])
+    }
+
     /// `run --model … --vs key=value`: a key the model or its data fix is refused for run B as
     /// for --set, in one line, before the terminal is touched.
     @Test func versusRefusesWhatTheModelFixes() throws {
