@@ -69,6 +69,12 @@ struct ModelOptions: ParsableArguments {
         guard let model else { throw Failure("--model is needed") }
         // A --save that cannot be written is refused before any training it would end.
         if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure(error, flag: "--save") } }
+        // It writes safetensors, which torch.load cannot read: a PyTorch checkpoint's name would promise what it is not.
+        if let savePath, let ext = savePath.split(separator: "/").last?.split(separator: ".").dropFirst().last?.lowercased(),
+           ["pt", "pth", "bin", "ckpt", "pkl", "tar"].contains(ext) {
+            throw Failure("--save \(TextSafety.escaped(savePath)): the weights are written as safetensors, which torch.load "
+                          + "cannot read: name the file .safetensors and load it with safetensors.torch.load_file")
+        }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
                                     nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)),
                                     dropUnrun: dropUnrunTensors)

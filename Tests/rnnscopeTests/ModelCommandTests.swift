@@ -316,6 +316,21 @@ import Testing
     /// A run that diverged saves nothing: its weights are frozen where the gradient
     /// became Inf/NaN. A last line saying so and what to lower, exit 1, no file left,
     /// and a summary that does not say the weights were saved (it did).
+    /// --save writes safetensors: a name PyTorch's checkpoints go by (model.pt) is refused
+    /// before any training, since torch.load could not read what it would get.
+    @Test func aSaveNamedLikeATorchCheckpointIsRefused() throws {
+        for name in ["trained.pt", "trained.PTH", "weights.bin"] {
+            let out = Self.temporary(name)
+            defer { try? FileManager.default.removeItem(at: out) }
+            let r = try Binary.run(["train", "--model", Self.stock("fc-2layers/model.safetensors"), "--data", Self.stock("fc-2layers/data.safetensors"),
+                                    "--headless", "--iterations", "2", "--save", out.path])
+            #expect(r.status == 2 && r.stdout.isEmpty, "\(r.stderr)")
+            #expect(r.stderr == "rnnscope: --save \(out.path): the weights are written as safetensors, which torch.load cannot read: "
+                    + "name the file .safetensors and load it with safetensors.torch.load_file\n", "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
     @Test func aDivergedRunIsNotSaved() throws {
         let out = Self.temporary("diverged.safetensors")
         defer { try? FileManager.default.removeItem(at: out) }
