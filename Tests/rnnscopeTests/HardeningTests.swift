@@ -39,6 +39,23 @@ import Testing
         #expect(closed.status == 74)
     }
 
+    /// A pipe whose reader has gone (`| head`) ends the writer by SIGPIPE, as it ends
+    /// `yes | head`, which docs/cli.md says (the shell then sees 141).
+    @Test func aPipeWhoseReaderHasGoneEndsItBySIGPIPE() throws {
+        let process = Process()
+        process.executableURL = Binary.url
+        process.arguments = ["train", "vanishing", "--headless", "--jsonl", "--iterations", "300"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        #expect(out.fileHandleForReading.readData(ofLength: 10).count == 10, "the header's first bytes")
+        try out.fileHandleForReading.close()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE,
+                "\(process.terminationReason.rawValue) \(process.terminationStatus)")
+    }
+
     // MARK: Output files
 
     @Test func gradsOutRefusesAFIFOAndADeviceAndWritesThroughASymlink() throws {
