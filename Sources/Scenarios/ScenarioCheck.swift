@@ -44,6 +44,10 @@ public enum ScenarioCheck {
             let scenario = scenarios[i]
             let name = scenario.name
             if scenario.claims.isEmpty {
+                // Nothing to measure; but a file `train` would refuse must not pass: it is started as a run would be.
+                if let why = startFailure(scenario) {
+                    return [ClaimResult(scenario: name, passed: false, line: "FAIL \(name): could not start: \(why)")]
+                }
                 return [ClaimResult(scenario: name, passed: true, line: "PASS \(name): (no claims)")]
             }
             let sweep = sweeps[i]
@@ -52,6 +56,14 @@ public enum ScenarioCheck {
                 sweep.result(name: name, firstSeed: scenario.settings.seed &+ sweep.start, perSeed.map { $0[c] })
             }
         }
+    }
+
+    /// Why the scenario's run, or a variant's, could not start (what `train` would say), or nil.
+    static func startFailure(_ scenario: Scenario) -> String? {
+        for settings in [scenario.settings] + scenario.variants.map(\.settings) {
+            do { _ = try Trainer(settings: settings) } catch { return "\(error)" }
+        }
+        return nil
     }
 
     /// Each scenario's sweep: from its own seed, or from the one asked for.

@@ -25,6 +25,21 @@ import Testing
         """, path: "seeds.toml")
     }
 
+    /// A file with no claims has nothing to measure, but one `train` would refuse (too big
+    /// for the memory cap, a text with one character; here in a variant) fails as a file
+    /// with claims does, "could not start", where it passed as "(no claims)".
+    @Test func aFileWithoutClaimsThatCannotStartFails() throws {
+        let fine = try ScenarioLibrary.parse("title = \"t\"\n[network]\nhidden = 4\n", path: "fine.toml")
+        #expect(ScenarioCheck.run(fine).map(\.line) == ["PASS fine: (no claims)"])
+        for (name, text) in [("big", "[network]\nhidden = 2048\nlayers = 4\n[task]\nsteps = 5000\n[train]\nbatch = 64\n"),
+                             ("onechar", "[variants.text]\ntask.kind = \"char-lm\"\ntask.text = \"aaaa\"\n")] {
+            let s = try ScenarioLibrary.parse("title = \"t\"\n" + text, path: name + ".toml")
+            let results = ScenarioCheck.run(s)
+            #expect(results.count == 1 && !results[0].passed, "\(results.map(\.line))")
+            #expect(results[0].line.hasPrefix("FAIL \(name): could not start: "), "\(results[0].line)")
+        }
+    }
+
     /// `--from-seed 1000`: the same tally on seeds 1000…1009, each as a file with that seed.
     @Test func aSweepCanStartOnSeedsNobodyCalibratedOn() throws {
         let results = ScenarioCheck.runAll([try Self.product(seed: 1)], seeds: 10, fromSeed: 1000)[0]
