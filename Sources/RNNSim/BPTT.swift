@@ -364,10 +364,11 @@ public final class BPTT<T: RNNFloat> {
         // Global norm before clipping: ‖g‖ = sqrt(Σ g²), summed in Double.
         let gradNorm = Clipping.globalNorm(gradients)
         // A batch with no target scored has PyTorch's NaN loss and a zero gradient: not a divergence.
+        // (Its targets are looked at only when the loss is not finite.)
         let firstRow = options.loss.lastStepOnly ? (steps - 1) * batchSize : 0
-        let unscored = Loss.scoresNothing(options.loss, targets: batch.targets, rows: steps * batchSize - firstRow,
-                                          rowOffset: firstRow, ignoreIndex: options.ignoreIndex)
-        let nonfinite = (!loss.isFinite && !unscored) || !gradNorm.isFinite
+        let nonfinite = (!loss.isFinite && !Loss.scoresNothing(options.loss, targets: batch.targets, rows: steps * batchSize - firstRow,
+                                                               rowOffset: firstRow, ignoreIndex: options.ignoreIndex))
+            || !gradNorm.isFinite
         var clipScale = 1.0
         var valueClipped = false
         if !nonfinite {

@@ -32,12 +32,13 @@ public func update(_ state: inout AppState, _ event: AppEvent) -> [AppCommand] {
         }
         return []
     case .resize(let w, let h):
-        let before = helpLineCount(state), atEnd = state.ui.mode == .help(scroll: clampHelpScroll(.max, state))
-        state.ui.width = max(0, w)
-        state.ui.height = max(0, h)
         // The help rewraps at the new width: it keeps its place in the text, not its line number
         // (the end of it at 120 columns showed the middle of the network panel's at 80).
-        if case .help(let scroll) = state.ui.mode {
+        var help: (scroll: Int, lines: Int, atEnd: Bool)?
+        if case .help(let scroll) = state.ui.mode { help = (scroll, helpLineCount(state), scroll == clampHelpScroll(.max, state)) }
+        state.ui.width = max(0, w)
+        state.ui.height = max(0, h)
+        if let (scroll, before, atEnd) = help {
             let after = helpLineCount(state)
             let kept = atEnd ? .max : before > 0 ? Int((Double(scroll) * Double(after) / Double(before)).rounded()) : scroll
             state.ui.mode = .help(scroll: clampHelpScroll(kept, state))

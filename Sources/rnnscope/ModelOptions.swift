@@ -67,14 +67,15 @@ struct ModelOptions: ParsableArguments {
     /// The model and the flags' padding row (nil without --padding-idx).
     func readModel(savePath: String? = nil) throws -> (StockModel, padding: Int?) {
         guard let model else { throw Failure("--model is needed") }
-        // A --save that cannot be written is refused before any training it would end.
-        if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure(error, flag: "--save") } }
-        // It writes safetensors, which torch.load cannot read: a PyTorch checkpoint's name would promise what it is not.
+        // A --save that cannot be written, or is named for what it will not be, is refused before
+        // any training it would end. It writes safetensors, which torch.load cannot read: a PyTorch
+        // checkpoint's name (model.pt) would promise what it is not.
         if let savePath, let ext = savePath.split(separator: "/").last?.split(separator: ".").dropFirst().last?.lowercased(),
            ["pt", "pth", "bin", "ckpt", "pkl", "tar"].contains(ext) {
             throw Failure("--save \(TextSafety.escaped(savePath)): the weights are written as safetensors, which torch.load "
                           + "cannot read: name the file .safetensors and load it with safetensors.torch.load_file")
         }
+        if let savePath { do { try OutputFile.check(savePath) } catch { throw Failure(error, flag: "--save") } }
         let read = ModelReadOptions(rnnPrefix: rnnPrefix, headPrefix: headPrefix,
                                     nonlinearity: nonlinearity.flatMap(Activation.init(rawValue:)), cell: cell.flatMap(CellKind.init(rawValue:)),
                                     dropUnrun: dropUnrunTensors)
